@@ -1,0 +1,92 @@
+"""The one wiring point: config + clock + HTTP client + store + notifier -> a running pipeline."""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TextIO
+
+import httpx
+
+from bot.config import Config
+from bot.fetch import make_client
+from bot.pipeline import Clock, Pipeline, Sleep
+from bot.slack import ConsoleNotifier, Notifier, SlackNotifier
+from bot.store import Store
+
+log = logging.getLogger("newsbot")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class App:
+    config: Config
+    store: Store
+    http: httpx.AsyncClient
+    notifier: Notifier
+    pipeline: Pipeline
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+        self.store.close()
+
+
+def build_app(
+    config: Config,
+    *,
+    clock: Clock = utc_now,
+    http: httpx.AsyncClient | None = None,
+    store: Store | None = None,
+    notifier: Notifier | None = None,
+    sleep: Sleep | None = None,
+    rng: random.Random | None = None,
+    stdout: TextIO | None = None,
+) -> App:
+    """Build the app from config; anything passed in replaces the default collaborator."""
+    bot = config.bot
+    if store is None:
+        store = Store.open(bot.database)
+    if http is None:
+        http = make_client(
+            connect_timeout=bot.connect_timeout.total_seconds(),
+            read_timeout=bot.read_timeout.total_seconds(),
+            max_redirects=bot.max_redirects,
+            max_connections=bot.max_concurrency,
+        )
+    if notifier is None:
+        notifier = make_notifier(config, stdout)
+    extra: dict[str, Sleep] = {} if sleep is None else {"sleep": sleep}
+    pipeline = Pipeline(
+        config,
+        store=store,
+        http=http,
+        notifier=notifier,
+        clock=clock,
+        rng=rng,
+        owner=f"{socket.gethostname()}:{os.getpid()}",
+        **extra,
+    )
+    return App(config=config, store=store, http=http, notifier=notifier, pipeline=pipeline)
+
+
+def make_notifier(config: Config, stdout: TextIO | None = None) -> Notifier:
+    if config.slack.token:
+        return SlackNotifier(
+            config.slack.token, config.slack.api_url, timeout=config.slack.timeout.total_seconds()
+        )
+    log.warning(
+        "console mode: SLACK_BOT_TOKEN is not set, so alerts are printed here instead of posted "
+        "to Slack. Set SLACK_BOT_TOKEN (see README, 'Connecting to Slack') to post them."
+    )
+    return ConsoleNotifier(stdout)
+
+
+Factory = Callable[[Config], App]

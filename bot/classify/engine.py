@@ -1,0 +1,129 @@
+"""Scoring an item against rule packs. Pure: text in, Classification out.
+
+For each pack: find every phrase once in a single pass over the stems (a dict from first stem to
+candidate phrases, so the cost is per token, not per rule). A topic's score is the sum, over its
+matched phrases, of weight x title factor x proximity factor, plus its near rules; the label is
+given when the pack's subject is mentioned and the score reaches the topic's threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.classify.pack import Pattern, RulePack
+from bot.classify.text import Tokens, token_fits, tokenize
+from bot.models import Classification
+
+_Match = tuple[int, int, Pattern, tuple[str, int, int]]  # start, end, pattern, role
+
+
+def _find(tokens: Tokens, pack: RulePack) -> list[_Match]:
+    stems = tokens.stems
+    n = len(stems)
+    found: list[_Match] = []
+    index = pack.index
+    for i, s in enumerate(stems):
+        candidates = index.get(s)
+        if candidates is None:
+            continue
+        for pattern, role in candidates:
+            ps = pattern.stems
+            end = i + len(ps)
+            if end > n:
+                continue
+            if all(token_fits(ps[k], stems[i + k]) for k in range(1, len(ps))):
+                found.append((i, end, pattern, role))
+    return found
+
+
+def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[str]]]:
+    matches = _find(tokens, pack)
+    subject_pos: list[int] = []
+    contextual_pos: list[int] = []
+    has_context = False
+    subject_terms: list[str] = []
+    for start, _end, pattern, role in matches:
+        kind = role[0]
+        if kind == "alias":
+            subject_pos.append(start)
+            subject_terms.append(pattern.display)
+        elif kind == "contextual":
+            contextual_pos.append(start)
+        elif kind == "context":
+            has_context = True
+    if contextual_pos and (has_context or subject_pos):
+        subject_pos.extend(contextual_pos)
+        subject_terms.append(pack.contextual[0].display)
+    subject_in_title = any(tokens.in_title[p] for p in subject_pos)
+    subject_sentences = {tokens.sentence[p] for p in subject_pos}
+
+    def factor(pos: int) -> float:
+        f = pack.title_weight if tokens.in_title[pos] else 1.0
+        near = (
+            subject_in_title
+            or tokens.sentence[pos] in subject_sentences
+            or any(abs(pos - p) <= pack.window for p in subject_pos)
+        )
+        return f if near else f * pack.far_factor
+
+    results: dict[str, tuple[float, list[str]]] = {}
+    for ti, topic in enumerate(pack.topics):
+        best: dict[str, float] = {}
+        firsts: dict[int, list[int]] = {}
+        seconds: dict[int, list[int]] = {}
+        for start, _end, pattern, role in matches:
+            kind, t_index, r_index = role
+            if t_index != ti:
+                continue
+            if kind == "term":
+                weight = topic.terms[r_index][1]
+                value = weight * factor(start)
+                key = pattern.display
+                prev = best.get(key)
+                if prev is None or (value > prev if weight > 0 else value < prev):
+                    best[key] = value
+            elif kind == "near1":
+                firsts.setdefault(r_index, []).append(start)
+            elif kind == "near2":
+                seconds.setdefault(r_index, []).append(start)
+        for ri, rule in enumerate(topic.near):
+            pairs = [
+                min(a, b)
+                for a in firsts.get(ri, ())
+                for b in seconds.get(ri, ())
+                if a != b and abs(a - b) <= rule.window and tokens.sentence[a] == tokens.sentence[b]
+            ]
+            if pairs:
+                best[rule.name] = rule.weight * max(factor(p) for p in pairs)
+        score = float(sum(best.values()))
+        evidence = [
+            (k if v > 0 else f"not: {k}")
+            for k, v in sorted(best.items(), key=lambda kv: -kv[1])
+            if v != 0
+        ]
+        if topic.needs_subject and not subject_pos:
+            score = 0.0
+            if evidence:
+                evidence.append(f"no mention of {pack.subject_name}")
+        elif topic.needs_subject and evidence:
+            evidence.insert(0, f"about {pack.subject_name}: {subject_terms[0]}")
+        results[pack.label_name(topic.label)] = (round(score, 2), evidence)
+    return results
+
+
+def classify(packs: Sequence[RulePack], title: str, summary: str) -> Classification:
+    """Labels, scores and evidence for one item against every pack."""
+    tokens = tokenize(title, summary)
+    labels: list[str] = []
+    scores: dict[str, float] = {}
+    evidence: dict[str, tuple[str, ...]] = {}
+    for pack in packs:
+        results = _score_pack(tokens, pack)
+        for topic in pack.topics:
+            name = pack.label_name(topic.label)
+            score, ev = results[name]
+            scores[name] = score
+            evidence[name] = tuple(ev)
+            if score >= topic.threshold and score > 0:
+                labels.append(name)
+    return Classification(labels=tuple(labels), scores=scores, evidence=evidence)

@@ -1,0 +1,202 @@
+"""Rule packs: TOML data -> validated, compiled matchers. Pure: the caller reads the file.
+
+A pack names a subject (aliases; contextual aliases that count only when a context word is
+present) and topics, one per label: weighted phrases (negative weights discount look-alikes),
+and "near" rules that pair two word groups within a window of the same sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.classify.text import pattern_stems
+from bot.validate import Problems, Table
+
+LABEL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One phrase as stems; `display` is how it was written in the pack."""
+
+    stems: tuple[str, ...]
+    display: str
+
+
+@dataclass(frozen=True)
+class NearRule:
+    name: str
+    first: tuple[Pattern, ...]
+    second: tuple[Pattern, ...]
+    window: int
+    weight: float
+
+
+@dataclass(frozen=True)
+class Topic:
+    label: str
+    threshold: float
+    terms: tuple[tuple[Pattern, float], ...]
+    near: tuple[NearRule, ...]
+    needs_subject: bool = True
+
+
+@dataclass(frozen=True)
+class RulePack:
+    name: str
+    description: str
+    subject_name: str
+    aliases: tuple[Pattern, ...]
+    contextual: tuple[Pattern, ...]
+    context: tuple[Pattern, ...]
+    window: int
+    far_factor: float
+    title_weight: float
+    topics: tuple[Topic, ...]
+    default: bool = False
+    # first stem -> [(pattern, role)], role = ("alias"|"contextual"|"context", -1) or
+    # ("term", topic index, term index) or ("near1"/"near2", topic index, rule index)
+    index: Mapping[str, tuple[tuple[Pattern, tuple[str, int, int]], ...]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
+
+    def label_name(self, label: str) -> str:
+        """How a label is called outside the pack: bare for the default pack, else pack:label."""
+        return label if self.default else f"{self.name}:{label}"
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(self.label_name(t.label) for t in self.topics)
+
+
+def _patterns(table: Table, key: str, required: bool = False) -> tuple[Pattern, ...]:
+    out = []
+    for text in table.strings(key):
+        stems = pattern_stems(text)
+        if not stems or stems[0] in "#*":
+            table.problems.add(
+                table.key_path(key),
+                f'"{text}" must start with a word (not empty, not "#" or "*")',
+            )
+            continue
+        out.append(Pattern(stems, text))
+    if required and not out:
+        table.problems.add(table.key_path(key), "needs at least one phrase")
+    return tuple(out)
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") -> RulePack | None:
+    """Validate a pack's TOML data; add every problem to `problems`; None when unusable."""
+    root = Table(data, path, problems)
+    before = len(problems.items)
+    name = root.string("name", required=True)
+    if name and not set(name) <= LABEL_CHARS:
+        problems.add(root.key_path("name"), "use lower-case letters, digits, '-' and '_' only")
+    description = root.string("description")
+    default = root.boolean("default", False)
+
+    subject = root.table("subject")
+    subject_name = subject.string("name", name)
+    aliases = _patterns(subject, "aliases", required=True)
+    contextual = _patterns(subject, "contextual")
+    context = _patterns(subject, "context")
+    window = subject.integer("window", 20, minimum=1)
+    far_factor = subject.number("far_factor", 0.5, minimum=0.0)
+    title_weight = subject.number("title_weight", 2.0, minimum=0.0)
+    subject.finish()
+
+    topics = []
+    seen_labels: set[str] = set()
+    for t in root.tables("topic"):
+        label = t.string("label", required=True)
+        if label in seen_labels:
+            problems.add(t.key_path("label"), f'"{label}" is defined twice in this pack')
+        if label and not set(label) <= LABEL_CHARS:
+            problems.add(t.key_path("label"), "use lower-case letters, digits, '-' and '_' only")
+        seen_labels.add(label)
+        threshold = t.number("threshold", 3.0, minimum=0.0)
+        weights = t.mapping("terms", _as_float, "a number (the term's weight)")
+        terms = []
+        by_stems: dict[tuple[str, ...], str] = {}
+        for text, weight in weights.items():
+            stems = pattern_stems(text)
+            if not stems or stems[0] in "#*":
+                problems.add(t.key_path(f'terms."{text}"'), "must start with a word")
+                continue
+            if stems in by_stems:
+                problems.add(
+                    t.key_path(f'terms."{text}"'),
+                    f'matches the same words as "{by_stems[stems]}" (phrases are compared by '
+                    "stem, so plurals and verb forms are already covered); keep one of them",
+                )
+                continue
+            by_stems[stems] = text
+            terms.append((Pattern(stems, text), weight))
+        near = []
+        for n in t.tables("near"):
+            near.append(
+                NearRule(
+                    name=n.string("name", "near"),
+                    first=_patterns(n, "first", required=True),
+                    second=_patterns(n, "second", required=True),
+                    window=n.integer("window", 6, minimum=1),
+                    weight=n.number("weight", 2.0),
+                )
+            )
+            n.finish()
+        needs_subject = t.boolean("needs_subject", True)
+        t.finish()
+        topics.append(Topic(label, threshold, tuple(terms), tuple(near), needs_subject))
+    if not topics:
+        problems.add(root.key_path("topic"), "a pack needs at least one [[topic]]")
+    root.finish()
+    if len(problems.items) > before:
+        return None
+    pack = RulePack(
+        name=name,
+        description=description,
+        subject_name=subject_name,
+        aliases=aliases,
+        contextual=contextual,
+        context=context,
+        window=window,
+        far_factor=far_factor,
+        title_weight=title_weight,
+        topics=tuple(topics),
+        default=default,
+    )
+    object.__setattr__(pack, "index", _build_index(pack))
+    return pack
+
+
+def _build_index(
+    pack: RulePack,
+) -> dict[str, tuple[tuple[Pattern, tuple[str, int, int]], ...]]:
+    index: dict[str, list[tuple[Pattern, tuple[str, int, int]]]] = {}
+
+    def add(pattern: Pattern, role: tuple[str, int, int]) -> None:
+        index.setdefault(pattern.stems[0], []).append((pattern, role))
+
+    for p in pack.aliases:
+        add(p, ("alias", -1, -1))
+    for p in pack.contextual:
+        add(p, ("contextual", -1, -1))
+    for p in pack.context:
+        add(p, ("context", -1, -1))
+    for ti, topic in enumerate(pack.topics):
+        for term_i, (p, _w) in enumerate(topic.terms):
+            add(p, ("term", ti, term_i))
+        for ri, rule in enumerate(topic.near):
+            for p in rule.first:
+                add(p, ("near1", ti, ri))
+            for p in rule.second:
+                add(p, ("near2", ti, ri))
+    return {k: tuple(v) for k, v in index.items()}

@@ -1,0 +1,220 @@
+"""Command line: argument parsing only; the work happens in app, pipeline and scheduler."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import TextIO
+
+from bot import __version__
+from bot.app import build_app
+from bot.classify import classify
+from bot.config import Config, load_config, parse_config, resolve_path
+from bot.errors import ConfigError, NewsbotError
+from bot.feedserver import FeedServer
+
+log = logging.getLogger("newsbot")
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description="Watch news feeds; alert Slack about North Korean missile tests and diplomacy.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="poll feeds and deliver alerts until stopped")
+    run.add_argument(
+        "--config", help="config file (default: $NEWSBOT_CONFIG or config/newsbot.toml)"
+    )
+    run.add_argument("--once", action="store_true", help="poll every feed once, deliver, and exit")
+
+    check = sub.add_parser("check-config", help="validate the config and print a summary")
+    check.add_argument("--config")
+
+    sub.add_parser("demo", help="run the real pipeline over bundled sample feeds on a local server")
+
+    cls = sub.add_parser(
+        "classify", help="classify JSON lines {id,title,summary} from a file or stdin"
+    )
+    cls.add_argument("--input", help="JSON lines file (default: stdin)")
+    cls.add_argument("--config")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    env = os.environ if env is None else env
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)-7s %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("apscheduler", "httpx", "httpcore", "slack_sdk"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        if args.command == "check-config":
+            return _check_config(load_config(args.config, env))
+        if args.command == "run":
+            config = load_config(args.config, env)
+            return asyncio.run(_run_once(config) if args.once else _run(config))
+        if args.command == "demo":
+            return _demo(env)
+        if args.command == "classify":
+            return _classify(load_config(args.config, env), args.input, sys.stdout, sys.stderr)
+    except ConfigError as e:
+        print(f"newsbot: {e}", file=sys.stderr)
+        return EXIT_CONFIG
+    except NewsbotError as e:
+        print(f"newsbot: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _check_config(config: Config) -> int:
+    print(f"{config.path}: OK")
+    print(f"  database: {config.bot.database}")
+    print(
+        f"  slack: {'bot token set' if config.slack.token else 'no SLACK_BOT_TOKEN: console mode'}"
+    )
+    print(
+        f"  rule packs: {', '.join(p.name for p in config.packs)} (labels: {', '.join(config.labels)})"
+    )
+    print(f"  feeds: {len(config.feeds)}")
+    for f in config.feeds:
+        print(f"    - {f.name}: {f.url} every {config.interval_for(f)}")
+    print(f"  channels: {len(config.channels)}")
+    for c in config.channels:
+        narrowing = f"; keywords {list(c.keywords)}" if c.keywords else ""
+        narrowing += f"; exclude {list(c.exclude)}" if c.exclude else ""
+        print(f"    - {c.channel}: {', '.join(c.labels)}{narrowing}")
+    return 0
+
+
+async def _run(config: Config) -> int:
+    from bot.scheduler import run_forever
+
+    app = build_app(config)
+    try:
+        await run_forever(app)
+    finally:
+        await app.aclose()
+    return 0
+
+
+async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
+    started = time.monotonic()
+    app = build_app(config, stdout=stdout)
+    try:
+        outcomes = await app.pipeline.poll_all()
+        stats = await app.pipeline.drain(config.bot.drain_timeout)
+        pending = app.store.outbox_counts().get("pending", 0)
+    finally:
+        await app.aclose()
+    failed = [o for o in outcomes if o.status == "error"]
+    log.info(
+        "run --once: %d feeds polled (%d changed, %d unchanged, %d failed), %d entries, %d new, "
+        "%d alerts queued, %d sent, %d still queued, %.2fs",
+        len(outcomes),
+        sum(o.status == "new" for o in outcomes),
+        sum(o.status == "unchanged" for o in outcomes),
+        len(failed),
+        sum(o.items for o in outcomes),
+        sum(o.new_items for o in outcomes),
+        sum(o.alerts for o in outcomes),
+        stats.sent,
+        pending,
+        time.monotonic() - started,
+    )
+    if pending:
+        log.warning(
+            "%d alerts could not be delivered yet; they stay queued for the next run", pending
+        )
+    if outcomes and len(failed) == len(outcomes):
+        log.error("no feed could be fetched; check the network and the feed URLs")
+        return 1
+    return 0
+
+
+def _rules_path() -> Path:
+    return (resolve_path(None, {}).parent / "rules" / "northkorea.toml").resolve()
+
+
+def _demo(env: Mapping[str, str]) -> int:
+    demo = resources.files("bot") / "demo"
+    with FeedServer() as server, tempfile.TemporaryDirectory(prefix="newsbot-demo-") as tmp:
+        feeds = []
+        for name in sorted(p.name for p in demo.iterdir() if p.name.endswith(".xml")):
+            url = server.set(f"/{name}", (demo / name).read_bytes())
+            feeds.append(
+                f'[[feeds]]\nname = "{name.removesuffix(".xml").title()} (sample)"\nurl = "{url}"\n'
+            )
+        text = (
+            f'[bot]\ndatabase = "sqlite:///{tmp}/demo.db"\nbackfill = "3650d"\n'
+            f"rules = [{json.dumps(str(_rules_path()))}]\n"
+            '[slack]\npace = "0s"\n'
+            + "\n".join(feeds)
+            + '\n[[channels]]\nchannel = "#newsbot-demo"\nlabels = ["missile-test", "diplomacy"]\n'
+        )
+        config_path = Path(tmp) / "demo.toml"
+        config_path.write_text(text, encoding="utf-8")
+        demo_env = {k: v for k, v in env.items() if k != "NEWSBOT_DATABASE_URL"}
+        config = parse_config(text, str(config_path), demo_env)
+        print(
+            f"newsbot demo: serving {len(feeds)} sample feeds on {server.url('/')}, "
+            "running one poll cycle with a throwaway database.\n",
+            file=sys.stderr,
+        )
+        return asyncio.run(_run_once(config))
+
+
+def _classify(config: Config, input_path: str | None, out: TextIO, err: TextIO) -> int:
+    stream: TextIO
+    stream = open(input_path, encoding="utf-8") if input_path else sys.stdin  # noqa: SIM115
+    bad = 0
+    try:
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            ident: object = number
+            try:
+                data = json.loads(line)
+                if not isinstance(data, dict):
+                    raise ValueError("expected a JSON object")
+                ident = data.get("id", number)
+                title, summary = data.get("title", ""), data.get("summary", "")
+                if not isinstance(title, str) or not isinstance(summary, str):
+                    raise ValueError('"title" and "summary" must be strings')
+            except ValueError as e:
+                bad += 1
+                err.write(json.dumps({"id": ident, "line": number, "error": str(e)}) + "\n")
+                continue
+            c = classify(config.packs, title, summary)
+            out.write(
+                json.dumps(
+                    {
+                        "id": ident,
+                        "labels": list(c.labels),
+                        "scores": dict(c.scores),
+                        "evidence": {k: list(v) for k, v in c.evidence.items()},
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+    finally:
+        if input_path:
+            stream.close()
+    return 0

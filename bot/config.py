@@ -1,0 +1,279 @@
+"""Configuration: one TOML file plus secrets from the environment, validated once at start.
+
+Everything is read into frozen dataclasses. Every problem is collected and reported together,
+each naming the file and the key path; the bot does not start with an invalid config.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bot.classify.pack import RulePack, load_pack
+from bot.errors import ConfigError
+from bot.validate import Problems, Table
+
+DEFAULT_CONFIG = Path("config") / "newsbot.toml"
+SLACK_API_URL = "https://slack.com/api/"
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    database: str = "sqlite:///data/newsbot.db"
+    poll_interval: timedelta = timedelta(minutes=2)
+    backfill: timedelta = timedelta(hours=6)
+    tick: timedelta = timedelta(seconds=5)
+    jitter: float = 0.1
+    max_concurrency: int = 20
+    per_host_concurrency: int = 4
+    connect_timeout: timedelta = timedelta(seconds=10)
+    read_timeout: timedelta = timedelta(seconds=30)
+    max_feed_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    max_backoff: timedelta = timedelta(hours=1)
+    drain_timeout: timedelta = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class SlackConfig:
+    api_url: str = SLACK_API_URL
+    pace: timedelta = timedelta(seconds=1)
+    timeout: timedelta = timedelta(seconds=30)
+    token: str | None = field(default=None, repr=False)  # from SLACK_BOT_TOKEN, never the file
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    name: str
+    url: str
+    interval: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    channel: str
+    labels: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    path: str
+    bot: BotConfig
+    slack: SlackConfig
+    feeds: tuple[FeedConfig, ...]
+    channels: tuple[ChannelConfig, ...]
+    packs: tuple[RulePack, ...]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(label for pack in self.packs for label in pack.labels)
+
+    def interval_for(self, feed: FeedConfig) -> timedelta:
+        return feed.interval or self.bot.poll_interval
+
+
+def _url_problem(url: str) -> str | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return f'"{url}" must be an http:// or https:// URL'
+    if not parts.hostname:
+        return f'"{url}" has no host name'
+    return None
+
+
+def _secret(env: Mapping[str, str], name: str, problems: Problems) -> str | None:
+    """A secret from NAME, or from the file named by NAME_FILE (container secrets)."""
+    value = env.get(name)
+    if value:
+        return value.strip()
+    file_name = env.get(f"{name}_FILE")
+    if file_name:
+        try:
+            return Path(file_name).read_text(encoding="utf-8").strip() or None
+        except OSError as e:
+            problems.add(f"{name}_FILE", f"cannot read {file_name}: {e.strerror}")
+    return None
+
+
+def _load_packs(base: Path, names: tuple[str, ...], problems: Problems) -> list[RulePack]:
+    packs: list[RulePack] = []
+    for i, name in enumerate(names):
+        path = base / name
+        key = f"bot.rules[{i}]"
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            problems.add(key, f"rule pack file {path} does not exist")
+            continue
+        except OSError as e:
+            problems.add(key, f"cannot read rule pack {path}: {e.strerror}")
+            continue
+        except tomllib.TOMLDecodeError as e:
+            problems.add(key, f"rule pack {path} is not valid TOML: {e}")
+            continue
+        pack_problems = Problems()
+        pack = load_pack(data, pack_problems)
+        for p in pack_problems.items:
+            problems.add(key, f"in rule pack {path}: {p}")
+        if pack is not None:
+            if any(p.name == pack.name for p in packs):
+                problems.add(key, f'two rule packs are named "{pack.name}"')
+            packs.append(pack)
+    defaults = [p.name for p in packs if p.default]
+    if len(defaults) > 1:
+        problems.add("bot.rules", f"only one pack may say default = true, found {defaults}")
+    return packs
+
+
+def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
+    """Validate config text; raise ConfigError listing every problem found."""
+    problems = Problems()
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(path, [f"not valid TOML: {e}"]) from e
+    root = Table(data, "", problems)
+
+    b = root.table("bot")
+    d = BotConfig()
+    bot = BotConfig(
+        database=b.string("database", d.database),
+        poll_interval=b.duration("poll_interval", d.poll_interval),
+        backfill=b.duration("backfill", d.backfill),
+        tick=b.duration("tick", d.tick),
+        jitter=b.number("jitter", d.jitter, minimum=0.0),
+        max_concurrency=b.integer("max_concurrency", d.max_concurrency, minimum=1),
+        per_host_concurrency=b.integer("per_host_concurrency", d.per_host_concurrency, minimum=1),
+        connect_timeout=b.duration("connect_timeout", d.connect_timeout),
+        read_timeout=b.duration("read_timeout", d.read_timeout),
+        max_feed_bytes=b.integer("max_feed_bytes", d.max_feed_bytes, minimum=1024),
+        max_redirects=b.integer("max_redirects", d.max_redirects, minimum=0),
+        max_backoff=b.duration("max_backoff", d.max_backoff),
+        drain_timeout=b.duration("drain_timeout", d.drain_timeout),
+    )
+    rules = b.strings("rules", ("rules/northkorea.toml",))
+    if bot.poll_interval < timedelta(seconds=1):
+        problems.add("bot.poll_interval", "must be at least 1s")
+    if bot.tick < timedelta(seconds=1):
+        problems.add("bot.tick", "must be at least 1s")
+    if bot.jitter > 0.5:
+        problems.add(
+            "bot.jitter",
+            f"must be between 0 and 0.5 (a fraction of the interval), got {bot.jitter}",
+        )
+    b.finish()
+
+    s = root.table("slack")
+    sd = SlackConfig()
+    api_url = env.get("NEWSBOT_SLACK_API_URL") or s.string("api_url", sd.api_url)
+    if (problem := _url_problem(api_url)) is not None:
+        problems.add("slack.api_url", problem)
+    if not api_url.endswith("/"):
+        api_url += "/"
+    slack = SlackConfig(
+        api_url=api_url,
+        pace=s.duration("pace", sd.pace),
+        timeout=s.duration("timeout", sd.timeout),
+        token=_secret(env, "SLACK_BOT_TOKEN", problems),
+    )
+    if s.has("token"):
+        problems.add("slack.token", "secrets never go in the file: set SLACK_BOT_TOKEN instead")
+        s.finish_all_used()
+    s.finish()
+
+    feeds: list[FeedConfig] = []
+    names: set[str] = set()
+    urls: set[str] = set()
+    for t in root.tables("feeds"):
+        name = t.string("name", required=True)
+        url = t.string("url", required=True)
+        interval = t.duration("interval", timedelta(0)) if t.has("interval") else None
+        if interval is not None and interval < timedelta(seconds=1):
+            problems.add(t.key_path("interval"), "must be at least 1s")
+        if url and (problem := _url_problem(url)) is not None:
+            problems.add(t.key_path("url"), problem)
+        if name in names:
+            problems.add(
+                t.key_path("name"), f'feed name "{name}" is used twice; names must be unique'
+            )
+        if url in urls:
+            problems.add(t.key_path("url"), f"{url} is listed twice; remove one of the entries")
+        names.add(name)
+        urls.add(url)
+        t.finish()
+        feeds.append(FeedConfig(name=name, url=url, interval=interval))
+
+    base = Path(path).parent
+    packs = _load_packs(base, rules, problems)
+    known_labels = {label for p in packs for label in p.labels}
+
+    channels: list[ChannelConfig] = []
+    for t in root.tables("channels"):
+        channel = t.string("channel", required=True)
+        labels = t.strings("labels")
+        if not labels:
+            problems.add(t.key_path("labels"), "subscribe to at least one label")
+        for label in labels:
+            if packs and label not in known_labels:
+                problems.add(
+                    t.key_path("labels"),
+                    f'unknown label "{label}"; known labels: {", ".join(sorted(known_labels))}',
+                )
+        channels.append(
+            ChannelConfig(
+                channel=channel,
+                labels=labels,
+                keywords=t.strings("keywords"),
+                exclude=t.strings("exclude"),
+            )
+        )
+        t.finish()
+    root.finish()
+
+    database = env.get("NEWSBOT_DATABASE_URL") or bot.database
+    if not (database.startswith("sqlite:///") or database.startswith("postgresql")):
+        problems.add(
+            "bot.database",
+            f'"{database}" is not supported; use "sqlite:///path/to/file.db" '
+            '(or "postgresql://..." once that backend is installed)',
+        )
+    if problems.items:
+        raise ConfigError(path, problems.items)
+    return Config(
+        path=path,
+        bot=BotConfig(**{**bot.__dict__, "database": database}),
+        slack=slack,
+        feeds=tuple(feeds),
+        channels=tuple(channels),
+        packs=tuple(packs),
+    )
+
+
+def resolve_path(explicit: str | None, env: Mapping[str, str]) -> Path:
+    """--config, else NEWSBOT_CONFIG, else config/newsbot.toml here, else the one in the source tree."""
+    if explicit:
+        return Path(explicit)
+    if env.get("NEWSBOT_CONFIG"):
+        return Path(env["NEWSBOT_CONFIG"])
+    if DEFAULT_CONFIG.exists():
+        return DEFAULT_CONFIG
+    return Path(__file__).resolve().parent.parent / DEFAULT_CONFIG
+
+
+def load_config(explicit: str | None, env: Mapping[str, str]) -> Config:
+    path = resolve_path(explicit, env)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as e:
+        raise ConfigError(
+            str(path), ["file not found; pass --config PATH or set NEWSBOT_CONFIG"]
+        ) from e
+    except OSError as e:
+        raise ConfigError(str(path), [f"cannot read the file: {e.strerror}"]) from e
+    return parse_config(text, str(path), env)

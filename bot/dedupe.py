@@ -1,0 +1,44 @@
+"""Keys that say "this entry was seen before". Pure.
+
+An entry is a repeat when any of its keys was stored before: its id within the feed, its
+canonical URL (across feeds), or its normalised title within the feed. Normalising the title
+absorbs what feeds change when they republish: case, punctuation, "(LEAD)"/"UPDATE:" markers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from bot.models import Item
+
+_MARKERS = re.compile(
+    r"^\s*(?:(?:\(|\[)[^)\]]{0,20}(?:\)|\])\s*|(?:update[sd]?|updated|breaking|urgent|"
+    r"exclusive|correct(?:ed|ion)|lead)\s*\d*\s*[:\-–]\s*)+",
+    re.IGNORECASE,
+)
+_TRAILING = re.compile(
+    r"\s*(?:\(|\[)\s*(?:update[sd]?|lead|corrected|urgent)[^)\]]{0,15}(?:\)|\])\s*$", re.IGNORECASE
+)
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def normalise_title(title: str) -> str:
+    title = _MARKERS.sub("", title)
+    title = _TRAILING.sub("", title)
+    return _NON_WORD.sub(" ", title.lower()).strip()
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def item_keys(item: Item) -> tuple[str, ...]:
+    """The item's dedupe keys, id key first (it names the item in the outbox)."""
+    keys = [_digest(f"id\t{item.feed_url}\t{item.item_id}")]
+    if item.url:
+        keys.append(_digest(f"url\t{item.url}"))
+    title = normalise_title(item.title)
+    if title:
+        keys.append(_digest(f"title\t{item.feed_url}\t{title}"))
+    return tuple(keys)

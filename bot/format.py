@@ -1,0 +1,116 @@
+"""Alert -> Slack message (Block Kit plus plain-text fallback), and the console rendering. Pure.
+
+Feed text is untrusted: every piece of it is escaped for Slack (&, <, > only), so a headline
+containing "<!channel>" or "<@U123>" pings nobody. Only this module builds Slack markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from bot.models import Alert, Message
+
+LABEL_STYLE: Mapping[str, tuple[str, str]] = {
+    "missile-test": (":rocket:", "Missile test"),
+    "diplomacy": (":handshake:", "Diplomacy"),
+}
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“‘])")
+_LINK = re.compile(r"<([^|>]+)\|([^>]*)>")
+
+
+def escape(text: str) -> str:
+    """Escape feed text for Slack mrkdwn and plain text: &, <, > and nothing else."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _url(url: str) -> str:
+    return escape(url).replace("|", "%7C").replace(" ", "%20")
+
+
+def clip(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    # never leave half an escape sequence at the cut
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut.rstrip() + "…"
+
+
+def lead(summary: str, *, sentences: int = 3, limit: int = 600) -> str:
+    """The first one to three sentences of a summary, at most `limit` characters."""
+    parts = _SENTENCE_END.split(summary.strip())
+    out = ""
+    for part in parts[:sentences]:
+        candidate = f"{out} {part}".strip()
+        if out and len(candidate) > limit:
+            break
+        out = candidate
+    return clip(out, limit)
+
+
+def label_title(label: str) -> str:
+    base = label.split(":", 1)[-1]
+    emoji, name = LABEL_STYLE.get(base, (":newspaper:", base.replace("-", " ").capitalize()))
+    prefix = f"{label.split(':', 1)[0]} · " if ":" in label else ""
+    return f"{emoji} {prefix}{name}"
+
+
+def format_alert(alert: Alert) -> Message:
+    """Block Kit for one alert; every value is within Slack's limits."""
+    item = alert.item
+    title = escape(clip(item.title, 300))
+    labels = " + ".join(label_title(lb) for lb in alert.labels)
+    headline = f"<{_url(item.url)}|{title}>" if item.url else f"*{title}*"
+    when = item.published.strftime("%Y-%m-%d %H:%M UTC") if item.dated else "undated"
+    summary = escape(lead(item.summary))
+    evidence: list[str] = []
+    for label in alert.labels:
+        for term in alert.classification.evidence.get(label, ()):
+            if not term.startswith("not:") and term not in evidence:
+                evidence.append(term)
+    why = escape(clip(", ".join(evidence[:8]), 500)) if evidence else "rules matched"
+    blocks: list[dict[str, object]] = [
+        {
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": clip(f"*{labels}*\n{headline}", 3000)},
+        },
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": clip(f"{escape(item.feed_name)} · {when}", 3000)}
+            ],
+        },
+    ]
+    if summary:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(summary, 3000)}})
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(f"Why: {why}", 3000)}]}
+    )
+    names = ", ".join(label_title(lb).split(" ", 1)[1] for lb in alert.labels)
+    text = clip(f"[{names}] {title} ({escape(item.feed_name)})", 3000)
+    return Message(text=text, blocks=tuple(blocks))
+
+
+def _unslack(text: str) -> str:
+    text = _LINK.sub(lambda m: f"{m.group(2)}\n{m.group(1)}", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def render_console(channel: str, message: Message) -> str:
+    """A readable block of plain text for console mode."""
+    lines = [f"── alert for {channel} " + "─" * max(0, 50 - len(channel))]
+    for block in message.blocks:
+        if block.get("type") == "section":
+            text = block.get("text")
+            if isinstance(text, Mapping):
+                lines.append(_unslack(str(text.get("text", ""))).replace("*", ""))
+        elif block.get("type") == "context":
+            elements = block.get("elements")
+            if isinstance(elements, list):
+                lines.extend(
+                    _unslack(str(e.get("text", ""))) for e in elements if isinstance(e, Mapping)
+                )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,49 @@
+"""The data that flows down the pipe: frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Item:
+    """One feed entry, normalised to plain text and UTC."""
+
+    feed_name: str
+    feed_url: str
+    item_id: str  # stable: guid, else canonical link, else hash of title + link
+    url: str  # canonical: tracking parameters removed
+    title: str
+    summary: str  # plain text: no HTML, entities decoded, whitespace folded
+    published: datetime  # UTC; the fetch time when the feed gave none
+    dated: bool = True  # False when `published` is the fetch time, not the feed's date
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Labels an item earned, with every label's score and the evidence behind it."""
+
+    labels: tuple[str, ...]
+    scores: Mapping[str, float] = field(hash=False)
+    evidence: Mapping[str, tuple[str, ...]] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One item to post to one channel. `key` is unique per (item, channel) forever."""
+
+    channel: str
+    key: str
+    item: Item
+    labels: tuple[str, ...]
+    classification: Classification
+
+
+@dataclass(frozen=True)
+class Message:
+    """A Slack message ready to send: Block Kit blocks plus the plain-text fallback."""
+
+    text: str
+    blocks: tuple[Mapping[str, object], ...] = field(hash=False)

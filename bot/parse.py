@@ -1,0 +1,198 @@
+"""Feed bytes -> Items. The only module that imports feedparser; pure (time is a parameter).
+
+feedparser never does HTTP here: it gets the bytes fetch.py downloaded. Its HTML sanitiser and
+relative-URI resolution are turned off (they are most of its cost, and the output is plain text).
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import html
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import feedparser
+
+from bot.errors import FeedParseError
+from bot.models import Item
+
+_TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "yclid",
+        "_ga",
+        "ref_src",
+        "cmpid",
+        "ocid",
+        "taid",
+        "guccounter",
+        "guce_referrer",
+        "guce_referrer_sig",
+    }
+)
+_SPACE = re.compile(r"\s+")
+_MAX_TITLE = 1000
+_MAX_SUMMARY = 5000
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    items: tuple[Item, ...]
+    title: str
+    problem: str | None  # feedparser's "bozo" reason, when the feed was not well-formed
+
+
+class _TextExtractor(HTMLParser):
+    """Collects the text of an HTML fragment, skipping scripts and styles."""
+
+    _SKIP = frozenset({"script", "style", "noscript", "template"})
+    _BLOCK = frozenset(
+        {"p", "br", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self.skipping += 1
+        elif tag in self._BLOCK:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP and self.skipping:
+            self.skipping -= 1
+        elif tag in self._BLOCK:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def plain_text(fragment: str) -> str:
+    """HTML (or text with entities) -> plain text, whitespace folded."""
+    if "<" in fragment:
+        extractor = _TextExtractor()
+        try:
+            extractor.feed(fragment)
+            extractor.close()
+            fragment = "".join(extractor.parts)
+        except (AssertionError, ValueError):  # html.parser's own errors on broken markup
+            fragment = re.sub(r"<[^>]*>", " ", fragment)
+    else:
+        fragment = html.unescape(fragment)
+    return _SPACE.sub(" ", fragment).strip()
+
+
+def canonical_url(url: str) -> str:
+    """Lower-case scheme and host, no fragment, no default port, no tracking parameters."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return url
+    scheme = parts.scheme.lower()
+    host = parts.hostname.lower()
+    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
+        host = f"{host}:{port}"
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not k.lower().startswith("utm_") and k.lower() not in _TRACKING_PARAMS
+        ]
+    )
+    return urlunsplit((scheme, host, parts.path or "/", query, ""))
+
+
+def _date(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+            except (OverflowError, ValueError, OSError):
+                continue
+    return None
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def parse_feed(
+    body: bytes, *, url: str, feed_name: str, now: datetime, content_type: str | None = None
+) -> ParsedFeed:
+    """Parse a feed's bytes. Raises FeedParseError only when nothing usable came out."""
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    try:
+        parsed = feedparser.parse(
+            body,
+            response_headers=headers,
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as e:  # feedparser is untrusted-input code; wrap anything it throws
+        raise FeedParseError(url, f"feedparser failed: {type(e).__name__}: {e}") from e
+    problem = None
+    if parsed.get("bozo"):
+        exc = parsed.get("bozo_exception")
+        problem = f"{type(exc).__name__}: {exc}" if exc else "not well-formed"
+    entries = parsed.get("entries") or []
+    if not entries and problem is not None:
+        raise FeedParseError(url, f"not a readable feed ({problem})")
+    items: list[Item] = []
+    latest_allowed = now + timedelta(days=1)
+    for entry in entries:
+        title = _clip(plain_text(entry.get("title") or ""), _MAX_TITLE)
+        summary_html = entry.get("summary") or ""
+        if not summary_html and entry.get("content"):
+            summary_html = entry["content"][0].get("value") or ""
+        summary = _clip(plain_text(summary_html), _MAX_SUMMARY)
+        link = canonical_url(entry.get("link") or "")
+        guid = (entry.get("id") or "").strip()
+        if not title and not summary:
+            continue
+        if guid:
+            item_id = guid[:500]
+        elif link:
+            item_id = link
+        else:
+            item_id = "sha1:" + hashlib.sha1(f"{title}\n{link}".encode()).hexdigest()
+        published = _date(entry)
+        dated = published is not None and published <= latest_allowed
+        items.append(
+            Item(
+                feed_name=feed_name,
+                feed_url=url,
+                item_id=item_id,
+                url=link,
+                title=title or _clip(summary, 120),
+                summary=summary,
+                published=published if dated and published is not None else now,
+                dated=dated,
+            )
+        )
+    feed = parsed.get("feed") or {}
+    return ParsedFeed(
+        items=tuple(items), title=plain_text(feed.get("title") or ""), problem=problem
+    )

@@ -1,0 +1,95 @@
+"""Delivery edges: Slack through slack-sdk (the only importer of slack_sdk), or the console.
+
+Retries are explicit and belong to the outbox: the WebClient is built with no retry handlers,
+so one call is one HTTP request, and every failure comes back as a DeliveryError that says
+whether to retry (and after how long) or to park the alert.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Protocol, TextIO
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.errors import DeliveryError
+from bot.format import render_console
+from bot.models import Message
+
+# Slack errors that retrying will not fix; the alert is parked and the log says what to do.
+PERMANENT = {
+    "channel_not_found": "the channel does not exist or the bot cannot see it; check the channel id",
+    "not_in_channel": "invite the bot to the channel (/invite @newsbot)",
+    "is_archived": "the channel is archived; unarchive it or change the config",
+    "invalid_auth": "SLACK_BOT_TOKEN is not valid; create a new bot token",
+    "not_authed": "no token was sent; set SLACK_BOT_TOKEN",
+    "account_inactive": "the token's app or user was deactivated; reinstall the app",
+    "token_revoked": "the token was revoked; reinstall the app and set the new SLACK_BOT_TOKEN",
+    "missing_scope": "the app lacks the chat:write scope; add it and reinstall",
+    "msg_too_long": "the message is too long for Slack",
+    "invalid_blocks": "Slack rejected the message layout",
+    "no_text": "the message had no text",
+    "restricted_action": "the workspace does not let the bot post there",
+}
+
+
+class Notifier(Protocol):
+    """Something that can deliver a message to a channel and return its id (Slack's ts)."""
+
+    def post(self, channel: str, message: Message) -> str | None: ...
+
+
+class ConsoleNotifier:
+    """Console mode: prints each alert as a readable block."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stdout
+
+    def post(self, channel: str, message: Message) -> str | None:
+        self.stream.write(render_console(channel, message) + "\n")
+        self.stream.flush()
+        return None
+
+
+class SlackNotifier:
+    """chat.postMessage through the real slack-sdk WebClient; one attempt per call."""
+
+    def __init__(self, token: str, api_url: str, *, timeout: float = 30.0) -> None:
+        self.client = WebClient(
+            token=token, base_url=api_url, timeout=int(timeout), retry_handlers=[]
+        )
+
+    def post(self, channel: str, message: Message) -> str | None:
+        try:
+            response = self.client.chat_postMessage(
+                channel=channel,
+                text=message.text,
+                blocks=list(message.blocks),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as e:
+            status = e.response.status_code
+            error = str(e.response.get("error", "")) if isinstance(e.response.data, dict) else ""
+            if status == 429 or error == "ratelimited":
+                raw = e.response.headers.get("Retry-After") or e.response.headers.get("retry-after")
+                retry_after = float(raw) if raw and str(raw).isdigit() else 30.0
+                raise DeliveryError(
+                    channel,
+                    f"rate limited by Slack; retrying after {retry_after:.0f}s",
+                    retry_after=retry_after,
+                    rate_limited=True,
+                ) from e
+            if error in PERMANENT:
+                raise DeliveryError(
+                    channel, f"Slack said {error}: {PERMANENT[error]}", permanent=True
+                ) from e
+            detail = error or f"HTTP {status}"
+            raise DeliveryError(channel, f"Slack API error: {detail}") from e
+        except SlackClientError as e:
+            raise DeliveryError(channel, f"cannot reach Slack: {e}") from e
+        except OSError as e:  # connection refused, reset, DNS, timeouts from urllib
+            raise DeliveryError(channel, f"cannot reach Slack: {type(e).__name__}: {e}") from e
+        ts = response.get("ts")
+        return str(ts) if ts else None

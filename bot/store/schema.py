@@ -1,0 +1,111 @@
+"""Tables. Times are stored as UTC and always come back timezone-aware."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+SCHEMA_VERSION = 1
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, whatever the backend keeps."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("url", String(2000), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("body_hash", String(64)),
+    Column("next_check_at", UTCDateTime, nullable=False),
+    Column("last_polled_at", UTCDateTime),
+    Column("last_success_at", UTCDateTime),
+    Column("first_success_at", UTCDateTime),
+    Column("last_error", Text),
+    Column("last_error_at", UTCDateTime),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("items_seen", Integer, nullable=False, default=0),
+    Column("leased_by", String(100)),
+    Column("lease_until", UTCDateTime),
+)
+
+seen = Table(
+    "seen",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("feed_url", String(2000), nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(40), nullable=False, unique=True),
+    Column("feed_url", String(2000), nullable=False),
+    Column("feed_name", String(200), nullable=False),
+    Column("item_id", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("published", UTCDateTime, nullable=False),
+    Column("labels", Text, nullable=False),  # JSON: labels, scores, evidence
+    Column("first_seen", UTCDateTime, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(120), nullable=False, unique=True),  # one alert per (item, channel)
+    Column("channel", String(200), nullable=False),
+    Column("item_key", String(40), nullable=False),
+    Column("payload", Text, nullable=False),  # JSON: text + blocks
+    Column("status", String(16), nullable=False),  # pending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("slack_ts", String(64)),
+    Column("last_error", Text),
+)
+Index("outbox_due", outbox.c.status, outbox.c.next_attempt_at)
