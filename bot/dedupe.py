@@ -14,7 +14,7 @@ from bot.models import Item
 
 _MARKERS = re.compile(
     r"^\s*(?:(?:\(|\[)[^)\]]{0,20}(?:\)|\])\s*|(?:update[sd]?|updated|breaking|urgent|"
-    r"exclusive|correct(?:ed|ion)|lead)\s*\d*\s*[:\-–]\s*)+",
+    r"exclusive|correct(?:ed|ion)|lead)\s*\d*\s*[:\-\u2013]\s*)+",
     re.IGNORECASE,
 )
 _TRAILING = re.compile(

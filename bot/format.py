@@ -15,7 +15,7 @@ LABEL_STYLE: Mapping[str, tuple[str, str]] = {
     "missile-test": (":rocket:", "Missile test"),
     "diplomacy": (":handshake:", "Diplomacy"),
 }
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'“‘])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'\u201c\u2018])")
 _LINK = re.compile(r"<([^|>]+)\|([^>]*)>")
 
 

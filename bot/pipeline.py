@@ -44,7 +44,8 @@ LEASE = timedelta(minutes=10)
 def next_check(now: datetime, interval: timedelta, jitter: float, rng: random.Random) -> datetime:
     """The next poll: one interval on, spread by +-jitter so feeds do not move in lockstep."""
     spread = 1.0 + rng.uniform(-jitter, jitter) if jitter else 1.0
-    return now + interval * spread
+    result: datetime = now + interval * spread
+    return result
 
 
 def backoff(
@@ -55,7 +56,8 @@ def backoff(
     max_backoff: timedelta,
 ) -> datetime:
     """After the n-th consecutive failure: interval x 2^(n-1), capped, never before Retry-After."""
-    delay = min(interval * (2 ** min(max(failures - 1, 0), 20)), max(max_backoff, interval))
+    grown: timedelta = interval * (2 ** min(max(failures - 1, 0), 20))
+    delay = min(grown, max(max_backoff, interval))
     if retry_after is not None:
         delay = max(delay, timedelta(seconds=retry_after))
     return now + delay
@@ -63,7 +65,8 @@ def backoff(
 
 def delivery_backoff(attempts: int) -> timedelta:
     """Wait before retrying a failed delivery: 5 s, 10 s, 20 s ... capped at 10 minutes."""
-    return min(timedelta(seconds=5) * (2 ** min(max(attempts - 1, 0), 10)), timedelta(minutes=10))
+    delay: timedelta = timedelta(seconds=5) * (2 ** min(max(attempts - 1, 0), 10))
+    return min(delay, timedelta(minutes=10))
 
 
 def alert_key(channel: str, item_key: str) -> str:

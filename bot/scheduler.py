@@ -7,6 +7,7 @@ claims whatever is due. Both jobs coalesce and never overlap themselves.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -25,10 +26,9 @@ async def run_forever(app: App, *, stop: asyncio.Event | None = None, grace: flo
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        # not possible off the main thread or on some platforms; then `stop` is the only way
+        with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError):  # not the main thread, or no signals here
-            pass
     pipeline = app.pipeline
     pipeline.sync_feeds()
     running: set[asyncio.Task[object]] = set()
@@ -39,7 +39,7 @@ async def run_forever(app: App, *, stop: asyncio.Event | None = None, grace: flo
                 return
             task = asyncio.current_task()
             if task is not None:
-                running.add(task)  # type: ignore[arg-type]
+                running.add(task)
             try:
                 await work()
             except NewsbotError as e:
@@ -48,7 +48,7 @@ async def run_forever(app: App, *, stop: asyncio.Event | None = None, grace: flo
                 log.exception("%s failed unexpectedly; it will run again at the next tick", name)
             finally:
                 if task is not None:
-                    running.discard(task)  # type: ignore[arg-type]
+                    running.discard(task)
 
         return job
 
@@ -85,7 +85,7 @@ async def run_forever(app: App, *, stop: asyncio.Event | None = None, grace: flo
         log.info("stopping: no new polls; waiting up to %.0fs for work in flight", grace)
         scheduler.shutdown(wait=False)
         if running:
-            done, pending = await asyncio.wait(set(running), timeout=grace)
+            _done, pending = await asyncio.wait(set(running), timeout=grace)
             for task in pending:
                 task.cancel()
         depth = app.store.outbox_counts().get("pending", 0)

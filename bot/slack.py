@@ -65,7 +65,7 @@ class SlackNotifier:
             response = self.client.chat_postMessage(
                 channel=channel,
                 text=message.text,
-                blocks=list(message.blocks),
+                blocks=[dict(b) for b in message.blocks],
                 unfurl_links=False,
                 unfurl_media=False,
             )

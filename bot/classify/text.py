@@ -16,8 +16,47 @@ _TOKEN = re.compile(r"[^\W_]+|[.!?;]")
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
 # A period after these does not end a sentence ("N. Korea", "U.S. officials", "Gen. Kim").
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr gen lt col maj capt sgt adm st no vs jan feb mar apr jun jul aug sep sept oct "
-    "nov dec sen rep gov pres prof jr sr inc corp co etc approx est".split()
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "gen",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "sgt",
+        "adm",
+        "st",
+        "no",
+        "vs",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "sen",
+        "rep",
+        "gov",
+        "pres",
+        "prof",
+        "jr",
+        "sr",
+        "inc",
+        "corp",
+        "co",
+        "etc",
+        "approx",
+        "est",
+    }
 )
 _NUMBER = re.compile(r"\d+")
 _stemmer = snowballstemmer.stemmer("english")

@@ -118,7 +118,8 @@ class Store:
                 with self.engine.begin() as conn:
                     yield conn
             except SQLAlchemyError as e:
-                raise StoreError(f"database error: {e.__class__.__name__}: {e.orig or e}") from e
+                detail = getattr(e, "orig", None) or e
+                raise StoreError(f"database error: {type(e).__name__}: {detail}") from e
 
     def migrate(self) -> None:
         with self._tx() as conn:
