@@ -1,0 +1,107 @@
+"""Shared fixtures: real local peers (feed server, Slack stand-in) and config files on disk."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+
+from bot.feedserver import FeedServer
+from tests.peers import SlackStandIn
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "config" / "rules" / "northkorea.toml"
+DATA = Path(__file__).resolve().parent / "data"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture
+def feeds() -> Iterator[FeedServer]:
+    with FeedServer() as server:
+        yield server
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as stand_in:
+        yield stand_in
+
+
+def rss(*items: dict[str, object], title: str = "Test Wire") -> str:
+    """An RSS 2.0 document; each item dict has title, summary, and optional link/guid/published."""
+    parts = []
+    for it in items:
+        published = it.get("published")
+        date = f"<pubDate>{format_datetime(published)}</pubDate>" if isinstance(published, datetime) else ""
+        guid = f'<guid isPermaLink="false">{escape(str(it["guid"]))}</guid>' if it.get("guid") else ""
+        link = f"<link>{escape(str(it['link']))}</link>" if it.get("link") else ""
+        parts.append(
+            f"<item><title>{escape(str(it['title']))}</title>{link}{guid}{date}"
+            f"<description>{escape(str(it.get('summary', '')))}</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>https://wire.test/</link><description>test</description>"
+        + "".join(parts)
+        + "</channel></rss>"
+    )
+
+
+def ago(**kwargs: float) -> datetime:
+    return datetime.now(UTC) - timedelta(**kwargs)
+
+
+LAUNCH = {
+    "title": "North Korea fires ballistic missile into East Sea, JCS says",
+    "summary": "North Korea launched a short-range ballistic missile from near Pyongyang on Tuesday, "
+    "South Korea's Joint Chiefs of Staff said. It flew about 350 km.",
+    "link": "https://wire.test/nk/launch-1?utm_source=rss",
+    "guid": "wire-launch-1",
+}
+NOISE = {
+    "title": "SpaceX launches another batch of Starlink satellites",
+    "summary": "A Falcon 9 rocket lifted off from Cape Canaveral on Tuesday night.",
+    "link": "https://wire.test/space/starlink",
+    "guid": "wire-space-1",
+}
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[..., Path]:
+    """Write a config file for the given feeds; returns its path. The database is in tmp_path."""
+
+    def write(
+        feed_urls: dict[str, str],
+        *,
+        backfill: str = "6h",
+        channels: str | None = None,
+        extra_bot: str = "",
+        drain: str = "20s",
+        name: str = "newsbot.toml",
+    ) -> Path:
+        feeds_toml = "".join(
+            f'[[feeds]]\nname = "{n}"\nurl = "{u}"\n\n' for n, u in feed_urls.items()
+        )
+        channels = channels or '[[channels]]\nchannel = "C0ALERTS"\nlabels = ["missile-test", "diplomacy"]\n'
+        text = (
+            f'[bot]\ndatabase = "sqlite:///{tmp_path}/newsbot.db"\nbackfill = "{backfill}"\n'
+            f'rules = ["{RULES}"]\ndrain_timeout = "{drain}"\nread_timeout = "5s"\nconnect_timeout = "2s"\n{extra_bot}\n'
+            '[slack]\npace = "0s"\n\n' + feeds_toml + channels
+        )
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def env(slack: SlackStandIn) -> dict[str, str]:
+    """An environment with a bot token and the Slack stand-in as the API."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT_"))}
+    return {**base, "SLACK_BOT_TOKEN": "xoxb-test-token", "NEWSBOT_SLACK_API_URL": slack.url}

@@ -1,0 +1,124 @@
+"""Real local peers for the tests: a Slack Web API stand-in over HTTP on 127.0.0.1.
+
+The real slack-sdk WebClient talks to it (base_url = stand-in URL). It implements the methods
+newsbot calls, records every request, and can be told to fail the next calls in given ways.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass
+class Failure:
+    """One scripted answer: an HTTP status and/or a Slack error, with optional headers."""
+
+    status: int = 200
+    error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None  # raw body (e.g. an HTML error page)
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    status: int
+    ok: bool
+
+
+class SlackStandIn:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.failures: list[Failure] = []
+        self.delay = 0.0
+        self._lock = threading.Lock()
+        self._ts = 1_700_000_000
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length).decode("utf-8")
+                if "json" in (self.headers.get("Content-Type") or ""):
+                    args = json.loads(raw or "{}")
+                else:
+                    args = dict(parse_qsl(raw))
+                method = self.path.rsplit("/", 1)[-1]
+                auth = self.headers.get("Authorization") or ""
+                token = auth.removeprefix("Bearer ") or None
+                if outer.delay:
+                    time.sleep(outer.delay)
+                with outer._lock:
+                    failure = outer.failures.pop(0) if outer.failures else None
+                    status, headers, body = outer._answer(method, args, failure)
+                    ok = status == 200 and '"ok": true' in body
+                    outer.calls.append(Call(method, args, token, status, ok))
+                data = body.encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _answer(
+        self, method: str, args: dict[str, Any], failure: Failure | None
+    ) -> tuple[int, dict[str, str], str]:
+        if failure is not None:
+            headers = dict(failure.headers)
+            if failure.body is not None:
+                headers.setdefault("Content-Type", "text/html")
+                return failure.status, headers, failure.body
+            return failure.status, headers, json.dumps({"ok": False, "error": failure.error or "internal_error"})
+        if method == "auth.test":
+            return 200, {}, json.dumps({"ok": True, "user_id": "UBOT", "team": "Test"})
+        if method in ("chat.postMessage", "chat.update"):
+            if not args.get("channel"):
+                return 200, {}, json.dumps({"ok": False, "error": "channel_not_found"})
+            self._ts += 1
+            ts = args.get("ts") or f"{self._ts}.000100"
+            return 200, {}, json.dumps({"ok": True, "channel": args["channel"], "ts": ts})
+        return 200, {}, json.dumps({"ok": False, "error": "unknown_method"})
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/api/"
+
+    def fail_next(self, *failures: Failure) -> None:
+        with self._lock:
+            self.failures.extend(failures)
+
+    def posts(self) -> list[Call]:
+        """Successful chat.postMessage calls."""
+        with self._lock:
+            return [c for c in self.calls if c.method == "chat.postMessage" and c.ok]
+
+    def attempts(self, method: str = "chat.postMessage") -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def __enter__(self) -> SlackStandIn:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
