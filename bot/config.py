@@ -171,7 +171,8 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
 
     s = root.table("slack")
     sd = SlackConfig()
-    api_url = env.get("NEWSBOT_SLACK_API_URL") or s.string("api_url", sd.api_url)
+    api_url = s.string("api_url", sd.api_url)
+    api_url = env.get("NEWSBOT_SLACK_API_URL") or api_url
     if (problem := _url_problem(api_url)) is not None:
         problems.add("slack.api_url", problem)
     if not api_url.endswith("/"):

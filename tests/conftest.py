@@ -37,8 +37,14 @@ def rss(*items: dict[str, object], title: str = "Test Wire") -> str:
     parts = []
     for it in items:
         published = it.get("published")
-        date = f"<pubDate>{format_datetime(published)}</pubDate>" if isinstance(published, datetime) else ""
-        guid = f'<guid isPermaLink="false">{escape(str(it["guid"]))}</guid>' if it.get("guid") else ""
+        date = (
+            f"<pubDate>{format_datetime(published)}</pubDate>"
+            if isinstance(published, datetime)
+            else ""
+        )
+        guid = (
+            f'<guid isPermaLink="false">{escape(str(it["guid"]))}</guid>' if it.get("guid") else ""
+        )
         link = f"<link>{escape(str(it['link']))}</link>" if it.get("link") else ""
         parts.append(
             f"<item><title>{escape(str(it['title']))}</title>{link}{guid}{date}"
@@ -87,7 +93,10 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
         feeds_toml = "".join(
             f'[[feeds]]\nname = "{n}"\nurl = "{u}"\n\n' for n, u in feed_urls.items()
         )
-        channels = channels or '[[channels]]\nchannel = "C0ALERTS"\nlabels = ["missile-test", "diplomacy"]\n'
+        channels = (
+            channels
+            or '[[channels]]\nchannel = "C0ALERTS"\nlabels = ["missile-test", "diplomacy"]\n'
+        )
         text = (
             f'[bot]\ndatabase = "sqlite:///{tmp_path}/newsbot.db"\nbackfill = "{backfill}"\n'
             f'rules = ["{RULES}"]\ndrain_timeout = "{drain}"\nread_timeout = "5s"\nconnect_timeout = "2s"\n{extra_bot}\n'

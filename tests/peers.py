@@ -87,7 +87,11 @@ class SlackStandIn:
             if failure.body is not None:
                 headers.setdefault("Content-Type", "text/html")
                 return failure.status, headers, failure.body
-            return failure.status, headers, json.dumps({"ok": False, "error": failure.error or "internal_error"})
+            return (
+                failure.status,
+                headers,
+                json.dumps({"ok": False, "error": failure.error or "internal_error"}),
+            )
         if method == "auth.test":
             return 200, {}, json.dumps({"ok": True, "user_id": "UBOT", "team": "Test"})
         if method in ("chat.postMessage", "chat.update"):

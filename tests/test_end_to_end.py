@@ -22,7 +22,10 @@ def run_once(config: Path, env: dict[str, str]) -> int:
 def test_new_item_posted_once_with_blocks_and_second_run_posts_nothing(
     feeds: FeedServer, slack: SlackStandIn, write_config, env
 ) -> None:
-    url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}, {**NOISE, "published": ago(minutes=3)}))
+    url = feeds.set(
+        "/wire.xml",
+        rss({**LAUNCH, "published": ago(minutes=5)}, {**NOISE, "published": ago(minutes=3)}),
+    )
     config = write_config({"Test Wire": url})
 
     assert run_once(config, env) == 0
@@ -34,7 +37,9 @@ def test_new_item_posted_once_with_blocks_and_second_run_posts_nothing(
     assert posts[0].token == "xoxb-test-token"
     blocks = json.dumps(args["blocks"])
     assert "Missile test" in blocks
-    assert "<https://wire.test/nk/launch-1|North Korea fires ballistic missile" in blocks  # utm_ removed
+    assert (
+        "<https://wire.test/nk/launch-1|North Korea fires ballistic missile" in blocks
+    )  # utm_ removed
     assert "Test Wire" in blocks
     assert "ballistic missile" in blocks.split("Why:")[1]  # evidence shown
     assert "North Korea fires ballistic missile" in args["text"]
@@ -79,7 +84,9 @@ def test_malformed_feed_is_reported_and_other_feeds_still_alert(
     feeds: FeedServer, slack: SlackStandIn, write_config, env, caplog: pytest.LogCaptureFixture
 ) -> None:
     good = feeds.set("/good.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
-    bad = feeds.set("/bad.xml", "<html><body><h1>Maintenance</h1><p>back soon", content_type="text/html")
+    bad = feeds.set(
+        "/bad.xml", "<html><body><h1>Maintenance</h1><p>back soon", content_type="text/html"
+    )
     missing = feeds.url("/missing.xml")
     config = write_config({"Broken Feed": bad, "Good Feed": good, "Gone Feed": missing})
 
@@ -224,18 +231,36 @@ def test_republished_entry_with_new_date_or_tweaked_title_does_not_alert_again(
     config = write_config({"Test Wire": url})
     assert run_once(config, env) == 0
     # same guid, new date and an edited title
-    feeds.set("/wire.xml", rss({**LAUNCH, "title": "UPDATE 2: " + LAUNCH["title"], "published": ago(minutes=1)}))
+    feeds.set(
+        "/wire.xml",
+        rss({**LAUNCH, "title": "UPDATE 2: " + LAUNCH["title"], "published": ago(minutes=1)}),
+    )
     assert run_once(config, env) == 0
     # new guid and tracking-laden link, same article
     feeds.set(
         "/wire.xml",
-        rss({**LAUNCH, "guid": "wire-launch-1-v2", "link": LAUNCH["link"] + "&utm_campaign=x", "published": ago(minutes=1)}),
+        rss(
+            {
+                **LAUNCH,
+                "guid": "wire-launch-1-v2",
+                "link": LAUNCH["link"] + "&utm_campaign=x",
+                "published": ago(minutes=1),
+            }
+        ),
     )
     assert run_once(config, env) == 0
     # new guid, new link, same headline with a "(LEAD)" marker
     feeds.set(
         "/wire.xml",
-        rss({**LAUNCH, "guid": "v3", "link": "https://wire.test/nk/v3", "title": "(LEAD) " + LAUNCH["title"].upper(), "published": ago(minutes=1)}),
+        rss(
+            {
+                **LAUNCH,
+                "guid": "v3",
+                "link": "https://wire.test/nk/v3",
+                "title": "(LEAD) " + LAUNCH["title"].upper(),
+                "published": ago(minutes=1),
+            }
+        ),
     )
     assert run_once(config, env) == 0
     assert len(slack.posts()) == 1
@@ -266,9 +291,15 @@ def test_keywords_and_exclude_narrow_routing(
 
 
 def test_console_mode_prints_alerts_without_a_token(
-    feeds: FeedServer, write_config, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    feeds: FeedServer,
+    write_config,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}, {**NOISE, "published": ago(minutes=3)}))
+    url = feeds.set(
+        "/wire.xml",
+        rss({**LAUNCH, "published": ago(minutes=5)}, {**NOISE, "published": ago(minutes=3)}),
+    )
     config = write_config({"Test Wire": url})
     assert run_once(config, {"PATH": "/usr/bin:/bin"}) == 0
     out = capsys.readouterr().out

@@ -1,0 +1,106 @@
+"""Config validation: every bad file gives its own clear error naming the file and key path."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import load_config
+from bot.errors import ConfigError
+from bot.validate import parse_duration
+from tests.conftest import DATA, ROOT
+
+BAD = DATA / "bad_configs"
+
+# file -> fragments that must all appear in the error (key path, problem, hint)
+EXPECTED = {
+    "syntax_error.toml": ["not valid TOML", "line 2"],
+    "unknown_key.toml": ["bot.pol_interval", "unknown key", 'did you mean "poll_interval"'],
+    "wrong_type.toml": ["bot.max_concurrency", "expected a whole number", "'lots'"],
+    "bad_duration.toml": ["bot.poll_interval", '"5 minutes" is not a duration', '"5m"'],
+    "bad_url.toml": ["feeds[0].url", "must be an http:// or https:// URL"],
+    "duplicate_feed.toml": ["feeds[1].name", "used twice", "feeds[1].url", "listed twice"],
+    "unknown_label.toml": ["channels[0].labels", 'unknown label "missile-tests"', "missile-test"],
+    "token_in_file.toml": ["slack.token", "SLACK_BOT_TOKEN"],
+    "missing_feed_url.toml": ["feeds[0].url", "is required"],
+    "feeds_not_array.toml": ["feeds", "expected an array of tables"],
+    "missing_rule_pack.toml": ["bot.rules[0]", "does-not-exist.toml", "does not exist"],
+    "bad_database.toml": ["bot.database", "not supported", "sqlite:///"],
+}
+
+
+@pytest.fixture
+def bad_dir(tmp_path: Path) -> Path:
+    """The bad configs beside a copy of the rules, as a user's config directory would be."""
+    shutil.copytree(ROOT / "config" / "rules", tmp_path / "rules")
+    for f in BAD.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    return tmp_path
+
+
+def test_every_bad_config_fixture_has_expectations() -> None:
+    assert sorted(p.name for p in BAD.iterdir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_config_gives_a_clear_error(
+    bad_dir: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = bad_dir / name
+    code = main(["check-config", "--config", str(path)], {})
+    err = capsys.readouterr().err
+    assert code == 2
+    assert str(path) in err
+    for fragment in EXPECTED[name]:
+        assert fragment in err, f"{fragment!r} missing from: {err}"
+
+
+def test_shipped_config_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-config", "--config", str(ROOT / "config" / "newsbot.toml")], {}) == 0
+    out = capsys.readouterr().out
+    assert "OK" in out and "console mode" in out and "missile-test" in out
+
+
+def test_environment_overrides_and_secret_file(tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("xoxb-from-file\n")
+    config = load_config(
+        str(ROOT / "config" / "newsbot.toml"),
+        {
+            "SLACK_BOT_TOKEN_FILE": str(token_file),
+            "NEWSBOT_SLACK_API_URL": "http://127.0.0.1:9/api",
+            "NEWSBOT_DATABASE_URL": "sqlite:////tmp/x.db",
+        },
+    )
+    assert config.slack.token == "xoxb-from-file"
+    assert config.slack.api_url == "http://127.0.0.1:9/api/"
+    assert config.bot.database == "sqlite:////tmp/x.db"
+    assert "xoxb" not in repr(config)
+
+
+def test_newsbot_config_env_selects_the_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(None, {"NEWSBOT_CONFIG": str(tmp_path / "nope.toml")})
+    assert "nope.toml" in str(info.value) and "file not found" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("90s", timedelta(seconds=90)),
+        ("2m", timedelta(minutes=2)),
+        ("1h30m", timedelta(minutes=90)),
+        ("1d", timedelta(days=1)),
+        ("0s", timedelta(0)),
+        ("2 m", None),
+        ("", None),
+        ("m", None),
+        ("5", None),
+    ],
+)
+def test_durations(text: str, expected: timedelta | None) -> None:
+    assert parse_duration(text) == expected
