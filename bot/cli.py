@@ -20,6 +20,7 @@ from bot.app import build_app
 from bot.classify import classify
 from bot.config import Config, load_config, parse_config, resolve_path
 from bot.errors import ConfigError, NewsbotError
+from bot.models import Classification
 from bot.feedserver import FeedServer
 
 log = logging.getLogger("newsbot")
@@ -51,6 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     cls.add_argument("--input", help="JSON lines file (default: stdin)")
     cls.add_argument("--config")
+    ev = sub.add_parser("eval", help="precision, recall and F1 of the rule packs on a labelled JSON-lines set")
+    ev.add_argument("--dataset", required=True, help='lines {"id","title","summary","labels":[...]}')
+    ev.add_argument("--config")
+    ev.add_argument("--baseline", action="store_true", help="score the naive keyword baseline instead")
     return parser
 
 
@@ -74,6 +79,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             return _demo(env)
         if args.command == "classify":
             return _classify(load_config(args.config, env), args.input, sys.stdout, sys.stderr)
+        if args.command == "eval":
+            return _eval(load_config(args.config, env), args.dataset, baseline=args.baseline)
     except ConfigError as e:
         print(f"newsbot: {e}", file=sys.stderr)
         return EXIT_CONFIG
@@ -217,4 +224,33 @@ def _classify(config: Config, input_path: str | None, out: TextIO, err: TextIO) 
     finally:
         if input_path:
             stream.close()
+    return 0
+
+
+def _eval(config: Config, dataset: str, *, baseline: bool) -> int:
+    from bot.evaluate import Example, evaluate, format_report, naive_baseline
+
+    examples = []
+    try:
+        with open(dataset, encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    d = json.loads(line)
+                    examples.append(
+                        Example(str(d["id"]), d["title"], d.get("summary", ""), tuple(d["labels"]), d.get("kind", ""))
+                    )
+                except (ValueError, KeyError, TypeError) as e:
+                    print(f"newsbot: {dataset}:{number}: skipped, not a labelled item ({e})", file=sys.stderr)
+    except OSError as e:
+        print(f"newsbot: cannot read {dataset}: {e.strerror}", file=sys.stderr)
+        return 1
+    labels = [lb for p in config.packs if p.default for lb in p.labels] or list(config.labels)
+
+    def rules(title: str, summary: str) -> Classification:
+        return classify(config.packs, title, summary)
+
+    report = evaluate(examples, labels, naive_baseline if baseline else rules)
+    print(format_report(report, show_mistakes=not baseline))
     return 0

@@ -1,0 +1,111 @@
+"""Scoring a labelled data set: per-label precision, recall and F1, and the misses. Pure."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from bot.models import Classification
+
+NON_NK_KINDS = frozenset({"other-test", "other-diplomacy", "hard-negative"})
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    title: str
+    summary: str
+    labels: tuple[str, ...]
+    kind: str = ""
+
+
+@dataclass
+class LabelScore:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class Report:
+    labels: dict[str, LabelScore]
+    total: int
+    non_nk: int = 0
+    non_nk_labelled: int = 0
+    mistakes: list[tuple[Example, Classification]] = field(default_factory=list)
+
+    @property
+    def non_nk_rate(self) -> float:
+        return self.non_nk_labelled / self.non_nk if self.non_nk else 0.0
+
+
+def evaluate(
+    examples: Sequence[Example], labels: Sequence[str], classify: Callable[[str, str], Classification]
+) -> Report:
+    report = Report(labels={label: LabelScore() for label in labels}, total=len(examples))
+    for ex in examples:
+        c = classify(ex.title, ex.summary)
+        got = set(c.labels) & set(labels)
+        want = set(ex.labels)
+        for label in labels:
+            score = report.labels[label]
+            if label in got and label in want:
+                score.tp += 1
+            elif label in got:
+                score.fp += 1
+            elif label in want:
+                score.fn += 1
+        if ex.kind in NON_NK_KINDS:
+            report.non_nk += 1
+            report.non_nk_labelled += bool(got)
+        if got != want:
+            report.mistakes.append((ex, c))
+    return report
+
+
+_MISSILE = re.compile(r"\b(?:missile|missiles|launch\w*)\b", re.IGNORECASE)
+_DIPLOMACY = re.compile(r"\b(?:talks|summit\w*|sanctions)\b", re.IGNORECASE)
+
+
+def naive_baseline(title: str, summary: str) -> Classification:
+    """The keyword baseline: "missile"/"launch" -> missile-test; "talks"/"summit"/"sanctions" -> diplomacy."""
+    text = f"{title} {summary}"
+    labels = []
+    if _MISSILE.search(text):
+        labels.append("missile-test")
+    if _DIPLOMACY.search(text):
+        labels.append("diplomacy")
+    return Classification(tuple(labels), {}, {})
+
+
+def format_report(report: Report, *, show_mistakes: bool = True) -> str:
+    lines = [f"{report.total} items", f"{'label':<16}{'precision':>10}{'recall':>10}{'F1':>10}{'tp':>6}{'fp':>6}{'fn':>6}"]
+    for label, s in report.labels.items():
+        lines.append(f"{label:<16}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>10.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}")
+    if report.non_nk:
+        lines.append(
+            f"non-North-Korea items labelled: {report.non_nk_labelled}/{report.non_nk} "
+            f"({100 * report.non_nk_rate:.1f}%)"
+        )
+    if show_mistakes and report.mistakes:
+        lines.append(f"\nmisclassified ({len(report.mistakes)}):")
+        for ex, c in report.mistakes:
+            lines.append(f"- {ex.id}: expected {sorted(ex.labels)} got {sorted(c.labels)}  {ex.title}")
+            for label, terms in c.evidence.items():
+                if terms:
+                    lines.append(f"    {label} {c.scores.get(label, 0.0):.1f}: {', '.join(terms)}")
+    return "\n".join(lines)
