@@ -20,8 +20,8 @@ from bot.app import build_app
 from bot.classify import classify
 from bot.config import Config, load_config, parse_config, resolve_path
 from bot.errors import ConfigError, NewsbotError
-from bot.models import Classification
 from bot.feedserver import FeedServer
+from bot.models import Classification
 
 log = logging.getLogger("newsbot")
 EXIT_CONFIG = 2
@@ -52,10 +52,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     cls.add_argument("--input", help="JSON lines file (default: stdin)")
     cls.add_argument("--config")
-    ev = sub.add_parser("eval", help="precision, recall and F1 of the rule packs on a labelled JSON-lines set")
-    ev.add_argument("--dataset", required=True, help='lines {"id","title","summary","labels":[...]}')
+    ev = sub.add_parser(
+        "eval", help="precision, recall and F1 of the rule packs on a labelled JSON-lines set"
+    )
+    ev.add_argument(
+        "--dataset", required=True, help='lines {"id","title","summary","labels":[...]}'
+    )
     ev.add_argument("--config")
-    ev.add_argument("--baseline", action="store_true", help="score the naive keyword baseline instead")
+    ev.add_argument(
+        "--baseline", action="store_true", help="score the naive keyword baseline instead"
+    )
     return parser
 
 
@@ -239,10 +245,19 @@ def _eval(config: Config, dataset: str, *, baseline: bool) -> int:
                 try:
                     d = json.loads(line)
                     examples.append(
-                        Example(str(d["id"]), d["title"], d.get("summary", ""), tuple(d["labels"]), d.get("kind", ""))
+                        Example(
+                            str(d["id"]),
+                            d["title"],
+                            d.get("summary", ""),
+                            tuple(d["labels"]),
+                            d.get("kind", ""),
+                        )
                     )
                 except (ValueError, KeyError, TypeError) as e:
-                    print(f"newsbot: {dataset}:{number}: skipped, not a labelled item ({e})", file=sys.stderr)
+                    print(
+                        f"newsbot: {dataset}:{number}: skipped, not a labelled item ({e})",
+                        file=sys.stderr,
+                    )
     except OSError as e:
         print(f"newsbot: cannot read {dataset}: {e.strerror}", file=sys.stderr)
         return 1

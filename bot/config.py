@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from bot.classify.pack import RulePack, load_pack
+from bot.classify.pack import RulePack, extend_pack_data, load_pack
 from bot.errors import ConfigError
 from bot.validate import Problems, Table
 
@@ -101,30 +102,53 @@ def _secret(env: Mapping[str, str], name: str, problems: Problems) -> str | None
     return None
 
 
-def _load_packs(base: Path, names: tuple[str, ...], problems: Problems) -> list[RulePack]:
-    packs: list[RulePack] = []
+def _read_pack_files(
+    base: Path, names: tuple[str, ...], problems: Problems
+) -> list[tuple[str, dict[str, Any]]]:
+    """(key path, raw TOML data) of each rule-pack file named in bot.rules."""
+    out = []
     for i, name in enumerate(names):
         path = base / name
         key = f"bot.rules[{i}]"
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            out.append(
+                (f"{key} (rule pack {path})", tomllib.loads(path.read_text(encoding="utf-8")))
+            )
         except FileNotFoundError:
             problems.add(key, f"rule pack file {path} does not exist")
-            continue
         except OSError as e:
             problems.add(key, f"cannot read rule pack {path}: {e.strerror}")
-            continue
         except tomllib.TOMLDecodeError as e:
             problems.add(key, f"rule pack {path} is not valid TOML: {e}")
-            continue
+    return out
+
+
+def _load_packs(raw: list[tuple[str, dict[str, Any]]], problems: Problems) -> list[RulePack]:
+    """Validate and compile packs in order; a pack may extend one listed before it."""
+    packs: list[RulePack] = []
+    data_by_name: dict[str, dict[str, Any]] = {}
+    for where, data in raw:
+        parent = data.get("extends")
+        if parent is not None:
+            if parent not in data_by_name:
+                known = ", ".join(data_by_name) or "none"
+                problems.add(
+                    where,
+                    f'extends "{parent}", which is not a pack listed before it (known: {known})',
+                )
+                continue
+            data = extend_pack_data(data_by_name[parent], data)
         pack_problems = Problems()
         pack = load_pack(data, pack_problems)
         for p in pack_problems.items:
-            problems.add(key, f"in rule pack {path}: {p}")
-        if pack is not None:
-            if any(p.name == pack.name for p in packs):
-                problems.add(key, f'two rule packs are named "{pack.name}"')
-            packs.append(pack)
+            problems.add(where, p)
+        if pack is None:
+            continue
+        if pack.name in data_by_name:
+            problems.add(where, f'two rule packs are named "{pack.name}"')
+            continue
+        data_by_name[pack.name] = data
+        packs.append(pack)
     defaults = [p.name for p in packs if p.default]
     if len(defaults) > 1:
         problems.add("bot.rules", f"only one pack may say default = true, found {defaults}")
@@ -211,7 +235,12 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         feeds.append(FeedConfig(name=name, url=url, interval=interval))
 
     base = Path(path).parent
-    packs = _load_packs(base, rules, problems)
+    raw_packs = _read_pack_files(base, rules, problems)
+    inline = root.tables("packs")
+    for t in inline:
+        t.finish_all_used()  # validated by the pack loader, with this key path
+    raw_packs += [(t.path, dict(t.data)) for t in inline]
+    packs = _load_packs(raw_packs, problems)
     known_labels = {label for p in packs for label in p.labels}
 
     channels: list[ChannelConfig] = []

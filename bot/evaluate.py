@@ -54,7 +54,9 @@ class Report:
 
 
 def evaluate(
-    examples: Sequence[Example], labels: Sequence[str], classify: Callable[[str, str], Classification]
+    examples: Sequence[Example],
+    labels: Sequence[str],
+    classify: Callable[[str, str], Classification],
 ) -> Report:
     report = Report(labels={label: LabelScore() for label in labels}, total=len(examples))
     for ex in examples:
@@ -93,9 +95,14 @@ def naive_baseline(title: str, summary: str) -> Classification:
 
 
 def format_report(report: Report, *, show_mistakes: bool = True) -> str:
-    lines = [f"{report.total} items", f"{'label':<16}{'precision':>10}{'recall':>10}{'F1':>10}{'tp':>6}{'fp':>6}{'fn':>6}"]
+    lines = [
+        f"{report.total} items",
+        f"{'label':<16}{'precision':>10}{'recall':>10}{'F1':>10}{'tp':>6}{'fp':>6}{'fn':>6}",
+    ]
     for label, s in report.labels.items():
-        lines.append(f"{label:<16}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>10.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}")
+        lines.append(
+            f"{label:<16}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>10.3f}{s.tp:>6}{s.fp:>6}{s.fn:>6}"
+        )
     if report.non_nk:
         lines.append(
             f"non-North-Korea items labelled: {report.non_nk_labelled}/{report.non_nk} "
@@ -104,7 +111,9 @@ def format_report(report: Report, *, show_mistakes: bool = True) -> str:
     if show_mistakes and report.mistakes:
         lines.append(f"\nmisclassified ({len(report.mistakes)}):")
         for ex, c in report.mistakes:
-            lines.append(f"- {ex.id}: expected {sorted(ex.labels)} got {sorted(c.labels)}  {ex.title}")
+            lines.append(
+                f"- {ex.id}: expected {sorted(ex.labels)} got {sorted(c.labels)}  {ex.title}"
+            )
             for label, terms in c.evidence.items():
                 if terms:
                     lines.append(f"    {label} {c.scores.get(label, 0.0):.1f}: {', '.join(terms)}")

@@ -28,10 +28,17 @@ def _find(tokens: Tokens, pack: RulePack) -> list[_Match]:
             continue
         for pattern, role in candidates:
             ps = pattern.stems
-            end = i + len(ps)
+            size = len(ps)
+            if size == 1:
+                found.append((i, i + 1, pattern, role))
+                continue
+            end = i + size
             if end > n:
                 continue
-            if all(token_fits(ps[k], stems[i + k]) for k in range(1, len(ps))):
+            if pattern.exact:
+                if stems[i:end] == ps:
+                    found.append((i, end, pattern, role))
+            elif all(token_fits(ps[k], stems[i + k]) for k in range(1, size)):
                 found.append((i, end, pattern, role))
     return found
 
@@ -40,6 +47,7 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
     matches = _find(tokens, pack)
     subject_pos: list[int] = []
     contextual_pos: list[int] = []
+    cancelled: set[int] = set()
     has_context = False
     subject_terms: list[str] = []
     for start, _end, pattern, role in matches:
@@ -49,19 +57,28 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
             subject_terms.append(pattern.display)
         elif kind == "contextual":
             contextual_pos.append(start)
+        elif kind == "not_contextual":
+            cancelled.add(start)
         elif kind == "context":
             has_context = True
+    contextual_pos = [p for p in contextual_pos if p not in cancelled]
     if contextual_pos and (has_context or subject_pos):
         subject_pos.extend(contextual_pos)
         subject_terms.append(pack.contextual[0].display)
     subject_in_title = any(tokens.in_title[p] for p in subject_pos)
     subject_sentences = {tokens.sentence[p] for p in subject_pos}
+    # The title and the lead sentence say what the item is about: a subject in either makes
+    # terms in both "near" it (headlines often name the weapon and leave the country to the lead).
+    lead = tokens.sentence[0] + 1 if tokens.sentence else 0
+    lead_sentences = {tokens.sentence[0], lead} if tokens.sentence else set()
+    subject_in_lead = bool(subject_sentences & lead_sentences)
 
     def factor(pos: int) -> float:
         f = pack.title_weight if tokens.in_title[pos] else 1.0
         near = (
             subject_in_title
             or tokens.sentence[pos] in subject_sentences
+            or (subject_in_lead and tokens.sentence[pos] in lead_sentences)
             or any(abs(pos - p) <= pack.window for p in subject_pos)
         )
         return f if near else f * pack.far_factor

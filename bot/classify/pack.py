@@ -23,6 +23,10 @@ class Pattern:
 
     stems: tuple[str, ...]
     display: str
+    exact: bool = field(init=False)  # no wildcards: the phrase can be compared as a slice
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "exact", "#" not in self.stems and "*" not in self.stems)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class RulePack:
     subject_name: str
     aliases: tuple[Pattern, ...]
     contextual: tuple[Pattern, ...]
+    not_contextual: tuple[Pattern, ...]  # longer phrases that cancel a contextual alias
     context: tuple[Pattern, ...]
     window: int
     far_factor: float
@@ -107,6 +112,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
     subject_name = subject.string("name", name)
     aliases = _patterns(subject, "aliases", required=True)
     contextual = _patterns(subject, "contextual")
+    not_contextual = _patterns(subject, "not_contextual")
     context = _patterns(subject, "context")
     window = subject.integer("window", 20, minimum=1)
     far_factor = subject.number("far_factor", 0.5, minimum=0.0)
@@ -166,6 +172,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         subject_name=subject_name,
         aliases=aliases,
         contextual=contextual,
+        not_contextual=not_contextual,
         context=context,
         window=window,
         far_factor=far_factor,
@@ -175,6 +182,36 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
     )
     object.__setattr__(pack, "index", _build_index(pack))
     return pack
+
+
+def extend_pack_data(base: Mapping[str, Any], extension: Mapping[str, Any]) -> dict[str, Any]:
+    """A pack that `extends` another: its own name and subject, the base's topics, plus its own.
+
+    A topic in the extension with a label the base has adds to (or re-weights) that topic's
+    terms and near rules; a topic with a new label is added as it is.
+    """
+    merged: dict[str, Any] = {k: v for k, v in extension.items() if k not in ("extends", "topic")}
+    topics: list[dict[str, Any]] = [
+        {**t, "terms": dict(t.get("terms", {})), "near": list(t.get("near", []))}
+        for t in base.get("topic", [])
+        if isinstance(t, dict)
+    ]
+    for extra in extension.get("topic", []):
+        if not isinstance(extra, dict):
+            continue
+        same = next((t for t in topics if t.get("label") == extra.get("label")), None)
+        if same is None:
+            topics.append(dict(extra))
+            continue
+        same["terms"].update(extra.get("terms", {}))
+        same["near"].extend(extra.get("near", []))
+        for key, value in extra.items():
+            if key not in ("terms", "near", "label"):
+                same[key] = value
+    merged["topic"] = topics
+    if "subject" not in merged:
+        merged["subject"] = base.get("subject", {})
+    return merged
 
 
 def _build_index(
@@ -189,6 +226,8 @@ def _build_index(
         add(p, ("alias", -1, -1))
     for p in pack.contextual:
         add(p, ("contextual", -1, -1))
+    for p in pack.not_contextual:
+        add(p, ("not_contextual", -1, -1))
     for p in pack.context:
         add(p, ("context", -1, -1))
     for ti, topic in enumerate(pack.topics):

@@ -61,6 +61,8 @@ _ABBREVIATIONS = frozenset(
 _NUMBER = re.compile(r"\d+")
 _stemmer = snowballstemmer.stemmer("english")
 _stem_cache: dict[str, str] = {}
+_raw_cache: dict[str, str] = {}
+_BREAKS = frozenset(".!?;")
 
 
 def stem(word: str) -> str:
@@ -78,7 +80,6 @@ class Tokens:
     """A text as stems, with each stem's sentence number and whether it came from the title."""
 
     stems: tuple[str, ...]
-    words: tuple[str, ...]  # the lower-case surface words, for evidence
     sentence: tuple[int, ...]
     in_title: tuple[bool, ...]
 
@@ -90,28 +91,33 @@ def _prepare(text: str) -> str:
 def tokenize(title: str, summary: str) -> Tokens:
     """Tokenise title then summary; the title is always a sentence of its own."""
     stems: list[str] = []
-    words: list[str] = []
     sentence: list[int] = []
     in_title: list[bool] = []
+    cache = _raw_cache  # surface word (any case) -> stem: one lookup per token when warm
+    add_stem = stems.append
+    add_sentence = sentence.append
     sent = 0
     for part, is_title in ((title, True), (summary, False)):
-        prev_raw = ""
-        for match in _TOKEN.finditer(_prepare(part)):
-            raw = match.group()
-            if raw in ".!?;":
-                single_capital = len(prev_raw) == 1 and prev_raw.isupper()
-                if raw != "." or not (single_capital or prev_raw.lower() in _ABBREVIATIONS):
-                    sent += 1
-                prev_raw = raw
-                continue
-            prev_raw = raw
-            word = raw.lower()
-            words.append(word)
-            stems.append(stem(word))
-            sentence.append(sent)
-            in_title.append(is_title)
+        prev = ""
+        for raw in _TOKEN.findall(_prepare(part)):
+            stemmed = cache.get(raw)
+            if stemmed is None:
+                if raw in _BREAKS:
+                    if raw != "." or not (
+                        (len(prev) == 1 and prev.isupper()) or prev.lower() in _ABBREVIATIONS
+                    ):
+                        sent += 1
+                    prev = raw
+                    continue
+                stemmed = stem(raw.lower())
+                if len(cache) < 200_000:
+                    cache[raw] = stemmed
+            add_stem(stemmed)
+            add_sentence(sent)
+            prev = raw
+        in_title.extend([is_title] * (len(stems) - len(in_title)))
         sent += 1
-    return Tokens(tuple(stems), tuple(words), tuple(sentence), tuple(in_title))
+    return Tokens(tuple(stems), tuple(sentence), tuple(in_title))
 
 
 def pattern_stems(pattern: str) -> tuple[str, ...]:
