@@ -1,0 +1,137 @@
+"""The pipeline with injected clock and sleep, against the local feed server and Slack stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.app import build_app
+from bot.config import load_config
+from bot.feedserver import FeedServer
+from tests.conftest import LAUNCH, ago, rss
+from tests.peers import SlackStandIn
+
+
+class FakeTime:
+    """A clock that moves only when the code under test sleeps (or the test advances it)."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += timedelta(seconds=seconds)
+
+
+def _app(config: Path, env: dict[str, str], clock: FakeTime):
+    return build_app(load_config(str(config), env), clock=clock, sleep=clock.sleep)
+
+
+def test_unchanged_body_without_etag_is_not_parsed_again(
+    feeds: FeedServer, write_config, env
+) -> None:
+    url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}), etag=False)
+    config = write_config({"Wire": url})
+    clock = FakeTime()
+
+    async def scenario() -> list[str]:
+        app = _app(config, env, clock)
+        try:
+            first = await app.pipeline.poll_all()
+            second = await app.pipeline.poll_all()
+            return [first[0].status, second[0].status]
+        finally:
+            await app.aclose()
+
+    assert asyncio.run(scenario()) == ["new", "unchanged"]
+    assert [r.status for r in feeds.hits("/wire.xml")] == [200, 200]  # no 304 possible here
+
+
+def test_feed_429_retry_after_is_honoured_and_failures_back_off(
+    feeds: FeedServer, write_config, env
+) -> None:
+    limited = feeds.set(
+        "/limited.xml", "slow down", status=429, headers={"Retry-After": "900"}, etag=False
+    )
+    broken = feeds.set("/broken.xml", "oops", status=500, etag=False)
+    config = write_config({"Limited": limited, "Broken": broken})
+    clock = FakeTime()
+
+    async def scenario():
+        app = _app(config, env, clock)
+        try:
+            await app.pipeline.poll_all()
+            await app.pipeline.poll_all()
+            return {s.name: s for s in app.store.feed_states()}
+        finally:
+            await app.aclose()
+
+    states = asyncio.run(scenario())
+    assert states["Limited"].next_check_at >= clock.now + timedelta(seconds=899)
+    assert states["Limited"].last_error == "HTTP 429 Too Many Requests"
+    broken_state = states["Broken"]
+    assert broken_state.failures == 2
+    # second consecutive failure: twice the 2-minute interval
+    assert broken_state.next_check_at == clock.now + timedelta(minutes=4)
+
+
+def test_oversize_body_is_refused(feeds: FeedServer, write_config, env) -> None:
+    url = feeds.set("/huge.xml", b"<rss>" + b"x" * 300_000 + b"</rss>")
+    config = write_config({"Huge": url}, extra_bot="max_feed_bytes = 100000")
+    clock = FakeTime()
+
+    async def scenario():
+        app = _app(config, env, clock)
+        try:
+            return await app.pipeline.poll_all()
+        finally:
+            await app.aclose()
+
+    [outcome] = asyncio.run(scenario())
+    assert outcome.status == "error" and "exceeds the 100000-byte cap" in (outcome.error or "")
+
+
+def test_deliveries_are_paced_per_channel(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    items = [
+        {
+            **LAUNCH,
+            "guid": f"g{i}",
+            "link": f"https://wire.test/{i}",
+            "title": f"North Korea fires ballistic missile number {i}",
+            "published": ago(minutes=2),
+        }
+        for i in range(3)
+    ]
+    url = feeds.set("/wire.xml", rss(*items))
+    channels = (
+        '[[channels]]\nchannel = "C1"\nlabels = ["missile-test"]\n\n'
+        '[[channels]]\nchannel = "C2"\nlabels = ["missile-test"]\n'
+    )
+    config = write_config({"Wire": url}, channels=channels)
+    config.write_text(config.read_text().replace('pace = "0s"', 'pace = "1s"'))
+    clock = FakeTime()
+    start = clock.now
+
+    async def scenario():
+        app = _app(config, env, clock)
+        try:
+            await app.pipeline.poll_all()
+            return await app.pipeline.drain(timedelta(seconds=30))
+        finally:
+            await app.aclose()
+
+    stats = asyncio.run(scenario())
+    assert stats.sent == 6 and len(slack.posts()) == 6
+    # three posts per channel need two 1-second gaps; the channels interleave, so the
+    # whole drain takes 2 s of (fake) time, not 4 s and not 0 s
+    assert clock.sleeps == [1.0, 1.0]
+    assert clock.now - start == timedelta(seconds=2)
+    per_channel = [c.args["channel"] for c in slack.posts()]
+    assert per_channel == ["C1", "C2"] * 3
