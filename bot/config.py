@@ -37,6 +37,8 @@ class BotConfig:
     max_redirects: int = 5
     max_backoff: timedelta = timedelta(hours=1)
     drain_timeout: timedelta = timedelta(seconds=60)
+    story_window: timedelta = timedelta(hours=36)
+    retention: timedelta = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class ChannelConfig:
     labels: tuple[str, ...]
     keywords: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    threads: bool = True  # later reports of a story: thread replies and parent edits
 
 
 @dataclass(frozen=True)
@@ -180,12 +183,19 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         max_redirects=b.integer("max_redirects", d.max_redirects, minimum=0),
         max_backoff=b.duration("max_backoff", d.max_backoff),
         drain_timeout=b.duration("drain_timeout", d.drain_timeout),
+        story_window=b.duration("story_window", d.story_window),
+        retention=b.duration("retention", d.retention),
     )
     rules = b.strings("rules", ("rules/northkorea.toml",))
     if bot.poll_interval < timedelta(seconds=1):
         problems.add("bot.poll_interval", "must be at least 1s")
     if bot.tick < timedelta(seconds=1):
         problems.add("bot.tick", "must be at least 1s")
+    if bot.retention < max(bot.story_window, bot.backfill) + timedelta(days=1):
+        problems.add(
+            "bot.retention",
+            "must exceed story_window and backfill by at least a day, or old entries could alert again",
+        )
     if bot.jitter > 0.5:
         problems.add(
             "bot.jitter",
@@ -261,6 +271,7 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
                 labels=labels,
                 keywords=t.strings("keywords"),
                 exclude=t.strings("exclude"),
+                threads=t.boolean("threads", True),
             )
         )
         t.finish()

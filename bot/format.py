@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from bot.models import Alert, Message
+from bot.models import Alert, Item, Message
 
 LABEL_STYLE: Mapping[str, tuple[str, str]] = {
     "missile-test": (":rocket:", "Missile test"),
@@ -58,14 +58,22 @@ def label_title(label: str) -> str:
     return f"{emoji} {prefix}{name}"
 
 
+def _when(item: Item) -> str:
+    return item.published.strftime("%Y-%m-%d %H:%M UTC") if item.dated else "undated"
+
+
+def _headline(item: Item, limit: int = 300) -> str:
+    title = escape(clip(item.title, limit))
+    return f"<{_url(item.url)}|{title}>" if item.url else f"*{title}*"
+
+
 def format_alert(alert: Alert) -> Message:
-    """Block Kit for one alert; every value is within Slack's limits."""
+    """Block Kit for one alert (a story's parent message); every value is within Slack's limits."""
     item = alert.item
-    title = escape(clip(item.title, 300))
+    story = alert.story
     labels = " + ".join(label_title(lb) for lb in alert.labels)
-    headline = f"<{_url(item.url)}|{title}>" if item.url else f"*{title}*"
-    when = item.published.strftime("%Y-%m-%d %H:%M UTC") if item.dated else "undated"
-    summary = escape(lead(item.summary))
+    lead_item = story.summary if story is not None and story.summary is not None else item
+    summary = escape(lead(lead_item.summary))
     evidence: list[str] = []
     for label in alert.labels:
         for term in alert.classification.evidence.get(label, ()):
@@ -75,23 +83,53 @@ def format_alert(alert: Alert) -> Message:
     blocks: list[dict[str, object]] = [
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": clip(f"*{labels}*\n{headline}", 3000)},
+            "text": {"type": "mrkdwn", "text": clip(f"*{labels}*\n{_headline(item)}", 3000)},
         },
         {
             "type": "context",
             "elements": [
-                {"type": "mrkdwn", "text": clip(f"{escape(item.feed_name)} · {when}", 3000)}
+                {"type": "mrkdwn", "text": clip(f"{escape(item.feed_name)} · {_when(item)}", 3000)}
             ],
         },
     ]
     if summary:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(summary, 3000)}})
+    if story is not None and story.facts:
+        facts = escape(clip(" · ".join(story.facts), 500))
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Facts: {facts}"}]}
+        )
     blocks.append(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(f"Why: {why}", 3000)}]}
     )
+    if story is not None and len(story.sources) > 1:
+        names = escape(clip(", ".join(story.sources), 1500))
+        line = (
+            f"Reported by {len(story.sources)} sources: {names} · first seen "
+            f"{story.first_seen.strftime('%Y-%m-%d %H:%M UTC')} · updated "
+            f"{story.last_updated.strftime('%H:%M UTC')}"
+        )
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(line, 3000)}]}
+        )
     names = ", ".join(label_title(lb).split(" ", 1)[1] for lb in alert.labels)
-    text = clip(f"[{names}] {title} ({escape(item.feed_name)})", 3000)
+    count = (
+        f" [{len(story.sources)} sources]" if story is not None and len(story.sources) > 1 else ""
+    )
+    text = clip(f"[{names}] {escape(item.title)} ({escape(item.feed_name)}){count}", 3000)
     return Message(text=text, blocks=tuple(blocks))
+
+
+def format_reply(item: Item) -> Message:
+    """A thread reply: another outlet's report of the same story."""
+    line = (
+        f"Also reported by *{escape(clip(item.feed_name, 200))}*: {_headline(item)} · {_when(item)}"
+    )
+    text = clip(f"Also reported by {escape(item.feed_name)}: {escape(item.title)}", 3000)
+    return Message(
+        text=text,
+        blocks=({"type": "section", "text": {"type": "mrkdwn", "text": clip(line, 3000)}},),
+    )
 
 
 def _unslack(text: str) -> str:
@@ -99,9 +137,16 @@ def _unslack(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def render_console(channel: str, message: Message) -> str:
+def render_console(channel: str, message: Message, *, kind: str = "post") -> str:
     """A readable block of plain text for console mode."""
-    lines = [f"── alert for {channel} " + "─" * max(0, 50 - len(channel))]
+    heading = {
+        "post": "alert for",
+        "reply": "  ↳ thread reply in",
+        "update": "  ↻ story updated in",
+    }[kind]
+    if kind != "post":
+        return f"{heading} {channel}: {_unslack(message.text)}\n"
+    lines = [f"── {heading} {channel} " + "─" * max(0, 50 - len(channel))]
     for block in message.blocks:
         if block.get("type") == "section":
             text = block.get("text")

@@ -31,14 +31,25 @@ class Classification:
 
 
 @dataclass(frozen=True)
+class StoryView:
+    """What a story's parent message shows about the story as a whole."""
+
+    sources: tuple[str, ...]  # distinct sources, first reporter first
+    first_seen: datetime
+    last_updated: datetime
+    facts: tuple[str, ...] = ()
+    summary: Item | None = None  # a later report whose lead adds facts, shown instead
+
+
+@dataclass(frozen=True)
 class Alert:
-    """One item to post to one channel. `key` is unique per (item, channel) forever."""
+    """One item to post to one channel, optionally as the parent of a story thread."""
 
     channel: str
-    key: str
     item: Item
     labels: tuple[str, ...]
     classification: Classification
+    story: StoryView | None = None
 
 
 @dataclass(frozen=True)

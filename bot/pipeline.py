@@ -27,12 +27,13 @@ from bot.config import Config, FeedConfig
 from bot.dedupe import item_keys
 from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
 from bot.fetch import fetch
-from bot.format import format_alert
-from bot.models import Alert, Classification, Item
+from bot.format import format_alert, format_reply
+from bot.models import Alert, Classification, Item, Message
 from bot.parse import parse_feed
 from bot.route import Router
 from bot.slack import Notifier
-from bot.store import FeedState, NewEntry, Store
+from bot.store import Delivery, FeedState, NewEntry, Outgoing, Store, StoryWrite
+from bot.stories import StoryIndex, StoryState, Tuning, fingerprint
 
 log = logging.getLogger("newsbot")
 
@@ -67,10 +68,6 @@ def delivery_backoff(attempts: int) -> timedelta:
     """Wait before retrying a failed delivery: 5 s, 10 s, 20 s ... capped at 10 minutes."""
     delay: timedelta = timedelta(seconds=5) * (2 ** min(max(attempts - 1, 0), 10))
     return min(delay, timedelta(minutes=10))
-
-
-def alert_key(channel: str, item_key: str) -> str:
-    return f"{item_key}:{channel}"[:120]
 
 
 @dataclass
@@ -113,43 +110,6 @@ def _item_row(item: Item, key: str, c: Classification, now: datetime) -> dict[st
     }
 
 
-def plan_entries(
-    items: Sequence[Item],
-    config: Config,
-    router: Router,
-    *,
-    now: datetime,
-    first_poll: bool,
-) -> list[NewEntry]:
-    """Classify, route and format each item (pure): what the store should record for it."""
-    backfill_from = now - config.bot.backfill
-    entries = []
-    for item in items:
-        keys = item_keys(item)
-        c = classify(config.packs, item.title, item.summary)
-        if not c.labels:
-            entries.append(NewEntry(keys=keys, item=None, alerts=()))
-            continue
-        may_alert = not first_poll or (
-            config.bot.backfill > timedelta(0) and item.dated and item.published >= backfill_from
-        )
-        alerts = []
-        if may_alert:
-            for channel, labels in router.route(item, c):
-                alert = Alert(
-                    channel=channel,
-                    key=alert_key(channel, keys[0]),
-                    item=item,
-                    labels=labels,
-                    classification=c,
-                )
-                alerts.append((alert.key, channel, format_alert(alert)))
-        entries.append(
-            NewEntry(keys=keys, item=_item_row(item, keys[0], c, now), alerts=tuple(alerts))
-        )
-    return entries
-
-
 class Pipeline:
     """Polls feeds into the store and drains the outbox. Collaborators are passed in."""
 
@@ -179,7 +139,12 @@ class Pipeline:
         self._logged_problems: set[tuple[str, str]] = set()
         self._last_post: dict[str, datetime] = {}
         self._paused: dict[str, datetime] = {}
+        self._parents: dict[int, tuple[str | None, str | None]] = {}
         self._deliver_lock = asyncio.Lock()
+        self._threads = {c.channel: c.threads for c in config.channels}
+        self._subscribed = {c.channel: set(c.labels) for c in config.channels}
+        self.stories = StoryIndex(Tuning(window=config.bot.story_window))
+        self._stories_loaded = False
         self.last_tick: datetime | None = None
 
     # -- polling ---------------------------------------------------------------------------
@@ -189,6 +154,36 @@ class Pipeline:
         self.store.sync_feeds(
             [(f.url, f.name) for f in self.config.feeds], self.clock(), reclaim_all=True
         )
+        self.load_stories()
+
+    def load_stories(self) -> None:
+        """Rebuild the in-memory story index from the store (at start, or after a failed write)."""
+        now = self.clock()
+        since = now - self.config.bot.story_window
+        index = StoryIndex(self.stories.tuning)
+        for m in self.store.open_story_members(since):
+            item = Item(m.source, "", m.item_key, m.url, m.title, m.summary, m.published)
+            fp = fingerprint(m.item_key, m.title, m.summary, m.labels, m.published, m.source)
+            if m.story_key in index.stories:
+                index.join(m.story_key, fp, item, m.published)
+            elif m.item_key == m.story_key:
+                c = Classification(m.labels, {}, {k: tuple(v) for k, v in m.evidence.items()})
+                index.create(fp, item, c, m.published)
+        for story_key, channel in self.store.story_channels(since):
+            if story_key in index.stories:
+                index.stories[story_key].channels.add(channel)
+        self.stories = index
+        self._stories_loaded = True
+
+    def housekeeping(self) -> dict[str, int]:
+        """Close stories past their window and prune old rows (an hourly job)."""
+        now = self.clock()
+        closed = self.stories.close_before(now - self.config.bot.story_window)
+        pruned = self.store.prune(now, self.config.bot.retention)
+        pruned["stories_closed"] = len(closed)
+        if any(pruned.values()):
+            log.info("housekeeping: %s", ", ".join(f"{k} {v}" for k, v in pruned.items()))
+        return pruned
 
     async def tick(self) -> list[PollOutcome]:
         """Claim the feeds now due and poll them concurrently."""
@@ -268,18 +263,25 @@ class Pipeline:
                 parsed.problem,
             )
         first_poll = state.first_success_at is None
-        entries = plan_entries(
-            parsed.items, self.config, self.router, now=now, first_poll=first_poll
-        )
-        result = self.store.ingest(
-            feed.url,
-            now,
-            next_check(now, interval, bot.jitter, self.rng),
-            etag=fetched.etag,
-            last_modified=fetched.last_modified,
-            body_hash=body_hash,
-            entries=entries,
-        )
+        if not self._stories_loaded:
+            self.load_stories()
+        # From here to the end of ingest nothing awaits, so no other poll interleaves with the
+        # story index: assignment and recording are one step for this process.
+        known = self.store.known_keys([k for it in parsed.items for k in item_keys(it)])
+        entries = self.plan(parsed.items, now=now, first_poll=first_poll, known=known)
+        try:
+            result = self.store.ingest(
+                feed.url,
+                now,
+                next_check(now, interval, bot.jitter, self.rng),
+                etag=fetched.etag,
+                last_modified=fetched.last_modified,
+                body_hash=body_hash,
+                entries=entries,
+            )
+        except StoreError:
+            self.load_stories()  # forget the assignments that were not recorded
+            raise
         if first_poll:
             log.info(
                 "feed %r: first poll, %d entries recorded; only those newer than backfill=%s may alert",
@@ -296,6 +298,85 @@ class Pipeline:
             new_items=result.new_items,
             alerts=result.alerts_queued,
         )
+
+    def plan(
+        self, items: Sequence[Item], *, now: datetime, first_poll: bool, known: set[str]
+    ) -> list[NewEntry]:
+        """Classify, dedupe, assign to stories, route and format: what the store should record."""
+        backfill_from = now - self.config.bot.backfill
+        oldest_alertable = now - self.config.bot.retention + timedelta(days=1)
+        entries: list[NewEntry] = []
+        batch: set[str] = set()
+        for item in items:
+            keys = item_keys(item)
+            repeat = any(k in known or k in batch for k in keys)
+            batch.update(keys)
+            if repeat:
+                entries.append(NewEntry(keys=keys))
+                continue
+            c = classify(self.config.packs, item.title, item.summary)
+            if not c.labels:
+                entries.append(NewEntry(keys=keys))
+                continue
+            if first_poll:
+                may_alert = (
+                    self.config.bot.backfill > timedelta(0)
+                    and item.dated
+                    and item.published >= backfill_from
+                )
+            else:
+                may_alert = not item.dated or item.published >= oldest_alertable
+            fp = fingerprint(
+                keys[0], item.title, item.summary, c.labels, item.published, item.feed_name
+            )
+            routes = dict(self.router.route(item, c)) if may_alert else {}
+            match = self.stories.assign(fp)
+            outgoing: list[Outgoing] = []
+            if match is None:
+                story = self.stories.create(fp, item, c, now)
+            else:
+                joined = self.stories.join(match.story_id, fp, item, now)
+                story = joined.story
+                for channel in sorted(story.channels):
+                    if not self._threads.get(channel, True):
+                        continue  # threads = false: later reports are absorbed silently
+                    if joined.new_source:
+                        outgoing.append(Outgoing("reply", channel, format_reply(item)))
+                    if joined.new_source or joined.adds_facts:
+                        outgoing.append(Outgoing("update", channel, self._parent(story, channel)))
+            for channel in sorted(set(routes) - story.channels):
+                story.channels.add(channel)
+                outgoing.append(Outgoing("post", channel, self._parent(story, channel)))
+            entries.append(
+                NewEntry(
+                    keys=keys,
+                    item=_item_row(item, keys[0], c, now),
+                    story=StoryWrite(
+                        key=story.id,
+                        labels=tuple(sorted(story.labels)),
+                        first_published=story.first_published,
+                        sources=len(story.sources),
+                        members=len(story.members),
+                    ),
+                    outgoing=tuple(outgoing),
+                )
+            )
+        return entries
+
+    def _parent(self, story: StoryState, channel: str) -> Message:
+        """The story's parent message for a channel, as it stands now."""
+        wanted = self._subscribed.get(channel, set())
+        labels = tuple(
+            lb for lb in self.config.labels if lb in story.labels and lb in wanted
+        ) or tuple(sorted(story.labels))
+        alert = Alert(
+            channel=channel,
+            item=story.headline,
+            labels=labels,
+            classification=story.classification,
+            story=story.view(),
+        )
+        return format_alert(alert)
 
     def _failed(
         self,
@@ -336,6 +417,8 @@ class Pipeline:
                     now = self.clock()
                     if self._paused.get(d.channel, now) > now:
                         continue
+                    if d.kind != "post" and not self._parent_ready(d, now):
+                        continue
                     last = self._last_post.get(d.channel)
                     if last is not None and pace:
                         wait = (last + pace - now).total_seconds()
@@ -343,7 +426,7 @@ class Pipeline:
                             await self.sleep(wait)
                     self.store.mark_attempt(d.id)
                     try:
-                        ts = await asyncio.to_thread(self.notifier.post, d.channel, d.message)
+                        posted = await asyncio.to_thread(self._send, d)
                     except DeliveryError as e:
                         now = self.clock()
                         self._last_post[d.channel] = now
@@ -351,8 +434,34 @@ class Pipeline:
                         continue
                     now = self.clock()
                     self._last_post[d.channel] = now
-                    self.store.mark_sent(d.id, now, ts)
+                    self.store.mark_sent(d.id, now, posted[0], posted[1])
                     stats.sent += 1
+
+    def _parent_ready(self, d: Delivery, now: datetime) -> bool:
+        """A reply or edit waits for its story's first post; if that failed, so does it."""
+        parent = self.store.parent(d.parent_key or "")
+        if parent is None or parent.status == "failed":
+            self.store.mark_failed(d.id, "the story's first post was not delivered")
+            return False
+        if parent.status != "sent":
+            self.store.postpone(d.id, now + timedelta(seconds=2))
+            return False
+        self._parents[d.id] = (parent.slack_ts, parent.slack_channel)
+        return True
+
+    def _send(self, d: Delivery) -> tuple[str | None, str | None]:
+        """One Slack call for one outbox row (runs in a worker thread)."""
+        if d.kind == "post":
+            posted = self.notifier.post(d.channel, d.message)
+            return posted.ts, posted.channel_id
+        ts, channel_id = self._parents.pop(d.id, (None, None))
+        if ts is None:
+            return None, None  # nothing to thread on or edit (the parent went to the console)
+        if d.kind == "reply":
+            posted = self.notifier.post(channel_id or d.channel, d.message, thread_ts=ts)
+            return posted.ts, posted.channel_id
+        self.notifier.update(channel_id or d.channel, ts, d.message)
+        return ts, channel_id
 
     def _delivery_failed(
         self,

@@ -8,10 +8,13 @@ whether to retry (and after how long) or to park the alert.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, TextIO
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web import SlackResponse
 
 from bot.errors import DeliveryError
 from bot.format import render_console
@@ -31,25 +34,43 @@ PERMANENT = {
     "invalid_blocks": "Slack rejected the message layout",
     "no_text": "the message had no text",
     "restricted_action": "the workspace does not let the bot post there",
+    "message_not_found": "the message to edit no longer exists",
+    "cant_update_message": "the bot cannot edit that message",
+    "edit_window_closed": "the workspace no longer allows editing that message",
 }
 
 
-class Notifier(Protocol):
-    """Something that can deliver a message to a channel and return its id (Slack's ts)."""
+@dataclass(frozen=True)
+class Posted:
+    ts: str | None  # Slack's message id, for threads and edits
+    channel_id: str | None  # the channel id Slack answered with (needed by chat.update)
 
-    def post(self, channel: str, message: Message) -> str | None: ...
+
+class Notifier(Protocol):
+    """Delivers messages: new posts (optionally in a thread) and edits of earlier posts."""
+
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted: ...
+
+    def update(self, channel: str, ts: str, message: Message) -> None: ...
 
 
 class ConsoleNotifier:
-    """Console mode: prints each alert as a readable block."""
+    """Console mode: prints each alert as a readable block, replies and edits as one line."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
 
-    def post(self, channel: str, message: Message) -> str | None:
-        self.stream.write(render_console(channel, message) + "\n")
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted:
+        kind = "post" if thread_ts is None else "reply"
+        self.stream.write(
+            render_console(channel, message, kind=kind) + ("\n" if kind == "post" else "")
+        )
         self.stream.flush()
-        return None
+        return Posted(ts=f"console-{id(message)}", channel_id=channel)
+
+    def update(self, channel: str, ts: str, message: Message) -> None:
+        self.stream.write(render_console(channel, message, kind="update"))
+        self.stream.flush()
 
 
 class SlackNotifier:
@@ -60,15 +81,33 @@ class SlackNotifier:
             token=token, base_url=api_url, timeout=int(timeout), retry_handlers=[]
         )
 
-    def post(self, channel: str, message: Message) -> str | None:
-        try:
-            response = self.client.chat_postMessage(
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted:
+        response = self._call(
+            channel,
+            lambda: self.client.chat_postMessage(
                 channel=channel,
                 text=message.text,
                 blocks=[dict(b) for b in message.blocks],
                 unfurl_links=False,
                 unfurl_media=False,
-            )
+                thread_ts=thread_ts,
+            ),
+        )
+        ts = response.get("ts")
+        answered = response.get("channel")
+        return Posted(ts=str(ts) if ts else None, channel_id=str(answered) if answered else None)
+
+    def update(self, channel: str, ts: str, message: Message) -> None:
+        self._call(
+            channel,
+            lambda: self.client.chat_update(
+                channel=channel, ts=ts, text=message.text, blocks=[dict(b) for b in message.blocks]
+            ),
+        )
+
+    def _call(self, channel: str, call: Callable[[], SlackResponse]) -> SlackResponse:
+        try:
+            return call()
         except SlackApiError as e:
             status = e.response.status_code
             error = str(e.response.get("error", "")) if isinstance(e.response.data, dict) else ""
@@ -91,5 +130,3 @@ class SlackNotifier:
             raise DeliveryError(channel, f"cannot reach Slack: {e}") from e
         except OSError as e:  # connection refused, reset, DNS, timeouts from urllib
             raise DeliveryError(channel, f"cannot reach Slack: {type(e).__name__}: {e}") from e
-        ts = response.get("ts")
-        return str(ts) if ts else None

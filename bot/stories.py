@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from datasketch import MinHash, MinHashLSH
 
 from bot.classify.text import stem, tokenize
+from bot.models import Classification, Item, StoryView
 
 # Words that carry no event identity.
 _STOP = frozenset(
@@ -39,13 +40,36 @@ _STOP = frozenset(
 _CANON = {
     stem(k): v
     for k, v in {
-        "pyongyang": "nk", "dprk": "nk", "north": "nk", "nkorea": "nk", "kcna": "nk",
-        "fire": "launch", "fired": "launch", "fires": "launch", "launch": "launch", "lob": "launch",
-        "lobbed": "launch", "test-fire": "launch", "projectile": "missile", "projectiles": "missile",
-        "missile": "missile", "missiles": "missile", "rocket": "missile", "seoul": "south",
-        "east": "eastsea", "sea": "sea", "washington": "us", "america": "us", "american": "us",
-        "tokyo": "japan", "japanese": "japan", "beijing": "china", "chinese": "china",
-        "moscow": "russia", "russian": "russia", "kremlin": "russia",
+        "pyongyang": "nk",
+        "dprk": "nk",
+        "north": "nk",
+        "nkorea": "nk",
+        "kcna": "nk",
+        "fire": "launch",
+        "fired": "launch",
+        "fires": "launch",
+        "launch": "launch",
+        "lob": "launch",
+        "lobbed": "launch",
+        "test-fire": "launch",
+        "projectile": "missile",
+        "projectiles": "missile",
+        "missile": "missile",
+        "missiles": "missile",
+        "rocket": "missile",
+        "seoul": "south",
+        "east": "eastsea",
+        "sea": "sea",
+        "washington": "us",
+        "america": "us",
+        "american": "us",
+        "tokyo": "japan",
+        "japanese": "japan",
+        "beijing": "china",
+        "chinese": "china",
+        "moscow": "russia",
+        "russian": "russia",
+        "kremlin": "russia",
     }.items()
 }
 
@@ -57,7 +81,13 @@ _CLASSES: dict[str, tuple[str, ...]] = {
     "slbm": ("slbm", "submarine launched", "sea launched"),
     "cruise": ("cruise missile",),
     "satellite": ("satellite", "space launch vehicle", "carrier rocket"),
-    "nuclear": ("nuclear test", "nuclear detonation", "nuclear explosion", "hydrogen bomb", "atomic test"),
+    "nuclear": (
+        "nuclear test",
+        "nuclear detonation",
+        "nuclear explosion",
+        "hydrogen bomb",
+        "atomic test",
+    ),
     "artillery": ("rocket launcher", "artillery", "multiple rocket"),
     "ballistic": ("ballistic",),
 }
@@ -67,8 +97,22 @@ _NAME = re.compile(
     r"kwangmyongsong)[\s-]*(\d+[a-z]?)\b",
     re.IGNORECASE,
 )
-_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-            "seven": 7, "eight": 8, "nine": 9, "ten": 10, "single": 1, "pair": 2}
+_NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "single": 1,
+    "pair": 2,
+}
 _COUNT = re.compile(
     r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|single|\d{1,2})\s+"
     r"(?:(?:more|new|suspected|apparent|short[\s-]range|long[\s-]range|medium[\s-]range|"
@@ -78,18 +122,22 @@ _COUNT = re.compile(
     re.IGNORECASE,
 )
 _PARTIES = {
-    stem(w) for w in (
+    stem(w)
+    for w in (
         "trump biden obama xi putin moon yoon lee abe kishida ishiba takaichi suga lavrov pompeo "
         "blinken rubio tillerson biegun guterres shoigu wang albanese macron"
     ).split()
 }
 _VENUES = {
-    stem(w) for w in (
+    stem(w)
+    for w in (
         "singapore hanoi panmunjom vladivostok vostochny beijing dmz stockholm geneva camp david "
         "helsinki osaka hiroshima"
     ).split()
 }
-_CONFIRMED = re.compile(r"\b(kcna|confirmed|joint chiefs|defen[cs]e ministry|state media)\b", re.IGNORECASE)
+_CONFIRMED = re.compile(
+    r"\b(kcna|confirmed|joint chiefs|defen[cs]e ministry|state media)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -123,7 +171,11 @@ class Facts:
         )
 
     def describe(self) -> list[str]:
-        out = sorted(c.upper() if c in _BALLISTIC - {"ballistic"} else c for c in self.classes if c != "ballistic" or len(self.classes) == 1)
+        out = sorted(
+            c.upper() if c in _BALLISTIC - {"ballistic"} else c
+            for c in self.classes
+            if c != "ballistic" or len(self.classes) == 1
+        )
         out += sorted(n for n in self.names)
         if len(self.counts) == 1:
             (n,) = self.counts
@@ -159,7 +211,10 @@ def compatible(a: Facts, b: Facts) -> bool:
         b_fam = {"ballistic" if c in _BALLISTIC else c for c in b.classes}
         if not a_fam & b_fam:
             return False
-        a_spec, b_spec = a.classes & _BALLISTIC - {"ballistic"}, b.classes & _BALLISTIC - {"ballistic"}
+        a_spec, b_spec = (
+            a.classes & _BALLISTIC - {"ballistic"},
+            b.classes & _BALLISTIC - {"ballistic"},
+        )
         if a_spec and b_spec and not a_spec & b_spec:
             return False
     if a.names and b.names and not a.names & b.names:
@@ -177,7 +232,7 @@ def words(title: str, summary: str, *, lead_sentences: int = 2) -> frozenset[str
     last = (tokens.sentence[0] + lead_sentences) if tokens.sentence else 0
     out = set()
     for s, sentence in zip(tokens.stems, tokens.sentence, strict=True):
-        if sentence > last or s in _STOP or len(s) < 2 and not s.isdigit():
+        if sentence > last or s in _STOP or (len(s) < 2 and not s.isdigit()):
             continue
         out.add(_CANON.get(s, s))
     return frozenset(out)
@@ -200,26 +255,56 @@ class Fingerprint:
     source: str
 
 
-def fingerprint(key: str, title: str, summary: str, labels: Iterable[str], published: datetime, source: str) -> Fingerprint:
-    return Fingerprint(key, words(title, summary), extract_facts(title, summary), frozenset(labels), published, source)
+def fingerprint(
+    key: str, title: str, summary: str, labels: Iterable[str], published: datetime, source: str
+) -> Fingerprint:
+    return Fingerprint(
+        key,
+        words(title, summary),
+        extract_facts(title, summary),
+        frozenset(labels),
+        published,
+        source,
+    )
 
 
 @dataclass
 class StoryState:
     """What the index knows of an open story."""
 
-    id: int
+    id: str
     labels: frozenset[str]
     first_published: datetime
     facts: Facts
-    sources: set[str] = field(default_factory=set)
+    headline: Item  # the first report: its headline and link head the parent message
+    classification: Classification  # the first report's, for the evidence line
+    last_updated: datetime
+    summary_item: Item | None = None  # a later report that added facts
+    sources: list[str] = field(default_factory=list)
     members: list[Fingerprint] = field(default_factory=list)
+    channels: set[str] = field(default_factory=set)  # channels holding its first post
+
+    def view(self) -> StoryView:
+        return StoryView(
+            sources=tuple(self.sources),
+            first_seen=self.first_published,
+            last_updated=self.last_updated,
+            facts=tuple(self.facts.describe()),
+            summary=self.summary_item,
+        )
 
 
 @dataclass(frozen=True)
 class Match:
-    story_id: int
+    story_id: str
     score: float
+
+
+@dataclass(frozen=True)
+class Joined:
+    story: StoryState
+    new_source: bool  # the first report of this story from that source
+    adds_facts: bool  # states a class, name, count or confirmation the story lacked
 
 
 @dataclass(frozen=True)
@@ -234,7 +319,9 @@ class Tuning:
 def _agree(a: Facts, b: Facts) -> bool:
     specific_a = a.classes - {"ballistic"}
     return bool(
-        (specific_a & b.classes) or (a.names & b.names) or (a.venues & b.venues)
+        (specific_a & b.classes)
+        or (a.names & b.names)
+        or (a.venues & b.venues)
         or (len(a.parties & b.parties) >= 1 and a.parties and b.parties)
     )
 
@@ -263,40 +350,70 @@ class StoryIndex:
         self.tuning = tuning or Tuning()
         self._template = MinHash(num_perm=self.tuning.num_perm)
         self._lsh = MinHashLSH(threshold=self.tuning.lsh_threshold, num_perm=self.tuning.num_perm)
-        self.stories: dict[int, StoryState] = {}
-        self._member_story: dict[str, int] = {}
+        self.stories: dict[str, StoryState] = {}
+        self._member_story: dict[str, str] = {}
 
     def _minhash(self, words: frozenset[str]) -> MinHash:
-        m = MinHash(num_perm=self.tuning.num_perm, permutations=self._template.permutations, scheme=self._template.scheme)
+        m = MinHash(
+            num_perm=self.tuning.num_perm,
+            permutations=self._template.permutations,
+            scheme=self._template.scheme,
+        )
         m.update_batch([w.encode("utf-8") for w in sorted(words)])
         return m
 
     def candidates(self, fp: Fingerprint) -> list[StoryState]:
         if not fp.words:
             return []
-        ids = {self._member_story[k] for k in self._lsh.query(self._minhash(fp.words)) if k in self._member_story}
+        ids = {
+            self._member_story[k]
+            for k in self._lsh.query(self._minhash(fp.words))
+            if k in self._member_story
+        }
         return [self.stories[i] for i in ids if i in self.stories]
 
     def assign(self, fp: Fingerprint) -> Match | None:
         return decide(fp, self.candidates(fp), self.tuning)
 
-    def add(self, story_id: int, fp: Fingerprint, *, labels: frozenset[str] | None = None) -> StoryState:
-        story = self.stories.get(story_id)
-        if story is None:
-            story = StoryState(story_id, labels or fp.labels, fp.published, fp.facts)
-            self.stories[story_id] = story
-        else:
-            story.facts = story.facts.merge(fp.facts)
-            story.labels = story.labels | fp.labels
-            story.first_published = min(story.first_published, fp.published)
-        story.sources.add(fp.source)
+    def create(
+        self, fp: Fingerprint, item: Item, classification: Classification, now: datetime
+    ) -> StoryState:
+        """A new story whose first report is `fp` (its key becomes the story's id)."""
+        story = StoryState(
+            id=fp.key,
+            labels=fp.labels,
+            first_published=fp.published,
+            facts=fp.facts,
+            headline=item,
+            classification=classification,
+            last_updated=now,
+        )
+        self.stories[story.id] = story
+        self._add_member(story, fp)
+        return story
+
+    def join(self, story_id: str, fp: Fingerprint, item: Item, now: datetime) -> Joined:
+        story = self.stories[story_id]
+        adds = fp.facts.adds_to(story.facts)
+        new_source = fp.source not in story.sources
+        story.facts = story.facts.merge(fp.facts)
+        story.labels = story.labels | fp.labels
+        story.first_published = min(story.first_published, fp.published)
+        story.last_updated = now
+        if adds:
+            story.summary_item = item
+        self._add_member(story, fp)
+        return Joined(story, new_source, adds)
+
+    def _add_member(self, story: StoryState, fp: Fingerprint) -> None:
+        if fp.source not in story.sources:
+            story.sources.append(fp.source)
         story.members.append(fp)
         if fp.words and fp.key not in self._member_story:
             self._lsh.insert(fp.key, self._minhash(fp.words))
-            self._member_story[fp.key] = story_id
-        return story
+            self._member_story[fp.key] = story.id
 
-    def close_before(self, cutoff: datetime) -> list[int]:
+    def close_before(self, cutoff: datetime) -> list[str]:
         """Forget stories whose first report is older than `cutoff`; returns their ids."""
         closed = [sid for sid, s in self.stories.items() if s.first_published < cutoff]
         for sid in closed:

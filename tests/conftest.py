@@ -69,6 +69,32 @@ LAUNCH = {
     "link": "https://wire.test/nk/launch-1?utm_source=rss",
     "guid": "wire-launch-1",
 }
+# Three launches that are different events (their missile classes differ), for tests that need
+# several alerts from one feed.
+DISTINCT_LAUNCHES = [
+    {
+        "title": title,
+        "summary": summary,
+        "link": f"https://wire.test/nk/distinct-{i}",
+        "guid": f"distinct-{i}",
+    }
+    for i, (title, summary) in enumerate(
+        [
+            (
+                "North Korea fires ICBM that lands near Japan",
+                "The intercontinental ballistic missile flew for 70 minutes.",
+            ),
+            (
+                "North Korea test-fires cruise missiles over Yellow Sea",
+                "Pyongyang launched several strategic cruise missiles on Sunday.",
+            ),
+            (
+                "North Korea launches submarine-launched ballistic missile",
+                "The SLBM was fired from waters off Sinpo, Seoul said.",
+            ),
+        ]
+    )
+]
 NOISE = {
     "title": "SpaceX launches another batch of Starlink satellites",
     "summary": "A Falcon 9 rocket lifted off from Cape Canaveral on Tuesday night.",

@@ -163,7 +163,9 @@ def test_bad_rule_packs_give_clear_errors(
 
 def test_hold_out_set_stays_above_the_floor(pack) -> None:
     """A second set, written separately from the rules; the floor guards against regressions."""
-    report = evaluate(_examples("classify_holdout.jsonl"), LABELS, lambda t, s: classify([pack], t, s))
+    report = evaluate(
+        _examples("classify_holdout.jsonl"), LABELS, lambda t, s: classify([pack], t, s)
+    )
     for label in LABELS:
         assert report.labels[label].f1 >= 0.90, (label, report.labels[label])
     assert report.non_nk_rate <= 0.05

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bot.feedserver import FeedServer
 from bot.store import Store
-from tests.conftest import LAUNCH, ROOT, ago, rss
+from tests.conftest import DISTINCT_LAUNCHES, LAUNCH, ROOT, ago, rss
 from tests.peers import SlackStandIn
 
 
@@ -119,16 +119,7 @@ def test_run_polls_on_schedule_and_sigterm_stops_cleanly(tmp_path: Path) -> None
 def test_sigkill_while_slack_is_down_then_restart_delivers_exactly_once(tmp_path: Path) -> None:
     """A real crash: the bot is killed with alerts queued; the next start sends each once."""
     with FeedServer() as feeds, SlackStandIn() as slack:
-        items = [
-            {
-                **LAUNCH,
-                "guid": f"g{i}",
-                "link": f"https://wire.test/nk/{i}",
-                "title": f"North Korea fires ballistic missile, report {i}",
-                "published": ago(minutes=2),
-            }
-            for i in range(3)
-        ]
+        items = [{**launch, "published": ago(minutes=2)} for launch in DISTINCT_LAUNCHES]
         url = feeds.set("/wire.xml", rss(*items))
         config = tmp_path / "newsbot.toml"
         config.write_text(

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.app import build_app
 from bot.config import load_config
 from bot.feedserver import FeedServer
-from tests.conftest import LAUNCH, ago, rss
+from tests.conftest import DISTINCT_LAUNCHES, LAUNCH, ago, rss
 from tests.peers import SlackStandIn
 
 
@@ -99,16 +99,7 @@ def test_oversize_body_is_refused(feeds: FeedServer, write_config, env) -> None:
 def test_deliveries_are_paced_per_channel(
     feeds: FeedServer, slack: SlackStandIn, write_config, env
 ) -> None:
-    items = [
-        {
-            **LAUNCH,
-            "guid": f"g{i}",
-            "link": f"https://wire.test/{i}",
-            "title": f"North Korea fires ballistic missile number {i}",
-            "published": ago(minutes=2),
-        }
-        for i in range(3)
-    ]
+    items = [{**launch, "published": ago(minutes=2)} for launch in DISTINCT_LAUNCHES]
     url = feeds.set("/wire.xml", rss(*items))
     channels = (
         '[[channels]]\nchannel = "C1"\nlabels = ["missile-test"]\n\n'

@@ -178,7 +178,7 @@ def test_format_escapes_feed_text_and_stays_within_limits() -> None:
     c = Classification(
         ("missile-test",), {"missile-test": 5.0}, {"missile-test": ("icbm", "not: spacex")}
     )
-    message = format_alert(Alert("C1", "k", item, ("missile-test",), c))
+    message = format_alert(Alert("C1", item, ("missile-test",), c))
     payload = json.dumps(message.blocks) + message.text
     assert "<!channel>" not in payload and "<@U1>" not in payload
     assert "&lt;!channel&gt;" in payload

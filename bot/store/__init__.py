@@ -1,5 +1,25 @@
 """Storage: the only package that speaks SQL (SQLite by default)."""
 
-from bot.store.sql import Delivery, FeedState, IngestResult, NewEntry, Store
+from bot.store.sql import (
+    Delivery,
+    FeedState,
+    IngestResult,
+    NewEntry,
+    Outgoing,
+    Parent,
+    Store,
+    StoredMember,
+    StoryWrite,
+)
 
-__all__ = ["Delivery", "FeedState", "IngestResult", "NewEntry", "Store"]
+__all__ = [
+    "Delivery",
+    "FeedState",
+    "IngestResult",
+    "NewEntry",
+    "Outgoing",
+    "Parent",
+    "Store",
+    "StoredMember",
+    "StoryWrite",
+]

@@ -74,7 +74,9 @@ seen = Table(
     Column("key", String(40), primary_key=True),
     Column("feed_url", String(2000), nullable=False),
     Column("first_seen", UTCDateTime, nullable=False),
+    Column("last_seen", UTCDateTime, nullable=False),  # refreshed while the feed still lists it
 )
+Index("seen_last", seen.c.last_seen)
 
 items = Table(
     "items",
@@ -90,22 +92,44 @@ items = Table(
     Column("published", UTCDateTime, nullable=False),
     Column("labels", Text, nullable=False),  # JSON: labels, scores, evidence
     Column("first_seen", UTCDateTime, nullable=False),
+    Column("story_key", String(40)),
 )
+Index("items_story", items.c.story_key)
+Index("items_published", items.c.published)
+
+stories = Table(
+    "stories",
+    metadata,
+    Column("key", String(40), primary_key=True),  # the item key of its first report
+    Column("labels", Text, nullable=False),  # JSON list
+    Column("first_published", UTCDateTime, nullable=False),
+    Column("last_updated", UTCDateTime, nullable=False),
+    Column("sources", Integer, nullable=False),
+    Column("members", Integer, nullable=False),
+)
+Index("stories_first", stories.c.first_published)
 
 outbox = Table(
     "outbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(120), nullable=False, unique=True),  # one alert per (item, channel)
+    # post:<story>:<channel> (one per story and channel, ever), reply:<item>:<channel>,
+    # update:<story>:<channel>:<members>
+    Column("key", String(160), nullable=False, unique=True),
+    Column("kind", String(8), nullable=False),  # post | reply | update
     Column("channel", String(200), nullable=False),
     Column("item_key", String(40), nullable=False),
+    Column("story_key", String(40)),
+    Column("parent_key", String(160)),  # the post a reply or update belongs to
     Column("payload", Text, nullable=False),  # JSON: text + blocks
-    Column("status", String(16), nullable=False),  # pending | sent | failed
+    Column("status", String(16), nullable=False),  # pending | sent | failed | superseded
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("slack_ts", String(64)),
+    Column("slack_channel", String(64)),  # the channel id Slack answered with
     Column("last_error", Text),
 )
+Index("outbox_story", outbox.c.story_key, outbox.c.channel)
 Index("outbox_due", outbox.c.status, outbox.c.next_attempt_at)

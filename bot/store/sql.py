@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,28 +51,81 @@ class FeedState:
 
 
 @dataclass(frozen=True)
+class Outgoing:
+    """A message to queue: a story's first post in a channel, a thread reply, or a parent edit."""
+
+    kind: str  # post | reply | update
+    channel: str
+    message: Message
+
+
+@dataclass(frozen=True)
+class StoryWrite:
+    """The state of the story an entry created or joined, after the entry."""
+
+    key: str
+    labels: tuple[str, ...]
+    first_published: datetime
+    sources: int
+    members: int
+
+
+@dataclass(frozen=True)
 class NewEntry:
-    """An entry to record: its dedupe keys, and (if it alerts) its item row and outbox rows."""
+    """An entry to record: its dedupe keys, and (if labelled) its item, story and messages."""
 
     keys: tuple[str, ...]
-    item: dict[str, Any] | None  # the items row, for labelled entries
-    alerts: tuple[tuple[str, str, Message], ...]  # (alert key, channel, message)
+    item: dict[str, Any] | None = None  # the items row, for labelled entries
+    story: StoryWrite | None = None
+    outgoing: tuple[Outgoing, ...] = ()
 
 
 @dataclass(frozen=True)
 class Delivery:
     id: int
     key: str
+    kind: str
     channel: str
     message: Message
     attempts: int
     created_at: datetime
+    parent_key: str | None
+
+
+@dataclass(frozen=True)
+class Parent:
+    status: str
+    slack_ts: str | None
+    slack_channel: str | None
+
+
+@dataclass(frozen=True)
+class StoredMember:
+    """A story member as the store keeps it, for rebuilding the in-memory index."""
+
+    story_key: str
+    item_key: str
+    title: str
+    summary: str
+    labels: tuple[str, ...]
+    published: datetime
+    source: str
+    url: str
+    evidence: dict[str, list[str]]
 
 
 @dataclass(frozen=True)
 class IngestResult:
     new_items: int
     alerts_queued: int
+
+
+def outbox_key(kind: str, channel: str, *, story: str, item: str, members: int = 0) -> str:
+    if kind == "post":
+        return f"post:{story}:{channel}"
+    if kind == "reply":
+        return f"reply:{item}:{channel}"
+    return f"update:{story}:{channel}:{members}"
 
 
 def _message_json(message: Message) -> str:
@@ -222,6 +275,22 @@ class Store:
                 update(t.feeds).where(t.feeds.c.url == url).values(**_success(now, next_check_at))
             )
 
+    def known_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of these dedupe keys were seen before."""
+        with self._tx() as conn:
+            return self._known(conn, keys)
+
+    @staticmethod
+    def _known(conn: Connection, keys: Sequence[str]) -> set[str]:
+        unique = list(dict.fromkeys(keys))
+        known: set[str] = set()
+        for i in range(0, len(unique), 500):
+            chunk = unique[i : i + 500]
+            known.update(
+                conn.execute(select(t.seen.c.key).where(t.seen.c.key.in_(chunk))).scalars()
+            )
+        return known
+
     def ingest(
         self,
         url: str,
@@ -233,42 +302,31 @@ class Store:
         body_hash: str,
         entries: Sequence[NewEntry],
     ) -> IngestResult:
-        """Record a fetched feed: new entries, their alerts, and the feed's caching state."""
+        """Record a fetched feed: new entries, their stories and messages, its caching state."""
         with self._tx() as conn:
-            all_keys = list({k for e in entries for k in e.keys})
-            known: set[str] = set()
-            for i in range(0, len(all_keys), 500):
-                chunk = all_keys[i : i + 500]
-                known.update(
-                    conn.execute(select(t.seen.c.key).where(t.seen.c.key.in_(chunk))).scalars()
-                )
+            all_keys = [k for e in entries for k in e.keys]
+            known = self._known(conn, all_keys)
+            if known:
+                still_listed = list(known)
+                for i in range(0, len(still_listed), 500):
+                    conn.execute(
+                        update(t.seen)
+                        .where(t.seen.c.key.in_(still_listed[i : i + 500]))
+                        .values(last_seen=now)
+                    )
             new_items = 0
             queued = 0
             for entry in entries:
                 if any(k in known for k in entry.keys):
-                    # a repeat: remember any new key it brought (e.g. an edited title)
-                    fresh = [k for k in entry.keys if k not in known]
+                    fresh = [k for k in entry.keys if k not in known]  # e.g. an edited title
                 else:
                     fresh = list(entry.keys)
                     new_items += 1
-                    if entry.item is not None:
-                        conn.execute(insert(t.items).values(**entry.item))
-                    for key, channel, message in entry.alerts:
-                        conn.execute(
-                            insert(t.outbox).values(
-                                key=key,
-                                channel=channel,
-                                item_key=entry.keys[0],
-                                payload=_message_json(message),
-                                status="pending",
-                                attempts=0,
-                                next_attempt_at=now,
-                                created_at=now,
-                            )
-                        )
-                        queued += 1
+                    queued += self._record_entry(conn, entry, now)
                 for key in dict.fromkeys(fresh):
-                    conn.execute(insert(t.seen).values(key=key, feed_url=url, first_seen=now))
+                    conn.execute(
+                        insert(t.seen).values(key=key, feed_url=url, first_seen=now, last_seen=now)
+                    )
                     known.add(key)
             values = _success(now, next_check_at)
             values.update(etag=etag, last_modified=last_modified, body_hash=body_hash)
@@ -276,6 +334,115 @@ class Store:
             values["first_success_at"] = func.coalesce(t.feeds.c.first_success_at, now)
             conn.execute(update(t.feeds).where(t.feeds.c.url == url).values(**values))
             return IngestResult(new_items=new_items, alerts_queued=queued)
+
+    def _record_entry(self, conn: Connection, entry: NewEntry, now: datetime) -> int:
+        item_key = entry.keys[0]
+        story = entry.story
+        if entry.item is not None:
+            conn.execute(
+                insert(t.items).values(**entry.item, story_key=story.key if story else None)
+            )
+        if story is not None:
+            row = {
+                "labels": json.dumps(list(story.labels)),
+                "first_published": story.first_published,
+                "last_updated": now,
+                "sources": story.sources,
+                "members": story.members,
+            }
+            exists = conn.execute(
+                select(t.stories.c.key).where(t.stories.c.key == story.key)
+            ).first()
+            if exists:
+                conn.execute(update(t.stories).where(t.stories.c.key == story.key).values(**row))
+            else:
+                conn.execute(insert(t.stories).values(key=story.key, **row))
+        queued = 0
+        for out in entry.outgoing:
+            story_key = story.key if story else item_key
+            key = outbox_key(
+                out.kind,
+                out.channel,
+                story=story_key,
+                item=item_key,
+                members=story.members if story else 0,
+            )
+            parent = (
+                None
+                if out.kind == "post"
+                else outbox_key("post", out.channel, story=story_key, item=item_key)
+            )
+            if conn.execute(select(t.outbox.c.id).where(t.outbox.c.key == key)).first():
+                continue  # exactly once per key, whatever asked twice
+            if out.kind == "update":
+                conn.execute(
+                    update(t.outbox)
+                    .where(t.outbox.c.parent_key == parent)
+                    .where(t.outbox.c.kind == "update")
+                    .where(t.outbox.c.status == "pending")
+                    .values(status="superseded")
+                )
+            conn.execute(
+                insert(t.outbox).values(
+                    key=key,
+                    kind=out.kind,
+                    channel=out.channel,
+                    item_key=item_key,
+                    story_key=story_key,
+                    parent_key=parent,
+                    payload=_message_json(out.message),
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+            queued += out.kind == "post"
+        return queued
+
+    def open_story_members(self, since: datetime) -> list[StoredMember]:
+        """Members of stories first reported at or after `since`, oldest first."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(t.items, t.stories.c.first_published)
+                .join(t.stories, t.stories.c.key == t.items.c.story_key)
+                .where(t.stories.c.first_published >= since)
+                .order_by(t.items.c.id)
+            ).all()
+            return [_member(r) for r in rows]
+
+    def story_channels(self, since: datetime) -> list[tuple[str, str]]:
+        """(story, channel) pairs that have a first post queued or sent, for open stories."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(t.outbox.c.story_key, t.outbox.c.channel)
+                .join(t.stories, t.stories.c.key == t.outbox.c.story_key)
+                .where(t.outbox.c.kind == "post")
+                .where(t.stories.c.first_published >= since)
+            ).all()
+            return [(r.story_key, r.channel) for r in rows]
+
+    def prune(self, now: datetime, retention: timedelta) -> dict[str, int]:
+        """Delete what is older than `retention`: entries no feed lists any more, old stories, old sent messages."""
+        cutoff = now - retention
+        with self._tx() as conn:
+            seen_n = conn.execute(t.seen.delete().where(t.seen.c.last_seen < cutoff)).rowcount
+            old_stories = select(t.stories.c.key).where(t.stories.c.first_published < cutoff)
+            items_n = conn.execute(
+                t.items.delete().where(
+                    (t.items.c.first_seen < cutoff)
+                    & ((t.items.c.story_key.is_(None)) | t.items.c.story_key.in_(old_stories))
+                )
+            ).rowcount
+            stories_n = conn.execute(
+                t.stories.delete().where(t.stories.c.first_published < cutoff)
+            ).rowcount
+            outbox_n = conn.execute(
+                t.outbox.delete()
+                .where(t.outbox.c.status.in_(["sent", "superseded"]))
+                .where(t.outbox.c.created_at < cutoff)
+            ).rowcount
+            return {"seen": seen_n, "items": items_n, "stories": stories_n, "outbox": outbox_n}
 
     # -- outbox ----------------------------------------------------------------------------
 
@@ -292,13 +459,24 @@ class Store:
                 Delivery(
                     id=r.id,
                     key=r.key,
+                    kind=r.kind,
                     channel=r.channel,
                     message=_message_from_json(r.payload),
                     attempts=r.attempts,
                     created_at=r.created_at,
+                    parent_key=r.parent_key,
                 )
                 for r in rows
             ]
+
+    def parent(self, key: str) -> Parent | None:
+        with self._tx() as conn:
+            row = conn.execute(
+                select(t.outbox.c.status, t.outbox.c.slack_ts, t.outbox.c.slack_channel).where(
+                    t.outbox.c.key == key
+                )
+            ).first()
+            return None if row is None else Parent(row.status, row.slack_ts, row.slack_channel)
 
     def next_delivery_at(self) -> datetime | None:
         with self._tx() as conn:
@@ -316,12 +494,33 @@ class Store:
                 .values(attempts=t.outbox.c.attempts + 1)
             )
 
-    def mark_sent(self, delivery_id: int, now: datetime, slack_ts: str | None) -> None:
+    def mark_sent(
+        self,
+        delivery_id: int,
+        now: datetime,
+        slack_ts: str | None,
+        slack_channel: str | None = None,
+    ) -> None:
         with self._tx() as conn:
             conn.execute(
                 update(t.outbox)
                 .where(t.outbox.c.id == delivery_id)
-                .values(status="sent", sent_at=now, slack_ts=slack_ts, last_error=None)
+                .values(
+                    status="sent",
+                    sent_at=now,
+                    slack_ts=slack_ts,
+                    slack_channel=slack_channel,
+                    last_error=None,
+                )
+            )
+
+    def postpone(self, delivery_id: int, next_attempt_at: datetime) -> None:
+        """Not an attempt: the message waits for something (its parent post)."""
+        with self._tx() as conn:
+            conn.execute(
+                update(t.outbox)
+                .where(t.outbox.c.id == delivery_id)
+                .values(next_attempt_at=next_attempt_at)
             )
 
     def mark_retry(self, delivery_id: int, next_attempt_at: datetime, error: str) -> None:
@@ -348,7 +547,7 @@ class Store:
             return {str(status): int(n) for status, n in rows}
 
     def sent(self) -> list[tuple[str, str, str | None]]:
-        """(channel, alert key, slack ts) of every sent alert, oldest first."""
+        """(channel, message key, slack ts) of every sent message, oldest first."""
         with self._tx() as conn:
             rows = conn.execute(
                 select(t.outbox.c.channel, t.outbox.c.key, t.outbox.c.slack_ts)
@@ -356,6 +555,21 @@ class Store:
                 .order_by(t.outbox.c.id)
             ).all()
             return [(r.channel, r.key, r.slack_ts) for r in rows]
+
+
+def _member(r: Any) -> StoredMember:
+    data = json.loads(r.labels)
+    return StoredMember(
+        story_key=r.story_key,
+        item_key=r.key,
+        title=r.title,
+        summary=r.summary,
+        labels=tuple(data["labels"]),
+        published=r.published,
+        source=r.feed_name,
+        url=r.url,
+        evidence=data.get("evidence", {}),
+    )
 
 
 def _success(now: datetime, next_check_at: datetime) -> dict[str, Any]:
