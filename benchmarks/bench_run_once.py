@@ -26,14 +26,29 @@ from tests.peers import SlackStandIn
 ROOT = Path(__file__).resolve().parent.parent
 
 NEWS = [
-    ("North Korea fires {n} short-range ballistic missiles into the East Sea", "Seoul's Joint Chiefs of Staff said the missiles were launched from near Pyongyang, report {f}."),
-    ("US envoy calls on Pyongyang to return to talks", "The special representative said Washington is ready for dialogue without preconditions, report {f}."),
+    (
+        "North Korea fires {n} short-range ballistic missiles into the East Sea",
+        "Seoul's Joint Chiefs of Staff said the missiles were launched from near Pyongyang, report {f}.",
+    ),
+    (
+        "US envoy calls on Pyongyang to return to talks",
+        "The special representative said Washington is ready for dialogue without preconditions, report {f}.",
+    ),
 ]
 NOISE = [
-    ("City council approves budget for new tram line {n}", "The vote passed after a long debate about costs and routes."),
+    (
+        "City council approves budget for new tram line {n}",
+        "The vote passed after a long debate about costs and routes.",
+    ),
     ("Local team wins cup final {n}-1", "Supporters celebrated in the main square until late."),
-    ("Chipmaker shares rise after earnings beat, quarter {n}", "Analysts pointed to strong demand for memory chips."),
-    ("Storm warning issued for coastal areas, day {n}", "Forecasters expect heavy rain and strong winds."),
+    (
+        "Chipmaker shares rise after earnings beat, quarter {n}",
+        "Analysts pointed to strong demand for memory chips.",
+    ),
+    (
+        "Storm warning issued for coastal areas, day {n}",
+        "Forecasters expect heavy rain and strong winds.",
+    ),
 ]
 
 
@@ -58,8 +73,13 @@ def build_feed(index: int, items: int, now: datetime) -> str:
 
 def run(config: Path, env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "bot", "run", "--once", "--config", str(config)], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-m", "bot", "run", "--once", "--config", str(config)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - start
 
 
@@ -95,7 +115,7 @@ def main() -> None:
             "expected_alerts": sum(1 for i in range(args.feeds) if i % 5 == 0),
             "warm_run_seconds": round(warm, 2),
             "alerts_posted_warm": len(slack.posts()) - cold_posts,
-            "http_304s_warm": sum(1 for r in server.requests[args.feeds:] if r.status == 304),
+            "http_304s_warm": sum(1 for r in server.requests[args.feeds :] if r.status == 304),
         }
     print(json.dumps(result, indent=2))
     if args.json:

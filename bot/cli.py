@@ -62,6 +62,12 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--baseline", action="store_true", help="score the naive keyword baseline instead"
     )
+    es = sub.add_parser("eval-stories", help="pairwise precision and recall of story clustering")
+    es.add_argument(
+        "--dataset",
+        required=True,
+        help='lines {"id","event","source","published","title","summary","labels"}',
+    )
     return parser
 
 
@@ -85,6 +91,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             return _demo(env)
         if args.command == "classify":
             return _classify(load_config(args.config, env), args.input, sys.stdout, sys.stderr)
+        if args.command == "eval-stories":
+            return _eval_stories(args.dataset)
         if args.command == "eval":
             return _eval(load_config(args.config, env), args.dataset, baseline=args.baseline)
     except ConfigError as e:
@@ -268,4 +276,37 @@ def _eval(config: Config, dataset: str, *, baseline: bool) -> int:
 
     report = evaluate(examples, labels, naive_baseline if baseline else rules)
     print(format_report(report, show_mistakes=not baseline))
+    return 0
+
+
+def _eval_stories(dataset: str) -> int:
+    from datetime import datetime
+
+    from bot.evaluate import StoryExample, evaluate_stories, format_story_report
+
+    examples = []
+    try:
+        with open(dataset, encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    d = json.loads(line)
+                    examples.append(
+                        StoryExample(
+                            str(d["id"]),
+                            str(d["event"]),
+                            d["source"],
+                            datetime.fromisoformat(d["published"].replace("Z", "+00:00")),
+                            d["title"],
+                            d.get("summary", ""),
+                            tuple(d["labels"]),
+                        )
+                    )
+                except (ValueError, KeyError, TypeError) as e:
+                    print(f"newsbot: {dataset}:{number}: skipped ({e})", file=sys.stderr)
+    except OSError as e:
+        print(f"newsbot: cannot read {dataset}: {e.strerror}", file=sys.stderr)
+        return 1
+    print(format_story_report(evaluate_stories(examples)))
     return 0

@@ -3,6 +3,8 @@
 An entry is a repeat when any of its keys was stored before: its id within the feed, its
 canonical URL (across feeds), or its normalised title within the feed. Normalising the title
 absorbs what feeds change when they republish: case, punctuation, "(LEAD)"/"UPDATE:" markers.
+A title key only counts while the title was seen recently (the story window): wire services
+reuse headlines such as "N. Korea fires ballistic missile into East Sea" for every launch.
 """
 
 from __future__ import annotations
@@ -29,16 +31,21 @@ def normalise_title(title: str) -> str:
     return _NON_WORD.sub(" ", title.lower()).strip()
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+def _digest(kind: str, text: str) -> str:
+    """A 40-character key: its kind ("i" id, "u" URL, "t" title), a colon, 38 hex digits."""
+    return f"{kind}:" + hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:38]
+
+
+def is_title_key(key: str) -> bool:
+    return key.startswith("t:")
 
 
 def item_keys(item: Item) -> tuple[str, ...]:
     """The item's dedupe keys, id key first (it names the item in the outbox)."""
-    keys = [_digest(f"id\t{item.feed_url}\t{item.item_id}")]
+    keys = [_digest("i", f"{item.feed_url}\t{item.item_id}")]
     if item.url:
-        keys.append(_digest(f"url\t{item.url}"))
+        keys.append(_digest("u", item.url))
     title = normalise_title(item.title)
     if title:
-        keys.append(_digest(f"title\t{item.feed_url}\t{title}"))
+        keys.append(_digest("t", f"{item.feed_url}\t{title}"))
     return tuple(keys)

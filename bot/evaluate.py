@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from bot.models import Classification
+from bot.models import Classification, Item
+from bot.stories import StoryIndex, Tuning, fingerprint
 
 NON_NK_KINDS = frozenset({"other-test", "other-diplomacy", "hard-negative"})
 
@@ -117,4 +119,88 @@ def format_report(report: Report, *, show_mistakes: bool = True) -> str:
             for label, terms in c.evidence.items():
                 if terms:
                     lines.append(f"    {label} {c.scores.get(label, 0.0):.1f}: {', '.join(terms)}")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class StoryExample:
+    """A labelled report of some event, for story evaluation."""
+
+    id: str
+    event: str
+    source: str
+    published: datetime
+    title: str
+    summary: str
+    labels: tuple[str, ...]
+
+
+@dataclass
+class StoryReport:
+    items: int
+    events: int
+    stories: int
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    merged: list[tuple[StoryExample, StoryExample]] = field(
+        default_factory=list
+    )  # different events, one story
+    split: list[tuple[StoryExample, StoryExample]] = field(
+        default_factory=list
+    )  # one event, two stories
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+
+def evaluate_stories(reports: Sequence[StoryExample], tuning: Tuning | None = None) -> StoryReport:
+    """Feed the reports in publication order through a story index; score all pairs."""
+    index = StoryIndex(tuning)
+    assigned: dict[str, str] = {}
+    for r in sorted(reports, key=lambda r: (r.published, r.id)):
+        item = Item(r.source, "", r.id, "", r.title, r.summary, r.published)
+        fp = fingerprint(r.id, r.title, r.summary, r.labels, r.published, r.source)
+        match = index.assign(fp)
+        if match is None:
+            story = index.create(fp, item, Classification(r.labels, {}, {}), r.published)
+        else:
+            story = index.join(match.story_id, fp, item, r.published).story
+        assigned[r.id] = story.id
+    report = StoryReport(
+        items=len(reports),
+        events=len({r.event for r in reports}),
+        stories=len(set(assigned.values())),
+    )
+    for i, a in enumerate(reports):
+        for b in reports[i + 1 :]:
+            same_true = a.event == b.event
+            same_pred = assigned[a.id] == assigned[b.id]
+            if same_true and same_pred:
+                report.tp += 1
+            elif same_pred:
+                report.fp += 1
+                report.merged.append((a, b))
+            elif same_true:
+                report.fn += 1
+                report.split.append((a, b))
+    return report
+
+
+def format_story_report(report: StoryReport, *, show: int = 30) -> str:
+    lines = [
+        f"{report.items} reports of {report.events} events -> {report.stories} stories",
+        f"pairwise precision {report.precision:.3f}  recall {report.recall:.3f}  "
+        f"(same-story pairs: {report.tp} right, {report.fp} wrongly merged, {report.fn} wrongly split)",
+    ]
+    for title, pairs in (("wrongly merged", report.merged), ("wrongly split", report.split)):
+        if pairs:
+            lines.append(f"\n{title} ({len(pairs)} pairs, first {min(show, len(pairs))}):")
+            for a, b in pairs[:show]:
+                lines.append(f"- {a.id} [{a.event}] {a.title}\n  {b.id} [{b.event}] {b.title}")
     return "\n".join(lines)

@@ -267,7 +267,10 @@ class Pipeline:
             self.load_stories()
         # From here to the end of ingest nothing awaits, so no other poll interleaves with the
         # story index: assignment and recording are one step for this process.
-        known = self.store.known_keys([k for it in parsed.items for k in item_keys(it)])
+        titles_since = now - bot.story_window
+        known = self.store.known_keys(
+            [k for it in parsed.items for k in item_keys(it)], titles_since
+        )
         entries = self.plan(parsed.items, now=now, first_poll=first_poll, known=known)
         try:
             result = self.store.ingest(
@@ -278,6 +281,7 @@ class Pipeline:
                 last_modified=fetched.last_modified,
                 body_hash=body_hash,
                 entries=entries,
+                titles_since=titles_since,
             )
         except StoreError:
             self.load_stories()  # forget the assignments that were not recorded

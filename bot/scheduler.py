@@ -72,6 +72,18 @@ async def run_forever(app: App, *, stop: asyncio.Event | None = None, grace: flo
         next_run_time=now + timedelta(seconds=0.5),
         **common,
     )
+
+    async def housekeeping() -> None:
+        pipeline.housekeeping()
+
+    scheduler.add_job(
+        guarded("housekeeping", housekeeping),
+        "interval",
+        hours=1,
+        id="housekeeping",
+        next_run_time=now + timedelta(minutes=1),
+        **common,
+    )
     scheduler.start()
     log.info(
         "newsbot running: %d feeds, %d channels, tick every %ss; stop with Ctrl-C or SIGTERM",

@@ -78,6 +78,7 @@ _CLASSES: dict[str, tuple[str, ...]] = {
     "irbm": ("irbm", "intermediate range"),
     "mrbm": ("mrbm", "medium range"),
     "srbm": ("srbm", "short range"),
+    "long": ("long range",),
     "slbm": ("slbm", "submarine launched", "sea launched"),
     "cruise": ("cruise missile",),
     "satellite": ("satellite", "space launch vehicle", "carrier rocket"),
@@ -91,7 +92,16 @@ _CLASSES: dict[str, tuple[str, ...]] = {
     "artillery": ("rocket launcher", "artillery", "multiple rocket"),
     "ballistic": ("ballistic",),
 }
-_BALLISTIC = frozenset({"icbm", "irbm", "mrbm", "srbm", "slbm", "ballistic"})
+_BALLISTIC = frozenset({"icbm", "irbm", "mrbm", "srbm", "slbm", "long", "ballistic"})
+# Ballistic classes that can name the same missile ("long-range" covers ICBMs and IRBMs).
+_SAME_MISSILE = {("long", "icbm"), ("long", "irbm"), ("icbm", "long"), ("irbm", "long")}
+# Families that cannot describe one event together. A satellite launch is often called a
+# ballistic missile launch by others, so the two are one family.
+_FAMILY = {c: "launch" for c in (*_BALLISTIC, "satellite")} | {
+    "cruise": "cruise",
+    "nuclear": "nuclear",
+    "artillery": "artillery",
+}
 _NAME = re.compile(
     r"\b(hwasong|hwasal|pukguksong|chollima|unha|taepodong|kn|haeil|pulhwasal|malligyong|"
     r"kwangmyongsong)[\s-]*(\d+[a-z]?)\b",
@@ -114,7 +124,7 @@ _NUMBERS = {
     "pair": 2,
 }
 _COUNT = re.compile(
-    r"\b(a|an|one|two|three|four|five|six|seven|eight|nine|ten|single|\d{1,2})\s+"
+    r"(?<![-\w])(a|an|one|two|three|four|five|six|seven|eight|nine|ten|single|\d{1,2})\s+"
     r"(?:(?:more|new|suspected|apparent|short[\s-]range|long[\s-]range|medium[\s-]range|"
     r"intermediate[\s-]range|intercontinental|ballistic|cruise|hypersonic|submarine[\s-]launched|"
     r"strategic|tactical|unidentified|solid[\s-]fuel(?:ed)?)\s+){0,3}"
@@ -150,6 +160,8 @@ class Facts:
     parties: frozenset[str] = frozenset()
     venues: frozenset[str] = frozenset()
     confirmed: bool = False
+    kind: str = "event"  # what the headline is about: "launch", "un" (UN action) or "meeting"
+    repeat: bool = False  # the headline says "again", "another", "more": a further event
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -159,6 +171,8 @@ class Facts:
             self.parties | other.parties,
             self.venues | other.venues,
             self.confirmed or other.confirmed,
+            self.kind,
+            self.repeat,
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -183,8 +197,44 @@ class Facts:
         return out
 
 
+# "..., hours after an SRBM launch" / "following last week's test": another event, not this one
+_OTHER_EVENT = re.compile(
+    r"\b(?:(?:hours?|days?|weeks?|a day|a week|shortly|just|soon|months?)\s+)?"
+    r"(?:after|following|since|before)\b[^,.;:]*",
+    re.IGNORECASE,
+)
+_LAUNCH_WORDS = re.compile(
+    r"\b(?:fires?|fired|firing|launch\w*|test[- ]?fir\w*|missiles?|icbms?|slbms?|srbms?|irbms?|"
+    r"rockets?|projectiles?|nuclear test|satellite launch\w*|j-alert|hwasong|pukguksong|chollima|"
+    r"lob\w*|ballistic|blast|detonat\w*)\b",
+    re.IGNORECASE,
+)
+_REPEAT = re.compile(
+    r"\b(?:again|another|fresh|renewed|more (?:missiles?|rockets?|projectiles?)|"
+    r"(?:second|third|new) (?:launch|round|salvo|volley))\b",
+    re.IGNORECASE,
+)
+# "World condemns launch as Security Council prepares to meet": the headline's own event is
+# what comes before such a clause.
+_SUBORDINATE = re.compile(
+    r"\s(?:as|while|after|following|amid|ahead of|before|days after|hours after)\s", re.IGNORECASE
+)
+_UN = re.compile(r"(?i:\b(?:security council|unsc|united nations)\b)|\bU\.?N\b\.?")
+_FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s+[A-Z\"'\u201c]|$)", re.DOTALL)
+
+
 def extract_facts(title: str, summary: str) -> Facts:
-    text = f"{title}. {summary}"
+    """Facts from the title and the lead sentence (later sentences are background)."""
+    first = _FIRST_SENTENCE.match(summary.strip())
+    summary = first.group(1) if first else summary
+    main_clause = _SUBORDINATE.split(title, maxsplit=1)[0]
+    if _UN.search(main_clause):
+        kind = "un"
+    elif _LAUNCH_WORDS.search(title):
+        kind = "launch"
+    else:
+        kind = "meeting"
+    text = _OTHER_EVENT.sub(" ", f"{title}. {summary}")
     low = text.lower().replace("-", " ")
     classes = {name for name, phrases in _CLASSES.items() if any(p in low for p in phrases)}
     names = {f"{m.group(1).capitalize()}-{m.group(2).upper()}" for m in _NAME.finditer(text)}
@@ -192,6 +242,8 @@ def extract_facts(title: str, summary: str) -> Facts:
     counts = set()
     for m in _COUNT.finditer(text):
         word = m.group(1).lower()
+        if word in ("a", "an"):
+            continue  # "a missile" in a first flash often turns out to be two
         counts.add(int(word) if word.isdigit() else _NUMBERS[word])
     stems = set(tokenize(title, summary).stems)
     return Facts(
@@ -201,26 +253,41 @@ def extract_facts(title: str, summary: str) -> Facts:
         parties=frozenset(stems & _PARTIES),
         venues=frozenset(stems & _VENUES),
         confirmed=bool(_CONFIRMED.search(text)),
+        kind=kind,
+        repeat=bool(_REPEAT.search(title)),
     )
 
 
-def compatible(a: Facts, b: Facts) -> bool:
-    """False when two descriptions cannot be of the same event."""
+def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
+    """False when two descriptions cannot be of the same event.
+
+    Leaders and venues only tell diplomatic events apart: a launch report that quotes Abe and
+    another that quotes Obama are still about one launch.
+    """
     if a.classes and b.classes:
-        a_fam = {"ballistic" if c in _BALLISTIC else c for c in a.classes}
-        b_fam = {"ballistic" if c in _BALLISTIC else c for c in b.classes}
+        a_fam = {_FAMILY[c] for c in a.classes}
+        b_fam = {_FAMILY[c] for c in b.classes}
         if not a_fam & b_fam:
             return False
         a_spec, b_spec = (
             a.classes & _BALLISTIC - {"ballistic"},
             b.classes & _BALLISTIC - {"ballistic"},
         )
-        if a_spec and b_spec and not a_spec & b_spec:
+        if (
+            a_spec
+            and b_spec
+            and not a_spec & b_spec
+            and not any((x, y) in _SAME_MISSILE for x in a_spec for y in b_spec)
+        ):
             return False
+    if (a.kind == "un") != (b.kind == "un"):
+        return False
     if a.names and b.names and not a.names & b.names:
         return False
     if a.counts and b.counts and not a.counts & b.counts:
         return False
+    if not diplomacy:
+        return True
     if a.parties and b.parties and not a.parties & b.parties:
         return False
     return not (a.venues and b.venues and not a.venues & b.venues)
@@ -277,6 +344,7 @@ class StoryState:
     first_published: datetime
     facts: Facts
     headline: Item  # the first report: its headline and link head the parent message
+    founding_labels: frozenset[str]  # the first report's labels
     classification: Classification  # the first report's, for the evidence line
     last_updated: datetime
     summary_item: Item | None = None  # a later report that added facts
@@ -310,10 +378,19 @@ class Joined:
 @dataclass(frozen=True)
 class Tuning:
     window: timedelta = timedelta(hours=36)
-    threshold: float = 0.5  # word overlap needed when no feature positively agrees
-    threshold_agreeing: float = 0.3  # ... when class, name, parties or venue agree
+    # Word overlap needed to join a story. Tuned on tests/data/stories_dev.jsonl: reports of
+    # one launch hours apart share few words, so for launches time and facts decide and words
+    # only matter for reports that come late; diplomacy needs shared leaders or venue, or words.
+    launch_close: float = 0.0  # launch report within `close` of the story's first report
+    launch_agreeing: float = 0.15  # later launch report whose class or name agrees
+    launch_far: float = 0.5  # later launch report with nothing in common but words
+    threshold_agreeing: float = 0.0  # diplomacy (or mixed) when leaders, venue or class agree
+    threshold: float = 0.2  # diplomacy (or mixed) otherwise
+    close: timedelta = timedelta(hours=30)  # state media report a launch the next morning
+    repeat_gap: timedelta = timedelta(hours=2)  # "again"/"another" this long after: not "close"
     num_perm: int = 64
-    lsh_threshold: float = 0.2
+    lsh_bands: tuple[int, int] = (32, 2)  # bands x rows: catches pairs with Jaccard near 0.15
+    recent_limit: int = 64  # stories close in time always compared, at most this many
 
 
 def _agree(a: Facts, b: Facts) -> bool:
@@ -327,19 +404,43 @@ def _agree(a: Facts, b: Facts) -> bool:
 
 
 def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Match | None:
-    """The best existing story for `fp` among the candidates, or None for a new story. Pure."""
+    """The best existing story for `fp` among the candidates, or None for a new story. Pure.
+
+    Reports of one launch, hours apart, often share few words ("fires ballistic missile into
+    East Sea" / "Japan says missile fell outside its EEZ"): for launch stories the facts and the
+    time decide, and the words only need to overlap a little. Diplomacy has many parallel
+    stories, so there the words must agree more.
+    """
     best: Match | None = None
+    best_rank: tuple[float, float, str] = (0.0, 0.0, "")
     for story in stories:
         if not fp.labels & story.labels:
             continue
-        if abs(fp.published - story.first_published) > tuning.window:
+        gap = abs(fp.published - story.first_published)
+        if gap > tuning.window:
             continue
-        if not compatible(fp.facts, story.facts):
+        launch = fp.labels == story.founding_labels == frozenset({"missile-test"})
+        if not compatible(fp.facts, story.facts, diplomacy=not launch):
             continue
-        need = tuning.threshold_agreeing if _agree(fp.facts, story.facts) else tuning.threshold
-        score = max((overlap(fp.words, m.words) for m in story.members), default=0.0)
-        if score >= need and (best is None or score > best.score):
-            best = Match(story.id, score)
+        if {fp.facts.kind, story.facts.kind} == {
+            "launch",
+            "meeting",
+        } and "diplomacy" in fp.labels | story.founding_labels:
+            continue  # a launch during a summit is not the summit's story, nor the reverse
+        agree = _agree(fp.facts, story.facts)
+        if launch:
+            if gap <= tuning.close and not (fp.facts.repeat and gap > tuning.repeat_gap):
+                need = tuning.launch_close
+            else:
+                need = tuning.launch_agreeing if agree else tuning.launch_far
+        else:
+            need = tuning.threshold_agreeing if agree else tuning.threshold
+        score = max((overlap(fp.words, m.words) for m in story.members[-12:]), default=0.0)
+        if score < need:
+            continue
+        rank = (score, -gap.total_seconds(), story.id)  # ties: the story closest in time
+        if best is None or rank > best_rank:
+            best, best_rank = Match(story.id, score), rank
     return best
 
 
@@ -349,8 +450,9 @@ class StoryIndex:
     def __init__(self, tuning: Tuning | None = None) -> None:
         self.tuning = tuning or Tuning()
         self._template = MinHash(num_perm=self.tuning.num_perm)
-        self._lsh = MinHashLSH(threshold=self.tuning.lsh_threshold, num_perm=self.tuning.num_perm)
+        self._lsh = MinHashLSH(num_perm=self.tuning.num_perm, params=self.tuning.lsh_bands)
         self.stories: dict[str, StoryState] = {}
+        self._order: list[str] = []  # story ids, oldest first
         self._member_story: dict[str, str] = {}
 
     def _minhash(self, words: frozenset[str]) -> MinHash:
@@ -363,13 +465,25 @@ class StoryIndex:
         return m
 
     def candidates(self, fp: Fingerprint) -> list[StoryState]:
-        if not fp.words:
-            return []
-        ids = {
-            self._member_story[k]
-            for k in self._lsh.query(self._minhash(fp.words))
-            if k in self._member_story
-        }
+        """Stories that might be `fp`'s: LSH neighbours, plus the latest stories close in time.
+
+        Reworded reports of one event can share few words; the recent stories with a shared
+        label are few, so they are always compared in full.
+        """
+        ids: set[str] = set()
+        if fp.words:
+            hits = self._lsh.query(self._minhash(fp.words))
+            ids.update(self._member_story[k] for k in hits if k in self._member_story)
+        recent = 0
+        for story_id in reversed(self._order):
+            story = self.stories.get(story_id)
+            if story is None or not (story.labels & fp.labels):
+                continue
+            if abs(story.first_published - fp.published) <= self.tuning.window:
+                ids.add(story_id)
+                recent += 1
+                if recent >= self.tuning.recent_limit:
+                    break
         return [self.stories[i] for i in ids if i in self.stories]
 
     def assign(self, fp: Fingerprint) -> Match | None:
@@ -382,6 +496,7 @@ class StoryIndex:
         story = StoryState(
             id=fp.key,
             labels=fp.labels,
+            founding_labels=fp.labels,
             first_published=fp.published,
             facts=fp.facts,
             headline=item,
@@ -389,6 +504,7 @@ class StoryIndex:
             last_updated=now,
         )
         self.stories[story.id] = story
+        self._order.append(story.id)
         self._add_member(story, fp)
         return story
 
@@ -416,6 +532,8 @@ class StoryIndex:
     def close_before(self, cutoff: datetime) -> list[str]:
         """Forget stories whose first report is older than `cutoff`; returns their ids."""
         closed = [sid for sid, s in self.stories.items() if s.first_published < cutoff]
+        gone = set(closed)
+        self._order = [sid for sid in self._order if sid not in gone]
         for sid in closed:
             for m in self.stories.pop(sid).members:
                 if self._member_story.pop(m.key, None) is not None:

@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.dedupe import is_title_key
 from bot.errors import StoreError
 from bot.models import Message
 from bot.store import schema as t
@@ -175,6 +176,13 @@ class Store:
                 raise StoreError(f"database error: {type(e).__name__}: {detail}") from e
 
     def migrate(self) -> None:
+        """Create or check the schema. Two processes starting at once may race: retry once."""
+        try:
+            self._migrate()
+        except StoreError:
+            self._migrate()
+
+    def _migrate(self) -> None:
         with self._tx() as conn:
             t.metadata.create_all(conn)
             version = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema")).scalar()
@@ -275,21 +283,28 @@ class Store:
                 update(t.feeds).where(t.feeds.c.url == url).values(**_success(now, next_check_at))
             )
 
-    def known_keys(self, keys: Sequence[str]) -> set[str]:
-        """Which of these dedupe keys were seen before."""
+    def known_keys(self, keys: Sequence[str], titles_since: datetime) -> set[str]:
+        """Which of these dedupe keys were seen before (title keys: seen since `titles_since`)."""
         with self._tx() as conn:
-            return self._known(conn, keys)
+            return self._known(conn, keys, titles_since)[0]
 
     @staticmethod
-    def _known(conn: Connection, keys: Sequence[str]) -> set[str]:
+    def _known(
+        conn: Connection, keys: Sequence[str], titles_since: datetime
+    ) -> tuple[set[str], set[str]]:
+        """(keys that count as seen, every key that has a row)."""
         unique = list(dict.fromkeys(keys))
         known: set[str] = set()
+        rows: set[str] = set()
         for i in range(0, len(unique), 500):
             chunk = unique[i : i + 500]
-            known.update(
-                conn.execute(select(t.seen.c.key).where(t.seen.c.key.in_(chunk))).scalars()
-            )
-        return known
+            for key, last_seen in conn.execute(
+                select(t.seen.c.key, t.seen.c.last_seen).where(t.seen.c.key.in_(chunk))
+            ):
+                rows.add(key)
+                if not is_title_key(key) or last_seen >= titles_since:
+                    known.add(key)
+        return known, rows
 
     def ingest(
         self,
@@ -301,11 +316,12 @@ class Store:
         last_modified: str | None,
         body_hash: str,
         entries: Sequence[NewEntry],
+        titles_since: datetime,
     ) -> IngestResult:
         """Record a fetched feed: new entries, their stories and messages, its caching state."""
         with self._tx() as conn:
             all_keys = [k for e in entries for k in e.keys]
-            known = self._known(conn, all_keys)
+            known, rows = self._known(conn, all_keys, titles_since)
             if known:
                 still_listed = list(known)
                 for i in range(0, len(still_listed), 500):
@@ -324,10 +340,20 @@ class Store:
                     new_items += 1
                     queued += self._record_entry(conn, entry, now)
                 for key in dict.fromkeys(fresh):
-                    conn.execute(
-                        insert(t.seen).values(key=key, feed_url=url, first_seen=now, last_seen=now)
-                    )
+                    if key in rows:  # a stale title key, seen again
+                        conn.execute(
+                            update(t.seen)
+                            .where(t.seen.c.key == key)
+                            .values(feed_url=url, first_seen=now, last_seen=now)
+                        )
+                    else:
+                        conn.execute(
+                            insert(t.seen).values(
+                                key=key, feed_url=url, first_seen=now, last_seen=now
+                            )
+                        )
                     known.add(key)
+                    rows.add(key)
             values = _success(now, next_check_at)
             values.update(etag=etag, last_modified=last_modified, body_hash=body_hash)
             values["items_seen"] = t.feeds.c.items_seen + new_items

@@ -1,0 +1,144 @@
+"""Story assignment: event features, the development set's targets, and the index."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.cli import main
+from bot.evaluate import StoryExample, evaluate_stories
+from bot.models import Classification, Item
+from bot.stories import StoryIndex, compatible, extract_facts, fingerprint
+from tests.conftest import DATA
+
+T0 = datetime(2026, 3, 10, 22, 0, tzinfo=UTC)
+
+
+def _examples() -> list[StoryExample]:
+    out = []
+    for line in (DATA / "stories_dev.jsonl").read_text(encoding="utf-8").splitlines():
+        d = json.loads(line)
+        out.append(
+            StoryExample(
+                d["id"],
+                d["event"],
+                d["source"],
+                datetime.fromisoformat(d["published"].replace("Z", "+00:00")),
+                d["title"],
+                d["summary"],
+                tuple(d["labels"]),
+            )
+        )
+    return out
+
+
+def test_development_set_is_large_enough() -> None:
+    examples = _examples()
+    events = {e.event for e in examples}
+    multi = [ev for ev in events if sum(e.event == ev for e in examples) > 1]
+    pairs = sum(1 for i, a in enumerate(examples) for b in examples[i + 1 :] if a.event == b.event)
+    assert len(multi) >= 60 and pairs >= 150
+
+
+def test_development_set_targets() -> None:
+    report = evaluate_stories(_examples())
+    assert report.precision >= 0.98, report.merged[:5]
+    assert report.recall >= 0.90, report.split[:5]
+
+
+def test_eval_stories_command(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval-stories", "--dataset", str(DATA / "stories_dev.jsonl")], {}) == 0
+    assert "pairwise precision" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "classes", "counts"),
+    [
+        ("N. Korea fires 2 short-range ballistic missiles", "", {"srbm", "ballistic"}, {2}),
+        ("North Korea launches ICBM", "The Hwasong-18 flew 70 minutes.", {"icbm"}, set()),
+        ("North Korea fires a missile", "", set(), set()),  # "a missile": count not stated
+        ("Hwasong-12 test-fired", "", set(), set()),  # "12" is a name, not a count
+        ("N. Korea fires long-range missile, hours after SRBM launch", "", {"long"}, set()),
+    ],
+)
+def test_facts(title: str, summary: str, classes: set[str], counts: set[int]) -> None:
+    facts = extract_facts(title, summary)
+    assert set(facts.classes) == classes
+    assert set(facts.counts) == counts
+
+
+def test_compatibility() -> None:
+    icbm = extract_facts("North Korea fires ICBM", "")
+    cruise = extract_facts("North Korea fires cruise missiles", "")
+    generic = extract_facts("North Korea fires ballistic missile", "")
+    long_range = extract_facts("North Korea fires long-range ballistic missile", "")
+    srbm = extract_facts("North Korea fires short-range ballistic missile", "")
+    assert not compatible(icbm, cruise)
+    assert compatible(icbm, generic) and compatible(icbm, long_range)
+    assert not compatible(long_range, srbm)
+    two = extract_facts("North Korea fires two missiles", "")
+    three = extract_facts("North Korea fires three missiles", "")
+    assert not compatible(two, three)
+    trump = extract_facts("Kim meets Trump in Hanoi", "")
+    putin = extract_facts("Kim meets Putin in Vladivostok", "")
+    assert not compatible(trump, putin) and compatible(trump, putin, diplomacy=False)
+
+
+def _assign(
+    index: StoryIndex, key: str, title: str, summary: str, when: datetime, source: str
+) -> str:
+    fp = fingerprint(key, title, summary, ["missile-test"], when, source)
+    item = Item(source, "", key, "", title, summary, when)
+    match = index.assign(fp)
+    if match is None:
+        return index.create(fp, item, Classification(("missile-test",), {}, {}), when).id
+    return index.join(match.story_id, fp, item, when).story.id
+
+
+def test_same_launch_joins_different_launches_do_not() -> None:
+    index = StoryIndex()
+    a = _assign(index, "a", "N. Korea fires ballistic missile into East Sea: JCS", "", T0, "Yonhap")
+    b = _assign(
+        index,
+        "b",
+        "Japan says North Korean missile fell outside its EEZ",
+        "",
+        T0 + timedelta(minutes=20),
+        "NHK",
+    )
+    kcna = _assign(
+        index,
+        "c",
+        "DPRK Missile Administration test-fires new-type missile",
+        "Kim Jong Un observed.",
+        T0 + timedelta(hours=24),
+        "KCNA",
+    )
+    cruise = _assign(
+        index,
+        "d",
+        "North Korea fires cruise missiles off west coast",
+        "",
+        T0 + timedelta(hours=3),
+        "AP",
+    )
+    later = _assign(
+        index,
+        "e",
+        "N. Korea fires ballistic missile into East Sea: JCS",
+        "",
+        T0 + timedelta(days=3),
+        "Yonhap",
+    )
+    assert a == b == kcna
+    assert len({a, cruise, later}) == 3
+
+
+def test_closing_forgets_old_stories() -> None:
+    index = StoryIndex()
+    _assign(index, "a", "N. Korea fires ballistic missile", "", T0, "Yonhap")
+    assert len(index) == 1
+    assert index.close_before(T0 + timedelta(hours=37)) == ["a"]
+    assert len(index) == 0 and not index.stories

@@ -1,0 +1,167 @@
+"""One story, one alert: ten outlets, one post and nine thread replies, against real peers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bot.cli import main
+from bot.feedserver import FeedServer
+from bot.store import Store
+from tests.conftest import ago, rss
+from tests.peers import SlackStandIn
+
+# One launch, told ten ways (outlet, title, lead). Invented, in the project's own words.
+OUTLETS = [
+    (
+        "Yonhap",
+        "(URGENT) N. Korea fires ballistic missile into East Sea: JCS",
+        "North Korea fired an unidentified ballistic missile into the East Sea on Tuesday morning, South Korea's Joint Chiefs of Staff said.",
+    ),
+    (
+        "Reuters",
+        "North Korea launches ballistic missile, South Korea's military says",
+        "North Korea launched a ballistic missile off its east coast on Tuesday, South Korea's military said, its first launch in a month.",
+    ),
+    (
+        "AP",
+        "North Korea test-fires ballistic missile toward its eastern waters",
+        "North Korea test-fired a ballistic missile toward its eastern waters on Tuesday, South Korea's military said.",
+    ),
+    (
+        "NHK",
+        "North Korea launches what appears to be ballistic missile, Japan says",
+        "Japan's Defense Ministry says North Korea launched what appears to be a ballistic missile. It is believed to have fallen outside Japan's exclusive economic zone.",
+    ),
+    (
+        "Kyodo",
+        "N. Korea fires ballistic missile, lands outside Japan's EEZ",
+        "North Korea fired a ballistic missile on Tuesday that landed outside Japan's exclusive economic zone, the Japanese government said.",
+    ),
+    (
+        "AFP",
+        "North Korea fires ballistic missile in latest launch",
+        "Pyongyang fired a ballistic missile on Tuesday, Seoul's military said, as the nuclear-armed North pressed on with its weapons testing.",
+    ),
+    (
+        "Korea Herald",
+        "NK fires ballistic missile toward East Sea",
+        "North Korea launched a ballistic missile toward the East Sea on Tuesday, according to the Joint Chiefs of Staff in Seoul.",
+    ),
+    (
+        "BBC",
+        "North Korea fires ballistic missile off east coast",
+        "North Korea has fired a ballistic missile off its east coast, South Korea's military says, the latest in a series of launches.",
+    ),
+    (
+        "CNN",
+        "North Korea launches ballistic missile, Seoul says",
+        "North Korea launched a ballistic missile on Tuesday, South Korea's Joint Chiefs of Staff said, in Pyongyang's first test in weeks.",
+    ),
+    (
+        "NK News",
+        "North Korea fires one short-range ballistic missile into East Sea",
+        "North Korea fired one short-range ballistic missile from near Pyongyang into the East Sea on Tuesday morning, the JCS said, flying about 600 km.",
+    ),
+]
+
+
+def _feed(outlet: str, title: str, lead: str, minutes_ago: float, n: int = 0) -> str:
+    slug = outlet.lower().replace(" ", "-")
+    return rss(
+        {
+            "title": title,
+            "summary": lead,
+            "link": f"https://{slug}.test/nk/{n}",
+            "guid": f"{slug}-{n}",
+            "published": ago(minutes=minutes_ago),
+        },
+        title=outlet,
+    )
+
+
+def _run(config: Path, env: dict[str, str]) -> None:
+    assert main(["run", "--once", "--config", str(config)], env) == 0
+
+
+def test_ten_outlets_make_one_post_nine_replies_and_parent_updates(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    urls = {}
+    for i, (outlet, _title, _lead) in enumerate(OUTLETS):
+        urls[outlet] = feeds.set(
+            f"/{i}.xml", "<rss version='2.0'><channel><title>x</title></channel></rss>"
+        )
+    config = write_config(urls)
+    _run(config, env)  # first poll of empty feeds: nothing to say
+    for i, (outlet, title, lead) in enumerate(OUTLETS):
+        feeds.set(f"/{i}.xml", _feed(outlet, title, lead, minutes_ago=30 - i))
+    _run(config, env)
+
+    posts = slack.posts()
+    parents = [p for p in posts if "thread_ts" not in p.args]
+    replies = [p for p in posts if "thread_ts" in p.args]
+    updates = [c for c in slack.attempts("chat.update") if c.ok]
+    assert len(parents) == 1
+    assert len(replies) == 9
+    parent_ts = {c.args.get("ts") for c in updates} | {p.args["thread_ts"] for p in replies}
+    assert len(parent_ts) == 1  # every reply and edit goes to the one parent
+    assert all("Also reported by" in r.args["text"] for r in replies)
+    assert len(updates) >= 1
+    final = json.dumps(updates[-1].args["blocks"])
+    assert "Reported by 10 sources" in final
+    assert "SRBM" in final  # NK News added the class: the parent's facts now show it
+
+    # a second launch two days later, worded alike, is a new story. The clock cannot move, so
+    # the first story's reports are moved two days into the past instead.
+    db = Store.open(f"sqlite:///{config.parent}/newsbot.db")
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE stories SET first_published = datetime(first_published, '-2 days')"
+        )
+        conn.exec_driver_sql("UPDATE items SET published = datetime(published, '-2 days')")
+        conn.exec_driver_sql("UPDATE seen SET last_seen = datetime(last_seen, '-2 days')")
+    db.close()
+    feeds.set(
+        "/0.xml",
+        _feed(
+            "Yonhap",
+            "(URGENT) N. Korea fires ballistic missile into East Sea: JCS",
+            "North Korea fired a ballistic missile into the East Sea on Thursday, the Joint Chiefs of Staff said.",
+            minutes_ago=1,
+            n=2,
+        ),
+    )
+    _run(config, env)
+    parents = [p for p in slack.posts() if "thread_ts" not in p.args]
+    assert len(parents) == 2
+
+
+def test_threads_false_absorbs_later_reports_and_restart_continues_the_thread(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    urls = {
+        outlet: feeds.set(f"/{i}.xml", _feed(outlet, title, lead, minutes_ago=20 - i))
+        for i, (outlet, title, lead) in enumerate(OUTLETS[:2])
+    }
+    urls["AP"] = feeds.set("/2.xml", "<rss version='2.0'><channel><title>x</title></channel></rss>")
+    channels = (
+        '[[channels]]\nchannel = "C0THREADS"\nlabels = ["missile-test"]\n\n'
+        '[[channels]]\nchannel = "C0QUIET"\nlabels = ["missile-test"]\nthreads = false\n'
+    )
+    config = write_config(urls, channels=channels)
+    _run(config, env)
+    by_channel = {}
+    for p in slack.posts():
+        by_channel.setdefault(p.args["channel"], []).append(p)
+    assert len(by_channel["C0THREADS"]) == 2  # the post and one reply
+    assert len(by_channel["C0QUIET"]) == 1  # the post only
+
+    # restart (a new process run) and a third outlet reports: the same thread continues
+    outlet, title, lead = OUTLETS[2]
+    feeds.set("/2.xml", _feed(outlet, title, lead, minutes_ago=5))
+    _run(config, env)
+    threads = [p for p in slack.posts() if p.args["channel"] == "C0THREADS"]
+    assert len(threads) == 3
+    assert len({p.args["thread_ts"] for p in threads[1:]}) == 1
+    assert [p for p in slack.posts() if p.args["channel"] == "C0QUIET"] == by_channel["C0QUIET"]
