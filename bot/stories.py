@@ -381,16 +381,16 @@ class Tuning:
     # Word overlap needed to join a story. Tuned on tests/data/stories_dev.jsonl: reports of
     # one launch hours apart share few words, so for launches time and facts decide and words
     # only matter for reports that come late; diplomacy needs shared leaders or venue, or words.
-    launch_close: float = 0.0  # launch report within `close` of the story's first report
+    launch_close: float = 0.05  # launch report within `close` of the story's first report
     launch_agreeing: float = 0.15  # later launch report whose class or name agrees
     launch_far: float = 0.5  # later launch report with nothing in common but words
-    threshold_agreeing: float = 0.0  # diplomacy (or mixed) when leaders, venue or class agree
+    threshold_agreeing: float = 0.05  # diplomacy (or mixed) when leaders, venue or class agree
     threshold: float = 0.2  # diplomacy (or mixed) otherwise
     close: timedelta = timedelta(hours=30)  # state media report a launch the next morning
     repeat_gap: timedelta = timedelta(hours=2)  # "again"/"another" this long after: not "close"
-    num_perm: int = 64
-    lsh_bands: tuple[int, int] = (32, 2)  # bands x rows: catches pairs with Jaccard near 0.15
-    recent_limit: int = 64  # stories close in time always compared, at most this many
+    num_perm: int = 32
+    lsh_bands: tuple[int, int] = (16, 2)  # bands x rows: likely to catch pairs with Jaccard 0.25
+    recent_limit: int = 16  # stories close in time always compared, at most this many
 
 
 def _agree(a: Facts, b: Facts) -> bool:
@@ -435,7 +435,9 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
                 need = tuning.launch_agreeing if agree else tuning.launch_far
         else:
             need = tuning.threshold_agreeing if agree else tuning.threshold
-        score = max((overlap(fp.words, m.words) for m in story.members[-12:]), default=0.0)
+        members = story.members
+        compared = members if len(members) <= 6 else [members[0], *members[-5:]]
+        score = max((overlap(fp.words, m.words) for m in compared), default=0.0)
         if score < need:
             continue
         rank = (score, -gap.total_seconds(), story.id)  # ties: the story closest in time
