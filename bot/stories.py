@@ -92,6 +92,19 @@ _CLASSES: dict[str, tuple[str, ...]] = {
     "artillery": ("rocket launcher", "artillery", "multiple rocket"),
     "ballistic": ("ballistic",),
 }
+_CLASS_NAMES = {
+    "icbm": "ICBM",
+    "irbm": "IRBM",
+    "mrbm": "MRBM",
+    "srbm": "SRBM",
+    "slbm": "SLBM",
+    "long": "long-range",
+    "ballistic": "ballistic missile",
+    "cruise": "cruise missile",
+    "satellite": "satellite launch",
+    "nuclear": "nuclear test",
+    "artillery": "rocket artillery",
+}
 _BALLISTIC = frozenset({"icbm", "irbm", "mrbm", "srbm", "slbm", "long", "ballistic"})
 # Ballistic classes that can name the same missile ("long-range" covers ICBMs and IRBMs).
 _SAME_MISSILE = {("long", "icbm"), ("long", "irbm"), ("icbm", "long"), ("irbm", "long")}
@@ -185,15 +198,13 @@ class Facts:
         )
 
     def describe(self) -> list[str]:
-        out = sorted(
-            c.upper() if c in _BALLISTIC - {"ballistic"} else c
-            for c in self.classes
-            if c != "ballistic" or len(self.classes) == 1
-        )
-        out += sorted(n for n in self.names)
+        """Short fact labels for the parent message: "ICBM", "Hwasong-18", "2 missiles"."""
+        classes = self.classes - {"ballistic"} if self.classes - {"ballistic"} else self.classes
+        out = sorted(_CLASS_NAMES[c] for c in classes)
+        out += sorted(self.names)
         if len(self.counts) == 1:
             (n,) = self.counts
-            out.append(f"{n} launched" if n > 1 else "1 launched")
+            out.append(f"{n} missile{'s' if n > 1 else ''}")
         return out
 
 
