@@ -16,7 +16,7 @@ import httpx
 from bot.config import Config
 from bot.fetch import make_client
 from bot.pipeline import Clock, Pipeline, Sleep
-from bot.slack import ConsoleNotifier, Notifier, SlackNotifier
+from bot.slack import ChannelNotifier, ConsoleNotifier, Notifier, SlackNotifier, WebhookNotifier
 from bot.store import Store
 
 log = logging.getLogger("newsbot")
@@ -78,10 +78,22 @@ def build_app(
 
 
 def make_notifier(config: Config, stdout: TextIO | None = None) -> Notifier:
+    webhooks = {
+        c.channel: WebhookNotifier(c.webhook_url, timeout=config.slack.timeout.total_seconds())
+        for c in config.channels
+        if c.webhook_url
+    }
+    default = _default_notifier(config, stdout, needed=len(webhooks) < len(config.channels))
+    return ChannelNotifier(default, webhooks) if webhooks else default
+
+
+def _default_notifier(config: Config, stdout: TextIO | None, *, needed: bool) -> Notifier:
     if config.slack.token:
         return SlackNotifier(
             config.slack.token, config.slack.api_url, timeout=config.slack.timeout.total_seconds()
         )
+    if not needed:
+        return ConsoleNotifier(stdout)
     log.warning(
         "console mode: SLACK_BOT_TOKEN is not set, so alerts are printed here instead of posted "
         "to Slack. Set SLACK_BOT_TOKEN (see README, 'Connecting to Slack') to post them."

@@ -63,6 +63,13 @@ class ChannelConfig:
     keywords: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     threads: bool = True  # later reports of a story: thread replies and parent edits
+    webhook_url_env: str = ""  # the env var holding an incoming-webhook URL, if not the bot token
+    webhook_url: str | None = field(default=None, repr=False)  # its value (a secret)
+
+    @property
+    def threaded(self) -> bool:
+        """Webhooks cannot reply in threads or edit: their channels get first posts only."""
+        return self.threads and self.webhook_url is None
 
 
 @dataclass(frozen=True)
@@ -265,6 +272,18 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
                     t.key_path("labels"),
                     f'unknown label "{label}"; known labels: {", ".join(sorted(known_labels))}',
                 )
+        webhook_env = t.string("webhook_url_env")
+        webhook_url = None
+        if webhook_env:
+            webhook_url = _secret(env, webhook_env, problems)
+            if webhook_url is None:
+                problems.add(
+                    t.key_path("webhook_url_env"),
+                    f"environment variable {webhook_env} is not set; set it to the channel's "
+                    "incoming-webhook URL, or remove webhook_url_env to post with the bot token",
+                )
+            elif (problem := _url_problem(webhook_url)) is not None:
+                problems.add(t.key_path("webhook_url_env"), f"{webhook_env}: not a URL")
         channels.append(
             ChannelConfig(
                 channel=channel,
@@ -272,6 +291,8 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
                 keywords=t.strings("keywords"),
                 exclude=t.strings("exclude"),
                 threads=t.boolean("threads", True),
+                webhook_url_env=webhook_env,
+                webhook_url=webhook_url,
             )
         )
         t.finish()

@@ -141,7 +141,7 @@ class Pipeline:
         self._paused: dict[str, datetime] = {}
         self._parents: dict[int, tuple[str | None, str | None]] = {}
         self._deliver_lock = asyncio.Lock()
-        self._threads = {c.channel: c.threads for c in config.channels}
+        self._threads = {c.channel: c.threaded for c in config.channels}
         self._subscribed = {c.channel: set(c.labels) for c in config.channels}
         self.stories = StoryIndex(Tuning(window=config.bot.story_window))
         self._stories_loaded = False

@@ -15,6 +15,7 @@ from typing import Protocol, TextIO
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
+from slack_sdk.webhook import WebhookClient
 
 from bot.errors import DeliveryError
 from bot.format import render_console
@@ -130,3 +131,58 @@ class SlackNotifier:
             raise DeliveryError(channel, f"cannot reach Slack: {e}") from e
         except OSError as e:  # connection refused, reset, DNS, timeouts from urllib
             raise DeliveryError(channel, f"cannot reach Slack: {type(e).__name__}: {e}") from e
+
+
+class WebhookNotifier:
+    """An incoming webhook: posts only (no thread replies, no edits, no message id)."""
+
+    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+        self.client = WebhookClient(url, timeout=int(timeout), retry_handlers=[])
+
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted:
+        try:
+            response = self.client.send(
+                text=message.text,
+                blocks=[dict(b) for b in message.blocks],
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except OSError as e:
+            raise DeliveryError(channel, f"cannot reach the webhook: {type(e).__name__}") from e
+        status, body = response.status_code, (response.body or "").strip()
+        if status == 200:
+            return Posted(ts=None, channel_id=None)
+        if status == 429:
+            raw = response.headers.get("Retry-After") or response.headers.get("retry-after")
+            retry_after = float(raw) if raw and str(raw).isdigit() else 30.0
+            raise DeliveryError(
+                channel, "webhook rate limited", retry_after=retry_after, rate_limited=True
+            )
+        if status in (400, 403, 404, 410):
+            raise DeliveryError(
+                channel,
+                f"the webhook refused the message (HTTP {status} {body[:60]}); check the URL in "
+                "the channel's webhook_url_env variable",
+                permanent=True,
+            )
+        raise DeliveryError(channel, f"webhook answered HTTP {status}")
+
+    def update(self, channel: str, ts: str, message: Message) -> None:
+        """Webhook messages cannot be edited; the pipeline never asks."""
+
+
+class ChannelNotifier:
+    """Routes each channel to its webhook, or else to the bot-token (or console) notifier."""
+
+    def __init__(self, default: Notifier, webhooks: dict[str, WebhookNotifier]) -> None:
+        self.default = default
+        self.webhooks = webhooks
+
+    def _for(self, channel: str) -> Notifier:
+        return self.webhooks.get(channel, self.default)
+
+    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted:
+        return self._for(channel).post(channel, message, thread_ts=thread_ts)
+
+    def update(self, channel: str, ts: str, message: Message) -> None:
+        self._for(channel).update(channel, ts, message)

@@ -56,7 +56,9 @@ class SlackStandIn:
                     args = json.loads(raw or "{}")
                 else:
                     args = dict(parse_qsl(raw))
-                method = self.path.rsplit("/", 1)[-1]
+                method = (
+                    "webhook" if self.path.startswith("/hooks/") else self.path.rsplit("/", 1)[-1]
+                )
                 auth = self.headers.get("Authorization") or ""
                 token = auth.removeprefix("Bearer ") or None
                 if outer.delay:
@@ -64,7 +66,7 @@ class SlackStandIn:
                 with outer._lock:
                     failure = outer.failures.pop(0) if outer.failures else None
                     status, headers, body = outer._answer(method, args, failure)
-                    ok = status == 200 and '"ok": true' in body
+                    ok = status == 200 and ('"ok": true' in body or body == "ok")
                     outer.calls.append(Call(method, args, token, status, ok))
                 data = body.encode("utf-8")
                 self.send_response(status)
@@ -92,6 +94,8 @@ class SlackStandIn:
                 headers,
                 json.dumps({"ok": False, "error": failure.error or "internal_error"}),
             )
+        if method == "webhook":
+            return 200, {"Content-Type": "text/plain"}, "ok"
         if method == "auth.test":
             return 200, {}, json.dumps({"ok": True, "user_id": "UBOT", "team": "Test"})
         if method in ("chat.postMessage", "chat.update"):
@@ -105,6 +109,9 @@ class SlackStandIn:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/api/"
+
+    def webhook_url(self, name: str = "T0/B0/secret") -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks/{name}"
 
     def fail_next(self, *failures: Failure) -> None:
         with self._lock:

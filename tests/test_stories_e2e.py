@@ -165,3 +165,33 @@ def test_threads_false_absorbs_later_reports_and_restart_continues_the_thread(
     assert len(threads) == 3
     assert len({p.args["thread_ts"] for p in threads[1:]}) == 1
     assert [p for p in slack.posts() if p.args["channel"] == "C0QUIET"] == by_channel["C0QUIET"]
+
+
+def test_incoming_webhook_channel_gets_the_first_report_only(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    urls = {
+        outlet: feeds.set(f"/{i}.xml", _feed(outlet, title, lead, minutes_ago=20 - i))
+        for i, (outlet, title, lead) in enumerate(OUTLETS[:3])
+    }
+    channels = (
+        '[[channels]]\nchannel = "C0BOT"\nlabels = ["missile-test"]\n\n'
+        '[[channels]]\nchannel = "desk-webhook"\nlabels = ["missile-test"]\nwebhook_url_env = "DESK_WEBHOOK"\n'
+    )
+    config = write_config(urls, channels=channels)
+    env = {**env, "DESK_WEBHOOK": slack.webhook_url()}
+    _run(config, env)
+    hooks = [c for c in slack.calls if c.method == "webhook"]
+    assert len(hooks) == 1 and hooks[0].ok
+    assert hooks[0].args["blocks"] and hooks[0].args["unfurl_links"] is False
+    bot_posts = [p for p in slack.posts() if p.args["channel"] == "C0BOT"]
+    assert len(bot_posts) == 3  # the post and two replies
+    assert all(c.args.get("channel") != "desk-webhook" for c in slack.attempts("chat.update"))
+
+
+def test_webhook_env_missing_is_a_config_error(write_config, feeds: FeedServer, capsys) -> None:
+    channels = '[[channels]]\nchannel = "desk"\nlabels = ["missile-test"]\nwebhook_url_env = "NOPE_WEBHOOK"\n'
+    config = write_config({"W": feeds.url("/w.xml")}, channels=channels)
+    assert main(["check-config", "--config", str(config)], {}) == 2
+    err = capsys.readouterr().err
+    assert "channels[0].webhook_url_env" in err and "NOPE_WEBHOOK is not set" in err
