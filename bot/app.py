@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import random
@@ -15,6 +16,7 @@ import httpx
 
 from bot.config import Config
 from bot.fetch import make_client
+from bot.metrics import Metrics
 from bot.pipeline import Clock, Pipeline, Sleep
 from bot.slack import ChannelNotifier, ConsoleNotifier, Notifier, SlackNotifier, WebhookNotifier
 from bot.store import Store
@@ -49,6 +51,7 @@ def build_app(
     sleep: Sleep | None = None,
     rng: random.Random | None = None,
     stdout: TextIO | None = None,
+    metrics: Metrics | None = None,
 ) -> App:
     """Build the app from config; anything passed in replaces the default collaborator."""
     bot = config.bot
@@ -63,16 +66,16 @@ def build_app(
         )
     if notifier is None:
         notifier = make_notifier(config, stdout)
-    extra: dict[str, Sleep] = {} if sleep is None else {"sleep": sleep}
     pipeline = Pipeline(
         config,
         store=store,
         http=http,
         notifier=notifier,
         clock=clock,
+        sleep=sleep or asyncio.sleep,
         rng=rng,
         owner=f"{socket.gethostname()}:{os.getpid()}",
-        **extra,
+        metrics=metrics,
     )
     return App(config=config, store=store, http=http, notifier=notifier, pipeline=pipeline)
 

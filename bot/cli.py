@@ -10,12 +10,12 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
-from bot import __version__
+from bot import __version__, logs
 from bot.app import build_app
 from bot.classify import classify
 from bot.config import Config, load_config, parse_config, resolve_path
@@ -44,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check-config", help="validate the config and print a summary")
     check.add_argument("--config")
+
+    status = sub.add_parser("status", help="feeds' health and the outbox, read from the database")
+    status.add_argument("--config")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
 
     sub.add_parser("demo", help="run the real pipeline over bundled sample feeds on a local server")
 
@@ -74,19 +78,17 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     args = _parser().parse_args(argv)
     env = os.environ if env is None else env
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)-7s %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("apscheduler", "httpx", "httpcore", "slack_sdk"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    logs.setup(verbose=args.verbose, fmt=env.get("NEWSBOT_LOG_FORMAT") or None)
     try:
         if args.command == "check-config":
             return _check_config(load_config(args.config, env))
         if args.command == "run":
             config = load_config(args.config, env)
-            return asyncio.run(_run_once(config) if args.once else _run(config))
+            if args.once:
+                return asyncio.run(_run_once(config))
+            return asyncio.run(_run(config, lambda: load_config(args.config, env)))
+        if args.command == "status":
+            return _status(load_config(args.config, env), as_json=args.json)
         if args.command == "demo":
             return _demo(env)
         if args.command == "classify":
@@ -124,14 +126,63 @@ def _check_config(config: Config) -> int:
     return 0
 
 
-async def _run(config: Config) -> int:
+async def _run(config: Config, reload: Callable[[], Config]) -> int:
     from bot.scheduler import run_forever
 
     app = build_app(config)
     try:
-        await run_forever(app)
+        await run_forever(app, reload=reload, config_path=config.path)
     finally:
         await app.aclose()
+    return 0
+
+
+def _status(config: Config, *, as_json: bool) -> int:
+    from bot.store import Store
+
+    store = Store.open(config.bot.database)
+    try:
+        states = store.feed_states([f.url for f in config.feeds])
+        counts = store.outbox_counts()
+    finally:
+        store.close()
+
+    def when(value: object) -> str | None:
+        return value.isoformat(timespec="seconds") if hasattr(value, "isoformat") else None
+
+    feeds: list[dict[str, Any]] = [
+        {
+            "name": s.name,
+            "last_success": when(s.last_success_at),
+            "last_error": s.last_error,
+            "last_error_at": when(s.last_error_at),
+            "next_check": when(s.next_check_at),
+            "items_seen": s.items_seen,
+            "consecutive_failures": s.failures,
+        }
+        for s in states
+    ]
+    outbox = {
+        "pending": counts.get("pending", 0),
+        "failed": counts.get("failed", 0),
+        "sent": counts.get("sent", 0),
+    }
+    if as_json:
+        print(json.dumps({"feeds": feeds, "outbox": outbox}, indent=2))
+        return 0
+    header = f"{'feed':<32} {'last success':<20} {'next check':<20} {'items':>6} {'fails':>5}  last error"
+    print(header)
+    for f in feeds:
+        print(
+            f"{f['name'][:32]:<32} {(f['last_success'] or '-')[:19]:<20} {(f['next_check'] or '-')[:19]:<20} "
+            f"{f['items_seen']:>6} {f['consecutive_failures']:>5}  {(f['last_error'] or '')[:60]}"
+        )
+    missing = len(config.feeds) - len(feeds)
+    if missing:
+        print(f"({missing} configured feeds not polled yet)")
+    print(
+        f"outbox: {outbox['pending']} pending, {outbox['failed']} failed (parked), {outbox['sent']} sent"
+    )
     return 0
 
 

@@ -39,6 +39,10 @@ class BotConfig:
     drain_timeout: timedelta = timedelta(seconds=60)
     story_window: timedelta = timedelta(hours=36)
     retention: timedelta = timedelta(days=30)
+    http_port: int = 8080
+    ops_channel: str = ""
+    feed_alert_after: timedelta = timedelta(hours=6)
+    shutdown_grace: timedelta = timedelta(seconds=20)
 
 
 @dataclass(frozen=True)
@@ -192,6 +196,10 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         drain_timeout=b.duration("drain_timeout", d.drain_timeout),
         story_window=b.duration("story_window", d.story_window),
         retention=b.duration("retention", d.retention),
+        http_port=b.integer("http_port", d.http_port, minimum=0),
+        ops_channel=b.string("ops_channel"),
+        feed_alert_after=b.duration("feed_alert_after", d.feed_alert_after),
+        shutdown_grace=b.duration("shutdown_grace", d.shutdown_grace),
     )
     rules = b.strings("rules", ("rules/northkorea.toml",))
     if bot.poll_interval < timedelta(seconds=1):
@@ -299,6 +307,15 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
     root.finish()
 
     database = env.get("NEWSBOT_DATABASE_URL") or bot.database
+    http_port = bot.http_port
+    if env.get("NEWSBOT_HTTP_PORT"):
+        raw_port = env["NEWSBOT_HTTP_PORT"]
+        if raw_port.isdigit() and int(raw_port) < 65536:
+            http_port = int(raw_port)
+        else:
+            problems.add(
+                "NEWSBOT_HTTP_PORT", f'"{raw_port}" is not a port number (0 turns the endpoint off)'
+            )
     if not (database.startswith("sqlite:///") or database.startswith("postgresql")):
         problems.add(
             "bot.database",
@@ -309,7 +326,7 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         raise ConfigError(path, problems.items)
     return Config(
         path=path,
-        bot=BotConfig(**{**bot.__dict__, "database": database}),
+        bot=BotConfig(**{**bot.__dict__, "database": database, "http_port": http_port}),
         slack=slack,
         feeds=tuple(feeds),
         channels=tuple(channels),

@@ -27,7 +27,8 @@ from bot.config import Config, FeedConfig
 from bot.dedupe import item_keys
 from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
 from bot.fetch import fetch
-from bot.format import format_alert, format_reply
+from bot.format import escape, format_alert, format_reply
+from bot.metrics import Metrics
 from bot.models import Alert, Classification, Item, Message
 from bot.parse import parse_feed
 from bot.route import Router
@@ -124,6 +125,7 @@ class Pipeline:
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
         owner: str = "newsbot",
+        metrics: Metrics | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -133,7 +135,8 @@ class Pipeline:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.owner = owner
-        self.router = Router(config.channels)
+        self.metrics = metrics or Metrics()
+        self._apply(config)
         self._global = asyncio.Semaphore(config.bot.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._logged_problems: set[tuple[str, str]] = set()
@@ -141,13 +144,30 @@ class Pipeline:
         self._paused: dict[str, datetime] = {}
         self._parents: dict[int, tuple[str | None, str | None]] = {}
         self._deliver_lock = asyncio.Lock()
-        self._threads = {c.channel: c.threaded for c in config.channels}
-        self._subscribed = {c.channel: set(c.labels) for c in config.channels}
         self.stories = StoryIndex(Tuning(window=config.bot.story_window))
         self._stories_loaded = False
         self.last_tick: datetime | None = None
 
     # -- polling ---------------------------------------------------------------------------
+
+    def _apply(self, config: Config) -> None:
+        self.config = config
+        self.router = Router(config.channels)
+        self._threads = {c.channel: c.threaded for c in config.channels}
+        self._subscribed = {c.channel: set(c.labels) for c in config.channels}
+
+    def reconfigure(self, config: Config) -> list[str]:
+        """Take a new, valid config while running; returns what needs a restart to apply."""
+        needs_restart = [
+            key
+            for key in ("database", "http_port", "max_concurrency", "per_host_concurrency")
+            if getattr(config.bot, key) != getattr(self.config.bot, key)
+        ]
+        if config.slack != self.config.slack:
+            needs_restart.append("slack")
+        self._apply(config)
+        self.store.sync_feeds([(f.url, f.name) for f in config.feeds], self.clock())
+        return needs_restart
 
     def sync_feeds(self) -> None:
         """Register configured feeds; at start a lone process takes back its old leases."""
@@ -175,6 +195,41 @@ class Pipeline:
         self.stories = index
         self._stories_loaded = True
 
+    def check_feed_health(self) -> int:
+        """Tell the ops channel, once, about feeds failing longer than feed_alert_after, and
+        once more when they recover. Returns the number of messages queued."""
+        ops = self.config.bot.ops_channel
+        counts = self.store.outbox_counts()
+        self.metrics.outbox_depth.set(counts.get("pending", 0))
+        if not ops:
+            return 0
+        now = self.clock()
+        limit = self.config.bot.feed_alert_after
+        queued = 0
+        names = {f.url for f in self.config.feeds}
+        for state in self.store.feed_states():
+            if state.url not in names:
+                continue
+            down = state.failing_since is not None and now - state.failing_since >= limit
+            if down and not state.health_alerted:
+                text = (
+                    f":warning: Feed *{escape(state.name)}* has failed for "
+                    f"{int((now - state.failing_since).total_seconds() // 3600)} h "  # type: ignore[operator]
+                    f"({state.failures} polls). Last error: {escape(state.last_error or 'unknown')}"
+                )
+                key = f"health:down:{state.url[:80]}:{state.failing_since:%Y%m%d%H%M}"
+            elif state.health_alerted and state.failures == 0:
+                text = f":white_check_mark: Feed *{escape(state.name)}* is working again."
+                key = f"health:up:{state.url[:80]}:{now:%Y%m%d%H%M}"
+            else:
+                continue
+            message = Message(
+                text=text, blocks=({"type": "section", "text": {"type": "mrkdwn", "text": text}},)
+            )
+            queued += self.store.queue_message(key[:160], ops, message, now)
+            self.store.set_health_alerted(state.url, down)
+        return queued
+
     def housekeeping(self) -> dict[str, int]:
         """Close stories past their window and prune old rows (an hourly job)."""
         now = self.clock()
@@ -189,9 +244,12 @@ class Pipeline:
         """Claim the feeds now due and poll them concurrently."""
         now = self.clock()
         self.last_tick = now
+        self.metrics.last_tick.set(now.timestamp())
         by_url = {f.url: f for f in self.config.feeds}
         claimed = self.store.claim_due(list(by_url), now, now + LEASE, self.owner)
-        return await self._poll_many([(by_url[s.url], s) for s in claimed])
+        outcomes = await self._poll_many([(by_url[s.url], s) for s in claimed])
+        self.check_feed_health()
+        return outcomes
 
     async def poll_all(self) -> list[PollOutcome]:
         """Poll every configured feed once, due or not (`run --once`)."""
@@ -211,10 +269,20 @@ class Pipeline:
         )
         async with self._global, host_limit:
             try:
-                return await self.poll_feed(feed, state)
+                outcome = await self.poll_feed(feed, state)
             except StoreError as e:
                 log.error("feed %r: could not record the poll: %s", feed.name, e)
-                return PollOutcome(feed.name, "error", error=str(e))
+                outcome = PollOutcome(feed.name, "error", error=str(e))
+        m = self.metrics
+        m.polls.labels(
+            feed.name, {"new": "200", "unchanged": "304"}.get(outcome.status, "error")
+        ).inc()
+        m.feed_failures.labels(feed.name).set(
+            state.failures + 1 if outcome.status == "error" else 0
+        )
+        if outcome.items:
+            m.items_parsed.labels(feed.name).inc(outcome.items)
+        return outcome
 
     async def poll_feed(self, feed: FeedConfig, state: FeedState) -> PollOutcome:
         """Fetch, parse, classify and record one feed. Never raises for feed problems."""
@@ -336,8 +404,11 @@ class Pipeline:
             routes = dict(self.router.route(item, c)) if may_alert else {}
             match = self.stories.assign(fp)
             outgoing: list[Outgoing] = []
+            for label in c.labels:
+                self.metrics.items_classified.labels(label).inc()
             if match is None:
                 story = self.stories.create(fp, item, c, now)
+                self.metrics.stories_created.inc()
             else:
                 joined = self.stories.join(match.story_id, fp, item, now)
                 story = joined.story
@@ -440,6 +511,9 @@ class Pipeline:
                     self._last_post[d.channel] = now
                     self.store.mark_sent(d.id, now, posted[0], posted[1])
                     stats.sent += 1
+                    self.metrics.alerts.labels("sent", d.kind).inc()
+                    if d.kind == "post" and d.published is not None:
+                        self.metrics.delay.observe(max(0.0, (now - d.published).total_seconds()))
 
     def _parent_ready(self, d: Delivery, now: datetime) -> bool:
         """A reply or edit waits for its story's first post; if that failed, so does it."""
@@ -480,6 +554,7 @@ class Pipeline:
         if e.permanent:
             self.store.mark_failed(delivery_id, e.reason)
             stats.failed += 1
+            self.metrics.alerts.labels("failed", "any").inc()
             log.error("alert for %s parked, not retried: %s", channel, e.reason)
             return
         if e.retry_after is not None:
@@ -489,8 +564,10 @@ class Pipeline:
         self._paused[channel] = when
         self.store.mark_retry(delivery_id, when, e.reason)
         stats.retried += 1
+        self.metrics.alerts.labels("retried", "any").inc()
         if e.rate_limited:
             stats.rate_limited += 1
+            self.metrics.slack_429.labels(channel).inc()
             log.warning(
                 "Slack rate-limited %s; holding its alerts until %s",
                 channel,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -16,20 +17,64 @@ from datetime import timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app import App
-from bot.errors import NewsbotError
+from bot.config import Config
+from bot.errors import ConfigError, NewsbotError
+from bot.web import HealthServer
 
 log = logging.getLogger("newsbot")
 
 
-async def run_forever(app: App, *, stop: asyncio.Event | None = None, grace: float = 20.0) -> None:
-    """Run until SIGINT/SIGTERM (or `stop` is set); then finish in-flight work and return."""
+Reloader = Callable[[], Config]
+
+
+async def run_forever(
+    app: App,
+    *,
+    stop: asyncio.Event | None = None,
+    reload: Reloader | None = None,
+    config_path: str | None = None,
+) -> None:
+    """Run until SIGINT/SIGTERM (or `stop` is set); then finish in-flight work and return.
+
+    SIGHUP, or a change of the config file's modification time, re-reads the config through
+    `reload`: a valid one takes effect at once, an invalid one is logged and ignored.
+    """
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
+    pipeline = app.pipeline
+    grace = app.config.bot.shutdown_grace.total_seconds()
+    watched = {"mtime": _mtime(config_path)}
+
+    def do_reload(reason: str) -> None:
+        if reload is None:
+            return
+        watched["mtime"] = _mtime(config_path)
+        try:
+            config = reload()
+        except ConfigError as e:
+            log.error("config not reloaded (%s); the running config stays. %s", reason, e)
+            return
+        restart = pipeline.reconfigure(config)
+        log.info(
+            "config reloaded (%s): %d feeds, %d channels",
+            reason,
+            len(config.feeds),
+            len(config.channels),
+        )
+        if restart:
+            log.warning("changes to %s take effect only after a restart", ", ".join(restart))
+
     for sig in (signal.SIGINT, signal.SIGTERM):
         # not possible off the main thread or on some platforms; then `stop` is the only way
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    pipeline = app.pipeline
+    with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
+        loop.add_signal_handler(signal.SIGHUP, do_reload, "SIGHUP")
+
+    async def watch_config() -> None:
+        if config_path and _mtime(config_path) != watched["mtime"]:
+            do_reload("file changed")
+
     pipeline.sync_feeds()
     running: set[asyncio.Task[object]] = set()
 
@@ -84,7 +129,14 @@ async def run_forever(app: App, *, stop: asyncio.Event | None = None, grace: flo
         next_run_time=now + timedelta(minutes=1),
         **common,
     )
+    scheduler.add_job(
+        guarded("config watch", watch_config), "interval", seconds=2, id="watch", **common
+    )
     scheduler.start()
+    health: HealthServer | None = None
+    if app.config.bot.http_port:
+        health = HealthServer(pipeline.metrics, lambda: _ready(app, scheduler))
+        await health.start("0.0.0.0", app.config.bot.http_port)
     log.info(
         "newsbot running: %d feeds, %d channels, tick every %ss; stop with Ctrl-C or SIGTERM",
         len(app.config.feeds),
@@ -100,5 +152,31 @@ async def run_forever(app: App, *, stop: asyncio.Event | None = None, grace: flo
             _done, pending = await asyncio.wait(set(running), timeout=grace)
             for task in pending:
                 task.cancel()
+        if health is not None:
+            await health.stop()
         depth = app.store.outbox_counts().get("pending", 0)
-        log.info("stopped; %d alerts still queued will be sent on the next start", depth)
+        log.info("stopped; %d messages still queued will be sent on the next start", depth)
+
+
+def _mtime(path: str | None) -> float | None:
+    if not path:
+        return None
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+def _ready(app: App, scheduler: AsyncIOScheduler) -> tuple[bool, str]:
+    """Ready: the database answers, the scheduler runs, and the last tick is recent."""
+    if not scheduler.running:
+        return False, "scheduler not running"
+    try:
+        app.store.ping()
+    except NewsbotError as e:
+        return False, f"database unreachable: {e}"
+    last = app.pipeline.last_tick
+    limit = app.config.bot.tick * 3 + timedelta(seconds=30)
+    if last is None or app.pipeline.clock() - last > limit:
+        return False, "no recent scheduler tick"
+    return True, "ready"

@@ -63,6 +63,8 @@ feeds = Table(
     Column("last_error", Text),
     Column("last_error_at", UTCDateTime),
     Column("failures", Integer, nullable=False, default=0),
+    Column("failing_since", UTCDateTime),  # first failure of the current streak
+    Column("health_alerted", Integer, nullable=False, default=0),  # ops channel told it is down
     Column("items_seen", Integer, nullable=False, default=0),
     Column("leased_by", String(100)),
     Column("lease_until", UTCDateTime),
@@ -129,6 +131,7 @@ outbox = Table(
     Column("sent_at", UTCDateTime),
     Column("slack_ts", String(64)),
     Column("slack_channel", String(64)),  # the channel id Slack answered with
+    Column("published", UTCDateTime),  # the item's published time, for the delay metric
     Column("last_error", Text),
 )
 Index("outbox_story", outbox.c.story_key, outbox.c.channel)

@@ -49,6 +49,9 @@ class FeedState:
     last_error_at: datetime | None
     failures: int
     items_seen: int
+    last_polled_at: datetime | None = None
+    failing_since: datetime | None = None
+    health_alerted: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class Delivery:
     attempts: int
     created_at: datetime
     parent_key: str | None
+    published: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -218,7 +222,12 @@ class Store:
                 if url not in existing:
                     conn.execute(
                         insert(t.feeds).values(
-                            url=url, name=name, next_check_at=now, failures=0, items_seen=0
+                            url=url,
+                            name=name,
+                            next_check_at=now,
+                            failures=0,
+                            items_seen=0,
+                            health_alerted=0,
                         )
                     )
                 elif existing[url] != name:
@@ -270,6 +279,7 @@ class Store:
                     last_error=error[:2000],
                     last_error_at=now,
                     failures=t.feeds.c.failures + 1,
+                    failing_since=func.coalesce(t.feeds.c.failing_since, now),
                     next_check_at=next_check_at,
                     leased_by=None,
                     lease_until=None,
@@ -421,10 +431,37 @@ class Store:
                     attempts=0,
                     next_attempt_at=now,
                     created_at=now,
+                    published=entry.item["published"] if entry.item else None,
                 )
             )
             queued += out.kind == "post"
         return queued
+
+    def queue_message(self, key: str, channel: str, message: Message, now: datetime) -> bool:
+        """Queue a standalone message (feed health) once per key; False if it was queued before."""
+        with self._tx() as conn:
+            if conn.execute(select(t.outbox.c.id).where(t.outbox.c.key == key)).first():
+                return False
+            conn.execute(
+                insert(t.outbox).values(
+                    key=key,
+                    kind="post",
+                    channel=channel,
+                    item_key="-",
+                    payload=_message_json(message),
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+            return True
+
+    def set_health_alerted(self, url: str, alerted: bool) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                update(t.feeds).where(t.feeds.c.url == url).values(health_alerted=int(alerted))
+            )
 
     def open_story_members(self, since: datetime) -> list[StoredMember]:
         """Members of stories first reported at or after `since`, oldest first."""
@@ -491,6 +528,7 @@ class Store:
                     attempts=r.attempts,
                     created_at=r.created_at,
                     parent_key=r.parent_key,
+                    published=r.published,
                 )
                 for r in rows
             ]
@@ -603,6 +641,7 @@ def _success(now: datetime, next_check_at: datetime) -> dict[str, Any]:
         "last_polled_at": now,
         "last_success_at": now,
         "failures": 0,
+        "failing_since": None,
         "last_error": None,
         "next_check_at": next_check_at,
         "leased_by": None,
@@ -624,6 +663,9 @@ def _feed_state(row: Any) -> FeedState:
         last_error_at=row["last_error_at"],
         failures=row["failures"],
         items_seen=row["items_seen"],
+        last_polled_at=row["last_polled_at"],
+        failing_since=row["failing_since"],
+        health_alerted=bool(row["health_alerted"]),
     )
 
 

@@ -1,0 +1,52 @@
+"""Prometheus metrics (prometheus-client). Label values are feed names and channel names from
+the config, never URLs, so cardinality is bounded by the config."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        r = self.registry
+        self.polls = Counter(
+            "newsbot_polls",
+            "Feed polls by outcome (200, 304, error).",
+            ["feed", "outcome"],
+            registry=r,
+        )
+        self.items_parsed = Counter(
+            "newsbot_items_parsed", "Entries parsed from feeds.", ["feed"], registry=r
+        )
+        self.items_classified = Counter(
+            "newsbot_items_classified", "New entries by label given.", ["label"], registry=r
+        )
+        self.stories_created = Counter("newsbot_stories_created", "Stories created.", registry=r)
+        self.alerts = Counter(
+            "newsbot_alerts",
+            "Outbox messages by event (queued, sent, failed, retried).",
+            ["event", "kind"],
+            registry=r,
+        )
+        self.slack_429 = Counter(
+            "newsbot_slack_rate_limited", "Slack 429 answers.", ["channel"], registry=r
+        )
+        self.outbox_depth = Gauge(
+            "newsbot_outbox_depth", "Messages waiting in the outbox.", registry=r
+        )
+        self.feed_failures = Gauge(
+            "newsbot_feed_consecutive_failures",
+            "Consecutive failed polls per feed.",
+            ["feed"],
+            registry=r,
+        )
+        self.delay = Histogram(
+            "newsbot_alert_delay_seconds",
+            "Delay from an item's published time to its Slack post.",
+            buckets=(15, 30, 60, 120, 180, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600),
+            registry=r,
+        )
+        self.last_tick = Gauge(
+            "newsbot_last_tick_timestamp_seconds", "When the scheduler last ticked.", registry=r
+        )
