@@ -306,7 +306,7 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         t.finish()
     root.finish()
 
-    database = env.get("NEWSBOT_DATABASE_URL") or bot.database
+    database = _secret(env, "NEWSBOT_DATABASE_URL", problems) or bot.database
     http_port = bot.http_port
     if env.get("NEWSBOT_HTTP_PORT"):
         raw_port = env["NEWSBOT_HTTP_PORT"]

@@ -147,6 +147,7 @@ class Pipeline:
         self.stories = StoryIndex(Tuning(window=config.bot.story_window))
         self._stories_loaded = False
         self.last_tick: datetime | None = None
+        self.stopping = False  # set on shutdown: finish the message in flight, start no other
 
     # -- polling ---------------------------------------------------------------------------
 
@@ -483,12 +484,16 @@ class Pipeline:
             stats = DeliveryStats()
             pace = self.config.slack.pace
             while True:
+                if self.stopping:
+                    return stats
                 now = self.clock()
                 batch = self.store.due_deliveries(now)
                 batch = [d for d in batch if self._paused.get(d.channel, now) <= now]
                 if not batch:
                     return stats
                 for d in batch:
+                    if self.stopping:
+                        return stats
                     now = self.clock()
                     if self._paused.get(d.channel, now) > now:
                         continue

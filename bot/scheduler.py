@@ -147,11 +147,14 @@ async def run_forever(
         await stop.wait()
     finally:
         log.info("stopping: no new polls; waiting up to %.0fs for work in flight", grace)
-        scheduler.shutdown(wait=False)
+        pipeline.stopping = True
+        scheduler.pause()  # no new job runs; APScheduler's shutdown would cancel running ones
         if running:
             _done, pending = await asyncio.wait(set(running), timeout=grace)
             for task in pending:
+                log.warning("a job did not finish within the grace period; it is cancelled")
                 task.cancel()
+        scheduler.shutdown(wait=False)
         if health is not None:
             await health.stop()
         depth = app.store.outbox_counts().get("pending", 0)

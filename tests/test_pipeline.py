@@ -126,3 +126,39 @@ def test_deliveries_are_paced_per_channel(
     assert clock.now - start == timedelta(seconds=2)
     per_channel = [c.args["channel"] for c in slack.posts()]
     assert per_channel == ["C1", "C2"] * 3
+
+
+def test_feed_health_alerts_once_when_down_and_once_when_recovered(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    url = feeds.set("/flaky.xml", "down", status=503, etag=False)
+    config = write_config(
+        {"Flaky": url}, extra_bot='ops_channel = "C0OPS"\nfeed_alert_after = "1h"'
+    )
+    clock = FakeTime()
+
+    async def scenario() -> None:
+        app = _app(config, env, clock)
+        try:
+            p = app.pipeline
+            await p.poll_all()
+            assert p.check_feed_health() == 0  # failing, but not for an hour yet
+            clock.now += timedelta(minutes=61)
+            await p.poll_all()
+            assert p.check_feed_health() == 1
+            clock.now += timedelta(minutes=30)
+            await p.poll_all()
+            assert p.check_feed_health() == 0  # told once
+            feeds.set("/flaky.xml", rss({**LAUNCH, "published": clock.now}))
+            await p.poll_all()
+            assert p.check_feed_health() == 1  # recovered
+            assert p.check_feed_health() == 0
+            await p.drain(timedelta(seconds=5))
+        finally:
+            await app.aclose()
+
+    asyncio.run(scenario())
+    ops = [c.args["text"] for c in slack.posts() if c.args["channel"] == "C0OPS"]
+    assert len(ops) == 2
+    assert "Flaky" in ops[0] and "failed" in ops[0] and "HTTP 503" in ops[0]
+    assert "working again" in ops[1]
