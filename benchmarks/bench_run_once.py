@@ -102,7 +102,11 @@ def main() -> None:
             '[[channels]]\nchannel = "C0BENCH"\nlabels = ["missile-test", "diplomacy"]\n'
         )
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT_"))}
-        env.update(SLACK_BOT_TOKEN="xoxb-bench", NEWSBOT_SLACK_API_URL=slack.url)
+        env.update(
+            SLACK_BOT_TOKEN="xoxb-bench",
+            NEWSBOT_SLACK_API_URL=slack.url,
+            NEWSBOT_ALLOW_PRIVATE_NETWORKS="1",
+        )
         cold = run(config, env)
         cold_posts = len(slack.posts())
         warm = run(config, env)

@@ -61,7 +61,6 @@ def build_app(
         http = make_client(
             connect_timeout=bot.connect_timeout.total_seconds(),
             read_timeout=bot.read_timeout.total_seconds(),
-            max_redirects=bot.max_redirects,
             max_connections=bot.max_concurrency,
         )
     if notifier is None:

@@ -234,7 +234,7 @@ def _demo(env: Mapping[str, str]) -> int:
                 f'[[feeds]]\nname = "{name.removesuffix(".xml").title()} (sample)"\nurl = "{url}"\n'
             )
         text = (
-            f'[bot]\ndatabase = "sqlite:///{tmp}/demo.db"\nbackfill = "3650d"\nretention = "4000d"\n'
+            f'[bot]\ndatabase = "sqlite:///{tmp}/demo.db"\nbackfill = "3650d"\nretention = "4000d"\nallow_private_networks = true\n'
             f"rules = [{json.dumps(str(_rules_path()))}]\n"
             '[slack]\npace = "0s"\n'
             + "\n".join(feeds)

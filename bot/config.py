@@ -35,6 +35,7 @@ class BotConfig:
     read_timeout: timedelta = timedelta(seconds=30)
     max_feed_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
+    allow_private_networks: bool = False
     max_backoff: timedelta = timedelta(hours=1)
     drain_timeout: timedelta = timedelta(seconds=60)
     story_window: timedelta = timedelta(hours=36)
@@ -192,6 +193,7 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         read_timeout=b.duration("read_timeout", d.read_timeout),
         max_feed_bytes=b.integer("max_feed_bytes", d.max_feed_bytes, minimum=1024),
         max_redirects=b.integer("max_redirects", d.max_redirects, minimum=0),
+        allow_private_networks=b.boolean("allow_private_networks", d.allow_private_networks),
         max_backoff=b.duration("max_backoff", d.max_backoff),
         drain_timeout=b.duration("drain_timeout", d.drain_timeout),
         story_window=b.duration("story_window", d.story_window),
@@ -326,7 +328,16 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         raise ConfigError(path, problems.items)
     return Config(
         path=path,
-        bot=BotConfig(**{**bot.__dict__, "database": database, "http_port": http_port}),
+        bot=BotConfig(
+            **{
+                **bot.__dict__,
+                "database": database,
+                "http_port": http_port,
+                "allow_private_networks": bot.allow_private_networks
+                or env.get("NEWSBOT_ALLOW_PRIVATE_NETWORKS", "").strip().lower()
+                in ("1", "true", "yes"),
+            }
+        ),
         slack=slack,
         feeds=tuple(feeds),
         channels=tuple(channels),

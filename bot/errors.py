@@ -24,10 +24,13 @@ class ConfigError(NewsbotError):
 class FeedFetchError(NewsbotError):
     """A feed could not be fetched. `retry_after` (seconds) is set when the server asked for it."""
 
-    def __init__(self, url: str, reason: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self, url: str, reason: str, *, retry_after: float | None = None, blocked: bool = False
+    ) -> None:
         self.url = url
         self.reason = reason
         self.retry_after = retry_after
+        self.blocked = blocked  # refused by the private-network guard
         super().__init__(f"{url}: {reason}")
 
 

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import ipaddress
+import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -33,15 +36,14 @@ class Fetched:
 
 
 def make_client(
-    *, connect_timeout: float, read_timeout: float, max_redirects: int, max_connections: int
+    *, connect_timeout: float, read_timeout: float, max_connections: int
 ) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
         limits=httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         ),
-        follow_redirects=True,
-        max_redirects=max_redirects,
+        follow_redirects=False,  # redirects are followed by fetch(), which checks each hop
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
         trust_env=False,
     )
@@ -63,6 +65,56 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     return max(0.0, (when - now).total_seconds())
 
 
+_METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data"})
+
+
+def address_problem(address: str) -> str | None:
+    """Why an address must not be fetched from (None if it is a public unicast address)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_loopback:
+        return f"{ip} is a loopback address"
+    if ip.is_link_local:
+        return f"{ip} is link-local (cloud metadata services live there)"
+    if ip.is_private:
+        return f"{ip} is a private-network address"
+    if ip.is_multicast or ip.is_reserved or ip.is_unspecified:
+        return f"{ip} is not a public unicast address"
+    return None
+
+
+async def check_url(url: str, *, allow_private: bool) -> None:
+    """Refuse non-http(s) URLs and, unless allowed, hosts that resolve to non-public addresses."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FeedFetchError(
+            url, f"refused: only http and https are fetched, not {parts.scheme or 'no scheme'}"
+        )
+    host = parts.hostname
+    if not host:
+        raise FeedFetchError(url, "refused: the URL has no host")
+    if allow_private:
+        return
+    if host.lower() in _METADATA_HOSTS:
+        raise FeedFetchError(url, f"refused: {host} is a cloud metadata host", blocked=True)
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            host, parts.port or 443, type=socket.SOCK_STREAM
+        )
+    except socket.gaierror as e:
+        raise FeedFetchError(url, f"cannot resolve {host}: {e.strerror}") from e
+    for info in infos:
+        problem = address_problem(str(info[4][0]))
+        if problem is not None:
+            raise FeedFetchError(
+                url,
+                f"refused: {host} resolves to {problem}. To allow it, set "
+                "bot.allow_private_networks = true or NEWSBOT_ALLOW_PRIVATE_NETWORKS=1",
+                blocked=True,
+            )
+
+
 async def fetch(
     client: httpx.AsyncClient,
     url: str,
@@ -72,8 +124,10 @@ async def fetch(
     max_bytes: int,
     deadline: float,
     now: datetime,
+    max_redirects: int = 5,
+    allow_private: bool = False,
 ) -> Fetched:
-    """GET a feed, conditionally. Raises FeedFetchError for anything but 200 or 304."""
+    """GET a feed, conditionally, following redirects itself so every hop is checked."""
     headers = {}
     if etag:
         headers["If-None-Match"] = etag
@@ -81,41 +135,16 @@ async def fetch(
         headers["If-Modified-Since"] = last_modified
     try:
         async with asyncio.timeout(deadline):
-            async with client.stream("GET", url, headers=headers) as response:
-                if response.status_code == 304:
-                    return Fetched(304, None, etag, last_modified, None, str(response.url))
-                if response.status_code != 200:
-                    retry_after = None
-                    if response.status_code in (429, 503):
-                        retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
-                    reason = f"HTTP {response.status_code} {response.reason_phrase}".strip()
-                    raise FeedFetchError(url, reason, retry_after=retry_after)
-                declared = response.headers.get("Content-Length")
-                if declared and declared.isdigit() and int(declared) > max_bytes:
-                    raise FeedFetchError(
-                        url, f"body of {int(declared)} bytes exceeds the {max_bytes}-byte cap"
-                    )
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise FeedFetchError(
-                            url, f"body exceeds the {max_bytes}-byte cap (bot.max_feed_bytes)"
-                        )
-                    chunks.append(chunk)
-                return Fetched(
-                    status=200,
-                    body=b"".join(chunks),
-                    etag=response.headers.get("ETag"),
-                    last_modified=response.headers.get("Last-Modified"),
-                    content_type=response.headers.get("Content-Type"),
-                    final_url=str(response.url),
-                )
+            target = url
+            for _hop in range(max_redirects + 1):
+                await check_url(target, allow_private=allow_private)
+                result = await _get(client, url, target, headers, max_bytes, now)
+                if isinstance(result, Fetched):
+                    return result
+                target = result  # a redirect's absolute location
+            raise FeedFetchError(url, f"more than {max_redirects} redirects (bot.max_redirects)")
     except TimeoutError as e:
         raise FeedFetchError(url, f"no complete response within {deadline:.0f}s") from e
-    except httpx.TooManyRedirects as e:
-        raise FeedFetchError(url, "too many redirects (bot.max_redirects)") from e
     except httpx.TimeoutException as e:
         raise FeedFetchError(url, f"timed out ({type(e).__name__})") from e
     except httpx.ConnectError as e:
@@ -124,3 +153,58 @@ async def fetch(
         raise FeedFetchError(url, f"cannot decode the response body: {e}") from e
     except httpx.HTTPError as e:
         raise FeedFetchError(url, f"{type(e).__name__}: {e}") from e
+
+
+async def _get(
+    client: httpx.AsyncClient,
+    url: str,
+    target: str,
+    headers: dict[str, str],
+    max_bytes: int,
+    now: datetime,
+) -> Fetched | str:
+    """One request: the result, or the next URL when the answer is a redirect."""
+    async with client.stream("GET", target, headers=headers) as response:
+        if response.status_code in (301, 302, 303, 307, 308):
+            location = response.headers.get("Location")
+            if not location:
+                raise FeedFetchError(url, f"HTTP {response.status_code} without a Location header")
+            return str(response.url.join(location))
+        if response.status_code == 304:
+            return Fetched(
+                304,
+                None,
+                headers.get("If-None-Match"),
+                headers.get("If-Modified-Since"),
+                None,
+                target,
+            )
+        if response.status_code != 200:
+            retry_after = None
+            if response.status_code in (429, 503):
+                retry_after = parse_retry_after(response.headers.get("Retry-After"), now)
+            reason = f"HTTP {response.status_code} {response.reason_phrase}".strip()
+            raise FeedFetchError(url, reason, retry_after=retry_after)
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > max_bytes:
+            raise FeedFetchError(
+                url,
+                f"body of {int(declared)} bytes exceeds the {max_bytes}-byte cap (bot.max_feed_bytes)",
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise FeedFetchError(
+                    url, f"body exceeds the {max_bytes}-byte cap (bot.max_feed_bytes)"
+                )
+            chunks.append(chunk)
+        return Fetched(
+            status=200,
+            body=b"".join(chunks),
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+            content_type=response.headers.get("Content-Type"),
+            final_url=str(response.url),
+        )

@@ -299,6 +299,8 @@ class Pipeline:
                 max_bytes=bot.max_feed_bytes,
                 deadline=(bot.connect_timeout + bot.read_timeout).total_seconds(),
                 now=now,
+                max_redirects=bot.max_redirects,
+                allow_private=bot.allow_private_networks,
             )
             now = self.clock()
             if fetched.body is None:
@@ -466,14 +468,20 @@ class Pipeline:
         retry_after = e.retry_after if isinstance(e, FeedFetchError) else None
         when = backoff(now, interval, failures, retry_after, self.config.bot.max_backoff)
         self.store.record_failure(feed.url, now, str(e.reason), when)
-        log.warning(
-            "feed %r failed (%s); failure %d in a row, next try at %s. Check the URL in %s or remove the feed.",
-            feed.name,
-            e,
-            failures,
-            when.strftime("%H:%M:%S UTC"),
-            self.config.path,
-        )
+        if getattr(e, "blocked", False):
+            if (feed.url, "blocked") not in self._logged_problems:
+                self._logged_problems.add((feed.url, "blocked"))
+                log.error("feed %r refused: %s", feed.name, e.reason, extra={"feed": feed.name})
+        else:
+            log.warning(
+                "feed %r failed (%s); failure %d in a row, next try at %s. Check the URL in %s or remove the feed.",
+                feed.name,
+                e,
+                failures,
+                when.strftime("%H:%M:%S UTC"),
+                self.config.path,
+                extra={"feed": feed.name},
+            )
         return PollOutcome(feed.name, "error", error=e.reason)
 
     # -- delivery --------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
         )
         text = (
             f'[bot]\ndatabase = "sqlite:///{tmp_path}/newsbot.db"\nbackfill = "{backfill}"\n'
-            f'rules = ["{RULES}"]\ndrain_timeout = "{drain}"\nread_timeout = "5s"\nconnect_timeout = "2s"\n{extra_bot}\n'
+            f'rules = ["{RULES}"]\nallow_private_networks = true\ndrain_timeout = "{drain}"\nread_timeout = "5s"\nconnect_timeout = "2s"\n{extra_bot}\n'
             '[slack]\npace = "0s"\n\n' + feeds_toml + channels
         )
         path = tmp_path / name

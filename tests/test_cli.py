@@ -18,7 +18,7 @@ from tests.peers import SlackStandIn
 
 def _env(**extra: str) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT_"))}
-    return {**base, "NEWSBOT_HTTP_PORT": "0", **extra}
+    return {**base, "NEWSBOT_HTTP_PORT": "0", "NEWSBOT_ALLOW_PRIVATE_NETWORKS": "1", **extra}
 
 
 def test_python_m_bot_and_console_script_are_the_same() -> None:

@@ -113,6 +113,7 @@ class Container:
         env.update({k: self.path(v) for k, v in self.env_spec.items()})
         env["NEWSBOT_HTTP_PORT"] = str(self.port)  # the image's 8080, moved to a free port
         env["SLACK_BOT_TOKEN"] = TOKEN
+        env["NEWSBOT_ALLOW_PRIVATE_NETWORKS"] = "1"  # the local feed server is on loopback
         env["NEWSBOT_SLACK_API_URL"] = self.slack.url
         self.proc = subprocess.Popen(
             self.command,

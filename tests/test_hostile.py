@@ -1,0 +1,232 @@
+"""Hostile feeds and servers: nothing crashes, memory and time stay bounded, nothing leaks."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_app
+from bot.config import load_config
+from bot.feedserver import FeedServer
+from bot.fetch import address_problem
+from bot.parse import parse_feed
+from tests.conftest import LAUNCH, ago, rss
+from tests.hostile import HostileServer
+
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+@pytest.fixture
+def hostile() -> Iterator[HostileServer]:
+    server = HostileServer()
+    yield server
+    server.close()
+
+
+def _poll(config: Path, env: dict[str, str]):  # type: ignore[no-untyped-def]
+    async def go():  # type: ignore[no-untyped-def]
+        app = build_app(load_config(str(config), env))
+        try:
+            return await app.pipeline.poll_all()
+        finally:
+            await app.aclose()
+
+    return asyncio.run(go())
+
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [
+ <!ENTITY a "lol">
+ <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+ <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+ <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
+ <!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">
+ <!ENTITY f "&e;&e;&e;&e;&e;&e;&e;&e;&e;&e;">
+ <!ENTITY g "&f;&f;&f;&f;&f;&f;&f;&f;&f;&f;">
+ <!ENTITY h "&g;&g;&g;&g;&g;&g;&g;&g;&g;&g;">
+ <!ENTITY i "&h;&h;&h;&h;&h;&h;&h;&h;&h;&h;">
+]>
+<rss version="2.0"><channel><title>laughs</title>
+<item><title>&i;</title><link>https://x.test/1</link><description>North Korea fires missile</description></item>
+</channel></rss>"""
+
+
+def test_billion_laughs_is_not_expanded() -> None:
+    start = time.monotonic()
+    try:
+        parsed = parse_feed(BILLION_LAUGHS, url="https://x.test/rss", feed_name="X", now=NOW)
+    except Exception as e:  # a refusal is fine; an explosion is not
+        assert type(e).__name__ == "FeedParseError"
+        return
+    assert time.monotonic() - start < 5
+    assert all(len(i.title) <= 1000 for i in parsed.items)  # never 10^9 "lol"s
+
+
+def test_external_entities_are_not_fetched_or_read(feeds: FeedServer) -> None:
+    secret = feeds.set("/secret.txt", "TOPSECRET-FROM-THE-INSIDE")
+    body = f"""<?xml version="1.0"?>
+<!DOCTYPE rss [
+ <!ENTITY file SYSTEM "file:///etc/hostname">
+ <!ENTITY net SYSTEM "{secret}">
+]>
+<rss version="2.0"><channel><title>xxe</title>
+<item><title>A &file; B &net; C</title><link>https://x.test/1</link><description>x</description></item>
+</channel></rss>""".encode()
+    hostname = Path("/etc/hostname").read_text().strip() if Path("/etc/hostname").exists() else "\0"
+    try:
+        parsed = parse_feed(body, url="https://x.test/rss", feed_name="X", now=NOW)
+        text = " ".join(i.title + i.summary for i in parsed.items)
+        assert "TOPSECRET" not in text and (not hostname or hostname not in text)
+    except Exception as e:
+        assert type(e).__name__ == "FeedParseError"
+    assert feeds.hits("/secret.txt") == []
+
+
+def _cases(feeds: FeedServer) -> dict[str, str]:
+    big = [
+        {"title": f"Item {i}", "summary": "text", "link": f"https://x.test/{i}", "guid": f"g{i}"}
+        for i in range(10_000)
+    ]
+    return {
+        "html": feeds.set(
+            "/html",
+            "<!doctype html><html><body><h1>Not a feed</h1></body></html>",
+            content_type="text/html",
+        ),
+        "no-content-type": feeds.set(
+            "/nocontent", rss({**LAUNCH, "published": ago(minutes=1)}), content_type=""
+        ),
+        "wrong-content-type": feeds.set(
+            "/wrongtype",
+            rss({**LAUNCH, "guid": "w", "published": ago(minutes=1)}),
+            content_type="image/png",
+        ),
+        "invalid-utf8": feeds.set(
+            "/badutf8", rss({**LAUNCH, "guid": "u"}).encode().replace(b"fires", b"fi\xff\xferes")
+        ),
+        "misdeclared": feeds.set(
+            "/latin",
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>'
+            "<item><title>Caf\xe9 North Korea fires missile</title></item></channel></rss>".encode(
+                "latin-1"
+            ),
+        ),
+        "no-title-no-link": feeds.set(
+            "/bare",
+            '<rss version="2.0"><channel><title>t</title><item><description>only text</description></item><item></item></channel></rss>',
+        ),
+        "ten-thousand": feeds.set("/big", rss(*big)),
+        "dates": feeds.set(
+            "/dates",
+            '<rss version="2.0"><channel><title>t</title>'
+            "<item><title>Future</title><guid>f</guid><pubDate>Sat, 01 Jan 9999 00:00:00 GMT</pubDate></item>"
+            "<item><title>Past</title><guid>p</guid><pubDate>Mon, 01 Jan 1900 00:00:00 GMT</pubDate></item>"
+            "<item><title>Garbage</title><guid>g</guid><pubDate>yesterday-ish</pubDate></item>"
+            "</channel></rss>",
+        ),
+        "enormous-title": feeds.set(
+            "/title",
+            rss({"title": "North Korea " * 200_000, "summary": "x" * 500_000, "guid": "t"}),
+        ),
+    }
+
+
+def test_hostile_feeds_go_through_the_whole_pipe(feeds: FeedServer, write_config, env) -> None:
+    urls = _cases(feeds)
+    config = write_config(urls, backfill="3650d", extra_bot='retention = "4000d"')
+    outcomes = {o.feed: o for o in _poll(config, env)}
+    assert set(outcomes) == set(urls)
+    assert outcomes["html"].status == "error"
+    for name in (
+        "no-content-type",
+        "wrong-content-type",
+        "invalid-utf8",
+        "misdeclared",
+        "no-title-no-link",
+        "dates",
+        "enormous-title",
+    ):
+        assert outcomes[name].status == "new", (name, outcomes[name])
+    assert outcomes["ten-thousand"].items == 10_000
+
+
+def test_hostile_servers_are_cut_off(hostile: HostileServer, write_config, env) -> None:
+    urls = {
+        "endless": hostile.url("/endless"),
+        "huge-declared": hostile.url("/huge-declared"),
+        "trickle": hostile.url("/trickle"),
+        "gzip-bomb": hostile.url("/gzip-bomb"),
+        "redirect-loop": hostile.url("/loop1"),
+    }
+    config = write_config(urls, extra_bot="max_feed_bytes = 1048576")
+    config.write_text(config.read_text().replace('read_timeout = "5s"', 'read_timeout = "3s"'))
+    start = time.monotonic()
+    outcomes = {o.feed: o for o in _poll(config, env)}
+    assert time.monotonic() - start < 20  # the trickling server is cut at connect + read
+    assert all(o.status == "error" for o in outcomes.values()), outcomes
+    assert "cap" in (outcomes["endless"].error or "")
+    assert hostile.bytes_sent["/endless"] < 64 * 1024 * 1024  # stopped reading, not drained
+    assert "exceeds" in (outcomes["huge-declared"].error or "")
+    assert "within" in (outcomes["trickle"].error or "")
+    assert "cap" in (outcomes["gzip-bomb"].error or "")  # decompressed size is what counts
+    assert "redirects" in (outcomes["redirect-loop"].error or "")
+
+
+@pytest.mark.parametrize(
+    ("address", "refused"),
+    [
+        ("127.0.0.1", True),
+        ("::1", True),
+        ("10.1.2.3", True),
+        ("172.16.0.1", True),
+        ("192.168.1.1", True),
+        ("169.254.169.254", True),
+        ("fe80::1", True),
+        ("fc00::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("0.0.0.0", True),
+        ("224.0.0.1", True),
+        ("93.184.216.34", False),
+        ("2606:4700::1111", False),
+    ],
+)
+def test_address_guard(address: str, refused: bool) -> None:
+    assert (address_problem(address) is not None) == refused
+
+
+def test_private_networks_are_refused_by_default(
+    feeds: FeedServer, hostile: HostileServer, write_config, env, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=1)}))
+    config = write_config(
+        {"Local": url, "Redirector": hostile.url("/to-metadata"), "Ftp": "http://127.0.0.1:1/x"}
+    )
+    config.write_text(config.read_text().replace("allow_private_networks = true\n", ""))
+    env = {k: v for k, v in env.items() if k != "NEWSBOT_ALLOW_PRIVATE_NETWORKS"}
+    outcomes = {o.feed: o for o in _poll(config, env)}
+    assert all(o.status == "error" for o in outcomes.values())
+    assert feeds.hits("/wire.xml") == []  # refused before any request
+    assert "loopback" in (outcomes["Local"].error or "")
+    assert (
+        "NEWSBOT_ALLOW_PRIVATE_NETWORKS=1" in caplog.text
+        and "allow_private_networks" in caplog.text
+    )
+    # the environment switch lifts it, and a redirect to the metadata address is still checked
+    outcomes = {o.feed: o for o in _poll(config, {**env, "NEWSBOT_ALLOW_PRIVATE_NETWORKS": "1"})}
+    assert outcomes["Local"].status == "new"
+
+
+def test_redirect_to_metadata_is_refused_on_the_hop(hostile: HostileServer) -> None:
+    """With loopback allowed for the first hop only, the redirect's target is checked again."""
+    from bot.fetch import check_url
+
+    asyncio.run(check_url(hostile.url("/to-metadata"), allow_private=True))
+    with pytest.raises(Exception, match="link-local"):
+        asyncio.run(check_url("http://169.254.169.254/latest/meta-data/", allow_private=False))
+    with pytest.raises(Exception, match="only http and https"):
+        asyncio.run(check_url("file:///etc/passwd", allow_private=True))
