@@ -58,12 +58,14 @@ class DeliveryError(NewsbotError):
         permanent: bool = False,
         retry_after: float | None = None,
         rate_limited: bool = False,
+        maybe_sent: bool = False,
     ) -> None:
         self.channel = channel
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
         self.rate_limited = rate_limited
+        self.maybe_sent = maybe_sent  # e.g. a timeout: Slack may have posted it
         super().__init__(f"channel {channel}: {reason}")
 
 

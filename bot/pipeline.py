@@ -32,7 +32,7 @@ from bot.metrics import Metrics
 from bot.models import Alert, Classification, Item, Message
 from bot.parse import parse_feed
 from bot.route import Router
-from bot.slack import Notifier
+from bot.slack import AUTH_RETRY, Notifier, Posted
 from bot.store import Delivery, FeedState, NewEntry, Outgoing, Store, StoryWrite
 from bot.stories import StoryIndex, StoryState, Tuning, fingerprint
 
@@ -143,6 +143,7 @@ class Pipeline:
         self._last_post: dict[str, datetime] = {}
         self._paused: dict[str, datetime] = {}
         self._parents: dict[int, tuple[str | None, str | None]] = {}
+        self._warned: set[str] = set()
         self._deliver_lock = asyncio.Lock()
         self.stories = StoryIndex(Tuning(window=config.bot.story_window))
         self._stories_loaded = False
@@ -528,6 +529,32 @@ class Pipeline:
                     if d.kind == "post" and d.published is not None:
                         self.metrics.delay.observe(max(0.0, (now - d.published).total_seconds()))
 
+    def _already_posted(self, d: Delivery, channel: str, thread_ts: str | None) -> Posted | None:
+        try:
+            found = self.notifier.find(
+                channel, d.key, d.created_at.timestamp(), thread_ts=thread_ts
+            )
+        except DeliveryError as e:
+            if not e.permanent:
+                raise
+            if "history" not in self._warned:
+                self._warned.add("history")
+                log.warning(
+                    "cannot check whether an interrupted message reached %s (%s); posting it again. "
+                    "Give the Slack app the channels:history and groups:history scopes so that a "
+                    "crash can never cause a duplicate.",
+                    channel,
+                    e.reason,
+                )
+            return None
+        if found is not None:
+            log.info(
+                "message %s had reached %s before the interruption; not posting it again",
+                d.key,
+                channel,
+            )
+        return found
+
     def _parent_ready(self, d: Delivery, now: datetime) -> bool:
         """A reply or edit waits for its story's first post; if that failed, so does it."""
         parent = self.store.parent(d.parent_key or "")
@@ -541,15 +568,23 @@ class Pipeline:
         return True
 
     def _send(self, d: Delivery) -> tuple[str | None, str | None]:
-        """One Slack call for one outbox row (runs in a worker thread)."""
+        """One Slack call for one outbox row (runs in a worker thread).
+
+        A row whose earlier attempt may have reached Slack (the process died mid-send, or Slack
+        timed out) is first looked for in the channel, by the key in its metadata, so that it
+        is not posted twice.
+        """
         if d.kind == "post":
-            posted = self.notifier.post(d.channel, d.message)
+            found = self._already_posted(d, d.channel, None) if d.in_flight else None
+            posted = found or self.notifier.post(d.channel, d.message, key=d.key)
             return posted.ts, posted.channel_id
         ts, channel_id = self._parents.pop(d.id, (None, None))
         if ts is None:
             return None, None  # nothing to thread on or edit (the parent went to the console)
         if d.kind == "reply":
-            posted = self.notifier.post(channel_id or d.channel, d.message, thread_ts=ts)
+            channel = channel_id or d.channel
+            found = self._already_posted(d, channel, ts) if d.in_flight else None
+            posted = found or self.notifier.post(channel, d.message, thread_ts=ts, key=d.key)
             return posted.ts, posted.channel_id
         self.notifier.update(channel_id or d.channel, ts, d.message)
         return ts, channel_id
@@ -575,7 +610,7 @@ class Pipeline:
         else:
             when = now + delivery_backoff(attempts)
         self._paused[channel] = when
-        self.store.mark_retry(delivery_id, when, e.reason)
+        self.store.mark_retry(delivery_id, when, e.reason, maybe_sent=e.maybe_sent)
         stats.retried += 1
         self.metrics.alerts.labels("retried", "any").inc()
         if e.rate_limited:
@@ -585,6 +620,13 @@ class Pipeline:
                 "Slack rate-limited %s; holding its alerts until %s",
                 channel,
                 when.strftime("%H:%M:%S UTC"),
+            )
+        elif e.retry_after == AUTH_RETRY:
+            log.error(
+                "%s; retrying at %s",
+                e.reason,
+                when.strftime("%H:%M:%S UTC"),
+                extra={"channel": channel},
             )
         else:
             log.warning(

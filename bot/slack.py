@@ -26,10 +26,6 @@ PERMANENT = {
     "channel_not_found": "the channel does not exist or the bot cannot see it; check the channel id",
     "not_in_channel": "invite the bot to the channel (/invite @newsbot)",
     "is_archived": "the channel is archived; unarchive it or change the config",
-    "invalid_auth": "SLACK_BOT_TOKEN is not valid; create a new bot token",
-    "not_authed": "no token was sent; set SLACK_BOT_TOKEN",
-    "account_inactive": "the token's app or user was deactivated; reinstall the app",
-    "token_revoked": "the token was revoked; reinstall the app and set the new SLACK_BOT_TOKEN",
     "missing_scope": "the app lacks the chat:write scope; add it and reinstall",
     "msg_too_long": "the message is too long for Slack",
     "invalid_blocks": "Slack rejected the message layout",
@@ -47,12 +43,38 @@ class Posted:
     channel_id: str | None  # the channel id Slack answered with (needed by chat.update)
 
 
+# Errors of the token itself: every alert would fail the same way, so none is parked. All are
+# held and retried every few minutes, with a loud log, until the token is fixed.
+AUTH = {
+    "invalid_auth": "SLACK_BOT_TOKEN is not valid; create a new bot token",
+    "not_authed": "no token was sent; set SLACK_BOT_TOKEN",
+    "account_inactive": "the token's app or user was deactivated; reinstall the app",
+    "token_revoked": "the token was revoked; reinstall the app and set the new SLACK_BOT_TOKEN",
+    "token_expired": "the token expired; set a fresh SLACK_BOT_TOKEN",
+}
+AUTH_RETRY = 300.0
+METADATA_TYPE = "newsbot_message"
+
+
 class Notifier(Protocol):
     """Delivers messages: new posts (optionally in a thread) and edits of earlier posts."""
 
-    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted: ...
+    def post(
+        self,
+        channel: str,
+        message: Message,
+        *,
+        thread_ts: str | None = None,
+        key: str | None = None,
+    ) -> Posted: ...
 
     def update(self, channel: str, ts: str, message: Message) -> None: ...
+
+    def find(
+        self, channel: str, key: str, since: float, *, thread_ts: str | None = None
+    ) -> Posted | None:
+        """The message posted earlier with this outbox key, if it reached Slack."""
+        ...
 
 
 class ConsoleNotifier:
@@ -61,7 +83,14 @@ class ConsoleNotifier:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
 
-    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted:
+    def post(
+        self,
+        channel: str,
+        message: Message,
+        *,
+        thread_ts: str | None = None,
+        key: str | None = None,
+    ) -> Posted:
         kind = "post" if thread_ts is None else "reply"
         self.stream.write(
             render_console(channel, message, kind=kind) + ("\n" if kind == "post" else "")
@@ -73,6 +102,11 @@ class ConsoleNotifier:
         self.stream.write(render_console(channel, message, kind="update"))
         self.stream.flush()
 
+    def find(
+        self, channel: str, key: str, since: float, *, thread_ts: str | None = None
+    ) -> Posted | None:
+        return None  # the console keeps no history: a crash mid-print may print twice
+
 
 class SlackNotifier:
     """chat.postMessage through the real slack-sdk WebClient; one attempt per call."""
@@ -82,7 +116,15 @@ class SlackNotifier:
             token=token, base_url=api_url, timeout=int(timeout), retry_handlers=[]
         )
 
-    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted:
+    def post(
+        self,
+        channel: str,
+        message: Message,
+        *,
+        thread_ts: str | None = None,
+        key: str | None = None,
+    ) -> Posted:
+        metadata = {"event_type": METADATA_TYPE, "event_payload": {"key": key}} if key else None
         response = self._call(
             channel,
             lambda: self.client.chat_postMessage(
@@ -92,6 +134,7 @@ class SlackNotifier:
                 unfurl_links=False,
                 unfurl_media=False,
                 thread_ts=thread_ts,
+                metadata=metadata,
             ),
         )
         ts = response.get("ts")
@@ -105,6 +148,35 @@ class SlackNotifier:
                 channel=channel, ts=ts, text=message.text, blocks=[dict(b) for b in message.blocks]
             ),
         )
+
+    def find(
+        self, channel: str, key: str, since: float, *, thread_ts: str | None = None
+    ) -> Posted | None:
+        """Look for our message (by the outbox key in its metadata) posted since `since`.
+
+        Needs the channels:history scope (groups:history for private channels); without it
+        this raises a permanent DeliveryError and the caller falls back to posting again.
+        """
+        oldest = f"{max(0.0, since - 60):.6f}"
+        if thread_ts:
+            call = lambda: self.client.conversations_replies(  # noqa: E731
+                channel=channel, ts=thread_ts, oldest=oldest, include_all_metadata=True, limit=200
+            )
+        else:
+            call = lambda: self.client.conversations_history(  # noqa: E731
+                channel=channel, oldest=oldest, include_all_metadata=True, limit=200
+            )
+        response = self._call(channel, call)
+        for msg in response.get("messages") or []:
+            meta = msg.get("metadata") or {}
+            if (
+                meta.get("event_type") == METADATA_TYPE
+                and (meta.get("event_payload") or {}).get("key") == key
+            ):
+                return Posted(
+                    ts=str(msg.get("ts")), channel_id=str(response.get("channel") or channel)
+                )
+        return None
 
     def _call(self, channel: str, call: Callable[[], SlackResponse]) -> SlackResponse:
         try:
@@ -121,6 +193,12 @@ class SlackNotifier:
                     retry_after=retry_after,
                     rate_limited=True,
                 ) from e
+            if error in AUTH:
+                raise DeliveryError(
+                    channel,
+                    f"Slack said {error}: {AUTH[error]}. Every alert is held until this is fixed.",
+                    retry_after=AUTH_RETRY,
+                ) from e
             if error in PERMANENT:
                 raise DeliveryError(
                     channel, f"Slack said {error}: {PERMANENT[error]}", permanent=True
@@ -129,8 +207,14 @@ class SlackNotifier:
             raise DeliveryError(channel, f"Slack API error: {detail}") from e
         except SlackClientError as e:
             raise DeliveryError(channel, f"cannot reach Slack: {e}") from e
+        except TimeoutError as e:  # the request went out; Slack may have posted it
+            raise DeliveryError(channel, "Slack did not answer in time", maybe_sent=True) from e
         except OSError as e:  # connection refused, reset, DNS, timeouts from urllib
-            raise DeliveryError(channel, f"cannot reach Slack: {type(e).__name__}: {e}") from e
+            reason = getattr(e, "reason", None)
+            timed_out = isinstance(reason, TimeoutError) or "timed out" in str(e)
+            raise DeliveryError(
+                channel, f"cannot reach Slack: {type(e).__name__}: {e}", maybe_sent=timed_out
+            ) from e
 
 
 class WebhookNotifier:
@@ -139,7 +223,14 @@ class WebhookNotifier:
     def __init__(self, url: str, *, timeout: float = 30.0) -> None:
         self.client = WebhookClient(url, timeout=int(timeout), retry_handlers=[])
 
-    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted:
+    def post(
+        self,
+        channel: str,
+        message: Message,
+        *,
+        thread_ts: str | None = None,
+        key: str | None = None,
+    ) -> Posted:
         try:
             response = self.client.send(
                 text=message.text,
@@ -170,6 +261,11 @@ class WebhookNotifier:
     def update(self, channel: str, ts: str, message: Message) -> None:
         """Webhook messages cannot be edited; the pipeline never asks."""
 
+    def find(
+        self, channel: str, key: str, since: float, *, thread_ts: str | None = None
+    ) -> Posted | None:
+        return None  # a webhook cannot read its channel
+
 
 class ChannelNotifier:
     """Routes each channel to its webhook, or else to the bot-token (or console) notifier."""
@@ -181,8 +277,20 @@ class ChannelNotifier:
     def _for(self, channel: str) -> Notifier:
         return self.webhooks.get(channel, self.default)
 
-    def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted:
-        return self._for(channel).post(channel, message, thread_ts=thread_ts)
+    def post(
+        self,
+        channel: str,
+        message: Message,
+        *,
+        thread_ts: str | None = None,
+        key: str | None = None,
+    ) -> Posted:
+        return self._for(channel).post(channel, message, thread_ts=thread_ts, key=key)
 
     def update(self, channel: str, ts: str, message: Message) -> None:
         self._for(channel).update(channel, ts, message)
+
+    def find(
+        self, channel: str, key: str, since: float, *, thread_ts: str | None = None
+    ) -> Posted | None:
+        return self._for(channel).find(channel, key, since, thread_ts=thread_ts)

@@ -38,9 +38,11 @@ class SlackStandIn:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.failures: list[Failure] = []
+        self.messages: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, as posted
         self.delay = 0.0
+        self.history_error: str | None = None  # e.g. "missing_scope"
         self._lock = threading.Lock()
-        self._ts = 1_700_000_000
+        self._ts = 0.0
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -79,6 +81,7 @@ class SlackStandIn:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.server.handle_error = lambda request, address: None  # killed clients: expected
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def _answer(
@@ -101,9 +104,44 @@ class SlackStandIn:
         if method in ("chat.postMessage", "chat.update"):
             if not args.get("channel"):
                 return 200, {}, json.dumps({"ok": False, "error": "channel_not_found"})
-            self._ts += 1
-            ts = args.get("ts") or f"{self._ts}.000100"
+            self._ts = max(self._ts + 0.001, time.time())  # real time, as Slack's ts are
+            ts = args.get("ts") or f"{self._ts:.6f}"
+            if method == "chat.postMessage":
+                metadata = args.get("metadata")
+                if isinstance(metadata, str):
+                    metadata = json.loads(metadata)
+                self.messages.setdefault(args["channel"], []).append(
+                    {
+                        "ts": ts,
+                        "text": args.get("text"),
+                        "thread_ts": args.get("thread_ts"),
+                        "metadata": metadata,
+                    }
+                )
             return 200, {}, json.dumps({"ok": True, "channel": args["channel"], "ts": ts})
+        if method in ("conversations.history", "conversations.replies"):
+            if self.history_error:
+                return 200, {}, json.dumps({"ok": False, "error": self.history_error})
+            oldest = float(args.get("oldest") or 0)
+            with_meta = str(args.get("include_all_metadata")).lower() in ("1", "true")
+            found = []
+            for m in self.messages.get(args.get("channel", ""), []):
+                in_thread = m["thread_ts"] is not None
+                if method == "conversations.history" and in_thread:
+                    continue
+                if (
+                    method == "conversations.replies"
+                    and m["thread_ts"] != args.get("ts")
+                    and m["ts"] != args.get("ts")
+                ):
+                    continue
+                if float(m["ts"]) < oldest:
+                    continue
+                out = {"type": "message", "ts": m["ts"], "text": m["text"]}
+                if with_meta and m["metadata"]:
+                    out["metadata"] = m["metadata"]
+                found.append(out)
+            return 200, {}, json.dumps({"ok": True, "messages": found[::-1], "has_more": False})
         return 200, {}, json.dumps({"ok": False, "error": "unknown_method"})
 
     @property
@@ -121,6 +159,17 @@ class SlackStandIn:
         """Successful chat.postMessage calls."""
         with self._lock:
             return [c for c in self.calls if c.method == "chat.postMessage" and c.ok]
+
+    def posts_by_key(self) -> dict[str, int]:
+        """How many times each outbox key reached a channel (from the posts' metadata)."""
+        counts: dict[str, int] = {}
+        with self._lock:
+            for messages in self.messages.values():
+                for m in messages:
+                    key = ((m["metadata"] or {}).get("event_payload") or {}).get("key")
+                    if key:
+                        counts[key] = counts.get(key, 0) + 1
+        return counts
 
     def attempts(self, method: str = "chat.postMessage") -> list[Call]:
         with self._lock:

@@ -307,3 +307,17 @@ def test_console_mode_prints_alerts_without_a_token(
     assert "North Korea fires ballistic missile into East Sea" in out
     assert "https://wire.test/nk/launch-1" in out
     assert "console mode" in caplog.text
+
+
+def test_bad_token_holds_alerts_instead_of_parking_them(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
+    config = write_config({"Test Wire": url}, drain="1s")
+    slack.fail_next(Failure(error="invalid_auth"))
+    assert run_once(config, env) == 0
+    assert len(slack.attempts()) == 1  # no hot loop
+    assert "invalid_auth" in caplog.text and "held" in caplog.text
+    store = Store.open(f"sqlite:///{config.parent}/newsbot.db")
+    assert store.outbox_counts() == {"pending": 1}  # kept, to go out once the token is fixed
+    store.close()

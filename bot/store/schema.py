@@ -126,6 +126,9 @@ outbox = Table(
     Column("payload", Text, nullable=False),  # JSON: text + blocks
     Column("status", String(16), nullable=False),  # pending | sent | failed | superseded
     Column("attempts", Integer, nullable=False, default=0),
+    # set while a send may have reached Slack without our knowing (crash, timeout); the next
+    # attempt first looks in the channel for the message before posting it again
+    Column("in_flight", Integer, nullable=False, default=0),
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),

@@ -95,6 +95,7 @@ class Delivery:
     created_at: datetime
     parent_key: str | None
     published: datetime | None = None
+    in_flight: bool = False
 
 
 @dataclass(frozen=True)
@@ -529,6 +530,7 @@ class Store:
                     created_at=r.created_at,
                     parent_key=r.parent_key,
                     published=r.published,
+                    in_flight=bool(r.in_flight),
                 )
                 for r in rows
             ]
@@ -555,7 +557,7 @@ class Store:
             conn.execute(
                 update(t.outbox)
                 .where(t.outbox.c.id == delivery_id)
-                .values(attempts=t.outbox.c.attempts + 1)
+                .values(attempts=t.outbox.c.attempts + 1, in_flight=1)
             )
 
     def mark_sent(
@@ -575,6 +577,7 @@ class Store:
                     slack_ts=slack_ts,
                     slack_channel=slack_channel,
                     last_error=None,
+                    in_flight=0,
                 )
             )
 
@@ -587,12 +590,18 @@ class Store:
                 .values(next_attempt_at=next_attempt_at)
             )
 
-    def mark_retry(self, delivery_id: int, next_attempt_at: datetime, error: str) -> None:
+    def mark_retry(
+        self, delivery_id: int, next_attempt_at: datetime, error: str, *, maybe_sent: bool = False
+    ) -> None:
         with self._tx() as conn:
             conn.execute(
                 update(t.outbox)
                 .where(t.outbox.c.id == delivery_id)
-                .values(next_attempt_at=next_attempt_at, last_error=error[:2000])
+                .values(
+                    next_attempt_at=next_attempt_at,
+                    last_error=error[:2000],
+                    in_flight=int(maybe_sent),
+                )
             )
 
     def mark_failed(self, delivery_id: int, error: str) -> None:
@@ -600,7 +609,7 @@ class Store:
             conn.execute(
                 update(t.outbox)
                 .where(t.outbox.c.id == delivery_id)
-                .values(status="failed", last_error=error[:2000])
+                .values(status="failed", last_error=error[:2000], in_flight=0)
             )
 
     def outbox_counts(self) -> dict[str, int]:
