@@ -79,6 +79,7 @@ class FeedServer:
 
         self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
+        self.server.handle_error = lambda request, address: None  # clients that hang up early
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property

@@ -17,6 +17,7 @@ LABEL_STYLE: Mapping[str, tuple[str, str]] = {
 }
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'\u201c\u2018])")
 _LINK = re.compile(r"<([^|>]+)\|([^>]*)>")
+_LINKABLE = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 
 
 def escape(text: str) -> str:
@@ -63,8 +64,11 @@ def _when(item: Item) -> str:
 
 
 def _headline(item: Item, limit: int = 300) -> str:
-    title = escape(clip(item.title, limit))
-    return f"<{_url(item.url)}|{title}>" if item.url else f"*{title}*"
+    """A linked headline; only http(s) links, so a feed cannot smuggle in <!channel|...>."""
+    title = escape(clip(item.title, limit)) or "(untitled)"
+    if _LINKABLE.match(item.url) and len(item.url) <= 2000:
+        return f"<{_url(item.url)}|{title}>"
+    return f"*{title}*"
 
 
 def format_alert(alert: Alert) -> Message:

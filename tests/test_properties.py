@@ -1,0 +1,176 @@
+"""Property-based tests (Hypothesis) of the pure stages: any input, no crash, invariants hold."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import tomllib
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.classify import classify, load_pack
+from bot.errors import FeedParseError
+from bot.format import format_alert, format_reply
+from bot.models import Alert, Classification, Item, StoryView
+from bot.parse import canonical_url, parse_feed, plain_text
+from bot.stories import StoryIndex, compatible, extract_facts, fingerprint
+from bot.validate import Problems
+from tests.conftest import RULES
+
+PACK = load_pack(tomllib.loads(RULES.read_text()), Problems())
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+MENTION = re.compile(r"<[!@#]")
+texts = st.text(max_size=3000)
+nasty = st.one_of(
+    texts,
+    st.sampled_from(
+        [
+            "<!channel>",
+            "<!here|here>",
+            "<@U123>",
+            "<#C1|x>",
+            "&lt;!everyone&gt;",
+            "<!subteam^S1>",
+            "*_~`",
+            "|",
+            ">",
+        ]
+    ),
+    st.lists(
+        st.sampled_from(
+            ["<!channel>", "North Korea", "ICBM", "<@U1>", "&", "<", ">", "|", "\n", "x" * 500]
+        ),
+        max_size=40,
+    ).map("".join),
+)
+
+
+@SETTINGS
+@given(texts)
+def test_plain_text_is_folded_and_never_fails(text: str) -> None:
+    out = plain_text(text)
+    assert out == out.strip() and "  " not in out and "\n" not in out
+
+
+@SETTINGS
+@given(st.text(max_size=300))
+def test_canonical_url_is_idempotent(url: str) -> None:
+    once = canonical_url(url)
+    assert canonical_url(once) == once
+
+
+@SETTINGS
+@given(
+    st.binary(max_size=4000)
+    | texts.map(
+        lambda t: f"<rss><channel><item><title>{t}</title></item></channel></rss>".encode(
+            "utf-8", "surrogatepass"
+        )
+    )
+)
+def test_parse_any_bytes_gives_items_or_a_feed_parse_error(body: bytes) -> None:
+    try:
+        parsed = parse_feed(body, url="https://x.test/rss", feed_name="X", now=NOW)
+    except FeedParseError:
+        return
+    for item in parsed.items:
+        assert len(item.title) <= 1000 and len(item.summary) <= 5000
+        assert item.published.tzinfo is not None and item.published <= NOW + timedelta(days=1)
+
+
+@SETTINGS
+@given(nasty, nasty)
+def test_classification_is_total_and_deterministic(title: str, summary: str) -> None:
+    a = classify([PACK], title, summary)
+    b = classify([PACK], title, summary)
+    assert a == b
+    assert set(a.labels) <= {"missile-test", "diplomacy"}
+    assert all(math.isfinite(s) for s in a.scores.values())
+
+
+@SETTINGS
+@given(nasty, nasty, nasty, st.text(max_size=200), st.lists(nasty, max_size=12))
+def test_slack_messages_stay_within_limits_and_never_mention(
+    title: str, summary: str, source: str, url: str, evidence: list[str]
+) -> None:
+    item = Item(source, "f", "1", url, title, summary, NOW)
+    c = Classification(("missile-test",), {"missile-test": 5.0}, {"missile-test": tuple(evidence)})
+    view = StoryView(tuple(evidence) or ("A",), NOW, NOW, tuple(evidence[:3]), item)
+    for message in (
+        format_alert(Alert("C1", item, ("missile-test",), c, view)),
+        format_reply(item),
+    ):
+        payload = json.dumps(message.blocks)
+        assert len(message.blocks) <= 50 and len(message.text) <= 40_000
+        for block in message.blocks:
+            texts_ = (
+                [block["text"]["text"]]
+                if "text" in block
+                else [e["text"] for e in block["elements"]]
+            )  # type: ignore[index, union-attr]
+            assert all(len(t) <= 3000 for t in texts_)
+        assert not MENTION.search(json.loads(payload).__repr__() + message.text)
+
+
+words = st.sampled_from(
+    [
+        "North Korea",
+        "fires",
+        "ICBM",
+        "cruise missile",
+        "two",
+        "three",
+        "Hwasong-18",
+        "talks",
+        "Trump",
+        "Putin",
+        "Hanoi",
+        "summit",
+        "UN Security Council",
+        "again",
+        "after",
+        "SRBM",
+    ]
+)
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(words, max_size=10).map(" ".join),
+            st.lists(words, max_size=14).map(" ".join),
+            st.integers(0, 72),
+            st.sampled_from([("missile-test",), ("diplomacy",), ("diplomacy", "missile-test")]),
+        ),
+        max_size=25,
+    )
+)
+def test_story_assignment_never_merges_contradictions(
+    reports: list[tuple[str, str, int, tuple[str, ...]]],
+) -> None:
+    index = StoryIndex()
+    for i, (title, summary, hours, labels) in enumerate(reports):
+        when = NOW + timedelta(hours=hours)
+        fp = fingerprint(f"k{i}", title, summary, labels, when, f"s{i % 3}")
+        match = index.assign(fp)
+        item = Item(f"s{i % 3}", "", f"k{i}", "", title, summary, when)
+        if match is None:
+            index.create(fp, item, Classification(labels, {}, {}), when)
+            continue
+        story = index.stories[match.story_id]
+        launch = fp.labels == story.founding_labels == frozenset({"missile-test"})
+        assert compatible(fp.facts, story.facts, diplomacy=not launch)
+        assert fp.labels & story.labels
+        assert abs(fp.published - story.first_published) <= index.tuning.window
+        index.join(match.story_id, fp, item, when)
+
+
+def test_contradicting_facts_examples() -> None:
+    assert not compatible(
+        extract_facts("fires ICBM", ""), extract_facts("fires cruise missile", "")
+    )
