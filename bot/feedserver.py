@@ -25,6 +25,11 @@ class Route:
     last_modified: float = field(default_factory=time.time)
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Clients that hang up early (timeouts, size caps) are expected; say nothing."""
+
+
 @dataclass(frozen=True)
 class Request:
     path: str
@@ -77,9 +82,8 @@ class FeedServer:
                 if status != 304:
                     self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer((host, 0), Handler)
+        self.server = _QuietServer((host, 0), Handler)
         self.server.daemon_threads = True
-        self.server.handle_error = lambda request, address: None  # clients that hang up early
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
