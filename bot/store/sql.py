@@ -151,10 +151,10 @@ class Store:
         self._lock = threading.RLock()  # SQLite allows one writer; serialise our own threads
 
     @classmethod
-    def open(cls, url: str) -> Store:
+    def open(cls, url: str, *, busy_timeout: float = 30.0) -> Store:
         """Open (creating the directory and schema) the database at a SQLAlchemy URL."""
         if url.startswith("sqlite:///"):
-            path = url.removeprefix("sqlite:///")
+            path = url.removeprefix("sqlite:///").split("?", 1)[0].removeprefix("file:")
             if path and path != ":memory:":
                 try:
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -162,7 +162,9 @@ class Store:
                     raise StoreError(
                         f"cannot create the database directory for {path}: {e.strerror}"
                     ) from e
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            engine = create_engine(
+                url, connect_args={"check_same_thread": False, "timeout": busy_timeout}
+            )
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = create_engine(url, pool_pre_ping=True)
@@ -177,8 +179,8 @@ class Store:
                 with self.engine.begin() as conn:
                     yield conn
             except SQLAlchemyError as e:
-                detail = getattr(e, "orig", None) or e
-                raise StoreError(f"database error: {type(e).__name__}: {detail}") from e
+                detail = str(getattr(e, "orig", None) or e)
+                raise StoreError(f"database error: {detail}{_advice(detail)}") from e
 
     def migrate(self) -> None:
         """Create or check the schema. Two processes starting at once may race: retry once."""
@@ -628,6 +630,20 @@ class Store:
                 .order_by(t.outbox.c.id)
             ).all()
             return [(r.channel, r.key, r.slack_ts) for r in rows]
+
+
+def _advice(detail: str) -> str:
+    """What to do about the database errors an operator can fix."""
+    text = detail.lower()
+    if "locked" in text or "busy" in text:
+        return " (another process holds the database; is a second newsbot using the same file?)"
+    if "full" in text:
+        return " (the disk holding the database is full: free space; nothing was written)"
+    if "readonly" in text or "read-only" in text:
+        return " (the database file or its directory is read-only: fix the permissions or mount)"
+    if "unable to open" in text:
+        return " (check that the database path exists and is writable)"
+    return ""
 
 
 def _member(r: Any) -> StoredMember:
