@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import multiprocessing
 import os
 import random
 import socket
+import sys
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
@@ -39,6 +42,8 @@ class App:
     async def aclose(self) -> None:
         await self.http.aclose()
         self.store.close()
+        if self.pipeline.parse_executor is not None:
+            self.pipeline.parse_executor.shutdown(wait=False, cancel_futures=True)
 
 
 def build_app(
@@ -65,6 +70,7 @@ def build_app(
         )
     if notifier is None:
         notifier = make_notifier(config, stdout)
+    executor = make_parse_executor(bot.parse_processes)
     pipeline = Pipeline(
         config,
         store=store,
@@ -75,8 +81,24 @@ def build_app(
         rng=rng,
         owner=f"{socket.gethostname()}:{os.getpid()}",
         metrics=metrics,
+        parse_executor=executor,
     )
     return App(config=config, store=store, http=http, notifier=notifier, pipeline=pipeline)
+
+
+def make_parse_executor(processes: int) -> ProcessPoolExecutor | None:
+    """Parsing is CPU-bound: with several cores, changed feeds are parsed in worker processes
+    (fed the fetched bytes), so parsing is not serialised behind the event loop's GIL."""
+    if processes == -1:
+        processes = os.cpu_count() or 1
+        if processes < 2:
+            return None
+    if processes <= 0:
+        return None
+    context = multiprocessing.get_context(
+        "forkserver" if sys.platform.startswith("linux") else "spawn"
+    )
+    return ProcessPoolExecutor(max_workers=processes, mp_context=context)
 
 
 def make_notifier(config: Config, stdout: TextIO | None = None) -> Notifier:

@@ -36,6 +36,7 @@ class BotConfig:
     max_feed_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
     allow_private_networks: bool = False
+    parse_processes: int = -1  # -1: one per core when there are several; 0: parse in a thread
     max_backoff: timedelta = timedelta(hours=1)
     drain_timeout: timedelta = timedelta(seconds=60)
     story_window: timedelta = timedelta(hours=36)
@@ -194,6 +195,7 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         max_feed_bytes=b.integer("max_feed_bytes", d.max_feed_bytes, minimum=1024),
         max_redirects=b.integer("max_redirects", d.max_redirects, minimum=0),
         allow_private_networks=b.boolean("allow_private_networks", d.allow_private_networks),
+        parse_processes=b.integer("parse_processes", d.parse_processes, minimum=-1),
         max_backoff=b.duration("max_backoff", d.max_backoff),
         drain_timeout=b.duration("drain_timeout", d.drain_timeout),
         story_window=b.duration("story_window", d.story_window),

@@ -42,6 +42,10 @@ class FeedParseError(NewsbotError):
         self.reason = reason
         super().__init__(f"{url}: {reason}")
 
+    def __reduce__(self) -> tuple[type[FeedParseError], tuple[str, str]]:
+        # parse errors cross from the parsing worker processes; keep them picklable
+        return (type(self), (self.url, self.reason))
+
 
 class DeliveryError(NewsbotError):
     """Slack (or the console) refused or failed a delivery.

@@ -11,11 +11,13 @@ the `clock` given to the constructor, and waiting goes through the `sleep` given
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -126,6 +128,7 @@ class Pipeline:
         rng: random.Random | None = None,
         owner: str = "newsbot",
         metrics: Metrics | None = None,
+        parse_executor: Executor | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -136,6 +139,7 @@ class Pipeline:
         self.rng = rng or random.Random()
         self.owner = owner
         self.metrics = metrics or Metrics()
+        self.parse_executor = parse_executor  # None: the loop's default thread pool
         self._apply(config)
         self._global = asyncio.Semaphore(config.bot.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -315,13 +319,16 @@ class Pipeline:
                     feed.url, now, next_check(now, interval, bot.jitter, self.rng)
                 )
                 return PollOutcome(feed.name, "unchanged")
-            parsed = await asyncio.to_thread(
-                parse_feed,
-                fetched.body,
-                url=feed.url,
-                feed_name=feed.name,
-                now=now,
-                content_type=fetched.content_type,
+            parsed = await asyncio.get_running_loop().run_in_executor(
+                self.parse_executor,
+                functools.partial(
+                    parse_feed,
+                    fetched.body,
+                    url=feed.url,
+                    feed_name=feed.name,
+                    now=now,
+                    content_type=fetched.content_type,
+                ),
             )
         except (FeedFetchError, FeedParseError) as e:
             return self._failed(feed, state, e, interval)
