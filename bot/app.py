@@ -9,7 +9,7 @@ import os
 import random
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,12 +17,14 @@ from typing import TextIO
 
 import httpx
 
+from bot.classify import RulePack
 from bot.config import Config
 from bot.fetch import make_client
 from bot.metrics import Metrics
 from bot.pipeline import Clock, Pipeline, Sleep
 from bot.slack import ChannelNotifier, ConsoleNotifier, Notifier, SlackNotifier, WebhookNotifier
 from bot.store import Store
+from bot.work import init_worker
 
 log = logging.getLogger("newsbot")
 
@@ -70,7 +72,7 @@ def build_app(
         )
     if notifier is None:
         notifier = make_notifier(config, stdout)
-    executor = make_parse_executor(bot.parse_processes)
+    executor = make_parse_executor(bot.parse_processes, config.packs)
     pipeline = Pipeline(
         config,
         store=store,
@@ -86,7 +88,7 @@ def build_app(
     return App(config=config, store=store, http=http, notifier=notifier, pipeline=pipeline)
 
 
-def make_parse_executor(processes: int) -> ProcessPoolExecutor | None:
+def make_parse_executor(processes: int, packs: Sequence[RulePack]) -> ProcessPoolExecutor | None:
     """Parsing is CPU-bound: with several cores, changed feeds are parsed in worker processes
     (fed the fetched bytes), so parsing is not serialised behind the event loop's GIL."""
     if processes == -1:
@@ -98,7 +100,9 @@ def make_parse_executor(processes: int) -> ProcessPoolExecutor | None:
     context = multiprocessing.get_context(
         "forkserver" if sys.platform.startswith("linux") else "spawn"
     )
-    return ProcessPoolExecutor(max_workers=processes, mp_context=context)
+    return ProcessPoolExecutor(
+        max_workers=processes, mp_context=context, initializer=init_worker, initargs=(tuple(packs),)
+    )
 
 
 def make_notifier(config: Config, stdout: TextIO | None = None) -> Notifier:

@@ -17,7 +17,7 @@ import json
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -32,11 +32,11 @@ from bot.fetch import fetch
 from bot.format import escape, format_alert, format_reply
 from bot.metrics import Metrics
 from bot.models import Alert, Classification, Item, Message
-from bot.parse import parse_feed
 from bot.route import Router
 from bot.slack import AUTH_RETRY, Notifier, Posted
 from bot.store import Delivery, FeedState, NewEntry, Outgoing, Store, StoryWrite
 from bot.stories import StoryIndex, StoryState, Tuning, fingerprint
+from bot.work import parse_and_classify
 
 log = logging.getLogger("newsbot")
 
@@ -140,6 +140,7 @@ class Pipeline:
         self.owner = owner
         self.metrics = metrics or Metrics()
         self.parse_executor = parse_executor  # None: the loop's default thread pool
+        self._packs_in_workers = isinstance(parse_executor, ProcessPoolExecutor)
         self._apply(config)
         self._global = asyncio.Semaphore(config.bot.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -171,7 +172,10 @@ class Pipeline:
         ]
         if config.slack != self.config.slack:
             needs_restart.append("slack")
+        packs_changed = config.packs != self.config.packs
         self._apply(config)
+        if packs_changed and self._packs_in_workers:
+            self._packs_in_workers = False  # the workers hold the old packs: classify here
         self.store.sync_feeds([(f.url, f.name) for f in config.feeds], self.clock())
         return needs_restart
 
@@ -319,15 +323,17 @@ class Pipeline:
                     feed.url, now, next_check(now, interval, bot.jitter, self.rng)
                 )
                 return PollOutcome(feed.name, "unchanged")
-            parsed = await asyncio.get_running_loop().run_in_executor(
+            parsed, classifications = await asyncio.get_running_loop().run_in_executor(
                 self.parse_executor,
                 functools.partial(
-                    parse_feed,
+                    parse_and_classify,
                     fetched.body,
                     url=feed.url,
                     feed_name=feed.name,
                     now=now,
                     content_type=fetched.content_type,
+                    # worker processes hold the packs already; a thread is given them
+                    packs=None if self._packs_in_workers else self.config.packs,
                 ),
             )
         except (FeedFetchError, FeedParseError) as e:
@@ -350,7 +356,9 @@ class Pipeline:
         known = self.store.known_keys(
             [k for it in parsed.items for k in item_keys(it)], titles_since
         )
-        entries = self.plan(parsed.items, now=now, first_poll=first_poll, known=known)
+        entries = self.plan(
+            parsed.items, now=now, first_poll=first_poll, known=known, classified=classifications
+        )
         try:
             result = self.store.ingest(
                 feed.url,
@@ -383,21 +391,31 @@ class Pipeline:
         )
 
     def plan(
-        self, items: Sequence[Item], *, now: datetime, first_poll: bool, known: set[str]
+        self,
+        items: Sequence[Item],
+        *,
+        now: datetime,
+        first_poll: bool,
+        known: set[str],
+        classified: Sequence[Classification] | None = None,
     ) -> list[NewEntry]:
         """Classify, dedupe, assign to stories, route and format: what the store should record."""
         backfill_from = now - self.config.bot.backfill
         oldest_alertable = now - self.config.bot.retention + timedelta(days=1)
         entries: list[NewEntry] = []
         batch: set[str] = set()
-        for item in items:
+        for n, item in enumerate(items):
             keys = item_keys(item)
             repeat = any(k in known or k in batch for k in keys)
             batch.update(keys)
             if repeat:
                 entries.append(NewEntry(keys=keys))
                 continue
-            c = classify(self.config.packs, item.title, item.summary)
+            c = (
+                classified[n]
+                if classified is not None
+                else classify(self.config.packs, item.title, item.summary)
+            )
             if not c.labels:
                 entries.append(NewEntry(keys=keys))
                 continue

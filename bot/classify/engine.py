@@ -20,12 +20,10 @@ _Match = tuple[int, int, Pattern, tuple[str, int, int]]  # start, end, pattern, 
 def _find(tokens: Tokens, pack: RulePack) -> list[_Match]:
     stems = tokens.stems
     n = len(stems)
-    found: list[_Match] = []
     index = pack.index
-    for i, s in enumerate(stems):
-        candidates = index.get(s)
-        if candidates is None:
-            continue
+    found: list[_Match] = []
+    # most words start no phrase: find the few that do in one comprehension
+    for i, candidates in [(i, index[s]) for i, s in enumerate(stems) if s in index]:
         for pattern, role in candidates:
             ps = pattern.stems
             size = len(ps)

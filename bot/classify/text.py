@@ -88,8 +88,18 @@ def _prepare(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_DASHES)
 
 
+MAX_SUMMARY_CHARS = 1200  # the lead carries the news; long bodies cost time and add noise
+
+
 def tokenize(title: str, summary: str) -> Tokens:
-    """Tokenise title then summary; the title is always a sentence of its own."""
+    """Tokenise the title, then the summary's first MAX_SUMMARY_CHARS (cut at a space).
+
+    The title is always a sentence of its own. A sentence ends at . ! ? ; except after a
+    single capital or a known abbreviation ("N. Korea", "Gen. Kim").
+    """
+    if len(summary) > MAX_SUMMARY_CHARS:
+        cut = summary.rfind(" ", 0, MAX_SUMMARY_CHARS)
+        summary = summary[: cut if cut > 0 else MAX_SUMMARY_CHARS]
     stems: list[str] = []
     sentence: list[int] = []
     in_title: list[bool] = []

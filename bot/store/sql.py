@@ -345,6 +345,7 @@ class Store:
                     )
             new_items = 0
             queued = 0
+            new_seen: list[dict[str, Any]] = []
             for entry in entries:
                 if any(k in known for k in entry.keys):
                     fresh = [k for k in entry.keys if k not in known]  # e.g. an edited title
@@ -360,13 +361,13 @@ class Store:
                             .values(feed_url=url, first_seen=now, last_seen=now)
                         )
                     else:
-                        conn.execute(
-                            insert(t.seen).values(
-                                key=key, feed_url=url, first_seen=now, last_seen=now
-                            )
+                        new_seen.append(
+                            {"key": key, "feed_url": url, "first_seen": now, "last_seen": now}
                         )
                     known.add(key)
                     rows.add(key)
+            if new_seen:  # one executemany: a cold feed brings hundreds of keys
+                conn.execute(insert(t.seen), new_seen)
             values = _success(now, next_check_at)
             values.update(etag=etag, last_modified=last_modified, body_hash=body_hash)
             values["items_seen"] = t.feeds.c.items_seen + new_items

@@ -1,0 +1,193 @@
+"""Feed-farm benchmark: newsbot and `reader` updating the same local farm, side by side.
+
+    python -m benchmarks.bench_farm [--feeds 1000] [--items 50] [--runs 3] [--out benchmarks/results]
+
+For each run and each system a fresh farm process is started, and the system runs in its own
+process through three scenarios:
+  cold       every feed new: every entry parsed, classified, deduplicated (newsbot: backfill off,
+             so the whole pipe runs and alerts reach a local Slack stand-in)
+  warm       nothing changed: every feed answers 304
+  realistic  10% of feeds changed, with 1-3 new entries each
+Each is reported as wall time, CPU time (the process and its children), peak RSS, feeds/s.
+The report (median of the runs, newsbot/reader ratios) goes to out/farm.json and out/farm.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ("cold", "warm", "realistic")
+
+
+def _usage() -> tuple[float, float]:
+    s = resource.getrusage(resource.RUSAGE_SELF)
+    c = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime, max(s.ru_maxrss, c.ru_maxrss) / 1024
+
+
+def _measure(name: str, work, out: dict[str, dict[str, float]], feeds: int) -> None:  # type: ignore[no-untyped-def]
+    cpu0, _ = _usage()
+    t0 = time.perf_counter()
+    work()
+    wall = time.perf_counter() - t0
+    cpu1, rss = _usage()
+    out[name] = {"wall_s": round(wall, 3), "cpu_s": round(cpu1 - cpu0, 3), "peak_rss_mb": round(rss, 1), "feeds_per_s": round(feeds / wall, 1)}
+
+
+def child_newsbot(port: int, feeds: int, workdir: Path) -> dict[str, dict[str, float]]:
+    import asyncio
+    from datetime import timedelta
+    from urllib.request import urlopen
+
+    from bot.app import build_app
+    from bot.config import load_config
+    from tests.peers import SlackStandIn
+
+    config = workdir / "newsbot.toml"
+    body = "".join(f'[[feeds]]\nname = "Farm {i}"\nurl = "http://127.0.0.1:{port}/feed{i}.xml"\n' for i in range(feeds))
+    config.write_text(
+        f'[bot]\ndatabase = "sqlite:///{workdir}/bench.db"\nbackfill = "3650d"\nretention = "4000d"\n'
+        f'rules = ["{ROOT / "config" / "rules" / "northkorea.toml"}"]\nallow_private_networks = true\n'
+        'max_concurrency = 20\nper_host_concurrency = 20\nread_timeout = "30s"\n'
+        f'[slack]\npace = "0s"\n{body}'
+        '[[channels]]\nchannel = "C0BENCH"\nlabels = ["missile-test", "diplomacy"]\n'
+    )
+    out: dict[str, dict[str, float]] = {}
+    with SlackStandIn() as slack:
+        env = {"SLACK_BOT_TOKEN": "xoxb-bench", "NEWSBOT_SLACK_API_URL": slack.url}
+
+        async def scenario() -> None:
+            app = build_app(load_config(str(config), env))
+            loop = asyncio.get_running_loop()
+            try:
+                async def cycle() -> None:
+                    await app.pipeline.poll_all()
+                    await app.pipeline.drain(timedelta(seconds=60))
+
+                for name in SCENARIOS:
+                    if name == "realistic":
+                        await loop.run_in_executor(None, lambda: urlopen(f"http://127.0.0.1:{port}/_mutate?share=0.1&seed=5", timeout=120).read())
+                    t0 = time.perf_counter()
+                    cpu0, _ = _usage()
+                    await cycle()
+                    wall = time.perf_counter() - t0
+                    cpu1, rss = _usage()
+                    out[name] = {"wall_s": round(wall, 3), "cpu_s": round(cpu1 - cpu0, 3), "peak_rss_mb": round(rss, 1), "feeds_per_s": round(feeds / wall, 1)}
+            finally:
+                await app.aclose()
+
+        asyncio.run(scenario())
+        out["alerts_posted"] = {"count": len(slack.posts())}  # type: ignore[dict-item]
+    return out
+
+
+def child_reader(port: int, feeds: int, workdir: Path, workers: int) -> dict[str, dict[str, float]]:
+    from urllib.request import urlopen
+
+    from reader import make_reader
+
+    r = make_reader(str(workdir / "reader.sqlite"))
+    for i in range(feeds):
+        r.add_feed(f"http://127.0.0.1:{port}/feed{i}.xml")
+    out: dict[str, dict[str, float]] = {}
+    for name in SCENARIOS:
+        if name == "realistic":
+            urlopen(f"http://127.0.0.1:{port}/_mutate?share=0.1&seed=5", timeout=120).read()
+        _measure(name, lambda: r.update_feeds(workers=workers, scheduled=False), out, feeds)
+    r.close()
+    return out
+
+
+def run_child(system: str, feeds: int, items: int, workers: int) -> dict[str, dict[str, float]]:
+    from benchmarks.farm import Farm
+
+    farm = Farm(feeds=feeds, items=items).start()
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [sys.executable, "-m", "benchmarks.bench_farm", "--child", system, "--port", str(farm.port),
+                   "--feeds", str(feeds), "--workdir", tmp, "--workers", str(workers)]
+            done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=3600)
+            if done.returncode != 0:
+                raise RuntimeError(done.stderr[-3000:])
+            return json.loads(done.stdout.strip().splitlines()[-1])
+    finally:
+        farm.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=20, help="reader's update_feeds(workers=...)")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument("--systems", default="newsbot,reader")
+    parser.add_argument("--child")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--workdir")
+    args = parser.parse_args()
+    if args.child:
+        work = Path(args.workdir)
+        result = child_newsbot(args.port, args.feeds, work) if args.child == "newsbot" else child_reader(args.port, args.feeds, work, args.workers)
+        print(json.dumps(result))
+        return
+    runs: dict[str, list[dict[str, dict[str, float]]]] = {s: [] for s in args.systems.split(",")}
+    for r in range(args.runs):
+        for system in runs:
+            result = run_child(system, args.feeds, args.items, args.workers)
+            runs[system].append(result)
+            print(f"run {r + 1} {system}: {json.dumps(result)}", file=sys.stderr)
+    report: dict[str, object] = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "feeds": args.feeds, "items_per_feed": args.items, "runs": args.runs, "reader_workers": args.workers,
+        "median": {}, "ratios_newsbot_over_reader": {},
+    }
+    median: dict[str, dict[str, dict[str, float]]] = {}
+    for system, results in runs.items():
+        median[system] = {
+            sc: {k: round(statistics.median(res[sc][k] for res in results), 3) for k in results[0][sc]}
+            for sc in SCENARIOS
+        }
+    report["median"] = median
+    if "newsbot" in median and "reader" in median:
+        report["ratios_newsbot_over_reader"] = {
+            sc: {k: round(median["newsbot"][sc][k] / median["reader"][sc][k], 3) for k in ("wall_s", "cpu_s") if median["reader"][sc][k]}
+            for sc in SCENARIOS
+        }
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "farm.json").write_text(json.dumps(report, indent=2))
+    print(json.dumps(report, indent=2))
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 4))
+        width = 0.8 / len(median)
+        for n, (system, data) in enumerate(median.items()):
+            ax.bar([i + n * width for i in range(len(SCENARIOS))], [data[sc]["wall_s"] for sc in SCENARIOS], width, label=system)
+        ax.set_xticks([i + width * (len(median) - 1) / 2 for i in range(len(SCENARIOS))], SCENARIOS)
+        ax.set_ylabel("wall time, s (median)")
+        ax.set_title(f"{args.feeds} feeds x {args.items} items, {os.cpu_count()} cores")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out / "farm.png", dpi=100)
+    except ImportError:
+        print("matplotlib not installed: no plot", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

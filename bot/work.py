@@ -1,0 +1,35 @@
+"""CPU-bound work that runs in the parsing processes: parse a feed's bytes, classify its items.
+
+Pure functions of their inputs. The rule packs reach each worker once, through the pool's
+initializer, not with every call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.classify import RulePack, classify
+from bot.models import Classification
+from bot.parse import ParsedFeed, parse_feed
+
+_PACKS: tuple[RulePack, ...] = ()
+
+
+def init_worker(packs: Sequence[RulePack]) -> None:
+    global _PACKS
+    _PACKS = tuple(packs)
+
+
+def parse_and_classify(
+    body: bytes,
+    *,
+    url: str,
+    feed_name: str,
+    now: datetime,
+    content_type: str | None,
+    packs: Sequence[RulePack] | None = None,
+) -> tuple[ParsedFeed, list[Classification]]:
+    parsed = parse_feed(body, url=url, feed_name=feed_name, now=now, content_type=content_type)
+    use = _PACKS if packs is None else packs
+    return parsed, [classify(use, item.title, item.summary) for item in parsed.items]
