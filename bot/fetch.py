@@ -99,13 +99,17 @@ async def check_url(url: str, *, allow_private: bool) -> None:
     if host.lower() in _METADATA_HOSTS:
         raise FeedFetchError(url, f"refused: {host} is a cloud metadata host", blocked=True)
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            host, parts.port or 443, type=socket.SOCK_STREAM
-        )
-    except socket.gaierror as e:
-        raise FeedFetchError(url, f"cannot resolve {host}: {e.strerror}") from e
-    for info in infos:
-        problem = address_problem(str(info[4][0]))
+        addresses = [str(ipaddress.ip_address(host))]  # an address literal needs no lookup
+    except ValueError:
+        try:
+            infos = await asyncio.get_running_loop().getaddrinfo(
+                host, parts.port or 443, type=socket.SOCK_STREAM
+            )
+        except socket.gaierror as e:
+            raise FeedFetchError(url, f"cannot resolve {host}: {e.strerror}") from e
+        addresses = [str(info[4][0]) for info in infos]
+    for address in addresses:
+        problem = address_problem(address)
         if problem is not None:
             raise FeedFetchError(
                 url,

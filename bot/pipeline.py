@@ -149,6 +149,7 @@ class Pipeline:
         self._paused: dict[str, datetime] = {}
         self._parents: dict[int, tuple[str | None, str | None]] = {}
         self._warned: set[str] = set()
+        self._unchanged: list[tuple[str, datetime, datetime]] = []
         self._deliver_lock = asyncio.Lock()
         self.stories = StoryIndex(Tuning(window=config.bot.story_window))
         self._stories_loaded = False
@@ -270,7 +271,11 @@ class Pipeline:
     async def _poll_many(self, work: Sequence[tuple[FeedConfig, FeedState]]) -> list[PollOutcome]:
         if not work:
             return []
-        return list(await asyncio.gather(*(self._poll_limited(f, s) for f, s in work)))
+        try:
+            return list(await asyncio.gather(*(self._poll_limited(f, s) for f, s in work)))
+        finally:
+            unchanged, self._unchanged = self._unchanged, []
+            self.store.record_unchanged_many(unchanged)
 
     async def _poll_limited(self, feed: FeedConfig, state: FeedState) -> PollOutcome:
         host = urlsplit(feed.url).hostname or ""
@@ -313,8 +318,10 @@ class Pipeline:
             )
             now = self.clock()
             if fetched.body is None:
-                self.store.record_unchanged(
-                    feed.url, now, next_check(now, interval, bot.jitter, self.rng)
+                # 304s are recorded together at the end of the batch (one transaction, not
+                # one per feed); if that write is lost, the feed is simply polled again
+                self._unchanged.append(
+                    (feed.url, now, next_check(now, interval, bot.jitter, self.rng))
                 )
                 return PollOutcome(feed.name, "unchanged")
             body_hash = hashlib.sha256(fetched.body).hexdigest()

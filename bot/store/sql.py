@@ -289,6 +289,18 @@ class Store:
                 )
             )
 
+    def record_unchanged_many(self, rows: Sequence[tuple[str, datetime, datetime]]) -> None:
+        """Many 304s in one transaction: (url, when polled, next check)."""
+        if not rows:
+            return
+        with self._tx() as conn:
+            for url, now, next_check_at in rows:
+                conn.execute(
+                    update(t.feeds)
+                    .where(t.feeds.c.url == url)
+                    .values(**_success(now, next_check_at))
+                )
+
     def record_unchanged(self, url: str, now: datetime, next_check_at: datetime) -> None:
         """A 304, or a body identical to the last one."""
         with self._tx() as conn:
