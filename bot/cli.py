@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from bot import __version__, logs
 from bot.app import build_app
@@ -24,6 +24,7 @@ from bot.feedserver import FeedServer
 from bot.models import Classification
 
 log = logging.getLogger("newsbot")
+T = TypeVar("T")
 EXIT_CONFIG = 2
 
 
@@ -292,33 +293,34 @@ def _classify(config: Config, input_path: str | None, out: TextIO, err: TextIO) 
     return 0
 
 
-def _eval(config: Config, dataset: str, *, baseline: bool) -> int:
-    from bot.evaluate import Example, evaluate, format_report, naive_baseline
-
-    examples = []
+def _read_jsonl(dataset: str, make: Callable[[dict[str, Any]], T]) -> list[T] | None:
+    """Labelled examples from a JSON-lines file; bad lines are reported and skipped."""
+    examples: list[T] = []
     try:
         with open(dataset, encoding="utf-8") as f:
             for number, line in enumerate(f, 1):
                 if not line.strip():
                     continue
                 try:
-                    d = json.loads(line)
-                    examples.append(
-                        Example(
-                            str(d["id"]),
-                            d["title"],
-                            d.get("summary", ""),
-                            tuple(d["labels"]),
-                            d.get("kind", ""),
-                        )
-                    )
+                    examples.append(make(json.loads(line)))
                 except (ValueError, KeyError, TypeError) as e:
-                    print(
-                        f"newsbot: {dataset}:{number}: skipped, not a labelled item ({e})",
-                        file=sys.stderr,
-                    )
+                    print(f"newsbot: {dataset}:{number}: skipped ({e})", file=sys.stderr)
     except OSError as e:
         print(f"newsbot: cannot read {dataset}: {e.strerror}", file=sys.stderr)
+        return None
+    return examples
+
+
+def _eval(config: Config, dataset: str, *, baseline: bool) -> int:
+    from bot.evaluate import Example, evaluate, format_report, naive_baseline
+
+    examples = _read_jsonl(
+        dataset,
+        lambda d: Example(
+            str(d["id"]), d["title"], d.get("summary", ""), tuple(d["labels"]), d.get("kind", "")
+        ),
+    )
+    if examples is None:
         return 1
     labels = [lb for p in config.packs if p.default for lb in p.labels] or list(config.labels)
 
@@ -335,29 +337,19 @@ def _eval_stories(dataset: str) -> int:
 
     from bot.evaluate import StoryExample, evaluate_stories, format_story_report
 
-    examples = []
-    try:
-        with open(dataset, encoding="utf-8") as f:
-            for number, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    d = json.loads(line)
-                    examples.append(
-                        StoryExample(
-                            str(d["id"]),
-                            str(d["event"]),
-                            d["source"],
-                            datetime.fromisoformat(d["published"].replace("Z", "+00:00")),
-                            d["title"],
-                            d.get("summary", ""),
-                            tuple(d["labels"]),
-                        )
-                    )
-                except (ValueError, KeyError, TypeError) as e:
-                    print(f"newsbot: {dataset}:{number}: skipped ({e})", file=sys.stderr)
-    except OSError as e:
-        print(f"newsbot: cannot read {dataset}: {e.strerror}", file=sys.stderr)
+    examples = _read_jsonl(
+        dataset,
+        lambda d: StoryExample(
+            str(d["id"]),
+            str(d["event"]),
+            d["source"],
+            datetime.fromisoformat(d["published"].replace("Z", "+00:00")),
+            d["title"],
+            d.get("summary", ""),
+            tuple(d["labels"]),
+        ),
+    )
+    if examples is None:
         return 1
     print(format_story_report(evaluate_stories(examples)))
     return 0

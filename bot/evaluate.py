@@ -23,7 +23,9 @@ class Example:
 
 
 @dataclass
-class LabelScore:
+class PairCounts:
+    """True positives, false positives, false negatives; precision and recall from them."""
+
     tp: int = 0
     fp: int = 0
     fn: int = 0
@@ -36,6 +38,9 @@ class LabelScore:
     def recall(self) -> float:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
+
+@dataclass
+class LabelScore(PairCounts):
     @property
     def f1(self) -> float:
         p, r = self.precision, self.recall
@@ -136,27 +141,16 @@ class StoryExample:
 
 
 @dataclass
-class StoryReport:
-    items: int
-    events: int
-    stories: int
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
+class StoryReport(PairCounts):
+    items: int = 0
+    events: int = 0
+    stories: int = 0
     merged: list[tuple[StoryExample, StoryExample]] = field(
         default_factory=list
     )  # different events, one story
     split: list[tuple[StoryExample, StoryExample]] = field(
         default_factory=list
     )  # one event, two stories
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
 
 def evaluate_stories(reports: Sequence[StoryExample], tuning: Tuning | None = None) -> StoryReport:
