@@ -31,9 +31,22 @@ SCENARIOS = ("cold", "warm", "realistic")
 
 
 def _usage() -> tuple[float, float]:
-    s = resource.getrusage(resource.RUSAGE_SELF)
-    c = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return s.ru_utime + s.ru_stime + c.ru_utime + c.ru_stime, max(s.ru_maxrss, c.ru_maxrss) / 1024
+    """CPU seconds of this process and all its children, live ones included (the parsing
+    workers stay alive), and peak RSS in MB of this process plus its live children."""
+    import psutil
+
+    me = psutil.Process()
+    t = me.cpu_times()
+    cpu = t.user + t.system + t.children_user + t.children_system
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for child in me.children(recursive=True):
+        try:
+            ct = child.cpu_times()
+            cpu += ct.user + ct.system
+            rss += child.memory_info().rss / 2**20
+        except psutil.Error:
+            pass
+    return cpu, rss
 
 
 def _measure(name: str, work, out: dict[str, dict[str, float]], feeds: int) -> None:  # type: ignore[no-untyped-def]
@@ -42,7 +55,12 @@ def _measure(name: str, work, out: dict[str, dict[str, float]], feeds: int) -> N
     work()
     wall = time.perf_counter() - t0
     cpu1, rss = _usage()
-    out[name] = {"wall_s": round(wall, 3), "cpu_s": round(cpu1 - cpu0, 3), "peak_rss_mb": round(rss, 1), "feeds_per_s": round(feeds / wall, 1)}
+    out[name] = {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu1 - cpu0, 3),
+        "peak_rss_mb": round(rss, 1),
+        "feeds_per_s": round(feeds / wall, 1),
+    }
 
 
 def child_newsbot(port: int, feeds: int, workdir: Path) -> dict[str, dict[str, float]]:
@@ -55,7 +73,10 @@ def child_newsbot(port: int, feeds: int, workdir: Path) -> dict[str, dict[str, f
     from tests.peers import SlackStandIn
 
     config = workdir / "newsbot.toml"
-    body = "".join(f'[[feeds]]\nname = "Farm {i}"\nurl = "http://127.0.0.1:{port}/feed{i}.xml"\n' for i in range(feeds))
+    body = "".join(
+        f'[[feeds]]\nname = "Farm {i}"\nurl = "http://127.0.0.1:{port}/feed{i}.xml"\n'
+        for i in range(feeds)
+    )
     config.write_text(
         f'[bot]\ndatabase = "sqlite:///{workdir}/bench.db"\nbackfill = "3650d"\nretention = "4000d"\n'
         f'rules = ["{ROOT / "config" / "rules" / "northkorea.toml"}"]\nallow_private_networks = true\n'
@@ -71,19 +92,30 @@ def child_newsbot(port: int, feeds: int, workdir: Path) -> dict[str, dict[str, f
             app = build_app(load_config(str(config), env))
             loop = asyncio.get_running_loop()
             try:
+
                 async def cycle() -> None:
                     await app.pipeline.poll_all()
                     await app.pipeline.drain(timedelta(seconds=60))
 
                 for name in SCENARIOS:
                     if name == "realistic":
-                        await loop.run_in_executor(None, lambda: urlopen(f"http://127.0.0.1:{port}/_mutate?share=0.1&seed=5", timeout=120).read())
+                        await loop.run_in_executor(
+                            None,
+                            lambda: urlopen(
+                                f"http://127.0.0.1:{port}/_mutate?share=0.1&seed=5", timeout=120
+                            ).read(),
+                        )
                     t0 = time.perf_counter()
                     cpu0, _ = _usage()
                     await cycle()
                     wall = time.perf_counter() - t0
                     cpu1, rss = _usage()
-                    out[name] = {"wall_s": round(wall, 3), "cpu_s": round(cpu1 - cpu0, 3), "peak_rss_mb": round(rss, 1), "feeds_per_s": round(feeds / wall, 1)}
+                    out[name] = {
+                        "wall_s": round(wall, 3),
+                        "cpu_s": round(cpu1 - cpu0, 3),
+                        "peak_rss_mb": round(rss, 1),
+                        "feeds_per_s": round(feeds / wall, 1),
+                    }
             finally:
                 await app.aclose()
 
@@ -115,8 +147,21 @@ def run_child(system: str, feeds: int, items: int, workers: int) -> dict[str, di
     farm = Farm(feeds=feeds, items=items).start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            cmd = [sys.executable, "-m", "benchmarks.bench_farm", "--child", system, "--port", str(farm.port),
-                   "--feeds", str(feeds), "--workdir", tmp, "--workers", str(workers)]
+            cmd = [
+                sys.executable,
+                "-m",
+                "benchmarks.bench_farm",
+                "--child",
+                system,
+                "--port",
+                str(farm.port),
+                "--feeds",
+                str(feeds),
+                "--workdir",
+                tmp,
+                "--workers",
+                str(workers),
+            ]
             done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=3600)
             if done.returncode != 0:
                 raise RuntimeError(done.stderr[-3000:])
@@ -130,7 +175,9 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=20, help="reader's update_feeds(workers=...)")
+    parser.add_argument(
+        "--workers", type=int, default=20, help="reader's update_feeds(workers=...)"
+    )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     parser.add_argument("--systems", default="newsbot,reader")
     parser.add_argument("--child")
@@ -139,7 +186,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         work = Path(args.workdir)
-        result = child_newsbot(args.port, args.feeds, work) if args.child == "newsbot" else child_reader(args.port, args.feeds, work, args.workers)
+        result = (
+            child_newsbot(args.port, args.feeds, work)
+            if args.child == "newsbot"
+            else child_reader(args.port, args.feeds, work, args.workers)
+        )
         print(json.dumps(result))
         return
     runs: dict[str, list[dict[str, dict[str, float]]]] = {s: [] for s in args.systems.split(",")}
@@ -149,20 +200,35 @@ def main() -> None:
             runs[system].append(result)
             print(f"run {r + 1} {system}: {json.dumps(result)}", file=sys.stderr)
     report: dict[str, object] = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "feeds": args.feeds, "items_per_feed": args.items, "runs": args.runs, "reader_workers": args.workers,
-        "median": {}, "ratios_newsbot_over_reader": {},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "feeds": args.feeds,
+        "items_per_feed": args.items,
+        "runs": args.runs,
+        "reader_workers": args.workers,
+        "median": {},
+        "ratios_newsbot_over_reader": {},
     }
     median: dict[str, dict[str, dict[str, float]]] = {}
     for system, results in runs.items():
         median[system] = {
-            sc: {k: round(statistics.median(res[sc][k] for res in results), 3) for k in results[0][sc]}
+            sc: {
+                k: round(statistics.median(res[sc][k] for res in results), 3)
+                for k in results[0][sc]
+            }
             for sc in SCENARIOS
         }
     report["median"] = median
     if "newsbot" in median and "reader" in median:
         report["ratios_newsbot_over_reader"] = {
-            sc: {k: round(median["newsbot"][sc][k] / median["reader"][sc][k], 3) for k in ("wall_s", "cpu_s") if median["reader"][sc][k]}
+            sc: {
+                k: round(median["newsbot"][sc][k] / median["reader"][sc][k], 3)
+                for k in ("wall_s", "cpu_s")
+                if median["reader"][sc][k]
+            }
             for sc in SCENARIOS
         }
     out = Path(args.out)
@@ -178,7 +244,12 @@ def main() -> None:
         fig, ax = plt.subplots(figsize=(7, 4))
         width = 0.8 / len(median)
         for n, (system, data) in enumerate(median.items()):
-            ax.bar([i + n * width for i in range(len(SCENARIOS))], [data[sc]["wall_s"] for sc in SCENARIOS], width, label=system)
+            ax.bar(
+                [i + n * width for i in range(len(SCENARIOS))],
+                [data[sc]["wall_s"] for sc in SCENARIOS],
+                width,
+                label=system,
+            )
         ax.set_xticks([i + width * (len(median) - 1) / 2 for i in range(len(SCENARIOS))], SCENARIOS)
         ax.set_ylabel("wall time, s (median)")
         ax.set_title(f"{args.feeds} feeds x {args.items} items, {os.cpu_count()} cores")
