@@ -341,6 +341,7 @@ class Pipeline:
                     content_type=fetched.content_type,
                     # worker processes hold the packs already; a thread is given them
                     packs=None if self._packs_in_workers else self.config.packs,
+                    classify_items=state.first_success_at is None,
                 ),
             )
         except (FeedFetchError, FeedParseError) as e:

@@ -29,7 +29,12 @@ def parse_and_classify(
     now: datetime,
     content_type: str | None,
     packs: Sequence[RulePack] | None = None,
-) -> tuple[ParsedFeed, list[Classification]]:
+    classify_items: bool = True,
+) -> tuple[ParsedFeed, list[Classification] | None]:
+    """Parse; classify every item too when most are likely new (a feed's first poll), so the
+    bulk of that work runs here, in parallel. Otherwise the caller classifies the few new ones."""
     parsed = parse_feed(body, url=url, feed_name=feed_name, now=now, content_type=content_type)
+    if not classify_items:
+        return parsed, None
     use = _PACKS if packs is None else packs
     return parsed, [classify(use, item.title, item.summary) for item in parsed.items]
