@@ -136,7 +136,17 @@ async def run_forever(
     health: HealthServer | None = None
     if app.config.bot.http_port:
         health = HealthServer(pipeline.metrics, lambda: _ready(app, scheduler))
-        await health.start("0.0.0.0", app.config.bot.http_port)
+        try:
+            await health.start("0.0.0.0", app.config.bot.http_port)
+        except OSError as e:
+            health = None
+            log.error(
+                "cannot serve /healthz, /readyz and /metrics on port %d (%s); the bot runs "
+                "without them. Set bot.http_port or NEWSBOT_HTTP_PORT to a free port (0 turns "
+                "the endpoint off).",
+                app.config.bot.http_port,
+                e.strerror,
+            )
     log.info(
         "newsbot running: %d feeds, %d channels, tick every %ss; stop with Ctrl-C or SIGTERM",
         len(app.config.feeds),

@@ -161,3 +161,38 @@ def test_sigkill_while_slack_is_down_then_restart_delivers_exactly_once(tmp_path
         assert result.returncode == 0, result.stderr
         assert len(slack.posts()) == 3
         assert len({p.args["text"] for p in slack.posts()}) == 3
+
+
+def test_busy_health_port_is_reported_and_the_bot_keeps_running(tmp_path: Path) -> None:
+    import socket
+
+    with FeedServer() as feeds, socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=2)}))
+        config = tmp_path / "newsbot.toml"
+        config.write_text(
+            f'[bot]\ndatabase = "sqlite:///{tmp_path}/bot.db"\ntick = "1s"\npoll_interval = "2s"\n'
+            f'rules = ["{ROOT / "config" / "rules" / "northkorea.toml"}"]\n'
+            f'[[feeds]]\nname = "Wire"\nurl = "{url}"\n'
+            '[[channels]]\nchannel = "C0ALERTS"\nlabels = ["missile-test"]\n'
+        )
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--config", str(config)],
+            env=_env(NEWSBOT_HTTP_PORT=str(port)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and len(feeds.hits("/wire.xml")) < 2:
+                time.sleep(0.2)
+            assert len(feeds.hits("/wire.xml")) >= 2  # still polling
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0
+        assert f"port {port}" in err and "NEWSBOT_HTTP_PORT" in err
+        assert "alert for C0ALERTS" in out  # console mode still delivered
