@@ -24,6 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,10 +51,12 @@ def _usage() -> tuple[float, float]:
     return cpu, rss
 
 
-def _measure(name: str, work, out: dict[str, dict[str, float]], feeds: int) -> None:  # type: ignore[no-untyped-def]
+@contextmanager
+def _measured(out: dict[str, dict[str, float]], name: str, feeds: int) -> Iterator[None]:
+    """Record the block's wall time, CPU (children included), peak RSS and feeds/s."""
     cpu0, _ = _usage()
     t0 = time.perf_counter()
-    work()
+    yield
     wall = time.perf_counter() - t0
     cpu1, rss = _usage()
     out[name] = {
@@ -105,17 +109,8 @@ def child_newsbot(port: int, feeds: int, workdir: Path) -> dict[str, dict[str, f
                                 f"http://127.0.0.1:{port}/_mutate?share=0.1&seed=5", timeout=120
                             ).read(),
                         )
-                    t0 = time.perf_counter()
-                    cpu0, _ = _usage()
-                    await cycle()
-                    wall = time.perf_counter() - t0
-                    cpu1, rss = _usage()
-                    out[name] = {
-                        "wall_s": round(wall, 3),
-                        "cpu_s": round(cpu1 - cpu0, 3),
-                        "peak_rss_mb": round(rss, 1),
-                        "feeds_per_s": round(feeds / wall, 1),
-                    }
+                    with _measured(out, name, feeds):
+                        await cycle()
             finally:
                 await app.aclose()
 
@@ -136,7 +131,8 @@ def child_reader(port: int, feeds: int, workdir: Path, workers: int) -> dict[str
     for name in SCENARIOS:
         if name == "realistic":
             urlopen(f"http://127.0.0.1:{port}/_mutate?share=0.1&seed=5", timeout=120).read()
-        _measure(name, lambda: r.update_feeds(workers=workers, scheduled=False), out, feeds)
+        with _measured(out, name, feeds):
+            r.update_feeds(workers=workers, scheduled=False)
     r.close()
     return out
 
