@@ -361,11 +361,15 @@ class Pipeline:
         # From here to the end of ingest nothing awaits, so no other poll interleaves with the
         # story index: assignment and recording are one step for this process.
         titles_since = now - bot.story_window
-        known = self.store.known_keys(
-            [k for it in parsed.items for k in item_keys(it)], titles_since
-        )
+        keys = [item_keys(it) for it in parsed.items]
+        known = self.store.known_keys([k for ks in keys for k in ks], titles_since)
         entries = self.plan(
-            parsed.items, now=now, first_poll=first_poll, known=known, classified=classifications
+            parsed.items,
+            keys,
+            now=now,
+            first_poll=first_poll,
+            known=known,
+            classified=classifications,
         )
         try:
             result = self.store.ingest(
@@ -401,19 +405,23 @@ class Pipeline:
     def plan(
         self,
         items: Sequence[Item],
+        item_keys_: Sequence[tuple[str, ...]],
         *,
         now: datetime,
         first_poll: bool,
         known: set[str],
         classified: Sequence[Classification] | None = None,
     ) -> list[NewEntry]:
-        """Classify, dedupe, assign to stories, route and format: what the store should record."""
+        """Classify, dedupe, assign to stories, route and format: what the store should record.
+
+        `item_keys_[n]` are the dedupe keys of `items[n]`, computed once by the caller.
+        """
         backfill_from = now - self.config.bot.backfill
         oldest_alertable = now - self.config.bot.retention + timedelta(days=1)
         entries: list[NewEntry] = []
         batch: set[str] = set()
         for n, item in enumerate(items):
-            keys = item_keys(item)
+            keys = item_keys_[n]
             repeat = any(k in known or k in batch for k in keys)
             batch.update(keys)
             if repeat:
