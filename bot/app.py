@@ -9,7 +9,7 @@ import os
 import random
 import socket
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -127,6 +127,3 @@ def _default_notifier(config: Config, stdout: TextIO | None, *, needed: bool) ->
         "to Slack. Set SLACK_BOT_TOKEN (see README, 'Connecting to Slack') to post them."
     )
     return ConsoleNotifier(stdout)
-
-
-Factory = Callable[[Config], App]

@@ -634,16 +634,6 @@ class Store:
             ).all()
             return {str(status): int(n) for status, n in rows}
 
-    def sent(self) -> list[tuple[str, str, str | None]]:
-        """(channel, message key, slack ts) of every sent message, oldest first."""
-        with self._tx() as conn:
-            rows = conn.execute(
-                select(t.outbox.c.channel, t.outbox.c.key, t.outbox.c.slack_ts)
-                .where(t.outbox.c.status == "sent")
-                .order_by(t.outbox.c.id)
-            ).all()
-            return [(r.channel, r.key, r.slack_ts) for r in rows]
-
 
 def _advice(detail: str) -> str:
     """What to do about the database errors an operator can fix."""
