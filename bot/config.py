@@ -45,6 +45,10 @@ class BotConfig:
     ops_channel: str = ""
     feed_alert_after: timedelta = timedelta(hours=6)
     shutdown_grace: timedelta = timedelta(seconds=20)
+    # replicas: how long a claim on a feed or a message lasts (a dead replica's work waits at
+    # most this long), and how many due feeds one tick claims at a time
+    lease: timedelta = timedelta(minutes=5)
+    claim_batch: int = 200
 
 
 @dataclass(frozen=True)
@@ -204,12 +208,20 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         ops_channel=b.string("ops_channel"),
         feed_alert_after=b.duration("feed_alert_after", d.feed_alert_after),
         shutdown_grace=b.duration("shutdown_grace", d.shutdown_grace),
+        lease=b.duration("lease", d.lease),
+        claim_batch=b.integer("claim_batch", d.claim_batch, minimum=1),
     )
     rules = b.strings("rules", ("rules/northkorea.toml",))
     if bot.poll_interval < timedelta(seconds=1):
         problems.add("bot.poll_interval", "must be at least 1s")
     if bot.tick < timedelta(seconds=1):
         problems.add("bot.tick", "must be at least 1s")
+    if bot.lease < bot.connect_timeout + bot.read_timeout + timedelta(seconds=1):
+        problems.add(
+            "bot.lease",
+            "must be longer than one fetch (connect_timeout + read_timeout), or replicas would "
+            "poll the same feed twice",
+        )
     if bot.retention < max(bot.story_window, bot.backfill) + timedelta(days=1):
         problems.add(
             "bot.retention",

@@ -34,7 +34,15 @@ from bot.metrics import Metrics
 from bot.models import Alert, Classification, Item, Message
 from bot.route import Router
 from bot.slack import AUTH_RETRY, Notifier, Posted
-from bot.store import Delivery, FeedState, NewEntry, Outgoing, Store, StoryWrite
+from bot.store import (
+    Delivery,
+    FeedState,
+    NewEntry,
+    Outgoing,
+    Store,
+    StoryChanges,
+    StoryWrite,
+)
 from bot.stories import StoryIndex, StoryState, Tuning, fingerprint
 from bot.work import parse_and_classify
 
@@ -42,7 +50,7 @@ log = logging.getLogger("newsbot")
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
-LEASE = timedelta(minutes=10)
+PRUNE_EVERY = timedelta(minutes=50)  # claimed cluster-wide; the job itself runs hourly
 
 
 def next_check(now: datetime, interval: timedelta, jitter: float, rng: random.Random) -> datetime:
@@ -90,6 +98,23 @@ class DeliveryStats:
     failed: int = 0
     rate_limited: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+def absorb(index: StoryIndex, changes: StoryChanges) -> None:
+    """Take stored story members and first posts into an in-memory index (at start, and what
+    other replicas recorded since this one last looked)."""
+    for m in changes.members:
+        item = Item(m.source, "", m.item_key, m.url, m.title, m.summary, m.published)
+        fp = fingerprint(m.item_key, m.title, m.summary, m.labels, m.published, m.source)
+        if m.story_key in index.stories:
+            if all(f.key != m.item_key for f in index.stories[m.story_key].members):
+                index.join(m.story_key, fp, item, m.published)
+        elif m.item_key == m.story_key:
+            c = Classification(m.labels, {}, {k: tuple(v) for k, v in m.evidence.items()})
+            index.create(fp, item, c, m.published)
+    for story_key, channel in changes.channels:
+        if story_key in index.stories:
+            index.stories[story_key].channels.add(channel)
 
 
 def _item_row(item: Item, key: str, c: Classification, now: datetime) -> dict[str, object]:
@@ -181,28 +206,20 @@ class Pipeline:
         return needs_restart
 
     def sync_feeds(self) -> None:
-        """Register configured feeds; at start a lone process takes back its old leases."""
+        """Register configured feeds. At start a lone process (SQLite) takes back the leases it
+        left; replicas sharing PostgreSQL leave each other's leases to expire."""
         self.store.sync_feeds(
-            [(f.url, f.name) for f in self.config.feeds], self.clock(), reclaim_all=True
+            [(f.url, f.name) for f in self.config.feeds],
+            self.clock(),
+            reclaim_all=not self.store.shared,
         )
         self.load_stories()
 
     def load_stories(self) -> None:
         """Rebuild the in-memory story index from the store (at start, or after a failed write)."""
         now = self.clock()
-        since = now - self.config.bot.story_window
         index = StoryIndex(self.stories.tuning)
-        for m in self.store.open_story_members(since):
-            item = Item(m.source, "", m.item_key, m.url, m.title, m.summary, m.published)
-            fp = fingerprint(m.item_key, m.title, m.summary, m.labels, m.published, m.source)
-            if m.story_key in index.stories:
-                index.join(m.story_key, fp, item, m.published)
-            elif m.item_key == m.story_key:
-                c = Classification(m.labels, {}, {k: tuple(v) for k, v in m.evidence.items()})
-                index.create(fp, item, c, m.published)
-        for story_key, channel in self.store.story_channels(since):
-            if story_key in index.stories:
-                index.stories[story_key].channels.add(channel)
+        absorb(index, self.store.open_stories(now - self.config.bot.story_window))
         self.stories = index
         self._stories_loaded = True
 
@@ -245,21 +262,37 @@ class Pipeline:
         """Close stories past their window and prune old rows (an hourly job)."""
         now = self.clock()
         closed = self.stories.close_before(now - self.config.bot.story_window)
-        pruned = self.store.prune(now, self.config.bot.retention)
+        pruned: dict[str, int] = {}
+        if self.store.claim_job("prune", now, now + PRUNE_EVERY, self.owner):
+            pruned = self.store.prune(now, self.config.bot.retention)  # one replica an hour
         pruned["stories_closed"] = len(closed)
         if any(pruned.values()):
             log.info("housekeeping: %s", ", ".join(f"{k} {v}" for k, v in pruned.items()))
         return pruned
 
     async def tick(self) -> list[PollOutcome]:
-        """Claim the feeds now due and poll them concurrently."""
+        """Claim the feeds now due, a batch at a time, and poll each batch concurrently.
+
+        Batches let replicas share a backlog (each claims what it can poll soon); a lease on
+        each claimed feed keeps the others off it, and expires if this process dies.
+        """
         now = self.clock()
         self.last_tick = now
         self.metrics.last_tick.set(now.timestamp())
+        bot = self.config.bot
         by_url = {f.url: f for f in self.config.feeds}
-        claimed = self.store.claim_due(list(by_url), now, now + LEASE, self.owner)
-        outcomes = await self._poll_many([(by_url[s.url], s) for s in claimed])
-        self.check_feed_health()
+        outcomes: list[PollOutcome] = []
+        while not self.stopping:
+            now = self.clock()
+            claimed = self.store.claim_due(
+                list(by_url), now, now + bot.lease, self.owner, limit=bot.claim_batch
+            )
+            outcomes += await self._poll_many([(by_url[s.url], s) for s in claimed])
+            if len(claimed) < bot.claim_batch:
+                break
+        now = self.clock()
+        if self.store.claim_job("feed-health", now, now + bot.tick, self.owner):
+            self.check_feed_health()  # once per tick period across all replicas
         return outcomes
 
     async def poll_all(self) -> list[PollOutcome]:
@@ -358,19 +391,22 @@ class Pipeline:
         first_poll = state.first_success_at is None
         if not self._stories_loaded:
             self.load_stories()
-        # From here to the end of ingest nothing awaits, so no other poll interleaves with the
-        # story index: assignment and recording are one step for this process.
-        titles_since = now - bot.story_window
+        # From here to the end of ingest nothing awaits, so no other poll of this process
+        # interleaves with the story index; the store runs `planned` under its story lock, in
+        # the transaction that records the result, so no other replica does either.
         keys = [item_keys(it) for it in parsed.items]
-        known = self.store.known_keys([k for ks in keys for k in ks], titles_since)
-        entries = self.plan(
-            parsed.items,
-            keys,
-            now=now,
-            first_poll=first_poll,
-            known=known,
-            classified=classifications,
-        )
+
+        def planned(known: set[str], changes: StoryChanges) -> list[NewEntry]:
+            absorb(self.stories, changes)  # what other replicas recorded meanwhile
+            return self.plan(
+                parsed.items,
+                keys,
+                now=now,
+                first_poll=first_poll,
+                known=known,
+                classified=classifications,
+            )
+
         try:
             result = self.store.ingest(
                 feed.url,
@@ -379,8 +415,9 @@ class Pipeline:
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
                 body_hash=body_hash,
-                entries=entries,
-                titles_since=titles_since,
+                keys=[k for ks in keys for k in ks],
+                plan=planned,
+                titles_since=now - bot.story_window,
             )
         except StoreError:
             self.load_stories()  # forget the assignments that were not recorded
@@ -554,7 +591,10 @@ class Pipeline:
                         wait = (last + pace - now).total_seconds()
                         if wait > 0:
                             await self.sleep(wait)
-                    self.store.mark_attempt(d.id)
+                    if not self.store.claim_delivery(
+                        d, now, now + self.config.bot.lease, self.owner
+                    ):
+                        continue  # another replica has it
                     try:
                         posted = await asyncio.to_thread(self._send, d)
                     except DeliveryError as e:

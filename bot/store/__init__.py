@@ -1,4 +1,4 @@
-"""Storage: the only package that speaks SQL (SQLite by default)."""
+"""Storage: the only package that speaks SQL (SQLite by default, PostgreSQL for replicas)."""
 
 from bot.store.sql import (
     Delivery,
@@ -9,6 +9,7 @@ from bot.store.sql import (
     Parent,
     Store,
     StoredMember,
+    StoryChanges,
     StoryWrite,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "Parent",
     "Store",
     "StoredMember",
+    "StoryChanges",
     "StoryWrite",
 ]

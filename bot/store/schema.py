@@ -17,7 +17,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # bump with a step in bot/store/migrate.py
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -136,6 +136,19 @@ outbox = Table(
     Column("slack_channel", String(64)),  # the channel id Slack answered with
     Column("published", UTCDateTime),  # the item's published time, for the delay metric
     Column("last_error", Text),
+    # a replica's claim on the row while it sends it (version 2)
+    Column("leased_by", String(100)),
+    Column("lease_until", UTCDateTime),
 )
 Index("outbox_story", outbox.c.story_key, outbox.c.channel)
 Index("outbox_due", outbox.c.status, outbox.c.next_attempt_at)
+
+# Cluster-wide periodic work (pruning, feed-health checks): whoever claims a due row runs it.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("next_run_at", UTCDateTime, nullable=False),
+    Column("owner", String(100)),
+    Column("last_run_at", UTCDateTime),
+)

@@ -1,15 +1,24 @@
-"""The only code that speaks SQL. SQLAlchemy Core, so the same code later serves PostgreSQL.
+"""The only code that speaks SQL. SQLAlchemy Core: one code path for SQLite and PostgreSQL.
 
 Every method is one transaction. A feed's new state (ETag, body hash, next check) is written in
 the same transaction as the entries it produced and the alerts they queued, so a crash either
 keeps all of it or none of it: nothing is lost and nothing is queued twice.
+
+Several processes may share one PostgreSQL database (replicas). They coordinate only through it:
+- feeds and outbox rows are claimed with a lease (`leased_by`, `lease_until`) by conditional
+  updates or `FOR UPDATE SKIP LOCKED`, so a row is worked on by one replica at a time, and a dead
+  replica's rows come free when its leases expire;
+- story assignment and ingest take one advisory lock for their transaction, so replicas assign
+  stories one feed at a time, each first catching up with what the others recorded;
+- unique keys (`seen.key`, `outbox.key`) make a second copy of an entry or a post impossible,
+  whatever the leases say.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,20 +28,26 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Engine,
+    Insert,
+    Table,
     create_engine,
     event,
     func,
     insert,
+    or_,
     select,
     true,
     update,
 )
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from bot.dedupe import is_title_key
 from bot.errors import StoreError
 from bot.models import Message
 from bot.store import schema as t
+from bot.store.migrate import STORY_LOCK, migrate
 
 
 @dataclass(frozen=True)
@@ -121,6 +136,19 @@ class StoredMember:
 
 
 @dataclass(frozen=True)
+class StoryChanges:
+    """What was recorded about stories since a point: members, and first posts per channel."""
+
+    members: list[StoredMember]
+    channels: list[tuple[str, str]]  # (story, channel)
+
+
+# Given (the keys already seen, what other processes recorded since this one last looked),
+# decide what to record. Called inside the ingest transaction, holding the story lock.
+Planner = Callable[[set[str], StoryChanges], Sequence[NewEntry]]
+
+
+@dataclass(frozen=True)
 class IngestResult:
     new_items: int
     alerts_queued: int
@@ -149,10 +177,16 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._lock = threading.RLock()  # SQLite allows one writer; serialise our own threads
+        # PostgreSQL may be shared by several replicas; a SQLite file belongs to one process
+        self.shared = engine.dialect.name != "sqlite"
+        # the last items.id and outbox.id this process has taken into its story index
+        self._cursor = (0, 0)
 
     @classmethod
     def open(cls, url: str, *, busy_timeout: float = 30.0) -> Store:
         """Open (creating the directory and schema) the database at a SQLAlchemy URL."""
+        if url.startswith(("postgresql://", "postgres://")):
+            url = "postgresql+psycopg://" + url.split("://", 1)[1]
         if url.startswith("sqlite:///"):
             path = url.removeprefix("sqlite:///").split("?", 1)[0].removeprefix("file:")
             if path and path != ":memory:":
@@ -167,7 +201,17 @@ class Store:
             )
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            try:
+                engine = create_engine(
+                    url, pool_pre_ping=True, pool_size=4, connect_args={"connect_timeout": 10}
+                )
+            except (NoSuchModuleError, ModuleNotFoundError) as e:
+                raise StoreError(
+                    "PostgreSQL needs its driver: pip install 'newsbot[postgres]' "
+                    f"(the container image has it) [{e}]"
+                ) from e
+            except ArgumentError as e:
+                raise StoreError(f"bad database URL {_safe_url(url)}: {e}") from e
         store = cls(engine)
         store.migrate()
         return store
@@ -182,24 +226,20 @@ class Store:
                 detail = str(getattr(e, "orig", None) or e)
                 raise StoreError(f"database error: {detail}{_advice(detail)}") from e
 
-    def migrate(self) -> None:
-        """Create or check the schema. Two processes starting at once may race: retry once."""
-        try:
-            self._migrate()
-        except StoreError:
-            self._migrate()
+    def migrate(self) -> tuple[int, int]:
+        """Create, check or upgrade the schema: (version found, version now).
 
-    def _migrate(self) -> None:
-        with self._tx() as conn:
-            t.metadata.create_all(conn)
-            version = conn.execute(select(t.meta.c.value).where(t.meta.c.key == "schema")).scalar()
-            if version is None:
-                conn.execute(insert(t.meta).values(key="schema", value=str(t.SCHEMA_VERSION)))
-            elif int(version) > t.SCHEMA_VERSION:
-                raise StoreError(
-                    f"the database has schema version {version}, newer than this newsbot "
-                    f"({t.SCHEMA_VERSION}); upgrade newsbot or point it at another database"
-                )
+        PostgreSQL serialises replicas with an advisory lock; two processes opening a new SQLite
+        file at once may race, so a failure is retried once.
+        """
+        try:
+            with self._tx() as conn:
+                return migrate(conn)
+        except StoreError as e:
+            if "newer than this newsbot" in str(e):
+                raise
+            with self._tx() as conn:
+                return migrate(conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -251,18 +291,28 @@ class Store:
             return [_feed_state(row._mapping) for row in conn.execute(query)]
 
     def claim_due(
-        self, urls: Sequence[str], now: datetime, lease_until: datetime, owner: str
+        self,
+        urls: Sequence[str],
+        now: datetime,
+        lease_until: datetime,
+        owner: str,
+        limit: int | None = None,
     ) -> list[FeedState]:
-        """Feeds due now (among `urls`); each is leased until `lease_until` so nobody else polls it."""
+        """Feeds due now (among `urls`), most overdue first, at most `limit`; each is leased until
+        `lease_until` so nobody else polls it. Rows another replica is claiming are skipped."""
         if not urls:
             return []
         with self._tx() as conn:
-            rows = conn.execute(
+            query = (
                 select(t.feeds)
                 .where(t.feeds.c.url.in_(list(urls)))
                 .where(t.feeds.c.next_check_at <= now)
                 .order_by(t.feeds.c.next_check_at)
-            ).all()
+                .with_for_update(skip_locked=True)
+            )
+            if limit is not None:
+                query = query.limit(limit)
+            rows = conn.execute(query).all()
             claimed = [_feed_state(row._mapping) for row in rows]
             if claimed:
                 conn.execute(
@@ -308,11 +358,6 @@ class Store:
                 update(t.feeds).where(t.feeds.c.url == url).values(**_success(now, next_check_at))
             )
 
-    def known_keys(self, keys: Sequence[str], titles_since: datetime) -> set[str]:
-        """Which of these dedupe keys were seen before (title keys: seen since `titles_since`)."""
-        with self._tx() as conn:
-            return self._known(conn, keys, titles_since)[0]
-
     @staticmethod
     def _known(
         conn: Connection, keys: Sequence[str], titles_since: datetime
@@ -340,13 +385,19 @@ class Store:
         etag: str | None,
         last_modified: str | None,
         body_hash: str,
-        entries: Sequence[NewEntry],
+        keys: Sequence[str],
+        plan: Planner,
         titles_since: datetime,
     ) -> IngestResult:
-        """Record a fetched feed: new entries, their stories and messages, its caching state."""
+        """Record a fetched feed: new entries, their stories and messages, its caching state.
+
+        `keys` are the dedupe keys of every entry in the feed; `plan` turns what is known into the
+        entries to record. Both run under the story lock, in the transaction that writes.
+        """
         with self._tx() as conn:
-            all_keys = [k for e in entries for k in e.keys]
-            known, rows = self._known(conn, all_keys, titles_since)
+            changes = self._catch_up(conn)
+            known, rows = self._known(conn, keys, titles_since)
+            entries = plan(set(known), changes)
             if known:
                 still_listed = list(known)
                 for i in range(0, len(still_listed), 500):
@@ -385,7 +436,34 @@ class Store:
             values["items_seen"] = t.feeds.c.items_seen + new_items
             values["first_success_at"] = func.coalesce(t.feeds.c.first_success_at, now)
             conn.execute(update(t.feeds).where(t.feeds.c.url == url).values(**values))
+            self._cursor = _max_ids(conn)
             return IngestResult(new_items=new_items, alerts_queued=queued)
+
+    def _catch_up(self, conn: Connection) -> StoryChanges:
+        """Take the story lock; return story members and first posts recorded since this process
+        last looked (by other replicas: its own writes move the cursor past themselves)."""
+        if self.shared:
+            conn.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
+        item_id, outbox_id = self._cursor
+        members = [
+            _member(r)
+            for r in conn.execute(
+                select(t.items)
+                .where(t.items.c.id > item_id)
+                .where(t.items.c.story_key.is_not(None))
+                .order_by(t.items.c.id)
+            )
+        ]
+        channels = [
+            (r.story_key, r.channel)
+            for r in conn.execute(
+                select(t.outbox.c.story_key, t.outbox.c.channel)
+                .where(t.outbox.c.id > outbox_id)
+                .where(t.outbox.c.kind == "post")
+                .where(t.outbox.c.story_key.is_not(None))
+            )
+        ]
+        return StoryChanges(members, channels)
 
     def _record_entry(self, conn: Connection, entry: NewEntry, now: datetime) -> int:
         item_key = entry.keys[0]
@@ -456,10 +534,8 @@ class Store:
     def queue_message(self, key: str, channel: str, message: Message, now: datetime) -> bool:
         """Queue a standalone message (feed health) once per key; False if it was queued before."""
         with self._tx() as conn:
-            if conn.execute(select(t.outbox.c.id).where(t.outbox.c.key == key)).first():
-                return False
-            conn.execute(
-                insert(t.outbox).values(
+            result = conn.execute(
+                _insert_new(conn, t.outbox, "key").values(
                     key=key,
                     kind="post",
                     channel=channel,
@@ -471,7 +547,7 @@ class Store:
                     created_at=now,
                 )
             )
-            return True
+            return bool(result.rowcount)
 
     def set_health_alerted(self, url: str, alerted: bool) -> None:
         with self._tx() as conn:
@@ -479,27 +555,43 @@ class Store:
                 update(t.feeds).where(t.feeds.c.url == url).values(health_alerted=int(alerted))
             )
 
-    def open_story_members(self, since: datetime) -> list[StoredMember]:
-        """Members of stories first reported at or after `since`, oldest first."""
+    def open_stories(self, since: datetime) -> StoryChanges:
+        """Members (oldest first) and first posts of the stories first reported since `since`.
+
+        Read under the story lock, and the catch-up cursor set to match, so later ingests bring
+        exactly what other replicas record after this.
+        """
         with self._tx() as conn:
+            if self.shared:
+                conn.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
             rows = conn.execute(
-                select(t.items, t.stories.c.first_published)
+                select(t.items)
                 .join(t.stories, t.stories.c.key == t.items.c.story_key)
                 .where(t.stories.c.first_published >= since)
                 .order_by(t.items.c.id)
             ).all()
-            return [_member(r) for r in rows]
-
-    def story_channels(self, since: datetime) -> list[tuple[str, str]]:
-        """(story, channel) pairs that have a first post queued or sent, for open stories."""
-        with self._tx() as conn:
-            rows = conn.execute(
+            posts = conn.execute(
                 select(t.outbox.c.story_key, t.outbox.c.channel)
                 .join(t.stories, t.stories.c.key == t.outbox.c.story_key)
                 .where(t.outbox.c.kind == "post")
                 .where(t.stories.c.first_published >= since)
             ).all()
-            return [(r.story_key, r.channel) for r in rows]
+            self._cursor = _max_ids(conn)
+            return StoryChanges([_member(r) for r in rows], [(r[0], r[1]) for r in posts])
+
+    def claim_job(self, name: str, now: datetime, next_run_at: datetime, owner: str) -> bool:
+        """Claim a cluster-wide periodic job: True for exactly one caller per period."""
+        with self._tx() as conn:
+            conn.execute(
+                _insert_new(conn, t.jobs, "name").values(name=name, next_run_at=now, owner=None)
+            )
+            claimed = conn.execute(
+                update(t.jobs)
+                .where(t.jobs.c.name == name)
+                .where(t.jobs.c.next_run_at <= now)
+                .values(next_run_at=next_run_at, owner=owner, last_run_at=now)
+            )
+            return bool(claimed.rowcount)
 
     def prune(self, now: datetime, retention: timedelta) -> dict[str, int]:
         """Delete what is older than `retention`: entries no feed lists any more, old stories, old sent messages."""
@@ -526,11 +618,13 @@ class Store:
     # -- outbox ----------------------------------------------------------------------------
 
     def due_deliveries(self, now: datetime, limit: int = 100) -> list[Delivery]:
+        """Pending messages due now that no replica holds; oldest first. Not yet claimed."""
         with self._tx() as conn:
             rows = conn.execute(
                 select(t.outbox)
                 .where(t.outbox.c.status == "pending")
                 .where(t.outbox.c.next_attempt_at <= now)
+                .where(or_(t.outbox.c.lease_until.is_(None), t.outbox.c.lease_until <= now))
                 .order_by(t.outbox.c.id)
                 .limit(limit)
             ).all()
@@ -566,14 +660,27 @@ class Store:
             ).scalar()
             return value
 
-    def mark_attempt(self, delivery_id: int) -> None:
-        """Count an attempt before it is made, so a crash mid-send is visible afterwards."""
+    def claim_delivery(
+        self, d: Delivery, now: datetime, lease_until: datetime, owner: str
+    ) -> bool:
+        """Claim a message for sending and count the attempt before it is made, so a crash
+        mid-send is visible afterwards. False if anyone touched the row since it was read
+        (another replica claimed or sent it): the caller must not send it."""
         with self._tx() as conn:
-            conn.execute(
+            claimed = conn.execute(
                 update(t.outbox)
-                .where(t.outbox.c.id == delivery_id)
-                .values(attempts=t.outbox.c.attempts + 1, in_flight=1)
+                .where(t.outbox.c.id == d.id)
+                .where(t.outbox.c.status == "pending")
+                .where(t.outbox.c.attempts == d.attempts)
+                .where(or_(t.outbox.c.lease_until.is_(None), t.outbox.c.lease_until <= now))
+                .values(
+                    attempts=t.outbox.c.attempts + 1,
+                    in_flight=1,
+                    leased_by=owner,
+                    lease_until=lease_until,
+                )
             )
+            return bool(claimed.rowcount)
 
     def mark_sent(
         self,
@@ -593,6 +700,8 @@ class Store:
                     slack_channel=slack_channel,
                     last_error=None,
                     in_flight=0,
+                    leased_by=None,
+                    lease_until=None,
                 )
             )
 
@@ -616,6 +725,8 @@ class Store:
                     next_attempt_at=next_attempt_at,
                     last_error=error[:2000],
                     in_flight=int(maybe_sent),
+                    leased_by=None,
+                    lease_until=None,
                 )
             )
 
@@ -624,7 +735,13 @@ class Store:
             conn.execute(
                 update(t.outbox)
                 .where(t.outbox.c.id == delivery_id)
-                .values(status="failed", last_error=error[:2000], in_flight=0)
+                .values(
+                    status="failed",
+                    last_error=error[:2000],
+                    in_flight=0,
+                    leased_by=None,
+                    lease_until=None,
+                )
             )
 
     def outbox_counts(self) -> dict[str, int]:
@@ -647,6 +764,27 @@ def _advice(detail: str) -> str:
     if "unable to open" in text:
         return " (check that the database path exists and is writable)"
     return ""
+
+
+def _max_ids(conn: Connection) -> tuple[int, int]:
+    items_max = conn.execute(select(func.max(t.items.c.id))).scalar() or 0
+    outbox_max = conn.execute(select(func.max(t.outbox.c.id))).scalar() or 0
+    return int(items_max), int(outbox_max)
+
+
+def _insert_new(conn: Connection, table: Table, key: str) -> Insert:
+    """INSERT that does nothing when a row with the same `key` exists (no race, no error)."""
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
+
+
+def _safe_url(url: str) -> str:
+    """A database URL fit for a log line: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(unparseable URL)"
 
 
 def _member(r: Any) -> StoredMember:
