@@ -591,9 +591,10 @@ class Pipeline:
                         wait = (last + pace - now).total_seconds()
                         if wait > 0:
                             await self.sleep(wait)
-                    if not self.store.claim_delivery(
-                        d, now, now + self.config.bot.lease, self.owner
-                    ):
+                    # held for at most a history look-up and a send; if this process dies,
+                    # another replica takes the message over when the claim runs out
+                    hold = 2 * self.config.slack.timeout + timedelta(seconds=15)
+                    if not self.store.claim_delivery(d, now, now + hold, self.owner):
                         continue  # another replica has it
                     try:
                         posted = await asyncio.to_thread(self._send, d)

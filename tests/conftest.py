@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -18,6 +19,43 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "config" / "rules" / "northkorea.toml"
 DATA = Path(__file__).resolve().parent / "data"
 SHARED = ROOT.parent / "shared"
+
+
+# A PostgreSQL server for the store suite and the integration tests: `bash .ci/postgres` starts
+# one and prints this URL. Without it the PostgreSQL variants skip, unless NEWSBOT_REQUIRE_POSTGRES
+# is set (CI sets it, so there they cannot be skipped silently).
+POSTGRES = os.environ.get("NEWSBOT_TEST_POSTGRES", "")
+
+
+def postgres_server() -> str:
+    if not POSTGRES:
+        if os.environ.get("NEWSBOT_REQUIRE_POSTGRES"):
+            pytest.fail("NEWSBOT_REQUIRE_POSTGRES is set but NEWSBOT_TEST_POSTGRES is not")
+        pytest.skip("no PostgreSQL server: run `bash .ci/postgres` and set NEWSBOT_TEST_POSTGRES")
+    return POSTGRES
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped afterwards."""
+    import psycopg
+
+    server = postgres_server()
+    name = f"newsbot_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    yield server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The test's database, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/newsbot.db"
+    url: str = request.getfixturevalue("pg_url")
+    return url
 
 
 @pytest.fixture
@@ -104,8 +142,15 @@ NOISE = {
 
 
 @pytest.fixture
-def write_config(tmp_path: Path) -> Callable[..., Path]:
-    """Write a config file for the given feeds; returns its path. The database is in tmp_path."""
+def database(tmp_path: Path) -> str:
+    """The database write_config names: a SQLite file in tmp_path. A test module that should run
+    on both backends overrides this fixture with `database_url`."""
+    return f"sqlite:///{tmp_path}/newsbot.db"
+
+
+@pytest.fixture
+def write_config(tmp_path: Path, database: str) -> Callable[..., Path]:
+    """Write a config file for the given feeds; returns its path."""
 
     def write(
         feed_urls: dict[str, str],
@@ -124,7 +169,7 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
             or '[[channels]]\nchannel = "C0ALERTS"\nlabels = ["missile-test", "diplomacy"]\n'
         )
         text = (
-            f'[bot]\ndatabase = "sqlite:///{tmp_path}/newsbot.db"\nbackfill = "{backfill}"\n'
+            f'[bot]\ndatabase = "{database}"\nbackfill = "{backfill}"\n'
             f'rules = ["{RULES}"]\nallow_private_networks = true\ndrain_timeout = "{drain}"\nread_timeout = "5s"\nconnect_timeout = "2s"\n{extra_bot}\n'
             '[slack]\npace = "0s"\n\n' + feeds_toml + channels
         )

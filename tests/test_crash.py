@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.crashloop import run
+
+
+@pytest.fixture
+def database(database_url: str) -> str:
+    """These tests run once on SQLite and once on PostgreSQL."""
+    return database_url
 
 
 def test_random_sigkills_during_delivery_deliver_each_alert_exactly_once(tmp_path: Path) -> None:

@@ -15,6 +15,12 @@ from tests.conftest import LAUNCH, NOISE, ago, rss
 from tests.peers import Failure, SlackStandIn
 
 
+@pytest.fixture
+def database(database_url: str) -> str:
+    """These tests run once on SQLite and once on PostgreSQL."""
+    return database_url
+
+
 def run_once(config: Path, env: dict[str, str]) -> int:
     return main(["run", "--once", "--config", str(config)], env)
 
@@ -51,7 +57,7 @@ def test_new_item_posted_once_with_blocks_and_second_run_posts_nothing(
 
 
 def test_crash_after_outbox_write_posts_exactly_once_on_restart(
-    feeds: FeedServer, slack: SlackStandIn, write_config, env
+    feeds: FeedServer, slack: SlackStandIn, write_config, database, env
 ) -> None:
     """Simulate a crash between 'written to the outbox' and 'sent': poll, then stop dead."""
     import asyncio
@@ -70,7 +76,7 @@ def test_crash_after_outbox_write_posts_exactly_once_on_restart(
 
     asyncio.run(poll_without_delivering())
     assert slack.posts() == []
-    store = Store.open(f"sqlite:///{config_path.parent}/newsbot.db")
+    store = Store.open(database)
     assert store.outbox_counts() == {"pending": 1}
     store.close()
 
@@ -127,7 +133,7 @@ def test_slack_429_with_retry_after_is_retried(
     ids=["http-500-html", "http-503"],
 )
 def test_slack_down_keeps_alert_queued_and_a_later_run_sends_it(
-    feeds: FeedServer, slack: SlackStandIn, write_config, env, failure: Failure
+    feeds: FeedServer, slack: SlackStandIn, write_config, database, env, failure: Failure
 ) -> None:
     url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
     config = write_config({"Test Wire": url}, drain="1s")
@@ -135,7 +141,7 @@ def test_slack_down_keeps_alert_queued_and_a_later_run_sends_it(
 
     assert run_once(config, env) == 0
     assert slack.posts() == []
-    store = Store.open(f"sqlite:///{config.parent}/newsbot.db")
+    store = Store.open(database)
     assert store.outbox_counts() == {"pending": 1}
     store.close()
 
@@ -161,7 +167,12 @@ def test_slack_connection_refused_keeps_alert_queued(
 
 
 def test_permanent_slack_error_parks_the_alert_with_a_clear_log(
-    feeds: FeedServer, slack: SlackStandIn, write_config, env, caplog: pytest.LogCaptureFixture
+    feeds: FeedServer,
+    slack: SlackStandIn,
+    write_config,
+    database,
+    env,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
     config = write_config({"Test Wire": url})
@@ -169,7 +180,7 @@ def test_permanent_slack_error_parks_the_alert_with_a_clear_log(
     assert run_once(config, env) == 0
     assert len(slack.attempts()) == 1  # not retried in a hot loop
     assert "not_in_channel" in caplog.text and "/invite" in caplog.text
-    store = Store.open(f"sqlite:///{config.parent}/newsbot.db")
+    store = Store.open(database)
     assert store.outbox_counts() == {"failed": 1}
     store.close()
 
@@ -310,7 +321,12 @@ def test_console_mode_prints_alerts_without_a_token(
 
 
 def test_bad_token_holds_alerts_instead_of_parking_them(
-    feeds: FeedServer, slack: SlackStandIn, write_config, env, caplog: pytest.LogCaptureFixture
+    feeds: FeedServer,
+    slack: SlackStandIn,
+    write_config,
+    database,
+    env,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
     config = write_config({"Test Wire": url}, drain="1s")
@@ -318,6 +334,6 @@ def test_bad_token_holds_alerts_instead_of_parking_them(
     assert run_once(config, env) == 0
     assert len(slack.attempts()) == 1  # no hot loop
     assert "invalid_auth" in caplog.text and "held" in caplog.text
-    store = Store.open(f"sqlite:///{config.parent}/newsbot.db")
+    store = Store.open(database)
     assert store.outbox_counts() == {"pending": 1}  # kept, to go out once the token is fixed
     store.close()

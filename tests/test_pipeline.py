@@ -6,6 +6,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.app import build_app
 from bot.config import load_config
 from bot.feedserver import FeedServer
@@ -26,6 +28,12 @@ class FakeTime:
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def database(database_url: str) -> str:
+    """These tests run once on SQLite and once on PostgreSQL."""
+    return database_url
 
 
 def _app(config: Path, env: dict[str, str], clock: FakeTime):

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
 
 from bot.cli import main
 from bot.feedserver import FeedServer
 from bot.store import Store
+from bot.store import schema as t
 from tests.conftest import ago, rss
 from tests.peers import SlackStandIn
 
@@ -66,6 +71,12 @@ OUTLETS = [
 ]
 
 
+@pytest.fixture
+def database(database_url: str) -> str:
+    """These tests run once on SQLite and once on PostgreSQL."""
+    return database_url
+
+
 def _feed(outlet: str, title: str, lead: str, minutes_ago: float, n: int = 0) -> str:
     slug = outlet.lower().replace(" ", "-")
     return rss(
@@ -85,7 +96,7 @@ def _run(config: Path, env: dict[str, str]) -> None:
 
 
 def test_ten_outlets_make_one_post_nine_replies_and_parent_updates(
-    feeds: FeedServer, slack: SlackStandIn, write_config, env
+    feeds: FeedServer, slack: SlackStandIn, write_config, database, env
 ) -> None:
     urls = {}
     for i, (outlet, _title, _lead) in enumerate(OUTLETS):
@@ -114,13 +125,16 @@ def test_ten_outlets_make_one_post_nine_replies_and_parent_updates(
 
     # a second launch two days later, worded alike, is a new story. The clock cannot move, so
     # the first story's reports are moved two days into the past instead.
-    db = Store.open(f"sqlite:///{config.parent}/newsbot.db")
+    db = Store.open(database)
     with db.engine.begin() as conn:
-        conn.exec_driver_sql(
-            "UPDATE stories SET first_published = datetime(first_published, '-2 days')"
-        )
-        conn.exec_driver_sql("UPDATE items SET published = datetime(published, '-2 days')")
-        conn.exec_driver_sql("UPDATE seen SET last_seen = datetime(last_seen, '-2 days')")
+        for column in (t.stories.c.first_published, t.items.c.published, t.seen.c.last_seen):
+            rows = conn.execute(select(column.table.primary_key.columns[0], column)).all()
+            for key, when in rows:
+                conn.execute(
+                    update(column.table)
+                    .where(column.table.primary_key.columns[0] == key)
+                    .values({column.name: when - timedelta(days=2)})
+                )
     db.close()
     feeds.set(
         "/0.xml",

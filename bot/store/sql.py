@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -200,6 +201,7 @@ class Store:
                 url, connect_args={"check_same_thread": False, "timeout": busy_timeout}
             )
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
         else:
             try:
                 engine = create_engine(
@@ -229,17 +231,18 @@ class Store:
     def migrate(self) -> tuple[int, int]:
         """Create, check or upgrade the schema: (version found, version now).
 
-        PostgreSQL serialises replicas with an advisory lock; two processes opening a new SQLite
-        file at once may race, so a failure is retried once.
+        PostgreSQL serialises replicas with an advisory lock; processes opening a new SQLite
+        file at once may race, so a failure is retried a few times.
         """
-        try:
-            with self._tx() as conn:
-                return migrate(conn)
-        except StoreError as e:
-            if "newer than this newsbot" in str(e):
-                raise
-            with self._tx() as conn:
-                return migrate(conn)
+        for attempt in range(5):
+            try:
+                with self._tx() as conn:
+                    return migrate(conn)
+            except StoreError as e:
+                if "newer than this newsbot" in str(e) or attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))  # another process is creating the same file
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -255,7 +258,8 @@ class Store:
     ) -> None:
         """Make sure every configured (url, name) has a row; new feeds are due now.
 
-        Expired leases are released; `reclaim_all` releases every lease (one process, at start).
+        Expired leases are released; `reclaim_all` releases every lease on feeds and messages
+        (a process alone on its database, at start).
         """
         with self._tx() as conn:
             existing = {
@@ -282,6 +286,12 @@ class Store:
                 .where(true() if reclaim_all else t.feeds.c.lease_until <= now)
                 .values(next_check_at=now, leased_by=None, lease_until=None)
             )
+            if reclaim_all:  # and a send cut short: its row says in_flight, so it is looked for
+                conn.execute(
+                    update(t.outbox)
+                    .where(t.outbox.c.leased_by.is_not(None))
+                    .values(leased_by=None, lease_until=None)
+                )
 
     def feed_states(self, urls: Sequence[str] | None = None) -> list[FeedState]:
         with self._tx() as conn:
@@ -534,8 +544,10 @@ class Store:
     def queue_message(self, key: str, channel: str, message: Message, now: datetime) -> bool:
         """Queue a standalone message (feed health) once per key; False if it was queued before."""
         with self._tx() as conn:
-            result = conn.execute(
-                _insert_new(conn, t.outbox, "key").values(
+            inserted = conn.execute(
+                _insert_new(conn, t.outbox, "key")
+                .returning(t.outbox.c.id)
+                .values(
                     key=key,
                     kind="post",
                     channel=channel,
@@ -546,8 +558,8 @@ class Store:
                     next_attempt_at=now,
                     created_at=now,
                 )
-            )
-            return bool(result.rowcount)
+            ).first()
+            return inserted is not None
 
     def set_health_alerted(self, url: str, alerted: bool) -> None:
         with self._tx() as conn:
@@ -660,9 +672,7 @@ class Store:
             ).scalar()
             return value
 
-    def claim_delivery(
-        self, d: Delivery, now: datetime, lease_until: datetime, owner: str
-    ) -> bool:
+    def claim_delivery(self, d: Delivery, now: datetime, lease_until: datetime, owner: str) -> bool:
         """Claim a message for sending and count the attempt before it is made, so a crash
         mid-send is visible afterwards. False if anyone touched the row since it was read
         (another replica claimed or sent it): the caller must not send it."""
@@ -836,8 +846,17 @@ def _feed_state(row: Any) -> FeedState:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Transactions are begun by _sqlite_begin, not by the driver's implicit (deferred) BEGIN.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    """BEGIN IMMEDIATE: a transaction takes the write lock when it starts, so two processes on one
+    file (a `run` and a `run --once`, say) queue for it instead of both reading, then one failing
+    with "database is locked" when it tries to write what it read."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
