@@ -72,3 +72,6 @@ def setup(*, verbose: bool, fmt: str | None, stream: TextIO | None = None) -> No
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     for noisy in ("apscheduler", "httpx", "httpcore", "slack_sdk"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # "skipped: maximum number of running instances reached" only says a tick ran longer than
+    # the tick interval, which is normal with many feeds (ticks are coalesced by design)
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)

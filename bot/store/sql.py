@@ -266,9 +266,9 @@ class Store:
                 row.url: row.name for row in conn.execute(select(t.feeds.c.url, t.feeds.c.name))
             }
             for url, name in feeds:
-                if url not in existing:
+                if url not in existing:  # a replica starting at the same moment may add it too
                     conn.execute(
-                        insert(t.feeds).values(
+                        _insert_new(conn, t.feeds, "url").values(
                             url=url,
                             name=name,
                             next_check_at=now,
