@@ -153,7 +153,7 @@ def test_dockerfile_is_what_the_deploy_docs_promise() -> None:
         image = line.split()[1]
         assert image.startswith("python:3.11.") and "slim" in image  # pinned by version
     text = DOCKERFILE.read_text()
-    assert f'"newsbot=={__version__}"' in text
+    assert f'"newsbot[postgres]=={__version__}"' in text
     assert "SLACK_BOT_TOKEN" not in text  # no secrets baked in
     assert (ROOT / ".dockerignore").exists()
 
@@ -257,9 +257,9 @@ def test_log_redaction() -> None:
     logs.setup(verbose=False, fmt="text", stream=io.StringIO())
 
 
-def _manifests() -> dict[str, dict[str, object]]:
+def _manifests(folder: str = "") -> dict[str, dict[str, object]]:
     out = {}
-    for path in sorted((ROOT / "deploy" / "k8s").glob("*.yaml")):
+    for path in sorted((ROOT / "deploy" / "k8s" / folder).glob("*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
             out[doc["kind"]] = doc
     return out
@@ -300,3 +300,29 @@ def test_compose_file() -> None:
     assert "newsbot-data:/var/lib/newsbot" in bot["volumes"] and bot["env_file"] == [".env"]
     assert compose["services"]["postgres"]["profiles"] == ["postgres"]
     assert "newsbot-data" in compose["volumes"]
+    replica = compose["services"]["newsbot-replica"]
+    assert replica["deploy"]["replicas"] == 3 and replica["profiles"] == ["postgres"]
+    # the image's SQLite default must not win over the PostgreSQL URL in the secret file
+    assert replica["environment"]["NEWSBOT_DATABASE_URL"] == ""
+    assert replica["environment"]["NEWSBOT_DATABASE_URL_FILE"] == "/run/secrets/database_url"
+
+
+def test_replicated_manifests_and_secrets(tmp_path: Path) -> None:
+    m = _manifests("replicated")
+    deployment = m["Deployment"]["spec"]  # type: ignore[index]
+    assert deployment["replicas"] == 3
+    [c] = deployment["template"]["spec"]["containers"]
+    db = next(e for e in c["env"] if e["name"] == "NEWSBOT_DATABASE_URL")
+    assert db["valueFrom"]["secretKeyRef"] == {"name": "newsbot-database", "key": "url"}
+    assert m["Secret"]["stringData"]["url"].startswith("postgresql://")  # type: ignore[index]
+    assert m["PodDisruptionBudget"]["spec"]["minAvailable"] == 2  # type: ignore[index]
+    # compose's way: an empty NEWSBOT_DATABASE_URL gives way to NEWSBOT_DATABASE_URL_FILE
+    secret = tmp_path / "database_url"
+    secret.write_text("postgresql://newsbot:pw@postgres:5432/newsbot\n")
+    shipped = ROOT / "config" / "newsbot.toml"
+    config = parse_config(
+        shipped.read_text(),
+        str(shipped),
+        {"NEWSBOT_DATABASE_URL": "", "NEWSBOT_DATABASE_URL_FILE": str(secret)},
+    )
+    assert config.bot.database == "postgresql://newsbot:pw@postgres:5432/newsbot"
