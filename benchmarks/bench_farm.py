@@ -86,7 +86,7 @@ def child_newsbot(port: int, feeds: int, workdir: Path) -> dict[str, dict[str, f
         f'rules = ["{ROOT / "config" / "rules" / "northkorea.toml"}"]\nallow_private_networks = true\n'
         'max_concurrency = 20\nper_host_concurrency = 20\nread_timeout = "30s"\n'
         f'[slack]\npace = "0s"\n{body}'
-        '[[channels]]\nchannel = "C0BENCH"\nlabels = ["missile-test", "diplomacy"]\n'
+        '[[channels]]\nchannel = "C0BENCH"\nlabels = ["missile-test", "diplomacy"]\nstorm_threshold = 100000\n'
     )
     out: dict[str, dict[str, float]] = {}
     with SlackStandIn() as slack:

@@ -99,7 +99,7 @@ def main() -> None:
         config.write_text(
             f'[bot]\ndatabase = "sqlite:///{tmp}/bench.db"\nrules = ["{ROOT / "config" / "rules" / "northkorea.toml"}"]\n'
             f'[slack]\npace = "0s"\n{feeds_toml}'
-            '[[channels]]\nchannel = "C0BENCH"\nlabels = ["missile-test", "diplomacy"]\n'
+            '[[channels]]\nchannel = "C0BENCH"\nlabels = ["missile-test", "diplomacy"]\nstorm_threshold = 100000\n'
         )
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT_"))}
         env.update(

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.calendar import Digest, QuietHours, parse_digest, parse_quiet_hours, zone
 from bot.classify.pack import RulePack, extend_pack_data, load_pack
 from bot.errors import ConfigError
+from bot.severity import LEVELS
 from bot.validate import Problems, Table
 
 DEFAULT_CONFIG = Path("config") / "newsbot.toml"
@@ -75,6 +77,13 @@ class ChannelConfig:
     threads: bool = True  # later reports of a story: thread replies and parent edits
     webhook_url_env: str = ""  # the env var holding an incoming-webhook URL, if not the bot token
     webhook_url: str | None = field(default=None, repr=False)  # its value (a secret)
+    min_severity: str = "normal"  # normal | high | critical
+    mention: str = "none"  # none | here | channel: added to critical alerts only
+    digest: Digest = field(default_factory=Digest)
+    storm_threshold: int = 5  # alerts within storm_window before storm mode starts
+    storm_window: timedelta = timedelta(minutes=10)
+    quiet_hours: QuietHours | None = None
+    timezone: str = "UTC"
 
     @property
     def threaded(self) -> bool:
@@ -308,6 +317,26 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
                 )
             elif (problem := _url_problem(webhook_url)) is not None:
                 problems.add(t.key_path("webhook_url_env"), f"{webhook_env}: not a URL")
+        tz = t.string("timezone", "UTC")
+        if zone(tz) is None:
+            problems.add(
+                t.key_path("timezone"),
+                f'unknown timezone "{tz}"; use an IANA name such as "Asia/Seoul" or "UTC"',
+            )
+            tz = "UTC"
+        min_severity = t.choice("min_severity", LEVELS, "normal")
+        mention = t.choice("mention", ("none", "here", "channel"), "none")
+        digest = parse_digest(t.string("digest", "off"), tz)
+        if isinstance(digest, str):
+            problems.add(t.key_path("digest"), digest)
+            digest = Digest()
+        quiet = parse_quiet_hours(t.string("quiet_hours"), tz)
+        if isinstance(quiet, str):
+            problems.add(t.key_path("quiet_hours"), quiet)
+            quiet = None
+        storm_window = t.duration("storm_window", timedelta(minutes=10))
+        if storm_window < timedelta(seconds=1):
+            problems.add(t.key_path("storm_window"), "must be at least 1s")
         channels.append(
             ChannelConfig(
                 channel=channel,
@@ -317,6 +346,13 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
                 threads=t.boolean("threads", True),
                 webhook_url_env=webhook_env,
                 webhook_url=webhook_url,
+                min_severity=min_severity,
+                mention=mention,
+                digest=digest,
+                storm_threshold=t.integer("storm_threshold", 5, minimum=1),
+                storm_window=storm_window,
+                quiet_hours=quiet,
+                timezone=tz,
             )
         )
         t.finish()

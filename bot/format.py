@@ -7,9 +7,24 @@ containing "<!channel>" or "<@U123>" pings nobody. Only this module builds Slack
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from bot.models import Alert, Item, Message
+from bot.models import Alert, DigestEntry, Item, Message
+
+# Slack's limits (https://api.slack.com/reference/block-kit): a header's text, a section's text,
+# blocks per message, and the plain-text fallback. Longer values are cut with an ellipsis.
+HEADER_MAX = 150
+SECTION_MAX = 3000
+BLOCKS_MAX = 50
+TEXT_MAX = 40000
+SEVERITY_STYLE: Mapping[str, str] = {
+    "critical": ":red_circle: Critical",
+    "high": ":large_orange_circle: High",
+    "normal": ":white_circle: Normal",
+}
+MENTION = {"here": "<!here>", "channel": "<!channel>"}
 
 LABEL_STYLE: Mapping[str, tuple[str, str]] = {
     "missile-test": (":rocket:", "Missile test"),
@@ -59,8 +74,14 @@ def label_title(label: str) -> str:
     return f"{emoji} {prefix}{name}"
 
 
-def _when(item: Item) -> str:
-    return item.published.strftime("%Y-%m-%d %H:%M UTC") if item.dated else "undated"
+def local_time(when: datetime, timezone: str = "UTC", *, date: bool = True) -> str:
+    """`when` in the channel's timezone, with the zone's abbreviation (KST, JST, UTC)."""
+    local = when.astimezone(UTC if timezone == "UTC" else ZoneInfo(timezone))
+    return local.strftime("%Y-%m-%d %H:%M %Z" if date else "%H:%M %Z")
+
+
+def _when(item: Item, timezone: str = "UTC") -> str:
+    return local_time(item.published, timezone) if item.dated else "undated"
 
 
 def _headline(item: Item, limit: int = 300) -> str:
@@ -72,10 +93,17 @@ def _headline(item: Item, limit: int = 300) -> str:
 
 
 def format_alert(alert: Alert) -> Message:
-    """Block Kit for one alert (a story's parent message); every value is within Slack's limits."""
+    """Block Kit for one alert (a story's parent message); every value is within Slack's limits.
+
+    A mention (`<!here>`, `<!channel>`) is added only here, only for a critical alert, and only
+    when the channel asked for it: feed text is escaped, so it can never produce one.
+    """
     item = alert.item
     story = alert.story
+    tz = alert.timezone
     labels = " + ".join(label_title(lb) for lb in alert.labels)
+    severity = SEVERITY_STYLE.get(alert.severity, alert.severity)
+    mention = MENTION.get(alert.mention, "") if alert.severity == "critical" else ""
     lead_item = story.summary if story is not None and story.summary is not None else item
     summary = escape(lead(lead_item.summary))
     evidence: list[str] = []
@@ -84,15 +112,22 @@ def format_alert(alert: Alert) -> Message:
             if not term.startswith("not:") and term not in evidence:
                 evidence.append(term)
     why = escape(clip(", ".join(evidence[:8]), 500)) if evidence else "rules matched"
+    first = f"{mention} " if mention else ""
     blocks: list[dict[str, object]] = [
         {
             "type": "section",
-            "text": {"type": "mrkdwn", "text": clip(f"*{labels}*\n{_headline(item)}", 3000)},
+            "text": {
+                "type": "mrkdwn",
+                "text": clip(f"{first}*{labels}* · {severity}\n{_headline(item)}", SECTION_MAX),
+            },
         },
         {
             "type": "context",
             "elements": [
-                {"type": "mrkdwn", "text": clip(f"{escape(item.feed_name)} · {_when(item)}", 3000)}
+                {
+                    "type": "mrkdwn",
+                    "text": clip(f"{escape(item.feed_name)} · {_when(item, tz)}", SECTION_MAX),
+                }
             ],
         },
     ]
@@ -110,8 +145,8 @@ def format_alert(alert: Alert) -> Message:
         names = escape(clip(", ".join(story.sources), 1500))
         line = (
             f"Reported by {len(story.sources)} sources: {names} · first seen "
-            f"{story.first_seen.strftime('%Y-%m-%d %H:%M UTC')} · updated "
-            f"{story.last_updated.strftime('%H:%M UTC')}"
+            f"{local_time(story.first_seen, tz)} · updated "
+            f"{local_time(story.last_updated, tz, date=False)}"
         )
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(line, 3000)}]}
@@ -120,8 +155,111 @@ def format_alert(alert: Alert) -> Message:
     count = (
         f" [{len(story.sources)} sources]" if story is not None and len(story.sources) > 1 else ""
     )
-    text = clip(f"[{names}] {escape(item.title)} ({escape(item.feed_name)}){count}", 3000)
-    return Message(text=text, blocks=tuple(blocks))
+    level = alert.severity.capitalize()
+    text = clip(
+        f"{first}[{names}, {level}] {escape(item.title)} ({escape(item.feed_name)}){count}",
+        SECTION_MAX,
+    )
+    return Message(text=text, blocks=tuple(blocks[:BLOCKS_MAX]))
+
+
+def _entry_line(e: DigestEntry, timezone: str) -> str:
+    dot = SEVERITY_STYLE.get(e.severity, "").split(" ", 1)[0]
+    link = (
+        f"<{_url(e.url)}|{escape(clip(e.title, 300))}>"
+        if _LINKABLE.match(e.url) and len(e.url) <= 2000
+        else f"*{escape(clip(e.title, 300))}*"
+    )
+    more = f" · {e.sources} sources" if e.sources > 1 else ""
+    return (
+        f"{dot} {link} · {escape(clip(e.source, 100))} · "
+        f"{local_time(e.published, timezone, date=False)}{more}"
+    )
+
+
+def _listing(
+    heading: str, intro: str, groups: Sequence[tuple[str, Sequence[str]]], fallback: str
+) -> Message:
+    """A header, an intro line and sections of lines, within Slack's limits: sections are cut
+    at SECTION_MAX, and past BLOCKS_MAX the rest is counted, not shown."""
+    blocks: list[dict[str, object]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": clip(heading, HEADER_MAX)}},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(intro, SECTION_MAX)}]},
+    ]
+    sections: list[tuple[str, int]] = []  # (text, how many lines it lists)
+    for title, lines in groups:
+        chunk, count = (f"*{title}*" if title else ""), 0
+        for line in lines:
+            candidate = f"{chunk}\n{line}" if chunk else line
+            if len(candidate) > SECTION_MAX and count:
+                sections.append((chunk, count))
+                chunk, count = line, 1
+            else:
+                chunk, count = candidate, count + 1
+        if count:
+            sections.append((chunk, count))
+    room = BLOCKS_MAX - len(blocks) - 1  # one block kept for "… and N more"
+    for text, _count in sections[:room]:
+        blocks.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_MAX)}}
+        )
+    hidden = sum(count for _text, count in sections[room:])
+    if hidden:
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"… and {hidden} more"}]}
+        )
+    return Message(text=clip(fallback, TEXT_MAX), blocks=tuple(blocks[:BLOCKS_MAX]))
+
+
+def format_digest(
+    entries: Sequence[DigestEntry],
+    *,
+    since: datetime,
+    until: datetime,
+    timezone: str = "UTC",
+    why: str = "Digest",
+) -> Message:
+    """One message listing held stories, grouped by label, most severe first."""
+    order = {"critical": 0, "high": 1, "normal": 2}
+    by_label: dict[str, list[DigestEntry]] = {}
+    for e in entries:
+        by_label.setdefault(e.label, []).append(e)
+    groups = [
+        (
+            label_title(label),
+            [
+                _entry_line(e, timezone)
+                for e in sorted(items, key=lambda e: (order.get(e.severity, 3), e.published))
+            ],
+        )
+        for label, items in sorted(by_label.items())
+    ]
+    n = len(entries)
+    heading = f"{why}: {n} {'story' if n == 1 else 'stories'}"
+    intro = f"From {local_time(since, timezone)} to {local_time(until, timezone, date=False)}"
+    fallback = (
+        heading + "\n" + "\n".join(f"- {escape(e.title)} ({escape(e.source)})" for e in entries)
+    )
+    return _listing(heading, intro, groups, fallback)
+
+
+def format_storm(
+    entries: Sequence[DigestEntry], *, started: datetime, window: timedelta, timezone: str = "UTC"
+) -> Message:
+    """The rolling summary of a storm: edited in place as stories join it."""
+    n = len(entries)
+    minutes = max(1, int(window.total_seconds() // 60))
+    heading = f"Storm mode: {n} more {'story' if n == 1 else 'stories'}"
+    intro = (
+        f"More alerts than usual since {local_time(started, timezone, date=False)}: further "
+        f"stories are listed here instead of posted one by one, until {minutes} min pass with "
+        "fewer alerts. This message is updated in place."
+    )
+    lines = [_entry_line(e, timezone) for e in entries]
+    fallback = (
+        heading + "\n" + "\n".join(f"- {escape(e.title)} ({escape(e.source)})" for e in entries)
+    )
+    return _listing(heading, intro, [("", lines)], fallback)
 
 
 def format_reply(item: Item) -> Message:

@@ -50,6 +50,22 @@ class Alert:
     labels: tuple[str, ...]
     classification: Classification
     story: StoryView | None = None
+    severity: str = "normal"  # normal | high | critical
+    mention: str = "none"  # none | here | channel: only ever added to critical alerts
+    timezone: str = "UTC"  # the channel's, for the times shown
+
+
+@dataclass(frozen=True)
+class DigestEntry:
+    """One story in a digest or a storm summary."""
+
+    label: str
+    severity: str
+    title: str
+    url: str
+    source: str
+    published: datetime
+    sources: int = 1
 
 
 @dataclass(frozen=True)

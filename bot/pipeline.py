@@ -25,18 +25,22 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.classify import classify
-from bot.config import Config, FeedConfig
+from bot.config import ChannelConfig, Config, FeedConfig
 from bot.dedupe import item_keys
 from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
 from bot.fetch import fetch
-from bot.format import escape, format_alert, format_reply
+from bot.format import escape, format_alert, format_digest, format_reply, format_storm
 from bot.metrics import Metrics
-from bot.models import Alert, Classification, Item, Message
+from bot.models import Alert, Classification, DigestEntry, Item, Message
 from bot.route import Router
+from bot.severity import rank, severity_of
 from bot.slack import AUTH_RETRY, Notifier, Posted
 from bot.store import (
+    ChannelActivity,
     Delivery,
     FeedState,
+    HeldStory,
+    IngestContext,
     NewEntry,
     Outgoing,
     Store,
@@ -177,6 +181,7 @@ class Pipeline:
         self._unchanged: list[tuple[str, datetime, datetime]] = []
         self._deliver_lock = asyncio.Lock()
         self.stories = StoryIndex(Tuning(window=config.bot.story_window))
+        self._story_severity: dict[str, str] = {}  # open stories' highest severity so far
         self._stories_loaded = False
         self.last_tick: datetime | None = None
         self.stopping = False  # set on shutdown: finish the message in flight, start no other
@@ -188,6 +193,11 @@ class Pipeline:
         self.router = Router(config.channels)
         self._threads = {c.channel: c.threaded for c in config.channels}
         self._subscribed = {c.channel: set(c.labels) for c in config.channels}
+        self._channels = {c.channel: c for c in config.channels}
+        self._severity_rules = tuple(r for p in config.packs for r in p.severity)
+        self._storm_lookback = max(
+            (c.storm_window for c in config.channels), default=timedelta(minutes=10)
+        )
 
     def reconfigure(self, config: Config) -> list[str]:
         """Take a new, valid config while running; returns what needs a restart to apply."""
@@ -262,6 +272,8 @@ class Pipeline:
         """Close stories past their window and prune old rows (an hourly job)."""
         now = self.clock()
         closed = self.stories.close_before(now - self.config.bot.story_window)
+        for story_id in closed:
+            self._story_severity.pop(story_id, None)
         pruned: dict[str, int] = {}
         if self.store.claim_job("prune", now, now + PRUNE_EVERY, self.owner):
             pruned = self.store.prune(now, self.config.bot.retention)  # one replica an hour
@@ -396,15 +408,16 @@ class Pipeline:
         # the transaction that records the result, so no other replica does either.
         keys = [item_keys(it) for it in parsed.items]
 
-        def planned(known: set[str], changes: StoryChanges) -> list[NewEntry]:
-            absorb(self.stories, changes)  # what other replicas recorded meanwhile
+        def planned(ctx: IngestContext) -> list[NewEntry]:
+            absorb(self.stories, ctx.changes)  # what other replicas recorded meanwhile
             return self.plan(
                 parsed.items,
                 keys,
                 now=now,
                 first_poll=first_poll,
-                known=known,
+                known=ctx.known,
                 classified=classifications,
+                activity=ctx.activity,
             )
 
         try:
@@ -418,6 +431,7 @@ class Pipeline:
                 keys=[k for ks in keys for k in ks],
                 plan=planned,
                 titles_since=now - bot.story_window,
+                activity_since=now - self._storm_lookback,
             )
         except StoreError:
             self.load_stories()  # forget the assignments that were not recorded
@@ -448,11 +462,14 @@ class Pipeline:
         first_poll: bool,
         known: set[str],
         classified: Sequence[Classification] | None = None,
+        activity: dict[str, ChannelActivity] | None = None,
     ) -> list[NewEntry]:
         """Classify, dedupe, assign to stories, route and format: what the store should record.
 
-        `item_keys_[n]` are the dedupe keys of `items[n]`, computed once by the caller.
+        `item_keys_[n]` are the dedupe keys of `items[n]`, computed once by the caller;
+        `activity` is each channel's recent alerts (storm mode), updated as alerts are planned.
         """
+        activity = {} if activity is None else activity
         backfill_from = now - self.config.bot.backfill
         oldest_alertable = now - self.config.bot.retention + timedelta(days=1)
         entries: list[NewEntry] = []
@@ -494,16 +511,28 @@ class Pipeline:
             else:
                 joined = self.stories.join(match.story_id, fp, item, now)
                 story = joined.story
+            # a story's severity only rises: a later, vaguer report does not lower it
+            severity = max(
+                self._severity(story, item),
+                self._story_severity.get(story.id, "normal"),
+                key=rank,
+            )
+            self._story_severity[story.id] = severity
+            if match is not None:
                 for channel in sorted(story.channels):
                     if not self._threads.get(channel, True):
                         continue  # threads = false: later reports are absorbed silently
                     if joined.new_source:
                         outgoing.append(Outgoing("reply", channel, format_reply(item)))
                     if joined.new_source or joined.adds_facts:
-                        outgoing.append(Outgoing("update", channel, self._parent(story, channel)))
+                        message = self._parent(story, channel, severity)
+                        outgoing.append(Outgoing("update", channel, message, severity))
             for channel in sorted(set(routes) - story.channels):
+                wanted = self._channels.get(channel)
+                if wanted is not None and rank(severity) < rank(wanted.min_severity):
+                    continue  # below the channel's minimum; a later, graver report may post
                 story.channels.add(channel)
-                outgoing.append(Outgoing("post", channel, self._parent(story, channel)))
+                outgoing += self._first_post(story, item, channel, severity, now, activity)
             entries.append(
                 NewEntry(
                     keys=keys,
@@ -520,18 +549,94 @@ class Pipeline:
             )
         return entries
 
-    def _parent(self, story: StoryState, channel: str) -> Message:
+    def _severity(self, story: StoryState, item: Item) -> str:
+        """The pack's severity rules applied to the story's facts and to the text of its
+        headline and of this report."""
+        text = f"{story.headline.title}\n{story.headline.summary}\n{item.title}\n{item.summary}"
+        return severity_of(self._severity_rules, story.labels, story.facts.classes, text)
+
+    def _first_post(
+        self,
+        story: StoryState,
+        item: Item,
+        channel: str,
+        severity: str,
+        now: datetime,
+        activity: dict[str, ChannelActivity],
+    ) -> list[Outgoing]:
+        """A story's first message in a channel: posted now, held for a digest or the end of
+        quiet hours, or listed in the channel's storm summary. Critical alerts are posted now."""
+        message = self._parent(story, channel, severity)
+        cfg = self._channels.get(channel)
+        if cfg is None or severity == "critical":
+            activity.setdefault(channel, ChannelActivity()).alerts.append(now)
+            return [Outgoing("post", channel, message, severity)]
+        release = release_at(cfg, now)
+        if release is not None:
+            return [Outgoing("post", channel, message, severity, "held", release)]
+        a = activity.setdefault(channel, ChannelActivity())
+        recent = sum(1 for t in a.alerts if t > now - cfg.storm_window)
+        a.alerts.append(now)
+        if recent < cfg.storm_threshold or cfg.webhook_url is not None:
+            return [Outgoing("post", channel, message, severity)]  # webhooks cannot edit
+        entry = DigestEntry(
+            label=sorted(story.labels)[0] if story.labels else "",
+            severity=severity,
+            title=story.headline.title,
+            url=story.headline.url,
+            source=story.headline.feed_name,
+            published=story.headline.published,
+            sources=len(story.sources),
+        )
+        new_storm = (
+            a.storm_key is None or a.storm_last is None or a.storm_last <= now - cfg.storm_window
+        )
+        if new_storm:
+            a.storm_key = f"storm:{channel}:{now:%Y%m%dT%H%M%S.%f}"
+            a.storm_started, a.storm_entries = now, []
+        assert a.storm_key is not None
+        a.storm_entries.append(entry)
+        a.storm_last = now
+        summary = format_storm(
+            a.storm_entries,
+            started=a.storm_started or now,
+            window=cfg.storm_window,
+            timezone=cfg.timezone,
+        )
+        listed = Outgoing("post", channel, message, severity, "stormed", parent=a.storm_key)
+        if new_storm:
+            return [listed, Outgoing("post", channel, summary, key=a.storm_key)]
+        edit_key = f"update:{a.storm_key}:{len(a.storm_entries)}"
+        return [listed, Outgoing("update", channel, summary, key=edit_key, parent=a.storm_key)]
+
+    def _compose_digest(self, channel: str, held: list[HeldStory]) -> Message:
+        cfg = self._channels.get(channel)
+        tz = cfg.timezone if cfg else "UTC"
+        why = "Digest" if cfg is None or cfg.digest.on else "Held during quiet hours"
+        return format_digest(
+            [h.entry for h in held],
+            since=min(h.held_at for h in held),
+            until=self.clock(),
+            timezone=tz,
+            why=why,
+        )
+
+    def _parent(self, story: StoryState, channel: str, severity: str = "normal") -> Message:
         """The story's parent message for a channel, as it stands now."""
         wanted = self._subscribed.get(channel, set())
         labels = tuple(
             lb for lb in self.config.labels if lb in story.labels and lb in wanted
         ) or tuple(sorted(story.labels))
+        cfg = self._channels.get(channel)
         alert = Alert(
             channel=channel,
             item=story.headline,
             labels=labels,
             classification=story.classification,
             story=story.view(),
+            severity=severity,
+            mention=cfg.mention if cfg else "none",
+            timezone=cfg.timezone if cfg else "UTC",
         )
         return format_alert(alert)
 
@@ -570,6 +675,7 @@ class Pipeline:
         async with self._deliver_lock:
             stats = DeliveryStats()
             pace = self.config.slack.pace
+            self.store.release_held(self.clock(), self._compose_digest)
             while True:
                 if self.stopping:
                     return stats
@@ -642,6 +748,11 @@ class Pipeline:
         parent = self.store.parent(d.parent_key or "")
         if parent is None or parent.status == "failed":
             self.store.mark_failed(d.id, "the story's first post was not delivered")
+            return False
+        if parent.status in ("held", "digested", "stormed"):
+            self.store.mark_skipped(
+                d.id, f"the story is in a {parent.status} listing, not a thread"
+            )
             return False
         if parent.status != "sent":
             self.store.postpone(d.id, now + timedelta(seconds=2))
@@ -733,3 +844,13 @@ class Pipeline:
             if upcoming is None or upcoming > deadline:
                 return total
             await self.sleep(max(0.0, (upcoming - now).total_seconds()) + 0.01)
+
+
+def release_at(channel: ChannelConfig, now: datetime) -> datetime | None:
+    """When a below-critical story for `channel` may go out, if not now: its next digest, or
+    the end of its quiet hours (a digest due inside quiet hours waits for their end)."""
+    release = channel.digest.next_after(now) if channel.digest.on else None
+    quiet = channel.quiet_hours
+    if quiet is not None and quiet.active(release or now):
+        release = quiet.ends_after(release or now)
+    return release

@@ -7,7 +7,7 @@ Used by the config and the rule-pack loaders so that both report errors the same
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from difflib import get_close_matches
 from typing import Any, TypeVar
@@ -78,6 +78,16 @@ class Table:
             self.problems.add(self.key_path(key), "is required")
             return default
         return self._typed(key, default, str, "a string")
+
+    def choice(self, key: str, options: Sequence[str], default: str) -> str:
+        value = self.string(key, default)
+        if value not in options:
+            self.problems.add(
+                self.key_path(key),
+                f'"{value}" is not one of ' + ", ".join(f'"{o}"' for o in options),
+            )
+            return default
+        return value
 
     def boolean(self, key: str, default: bool) -> bool:
         return self._typed(key, default, bool, "true or false")

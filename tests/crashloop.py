@@ -41,7 +41,7 @@ def run(
             f'retention = "{2 * alerts + 30}d"\ntick = "1s"\nrules = ["{RULES}"]\nallow_private_networks = true\n'
             '[slack]\npace = "0s"\n'
             f'[[feeds]]\nname = "Wire"\nurl = "{url}"\n'
-            '[[channels]]\nchannel = "C0CRASH"\nlabels = ["missile-test"]\n'
+            '[[channels]]\nchannel = "C0CRASH"\nlabels = ["missile-test"]\nstorm_threshold = 100000\n'
         )
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT_"))}
         env.update(

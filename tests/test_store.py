@@ -17,7 +17,7 @@ from sqlalchemy import inspect, text
 
 from bot.errors import StoreError
 from bot.models import Message
-from bot.store import NewEntry, Outgoing, Store, StoryChanges, StoryWrite
+from bot.store import IngestContext, NewEntry, Outgoing, Store, StoryChanges, StoryWrite
 from bot.store import schema as t
 
 T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
@@ -52,9 +52,9 @@ def ingest(
     entries: Sequence[NewEntry],
     seen: list[tuple[set[str], StoryChanges]] | None = None,
 ) -> int:
-    def plan(known: set[str], changes: StoryChanges) -> Sequence[NewEntry]:
+    def plan(ctx: IngestContext) -> Sequence[NewEntry]:
         if seen is not None:
-            seen.append((known, changes))
+            seen.append((ctx.known, ctx.changes))
         return entries
 
     result = store.ingest(
@@ -258,7 +258,7 @@ def test_story_assignment_is_serialised_between_replicas(stores) -> None:
     guard = threading.Lock()
 
     def slow_ingest(s: Store, n: int) -> int:
-        def plan(known: set[str], changes: StoryChanges) -> Sequence[NewEntry]:
+        def plan(ctx: IngestContext) -> Sequence[NewEntry]:
             nonlocal active, overlaps
             with guard:
                 active += 1

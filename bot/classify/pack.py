@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.classify.text import pattern_stems
+from bot.severity import FACT_CLASSES, LEVELS, SeverityRule, compile_phrases
 from bot.validate import Problems, Table
 
 LABEL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -61,6 +62,7 @@ class RulePack:
     title_weight: float
     topics: tuple[Topic, ...]
     default: bool = False
+    severity: tuple[SeverityRule, ...] = ()  # label names as label_name() gives them
     # first stem -> [(pattern, role)], role = ("alias"|"contextual"|"context", -1) or
     # ("term", topic index, term index) or ("near1"/"near2", topic index, rule index)
     index: Mapping[str, tuple[tuple[Pattern, tuple[str, int, int]], ...]] = field(
@@ -163,6 +165,27 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         topics.append(Topic(label, threshold, tuple(terms), tuple(near), needs_subject))
     if not topics:
         problems.add(root.key_path("topic"), "a pack needs at least one [[topic]]")
+    severity = []
+    for s in root.tables("severity"):
+        level = s.string("level", required=True)
+        if level and level not in LEVELS:
+            problems.add(s.key_path("level"), f'"{level}" is not one of {", ".join(LEVELS)}')
+        label = s.string("label", required=True)
+        if label and label not in seen_labels:
+            known = ", ".join(sorted(seen_labels))
+            problems.add(s.key_path("label"), f'"{label}" is not a topic of this pack ({known})')
+        facts = frozenset(s.strings("facts"))
+        for fact in sorted(facts - FACT_CLASSES):
+            problems.add(
+                s.key_path("facts"),
+                f'"{fact}" is not a fact class; use {", ".join(sorted(FACT_CLASSES))}',
+            )
+        phrases = tuple(s.strings("phrases"))
+        if not facts and not phrases:
+            problems.add(s.key_path("phrases"), "a severity rule needs facts or phrases")
+        s.finish()
+        full = label if default else f"{name}:{label}"
+        severity.append(SeverityRule(level, full, facts, phrases, compile_phrases(phrases)))
     root.finish()
     if len(problems.items) > before:
         return None
@@ -179,6 +202,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         title_weight=title_weight,
         topics=tuple(topics),
         default=default,
+        severity=tuple(severity),
     )
     object.__setattr__(pack, "index", _build_index(pack))
     return pack
@@ -211,6 +235,8 @@ def extend_pack_data(base: Mapping[str, Any], extension: Mapping[str, Any]) -> d
     merged["topic"] = topics
     if "subject" not in merged:
         merged["subject"] = base.get("subject", {})
+    if "severity" not in merged:
+        merged["severity"] = list(base.get("severity", []))
     return merged
 
 

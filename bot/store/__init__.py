@@ -1,8 +1,11 @@
 """Storage: the only package that speaks SQL (SQLite by default, PostgreSQL for replicas)."""
 
 from bot.store.sql import (
+    ChannelActivity,
     Delivery,
     FeedState,
+    HeldStory,
+    IngestContext,
     IngestResult,
     NewEntry,
     Outgoing,
@@ -14,8 +17,11 @@ from bot.store.sql import (
 )
 
 __all__ = [
+    "ChannelActivity",
     "Delivery",
     "FeedState",
+    "HeldStory",
+    "IngestContext",
     "IngestResult",
     "NewEntry",
     "Outgoing",

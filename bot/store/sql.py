@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from bot.dedupe import is_title_key
 from bot.errors import StoreError
-from bot.models import Message
+from bot.models import DigestEntry, Message
 from bot.store import schema as t
 from bot.store.migrate import STORY_LOCK, migrate
 
@@ -72,11 +72,21 @@ class FeedState:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A message to queue: a story's first post in a channel, a thread reply, or a parent edit."""
+    """A message to queue: a story's first post in a channel, a thread reply, or a parent edit.
+
+    A story's post may instead be `held` until `release_at` (a digest, quiet hours), then sent
+    as part of one digest message; or `stormed`: listed in the channel's storm summary (`parent`)
+    rather than posted. Either way its key is taken, so the story is never posted there later.
+    """
 
     kind: str  # post | reply | update
     channel: str
     message: Message
+    severity: str = "normal"
+    status: str = "pending"  # pending | held | stormed
+    release_at: datetime | None = None
+    key: str | None = None  # explicit key (storm summaries); else derived from the story
+    parent: str | None = None  # explicit parent key (storm summaries and their edits)
 
 
 @dataclass(frozen=True)
@@ -144,9 +154,36 @@ class StoryChanges:
     channels: list[tuple[str, str]]  # (story, channel)
 
 
-# Given (the keys already seen, what other processes recorded since this one last looked),
-# decide what to record. Called inside the ingest transaction, holding the story lock.
-Planner = Callable[[set[str], StoryChanges], Sequence[NewEntry]]
+@dataclass
+class ChannelActivity:
+    """A channel's recent story alerts, for storm mode: when each was queued (posted or listed
+    in a storm summary, not held), and the storm summary in progress, if any."""
+
+    alerts: list[datetime] = field(default_factory=list)
+    storm_key: str | None = None
+    storm_started: datetime | None = None
+    storm_last: datetime | None = None
+    storm_entries: list[DigestEntry] = field(default_factory=list)
+
+
+@dataclass
+class IngestContext:
+    """What the planner is given, inside the ingest transaction, holding the story lock."""
+
+    known: set[str]  # the keys already seen
+    changes: StoryChanges  # what other processes recorded since this one last looked
+    activity: dict[str, ChannelActivity]  # by channel, since the given time
+
+
+Planner = Callable[[IngestContext], Sequence[NewEntry]]
+
+
+@dataclass(frozen=True)
+class HeldStory:
+    id: int
+    channel: str
+    entry: DigestEntry
+    held_at: datetime
 
 
 @dataclass(frozen=True)
@@ -163,8 +200,51 @@ def outbox_key(kind: str, channel: str, *, story: str, item: str, members: int =
     return f"update:{story}:{channel}:{members}"
 
 
-def _message_json(message: Message) -> str:
-    return json.dumps({"text": message.text, "blocks": list(message.blocks)}, ensure_ascii=False)
+def _message_json(
+    message: Message, severity: str | None = None, entry: DigestEntry | None = None
+) -> str:
+    data: dict[str, Any] = {"text": message.text, "blocks": list(message.blocks)}
+    if severity is not None:
+        data["severity"] = severity
+    if entry is not None:
+        data["entry"] = {
+            "label": entry.label,
+            "severity": entry.severity,
+            "title": entry.title,
+            "url": entry.url,
+            "source": entry.source,
+            "published": entry.published.isoformat(),
+            "sources": entry.sources,
+        }
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _entry(data: dict[str, Any]) -> DigestEntry:
+    return DigestEntry(
+        label=str(data.get("label", "")),
+        severity=str(data.get("severity", "normal")),
+        title=str(data.get("title", "")),
+        url=str(data.get("url", "")),
+        source=str(data.get("source", "")),
+        published=datetime.fromisoformat(str(data.get("published", "1970-01-01T00:00:00+00:00"))),
+        sources=int(data.get("sources", 1)),
+    )
+
+
+def _digest_entry(entry: NewEntry, out: Outgoing) -> DigestEntry | None:
+    """How a held or stormed story is listed later (in its digest or storm summary)."""
+    if out.kind != "post" or entry.item is None or out.status == "pending":
+        return None
+    labels = entry.story.labels if entry.story else ()
+    return DigestEntry(
+        label=labels[0] if labels else "",
+        severity=out.severity,
+        title=str(entry.item["title"]),
+        url=str(entry.item["url"]),
+        source=str(entry.item["feed_name"]),
+        published=entry.item["published"],
+        sources=entry.story.sources if entry.story else 1,
+    )
 
 
 def _message_from_json(text: str) -> Message:
@@ -398,6 +478,7 @@ class Store:
         keys: Sequence[str],
         plan: Planner,
         titles_since: datetime,
+        activity_since: datetime | None = None,
     ) -> IngestResult:
         """Record a fetched feed: new entries, their stories and messages, its caching state.
 
@@ -407,7 +488,8 @@ class Store:
         with self._tx() as conn:
             changes = self._catch_up(conn)
             known, rows = self._known(conn, keys, titles_since)
-            entries = plan(set(known), changes)
+            activity = self._activity(conn, activity_since or now)
+            entries = plan(IngestContext(set(known), changes, activity))
             if known:
                 still_listed = list(known)
                 for i in range(0, len(still_listed), 500):
@@ -448,6 +530,39 @@ class Store:
             conn.execute(update(t.feeds).where(t.feeds.c.url == url).values(**values))
             self._cursor = _max_ids(conn)
             return IngestResult(new_items=new_items, alerts_queued=queued)
+
+    @staticmethod
+    def _activity(conn: Connection, since: datetime) -> dict[str, ChannelActivity]:
+        """Story alerts queued per channel since `since`, and each channel's latest storm."""
+        out: dict[str, ChannelActivity] = {}
+        rows = conn.execute(
+            select(
+                t.outbox.c.channel,
+                t.outbox.c.key,
+                t.outbox.c.status,
+                t.outbox.c.parent_key,
+                t.outbox.c.created_at,
+                t.outbox.c.payload,
+            )
+            .where(t.outbox.c.kind == "post")
+            .where(t.outbox.c.created_at >= since)
+            .where(t.outbox.c.status != "held")
+            .where(t.outbox.c.status != "digested")
+            .order_by(t.outbox.c.id)
+        ).all()
+        for channel, key, status, parent, created, payload in rows:
+            a = out.setdefault(channel, ChannelActivity())
+            if key.startswith("storm:"):
+                a.storm_key, a.storm_started, a.storm_last = key, created, created
+                a.storm_entries = []
+            elif key.startswith("post:"):
+                a.alerts.append(created)
+                if status == "stormed" and parent == a.storm_key:
+                    a.storm_last = created
+                    entry = json.loads(payload).get("entry")
+                    if entry:
+                        a.storm_entries.append(_entry(entry))
+        return out
 
     def _catch_up(self, conn: Connection) -> StoryChanges:
         """Take the story lock; return story members and first posts recorded since this process
@@ -500,14 +615,14 @@ class Store:
         queued = 0
         for out in entry.outgoing:
             story_key = story.key if story else item_key
-            key = outbox_key(
+            key = out.key or outbox_key(
                 out.kind,
                 out.channel,
                 story=story_key,
                 item=item_key,
                 members=story.members if story else 0,
             )
-            parent = (
+            parent = out.parent or (
                 None
                 if out.kind == "post"
                 else outbox_key("post", out.channel, story=story_key, item=item_key)
@@ -528,18 +643,87 @@ class Store:
                     kind=out.kind,
                     channel=out.channel,
                     item_key=item_key,
-                    story_key=story_key,
+                    story_key=None if key.startswith("storm:") else story_key,
                     parent_key=parent,
-                    payload=_message_json(out.message),
-                    status="pending",
+                    payload=_message_json(out.message, out.severity, _digest_entry(entry, out)),
+                    status=out.status,
                     attempts=0,
-                    next_attempt_at=now,
+                    next_attempt_at=out.release_at or now,
                     created_at=now,
                     published=entry.item["published"] if entry.item else None,
                 )
             )
-            queued += out.kind == "post"
+            queued += out.kind == "post" and out.status == "pending"
         return queued
+
+    def release_held(
+        self,
+        now: datetime,
+        compose: Callable[[str, list[HeldStory]], Message],
+    ) -> int:
+        """Send held stories whose time has come: per channel, one digest message (made by
+        `compose`) replaces them, in one transaction. Returns the number of digests queued."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(
+                    t.outbox.c.id,
+                    t.outbox.c.channel,
+                    t.outbox.c.payload,
+                    t.outbox.c.created_at,
+                )
+                .where(t.outbox.c.status == "held")
+                .where(t.outbox.c.next_attempt_at <= now)
+                .order_by(t.outbox.c.id)
+                .with_for_update(skip_locked=True)
+            ).all()
+            by_channel: dict[str, list[HeldStory]] = {}
+            for row in rows:
+                data = json.loads(row.payload).get("entry") or {}
+                by_channel.setdefault(row.channel, []).append(
+                    HeldStory(row.id, row.channel, _entry(data), row.created_at)
+                )
+            for channel, held in by_channel.items():
+                message = compose(channel, held)
+                conn.execute(
+                    _insert_new(conn, t.outbox, "key").values(
+                        key=f"digest:{channel}:{now:%Y%m%dT%H%M%S}:{held[0].id}"[:160],
+                        kind="post",
+                        channel=channel,
+                        item_key="-",
+                        payload=_message_json(message),
+                        status="pending",
+                        attempts=0,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                )
+                conn.execute(
+                    update(t.outbox)
+                    .where(t.outbox.c.id.in_([h.id for h in held]))
+                    .values(status="digested", sent_at=now)
+                )
+            return len(by_channel)
+
+    def held_counts(self) -> dict[str, int]:
+        """Stories waiting for a digest or the end of quiet hours, by channel."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(t.outbox.c.channel, func.count())
+                .where(t.outbox.c.status == "held")
+                .group_by(t.outbox.c.channel)
+            ).all()
+            return {str(c): int(n) for c, n in rows}
+
+    def mark_skipped(self, delivery_id: int, reason: str) -> None:
+        """Not sent, and not a failure: e.g. a reply to a story that went into a digest."""
+        with self._tx() as conn:
+            conn.execute(
+                update(t.outbox)
+                .where(t.outbox.c.id == delivery_id)
+                .values(
+                    status="superseded", last_error=reason[:2000], leased_by=None, lease_until=None
+                )
+            )
 
     def queue_message(self, key: str, channel: str, message: Message, now: datetime) -> bool:
         """Queue a standalone message (feed health) once per key; False if it was queued before."""
@@ -622,7 +806,7 @@ class Store:
             ).rowcount
             outbox_n = conn.execute(
                 t.outbox.delete()
-                .where(t.outbox.c.status.in_(["sent", "superseded"]))
+                .where(t.outbox.c.status.in_(["sent", "superseded", "digested", "stormed"]))
                 .where(t.outbox.c.created_at < cutoff)
             ).rowcount
             return {"seen": seen_n, "items": items_n, "stories": stories_n, "outbox": outbox_n}

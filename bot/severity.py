@@ -1,0 +1,72 @@
+"""Severity of an alert, from the rule pack's [[severity]] rules. Pure.
+
+A rule names a level, the label it applies to, and what raises an alert of that label to the
+level: fact classes the story extractor found (`facts`, e.g. "icbm") or phrases in the text
+(`phrases`, whole words, any case). The alert's severity is the highest level any matching rule
+gives, and "normal" when none matches. The mapping lives in the pack, not in code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+LEVELS = ("normal", "high", "critical")
+# the fact classes the story extractor knows (bot/stories.py)
+FACT_CLASSES = frozenset(
+    {
+        "icbm",
+        "irbm",
+        "mrbm",
+        "srbm",
+        "slbm",
+        "long",
+        "ballistic",
+        "cruise",
+        "satellite",
+        "nuclear",
+        "artillery",
+    }
+)
+
+
+@dataclass(frozen=True)
+class SeverityRule:
+    level: str
+    label: str  # as the pack's users see it: bare for the default pack, else pack:label
+    facts: frozenset[str]
+    phrases: tuple[str, ...]
+    pattern: re.Pattern[str] | None  # the phrases, compiled
+
+    def matches(self, labels: Iterable[str], facts: Iterable[str], text: str) -> bool:
+        if self.label not in set(labels):
+            return False
+        if self.facts & set(facts):
+            return True
+        return bool(self.pattern and self.pattern.search(text))
+
+
+def compile_phrases(phrases: Sequence[str]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    alternatives = "|".join(
+        r"\s+".join(re.escape(word) for word in p.split()) for p in sorted(phrases, key=len)[::-1]
+    )
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+def rank(level: str) -> int:
+    return LEVELS.index(level)
+
+
+def severity_of(
+    rules: Iterable[SeverityRule], labels: Iterable[str], facts: Iterable[str], text: str
+) -> str:
+    """The highest level a matching rule gives; "normal" when none matches."""
+    labels, facts = tuple(labels), tuple(facts)
+    best = 0
+    for rule in rules:
+        if rank(rule.level) > best and rule.matches(labels, facts, text):
+            best = rank(rule.level)
+    return LEVELS[best]
