@@ -605,7 +605,8 @@ class Pipeline:
         )
         listed = Outgoing("post", channel, message, severity, "stormed", parent=a.storm_key)
         if new_storm:
-            return [listed, Outgoing("post", channel, summary, key=a.storm_key)]
+            # the summary first: a storm's listed stories come after it in the outbox
+            return [Outgoing("post", channel, summary, key=a.storm_key), listed]
         edit_key = f"update:{a.storm_key}:{len(a.storm_entries)}"
         return [listed, Outgoing("update", channel, summary, key=edit_key, parent=a.storm_key)]
 
