@@ -57,6 +57,7 @@ class BotConfig:
 class SlackConfig:
     api_url: str = SLACK_API_URL
     pace: timedelta = timedelta(seconds=1)
+    burst: int = 3  # messages a channel may get at once before pacing applies
     timeout: timedelta = timedelta(seconds=30)
     token: str | None = field(default=None, repr=False)  # from SLACK_BOT_TOKEN, never the file
 
@@ -254,6 +255,7 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
     slack = SlackConfig(
         api_url=api_url,
         pace=s.duration("pace", sd.pace),
+        burst=s.integer("burst", sd.burst, minimum=1),
         timeout=s.duration("timeout", sd.timeout),
         token=_secret(env, "SLACK_BOT_TOKEN", problems),
     )

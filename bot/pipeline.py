@@ -33,6 +33,7 @@ from bot.format import escape, format_alert, format_digest, format_reply, format
 from bot.metrics import Metrics
 from bot.models import Alert, Classification, DigestEntry, Item, Message
 from bot.route import Router
+from bot.pacing import Pacer
 from bot.severity import rank, severity_of
 from bot.slack import AUTH_RETRY, Notifier, Posted
 from bot.store import (
@@ -174,7 +175,7 @@ class Pipeline:
         self._global = asyncio.Semaphore(config.bot.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._logged_problems: set[tuple[str, str]] = set()
-        self._last_post: dict[str, datetime] = {}
+        self.pacer = Pacer(config.slack.pace, config.slack.burst)
         self._paused: dict[str, datetime] = {}
         self._parents: dict[int, tuple[str | None, str | None]] = {}
         self._warned: set[str] = set()
@@ -675,7 +676,6 @@ class Pipeline:
         """Send every alert that is due, paced per channel; failures are rescheduled, not lost."""
         async with self._deliver_lock:
             stats = DeliveryStats()
-            pace = self.config.slack.pace
             self.store.release_held(self.clock(), self._compose_digest)
             while True:
                 if self.stopping:
@@ -693,11 +693,9 @@ class Pipeline:
                         continue
                     if d.kind != "post" and not self._parent_ready(d, now):
                         continue
-                    last = self._last_post.get(d.channel)
-                    if last is not None and pace:
-                        wait = (last + pace - now).total_seconds()
-                        if wait > 0:
-                            await self.sleep(wait)
+                    wait = self.pacer.wait(d.channel, now)
+                    if wait > 0:
+                        await self.sleep(wait)
                     # held for at most a history look-up and a send; if this process dies,
                     # another replica takes the message over when the claim runs out
                     hold = 2 * self.config.slack.timeout + timedelta(seconds=15)
@@ -707,11 +705,11 @@ class Pipeline:
                         posted = await asyncio.to_thread(self._send, d)
                     except DeliveryError as e:
                         now = self.clock()
-                        self._last_post[d.channel] = now
+                        self.pacer.spend(d.channel, now)
                         self._delivery_failed(d.id, d.attempts + 1, d.channel, e, now, stats)
                         continue
                     now = self.clock()
-                    self._last_post[d.channel] = now
+                    self.pacer.spend(d.channel, now)
                     self.store.mark_sent(d.id, now, posted[0], posted[1])
                     stats.sent += 1
                     self.metrics.alerts.labels("sent", d.kind).inc()

@@ -114,7 +114,7 @@ def test_deliveries_are_paced_per_channel(
         '[[channels]]\nchannel = "C2"\nlabels = ["missile-test"]\n'
     )
     config = write_config({"Wire": url}, channels=channels)
-    config.write_text(config.read_text().replace('pace = "0s"', 'pace = "1s"'))
+    config.write_text(config.read_text().replace('pace = "0s"', 'pace = "1s"\nburst = 1'))
     clock = FakeTime()
     start = clock.now
 
@@ -170,3 +170,28 @@ def test_feed_health_alerts_once_when_down_and_once_when_recovered(
     assert len(ops) == 2
     assert "Flaky" in ops[0] and "failed" in ops[0] and "HTTP 503" in ops[0]
     assert "working again" in ops[1]
+
+
+def test_a_channel_may_get_a_small_burst_then_one_message_a_second(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    """Posts, replies and edits share one bucket per channel: 3 at once, then 1 per second."""
+    items = [{**launch, "published": ago(minutes=2)} for launch in DISTINCT_LAUNCHES]
+    first = feeds.set("/a.xml", rss(*items))
+    second = feeds.set("/b.xml", rss(*[{**i, "guid": f"{i['guid']}-b", "link": f"{i['link']}-b"} for i in items]))
+    config = write_config({"A": first, "B": second})
+    config.write_text(config.read_text().replace('pace = "0s"', 'pace = "1s"\nburst = 3'))
+    clock = FakeTime()
+
+    async def scenario():
+        app = _app(config, env, clock)
+        try:
+            await app.pipeline.poll_all()
+            return await app.pipeline.drain(timedelta(seconds=60))
+        finally:
+            await app.aclose()
+
+    stats = asyncio.run(scenario())
+    sent = stats.sent  # 3 posts + 3 replies + 3 parent edits, all to C0ALERTS
+    assert sent == 9
+    assert len(clock.sleeps) == sent - 3 and all(0.99 <= s <= 1.0 for s in clock.sleeps)
