@@ -60,6 +60,8 @@ class SlackConfig:
     burst: int = 3  # messages a channel may get at once before pacing applies
     timeout: timedelta = timedelta(seconds=30)
     token: str | None = field(default=None, repr=False)  # from SLACK_BOT_TOKEN, never the file
+    # from SLACK_APP_TOKEN: turns on the /newsbot slash command over Socket Mode
+    app_token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -258,6 +260,7 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         burst=s.integer("burst", sd.burst, minimum=1),
         timeout=s.duration("timeout", sd.timeout),
         token=_secret(env, "SLACK_BOT_TOKEN", problems),
+        app_token=_secret(env, "SLACK_APP_TOKEN", problems),
     )
     if s.has("token"):
         problems.add("slack.token", "secrets never go in the file: set SLACK_BOT_TOKEN instead")

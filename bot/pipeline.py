@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.classify import classify
+from bot.commands import effective_channels
 from bot.config import ChannelConfig, Config, FeedConfig
 from bot.dedupe import item_keys
 from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
@@ -32,12 +33,13 @@ from bot.fetch import fetch
 from bot.format import escape, format_alert, format_digest, format_reply, format_storm
 from bot.metrics import Metrics
 from bot.models import Alert, Classification, DigestEntry, Item, Message
-from bot.route import Router
 from bot.pacing import Pacer
+from bot.route import Router
 from bot.severity import rank, severity_of
 from bot.slack import AUTH_RETRY, Notifier, Posted
 from bot.store import (
     ChannelActivity,
+    ChannelPrefs,
     Delivery,
     FeedState,
     HeldStory,
@@ -171,6 +173,8 @@ class Pipeline:
         self.metrics = metrics or Metrics()
         self.parse_executor = parse_executor  # None: the loop's default thread pool
         self._packs_in_workers = isinstance(parse_executor, ProcessPoolExecutor)
+        self._prefs: dict[str, ChannelPrefs] = {}  # channel settings made from Slack
+        self._mutes: set[tuple[str, str]] = set()  # (channel, story) muted from Slack
         self._apply(config)
         self._global = asyncio.Semaphore(config.bot.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -191,14 +195,23 @@ class Pipeline:
 
     def _apply(self, config: Config) -> None:
         self.config = config
-        self.router = Router(config.channels)
-        self._threads = {c.channel: c.threaded for c in config.channels}
-        self._subscribed = {c.channel: set(c.labels) for c in config.channels}
-        self._channels = {c.channel: c for c in config.channels}
+        channels = effective_channels(config.channels, self._prefs)
+        self.router = Router(channels)
+        self._threads = {c.channel: c.threaded for c in channels}
+        self._subscribed = {c.channel: set(c.labels) for c in channels}
+        self._channels = {c.channel: c for c in channels}
         self._severity_rules = tuple(r for p in config.packs for r in p.severity)
         self._storm_lookback = max(
-            (c.storm_window for c in config.channels), default=timedelta(minutes=10)
+            (c.storm_window for c in channels), default=timedelta(minutes=10)
         )
+
+    def refresh_slack_settings(self) -> None:
+        """Take in what channels set with /newsbot (stored, so every replica sees it)."""
+        prefs = self.store.channel_prefs()
+        if prefs != self._prefs:
+            self._prefs = prefs
+            self._apply(self.config)
+        self._mutes = set(self.store.mutes(self.clock()))
 
     def reconfigure(self, config: Config) -> list[str]:
         """Take a new, valid config while running; returns what needs a restart to apply."""
@@ -293,6 +306,7 @@ class Pipeline:
         self.last_tick = now
         self.metrics.last_tick.set(now.timestamp())
         bot = self.config.bot
+        self.refresh_slack_settings()
         by_url = {f.url: f for f in self.config.feeds}
         outcomes: list[PollOutcome] = []
         while not self.stopping:
@@ -311,6 +325,7 @@ class Pipeline:
     async def poll_all(self) -> list[PollOutcome]:
         """Poll every configured feed once, due or not (`run --once`)."""
         self.sync_feeds()
+        self.refresh_slack_settings()
         states = {s.url: s for s in self.store.feed_states([f.url for f in self.config.feeds])}
         return await self._poll_many([(f, states[f.url]) for f in self.config.feeds])
 
@@ -523,6 +538,8 @@ class Pipeline:
                 for channel in sorted(story.channels):
                     if not self._threads.get(channel, True):
                         continue  # threads = false: later reports are absorbed silently
+                    if (channel, story.id) in self._mutes:
+                        continue  # muted from Slack: no replies or edits there
                     if joined.new_source:
                         outgoing.append(Outgoing("reply", channel, format_reply(item)))
                     if joined.new_source or joined.adds_facts:
@@ -532,6 +549,8 @@ class Pipeline:
                 wanted = self._channels.get(channel)
                 if wanted is not None and rank(severity) < rank(wanted.min_severity):
                     continue  # below the channel's minimum; a later, graver report may post
+                if (channel, story.id) in self._mutes:
+                    continue
                 story.channels.add(channel)
                 outgoing += self._first_post(story, item, channel, severity, now, activity)
             entries.append(

@@ -19,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app import App
 from bot.config import Config
 from bot.errors import ConfigError, NewsbotError
+from bot.slash import SocketModeRunner, make_bolt_app
 from bot.web import HealthServer
 
 log = logging.getLogger("newsbot")
@@ -133,6 +134,7 @@ async def run_forever(
         guarded("config watch", watch_config), "interval", seconds=2, id="watch", **common
     )
     scheduler.start()
+    slash = _start_slash_command(app)
     health: HealthServer | None = None
     if app.config.bot.http_port:
         health = HealthServer(pipeline.metrics, lambda: _ready(app, scheduler))
@@ -165,6 +167,9 @@ async def run_forever(
                 log.warning("a job did not finish within the grace period; it is cancelled")
                 task.cancel()
         scheduler.shutdown(wait=False)
+        if slash is not None:
+            with contextlib.suppress(Exception):
+                slash.stop()
         if health is not None:
             await health.stop()
         depth = app.store.outbox_counts().get("pending", 0)
@@ -193,3 +198,29 @@ def _ready(app: App, scheduler: AsyncIOScheduler) -> tuple[bool, str]:
     if last is None or app.pipeline.clock() - last > limit:
         return False, "no recent scheduler tick"
     return True, "ready"
+
+
+def _start_slash_command(app: App) -> SocketModeRunner | None:
+    """The /newsbot command, when SLACK_APP_TOKEN (and a bot token) are set."""
+    slack = app.config.slack
+    if not slack.app_token:
+        return None
+    if not slack.token:
+        log.warning("SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not: /newsbot stays off")
+        return None
+    try:
+        runner = SocketModeRunner(
+            make_bolt_app(app.config, app.store, app.pipeline.clock),
+            slack.app_token,
+            slack.api_url,
+        )
+        runner.start()
+    except Exception as e:  # Slack unreachable or the token refused: alerts go on without it
+        log.error(
+            "cannot connect the /newsbot slash command over Socket Mode (%s); alerts go on "
+            "without it. Check SLACK_APP_TOKEN (an xapp- token with connections:write) and "
+            "that Socket Mode is enabled for the app.",
+            e,
+        )
+        return None
+    return runner

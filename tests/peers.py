@@ -100,7 +100,19 @@ class SlackStandIn:
         if method == "webhook":
             return 200, {"Content-Type": "text/plain"}, "ok"
         if method == "auth.test":
-            return 200, {}, json.dumps({"ok": True, "user_id": "UBOT", "team": "Test"})
+            return (
+                200,
+                {},
+                json.dumps(
+                    {
+                        "ok": True,
+                        "user_id": "UBOT",
+                        "bot_id": "BBOT",
+                        "team_id": "T0TEST",
+                        "team": "Test",
+                    }
+                ),
+            )
         if method in ("chat.postMessage", "chat.update"):
             if not args.get("channel"):
                 return 200, {}, json.dumps({"ok": False, "error": "channel_not_found"})

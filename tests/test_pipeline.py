@@ -178,7 +178,9 @@ def test_a_channel_may_get_a_small_burst_then_one_message_a_second(
     """Posts, replies and edits share one bucket per channel: 3 at once, then 1 per second."""
     items = [{**launch, "published": ago(minutes=2)} for launch in DISTINCT_LAUNCHES]
     first = feeds.set("/a.xml", rss(*items))
-    second = feeds.set("/b.xml", rss(*[{**i, "guid": f"{i['guid']}-b", "link": f"{i['link']}-b"} for i in items]))
+    second = feeds.set(
+        "/b.xml", rss(*[{**i, "guid": f"{i['guid']}-b", "link": f"{i['link']}-b"} for i in items])
+    )
     config = write_config({"A": first, "B": second})
     config.write_text(config.read_text().replace('pace = "0s"', 'pace = "1s"\nburst = 3'))
     clock = FakeTime()

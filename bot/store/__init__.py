@@ -2,6 +2,7 @@
 
 from bot.store.sql import (
     ChannelActivity,
+    ChannelPrefs,
     Delivery,
     FeedState,
     HeldStory,
@@ -18,6 +19,7 @@ from bot.store.sql import (
 
 __all__ = [
     "ChannelActivity",
+    "ChannelPrefs",
     "Delivery",
     "FeedState",
     "HeldStory",

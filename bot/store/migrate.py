@@ -29,8 +29,13 @@ def _v1_to_v2(conn: Connection) -> None:
     # the jobs table is new in version 2: create_all below makes it
 
 
+def _v2_to_v3(conn: Connection) -> None:
+    """Channel settings and mutes made from Slack (/newsbot): new tables only, which create_all
+    below makes."""
+
+
 # STEPS[n] takes a database from version n to n + 1.
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def migrate(conn: Connection) -> tuple[int, int]:

@@ -17,7 +17,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_VERSION = 2  # bump with a step in bot/store/migrate.py
+SCHEMA_VERSION = 3  # bump with a step in bot/store/migrate.py
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -142,6 +142,27 @@ outbox = Table(
 )
 Index("outbox_story", outbox.c.story_key, outbox.c.channel)
 Index("outbox_due", outbox.c.status, outbox.c.next_attempt_at)
+
+# Set from Slack with /newsbot (version 3): labels and keywords a channel added on top of the
+# config file, and stories muted in a channel.
+channel_prefs = Table(
+    "channel_prefs",
+    metadata,
+    Column("channel", String(200), primary_key=True),
+    Column("labels", Text, nullable=False),  # JSON list
+    Column("keywords", Text, nullable=False),  # JSON list
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(100)),
+)
+
+mutes = Table(
+    "mutes",
+    metadata,
+    Column("channel", String(200), primary_key=True),
+    Column("story_key", String(40), primary_key=True),
+    Column("until", UTCDateTime, nullable=False),
+    Column("muted_by", String(100)),
+)
 
 # Cluster-wide periodic work (pruning, feed-health checks): whoever claims a due row runs it.
 jobs = Table(

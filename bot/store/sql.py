@@ -179,6 +179,15 @@ Planner = Callable[[IngestContext], Sequence[NewEntry]]
 
 
 @dataclass(frozen=True)
+class ChannelPrefs:
+    """What a channel added from Slack, on top of the config file."""
+
+    labels: tuple[str, ...]
+    keywords: tuple[str, ...]
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class HeldStory:
     id: int
     channel: str
@@ -713,6 +722,95 @@ class Store:
                 .group_by(t.outbox.c.channel)
             ).all()
             return {str(c): int(n) for c, n in rows}
+
+    # -- settings made from Slack ---------------------------------------------------------
+
+    def channel_prefs(self) -> dict[str, ChannelPrefs]:
+        with self._tx() as conn:
+            return {
+                r.channel: ChannelPrefs(
+                    tuple(json.loads(r.labels)), tuple(json.loads(r.keywords)), r.updated_at
+                )
+                for r in conn.execute(select(t.channel_prefs))
+            }
+
+    def set_channel_prefs(
+        self, channel: str, labels: Sequence[str], keywords: Sequence[str], now: datetime, user: str
+    ) -> None:
+        with self._tx() as conn:
+            values = {
+                "labels": json.dumps(list(labels)),
+                "keywords": json.dumps(list(keywords)),
+                "updated_at": now,
+                "updated_by": user[:100],
+            }
+            done = conn.execute(
+                update(t.channel_prefs).where(t.channel_prefs.c.channel == channel).values(**values)
+            ).rowcount
+            if not done:
+                conn.execute(
+                    _insert_new(conn, t.channel_prefs, "channel").values(channel=channel, **values)
+                )
+
+    def mute(self, channel: str, story_key: str, until: datetime, user: str) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                t.mutes.delete()
+                .where(t.mutes.c.channel == channel)
+                .where(t.mutes.c.story_key == story_key)
+            )
+            conn.execute(
+                insert(t.mutes).values(
+                    channel=channel, story_key=story_key, until=until, muted_by=user[:100]
+                )
+            )
+
+    def mutes(self, now: datetime) -> dict[tuple[str, str], datetime]:
+        """(channel, story) -> until, for mutes still in force."""
+        with self._tx() as conn:
+            return {
+                (r.channel, r.story_key): r.until
+                for r in conn.execute(select(t.mutes).where(t.mutes.c.until > now))
+            }
+
+    def story_for_link(self, url: str) -> tuple[str, str] | None:
+        """(story key, headline) of the story an item with this link belongs to."""
+        with self._tx() as conn:
+            row = conn.execute(
+                select(t.items.c.story_key, t.items.c.title)
+                .where(t.items.c.url == url)
+                .where(t.items.c.story_key.is_not(None))
+                .order_by(t.items.c.id.desc())
+                .limit(1)
+            ).first()
+            if row is None:
+                return None
+            head = conn.execute(
+                select(t.items.c.title).where(t.items.c.key == row.story_key)
+            ).scalar()
+            return str(row.story_key), str(head or row.title)
+
+    def channel_summary(self, channel: str) -> dict[str, Any]:
+        """For /newsbot status: the channel's last alert and its queue."""
+        with self._tx() as conn:
+            last = conn.execute(
+                select(func.max(t.outbox.c.sent_at))
+                .where(t.outbox.c.channel == channel)
+                .where(t.outbox.c.kind == "post")
+                .where(t.outbox.c.status == "sent")
+            ).scalar()
+            counts: dict[str, int] = dict(
+                conn.execute(
+                    select(t.outbox.c.status, func.count())
+                    .where(t.outbox.c.channel == channel)
+                    .group_by(t.outbox.c.status)
+                ).all()
+            )
+            return {
+                "last_alert": last,
+                "pending": counts.get("pending", 0),
+                "held": counts.get("held", 0),
+            }
 
     def mark_skipped(self, delivery_id: int, reason: str) -> None:
         """Not sent, and not a failure: e.g. a reply to a story that went into a digest."""
