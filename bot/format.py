@@ -274,6 +274,22 @@ def format_reply(item: Item) -> Message:
     )
 
 
+def format_feed_health(
+    name: str, *, hours: int | None = None, polls: int = 0, error: str | None = None
+) -> Message:
+    """For the ops channel: a feed down for `hours` (or, with no hours, working again)."""
+    if hours is None:
+        text = f":white_check_mark: Feed *{escape(clip(name, 200))}* is working again."
+    else:
+        text = (
+            f":warning: Feed *{escape(clip(name, 200))}* has failed for {hours} h ({polls} polls). "
+            f"Last error: {escape(clip(error or 'unknown', 1000))}"
+        )
+    return Message(
+        text=text, blocks=({"type": "section", "text": {"type": "mrkdwn", "text": text}},)
+    )
+
+
 def _unslack(text: str) -> str:
     text = _LINK.sub(lambda m: f"{m.group(2)}\n{m.group(1)}", text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

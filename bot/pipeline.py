@@ -30,7 +30,13 @@ from bot.config import ChannelConfig, Config, FeedConfig
 from bot.dedupe import item_keys
 from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
 from bot.fetch import fetch
-from bot.format import escape, format_alert, format_digest, format_reply, format_storm
+from bot.format import (
+    format_alert,
+    format_digest,
+    format_feed_health,
+    format_reply,
+    format_storm,
+)
 from bot.metrics import Metrics
 from bot.models import Alert, Classification, DigestEntry, Item, Message
 from bot.pacing import Pacer
@@ -264,20 +270,16 @@ class Pipeline:
                 continue
             down = state.failing_since is not None and now - state.failing_since >= limit
             if down and not state.health_alerted:
-                text = (
-                    f":warning: Feed *{escape(state.name)}* has failed for "
-                    f"{int((now - state.failing_since).total_seconds() // 3600)} h "  # type: ignore[operator]
-                    f"({state.failures} polls). Last error: {escape(state.last_error or 'unknown')}"
+                hours = int((now - state.failing_since).total_seconds() // 3600)  # type: ignore[operator]
+                message = format_feed_health(
+                    state.name, hours=hours, polls=state.failures, error=state.last_error
                 )
                 key = f"health:down:{state.url[:80]}:{state.failing_since:%Y%m%d%H%M}"
             elif state.health_alerted and state.failures == 0:
-                text = f":white_check_mark: Feed *{escape(state.name)}* is working again."
+                message = format_feed_health(state.name)
                 key = f"health:up:{state.url[:80]}:{now:%Y%m%d%H%M}"
             else:
                 continue
-            message = Message(
-                text=text, blocks=({"type": "section", "text": {"type": "mrkdwn", "text": text}},)
-            )
             queued += self.store.queue_message(key[:160], ops, message, now)
             self.store.set_health_alerted(state.url, down)
         return queued

@@ -439,3 +439,19 @@ def _texts(block: object) -> list[str]:
     if isinstance(block, list):
         return [t for v in block for t in _texts(v)]
     return []
+
+
+def test_the_rendered_examples_in_docs_are_current() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    result = subprocess.run(
+        [sys.executable, str(root / "docs" / "make_examples.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = {p.name for p in (root / "docs" / "examples").glob("*.json")}
+    documented = (root / "docs" / "messages.md").read_text()
+    assert names and all(f"`{n}`" in documented for n in names)
