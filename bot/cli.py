@@ -22,6 +22,7 @@ from bot.config import Config, load_config, parse_config, resolve_path
 from bot.errors import ConfigError, NewsbotError
 from bot.feedserver import FeedServer
 from bot.models import Classification
+from bot.store.sql import safe_url
 
 log = logging.getLogger("newsbot")
 T = TypeVar("T")
@@ -109,9 +110,10 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
 
 def _check_config(config: Config) -> int:
     print(f"{config.path}: OK")
-    print(f"  database: {config.bot.database}")
+    print(f"  database: {safe_url(config.bot.database)}")
     print(
         f"  slack: {'bot token set' if config.slack.token else 'no SLACK_BOT_TOKEN: console mode'}"
+        + ("; /newsbot over Socket Mode" if config.slack.app_token else "")
     )
     print(
         f"  rule packs: {', '.join(p.name for p in config.packs)} (labels: {', '.join(config.labels)})"
@@ -123,7 +125,16 @@ def _check_config(config: Config) -> int:
     for c in config.channels:
         narrowing = f"; keywords {list(c.keywords)}" if c.keywords else ""
         narrowing += f"; exclude {list(c.exclude)}" if c.exclude else ""
-        print(f"    - {c.channel}: {', '.join(c.labels)}{narrowing}")
+        noise = [f"min {c.min_severity}"]
+        noise += [f"mention {c.mention} on critical"] if c.mention != "none" else []
+        noise += [f"digest {c.digest.kind}"] if c.digest.on else []
+        noise += (
+            [f"quiet {c.quiet_hours.start:%H:%M}-{c.quiet_hours.end:%H:%M}"]
+            if c.quiet_hours
+            else []
+        )
+        noise += [f"storm >{c.storm_threshold}/{c.storm_window}", c.timezone]
+        print(f"    - {c.channel}: {', '.join(c.labels)}{narrowing} ({', '.join(noise)})")
     return 0
 
 

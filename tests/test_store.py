@@ -365,3 +365,25 @@ def test_prune_keeps_open_stories_and_unsent_messages(stores) -> None:
     assert pruned["items"] == 1 and pruned["stories"] == 1
     assert pruned["outbox"] == 0  # still pending: never pruned unsent
     assert len(store.due_deliveries(T0 + timedelta(days=40))) == 1
+
+
+@pytest.mark.parametrize(
+    ("wrong", "advice"),
+    [
+        ("database", "create the database first"),
+        ("user", "user and password"),
+        ("port", "is PostgreSQL running"),
+    ],
+)
+def test_postgresql_connection_problems_say_what_to_do(wrong: str, advice: str) -> None:
+    from tests.conftest import postgres_server
+
+    server = postgres_server()  # postgresql://user@host:port/db
+    host_port = server.split("@", 1)[1].rsplit("/", 1)[0]
+    url = {
+        "database": server.rsplit("/", 1)[0] + "/no_such_db",
+        "user": f"postgresql://nobody_here@{host_port}/postgres",
+        "port": "postgresql://postgres@127.0.0.1:1/postgres",
+    }[wrong]
+    with pytest.raises(StoreError, match=advice):
+        Store.open(url)

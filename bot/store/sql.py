@@ -302,7 +302,7 @@ class Store:
                     f"(the container image has it) [{e}]"
                 ) from e
             except ArgumentError as e:
-                raise StoreError(f"bad database URL {_safe_url(url)}: {e}") from e
+                raise StoreError(f"bad database URL {safe_url(url)}: {e}") from e
         store = cls(engine)
         store.migrate()
         return store
@@ -1053,6 +1053,12 @@ def _advice(detail: str) -> str:
         return " (the disk holding the database is full: free space; nothing was written)"
     if "readonly" in text or "read-only" in text:
         return " (the database file or its directory is read-only: fix the permissions or mount)"
+    if "password authentication failed" in text or ("role" in text and "does not exist" in text):
+        return " (check the user and password in the database URL)"
+    if "database" in text and "does not exist" in text:
+        return " (create the database first: createdb, or CREATE DATABASE in psql)"
+    if "connection refused" in text or "could not connect" in text or "connection failed" in text:
+        return " (is PostgreSQL running and reachable at the host and port in the database URL?)"
     if "unable to open" in text:
         return " (check that the database path exists and is writable)"
     return ""
@@ -1071,7 +1077,7 @@ def _insert_new(conn: Connection, table: Table, key: str) -> Insert:
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
 
 
-def _safe_url(url: str) -> str:
+def safe_url(url: str) -> str:
     """A database URL fit for a log line: the password hidden."""
     try:
         return make_url(url).render_as_string(hide_password=True)
