@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from statistics import median
@@ -37,17 +36,9 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.farm import Farm  # noqa: E402
 from bot.store import Store  # noqa: E402
+from tests.replicas import fresh_database  # noqa: E402
 
 RULES = ROOT / "config" / "rules" / "northkorea.toml"
-
-
-def fresh_database(server: str) -> str:
-    import psycopg
-
-    name = f"newsbot_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return server.rsplit("/", 1)[0] + "/" + name
 
 
 def postgres_cpu() -> float:
@@ -78,7 +69,7 @@ def polls(ports: list[int]) -> int:
 
 
 def one(farm: Farm, server: str, replicas: int, seconds: float, workdir: Path) -> dict[str, float]:
-    database = fresh_database(server)
+    database = fresh_database(server, "newsbot_bench")
     feeds = "".join(
         f'[[feeds]]\nname = "Farm {i}"\nurl = "{farm.url(i)}"\n' for i in range(farm.feeds)
     )

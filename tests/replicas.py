@@ -212,10 +212,11 @@ def run(
         )
 
 
-def fresh_database(server: str) -> str:
+def fresh_database(server: str, prefix: str = "newsbot_replicas") -> str:
+    """Create an empty database on the PostgreSQL server at `server`; returns its URL."""
     import psycopg
 
-    name = f"newsbot_replicas_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name}")
     return server.rsplit("/", 1)[0] + "/" + name

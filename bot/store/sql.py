@@ -693,17 +693,10 @@ class Store:
                 )
             for channel, held in by_channel.items():
                 message = compose(channel, held)
+                key = f"digest:{channel}:{now:%Y%m%dT%H%M%S}:{held[0].id}"[:160]
                 conn.execute(
                     _insert_new(conn, t.outbox, "key").values(
-                        key=f"digest:{channel}:{now:%Y%m%dT%H%M%S}:{held[0].id}"[:160],
-                        kind="post",
-                        channel=channel,
-                        item_key="-",
-                        payload=_message_json(message),
-                        status="pending",
-                        attempts=0,
-                        next_attempt_at=now,
-                        created_at=now,
+                        **_standalone(key, channel, message, now)
                     )
                 )
                 conn.execute(
@@ -829,17 +822,7 @@ class Store:
             inserted = conn.execute(
                 _insert_new(conn, t.outbox, "key")
                 .returning(t.outbox.c.id)
-                .values(
-                    key=key,
-                    kind="post",
-                    channel=channel,
-                    item_key="-",
-                    payload=_message_json(message),
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
+                .values(**_standalone(key, channel, message, now))
             ).first()
             return inserted is not None
 
@@ -1062,6 +1045,21 @@ def _advice(detail: str) -> str:
     if "unable to open" in text:
         return " (check that the database path exists and is writable)"
     return ""
+
+
+def _standalone(key: str, channel: str, message: Message, now: datetime) -> dict[str, Any]:
+    """An outbox row for a message of no story (feed health, digests), due now."""
+    return {
+        "key": key,
+        "kind": "post",
+        "channel": channel,
+        "item_key": "-",
+        "payload": _message_json(message),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 def _max_ids(conn: Connection) -> tuple[int, int]:
