@@ -35,6 +35,7 @@ class Request:
     path: str
     headers: dict[str, str]
     status: int
+    client: tuple[str, int] = ("", 0)  # the client's address and port: one port, one connection
 
 
 class FeedServer:
@@ -70,7 +71,9 @@ class FeedServer:
                         if self.headers.get("If-None-Match") == tag:
                             status, body = 304, b""
                 with outer._lock:
-                    outer.requests.append(Request(path, dict(self.headers.items()), status))
+                    outer.requests.append(
+                        Request(path, dict(self.headers.items()), status, self.client_address)
+                    )
                 self.send_response(status)
                 for name, value in headers.items():
                     if status == 304 and name.lower() == "content-type":

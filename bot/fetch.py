@@ -175,6 +175,10 @@ async def _get(
                 raise FeedFetchError(url, f"HTTP {response.status_code} without a Location header")
             return str(response.url.join(location))
         if response.status_code == 304:
+            # A 304 has no body, but httpcore returns the connection to the pool only once the
+            # response has been read to its end; unread, every poll would open a new connection
+            # (and, for https, a new TLS handshake).
+            await response.aread()
             return Fetched(
                 304,
                 None,
