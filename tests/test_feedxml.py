@@ -1,0 +1,292 @@
+"""The fast road (bot/feedxml.py) against feedparser: where it reads a feed, the items are the same.
+
+Every comparison parses the same bytes twice, `parse_feed(..., fast=True)` and `fast=False`
+(feedparser alone), and also checks which road was taken, so a test cannot pass by always
+falling back.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot import feedxml
+from bot.errors import FeedParseError
+from bot.parse import ParsedFeed, parse_feed
+from tests.conftest import DATA, SHARED
+
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+RSS = "application/rss+xml"
+CORPUS = SHARED / "data" / "feedparser-corpus"
+
+
+def both(body: bytes, content_type: str | None = RSS) -> tuple[object, object]:
+    def one(fast: bool) -> ParsedFeed | str:
+        try:
+            return parse_feed(
+                body,
+                url="https://wire.test/feed",
+                feed_name="Wire",
+                now=NOW,
+                content_type=content_type,
+                fast=fast,
+            )
+        except FeedParseError as e:
+            return str(e)
+
+    return one(True), one(False)
+
+
+def test_plain_feeds_take_the_fast_road_and_match_feedparser() -> None:
+    from benchmarks.farm import _State
+
+    farm = _State(feeds=5, items=50, slow=0, failing=0)
+    bodies = [farm.bodies[i][0] for i in range(5)] + [(DATA / "seeds.xml").read_bytes()]
+    for body in bodies:
+        assert feedxml.read(body, RSS) is not None
+        fast, slow = both(body)
+        assert isinstance(fast, ParsedFeed) and fast.items
+        assert fast == slow
+
+
+ATOM_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <title type="html">Desk &amp;amp; wire</title>
+  <entry>
+    <title>North Korea test-fires cruise missiles off west coast</title>
+    <link rel="self" href="https://desk.test/self/1"/>
+    <link href="https://desk.test/nk/1?utm_source=x"/>
+    <id>https://desk.test/id/1</id>
+    <updated>2026-11-21T09:10:11.250+09:00</updated>
+    <summary type="html">&lt;p&gt;Several &lt;b&gt;cruise&lt;/b&gt; missiles flew for two hours.&lt;/p&gt;</summary>
+  </entry>
+  <entry>
+    <title type="text">Envoys meet in Seoul &lt;again&gt;</title>
+    <link rel="alternate" type="text/html" href="https://desk.test/nk/2"/>
+    <id>https://desk.test/id/2</id>
+    <published>2026-11-21T01:00:00Z</published>
+    <updated>2026-11-21T02:00:00Z</updated>
+    <content type="html">Talks &lt;i&gt;resumed&lt;/i&gt;.</content>
+  </entry>
+</feed>
+"""
+
+
+def test_atom_takes_the_fast_road_and_matches_feedparser() -> None:
+    body = ATOM_FEED.encode()
+    plain = feedxml.read(body, "application/atom+xml")
+    assert plain is not None and len(plain.entries) == 2
+    fast, slow = both(body, "application/atom+xml")
+    assert fast == slow
+    assert isinstance(fast, ParsedFeed)
+    assert fast.items[0].url == "https://desk.test/nk/1"
+    assert fast.items[0].published == datetime(2026, 11, 21, 0, 10, 11, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (
+            b"<!DOCTYPE rss [<!ENTITY a 'x'>]><rss><channel><item><title>&a;</title></item></channel></rss>",
+            RSS,
+        ),
+        (b"<rss><channel><item><title>caf\xe9</title></item></channel></rss>", RSS),  # not UTF-8
+        (
+            b'<?xml version="1.0" encoding="iso-8859-1"?><rss><channel><item><title>x</title></item></channel></rss>',
+            RSS,
+        ),
+        (b"<rss><channel><item><title>x</title></item></channel></rss>", "text/xml"),  # RFC 3023
+        (b"<rss><channel><item><title>x</title></item></channel></rss>", "text/html"),
+        (b"<rss><channel><item><title>x</title></item></channel></rss>", None),
+        (
+            b"<rss><channel><item><title>x &nbsp; y</title></item></channel></rss>",
+            RSS,
+        ),  # HTML entity
+        (b"<rss><channel><item><title>x</title><link>/relative</link></item></channel></rss>", RSS),
+        (
+            b"<rss><channel><item><title>x</title><pubDate>yesterday</pubDate></item></channel></rss>",
+            RSS,
+        ),
+        (
+            b"<rss><channel><item><title>x</title><pubDate>Sat, 21 Nov 2026 10:00:00 KST</pubDate></item></channel></rss>",
+            RSS,
+        ),
+        (
+            b"<rss><channel><item><title>x</title><media:title xmlns:media='http://search.yahoo.com/mrss/'>y</media:title></item></channel></rss>",
+            RSS,
+        ),
+        (b"<rss><channel><item><title>a</title><title>b</title></item></channel></rss>", RSS),
+        (b"<rss><channel><item><title>don\xc2\x92t</title></item></channel></rss>", RSS),  # C1
+        (
+            b"<rss><channel><item><description><p>inline xhtml</p></description></item></channel></rss>",
+            RSS,
+        ),
+        (b"<rss><channel><title>empty</title></channel></rss>", RSS),
+        (b"<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#'/>", RSS),
+        (
+            b"<rss><channel><item><title>x</title></item></channel><item><title>y</title></item></rss>",
+            RSS,
+        ),
+        (b"<rss><channel><item><title>x</title><guid>id-42</guid></item></channel></rss>", RSS),
+        (
+            b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>x</title>"
+            b"<id>tag:desk.test,2026:1</id></entry></feed>",
+            "application/atom+xml",
+        ),
+    ],
+)
+def test_anything_unusual_goes_to_feedparser(body: bytes, content_type: str | None) -> None:
+    assert feedxml.read(body, content_type) is None
+    fast, slow = both(body, content_type)
+    assert fast == slow
+
+
+# Generated feeds: every field optional, in any order, with markup, entities, CDATA, odd dates,
+# permalink guids, relative links and elements feedparser maps onto the fields we read.
+_words = st.text(
+    alphabet=st.characters(
+        codec="utf-8", categories=("L", "N", "P", "Zs", "S"), exclude_characters="\x00"
+    ),
+    max_size=40,
+)
+_markup = st.one_of(
+    _words.map(escape),
+    _words.map(lambda w: escape(f"<b>{w}</b> &amp; <br/>{w}")),
+    _words.filter(lambda w: "]]>" not in w).map(lambda w: f"<![CDATA[{w} <i>x</i> &amp;]]>"),
+    st.sampled_from(["", "  ", "&amp;amp;", "a &lt; b", "&#8217;quoted&#8217;", "tab\there"]),
+)
+_dates = st.one_of(
+    st.datetimes(
+        min_value=datetime(1995, 1, 1), max_value=datetime(2030, 1, 1), timezones=st.just(UTC)
+    ).map(lambda d: d.strftime("%a, %d %b %Y %H:%M:%S +0000")),
+    st.sampled_from(
+        [
+            "Sat, 21 Nov 2026 10:00:00 GMT",
+            "21 Nov 2026 10:00:00 +0900",
+            "Sat, 21 Nov 2026 10:00 EST",
+            "Sat, 21 Nov 26 10:00:00 +0000",
+            "2026-11-21T10:00:00Z",
+            "not a date",
+            "",
+        ]
+    ),
+)
+_links = st.sampled_from(
+    [
+        "https://wire.test/a/1",
+        "http://WIRE.test:80/a?utm_source=x&id=2",
+        "/rel/3",
+        "",
+        "  https://wire.test/sp  ",
+    ]
+)
+
+
+@st.composite
+def _rss_item(draw: st.DrawFn) -> str:
+    parts = []
+    if draw(st.booleans()):
+        parts.append(f"<title>{draw(_markup)}</title>")
+    if draw(st.booleans()):
+        parts.append(f"<link>{draw(_links)}</link>")
+    if draw(st.booleans()):
+        permalink = draw(st.sampled_from(["", " isPermaLink='false'", " isPermaLink='true'"]))
+        guid = draw(st.sampled_from(["https://wire.test/g/1", "id-42", " spaced "]))
+        parts.append(f"<guid{permalink}>{guid}</guid>")
+    if draw(st.booleans()):
+        parts.append(f"<description>{draw(_markup)}</description>")
+    if draw(st.booleans()):
+        parts.append(f"<content:encoded>{draw(_markup)}</content:encoded>")
+    if draw(st.booleans()):
+        parts.append(f"<pubDate>{draw(_dates)}</pubDate>")
+    if draw(st.booleans()):
+        parts.append(
+            f"<dc:date>{draw(st.sampled_from(['2026-11-21T10:00:00+09:00', '2026-11-21']))}</dc:date>"
+        )
+    extra = draw(
+        st.sampled_from(
+            [
+                "",
+                "<category>World</category>",
+                "<media:title>Other title</media:title>",
+                "<itunes:summary>Other summary</itunes:summary>",
+                "<dc:creator>Desk</dc:creator>",
+                "<atom:link rel='alternate' href='https://wire.test/alt'/>",
+                "<enclosure url='https://wire.test/a.mp3' type='audio/mpeg' length='1'/>",
+            ]
+        )
+    )
+    parts.append(extra)
+    order = draw(st.permutations(parts))
+    return "<item>" + "".join(order) + "</item>"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_rss_item(), min_size=1, max_size=4), _words)
+def test_generated_rss_reads_the_same_on_both_roads(items: list[str], title: str) -> None:
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/" '
+        'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" '
+        'xmlns:atom="http://www.w3.org/2005/Atom">'
+        f"<channel><title>{escape(title)}</title><link>https://wire.test/</link>"
+        + "".join(items)
+        + "</channel></rss>"
+    ).encode()
+    fast, slow = both(body)
+    assert fast == slow
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            _words,
+            st.sampled_from(["text", "html"]),
+            _words,
+            st.sampled_from(["2026-11-21T10:00:00Z", "2026-11-21T10:00:00.5-05:00", "2026-11-21"]),
+            st.sampled_from(["", "https://wire.test/e/1", "/rel"]),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_generated_atom_reads_the_same_on_both_roads(
+    entries: list[tuple[str, str, str, str, str]],
+) -> None:
+    body = '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>W</title>'
+    for title, kind, summary, updated, link in entries:
+        href = f"<link href={quoteattr(link)}/>" if link else ""
+        body += (
+            f"<entry><title type='{kind}'>{escape(title)}</title>{href}<id>urn:x:{abs(hash(title))}</id>"
+            f"<updated>{updated}</updated><summary type='{kind}'>{escape(summary)}</summary></entry>"
+        )
+    fast, slow = both((body + "</feed>").encode(), "application/atom+xml")
+    assert fast == slow
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/data/feedparser-corpus is absent")
+def test_feedparser_corpus_reads_the_same_on_both_roads() -> None:
+    taken = 0
+    files = sorted(CORPUS.rglob("*.xml"))
+    for path in files:
+        body = path.read_bytes()
+        for content_type in (RSS, None):
+            if feedxml.read(body, content_type) is None:
+                continue
+            taken += 1
+            fast, slow = both(body, content_type)
+            assert fast == slow, path.relative_to(CORPUS)
+    assert taken > 500, taken  # the fast road is exercised, not skipped
+
+
+def test_fixture_files_read_the_same_on_both_roads() -> None:
+    for path in sorted(Path(DATA).rglob("*.xml")):
+        fast, slow = both(path.read_bytes())
+        assert fast == slow, path.name
