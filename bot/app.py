@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
 
-import httpx
-
 from bot.classify import RulePack
 from bot.config import Config
-from bot.fetch import make_client
+from bot.fetch import FeedClients
 from bot.metrics import Metrics
 from bot.pipeline import Clock, Pipeline, Sleep
 from bot.slack import ChannelNotifier, ConsoleNotifier, Notifier, SlackNotifier, WebhookNotifier
@@ -37,7 +35,7 @@ def utc_now() -> datetime:
 class App:
     config: Config
     store: Store
-    http: httpx.AsyncClient
+    http: FeedClients
     notifier: Notifier
     pipeline: Pipeline
 
@@ -52,7 +50,7 @@ def build_app(
     config: Config,
     *,
     clock: Clock = utc_now,
-    http: httpx.AsyncClient | None = None,
+    http: FeedClients | None = None,
     store: Store | None = None,
     notifier: Notifier | None = None,
     sleep: Sleep | None = None,
@@ -65,7 +63,7 @@ def build_app(
     if store is None:
         store = Store.open(bot.database)
     if http is None:
-        http = make_client(
+        http = FeedClients(
             connect_timeout=bot.connect_timeout.total_seconds(),
             read_timeout=bot.read_timeout.total_seconds(),
             max_connections=bot.max_concurrency,

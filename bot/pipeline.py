@@ -22,14 +22,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-import httpx
-
 from bot.classify import classify
 from bot.commands import effective_channels
 from bot.config import ChannelConfig, Config, FeedConfig
 from bot.dedupe import item_keys
 from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
-from bot.fetch import fetch
+from bot.fetch import FeedClients, fetch
 from bot.format import (
     format_alert,
     format_digest,
@@ -159,7 +157,7 @@ class Pipeline:
         config: Config,
         *,
         store: Store,
-        http: httpx.AsyncClient,
+        http: FeedClients,
         notifier: Notifier,
         clock: Clock,
         sleep: Sleep = asyncio.sleep,
@@ -178,6 +176,7 @@ class Pipeline:
         self.owner = owner
         self.metrics = metrics or Metrics()
         self.parse_executor = parse_executor  # None: the loop's default thread pool
+        self._took: dict[str, float] = {}  # seconds each feed's last fetch took (slowest first)
         self._packs_in_workers = isinstance(parse_executor, ProcessPoolExecutor)
         self._prefs: dict[str, ChannelPrefs] = {}  # channel settings made from Slack
         self._mutes: set[tuple[str, str]] = set()  # (channel, story) muted from Slack
@@ -243,7 +242,8 @@ class Pipeline:
             self.clock(),
             reclaim_all=not self.store.shared,
         )
-        self.load_stories()
+        if not self._stories_loaded:  # the index is kept up to date once loaded
+            self.load_stories()
 
     def load_stories(self) -> None:
         """Rebuild the in-memory story index from the store (at start, or after a failed write)."""
@@ -334,8 +334,15 @@ class Pipeline:
     async def _poll_many(self, work: Sequence[tuple[FeedConfig, FeedState]]) -> list[PollOutcome]:
         if not work:
             return []
+        # Slowest first: a feed that took seconds last time, started last, would hold up the
+        # whole batch by that much; started first, it overlaps with the fast ones.
+        order = sorted(range(len(work)), key=lambda n: -self._took.get(work[n][0].url, 0.0))
         try:
-            return list(await asyncio.gather(*(self._poll_limited(f, s) for f, s in work)))
+            done = await asyncio.gather(*(self._poll_limited(*work[n]) for n in order))
+            outcomes: list[PollOutcome] = [None] * len(work)  # type: ignore[list-item]
+            for n, outcome in zip(order, done, strict=True):
+                outcomes[n] = outcome
+            return outcomes
         finally:
             unchanged, self._unchanged = self._unchanged, []
             self.store.record_unchanged_many(unchanged)
@@ -368,18 +375,20 @@ class Pipeline:
         interval = self.config.interval_for(feed)
         now = self.clock()
         try:
-            fetched = await fetch(
-                self.http,
-                feed.url,
-                etag=state.etag,
-                last_modified=state.last_modified,
-                max_bytes=bot.max_feed_bytes,
-                deadline=(bot.connect_timeout + bot.read_timeout).total_seconds(),
-                now=now,
-                max_redirects=bot.max_redirects,
-                allow_private=bot.allow_private_networks,
-            )
-            now = self.clock()
+            with self.http.client_for(feed.url) as client:
+                fetched = await fetch(
+                    client,
+                    feed.url,
+                    etag=state.etag,
+                    last_modified=state.last_modified,
+                    max_bytes=bot.max_feed_bytes,
+                    deadline=(bot.connect_timeout + bot.read_timeout).total_seconds(),
+                    now=now,
+                    max_redirects=bot.max_redirects,
+                    allow_private=bot.allow_private_networks,
+                )
+            started, now = now, self.clock()
+            self._took[feed.url] = (now - started).total_seconds()
             if fetched.body is None:
                 # 304s are recorded together at the end of the batch (one transaction, not
                 # one per feed); if that write is lost, the feed is simply polled again

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime
 
+from bot.app import build_app
+from bot.config import load_config
 from bot.feedserver import FeedServer
-from bot.fetch import Fetched, fetch, make_client
+from bot.fetch import FeedClients, Fetched, fetch, make_client
 from tests.conftest import LAUNCH, ago, rss
 
 
@@ -47,3 +50,42 @@ def test_304_answers_keep_the_connection_for_the_next_poll(feeds: FeedServer) ->
     hits = feeds.hits("/wire.xml")
     assert [h.status for h in hits] == [200, 304, 304]
     assert len({h.client for h in hits}) == 1, [h.client for h in hits]
+
+
+def test_a_feed_keeps_its_client_unless_that_client_is_full() -> None:
+    clients = FeedClients(connect_timeout=5, read_timeout=5, max_connections=8)
+    assert len(clients.clients) == 2 and clients.per == 4
+    url = "https://wire.test/a.xml"
+    with clients.client_for(url) as first, clients.client_for(url) as again:
+        assert again is first  # the same pool, so the same keep-alive connection
+    with contextlib.ExitStack() as stack:
+        busy = [stack.enter_context(clients.client_for(url)) for _ in range(4)]
+        assert all(c is first for c in busy)
+        with clients.client_for(url) as spill:
+            assert spill is not first  # full: the feed does not queue behind the four
+    with clients.client_for(url) as back:
+        assert back is first
+    asyncio.run(clients.aclose())
+
+
+def test_the_slowest_feed_is_started_first_next_time(feeds: FeedServer, write_config, env) -> None:
+    """Started last, a feed that takes seconds holds up its whole batch by that much."""
+    urls = {
+        f"Wire {n}": feeds.set(f"/w{n}.xml", rss({**LAUNCH, "link": f"https://w.test/{n}"}))
+        for n in range(5)
+    }
+    feeds.set("/w4.xml", feeds.routes["/w4.xml"].body, delay=0.4)
+    config = write_config(urls, extra_bot="max_concurrency = 1\nper_host_concurrency = 1")
+
+    async def go() -> None:
+        app = build_app(load_config(str(config), env))
+        try:
+            await app.pipeline.poll_all()
+            await app.pipeline.poll_all()
+        finally:
+            await app.aclose()
+
+    asyncio.run(go())
+    order = [r.path for r in feeds.requests]
+    assert order[:5] == [f"/w{n}.xml" for n in range(5)]  # first cycle: config order
+    assert order[5] == "/w4.xml" and sorted(order[5:]) == order[:5]

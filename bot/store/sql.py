@@ -31,6 +31,7 @@ from sqlalchemy import (
     Engine,
     Insert,
     Table,
+    bindparam,
     create_engine,
     event,
     func,
@@ -443,12 +444,14 @@ class Store:
         if not rows:
             return
         with self._tx() as conn:
-            for url, now, next_check_at in rows:
-                conn.execute(
-                    update(t.feeds)
-                    .where(t.feeds.c.url == url)
-                    .values(**_success(now, next_check_at))
-                )
+            conn.execute(  # one executemany
+                update(t.feeds)
+                .where(t.feeds.c.url == bindparam("feed_url"))
+                .values(
+                    **_success(bindparam("polled_at"), bindparam("next_at"))  # type: ignore[arg-type]
+                ),
+                [{"feed_url": u, "polled_at": p, "next_at": n} for u, p, n in rows],
+            )
 
     def record_unchanged(self, url: str, now: datetime, next_check_at: datetime) -> None:
         """A 304, or a body identical to the last one."""
