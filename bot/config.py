@@ -29,7 +29,7 @@ class BotConfig:
     database: str = "sqlite:///data/newsbot.db"
     poll_interval: timedelta = timedelta(minutes=2)
     backfill: timedelta = timedelta(hours=6)
-    tick: timedelta = timedelta(seconds=5)
+    tick: timedelta = timedelta(seconds=1)  # a due feed waits for the next tick: keep it short
     jitter: float = 0.1
     max_concurrency: int = 20
     per_host_concurrency: int = 4

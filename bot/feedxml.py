@@ -85,6 +85,7 @@ _XML_TYPES = frozenset(
 )
 _DECLARED = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _C1 = re.compile("[\x80-\x9f]")  # Windows-1252 punctuation in disguise: feedparser maps it
+_REFERENCE = re.compile(r"&[A-Za-z0-9_#]+;")
 _ABSOLUTE = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
 
 
@@ -209,6 +210,8 @@ def _iso(value: str) -> datetime:
 def _link(value: str) -> str:
     if value and not _ABSOLUTE.match(value):
         raise _Unsure  # relative: feedparser resolves it against the feed's URL
+    if _REFERENCE.search(value):
+        raise _Unsure  # feedparser rewrites what looks like an entity reference in a link
     return value
 
 
@@ -223,6 +226,8 @@ def _rss(root: ET.Element) -> Feed:
             raise _Unsure
         guid = _text(f.get("guid"))
         link = _text(f.get("link"))
+        if "link" in f and not link:
+            raise _Unsure  # an empty <link>: whether the guid stands in depends on the order
         if guid and f["guid"].get("isPermaLink", "true") == "true":
             _link(guid)  # a permalink guid that is relative: feedparser resolves it
             if not link:

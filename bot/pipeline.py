@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 from bot.classify import classify
 from bot.commands import effective_channels
 from bot.config import ChannelConfig, Config, FeedConfig
-from bot.dedupe import item_keys
 from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
 from bot.fetch import FeedClients, fetch
 from bot.format import (
@@ -62,6 +61,7 @@ log = logging.getLogger("newsbot")
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 PRUNE_EVERY = timedelta(minutes=50)  # claimed cluster-wide; the job itself runs hourly
+HEALTH_EVERY = timedelta(seconds=30)  # feed-health check, claimed cluster-wide
 
 
 def next_check(now: datetime, interval: timedelta, jitter: float, rng: random.Random) -> datetime:
@@ -320,8 +320,8 @@ class Pipeline:
             if len(claimed) < bot.claim_batch:
                 break
         now = self.clock()
-        if self.store.claim_job("feed-health", now, now + bot.tick, self.owner):
-            self.check_feed_health()  # once per tick period across all replicas
+        if self.store.claim_job("feed-health", now, now + max(bot.tick, HEALTH_EVERY), self.owner):
+            self.check_feed_health()  # once per period across all replicas
         return outcomes
 
     async def poll_all(self) -> list[PollOutcome]:
@@ -402,7 +402,7 @@ class Pipeline:
                     feed.url, now, next_check(now, interval, bot.jitter, self.rng)
                 )
                 return PollOutcome(feed.name, "unchanged")
-            parsed, classifications = await asyncio.get_running_loop().run_in_executor(
+            parsed, keys, classifications = await asyncio.get_running_loop().run_in_executor(
                 self.parse_executor,
                 functools.partial(
                     parse_and_classify,
@@ -433,7 +433,6 @@ class Pipeline:
         # From here to the end of ingest nothing awaits, so no other poll of this process
         # interleaves with the story index; the store runs `planned` under its story lock, in
         # the transaction that records the result, so no other replica does either.
-        keys = [item_keys(it) for it in parsed.items]
 
         def planned(ctx: IngestContext) -> list[NewEntry]:
             absorb(self.stories, ctx.changes)  # what other replicas recorded meanwhile
@@ -489,14 +488,21 @@ class Pipeline:
         first_poll: bool,
         known: set[str],
         classified: Sequence[Classification] | None = None,
-        activity: dict[str, ChannelActivity] | None = None,
+        activity: Callable[[], dict[str, ChannelActivity]] | None = None,
     ) -> list[NewEntry]:
         """Classify, dedupe, assign to stories, route and format: what the store should record.
 
         `item_keys_[n]` are the dedupe keys of `items[n]`, computed once by the caller;
-        `activity` is each channel's recent alerts (storm mode), updated as alerts are planned.
+        `activity()` gives each channel's recent alerts (storm mode), updated as alerts are planned.
         """
-        activity = {} if activity is None else activity
+        recent: list[dict[str, ChannelActivity]] = []
+
+        def channel_activity() -> dict[str, ChannelActivity]:
+            """Read once, and only if some story is to be posted."""
+            if not recent:
+                recent.append({} if activity is None else activity())
+            return recent[0]
+
         backfill_from = now - self.config.bot.backfill
         oldest_alertable = now - self.config.bot.retention + timedelta(days=1)
         entries: list[NewEntry] = []
@@ -563,7 +569,9 @@ class Pipeline:
                 if (channel, story.id) in self._mutes:
                     continue
                 story.channels.add(channel)
-                outgoing += self._first_post(story, item, channel, severity, now, activity)
+                outgoing += self._first_post(
+                    story, item, channel, severity, now, channel_activity()
+                )
             entries.append(
                 NewEntry(
                     keys=keys,

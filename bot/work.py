@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.classify import RulePack, classify
+from bot.dedupe import item_keys
 from bot.models import Classification
 from bot.parse import ParsedFeed, parse_feed
 
@@ -30,11 +31,13 @@ def parse_and_classify(
     content_type: str | None,
     packs: Sequence[RulePack] | None = None,
     classify_items: bool = True,
-) -> tuple[ParsedFeed, list[Classification] | None]:
-    """Parse; classify every item too when most are likely new (a feed's first poll), so the
-    bulk of that work runs here, in parallel. Otherwise the caller classifies the few new ones."""
+) -> tuple[ParsedFeed, list[tuple[str, ...]], list[Classification] | None]:
+    """Parse, and work out every item's dedupe keys; classify every item too when most are
+    likely new (a feed's first poll), so the bulk of that work runs here, in parallel. Otherwise
+    the caller classifies the few new ones."""
     parsed = parse_feed(body, url=url, feed_name=feed_name, now=now, content_type=content_type)
+    keys = [item_keys(item) for item in parsed.items]
     if not classify_items:
-        return parsed, None
+        return parsed, keys, None
     use = _PACKS if packs is None else packs
-    return parsed, [classify(use, item.title, item.summary) for item in parsed.items]
+    return parsed, keys, [classify(use, item.title, item.summary) for item in parsed.items]

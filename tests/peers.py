@@ -32,6 +32,7 @@ class Call:
     token: str | None
     status: int
     ok: bool
+    at: float = 0.0  # time.time() when the call arrived
 
 
 class SlackStandIn:
@@ -69,7 +70,7 @@ class SlackStandIn:
                     failure = outer.failures.pop(0) if outer.failures else None
                     status, headers, body = outer._answer(method, args, failure)
                     ok = status == 200 and ('"ok": true' in body or body == "ok")
-                    outer.calls.append(Call(method, args, token, status, ok))
+                    outer.calls.append(Call(method, args, token, status, ok, time.time()))
                 data = body.encode("utf-8")
                 self.send_response(status)
                 self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))

@@ -183,6 +183,9 @@ _links = st.sampled_from(
         "/rel/3",
         "",
         "  https://wire.test/sp  ",
+        "https://wire.test/q?a=1&amp;b=2",
+        "https://wire.test/q?a=1&b=2",
+        "",
     ]
 )
 
@@ -193,7 +196,7 @@ def _rss_item(draw: st.DrawFn) -> str:
     if draw(st.booleans()):
         parts.append(f"<title>{draw(_markup)}</title>")
     if draw(st.booleans()):
-        parts.append(f"<link>{draw(_links)}</link>")
+        parts.append(f"<link>{escape(draw(_links))}</link>")
     if draw(st.booleans()):
         permalink = draw(st.sampled_from(["", " isPermaLink='false'", " isPermaLink='true'"]))
         guid = draw(st.sampled_from(["https://wire.test/g/1", "id-42", " spaced "]))

@@ -173,7 +173,8 @@ class IngestContext:
 
     known: set[str]  # the keys already seen
     changes: StoryChanges  # what other processes recorded since this one last looked
-    activity: dict[str, ChannelActivity]  # by channel, since the given time
+    # by channel, since the given time; read on first call (most polls queue no new post)
+    activity: Callable[[], dict[str, ChannelActivity]]
 
 
 Planner = Callable[[IngestContext], Sequence[NewEntry]]
@@ -500,7 +501,13 @@ class Store:
         with self._tx() as conn:
             changes = self._catch_up(conn)
             known, rows = self._known(conn, keys, titles_since)
-            activity = self._activity(conn, activity_since or now)
+            loaded: list[dict[str, ChannelActivity]] = []
+
+            def activity() -> dict[str, ChannelActivity]:
+                if not loaded:
+                    loaded.append(self._activity(conn, activity_since or now))
+                return loaded[0]
+
             entries = plan(IngestContext(set(known), changes, activity))
             if known:
                 still_listed = list(known)
