@@ -69,8 +69,9 @@ _RISKY = frozenset(
         "group",
     }
 )
-_RSS_FIELDS = frozenset({"title", "link", "guid", "description", "pubDate", CONTENT + "encoded"})
-_RSS_FIELDS_DC = frozenset({DC + "date"})
+_RSS_FIELDS = frozenset(
+    {"title", "link", "guid", "description", "pubDate", CONTENT + "encoded", DC + "date"}
+)
 _ATOM_FIELDS = frozenset(
     ATOM + n for n in ("title", "link", "id", "summary", "content", "published", "updated")
 )
@@ -220,8 +221,8 @@ def _rss(root: ET.Element) -> Feed:
     if channel is None or root.find("item") is not None:
         raise _Unsure
     entries = []
-    for item in channel.iter("item"):
-        f = _fields(item, _RSS_FIELDS | _RSS_FIELDS_DC)
+    for item in channel.findall("item"):
+        f = _fields(item, _RSS_FIELDS)
         if item.attrib or any(f[k].attrib for k in f if k not in ("guid",)):
             raise _Unsure
         guid = _text(f.get("guid"))
@@ -240,7 +241,7 @@ def _rss(root: ET.Element) -> Feed:
             published = _iso(_text(f[DC + "date"]))
         entries.append(Entry(_text(f.get("title")), summary, _link(link), guid, published))
     if len(entries) != sum(1 for _ in root.iter("item")):
-        raise _Unsure  # items outside the channel
+        raise _Unsure  # items outside the channel, or inside something else
     return Feed(_feed_title(channel, ""), tuple(entries))
 
 
@@ -255,7 +256,7 @@ def _atom_content(element: ET.Element | None) -> str:
 
 def _atom(root: ET.Element) -> Feed:
     entries = []
-    for entry in root.iter(ATOM + "entry"):
+    for entry in root.findall(ATOM + "entry"):
         f = _fields(entry, _ATOM_FIELDS)
         link = ""
         for child in entry.findall(ATOM + "link"):
@@ -286,6 +287,8 @@ def _atom(root: ET.Element) -> Feed:
                 published,
             )
         )
+    if len(entries) != sum(1 for _ in root.iter(ATOM + "entry")):
+        raise _Unsure  # entries nested in something else
     return Feed(_feed_title(root, ATOM), tuple(entries))
 
 

@@ -134,6 +134,11 @@ def test_atom_takes_the_fast_road_and_matches_feedparser() -> None:
         ),
         (b"<rss><channel><item><title>x</title><guid>id-42</guid></item></channel></rss>", RSS),
         (
+            b"<rss><channel><item><title>x</title></item>"
+            b"<wrap><item><title>nested</title></item></wrap></channel></rss>",
+            RSS,
+        ),
+        (
             b"<feed xmlns='http://www.w3.org/2005/Atom'><entry><title>x</title>"
             b"<id>tag:desk.test,2026:1</id></entry></feed>",
             "application/atom+xml",
