@@ -339,10 +339,8 @@ class Pipeline:
         order = sorted(range(len(work)), key=lambda n: -self._took.get(work[n][0].url, 0.0))
         try:
             done = await asyncio.gather(*(self._poll_limited(*work[n]) for n in order))
-            outcomes: list[PollOutcome] = [None] * len(work)  # type: ignore[list-item]
-            for n, outcome in zip(order, done, strict=True):
-                outcomes[n] = outcome
-            return outcomes
+            by_position = dict(zip(order, done, strict=True))
+            return [by_position[n] for n in range(len(work))]
         finally:
             unchanged, self._unchanged = self._unchanged, []
             self.store.record_unchanged_many(unchanged)

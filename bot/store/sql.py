@@ -173,7 +173,8 @@ class IngestContext:
 
     known: set[str]  # the keys already seen
     changes: StoryChanges  # what other processes recorded since this one last looked
-    # by channel, since the given time; read on first call (most polls queue no new post)
+    # by channel, since the given time; each call reads it, so the planner calls it once, and
+    # only when it has a story to post (most polls queue none)
     activity: Callable[[], dict[str, ChannelActivity]]
 
 
@@ -501,14 +502,8 @@ class Store:
         with self._tx() as conn:
             changes = self._catch_up(conn)
             known, rows = self._known(conn, keys, titles_since)
-            loaded: list[dict[str, ChannelActivity]] = []
-
-            def activity() -> dict[str, ChannelActivity]:
-                if not loaded:
-                    loaded.append(self._activity(conn, activity_since or now))
-                return loaded[0]
-
-            entries = plan(IngestContext(set(known), changes, activity))
+            since = activity_since or now
+            entries = plan(IngestContext(set(known), changes, lambda: self._activity(conn, since)))
             if known:
                 still_listed = list(known)
                 for i in range(0, len(still_listed), 500):
