@@ -47,6 +47,8 @@ from bot.store import (
     FeedState,
     HeldStory,
     IngestContext,
+    IngestRequest,
+    IngestResult,
     NewEntry,
     Outgoing,
     Store,
@@ -62,6 +64,7 @@ Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 PRUNE_EVERY = timedelta(minutes=50)  # claimed cluster-wide; the job itself runs hourly
 HEALTH_EVERY = timedelta(seconds=30)  # feed-health check, claimed cluster-wide
+RECORD_BATCH = 50  # fetched feeds recorded in one transaction, at most
 
 
 def next_check(now: datetime, interval: timedelta, jitter: float, rng: random.Random) -> datetime:
@@ -189,6 +192,8 @@ class Pipeline:
         self._parents: dict[int, tuple[str | None, str | None]] = {}
         self._warned: set[str] = set()
         self._unchanged: list[tuple[str, datetime, datetime]] = []
+        # fetched feeds waiting to be recorded, with the futures their polls wait on
+        self._to_record: list[tuple[IngestRequest, asyncio.Future[IngestResult]]] = []
         self._deliver_lock = asyncio.Lock()
         self.stories = StoryIndex(Tuning(window=config.bot.story_window))
         self._story_severity: dict[str, str] = {}  # open stories' highest severity so far
@@ -426,11 +431,9 @@ class Pipeline:
                 parsed.problem,
             )
         first_poll = state.first_success_at is None
-        if not self._stories_loaded:
-            self.load_stories()
-        # From here to the end of ingest nothing awaits, so no other poll of this process
-        # interleaves with the story index; the store runs `planned` under its story lock, in
-        # the transaction that records the result, so no other replica does either.
+        # The store runs `planned` under its story lock, in the transaction that records the
+        # result, so no other replica assigns stories meanwhile; `_record_batch` runs the plans
+        # of a batch one after the other without awaiting, so no other poll of this process does.
 
         def planned(ctx: IngestContext) -> list[NewEntry]:
             absorb(self.stories, ctx.changes)  # what other replicas recorded meanwhile
@@ -444,8 +447,8 @@ class Pipeline:
                 activity=ctx.activity,
             )
 
-        try:
-            result = self.store.ingest(
+        result = await self._record(
+            IngestRequest(
                 feed.url,
                 now,
                 next_check(now, interval, bot.jitter, self.rng),
@@ -457,9 +460,7 @@ class Pipeline:
                 titles_since=now - bot.story_window,
                 activity_since=now - self._storm_lookback,
             )
-        except StoreError:
-            self.load_stories()  # forget the assignments that were not recorded
-            raise
+        )
         if first_poll:
             log.info(
                 "feed %r: first poll, %d entries recorded; only those newer than backfill=%s may alert",
@@ -476,6 +477,63 @@ class Pipeline:
             new_items=result.new_items,
             alerts=result.alerts_queued,
         )
+
+    async def _record(self, request: IngestRequest) -> IngestResult:
+        """Record a fetched feed together with the others fetched meanwhile (group commit).
+
+        The first request of a batch schedules the write for the loop's next turn; the feeds
+        parsed by then join it. One transaction per batch instead of per feed saves a commit,
+        a story-lock round and a catch-up each; the batch grows by itself when writing is
+        what the polls are waiting for.
+        """
+        future: asyncio.Future[IngestResult] = asyncio.get_running_loop().create_future()
+        self._to_record.append((request, future))
+        if len(self._to_record) == 1:
+            asyncio.get_running_loop().call_soon(self._record_batch)
+        return await future
+
+    def _record_batch(self) -> None:
+        batch, self._to_record = self._to_record, []
+        try:
+            if not self._stories_loaded:
+                self.load_stories()
+            for i in range(0, len(batch), RECORD_BATCH):
+                part = batch[i : i + RECORD_BATCH]
+                try:
+                    results = self.store.ingest_many([r for r, _ in part])
+                except Exception as e:
+                    self.load_stories()  # forget the assignments that were not recorded
+                    if len(part) == 1:
+                        self._not_recorded(*part[0], e)
+                        continue
+                    # one feed at a time, so one that cannot be recorded costs only its poll
+                    for request, future in part:
+                        try:
+                            result = self.store.ingest_many([request])[0]
+                        except Exception as e:
+                            self.load_stories()
+                            self._not_recorded(request, future, e)
+                        else:
+                            if not future.done():
+                                future.set_result(result)
+                    continue
+                for (_, future), result in zip(part, results, strict=True):
+                    if not future.done():
+                        future.set_result(result)
+        except Exception as e:  # the store is unusable: every poll waiting here is told
+            for request, future in batch:
+                self._not_recorded(request, future, e)
+
+    @staticmethod
+    def _not_recorded(
+        request: IngestRequest, future: asyncio.Future[IngestResult], e: Exception
+    ) -> None:
+        if future.done():
+            return
+        if not isinstance(e, StoreError):  # a fault of ours, not the database's: keep the trace
+            log.error("recording %s failed", request.url, exc_info=e)
+            e = StoreError(f"recording failed: {e!r}")
+        future.set_exception(e)
 
     def plan(
         self,

@@ -21,9 +21,13 @@ def _find(tokens: Tokens, pack: RulePack) -> list[_Match]:
     stems = tokens.stems
     n = len(stems)
     index = pack.index
+    follows = pack.follows
     found: list[_Match] = []
     # most words start no phrase: find the few that do in one comprehension
     for i, candidates in [(i, index[s]) for i, s in enumerate(stems) if s in index]:
+        then = follows.get(stems[i])
+        if then is not None and (i + 1 == n or stems[i + 1] not in then):
+            continue  # a common first word ("the") not followed by any of its phrases' second
         for pattern, role in candidates:
             ps = pattern.stems
             size = len(ps)

@@ -68,6 +68,10 @@ class RulePack:
     index: Mapping[str, tuple[tuple[Pattern, tuple[str, int, int]], ...]] = field(
         default_factory=dict, hash=False, compare=False
     )
+    # first stem -> the second stems its phrases go on with, when every phrase starting with it
+    # has a plain second word ("the" starts only "the north", "the regime", ...): most of a
+    # common first word's occurrences are passed over with one lookup
+    follows: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False, compare=False)
 
     def label_name(self, label: str) -> str:
         """How a label is called outside the pack: bare for the default pack, else pack:label."""
@@ -205,6 +209,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         severity=tuple(severity),
     )
     object.__setattr__(pack, "index", _build_index(pack))
+    object.__setattr__(pack, "follows", _follows(pack.index))
     return pack
 
 
@@ -265,3 +270,14 @@ def _build_index(
             for p in rule.second:
                 add(p, ("near2", ti, ri))
     return {k: tuple(v) for k, v in index.items()}
+
+
+def _follows(
+    index: Mapping[str, tuple[tuple[Pattern, tuple[str, int, int]], ...]],
+) -> dict[str, frozenset[str]]:
+    out: dict[str, frozenset[str]] = {}
+    for first, candidates in index.items():
+        seconds = [p.stems[1] if len(p.stems) > 1 else "*" for p, _role in candidates]
+        if "*" not in seconds and "#" not in seconds:
+            out[first] = frozenset(seconds)
+    return out

@@ -9,25 +9,27 @@ Several processes may share one PostgreSQL database (replicas). They coordinate 
   updates or `FOR UPDATE SKIP LOCKED`, so a row is worked on by one replica at a time, and a dead
   replica's rows come free when its leases expire;
 - story assignment and ingest take one advisory lock for their transaction, so replicas assign
-  stories one feed at a time, each first catching up with what the others recorded;
+  stories one batch of feeds at a time, each first catching up with what the others recorded;
 - unique keys (`seen.key`, `outbox.key`) make a second copy of an entry or a post impossible,
   whatever the leases say.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     Connection,
+    CursorResult,
     Engine,
     Insert,
     Table,
@@ -196,6 +198,22 @@ class HeldStory:
     channel: str
     entry: DigestEntry
     held_at: datetime
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    """A fetched feed to record (see `Store.ingest`)."""
+
+    url: str
+    now: datetime
+    next_check_at: datetime
+    etag: str | None
+    last_modified: str | None
+    body_hash: str
+    keys: Sequence[str]
+    plan: Planner
+    titles_since: datetime
+    activity_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -463,20 +481,21 @@ class Store:
             )
 
     @staticmethod
-    def _known(
-        conn: Connection, keys: Sequence[str], titles_since: datetime
-    ) -> tuple[set[str], set[str]]:
+    def _known(sql: _Sql, keys: Sequence[str], titles_since: datetime) -> tuple[set[str], set[str]]:
         """(keys that count as seen, every key that has a row)."""
         unique = list(dict.fromkeys(keys))
         known: set[str] = set()
         rows: set[str] = set()
+        since = sql.when(titles_since)
         for i in range(0, len(unique), 500):
             chunk = unique[i : i + 500]
-            for key, last_seen in conn.execute(
-                select(t.seen.c.key, t.seen.c.last_seen).where(t.seen.c.key.in_(chunk))
-            ):
+            found = sql.run(
+                f"SELECT key, last_seen >= ? FROM seen WHERE key IN ({_marks(chunk)})",
+                [since, *chunk],
+            )
+            for key, recent in map(tuple, found):
                 rows.add(key)
-                if not is_title_key(key) or last_seen >= titles_since:
+                if recent or not is_title_key(key):
                     known.add(key)
         return known, rows
 
@@ -499,51 +518,97 @@ class Store:
         `keys` are the dedupe keys of every entry in the feed; `plan` turns what is known into the
         entries to record. Both run under the story lock, in the transaction that writes.
         """
+        request = IngestRequest(
+            url,
+            now,
+            next_check_at,
+            etag=etag,
+            last_modified=last_modified,
+            body_hash=body_hash,
+            keys=keys,
+            plan=plan,
+            titles_since=titles_since,
+            activity_since=activity_since,
+        )
+        return self.ingest_many([request])[0]
+
+    def ingest_many(self, requests: Sequence[IngestRequest]) -> list[IngestResult]:
+        """Record several fetched feeds in one transaction, in order: all of them or none.
+
+        One commit and one story lock for the lot. Each feed's planner sees what the feeds
+        before it recorded, as if each had its own transaction; only the first is given the
+        changes other processes made (it takes them into the story index for all).
+        """
         with self._tx() as conn:
             changes = self._catch_up(conn)
-            known, rows = self._known(conn, keys, titles_since)
-            since = activity_since or now
-            entries = plan(IngestContext(set(known), changes, lambda: self._activity(conn, since)))
-            if known:
-                still_listed = list(known)
-                for i in range(0, len(still_listed), 500):
-                    conn.execute(
-                        update(t.seen)
-                        .where(t.seen.c.key.in_(still_listed[i : i + 500]))
-                        .values(last_seen=now)
-                    )
-            new_items = 0
-            queued = 0
-            new_seen: list[dict[str, Any]] = []
-            for entry in entries:
-                if any(k in known for k in entry.keys):
-                    fresh = [k for k in entry.keys if k not in known]  # e.g. an edited title
-                else:
-                    fresh = list(entry.keys)
-                    new_items += 1
-                    queued += self._record_entry(conn, entry, now)
-                for key in dict.fromkeys(fresh):
-                    if key in rows:  # a stale title key, seen again
-                        conn.execute(
-                            update(t.seen)
-                            .where(t.seen.c.key == key)
-                            .values(feed_url=url, first_seen=now, last_seen=now)
-                        )
-                    else:
-                        new_seen.append(
-                            {"key": key, "feed_url": url, "first_seen": now, "last_seen": now}
-                        )
-                    known.add(key)
-                    rows.add(key)
-            if new_seen:  # one executemany: a cold feed brings hundreds of keys
-                conn.execute(insert(t.seen), new_seen)
-            values = _success(now, next_check_at)
-            values.update(etag=etag, last_modified=last_modified, body_hash=body_hash)
-            values["items_seen"] = t.feeds.c.items_seen + new_items
-            values["first_success_at"] = func.coalesce(t.feeds.c.first_success_at, now)
-            conn.execute(update(t.feeds).where(t.feeds.c.url == url).values(**values))
+            results = []
+            for n, request in enumerate(requests):
+                results.append(
+                    self._ingest_one(conn, request, changes if n == 0 else StoryChanges([], []))
+                )
             self._cursor = _max_ids(conn)
-            return IngestResult(new_items=new_items, alerts_queued=queued)
+            return results
+
+    def _ingest_one(
+        self, conn: Connection, r: IngestRequest, changes: StoryChanges
+    ) -> IngestResult:
+        """One feed of `ingest_many`. The statements here run for every entry of every new feed,
+        so they are written once as plain SQL (the same text for both backends) and handed to
+        the driver: SQLAlchemy's per-statement building, compiling and per-row type processing
+        cost several times what SQLite spends on them."""
+        sql = _Sql(conn)
+        now = sql.when(r.now)
+        known, rows = self._known(sql, r.keys, r.titles_since)
+        since = r.activity_since or r.now
+        entries = r.plan(IngestContext(set(known), changes, lambda: self._activity(conn, since)))
+        still_listed = list(known)
+        for i in range(0, len(still_listed), 500):
+            chunk = still_listed[i : i + 500]
+            sql.run(f"UPDATE seen SET last_seen = ? WHERE key IN ({_marks(chunk)})", [now, *chunk])
+        new_items = 0
+        queued = 0
+        new_seen: list[tuple[str, str, object, object]] = []
+        for entry in entries:
+            if any(k in known for k in entry.keys):
+                fresh = [k for k in entry.keys if k not in known]  # e.g. an edited title
+            else:
+                fresh = list(entry.keys)
+                new_items += 1
+                queued += self._record_entry(sql, entry, r.now)
+            for key in dict.fromkeys(fresh):
+                if key in rows:  # a stale title key, seen again
+                    sql.run(
+                        "UPDATE seen SET feed_url = ?, first_seen = ?, last_seen = ? WHERE key = ?",
+                        [r.url, now, now, key],
+                    )
+                else:
+                    new_seen.append((key, r.url, now, now))
+                known.add(key)
+                rows.add(key)
+        if new_seen:  # one executemany: a cold feed brings hundreds of keys
+            sql.run_many(
+                "INSERT INTO seen (key, feed_url, first_seen, last_seen) VALUES (?, ?, ?, ?)",
+                new_seen,
+            )
+        sql.run(
+            "UPDATE feeds SET last_polled_at = ?, last_success_at = ?, failures = 0,"
+            " failing_since = NULL, last_error = NULL, next_check_at = ?, leased_by = NULL,"
+            " lease_until = NULL, etag = ?, last_modified = ?, body_hash = ?,"
+            " items_seen = items_seen + ?, first_success_at = COALESCE(first_success_at, ?)"
+            " WHERE url = ?",
+            [
+                now,
+                now,
+                sql.when(r.next_check_at),
+                r.etag,
+                r.last_modified,
+                r.body_hash,
+                new_items,
+                now,
+                r.url,
+            ],
+        )
+        return IngestResult(new_items=new_items, alerts_queued=queued)
 
     @staticmethod
     def _activity(conn: Connection, since: datetime) -> dict[str, ChannelActivity]:
@@ -604,28 +669,31 @@ class Store:
         ]
         return StoryChanges(members, channels)
 
-    def _record_entry(self, conn: Connection, entry: NewEntry, now: datetime) -> int:
+    def _record_entry(self, sql: _Sql, entry: NewEntry, now: datetime) -> int:
         item_key = entry.keys[0]
         story = entry.story
         if entry.item is not None:
-            conn.execute(
-                insert(t.items).values(**entry.item, story_key=story.key if story else None)
+            row = dict(entry.item, story_key=story.key if story else None)
+            sql.run(
+                f"INSERT INTO items ({', '.join(row)}) VALUES ({_marks(row)})",
+                [sql.value(v) for v in row.values()],
             )
         if story is not None:
-            row = {
-                "labels": json.dumps(list(story.labels)),
-                "first_published": story.first_published,
-                "last_updated": now,
-                "sources": story.sources,
-                "members": story.members,
-            }
-            exists = conn.execute(
-                select(t.stories.c.key).where(t.stories.c.key == story.key)
-            ).first()
-            if exists:
-                conn.execute(update(t.stories).where(t.stories.c.key == story.key).values(**row))
-            else:
-                conn.execute(insert(t.stories).values(key=story.key, **row))
+            sql.run(
+                "INSERT INTO stories (key, labels, first_published, last_updated, sources, members)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+                " labels = excluded.labels, first_published = excluded.first_published,"
+                " last_updated = excluded.last_updated, sources = excluded.sources,"
+                " members = excluded.members",
+                [
+                    story.key,
+                    json.dumps(list(story.labels)),
+                    sql.when(story.first_published),
+                    sql.when(now),
+                    story.sources,
+                    story.members,
+                ],
+            )
         queued = 0
         for out in entry.outgoing:
             story_key = story.key if story else item_key
@@ -641,32 +709,33 @@ class Store:
                 if out.kind == "post"
                 else outbox_key("post", out.channel, story=story_key, item=item_key)
             )
-            if conn.execute(select(t.outbox.c.id).where(t.outbox.c.key == key)).first():
+            inserted = sql.run(
+                "INSERT INTO outbox (key, kind, channel, item_key, story_key, parent_key, payload,"
+                " status, attempts, in_flight, next_attempt_at, created_at, published)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?)"
+                " ON CONFLICT (key) DO NOTHING RETURNING id",
+                [
+                    key,
+                    out.kind,
+                    out.channel,
+                    item_key,
+                    None if key.startswith("storm:") else story_key,
+                    parent,
+                    _message_json(out.message, out.severity, _digest_entry(entry, out)),
+                    out.status,
+                    sql.when(out.release_at or now),
+                    sql.when(now),
+                    sql.value(entry.item["published"]) if entry.item else None,
+                ],
+            ).first()
+            if inserted is None:
                 continue  # exactly once per key, whatever asked twice
-            if out.kind == "update":
-                conn.execute(
-                    update(t.outbox)
-                    .where(t.outbox.c.parent_key == parent)
-                    .where(t.outbox.c.kind == "update")
-                    .where(t.outbox.c.status == "pending")
-                    .values(status="superseded")
+            if out.kind == "update":  # the latest edit replaces those not sent yet
+                sql.run(
+                    "UPDATE outbox SET status = 'superseded' WHERE parent_key = ?"
+                    " AND kind = 'update' AND status = 'pending' AND key <> ?",
+                    [parent, key],
                 )
-            conn.execute(
-                insert(t.outbox).values(
-                    key=key,
-                    kind=out.kind,
-                    channel=out.channel,
-                    item_key=item_key,
-                    story_key=None if key.startswith("storm:") else story_key,
-                    parent_key=parent,
-                    payload=_message_json(out.message, out.severity, _digest_entry(entry, out)),
-                    status=out.status,
-                    attempts=0,
-                    next_attempt_at=out.release_at or now,
-                    created_at=now,
-                    published=entry.item["published"] if entry.item else None,
-                )
-            )
             queued += out.kind == "post" and out.status == "pending"
         return queued
 
@@ -1156,3 +1225,43 @@ def _sqlite_begin(conn: Connection) -> None:
     file (a `run` and a `run --once`, say) queue for it instead of both reading, then one failing
     with "database is locked" when it tries to write what it read."""
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class _Sql:
+    """Plain SQL straight to the driver, for the statements that run for every new entry.
+
+    The text is written once with `?` for parameters (SQLite's style; turned into psycopg's
+    `%s` for PostgreSQL), and times are given as each backend keeps them, as `UTCDateTime`
+    does: naive UTC, which SQLite holds as text in SQLAlchemy's fixed-width format.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.sqlite = conn.dialect.name == "sqlite"
+
+    def when(self, moment: datetime) -> object:
+        if moment.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        utc = moment.astimezone(UTC).replace(tzinfo=None)
+        return utc.isoformat(" ", "microseconds") if self.sqlite else utc
+
+    def value(self, v: object) -> object:
+        return self.when(v) if isinstance(v, datetime) else v
+
+    def _text(self, statement: str) -> str:
+        return statement if self.sqlite else _pyformat(statement)
+
+    def run(self, statement: str, params: Sequence[object]) -> CursorResult[Any]:
+        return self.conn.exec_driver_sql(self._text(statement), tuple(params))
+
+    def run_many(self, statement: str, rows: Sequence[Sequence[object]]) -> None:
+        self.conn.exec_driver_sql(self._text(statement), [tuple(r) for r in rows])
+
+
+@functools.lru_cache(maxsize=512)
+def _pyformat(statement: str) -> str:
+    return statement.replace("?", "%s")
+
+
+def _marks(values: Sized) -> str:
+    return ", ".join("?" * len(values))
