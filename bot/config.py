@@ -22,6 +22,8 @@ from bot.validate import Problems, Table
 
 DEFAULT_CONFIG = Path("config") / "newsbot.toml"
 SLACK_API_URL = "https://slack.com/api/"
+MAX_FEED_NAME = 200  # feeds.name and items.feed_name are VARCHAR(200) on PostgreSQL
+MAX_FEED_URL = 2000
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,14 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
             problems.add(t.key_path("interval"), "must be at least 1s")
         if url and (problem := _url_problem(url)) is not None:
             problems.add(t.key_path("url"), problem)
+        if len(name) > MAX_FEED_NAME:  # the columns that keep them have these sizes
+            problems.add(
+                t.key_path("name"), f"is {len(name)} characters; at most {MAX_FEED_NAME} allowed"
+            )
+        if len(url) > MAX_FEED_URL:
+            problems.add(
+                t.key_path("url"), f"is {len(url)} characters; at most {MAX_FEED_URL} allowed"
+            )
         if name in names:
             problems.add(
                 t.key_path("name"), f'feed name "{name}" is used twice; names must be unique'

@@ -47,6 +47,12 @@ class Metrics:
             buckets=(15, 30, 60, 120, 180, 300, 600, 1800, 3600, 4 * 3600, 24 * 3600),
             registry=r,
         )
+        self.record_batch = Histogram(
+            "newsbot_record_batch_feeds",
+            "Fetched feeds recorded per database transaction.",
+            buckets=(1, 2, 4, 8, 16, 32, 50),
+            registry=r,
+        )
         self.last_tick = Gauge(
             "newsbot_last_tick_timestamp_seconds", "When the scheduler last ticked.", registry=r
         )

@@ -65,6 +65,7 @@ Sleep = Callable[[float], Awaitable[None]]
 PRUNE_EVERY = timedelta(minutes=50)  # claimed cluster-wide; the job itself runs hourly
 HEALTH_EVERY = timedelta(seconds=30)  # feed-health check, claimed cluster-wide
 RECORD_BATCH = 50  # fetched feeds recorded in one transaction, at most
+RECORD_WAIT = 0.02  # seconds a fetched feed waits for others being parsed to join its batch
 
 
 def next_check(now: datetime, interval: timedelta, jitter: float, rng: random.Random) -> datetime:
@@ -194,6 +195,8 @@ class Pipeline:
         self._unchanged: list[tuple[str, datetime, datetime]] = []
         # fetched feeds waiting to be recorded, with the futures their polls wait on
         self._to_record: list[tuple[IngestRequest, asyncio.Future[IngestResult]]] = []
+        self._record_timer: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._parsing = 0  # polls whose bodies are being parsed now
         self._deliver_lock = asyncio.Lock()
         self.stories = StoryIndex(Tuning(window=config.bot.story_window))
         self._story_severity: dict[str, str] = {}  # open stories' highest severity so far
@@ -405,20 +408,24 @@ class Pipeline:
                     feed.url, now, next_check(now, interval, bot.jitter, self.rng)
                 )
                 return PollOutcome(feed.name, "unchanged")
-            parsed, keys, classifications = await asyncio.get_running_loop().run_in_executor(
-                self.parse_executor,
-                functools.partial(
-                    parse_and_classify,
-                    fetched.body,
-                    url=feed.url,
-                    feed_name=feed.name,
-                    now=now,
-                    content_type=fetched.content_type,
-                    # worker processes hold the packs already; a thread is given them
-                    packs=None if self._packs_in_workers else self.config.packs,
-                    classify_items=state.first_success_at is None,
-                ),
-            )
+            self._parsing += 1
+            try:
+                parsed, keys, classifications = await asyncio.get_running_loop().run_in_executor(
+                    self.parse_executor,
+                    functools.partial(
+                        parse_and_classify,
+                        fetched.body,
+                        url=feed.url,
+                        feed_name=feed.name,
+                        now=now,
+                        content_type=fetched.content_type,
+                        # worker processes hold the packs already; a thread is given them
+                        packs=None if self._packs_in_workers else self.config.packs,
+                        classify_items=state.first_success_at is None,
+                    ),
+                )
+            finally:
+                self._parsing -= 1
         except (FeedFetchError, FeedParseError) as e:
             return self._failed(feed, state, e, interval)
         if parsed.problem and (feed.url, parsed.problem) not in self._logged_problems:
@@ -481,19 +488,26 @@ class Pipeline:
     async def _record(self, request: IngestRequest) -> IngestResult:
         """Record a fetched feed together with the others fetched meanwhile (group commit).
 
-        The first request of a batch schedules the write for the loop's next turn; the feeds
-        parsed by then join it. One transaction per batch instead of per feed saves a commit,
-        a story-lock round and a catch-up each; the batch grows by itself when writing is
-        what the polls are waiting for.
+        While other feeds are being parsed, the first of a batch waits up to RECORD_WAIT for
+        them to join it; with none being parsed, or RECORD_BATCH waiting, the batch is written
+        on the loop's next turn. One transaction per batch instead of per feed saves a commit,
+        a story-lock round and a catch-up per feed, and writes each shared index page once.
         """
-        future: asyncio.Future[IngestResult] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[IngestResult] = loop.create_future()
         self._to_record.append((request, future))
-        if len(self._to_record) == 1:
-            asyncio.get_running_loop().call_soon(self._record_batch)
+        if len(self._to_record) >= RECORD_BATCH or not self._parsing:
+            # full, or no other feed is being parsed to join it: write now
+            if self._record_timer is not None:
+                self._record_timer.cancel()
+            self._record_timer = loop.call_soon(self._record_batch)
+        elif self._record_timer is None:
+            self._record_timer = loop.call_later(RECORD_WAIT, self._record_batch)
         return await future
 
     def _record_batch(self) -> None:
         batch, self._to_record = self._to_record, []
+        self._record_timer = None
         try:
             if not self._stories_loaded:
                 self.load_stories()
@@ -501,6 +515,7 @@ class Pipeline:
                 part = batch[i : i + RECORD_BATCH]
                 try:
                     results = self.store.ingest_many([r for r, _ in part])
+                    self.metrics.record_batch.observe(len(part))
                 except Exception as e:
                     self.load_stories()  # forget the assignments that were not recorded
                     if len(part) == 1:
@@ -514,6 +529,7 @@ class Pipeline:
                             self.load_stories()
                             self._not_recorded(request, future, e)
                         else:
+                            self.metrics.record_batch.observe(1)
                             if not future.done():
                                 future.set_result(result)
                     continue

@@ -30,6 +30,12 @@ EXPECTED = {
     "feeds_not_array.toml": ["feeds", "expected an array of tables"],
     "missing_rule_pack.toml": ["bot.rules[0]", "does-not-exist.toml", "does not exist"],
     "bad_database.toml": ["bot.database", "not supported", "sqlite:///"],
+    "long_feed_name.toml": [
+        "feeds[0].name",
+        "at most 200 allowed",
+        "feeds[0].url",
+        "at most 2000 allowed",
+    ],
 }
 
 

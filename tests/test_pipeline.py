@@ -197,3 +197,144 @@ def test_a_channel_may_get_a_small_burst_then_one_message_a_second(
     sent = stats.sent  # 3 posts + 3 replies + 3 parent edits, all to C0ALERTS
     assert sent == 9
     assert len(clock.sleeps) == sent - 3 and all(0.99 <= s <= 1.0 for s in clock.sleeps)
+
+
+def _refuse_seen_rows_of(app, url: str) -> None:  # type: ignore[no-untyped-def]
+    """A real fault in the database itself: a trigger that fails any insert of one feed's keys."""
+    with app.pipeline.store.engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON seen"
+                f" WHEN NEW.feed_url = '{url}' BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN RAISE EXCEPTION 'disk says no'; END $$"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER refuse BEFORE INSERT ON seen FOR EACH ROW"
+                f" WHEN (NEW.feed_url = '{url}') EXECUTE FUNCTION refuse()"
+            )
+
+
+def _allow_seen_rows(app) -> None:  # type: ignore[no-untyped-def]
+    with app.pipeline.store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "DROP TRIGGER refuse"
+            if conn.dialect.name == "sqlite"
+            else "DROP TRIGGER refuse ON seen; DROP FUNCTION refuse()"
+        )
+
+
+def _requests(app, urls: list[str]):  # type: ignore[no-untyped-def]
+    from bot.store import IngestRequest, NewEntry
+
+    now = datetime.now(UTC)
+    return [
+        IngestRequest(
+            url,
+            now,
+            now + timedelta(minutes=2),
+            etag=None,
+            last_modified=None,
+            body_hash=f"h{n}",
+            keys=[f"k{n}"],
+            plan=lambda ctx, n=n: [NewEntry(keys=(f"k{n}",))],
+            titles_since=now - timedelta(hours=36),
+        )
+        for n, url in enumerate(urls)
+    ]
+
+
+def test_feeds_parsed_together_are_recorded_in_one_transaction(
+    feeds: FeedServer, write_config, env
+) -> None:
+    urls = [feeds.set(f"/{n}.xml", rss(LAUNCH)) for n in range(3)]
+    config = write_config({f"F{n}": u for n, u in enumerate(urls)})
+
+    async def scenario():  # type: ignore[no-untyped-def]
+        app = _app(config, env, FakeTime())
+        try:
+            app.pipeline.sync_feeds()
+            results = await asyncio.gather(*(app.pipeline._record(r) for r in _requests(app, urls)))
+            return app, results
+        finally:
+            await app.aclose()
+
+    app, results = asyncio.run(scenario())
+    assert [r.new_items for r in results] == [1, 1, 1]
+    registry = app.pipeline.metrics.registry
+    assert registry.get_sample_value("newsbot_record_batch_feeds_count") == 1
+    assert registry.get_sample_value("newsbot_record_batch_feeds_sum") == 3
+    assert {s.url: s.body_hash for s in app.pipeline.store.feed_states()} == {
+        urls[0]: "h0",
+        urls[1]: "h1",
+        urls[2]: "h2",
+    }
+
+
+def test_a_feed_that_cannot_be_recorded_costs_only_its_own_poll_not_its_batchs(
+    feeds: FeedServer, write_config, env
+) -> None:
+    urls = [feeds.set(f"/{n}.xml", rss(LAUNCH)) for n in range(3)]
+    config = write_config({f"F{n}": u for n, u in enumerate(urls)})
+
+    async def scenario():  # type: ignore[no-untyped-def]
+        app = _app(config, env, FakeTime())
+        try:
+            app.pipeline.sync_feeds()
+            _refuse_seen_rows_of(app, urls[1])
+            results = await asyncio.gather(
+                *(app.pipeline._record(r) for r in _requests(app, urls)), return_exceptions=True
+            )
+            return app, results
+        finally:
+            await app.aclose()
+
+    app, results = asyncio.run(scenario())
+    from bot.errors import StoreError
+
+    assert isinstance(results[1], StoreError) and "disk says no" in str(results[1])
+    assert [r.new_items for r in (results[0], results[2])] == [1, 1]  # type: ignore[union-attr]
+    states = {s.url: s.body_hash for s in app.pipeline.store.feed_states()}
+    assert states == {urls[0]: "h0", urls[1]: None, urls[2]: "h2"}  # the failed one: polled again
+
+
+def test_a_broken_write_for_one_feed_does_not_stop_the_others_alerts(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    """End to end: three feeds polled together, one of which the database refuses to record.
+    The other two alert; the third alerts on the next poll once the database accepts it."""
+    urls = {
+        f"Wire{n}": feeds.set(
+            f"/w{n}.xml", rss({**DISTINCT_LAUNCHES[n], "published": ago(minutes=2)})
+        )
+        for n in range(3)
+    }
+    config = write_config(urls)
+    clock = FakeTime()
+
+    async def scenario():  # type: ignore[no-untyped-def]
+        app = _app(config, env, clock)
+        try:
+            app.pipeline.sync_feeds()
+            _refuse_seen_rows_of(app, urls["Wire1"])
+            first = await app.pipeline.poll_all()
+            await app.pipeline.drain(timedelta(seconds=10))
+            posted_first = len(slack.posts())
+            _allow_seen_rows(app)
+            second = await app.pipeline.poll_all()
+            await app.pipeline.drain(timedelta(seconds=10))
+            return first, posted_first, second
+        finally:
+            await app.aclose()
+
+    first, posted_first, second = asyncio.run(scenario())
+    assert [o.status for o in first] == ["new", "error", "new"]
+    assert "disk says no" in (first[1].error or "")
+    assert posted_first == 2
+    assert [o.status for o in second] == ["unchanged", "new", "unchanged"]
+    posts = slack.posts()
+    assert len(posts) == 3
+    assert str(DISTINCT_LAUNCHES[1]["title"]) in str(posts[-1].args)

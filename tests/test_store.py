@@ -253,6 +253,49 @@ def test_an_ingest_sees_what_other_replicas_recorded_since_it_last_looked(stores
     assert seen[0][1] == StoryChanges([], [])
 
 
+def _request(url: str, entries: Sequence[NewEntry], seen: list[set[str]], fail: bool = False):  # type: ignore[no-untyped-def]
+    from bot.store import IngestRequest
+
+    def plan(ctx: IngestContext) -> Sequence[NewEntry]:
+        seen.append(set(ctx.known))
+        if fail:
+            raise StoreError("the planner gave up")
+        return entries
+
+    return IngestRequest(
+        url,
+        T0,
+        T0 + timedelta(minutes=2),
+        etag='"e"',
+        last_modified=None,
+        body_hash="h:" + url,
+        keys=[k for e in entries for k in e.keys],
+        plan=plan,
+        titles_since=T0 - timedelta(hours=36),
+    )
+
+
+def test_feeds_ingested_together_see_each_others_entries_and_are_all_or_nothing(stores) -> None:
+    (store,) = stores(1)
+    a, b, c = "https://a.test/rss", "https://b.test/rss", "https://c.test/rss"
+    store.sync_feeds([(a, "A"), (b, "B"), (c, "C")], T0)
+    seen: list[set[str]] = []
+    # the same entry reached through two feeds in one batch: the second finds it known
+    results = store.ingest_many(
+        [_request(a, [entry(1, feed="x")], seen), _request(b, [entry(1, feed="x")], seen)]
+    )
+    assert [(r.new_items, r.alerts_queued) for r in results] == [(1, 1), (0, 0)]
+    assert seen == [set(), {"i:x:1"}]
+    # a batch whose last feed fails records none of its feeds
+    with pytest.raises(StoreError, match="gave up"):
+        store.ingest_many(
+            [_request(c, [entry(2, feed="y")], seen), _request(a, [entry(3)], seen, fail=True)]
+        )
+    states = {s.url: s.body_hash for s in store.feed_states()}
+    assert states == {a: "h:" + a, b: "h:" + b, c: None}
+    assert len(store.due_deliveries(T0)) == 1
+
+
 def test_story_assignment_is_serialised_between_replicas(stores) -> None:
     """Each plan runs alone: while one replica plans, no other replica's plan is running."""
     replicas = stores(3)
