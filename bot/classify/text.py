@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import snowballstemmer
 
 _TOKEN = re.compile(r"[^\W_]+|[.!?;]")
+# the same tokens for ASCII text, where [^\W_] is exactly [A-Za-z0-9]: a third faster
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+|[.!?;]")
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
 # A period after these does not end a sentence ("N. Korea", "U.S. officials", "Gen. Kim").
 _ABBREVIATIONS = frozenset(
@@ -109,7 +111,8 @@ def tokenize(title: str, summary: str) -> Tokens:
     sent = 0
     for part, is_title in ((title, True), (summary, False)):
         prev = ""
-        for raw in _TOKEN.findall(_prepare(part)):
+        text = _prepare(part)
+        for raw in (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text):
             stemmed = cache.get(raw)
             if stemmed is None:
                 if raw in _BREAKS:
