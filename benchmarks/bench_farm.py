@@ -144,8 +144,19 @@ def child_newsbot(port: int, feeds: int, workdir: Path) -> dict[str, dict[str, f
                                 f"http://127.0.0.1:{port}/_mutate?share=0.1&seed=5", timeout=120
                             ).read(),
                         )
+                    registry = app.pipeline.metrics.registry
+                    before = [
+                        registry.get_sample_value(f"newsbot_record_batch_feeds_{k}") or 0.0
+                        for k in ("sum", "count")
+                    ]
                     with _measured(out, name, feeds):
                         await cycle()
+                    total, batches = (
+                        (registry.get_sample_value(f"newsbot_record_batch_feeds_{k}") or 0.0) - b
+                        for k, b in zip(("sum", "count"), before, strict=True)
+                    )
+                    # feeds recorded per database transaction (group commit)
+                    out[name]["feeds_per_write"] = round(total / batches, 1) if batches else 0.0
             finally:
                 await app.aclose()
 
