@@ -589,7 +589,7 @@ class Pipeline:
             c = (
                 classified[n]
                 if classified is not None
-                else classify(self.config.packs, item.title, item.summary)
+                else classify(self.config.packs, item.title, item.summary, explain=False)
             )
             if not c.labels:
                 entries.append(NewEntry(keys=keys))

@@ -40,4 +40,9 @@ def parse_and_classify(
     if not classify_items:
         return parsed, keys, None
     use = _PACKS if packs is None else packs
-    return parsed, keys, [classify(use, item.title, item.summary) for item in parsed.items]
+    # only labelled items are kept, so the unlabelled ones need no explanation
+    return (
+        parsed,
+        keys,
+        [classify(use, item.title, item.summary, explain=False) for item in parsed.items],
+    )

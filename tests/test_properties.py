@@ -18,7 +18,7 @@ from bot.models import Alert, Classification, Item, StoryView
 from bot.parse import canonical_url, parse_feed, plain_text
 from bot.stories import StoryIndex, compatible, extract_facts, fingerprint
 from bot.validate import Problems
-from tests.conftest import RULES
+from tests.conftest import DATA, RULES
 
 PACK = load_pack(tomllib.loads(RULES.read_text()), Problems())
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
@@ -174,3 +174,65 @@ def test_contradicting_facts_examples() -> None:
     assert not compatible(
         extract_facts("fires ICBM", ""), extract_facts("fires cruise missile", "")
     )
+
+
+def _vocabulary() -> list[str]:
+    assert PACK is not None
+    phrases = [p.display for p in (*PACK.aliases, *PACK.contextual, *PACK.not_contextual)]
+    phrases += [p.display for p in PACK.context]
+    for topic in PACK.topics:
+        phrases += [p.display for p, _w in topic.terms]
+        for rule in topic.near:
+            phrases += [p.display for p in (*rule.first, *rule.second)]
+    words = sorted({w for p in phrases for w in p.replace("#", "17").replace("*", "big").split()})
+    return phrases + words + [w.upper() for w in words[:40]] + [w.title() for w in words]
+
+
+VOCABULARY = _vocabulary()
+news_like = st.lists(
+    st.one_of(
+        st.sampled_from(VOCABULARY),
+        st.sampled_from(["the", "said", "on", "Monday", "officials", "Seoul's", "N.", "U.S."]),
+        st.sampled_from([".", ",", ";", "!", "?", "-", "\u2014", "'s", "\n", "\u00e9t\u00e9"]),
+        st.text(max_size=8),
+    ),
+    max_size=60,
+).map(" ".join)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(news_like, news_like)
+def test_the_quick_subject_check_never_changes_a_label(title: str, summary: str) -> None:
+    """classify(explain=False) skips a pack when no subject phrase has all its words in the
+    text; that must give the same labels as the full pass, and for a labelled item the same
+    scores and evidence."""
+    full = classify([PACK], title, summary)
+    quick = classify([PACK], title, summary, explain=False)
+    assert quick.labels == full.labels
+    if full.labels:
+        assert quick == full
+    else:
+        assert set(quick.scores) == set(full.scores)
+
+
+def test_the_quick_subject_check_agrees_on_the_labelled_examples() -> None:
+    checked = labelled = 0
+    for name in ("classify_dev.jsonl", "classify_holdout.jsonl"):
+        for line in (DATA / name).read_text().splitlines():
+            ex = json.loads(line)
+            full = classify([PACK], ex["title"], ex["summary"])
+            quick = classify([PACK], ex["title"], ex["summary"], explain=False)
+            assert quick.labels == full.labels, ex["id"]
+            checked += 1
+            labelled += bool(full.labels)
+    assert checked == 540 and labelled > 100
+
+
+def test_the_quick_subject_check_is_off_for_a_topic_that_needs_no_subject() -> None:
+    data = tomllib.loads(RULES.read_text())
+    data["topic"][0]["needs_subject"] = False
+    pack = load_pack(data, Problems())
+    assert pack is not None and pack.subject_words is None
+    assert PACK is not None and PACK.subject_words is not None
+    text = "Iran test-fires a ballistic missile into the sea"
+    assert classify([pack], text, "", explain=False) == classify([pack], text, "")

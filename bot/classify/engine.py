@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.classify.pack import Pattern, RulePack
-from bot.classify.text import Tokens, token_fits, tokenize
+from bot.classify.text import Tokens, stem_set, token_fits, tokenize
 from bot.models import Classification
 
 _Match = tuple[int, int, Pattern, tuple[str, int, int]]  # start, end, pattern, role
@@ -130,13 +130,34 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
     return results
 
 
-def classify(packs: Sequence[RulePack], title: str, summary: str) -> Classification:
-    """Labels, scores and evidence for one item against every pack."""
-    tokens = tokenize(title, summary)
+def classify(
+    packs: Sequence[RulePack], title: str, summary: str, *, explain: bool = True
+) -> Classification:
+    """Labels, scores and evidence for one item against every pack.
+
+    With `explain=False` (the pipeline's bulk classification, where only labelled items are
+    kept) a pack whose subject the text cannot mention, because no subject phrase has all its
+    words in it, is passed over: its scores are 0, without the terms that would have counted.
+    The labels are the same, and so are the scores and evidence of every pack that labels.
+    """
+    tokens: Tokens | None = None
+    words = stem_set(title, summary) if not explain else None
     labels: list[str] = []
     scores: dict[str, float] = {}
     evidence: dict[str, tuple[str, ...]] = {}
     for pack in packs:
+        if (
+            words is not None
+            and pack.subject_words is not None
+            and not any(phrase <= words for phrase in pack.subject_words)
+        ):
+            for topic in pack.topics:
+                name = pack.label_name(topic.label)
+                scores[name] = 0.0
+                evidence[name] = ()
+            continue
+        if tokens is None:
+            tokens = tokenize(title, summary)
         results = _score_pack(tokens, pack)
         for topic in pack.topics:
             name = pack.label_name(topic.label)

@@ -72,6 +72,12 @@ class RulePack:
     # has a plain second word ("the" starts only "the north", "the regime", ...): most of a
     # common first word's occurrences are passed over with one lookup
     follows: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False, compare=False)
+    # the words (stems) of each subject phrase, aliases and contextual ones: a text that has all
+    # the words of none of them cannot mention the subject. None when no such shortcut holds (a
+    # topic that does not need the subject, or a phrase of wildcards only).
+    subject_words: tuple[frozenset[str], ...] | None = field(
+        default=None, hash=False, compare=False
+    )
 
     def label_name(self, label: str) -> str:
         """How a label is called outside the pack: bare for the default pack, else pack:label."""
@@ -210,6 +216,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
     )
     object.__setattr__(pack, "index", _build_index(pack))
     object.__setattr__(pack, "follows", _follows(pack.index))
+    object.__setattr__(pack, "subject_words", _subject_words(pack))
     return pack
 
 
@@ -281,3 +288,12 @@ def _follows(
         if "*" not in seconds and "#" not in seconds:
             out[first] = frozenset(seconds)
     return out
+
+
+def _subject_words(pack: RulePack) -> tuple[frozenset[str], ...] | None:
+    if not all(t.needs_subject for t in pack.topics):
+        return None
+    phrases = [frozenset(p.stems) - {"#", "*"} for p in (*pack.aliases, *pack.contextual)]
+    if not all(phrases):
+        return None
+    return tuple(phrases)
