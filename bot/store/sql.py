@@ -997,12 +997,15 @@ class Store:
 
     def parent(self, key: str) -> Parent | None:
         with self._tx() as conn:
-            row = conn.execute(
-                select(t.outbox.c.status, t.outbox.c.slack_ts, t.outbox.c.slack_channel).where(
-                    t.outbox.c.key == key
-                )
-            ).first()
-            return None if row is None else Parent(row.status, row.slack_ts, row.slack_channel)
+            row = (
+                _Sql(conn)
+                .run("SELECT status, slack_ts, slack_channel FROM outbox WHERE key = ?", [key])
+                .first()
+            )
+            if row is None:
+                return None
+            status, ts, channel = tuple(row)
+            return Parent(status, ts, channel)
 
     def next_delivery_at(self) -> datetime | None:
         with self._tx() as conn:
@@ -1015,19 +1018,14 @@ class Store:
         """Claim a message for sending and count the attempt before it is made, so a crash
         mid-send is visible afterwards. False if anyone touched the row since it was read
         (another replica claimed or sent it): the caller must not send it."""
+        # one of the statements run for every message sent: plain SQL (see `_ingest_one`)
         with self._tx() as conn:
-            claimed = conn.execute(
-                update(t.outbox)
-                .where(t.outbox.c.id == d.id)
-                .where(t.outbox.c.status == "pending")
-                .where(t.outbox.c.attempts == d.attempts)
-                .where(or_(t.outbox.c.lease_until.is_(None), t.outbox.c.lease_until <= now))
-                .values(
-                    attempts=t.outbox.c.attempts + 1,
-                    in_flight=1,
-                    leased_by=owner,
-                    lease_until=lease_until,
-                )
+            sql = _Sql(conn)
+            claimed = sql.run(
+                "UPDATE outbox SET attempts = attempts + 1, in_flight = 1, leased_by = ?,"
+                " lease_until = ? WHERE id = ? AND status = 'pending' AND attempts = ?"
+                " AND (lease_until IS NULL OR lease_until <= ?)",
+                [owner, sql.when(lease_until), d.id, d.attempts, sql.when(now)],
             )
             return bool(claimed.rowcount)
 
@@ -1039,19 +1037,12 @@ class Store:
         slack_channel: str | None = None,
     ) -> None:
         with self._tx() as conn:
-            conn.execute(
-                update(t.outbox)
-                .where(t.outbox.c.id == delivery_id)
-                .values(
-                    status="sent",
-                    sent_at=now,
-                    slack_ts=slack_ts,
-                    slack_channel=slack_channel,
-                    last_error=None,
-                    in_flight=0,
-                    leased_by=None,
-                    lease_until=None,
-                )
+            sql = _Sql(conn)
+            sql.run(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, slack_ts = ?, slack_channel = ?,"
+                " last_error = NULL, in_flight = 0, leased_by = NULL, lease_until = NULL"
+                " WHERE id = ?",
+                [sql.when(now), slack_ts, slack_channel, delivery_id],
             )
 
     def postpone(self, delivery_id: int, next_attempt_at: datetime) -> None:
