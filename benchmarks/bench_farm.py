@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -133,20 +133,7 @@ def child_newsbot(port: int, feeds: int, workdir: Path) -> dict[str, dict[str, f
             try:
 
                 async def cycle() -> None:
-                    # as under `newsbot run`: a delivery pass every second while the feeds are
-                    # polled (the scheduler's delivery job), then the rest drained
-                    polled = asyncio.Event()
-
-                    async def deliver() -> None:
-                        while not polled.is_set():
-                            await app.pipeline.deliver_due()
-                            with suppress(TimeoutError):
-                                await asyncio.wait_for(polled.wait(), 1.0)
-
-                    delivering = asyncio.create_task(deliver())
                     await app.pipeline.poll_all()
-                    polled.set()
-                    await delivering
                     await app.pipeline.drain(timedelta(seconds=60))
 
                 for name in SCENARIOS:
