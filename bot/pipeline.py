@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import random
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ from bot.store import (
     IngestResult,
     NewEntry,
     Outgoing,
+    Parent,
     Store,
     StoryChanges,
     StoryWrite,
@@ -65,6 +67,7 @@ Sleep = Callable[[float], Awaitable[None]]
 PRUNE_EVERY = timedelta(minutes=50)  # claimed cluster-wide; the job itself runs hourly
 HEALTH_EVERY = timedelta(seconds=30)  # feed-health check, claimed cluster-wide
 RECORD_BATCH = 50  # fetched feeds recorded in one transaction, at most
+SENT_POSTS_KEPT = 10_000  # first posts remembered for their replies and edits
 RECORD_WAIT = 0.02  # seconds a fetched feed waits for others being parsed to join its batch
 
 
@@ -191,6 +194,9 @@ class Pipeline:
         self.pacer = Pacer(config.slack.pace, config.slack.burst)
         self._paused: dict[str, datetime] = {}
         self._parents: dict[int, tuple[str | None, str | None]] = {}
+        # first posts this process sent, by outbox key: "sent" is final, so their replies and
+        # edits need not look them up (a bounded memo; another replica's posts are looked up)
+        self._sent_posts: OrderedDict[str, Parent] = OrderedDict()
         self._warned: set[str] = set()
         self._unchanged: list[tuple[str, datetime, datetime]] = []
         # fetched feeds waiting to be recorded, with the futures their polls wait on
@@ -821,6 +827,10 @@ class Pipeline:
                     now = self.clock()
                     self.pacer.spend(d.channel, now)
                     self.store.mark_sent(d.id, now, posted[0], posted[1])
+                    if d.kind == "post":
+                        self._sent_posts[d.key] = Parent("sent", posted[0], posted[1])
+                        if len(self._sent_posts) > SENT_POSTS_KEPT:
+                            self._sent_posts.popitem(last=False)
                     stats.sent += 1
                     self.metrics.alerts.labels("sent", d.kind).inc()
                     if d.kind == "post" and d.published is not None:
@@ -854,7 +864,7 @@ class Pipeline:
 
     def _parent_ready(self, d: Delivery, now: datetime) -> bool:
         """A reply or edit waits for its story's first post; if that failed, so does it."""
-        parent = self.store.parent(d.parent_key or "")
+        parent = self._sent_posts.get(d.parent_key or "") or self.store.parent(d.parent_key or "")
         if parent is None or parent.status == "failed":
             self.store.mark_failed(d.id, "the story's first post was not delivered")
             return False

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence, Sized
@@ -334,7 +335,7 @@ class Store:
             try:
                 with self.engine.begin() as conn:
                     yield conn
-            except SQLAlchemyError as e:
+            except (SQLAlchemyError, sqlite3.Error) as e:  # sqlite3's own: from BEGIN, below
                 detail = str(getattr(e, "orig", None) or e)
                 raise StoreError(f"database error: {detail}{_advice(detail)}") from e
 
@@ -1215,7 +1216,9 @@ def _sqlite_begin(conn: Connection) -> None:
     """BEGIN IMMEDIATE: a transaction takes the write lock when it starts, so two processes on one
     file (a `run` and a `run --once`, say) queue for it instead of both reading, then one failing
     with "database is locked" when it tries to write what it read."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # straight to the driver: every transaction starts here, and SQLAlchemy's statement
+    # machinery cost more than the BEGIN itself (a lock timeout raises sqlite3's own error)
+    conn.connection.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
 
 
 class _Sql:
