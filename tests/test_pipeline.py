@@ -247,9 +247,9 @@ def _requests(app, urls: list[str]):  # type: ignore[no-untyped-def]
     ]
 
 
-def test_feeds_parsed_together_are_recorded_in_one_transaction(
-    feeds: FeedServer, write_config, env
-) -> None:
+def _record_together(feeds: FeedServer, write_config, env, refuse: int | None = None):  # type: ignore[no-untyped-def]
+    """Three fetched feeds handed to the pipeline's writer at once (as three polls finishing
+    together would); the database refuses feed `refuse`, if given."""
     urls = [feeds.set(f"/{n}.xml", rss(LAUNCH)) for n in range(3)]
     config = write_config({f"F{n}": u for n, u in enumerate(urls)})
 
@@ -257,12 +257,23 @@ def test_feeds_parsed_together_are_recorded_in_one_transaction(
         app = _app(config, env, FakeTime())
         try:
             app.pipeline.sync_feeds()
-            results = await asyncio.gather(*(app.pipeline._record(r) for r in _requests(app, urls)))
+            if refuse is not None:
+                _refuse_seen_rows_of(app, urls[refuse])
+            results = await asyncio.gather(
+                *(app.pipeline._record(r) for r in _requests(app, urls)), return_exceptions=True
+            )
             return app, results
         finally:
             await app.aclose()
 
     app, results = asyncio.run(scenario())
+    return app, urls, results
+
+
+def test_feeds_parsed_together_are_recorded_in_one_transaction(
+    feeds: FeedServer, write_config, env
+) -> None:
+    app, urls, results = _record_together(feeds, write_config, env)
     assert [r.new_items for r in results] == [1, 1, 1]
     registry = app.pipeline.metrics.registry
     assert registry.get_sample_value("newsbot_record_batch_feeds_count") == 1
@@ -277,28 +288,15 @@ def test_feeds_parsed_together_are_recorded_in_one_transaction(
 def test_a_feed_that_cannot_be_recorded_costs_only_its_own_poll_not_its_batchs(
     feeds: FeedServer, write_config, env
 ) -> None:
-    urls = [feeds.set(f"/{n}.xml", rss(LAUNCH)) for n in range(3)]
-    config = write_config({f"F{n}": u for n, u in enumerate(urls)})
-
-    async def scenario():  # type: ignore[no-untyped-def]
-        app = _app(config, env, FakeTime())
-        try:
-            app.pipeline.sync_feeds()
-            _refuse_seen_rows_of(app, urls[1])
-            results = await asyncio.gather(
-                *(app.pipeline._record(r) for r in _requests(app, urls)), return_exceptions=True
-            )
-            return app, results
-        finally:
-            await app.aclose()
-
-    app, results = asyncio.run(scenario())
     from bot.errors import StoreError
 
+    app, urls, results = _record_together(feeds, write_config, env, refuse=1)
     assert isinstance(results[1], StoreError) and "disk says no" in str(results[1])
-    assert [r.new_items for r in (results[0], results[2])] == [1, 1]  # type: ignore[union-attr]
+    assert [r.new_items for r in (results[0], results[2])] == [1, 1]
     states = {s.url: s.body_hash for s in app.pipeline.store.feed_states()}
     assert states == {urls[0]: "h0", urls[1]: None, urls[2]: "h2"}  # the failed one: polled again
+    registry = app.pipeline.metrics.registry  # the batch failed; each feed was then tried alone
+    assert registry.get_sample_value("newsbot_record_batch_feeds_count") == 2
 
 
 def test_a_broken_write_for_one_feed_does_not_stop_the_others_alerts(
