@@ -201,7 +201,7 @@ class Pipeline:
         self._unchanged: list[tuple[str, datetime, datetime]] = []
         # fetched feeds waiting to be recorded, with the futures their polls wait on
         self._to_record: list[tuple[IngestRequest, asyncio.Future[IngestResult]]] = []
-        self._record_timer: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._record_timer: asyncio.Handle | None = None
         self._parsing = 0  # polls whose bodies are being parsed now
         self._deliver_lock = asyncio.Lock()
         self.stories = StoryIndex(Tuning(window=config.bot.story_window))
@@ -531,9 +531,9 @@ class Pipeline:
                     for request, future in part:
                         try:
                             result = self.store.ingest_many([request])[0]
-                        except Exception as e:
+                        except Exception as alone:
                             self.load_stories()
-                            self._not_recorded(request, future, e)
+                            self._not_recorded(request, future, alone)
                         else:
                             self.metrics.record_batch.observe(1)
                             if not future.done():
