@@ -101,9 +101,7 @@ def tokenize(title: str, summary: str) -> Tokens:
     The title is always a sentence of its own. A sentence ends at . ! ? ; except after a
     single capital or a known abbreviation ("N. Korea", "Gen. Kim").
     """
-    if len(summary) > MAX_SUMMARY_CHARS:
-        cut = summary.rfind(" ", 0, MAX_SUMMARY_CHARS)
-        summary = summary[: cut if cut > 0 else MAX_SUMMARY_CHARS]
+    summary = _lead(summary)
     stems: list[str] = []
     sentence: list[int] = []
     in_title: list[bool] = []
@@ -136,9 +134,7 @@ def tokenize(title: str, summary: str) -> Tokens:
 def stem_set(title: str, summary: str) -> frozenset[str]:
     """The stems `tokenize` would give, as a set: what a text could match, for a quick
     look before the full pass (no positions, no sentences: about half the cost)."""
-    if len(summary) > MAX_SUMMARY_CHARS:
-        cut = summary.rfind(" ", 0, MAX_SUMMARY_CHARS)
-        summary = summary[: cut if cut > 0 else MAX_SUMMARY_CHARS]
+    summary = _lead(summary)
     out: set[str] = set()
     for part in (title, summary):
         text = _prepare(part)
@@ -151,6 +147,14 @@ def stem_set(title: str, summary: str) -> frozenset[str]:
         else:
             out.update(found)  # type: ignore[arg-type]
     return frozenset(out)
+
+
+def _lead(summary: str) -> str:
+    """The part of a summary that is classified: its first MAX_SUMMARY_CHARS, cut at a space."""
+    if len(summary) <= MAX_SUMMARY_CHARS:
+        return summary
+    cut = summary.rfind(" ", 0, MAX_SUMMARY_CHARS)
+    return summary[: cut if cut > 0 else MAX_SUMMARY_CHARS]
 
 
 def _stem_raw(raw: str) -> str:
