@@ -10,6 +10,7 @@ import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -430,3 +431,24 @@ def test_postgresql_connection_problems_say_what_to_do(wrong: str, advice: str) 
     }[wrong]
     with pytest.raises(StoreError, match=advice):
         Store.open(url)
+
+
+def test_a_title_key_counts_as_seen_only_within_the_title_window(stores) -> None:
+    """Ids and links are remembered while listed; a headline only for the title window, so the
+    same headline much later (a new launch, the same wording) is news again."""
+    (store,) = stores(1)
+    url = "https://t.test/rss"
+    store.sync_feeds([(url, "T")], T0)
+
+    def known_at(when: datetime, keys: Sequence[str], window: timedelta) -> set[str]:
+        seen: list[set[str]] = []
+        request = _request(url, [NewEntry(keys=tuple(keys))], seen)
+        store.ingest_many([replace(request, now=when, titles_since=when - window)])
+        return seen[0]
+
+    assert known_at(T0, ["i:old", "t:old"], timedelta(hours=36)) == set()
+    later = T0 + timedelta(hours=35, minutes=59)
+    assert known_at(later, ["i:old", "t:old"], timedelta(hours=36)) == {"i:old", "t:old"}
+    # last seen at `later`: 36 h and 1 s after that, the headline is news again, the id is not
+    much_later = later + timedelta(hours=36, seconds=1)
+    assert known_at(much_later, ["i:old", "t:old"], timedelta(hours=36)) == {"i:old"}
