@@ -591,23 +591,14 @@ class Store:
                 "INSERT INTO seen (key, feed_url, first_seen, last_seen) VALUES (?, ?, ?, ?)",
                 new_seen,
             )
+        # what every successful poll sets (`_success`, shared with the 304 path), and the rest
+        values = _success(r.now, r.next_check_at)
+        values.update(etag=r.etag, last_modified=r.last_modified, body_hash=r.body_hash)
         sql.run(
-            "UPDATE feeds SET last_polled_at = ?, last_success_at = ?, failures = 0,"
-            " failing_since = NULL, last_error = NULL, next_check_at = ?, leased_by = NULL,"
-            " lease_until = NULL, etag = ?, last_modified = ?, body_hash = ?,"
+            f"UPDATE feeds SET {', '.join(f'{column} = ?' for column in values)},"
             " items_seen = items_seen + ?, first_success_at = COALESCE(first_success_at, ?)"
             " WHERE url = ?",
-            [
-                now,
-                now,
-                sql.when(r.next_check_at),
-                r.etag,
-                r.last_modified,
-                r.body_hash,
-                new_items,
-                now,
-                r.url,
-            ],
+            [*map(sql.value, values.values()), new_items, now, r.url],
         )
         return IngestResult(new_items=new_items, alerts_queued=queued)
 
