@@ -27,6 +27,7 @@ from bot.store.sql import safe_url
 log = logging.getLogger("newsbot")
 T = TypeVar("T")
 EXIT_CONFIG = 2
+EXIT_USAGE = 2  # as argparse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -74,7 +75,46 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         help='lines {"id","event","source","published","title","summary","labels"}',
     )
+    _operator_parsers(sub)
+    for command in sub.choices.values():  # `newsbot status -v` as well as `newsbot -v status`
+        command.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging"
+        )
     return parser
+
+
+def _operator_parsers(sub: Any) -> None:
+    """explain, replay and outbox: the operator's tools (bot/ops.py)."""
+    ex = sub.add_parser(
+        "explain",
+        help="why each JSON line {id,title,summary} would (not) alert, channel by channel",
+    )
+    ex.add_argument("--config")
+    ex.add_argument("--input", help="JSON lines file (default: stdin)")
+    rp = sub.add_parser(
+        "replay",
+        help="what the given config would have sent for the entries of a past window",
+    )
+    rp.add_argument("--since", required=True, help='how far back, e.g. "24h" or "7d"')
+    rp.add_argument("--config")
+    rp.add_argument("--json", action="store_true", help="machine-readable output")
+    ob = sub.add_parser("outbox", help="list, retry or drop queued and parked messages")
+    ob_sub = ob.add_subparsers(dest="outbox_command", required=True)
+    ls = ob_sub.add_parser("list", help="parked, pending and held messages")
+    ls.add_argument("--status", choices=["parked", "pending", "held"])
+    ls.add_argument("--json", action="store_true", help="machine-readable output")
+    ls.add_argument("--config")
+    rt = ob_sub.add_parser("retry", help="send parked messages again")
+    rt.add_argument("--all", action="store_true", help="every parked message")
+    rt.add_argument("keys", nargs="*", metavar="KEY", help="keys from `outbox list`")
+    rt.add_argument("--config")
+    dr = ob_sub.add_parser("drop", help="give up on messages for good")
+    dr.add_argument("keys", nargs="+", metavar="KEY", help="keys from `outbox list`")
+    dr.add_argument("--config")
+    for command in ob_sub.choices.values():
+        command.add_argument(
+            "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging"
+        )
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
@@ -99,6 +139,13 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             return _eval_stories(args.dataset)
         if args.command == "eval":
             return _eval(load_config(args.config, env), args.dataset, baseline=args.baseline)
+        if args.command in ("explain", "replay", "outbox"):
+            return _operator(args, load_config(args.config, env))
+    except BrokenPipeError:
+        # the reader went away (`newsbot ... | head`): stop quietly, as other tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     except ConfigError as e:
         print(f"newsbot: {e}", file=sys.stderr)
         return EXIT_CONFIG
@@ -364,3 +411,25 @@ def _eval_stories(dataset: str) -> int:
         return 1
     print(format_story_report(evaluate_stories(examples)))
     return 0
+
+
+def _operator(args: argparse.Namespace, config: Config) -> int:
+    """`explain`, `replay` and `outbox`: they read the database, and only `outbox retry|drop`
+    change it."""
+    from bot import ops
+
+    if args.command == "explain":
+        return ops.explain_command(config, args.input, sys.stdout, sys.stderr)
+    if args.command == "replay":
+        return ops.replay_command(config, args.since, sys.stdout, as_json=args.json)
+    if args.outbox_command == "list":
+        return ops.outbox_list(config, args.status, sys.stdout, as_json=args.json)
+    if args.outbox_command == "retry":
+        if args.all == bool(args.keys):
+            print(
+                "newsbot: outbox retry takes --all or the keys of parked messages (from `newsbot outbox list`), not both",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        return ops.outbox_retry(config, None if args.all else args.keys, sys.stdout)
+    return ops.outbox_drop(config, args.keys, sys.stdout)

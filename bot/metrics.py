@@ -29,6 +29,13 @@ class Metrics:
             ["event", "kind"],
             registry=r,
         )
+        self.items_dropped = Counter(
+            "newsbot_items_dropped",
+            "Labelled items a subscribed channel did not get, by what dropped them "
+            "(keywords, exclude, min_severity, muted, backfill, too_old).",
+            ["channel", "reason"],
+            registry=r,
+        )
         self.slack_429 = Counter(
             "newsbot_slack_rate_limited", "Slack 429 answers.", ["channel"], registry=r
         )

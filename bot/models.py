@@ -74,3 +74,18 @@ class Message:
 
     text: str
     blocks: tuple[Mapping[str, object], ...] = field(hash=False)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether one channel gets one labelled item, and the one sentence that says why.
+
+    `drop` names what dropped it, for the `newsbot_items_dropped_total` metric (keywords,
+    exclude, min_severity, muted, backfill, too_old); None when the channel gets the item in
+    some form, or never wanted it (it subscribes to none of the item's labels).
+    """
+
+    channel: str
+    route: bool
+    reason: str
+    drop: str | None = None

@@ -17,7 +17,7 @@ import json
 import logging
 import random
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from bot.classify import classify
 from bot.commands import effective_channels
-from bot.config import ChannelConfig, Config, FeedConfig
+from bot.config import BotConfig, ChannelConfig, Config, FeedConfig
 from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
 from bot.fetch import FeedClients, fetch
 from bot.format import (
@@ -34,14 +34,16 @@ from bot.format import (
     format_feed_health,
     format_reply,
     format_storm,
+    local_time,
 )
 from bot.metrics import Metrics
-from bot.models import Alert, Classification, DigestEntry, Item, Message
+from bot.models import Alert, Classification, Decision, DigestEntry, Item, Message
 from bot.pacing import Pacer
 from bot.route import Router
 from bot.severity import rank, severity_of
 from bot.slack import AUTH_RETRY, Notifier, Posted
 from bot.store import (
+    PARENT_FAILED,
     ChannelActivity,
     ChannelPrefs,
     Delivery,
@@ -58,6 +60,7 @@ from bot.store import (
     StoryWrite,
 )
 from bot.stories import StoryIndex, StoryState, Tuning, fingerprint
+from bot.validate import format_duration
 from bot.work import parse_and_classify
 
 log = logging.getLogger("newsbot")
@@ -152,6 +155,23 @@ def _item_row(item: Item, key: str, c: Classification, now: datetime) -> dict[st
                 "evidence": {k: list(v) for k, v in c.evidence.items()},
             }
         ),
+        "first_seen": now,
+    }
+
+
+def _entry_text(item: Item, key: str, now: datetime, first_poll: bool) -> dict[str, object]:
+    """The entries row: an entry's text, labelled or not, for `newsbot replay`."""
+    return {
+        "key": key,
+        "feed_url": item.feed_url,
+        "feed_name": item.feed_name,
+        "item_id": item.item_id,
+        "url": item.url,
+        "title": item.title,
+        "summary": item.summary,
+        "published": item.published,
+        "dated": int(item.dated),
+        "first_poll": int(first_poll),
         "first_seen": now,
     }
 
@@ -479,7 +499,7 @@ class Pipeline:
                 "feed %r: first poll, %d entries recorded; only those newer than backfill=%s may alert",
                 feed.name,
                 len(parsed.items),
-                bot.backfill,
+                format_duration(bot.backfill),
             )
         if state.failures:
             log.info("feed %r recovered after %d failed polls", feed.name, state.failures)
@@ -597,8 +617,9 @@ class Pipeline:
                 if classified is not None
                 else classify(self.config.packs, item.title, item.summary, explain=False)
             )
+            text = _entry_text(item, keys[0], now, first_poll)
             if not c.labels:
-                entries.append(NewEntry(keys=keys))
+                entries.append(NewEntry(keys=keys, text=text))
                 continue
             if first_poll:
                 may_alert = (
@@ -611,7 +632,13 @@ class Pipeline:
             fp = fingerprint(
                 keys[0], item.title, item.summary, c.labels, item.published, item.feed_name
             )
-            routes = dict(self.router.route(item, c)) if may_alert else {}
+            decided = self.router.decide(item, c)
+            decisions: dict[str, Decision] = {d.channel: d for d, _labels in decided}
+            routes = {d.channel for d, _labels in decided if d.route}
+            if not may_alert:
+                for channel in routes:
+                    decisions[channel] = _too_old(channel, item, first_poll, self.config.bot)
+                routes = set()
             match = self.stories.assign(fp)
             outgoing: list[Outgoing] = []
             for label in c.labels:
@@ -631,29 +658,45 @@ class Pipeline:
             self._story_severity[story.id] = severity
             if match is not None:
                 for channel in sorted(story.channels):
+                    if channel in decisions:
+                        decisions[channel] = _in_story(decisions[channel], story)
                     if not self._threads.get(channel, True):
                         continue  # threads = false: later reports are absorbed silently
                     if (channel, story.id) in self._mutes:
+                        if channel in decisions:
+                            decisions[channel] = _muted(channel, story)
                         continue  # muted from Slack: no replies or edits there
                     if joined.new_source:
                         outgoing.append(Outgoing("reply", channel, format_reply(item)))
                     if joined.new_source or joined.adds_facts:
                         message = self._parent(story, channel, severity)
                         outgoing.append(Outgoing("update", channel, message, severity))
-            for channel in sorted(set(routes) - story.channels):
+            for channel in sorted(routes - story.channels):
                 wanted = self._channels.get(channel)
                 if wanted is not None and rank(severity) < rank(wanted.min_severity):
+                    decisions[channel] = Decision(
+                        channel,
+                        False,
+                        f"{decisions[channel].reason}, but its severity {severity} is below the "
+                        f"channel's min_severity {wanted.min_severity}",
+                        "min_severity",
+                    )
                     continue  # below the channel's minimum; a later, graver report may post
                 if (channel, story.id) in self._mutes:
+                    decisions[channel] = _muted(channel, story)
                     continue
                 story.channels.add(channel)
-                outgoing += self._first_post(
-                    story, item, channel, severity, now, channel_activity()
-                )
+                first = self._first_post(story, item, channel, severity, now, channel_activity())
+                outgoing += first
+                decisions[channel] = _posted(decisions[channel], first, wanted, severity)
+            self._count_drops(item, decisions.values())
             entries.append(
                 NewEntry(
                     keys=keys,
                     item=_item_row(item, keys[0], c, now),
+                    text=text,
+                    severity=severity,
+                    decisions=tuple(decisions.values()),
                     story=StoryWrite(
                         key=story.id,
                         labels=tuple(sorted(story.labels)),
@@ -665,6 +708,21 @@ class Pipeline:
                 )
             )
         return entries
+
+    def _count_drops(self, item: Item, decisions: Iterable[Decision]) -> None:
+        """Count, and log at debug, every channel that dropped this labelled item."""
+        for d in decisions:
+            if d.drop is None:
+                continue
+            self.metrics.items_dropped.labels(d.channel, d.drop).inc()
+            log.debug(
+                "not for %s (%s): %r: %s",
+                d.channel,
+                d.drop,
+                item.title[:120],
+                d.reason,
+                extra={"channel": d.channel, "feed": item.feed_name},
+            )
 
     def _severity(self, story: StoryState, item: Item) -> str:
         """The pack's severity rules applied to the story's facts and to the text of its
@@ -866,7 +924,7 @@ class Pipeline:
         """A reply or edit waits for its story's first post; if that failed, so does it."""
         parent = self._sent_posts.get(d.parent_key or "") or self.store.parent(d.parent_key or "")
         if parent is None or parent.status == "failed":
-            self.store.mark_failed(d.id, "the story's first post was not delivered")
+            self.store.mark_failed(d.id, PARENT_FAILED)
             return False
         if parent.status in ("held", "digested", "stormed"):
             self.store.mark_skipped(
@@ -963,6 +1021,59 @@ class Pipeline:
             if upcoming is None or upcoming > deadline:
                 return total
             await self.sleep(max(0.0, (upcoming - now).total_seconds()) + 0.01)
+
+
+def _too_old(channel: str, item: Item, first_poll: bool, bot: BotConfig) -> Decision:
+    if first_poll:
+        reason = (
+            "the feed's first poll: entries are recorded, and only those dated within "
+            f"backfill = {format_duration(bot.backfill)} may alert"
+        )
+        return Decision(channel, False, reason, "backfill")
+    reason = f"published more than retention = {format_duration(bot.retention)} ago"
+    return Decision(channel, False, reason, "too_old")
+
+
+def _in_story(was: Decision, story: StoryState) -> Decision:
+    """A report of a story the channel already has: a thread reply or an edit, not an alert."""
+    return Decision(
+        was.channel,
+        was.route,
+        f'{was.reason}; its story ("{story.headline.title[:100]}") is already posted here, so '
+        "this report goes to the story's thread and updates its message, unless the channel "
+        "has threads = false",
+    )
+
+
+def _muted(channel: str, story: StoryState) -> Decision:
+    reason = (
+        f'its story ("{story.headline.title[:100]}") is muted in this channel from Slack '
+        "(/newsbot mute)"
+    )
+    return Decision(channel, False, reason, "muted")
+
+
+def _posted(
+    was: Decision, first: Sequence[Outgoing], cfg: ChannelConfig | None, severity: str
+) -> Decision:
+    """How a story's first message in a channel goes out: now, held, or in a storm summary."""
+    post = next(o for o in first if o.key is None or o.key.startswith("post:"))
+    if post.status == "held" and cfg is not None and post.release_at is not None:
+        when = local_time(post.release_at, cfg.timezone)
+        if cfg.digest.on:
+            how = f"held for the channel's {cfg.digest.kind} digest, sent {when}"
+        else:
+            how = f"held for quiet hours, until {when}"
+    elif post.status == "stormed" and cfg is not None:
+        how = (
+            f"storm mode: more than {cfg.storm_threshold} alerts within "
+            f"{format_duration(cfg.storm_window)}, so it is listed in the storm summary"
+        )
+    elif severity == "critical":
+        how = "posted now (critical: no digest, quiet hours or storm holds it)"
+    else:
+        how = f"posted now (severity {severity})"
+    return Decision(was.channel, True, f"{was.reason}: {how}")
 
 
 def release_at(channel: ChannelConfig, now: datetime) -> datetime | None:

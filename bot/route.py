@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.config import ChannelConfig
-from bot.models import Classification, Item
+from bot.models import Classification, Decision, Item
 
 
 def _words(words: Sequence[str]) -> re.Pattern[str] | None:
@@ -29,6 +29,11 @@ class _Route:
     exclude: re.Pattern[str] | None
 
 
+def _listed(words: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(f'"{w}"' for w in words[:limit])
+    return shown + (f" and {len(words) - limit} more" if len(words) > limit else "")
+
+
 class Router:
     """Channel rules compiled once; `route` is then a pure function of item and labels."""
 
@@ -39,17 +44,40 @@ class Router:
         self, item: Item, classification: Classification
     ) -> list[tuple[str, tuple[str, ...]]]:
         """[(channel, labels for that channel)] for every channel that wants this item."""
+        return [(d.channel, labels) for d, labels in self.decide(item, classification) if d.route]
+
+    def decide(
+        self, item: Item, classification: Classification
+    ) -> list[tuple[Decision, tuple[str, ...]]]:
+        """Every channel's decision on a labelled item, with the labels it subscribes to."""
         if not classification.labels:
             return []
         text = f"{item.title}\n{item.summary}"
         out = []
         for r in self._routes:
-            labels = tuple(lb for lb in classification.labels if lb in r.channel.labels)
+            c = r.channel
+            labels = tuple(lb for lb in classification.labels if lb in c.labels)
             if not labels:
+                given = ", ".join(classification.labels)
+                reason = f"the channel does not subscribe to {given}"
+                out.append((Decision(c.channel, False, reason), labels))
                 continue
-            if r.keywords is not None and not r.keywords.search(text):
-                continue
-            if r.exclude is not None and r.exclude.search(text):
-                continue
-            out.append((r.channel.channel, labels))
+            why = f"labelled {', '.join(labels)}"
+            if r.keywords is not None:
+                found = r.keywords.search(text)
+                if found is None:
+                    reason = (
+                        f"{why}, but none of the channel's keywords "
+                        f"({_listed(c.keywords)}) appears in the title or summary"
+                    )
+                    out.append((Decision(c.channel, False, reason, "keywords"), labels))
+                    continue
+                why += f' and keyword "{found.group()}" appears'
+            if r.exclude is not None:
+                found = r.exclude.search(text)
+                if found is not None:
+                    reason = f'{why}, but the channel excludes "{found.group()}", which appears'
+                    out.append((Decision(c.channel, False, reason, "exclude"), labels))
+                    continue
+            out.append((Decision(c.channel, True, why), labels))
         return out

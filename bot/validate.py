@@ -27,6 +27,19 @@ def parse_duration(text: str) -> timedelta | None:
     return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
+def format_duration(value: timedelta) -> str:
+    """A duration as the config writes it: ``"2m"``, ``"1h30m"``, ``"1d"``, ``"0s"``."""
+    seconds = int(value.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return sign + ("".join(parts) or "0s")
+
+
 class Problems:
     """An accumulator of problems, each already phrased with its key path."""
 

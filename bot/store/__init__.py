@@ -1,6 +1,7 @@
 """Storage: the only package that speaks SQL (SQLite by default, PostgreSQL for replicas)."""
 
 from bot.store.sql import (
+    PARENT_FAILED,
     ChannelActivity,
     ChannelPrefs,
     Delivery,
@@ -10,15 +11,18 @@ from bot.store.sql import (
     IngestRequest,
     IngestResult,
     NewEntry,
+    OutboxRow,
     Outgoing,
     Parent,
     Store,
+    StoredEntry,
     StoredMember,
     StoryChanges,
     StoryWrite,
 )
 
 __all__ = [
+    "PARENT_FAILED",
     "ChannelActivity",
     "ChannelPrefs",
     "Delivery",
@@ -28,9 +32,11 @@ __all__ = [
     "IngestRequest",
     "IngestResult",
     "NewEntry",
+    "OutboxRow",
     "Outgoing",
     "Parent",
     "Store",
+    "StoredEntry",
     "StoredMember",
     "StoryChanges",
     "StoryWrite",

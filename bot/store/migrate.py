@@ -34,8 +34,17 @@ def _v2_to_v3(conn: Connection) -> None:
     below makes."""
 
 
+def _v3_to_v4_entry_text(conn: Connection) -> None:
+    """Every new entry's text, labelled or not, for `newsbot replay`: a new table (`entries`),
+    which create_all below makes. Entries recorded before the upgrade are not in it."""
+
+
 # STEPS[n] takes a database from version n to n + 1.
-STEPS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+STEPS: dict[int, Callable[[Connection], None]] = {
+    1: _v1_to_v2,
+    2: _v2_to_v3,
+    3: _v3_to_v4_entry_text,
+}
 
 
 def migrate(conn: Connection) -> tuple[int, int]:

@@ -17,7 +17,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_VERSION = 3  # bump with a step in bot/store/migrate.py
+SCHEMA_VERSION = 4  # bump with a step in bot/store/migrate.py
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -173,3 +173,22 @@ jobs = Table(
     Column("owner", String(100)),
     Column("last_run_at", UTCDateTime),
 )
+
+# Every new entry's text, labelled or not (version 4), kept for `retention`: `newsbot replay`
+# runs a changed config over the entries of a past window.
+entries = Table(
+    "entries",
+    metadata,
+    Column("key", String(40), primary_key=True),  # the entry's first dedupe key (its id key)
+    Column("feed_url", String(2000), nullable=False),
+    Column("feed_name", String(200), nullable=False),
+    Column("item_id", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("published", UTCDateTime, nullable=False),
+    Column("dated", Integer, nullable=False),  # 0: `published` is the fetch time
+    Column("first_poll", Integer, nullable=False),  # recorded on its feed's first poll
+    Column("first_seen", UTCDateTime, nullable=False),
+)
+Index("entries_first_seen", entries.c.first_seen)

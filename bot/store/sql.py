@@ -50,7 +50,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from bot.dedupe import is_title_key
 from bot.errors import StoreError
-from bot.models import DigestEntry, Message
+from bot.models import Decision, DigestEntry, Item, Message
 from bot.store import schema as t
 from bot.store.migrate import STORY_LOCK, migrate
 
@@ -112,6 +112,10 @@ class NewEntry:
     item: dict[str, Any] | None = None  # the items row, for labelled entries
     story: StoryWrite | None = None
     outgoing: tuple[Outgoing, ...] = ()
+    text: dict[str, Any] | None = None  # the entries row: every new entry's text (replay)
+    # not stored: what the planner decided, for `newsbot explain` and `replay`
+    severity: str | None = None
+    decisions: tuple[Decision, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,48 @@ class Delivery:
     parent_key: str | None
     published: datetime | None = None
     in_flight: bool = False
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """An outbox message as `newsbot outbox list` shows it."""
+
+    key: str
+    kind: str
+    channel: str
+    status: str
+    attempts: int
+    created_at: datetime
+    next_attempt_at: datetime
+    last_error: str | None
+    text: str  # the plain-text fallback: what the message says
+    parent_key: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    """An entry's text as recorded (for replay): the item, and how it was recorded."""
+
+    item: Item
+    first_poll: bool
+    first_seen: datetime
+
+
+ENTRY_COLUMNS = (
+    "key",
+    "feed_url",
+    "feed_name",
+    "item_id",
+    "url",
+    "title",
+    "summary",
+    "published",
+    "dated",
+    "first_poll",
+    "first_seen",
+)
+# why a reply or edit is parked when its story's first post was (see Pipeline._parent_ready)
+PARENT_FAILED = "the story's first post was not delivered"
 
 
 @dataclass(frozen=True)
@@ -569,6 +615,7 @@ class Store:
         new_items = 0
         queued = 0
         new_seen: list[tuple[str, str, object, object]] = []
+        texts: list[list[object]] = []
         for entry in entries:
             if any(k in known for k in entry.keys):
                 fresh = [k for k in entry.keys if k not in known]  # e.g. an edited title
@@ -576,6 +623,8 @@ class Store:
                 fresh = list(entry.keys)
                 new_items += 1
                 queued += self._record_entry(sql, entry, r.now)
+                if entry.text is not None:
+                    texts.append([sql.value(entry.text[c]) for c in ENTRY_COLUMNS])
             for key in dict.fromkeys(fresh):
                 if key in rows:  # a stale title key, seen again
                     sql.run(
@@ -586,6 +635,12 @@ class Store:
                     new_seen.append((key, r.url, now, now))
                 known.add(key)
                 rows.add(key)
+        if texts:  # the entries' text, for replay
+            sql.run_many(
+                f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)})"
+                f" VALUES ({_marks(ENTRY_COLUMNS)}) ON CONFLICT (key) DO NOTHING",
+                texts,
+            )
         if new_seen:  # one executemany: a cold feed brings hundreds of keys
             sql.run_many(
                 "INSERT INTO seen (key, feed_url, first_seen, last_seen) VALUES (?, ?, ?, ?)",
@@ -951,12 +1006,23 @@ class Store:
             stories_n = conn.execute(
                 t.stories.delete().where(t.stories.c.first_published < cutoff)
             ).rowcount
+            entries_n = conn.execute(
+                t.entries.delete().where(t.entries.c.first_seen < cutoff)
+            ).rowcount
             outbox_n = conn.execute(
                 t.outbox.delete()
-                .where(t.outbox.c.status.in_(["sent", "superseded", "digested", "stormed"]))
+                .where(
+                    t.outbox.c.status.in_(["sent", "superseded", "digested", "stormed", "dropped"])
+                )
                 .where(t.outbox.c.created_at < cutoff)
             ).rowcount
-            return {"seen": seen_n, "items": items_n, "stories": stories_n, "outbox": outbox_n}
+            return {
+                "seen": seen_n,
+                "items": items_n,
+                "stories": stories_n,
+                "entries": entries_n,
+                "outbox": outbox_n,
+            }
 
     # -- outbox ----------------------------------------------------------------------------
 
@@ -1075,6 +1141,120 @@ class Store:
                     lease_until=None,
                 )
             )
+
+    # -- operator tools (newsbot outbox, explain, replay) -----------------------------------
+
+    def channel_activity(self, since: datetime) -> dict[str, ChannelActivity]:
+        """Each channel's story alerts since `since` (storm mode), read outside an ingest."""
+        with self._tx() as conn:
+            return self._activity(conn, since)
+
+    def outbox_rows(self, statuses: Sequence[str]) -> list[OutboxRow]:
+        """Messages in the given states (failed = parked, pending, held), oldest first."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(t.outbox)
+                .where(t.outbox.c.status.in_(list(statuses)))
+                .order_by(t.outbox.c.id)
+            ).all()
+            return [
+                OutboxRow(
+                    key=r.key,
+                    kind=r.kind,
+                    channel=r.channel,
+                    status=r.status,
+                    attempts=r.attempts,
+                    created_at=r.created_at,
+                    next_attempt_at=r.next_attempt_at,
+                    last_error=r.last_error,
+                    text=str(json.loads(r.payload).get("text", "")),
+                    parent_key=r.parent_key,
+                )
+                for r in rows
+            ]
+
+    def requeue(self, keys: Sequence[str] | None, now: datetime) -> list[str]:
+        """Parked messages with these keys (None: all) back to pending, due now, with the
+        replies and edits parked because their first post was; returns the keys requeued."""
+        with self._tx() as conn:
+            query = select(t.outbox.c.key).where(t.outbox.c.status == "failed")
+            if keys is not None:
+                query = query.where(t.outbox.c.key.in_(list(keys)))
+            chosen = [str(k) for k in conn.execute(query).scalars()]
+            if chosen:
+                children = conn.execute(
+                    select(t.outbox.c.key)
+                    .where(t.outbox.c.status == "failed")
+                    .where(t.outbox.c.parent_key.in_(chosen))
+                    .where(t.outbox.c.last_error == PARENT_FAILED)
+                ).scalars()
+                chosen += [str(k) for k in children if k not in chosen]
+                conn.execute(
+                    update(t.outbox)
+                    .where(t.outbox.c.key.in_(chosen))
+                    .values(status="pending", next_attempt_at=now, leased_by=None, lease_until=None)
+                )
+            return chosen
+
+    def drop(self, keys: Sequence[str], now: datetime) -> list[str]:
+        """Give up on messages not sent (parked, pending, held): they are never sent, and their
+        key stays taken, so the story is not posted there later either. Returns the keys."""
+        with self._tx() as conn:
+            chosen = [
+                str(k)
+                for k in conn.execute(
+                    select(t.outbox.c.key)
+                    .where(t.outbox.c.key.in_(list(keys)))
+                    .where(t.outbox.c.status.in_(["failed", "pending", "held"]))
+                    .where(or_(t.outbox.c.lease_until.is_(None), t.outbox.c.lease_until <= now))
+                ).scalars()
+            ]
+            if chosen:
+                conn.execute(
+                    update(t.outbox)
+                    .where(t.outbox.c.key.in_(chosen))
+                    .values(status="dropped", last_error="dropped by the operator", sent_at=now)
+                )
+            return chosen
+
+    def entries_since(self, since: datetime) -> list[StoredEntry]:
+        """The entries recorded since `since`, in the order they were recorded."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(t.entries)
+                .where(t.entries.c.first_seen >= since)
+                .order_by(t.entries.c.first_seen, t.entries.c.feed_url)
+            ).all()
+            return [
+                StoredEntry(
+                    item=Item(
+                        feed_name=r.feed_name,
+                        feed_url=r.feed_url,
+                        item_id=r.item_id,
+                        url=r.url,
+                        title=r.title,
+                        summary=r.summary,
+                        published=r.published,
+                        dated=bool(r.dated),
+                    ),
+                    first_poll=bool(r.first_poll),
+                    first_seen=r.first_seen,
+                )
+                for r in rows
+            ]
+
+    def posts_since(self, since: datetime) -> list[tuple[str, str, str, str]]:
+        """Story alerts queued since `since`: (channel, story, status, headline)."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(t.outbox.c.channel, t.outbox.c.story_key, t.outbox.c.status, t.items.c.title)
+                .join(t.items, t.items.c.key == t.outbox.c.story_key, isouter=True)
+                .where(t.outbox.c.kind == "post")
+                .where(t.outbox.c.key.like("post:%"))
+                .where(t.outbox.c.created_at >= since)
+                .order_by(t.outbox.c.id)
+            ).all()
+            return [(str(c), str(s), str(st), str(h or "")) for c, s, st, h in rows]
 
     def outbox_counts(self) -> dict[str, int]:
         with self._tx() as conn:
