@@ -23,6 +23,7 @@ from bot.errors import ConfigError, NewsbotError
 from bot.feedserver import FeedServer
 from bot.models import Classification
 from bot.store.sql import safe_url
+from bot.validate import format_duration
 
 log = logging.getLogger("newsbot")
 T = TypeVar("T")
@@ -167,7 +168,7 @@ def _check_config(config: Config) -> int:
     )
     print(f"  feeds: {len(config.feeds)}")
     for f in config.feeds:
-        print(f"    - {f.name}: {f.url} every {config.interval_for(f)}")
+        print(f"    - {f.name}: {f.url} every {format_duration(config.interval_for(f))}")
     print(f"  channels: {len(config.channels)}")
     for c in config.channels:
         narrowing = f"; keywords {list(c.keywords)}" if c.keywords else ""
@@ -180,7 +181,7 @@ def _check_config(config: Config) -> int:
             if c.quiet_hours
             else []
         )
-        noise += [f"storm >{c.storm_threshold}/{c.storm_window}", c.timezone]
+        noise += [f"storm >{c.storm_threshold}/{format_duration(c.storm_window)}", c.timezone]
         print(f"    - {c.channel}: {', '.join(c.labels)}{narrowing} ({', '.join(noise)})")
     return 0
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.classify.text import matched_words
 from bot.models import Alert, DigestEntry, Item, Message
 
 # Slack's limits (https://api.slack.com/reference/block-kit): a header's text, a section's text,
@@ -106,12 +107,7 @@ def format_alert(alert: Alert) -> Message:
     mention = MENTION.get(alert.mention, "") if alert.severity == "critical" else ""
     lead_item = story.summary if story is not None and story.summary is not None else item
     summary = escape(lead(lead_item.summary))
-    evidence: list[str] = []
-    for label in alert.labels:
-        for term in alert.classification.evidence.get(label, ()):
-            if not term.startswith("not:") and term not in evidence:
-                evidence.append(term)
-    why = escape(clip(", ".join(evidence[:8]), 500)) if evidence else "rules matched"
+    why = escape(clip(_why(alert), 500))
     first = f"{mention} " if mention else ""
     blocks: list[dict[str, object]] = [
         {
@@ -161,6 +157,30 @@ def format_alert(alert: Alert) -> Message:
         SECTION_MAX,
     )
     return Message(text=text, blocks=tuple(blocks[:BLOCKS_MAX]))
+
+
+def _why(alert: Alert) -> str:
+    """The evidence in words: what the item is about, and the phrases that counted, quoted as
+    the item writes them. Rule names and stems ("launch verb near weapon", "test fire") are
+    not words a reader should have to decode."""
+    item = alert.item
+    text = f"{item.title}\n{item.summary}"
+    about: list[str] = []
+    quoted: list[str] = []
+    for label in alert.labels:
+        for term in alert.classification.evidence.get(label, ()):
+            if term.startswith(("not:", "no mention of ")):
+                continue
+            if term.startswith("about ") and ":" in term:
+                subject = term.split(":", 1)[0]  # "about North Korea: dprk"
+                if subject not in about:
+                    about.append(subject)
+                continue
+            words = matched_words(text, term)
+            if words and words.casefold() not in (q.casefold() for q in quoted):
+                quoted.append(words)
+    phrases = ", ".join(f"“{q}”" for q in quoted[:8])
+    return "; ".join([*about, phrases] if phrases else about) or "the rules matched"
 
 
 def _entry_line(e: DigestEntry, timezone: str) -> str:
@@ -236,7 +256,7 @@ def format_digest(
     ]
     n = len(entries)
     heading = f"{why}: {n} {'story' if n == 1 else 'stories'}"
-    intro = f"From {local_time(since, timezone)} to {local_time(until, timezone, date=False)}"
+    intro = f"From {local_time(since, timezone)} to {local_time(until, timezone)}"
     fallback = (
         heading + "\n" + "\n".join(f"- {escape(e.title)} ({escape(e.source)})" for e in entries)
     )
@@ -262,10 +282,12 @@ def format_storm(
     return _listing(heading, intro, [("", lines)], fallback)
 
 
-def format_reply(item: Item) -> Message:
-    """A thread reply: another outlet's report of the same story."""
+def format_reply(item: Item, timezone: str = "UTC") -> Message:
+    """A thread reply: another outlet's report of the same story, its time in the channel's
+    timezone like the parent message."""
     line = (
-        f"Also reported by *{escape(clip(item.feed_name, 200))}*: {_headline(item)} · {_when(item)}"
+        f"Also reported by *{escape(clip(item.feed_name, 200))}*: {_headline(item)} · "
+        f"{_when(item, timezone)}"
     )
     text = clip(f"Also reported by {escape(item.feed_name)}: {escape(item.title)}", 3000)
     return Message(

@@ -3,7 +3,14 @@ the config, never URLs, so cardinality is bounded by the config."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
+
+from bot import __version__
+
+# `_created` series (a timestamp per counter and label set) double what is scraped and say
+# nothing an operator asks; the process start time is in newsbot_build_info's neighbour,
+# process_start_time_seconds, where the default collectors run.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 
 class Metrics:
@@ -23,10 +30,27 @@ class Metrics:
             "newsbot_items_classified", "New entries by label given.", ["label"], registry=r
         )
         self.stories_created = Counter("newsbot_stories_created", "Stories created.", registry=r)
+        self.build_info = Gauge(
+            "newsbot_build_info", "Always 1; the running version.", ["version"], registry=r
+        )
+        self.build_info.labels(__version__).set(1)
         self.alerts = Counter(
             "newsbot_alerts",
-            "Outbox messages by event (queued, sent, failed, retried).",
+            "Story alerts (a story's first post in a channel) by event (sent, failed, retried); "
+            "not thread replies, edits, digests or storm summaries.",
+            ["event"],
+            registry=r,
+        )
+        self.messages = Counter(
+            "newsbot_messages",
+            "Every outbox message by event (sent, failed, retried) and kind (post, reply, update).",
             ["event", "kind"],
+            registry=r,
+        )
+        self.feed_last_success = Gauge(
+            "newsbot_feed_last_success_timestamp_seconds",
+            "When each feed was last polled successfully (200 or 304).",
+            ["feed"],
             registry=r,
         )
         self.items_dropped = Counter(

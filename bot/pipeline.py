@@ -71,6 +71,8 @@ PRUNE_EVERY = timedelta(minutes=50)  # claimed cluster-wide; the job itself runs
 HEALTH_EVERY = timedelta(seconds=30)  # feed-health check, claimed cluster-wide
 RECORD_BATCH = 50  # fetched feeds recorded in one transaction, at most
 SENT_POSTS_KEPT = 10_000  # first posts remembered for their replies and edits
+# fetch errors that say the host could not be reached at all (bot/fetch.py's reasons)
+UNREACHABLE = ("cannot resolve", "cannot connect", "timed out", "no complete response")
 RECORD_WAIT = 0.02  # seconds a fetched feed waits for others being parsed to join its batch
 
 
@@ -219,6 +221,8 @@ class Pipeline:
         self._sent_posts: OrderedDict[str, Parent] = OrderedDict()
         self._warned: set[str] = set()
         self._unchanged: list[tuple[str, datetime, datetime]] = []
+        # failed polls of the batch in progress: (feed, error, failures, next try, unreachable)
+        self._failures: list[tuple[str, str, int, datetime, bool]] = []
         # fetched feeds waiting to be recorded, with the futures their polls wait on
         self._to_record: list[tuple[IngestRequest, asyncio.Future[IngestResult]]] = []
         self._record_timer: asyncio.Handle | None = None
@@ -378,6 +382,7 @@ class Pipeline:
         finally:
             unchanged, self._unchanged = self._unchanged, []
             self.store.record_unchanged_many(unchanged)
+            self._log_failures(len(work))
 
     async def _poll_limited(self, feed: FeedConfig, state: FeedState) -> PollOutcome:
         host = urlsplit(feed.url).hostname or ""
@@ -397,6 +402,8 @@ class Pipeline:
         m.feed_failures.labels(feed.name).set(
             state.failures + 1 if outcome.status == "error" else 0
         )
+        if outcome.status != "error":
+            m.feed_last_success.labels(feed.name).set(self.clock().timestamp())
         if outcome.items:
             m.items_parsed.labels(feed.name).inc(outcome.items)
         return outcome
@@ -667,7 +674,8 @@ class Pipeline:
                             decisions[channel] = _muted(channel, story)
                         continue  # muted from Slack: no replies or edits there
                     if joined.new_source:
-                        outgoing.append(Outgoing("reply", channel, format_reply(item)))
+                        tz = cfg.timezone if (cfg := self._channels.get(channel)) else "UTC"
+                        outgoing.append(Outgoing("reply", channel, format_reply(item, tz)))
                     if joined.new_source or joined.adds_facts:
                         message = self._parent(story, channel, severity)
                         outgoing.append(Outgoing("update", channel, message, severity))
@@ -832,17 +840,34 @@ class Pipeline:
             if (feed.url, "blocked") not in self._logged_problems:
                 self._logged_problems.add((feed.url, "blocked"))
                 log.error("feed %r refused: %s", feed.name, e.reason, extra={"feed": feed.name})
-        else:
-            log.warning(
-                "feed %r failed (%s); failure %d in a row, next try at %s. Check the URL in %s or remove the feed.",
-                feed.name,
-                e,
-                failures,
-                when.strftime("%H:%M:%S UTC"),
-                self.config.path,
-                extra={"feed": feed.name},
-            )
+        else:  # logged when the batch is done: whether any feed could be reached changes it
+            unreachable = isinstance(e, FeedFetchError) and e.reason.startswith(UNREACHABLE)
+            self._failures.append((feed.name, str(e), failures, when, unreachable))
         return PollOutcome(feed.name, "error", error=e.reason)
+
+    def _log_failures(self, polled: int) -> None:
+        """One warning per failed feed. When no feed of several could be reached at all, the
+        network is the likely cause, not the URLs: one error says so and the lines do not
+        blame the URL."""
+        failures, self._failures = self._failures, []
+        nowhere = polled > 1 and len(failures) == polled and all(f[4] for f in failures)
+        if nowhere:
+            log.error(
+                "none of the %d feeds could be reached (%s); check this machine's network, DNS "
+                "and proxy settings: the feed URLs are probably fine",
+                polled,
+                failures[0][1],
+            )
+        for name, error, count, when, _unreachable in failures:
+            log.warning(
+                "feed %r failed (%s); failure %d in a row, next try at %s.%s",
+                name,
+                error,
+                count,
+                when.strftime("%H:%M:%S UTC"),
+                "" if nowhere else f" Check the URL in {self.config.path} or remove the feed.",
+                extra={"feed": name},
+            )
 
     # -- delivery --------------------------------------------------------------------------
 
@@ -880,7 +905,7 @@ class Pipeline:
                     except DeliveryError as e:
                         now = self.clock()
                         self.pacer.spend(d.channel, now)
-                        self._delivery_failed(d.id, d.attempts + 1, d.channel, e, now, stats)
+                        self._delivery_failed(d, d.attempts + 1, e, now, stats)
                         continue
                     now = self.clock()
                     self.pacer.spend(d.channel, now)
@@ -890,7 +915,9 @@ class Pipeline:
                         if len(self._sent_posts) > SENT_POSTS_KEPT:
                             self._sent_posts.popitem(last=False)
                     stats.sent += 1
-                    self.metrics.alerts.labels("sent", d.kind).inc()
+                    self.metrics.messages.labels("sent", d.kind).inc()
+                    if d.key.startswith("post:"):  # a story's alert, not an edit or a digest
+                        self.metrics.alerts.labels("sent").inc()
                     if d.kind == "post" and d.published is not None:
                         self.metrics.delay.observe(max(0.0, (now - d.published).total_seconds()))
 
@@ -961,18 +988,21 @@ class Pipeline:
 
     def _delivery_failed(
         self,
-        delivery_id: int,
+        d: Delivery,
         attempts: int,
-        channel: str,
         e: DeliveryError,
         now: datetime,
         stats: DeliveryStats,
     ) -> None:
+        delivery_id, channel = d.id, d.channel
+        alert = d.key.startswith("post:")
         stats.errors.append(str(e))
         if e.permanent:
             self.store.mark_failed(delivery_id, e.reason)
             stats.failed += 1
-            self.metrics.alerts.labels("failed", "any").inc()
+            self.metrics.messages.labels("failed", d.kind).inc()
+            if alert:
+                self.metrics.alerts.labels("failed").inc()
             log.error("alert for %s parked, not retried: %s", channel, e.reason)
             return
         if e.retry_after is not None:
@@ -982,7 +1012,9 @@ class Pipeline:
         self._paused[channel] = when
         self.store.mark_retry(delivery_id, when, e.reason, maybe_sent=e.maybe_sent)
         stats.retried += 1
-        self.metrics.alerts.labels("retried", "any").inc()
+        self.metrics.messages.labels("retried", d.kind).inc()
+        if alert:
+            self.metrics.alerts.labels("retried").inc()
         if e.rate_limited:
             stats.rate_limited += 1
             self.metrics.slack_429.labels(channel).inc()

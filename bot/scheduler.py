@@ -20,6 +20,7 @@ from bot.app import App
 from bot.config import Config
 from bot.errors import ConfigError, NewsbotError
 from bot.slash import SocketModeRunner, make_bolt_app
+from bot.validate import format_duration
 from bot.web import HealthServer
 
 log = logging.getLogger("newsbot")
@@ -150,10 +151,10 @@ async def run_forever(
                 e.strerror,
             )
     log.info(
-        "newsbot running: %d feeds, %d channels, tick every %ss; stop with Ctrl-C or SIGTERM",
+        "newsbot running: %d feeds, %d channels, tick every %s; stop with Ctrl-C or SIGTERM",
         len(app.config.feeds),
         len(app.config.channels),
-        tick,
+        format_duration(app.config.bot.tick),
     )
     try:
         await stop.wait()

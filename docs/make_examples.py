@@ -131,7 +131,8 @@ def examples() -> dict[str, Message]:
                 "Missile flew over Hokkaido, Japan's defence ministry says",
                 "",
                 T,
-            )
+            ),
+            "Asia/Seoul",  # the channel's, as in the critical alert it replies to
         ),
         "digest": format_digest(
             entries, since=T - timedelta(hours=24), until=T, timezone="Asia/Seoul"

@@ -166,10 +166,7 @@ def test_container_start_command_serves_health_metrics_and_json_logs(container: 
     assert _wait(lambda: _get(container.port, "/readyz") == (200, "ready\n"))
     assert _wait(lambda: len(container.slack.posts()) == 1)
     assert _wait(
-        lambda: (
-            'newsbot_alerts_total{event="sent",kind="post"} 1.0'
-            in _get(container.port, "/metrics")[1]
-        )
+        lambda: 'newsbot_alerts_total{event="sent"} 1.0' in _get(container.port, "/metrics")[1]
     )
     metrics = _get(container.port, "/metrics")[1]
     for needle in (
@@ -179,8 +176,12 @@ def test_container_start_command_serves_health_metrics_and_json_logs(container: 
         "newsbot_outbox_depth",
         'newsbot_feed_consecutive_failures{feed="Wire"} 0.0',
         "newsbot_alert_delay_seconds_bucket",
+        'newsbot_messages_total{event="sent",kind="post"} 1.0',
+        'newsbot_feed_last_success_timestamp_seconds{feed="Wire"}',
+        f'newsbot_build_info{{version="{__version__}"}} 1.0',
     ):
         assert needle in metrics, needle
+    assert "_created" not in metrics  # one series per counter, not a second with its birth time
     assert "127.0.0.1" not in metrics  # feed names label series, never URLs
     assert (container.data / "newsbot.db").exists()  # the data volume holds SQLite
 

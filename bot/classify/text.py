@@ -177,3 +177,20 @@ def token_fits(pattern_token: str, stem_: str) -> bool:
     if pattern_token == "#":
         return bool(_NUMBER.fullmatch(stem_))
     return pattern_token == "*" or pattern_token == stem_
+
+
+def matched_words(text: str, phrase: str) -> str | None:
+    """The words of `text` that a rule's phrase matches, as the text writes them ("test-fired"
+    for the phrase "test fire"), or None when the phrase is not in it (a near rule's name)."""
+    wanted = pattern_stems(phrase)
+    if not wanted:
+        return None
+    prepared = _prepare(text)
+    words = list(_WORD.finditer(prepared))
+    stems = [_stem_raw(w.group()) for w in words]
+    size = len(wanted)
+    for i in range(len(stems) - size + 1):
+        if all(token_fits(wanted[k], stems[i + k]) for k in range(size)):
+            return prepared[words[i].start() : words[i + size - 1].end()]
+    at = prepared.casefold().find(phrase.casefold())  # scripts without spaces between words
+    return prepared[at : at + len(phrase)] if at >= 0 and phrase.strip() else None
