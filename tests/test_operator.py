@@ -1,0 +1,372 @@
+"""Operator tools end to end: `explain`, `replay` and `outbox`, run as the command line runs
+them, against the feed server, the Slack stand-in and real databases (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from prometheus_client import generate_latest
+from sqlalchemy import func, select
+
+from bot.app import build_app
+from bot.cli import main
+from bot.config import load_config
+from bot.feedserver import FeedServer
+from bot.metrics import Metrics
+from bot.store import Store
+from bot.store import schema as t
+from tests.conftest import LAUNCH, NOISE, ago, rss
+from tests.peers import Failure, SlackStandIn
+
+CRUISE = {
+    "title": "North Korea fires cruise missiles off its west coast",
+    "summary": "North Korea test-fired several strategic cruise missiles over the Yellow Sea "
+    "on Sunday, South Korea's military said.",
+    "link": "https://wire.test/nk/cruise-7",
+    "guid": "wire-cruise-7",
+}
+# The desk takes everything; the alerts channel only ballistic launches (by keyword).
+CHANNELS = """[[channels]]
+channel = "C0ALERTS"
+labels = ["missile-test"]
+keywords = ["ballistic", "ICBM"]
+
+[[channels]]
+channel = "C0DESK"
+labels = ["missile-test", "diplomacy"]
+"""
+
+
+@pytest.fixture
+def database(database_url: str) -> str:
+    """These tests run once on SQLite and once on PostgreSQL."""
+    return database_url
+
+
+def _run_once(config: Path, env: dict[str, str]) -> None:
+    assert main(["run", "--once", "--config", str(config)], env) == 0
+
+
+def _json_lines(text: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+
+
+def _row_counts(url: str) -> dict[str, int]:
+    store = Store.open(url)
+    try:
+        with store.engine.connect() as conn:
+            return {
+                table.name: int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+                for table in (t.items, t.entries, t.outbox, t.stories, t.seen)
+            }
+    finally:
+        store.close()
+
+
+def test_explain_says_which_keyword_dropped_an_item_and_which_channel_takes_it(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env, tmp_path: Path, capsys
+) -> None:
+    url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
+    config = write_config({"Wire": url}, channels=CHANNELS)
+    _run_once(config, env)
+    capsys.readouterr()
+    lines = [
+        {"id": "cruise", **{k: CRUISE[k] for k in ("title", "summary", "link")}},
+        {"id": "noise", "title": NOISE["title"], "summary": NOISE["summary"]},
+        {"id": "bad", "title": 5},
+        {
+            "id": "launch-again",
+            "title": LAUNCH["title"],
+            "summary": LAUNCH["summary"],
+            "link": LAUNCH["link"],
+            "source": "Wire",
+        },
+    ]
+    given = tmp_path / "items.jsonl"
+    given.write_text("\n".join(json.dumps(x) for x in lines) + "\n{not json\n")
+    assert main(["explain", "--config", str(config), "--input", str(given)], env) == 0
+    out, err = capsys.readouterr()
+    by_id = {o["id"]: o for o in _json_lines(out)}
+    assert list(by_id) == ["cruise", "noise", "launch-again"]
+
+    cruise = by_id["cruise"]
+    assert cruise["labels"] == ["missile-test"] and cruise["severity"] == "normal"
+    assert set(cruise) == {"id", "labels", "scores", "evidence", "severity", "channels"}
+    alerts = cruise["channels"]["C0ALERTS"]  # type: ignore[index]
+    assert alerts["route"] is False
+    assert "keywords" in alerts["reason"] and '"ballistic", "ICBM"' in alerts["reason"]
+    desk = cruise["channels"]["C0DESK"]  # type: ignore[index]
+    assert desk["route"] is True and "posted now" in desk["reason"]
+
+    noise = by_id["noise"]["channels"]  # type: ignore[index]
+    assert noise["C0DESK"]["route"] is False and "no label" in noise["C0DESK"]["reason"]
+    assert "needs" in noise["C0DESK"]["reason"]  # the score and the threshold it missed
+
+    # the launch already alerted: the same code path as `run` finds its story
+    again = by_id["launch-again"]["channels"]  # type: ignore[index]
+    assert "already posted here" in again["C0ALERTS"]["reason"]
+
+    errors = _json_lines(err)
+    assert [e["line"] for e in errors] == [3, 5]
+    assert '"title" must be a string' in str(errors[0]["error"])
+    assert len(slack.posts()) == 2  # explain posted nothing
+
+
+def test_explain_names_min_severity_quiet_hours_digest_and_mute(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env, database: str, tmp_path, capsys
+) -> None:
+    url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
+    channels = """[[channels]]
+channel = "C0HIGH"
+labels = ["missile-test"]
+min_severity = "critical"
+
+[[channels]]
+channel = "C0DIGEST"
+labels = ["missile-test"]
+digest = "daily 08:00"
+
+[[channels]]
+channel = "C0QUIET"
+labels = ["missile-test"]
+quiet_hours = "00:00-23:59"
+
+[[channels]]
+channel = "C0MUTED"
+labels = ["missile-test"]
+"""
+    config = write_config({"Wire": url}, channels=channels)
+    _run_once(config, env)
+    store = Store.open(database)
+    story, _headline = store.story_for_link("https://wire.test/nk/launch-1") or ("", "")
+    store.mute("C0MUTED", story, datetime.now(UTC) + timedelta(hours=2), "U1")
+    store.close()
+    capsys.readouterr()
+    later = {
+        "id": "follow-up",
+        "title": "North Korea fires ballistic missile into East Sea, Seoul says",
+        "summary": LAUNCH["summary"],
+        "source": "Other Wire",
+    }
+    fresh = {"id": "fresh", **{k: CRUISE[k] for k in ("title", "summary")}}
+    given = tmp_path / "in.jsonl"
+    given.write_text(json.dumps(later) + "\n" + json.dumps(fresh) + "\n")
+    assert main(["explain", "--config", str(config), "--input", str(given)], env) == 0
+    first, second = _json_lines(capsys.readouterr().out)
+    muted = first["channels"]["C0MUTED"]  # type: ignore[index]
+    assert muted["route"] is False and "muted" in muted["reason"]
+    channels_out = second["channels"]
+    assert "below the channel's min_severity critical" in channels_out["C0HIGH"]["reason"]  # type: ignore[index]
+    assert "daily digest" in channels_out["C0DIGEST"]["reason"]  # type: ignore[index]
+    assert "quiet hours" in channels_out["C0QUIET"]["reason"]  # type: ignore[index]
+    assert channels_out["C0QUIET"]["route"] is True  # held, not dropped  # type: ignore[index]
+
+
+def test_dropped_labelled_items_are_counted_by_channel_and_reason_and_logged_at_debug(
+    feeds: FeedServer, write_config, env, caplog
+) -> None:
+    items = [
+        {**LAUNCH, "published": ago(minutes=5)},
+        {**CRUISE, "published": ago(minutes=4)},
+        {**NOISE, "published": ago(minutes=3)},
+    ]
+    url = feeds.set("/wire.xml", rss(*items))
+    config = write_config({"Wire": url}, channels=CHANNELS)
+    metrics = Metrics()
+
+    async def scenario() -> None:
+        app = build_app(load_config(str(config), env), metrics=metrics)
+        try:
+            await app.pipeline.poll_all()
+        finally:
+            await app.aclose()
+
+    with caplog.at_level(logging.DEBUG, logger="newsbot"):
+        asyncio.run(scenario())
+    text = generate_latest(metrics.registry).decode()
+    assert 'newsbot_items_dropped_total{channel="C0ALERTS",reason="keywords"} 1.0' in text
+    assert "C0DESK" not in text.split("newsbot_items_dropped_total", 1)[1].split("# HELP")[0]
+    debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert any("not for C0ALERTS (keywords)" in m and "cruise" in m for m in debug), debug
+
+
+def test_replay_shows_what_a_rule_change_adds_and_removes_without_touching_anything(
+    feeds: FeedServer,
+    slack: SlackStandIn,
+    write_config,
+    env,
+    database: str,
+    capsys,
+) -> None:
+    items = [
+        {**LAUNCH, "published": ago(minutes=5)},
+        {**CRUISE, "published": ago(minutes=4)},
+        {**NOISE, "published": ago(minutes=3)},
+    ]
+    url = feeds.set("/wire.xml", rss(*items))
+    config = write_config({"Wire": url}, channels=CHANNELS)
+    _run_once(config, env)
+    posted = len(slack.posts())
+    before = _row_counts(database)
+    assert before["entries"] == 3  # the noise item's text is kept too
+    changed = write_config(
+        {"Wire": url},
+        channels=CHANNELS.replace('keywords = ["ballistic", "ICBM"]', 'keywords = ["cruise"]'),
+        name="changed.toml",
+    )
+    capsys.readouterr()
+    assert main(["replay", "--since", "1h", "--config", str(changed), "--json"], env) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["entries"] == 3
+    alerts = report["channels"]["C0ALERTS"]
+    [would] = alerts["would_receive"]
+    assert would["headline"] == CRUISE["title"] and would["sent_before"] is False
+    assert would["severity"] == "normal" and would["sources"] == 1
+    [gone] = alerts["no_longer"]
+    assert gone["headline"] == LAUNCH["title"] and gone["status"] == "sent"
+    assert "keywords" in gone["reason"] and '"cruise"' in gone["reason"]
+    desk = report["channels"]["C0DESK"]
+    assert len(desk["would_receive"]) == 2 and desk["no_longer"] == []
+    assert all(w["sent_before"] for w in desk["would_receive"])
+
+    assert main(["replay", "--since", "1h", "--config", str(changed)], env) == 0
+    text = capsys.readouterr().out
+    assert "C0ALERTS: would receive 1 story (1 not sent before), would no longer receive 1" in text
+    assert f"+ [normal] {CRUISE['title']}" in text and f"- [was sent] {LAUNCH['title']}" in text
+
+    assert len(slack.posts()) == posted  # nothing posted
+    assert _row_counts(database) == before  # nothing written
+
+
+def test_replay_rejects_a_bad_window(write_config, env, capsys) -> None:
+    config = write_config({"Wire": "http://127.0.0.1:9/feed.xml"})
+    assert main(["replay", "--since", "yesterday", "--config", str(config)], env) == 2
+    assert '"24h"' in capsys.readouterr().err
+
+
+def test_outbox_list_retry_and_drop_a_parked_alert(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env, database: str, capsys
+) -> None:
+    url = feeds.set(
+        "/wire.xml",
+        rss({**LAUNCH, "published": ago(minutes=5)}, {**CRUISE, "published": ago(minutes=4)}),
+    )
+    config = write_config(
+        {"Wire": url},
+        channels='[[channels]]\nchannel = "C0ALERTS"\nlabels = ["missile-test"]\n',
+    )
+    slack.fail_next(Failure(error="not_in_channel"), Failure(error="not_in_channel"))
+    _run_once(config, env)
+    assert slack.posts() == []
+    capsys.readouterr()
+
+    assert (
+        main(["outbox", "list", "--status", "parked", "--json", "--config", str(config)], env) == 0
+    )
+    parked = json.loads(capsys.readouterr().out)
+    assert [p["status"] for p in parked] == ["parked", "parked"]
+    assert all(p["slack_error"] == "not_in_channel" for p in parked)
+    assert all("/invite @newsbot" in p["advice"] for p in parked)
+    assert all(f"newsbot outbox retry {p['key']}" in p["advice"] for p in parked)
+    launch, cruise = (p["key"] for p in parked)
+
+    assert main(["outbox", "list", "--config", str(config)], env) == 0
+    text = capsys.readouterr().out
+    assert f"parked   {launch}" in text and "advice: invite the bot" in text and "2 parked" in text
+
+    assert main(["outbox", "retry", launch, "--config", str(config)], env) == 0
+    assert f"requeued {launch}" in capsys.readouterr().out
+    assert main(["outbox", "drop", cruise, "--config", str(config)], env) == 0
+    assert "will not be sent" in capsys.readouterr().out
+    assert main(["outbox", "retry", "post:nothing:C0", "--config", str(config)], env) == 1
+    assert "no parked message has that key" in capsys.readouterr().err
+    assert main(["outbox", "retry", "--config", str(config)], env) == 2  # neither --all nor keys
+
+    _run_once(config, env)
+    assert [p.args["text"] for p in slack.posts()] == [
+        next(p["message"] for p in parked if p["key"] == launch)
+    ]
+    store = Store.open(database)
+    assert store.outbox_counts() == {"sent": 1, "dropped": 1}
+    store.close()
+    assert main(["outbox", "list", "--config", str(config)], env) == 0
+    assert "no parked, pending or held messages" in capsys.readouterr().out
+
+
+def test_retrying_a_first_post_requeues_the_replies_parked_with_it(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env, database: str, capsys
+) -> None:
+    url = feeds.set("/a.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
+    other = feeds.set(
+        "/b.xml",
+        rss(
+            {
+                "title": "North Korea fires ballistic missile into East Sea, Seoul says",
+                "summary": LAUNCH["summary"],
+                "link": "https://other.test/launch",
+                "guid": "other-1",
+                "published": ago(minutes=4),
+            },
+            title="Other Wire",
+        ),
+    )
+    config = write_config({"Wire": url, "Other": other})
+    slack.fail_next(Failure(error="not_in_channel"))
+    _run_once(config, env)
+    store = Store.open(database)
+    parked = {r.kind: r.key for r in store.outbox_rows(["failed"])}
+    store.close()
+    assert set(parked) == {"post", "reply", "update"}  # they waited for the post, and were parked
+    capsys.readouterr()
+    assert main(["outbox", "retry", parked["post"], "--config", str(config)], env) == 0
+    out = capsys.readouterr().out
+    assert f"requeued {parked['reply']}" in out and f"requeued {parked['update']}" in out
+    assert "3 requeued" in out  # the post, its thread reply and its edit
+    _run_once(config, env)
+    assert {p.args.get("thread_ts") is None for p in slack.posts()} == {True, False}
+    store = Store.open(database)
+    assert store.outbox_rows(["failed", "pending"]) == []
+    store.close()
+
+
+def test_entries_text_is_pruned_with_retention(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path}/bot.db")
+    now = datetime.now(UTC)
+    with store.engine.begin() as conn:
+        for n, seen_at in enumerate([now - timedelta(days=40), now - timedelta(hours=1)]):
+            conn.execute(
+                t.entries.insert().values(
+                    key=f"i:{n}",
+                    feed_url="https://wire.test/feed",
+                    feed_name="Wire",
+                    item_id=str(n),
+                    url="",
+                    title="t",
+                    summary="s",
+                    published=seen_at,
+                    dated=1,
+                    first_poll=0,
+                    first_seen=seen_at,
+                )
+            )
+    assert store.prune(now, timedelta(days=30))["entries"] == 1
+    assert [e.item.item_id for e in store.entries_since(now - timedelta(days=60))] == ["1"]
+    store.close()
+
+
+def test_a_version_3_database_gains_the_entries_table(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/old.db"
+    store = Store.open(url)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE entries")
+        conn.execute(t.meta.update().where(t.meta.c.key == "schema").values(value="3"))
+    store.close()
+    store = Store.open(url)
+    assert store.migrate() == (4, 4)
+    assert store.entries_since(datetime.now(UTC) - timedelta(days=1)) == []
+    store.close()
