@@ -113,9 +113,11 @@ class Explainer:
         p = self.pipeline
         p.stories = copy.deepcopy(self._stories)  # each item on its own
         since = self.now - p._storm_lookback
+        keys = item_keys(item)
+        seen = self.store.seen_keys(keys, self.now - self.config.bot.story_window)
         [entry] = p.plan(
             [item],
-            [item_keys(item)],
+            [keys],
             now=self.now,
             first_poll=False,
             known=set(),
@@ -128,6 +130,13 @@ class Explainer:
             channels = {ch: {"route": False, "reason": reason} for ch in p._channels}
         for d in entry.decisions:
             channels[d.channel] = {"route": d.route, "reason": d.reason}
+        if seen:  # `run` passes over a repeat before it is classified: say so first
+            for verdict in channels.values():
+                verdict["reason"] = (
+                    "already seen (its link, or its id or title in the same feed, was recorded "
+                    f"before), so `run` does not alert on it again; as a new item: "
+                    f"{verdict['reason']}"
+                )
         return {
             "id": ident,
             "labels": list(c.labels),

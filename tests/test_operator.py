@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -110,6 +111,8 @@ def test_explain_says_which_keyword_dropped_an_item_and_which_channel_takes_it(
     # the launch already alerted: the same code path as `run` finds its story
     again = by_id["launch-again"]["channels"]  # type: ignore[index]
     assert "already posted here" in again["C0ALERTS"]["reason"]
+    assert again["C0ALERTS"]["reason"].startswith("already seen")  # its link was recorded
+    assert not by_id["cruise"]["channels"]["C0DESK"]["reason"].startswith("already")  # type: ignore[index]
 
     errors = _json_lines(err)
     assert [e["line"] for e in errors] == [3, 5]
@@ -370,3 +373,182 @@ def test_a_version_3_database_gains_the_entries_table(tmp_path: Path) -> None:
     assert store.migrate() == (4, 4)
     assert store.entries_since(datetime.now(UTC) - timedelta(days=1)) == []
     store.close()
+
+
+# -- output a person reads -------------------------------------------------------------------
+
+
+def test_the_why_line_quotes_the_items_own_words_not_stems_or_rule_names() -> None:
+    from bot.format import format_alert
+    from bot.models import Alert, Classification, Item
+
+    item = Item(
+        "Wire",
+        "https://wire.test/feed",
+        "1",
+        "https://wire.test/1",
+        "North Korea test-fired cruise missiles",
+        "The missiles flew over the Yellow Sea.",
+        datetime(2026, 11, 20, 3, 0, tzinfo=UTC),
+    )
+    evidence = ("about North Korea: north korea", "cruise missile", "launch verb near weapon")
+    c = Classification(("missile-test",), {"missile-test": 9.0}, {"missile-test": evidence})
+    message = format_alert(Alert("C0", item, ("missile-test",), c))
+    why = next(
+        e["text"]
+        for b in message.blocks
+        if b["type"] == "context"
+        for e in b["elements"]  # type: ignore[attr-defined]
+        if e["text"].startswith("Why:")
+    )
+    assert why == "Why: about North Korea; “cruise missiles”"
+
+
+def test_digest_names_both_dates_and_replies_use_the_channels_timezone() -> None:
+    from bot.format import format_digest, format_reply
+    from bot.models import DigestEntry, Item
+
+    until = datetime(2026, 11, 21, 22, 47, tzinfo=UTC)
+    entry = DigestEntry("missile-test", "normal", "A launch", "https://x.test/1", "Wire", until)
+    digest = format_digest(
+        [entry], since=until - timedelta(hours=24), until=until, timezone="Asia/Seoul"
+    )
+    assert "From 2026-11-21 07:47 KST to 2026-11-22 07:47 KST" in json.dumps(digest.blocks)
+    reply = Item("Wire", "u", "1", "https://x.test/2", "Also a launch", "", until)
+    assert "2026-11-22 07:47 KST" in str(format_reply(reply, "Asia/Seoul").blocks)
+
+
+def test_durations_print_as_written(write_config, env, capsys) -> None:
+    from bot.validate import format_duration, parse_duration
+
+    for text in ("2m", "45s", "1m30s", "1h30m", "1d", "0s", "2d3h4m5s"):
+        parsed = parse_duration(text)
+        assert parsed is not None and format_duration(parsed) == text
+    config = write_config({"Wire": "http://127.0.0.1:9/feed.xml"})
+    assert main(["check-config", "--config", str(config)], env) == 0
+    out = capsys.readouterr().out
+    assert "every 2m" in out and "storm >5/10m" in out and "0:0" not in out
+
+
+def test_verbose_works_after_the_subcommand(write_config, env, capsys) -> None:
+    config = write_config({"Wire": "http://127.0.0.1:9/feed.xml"})
+    assert main(["status", "--config", str(config), "-v"], env) == 0
+    assert logging.getLogger().level == logging.DEBUG
+    assert main(["outbox", "list", "-v", "--config", str(config)], env) == 0
+    assert main(["status", "--config", str(config)], env) == 0
+    assert logging.getLogger().level == logging.INFO  # not verbose unless asked
+
+
+def test_piping_into_head_ends_quietly(write_config, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    config = write_config({"Wire": "http://127.0.0.1:9/feed.xml"})
+    given = tmp_path / "many.jsonl"
+    line = json.dumps({"title": "North Korea fires a missile", "summary": "It flew 500 km."})
+    given.write_text((line + "\n") * 5000)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT_"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "explain", "--config", str(config), "--input", str(given)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()  # what `head -1` does: read a line, then close the pipe
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert json.loads(first)["labels"] == ["missile-test"]
+    assert "Traceback" not in err and "BrokenPipe" not in err and "Exception ignored" not in err
+
+
+def test_metrics_count_alerts_not_edits_and_show_build_and_last_success(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    from bot import __version__
+
+    url = feeds.set("/a.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
+    other = feeds.set(
+        "/b.xml",
+        rss(
+            {
+                "title": "North Korea fires ballistic missile into East Sea, Seoul says",
+                "summary": LAUNCH["summary"],
+                "link": "https://other.test/launch",
+                "guid": "other-1",
+                "published": ago(minutes=4),
+            }
+        ),
+    )
+    config = write_config(
+        {"Wire": url, "Other": other},
+        channels='[[channels]]\nchannel = "C0ALERTS"\nlabels = ["missile-test"]\n'
+        'timezone = "Asia/Seoul"\n',
+    )
+    metrics = Metrics()
+
+    async def scenario() -> None:
+        app = build_app(load_config(str(config), env), metrics=metrics)
+        try:
+            await app.pipeline.poll_all()
+            await app.pipeline.drain(timedelta(seconds=10))
+        finally:
+            await app.aclose()
+
+    asyncio.run(scenario())
+    text = generate_latest(metrics.registry).decode()
+    kinds = sorted(str(p.args.get("thread_ts") is not None) for p in slack.posts())
+    assert kinds == ["False", "True"]  # one alert, one thread reply (and an edit)
+    assert 'newsbot_alerts_total{event="sent"} 1.0' in text
+    assert 'newsbot_messages_total{event="sent",kind="update"} 1.0' in text
+    assert f'newsbot_build_info{{version="{__version__}"}} 1.0' in text
+    assert 'newsbot_feed_last_success_timestamp_seconds{feed="Wire"}' in text
+    assert not re.search(r"^\w+_created[{ ]", text, re.MULTILINE)  # no second, birth-time series
+    reply = next(p for p in slack.posts() if p.args.get("thread_ts"))
+    assert "KST" in json.dumps(reply.args["blocks"])  # the channel's timezone, like the parent
+
+
+def test_when_no_feed_can_be_reached_the_urls_are_not_blamed(
+    feeds: FeedServer, write_config, env, caplog
+) -> None:
+    dead = {"A": "http://127.0.0.1:9/a.xml", "B": "http://127.0.0.1:9/b.xml"}
+
+    def poll(config: Path) -> list[str]:
+        async def scenario() -> None:
+            app = build_app(load_config(str(config), env))
+            try:
+                await app.pipeline.poll_all()
+            finally:
+                await app.aclose()
+
+        caplog.clear()
+        asyncio.run(scenario())
+        return [r.getMessage() for r in caplog.records]
+
+    lines = poll(write_config(dead))
+    assert any("none of the 2 feeds could be reached" in m for m in lines), lines
+    assert sum("feed 'A' failed" in m or "feed 'B' failed" in m for m in lines) == 2
+    assert not any("Check the URL" in m for m in lines)
+
+    missing = feeds.set("/gone.xml", "gone", status=404, etag=False)
+    good = feeds.set("/ok.xml", rss({**NOISE, "published": ago(minutes=1)}))
+    lines = poll(write_config({"Gone": missing, "Ok": good, "A": dead["A"]}, name="b.toml"))
+    assert any("feed 'Gone' failed" in m and "Check the URL" in m for m in lines), lines
+    assert not any("could be reached" in m for m in lines)
+
+
+def test_the_slack_app_manifest_asks_for_every_scope_used_and_the_readme_uses_it() -> None:
+    import yaml
+
+    from tests.conftest import ROOT
+
+    manifest = yaml.safe_load((ROOT / "deploy" / "slack-app-manifest.yaml").read_text())
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert scopes == {"chat:write", "channels:history", "groups:history", "commands"}
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/newsbot"]
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Connecting to Slack", 1)[1].split("\n## ", 1)[0]
+    assert "deploy/slack-app-manifest.yaml" in section

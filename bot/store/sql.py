@@ -1144,6 +1144,11 @@ class Store:
 
     # -- operator tools (newsbot outbox, explain, replay) -----------------------------------
 
+    def seen_keys(self, keys: Sequence[str], titles_since: datetime) -> set[str]:
+        """Which of these dedupe keys count as seen (as an ingest would judge them)."""
+        with self._tx() as conn:
+            return self._known(_Sql(conn), keys, titles_since)[0]
+
     def channel_activity(self, since: datetime) -> dict[str, ChannelActivity]:
         """Each channel's story alerts since `since` (storm mode), read outside an ingest."""
         with self._tx() as conn:
