@@ -222,15 +222,17 @@ def replay(config: Config, store: Store, since: datetime, now: datetime) -> Repl
     severity: dict[str, str] = {}
     reasons: dict[tuple[str, str], str] = {}  # (channel, item key) -> why
     stories_of: dict[str, str] = {}  # item key -> story key
+    items: dict[str, Item] = {}  # item key -> item, for the reasons of those no longer sent
     for (_feed, seen_at, first_poll), group in groupby(
         stored, key=lambda e: (e.item.feed_url, e.first_seen, e.first_poll)
     ):
-        items = [e.item for e in group]
-        keys = [item_keys(item) for item in items]
+        polled = [e.item for e in group]
+        keys = [item_keys(item) for item in polled]
         planned = pipeline.plan(
-            items, keys, now=seen_at, first_poll=first_poll, known=known, activity=lambda: activity
+            polled, keys, now=seen_at, first_poll=first_poll, known=known, activity=lambda: activity
         )
         known.update(k for ks in keys for k in ks)
+        items.update((ks[0], item) for ks, item in zip(keys, polled, strict=True))
         for entry in planned:
             _take(entry, posts, severity, reasons, stories_of)
     report = ReplayReport(since=since, entries=len(stored))
@@ -250,17 +252,24 @@ def replay(config: Config, store: Store, since: datetime, now: datetime) -> Repl
     for channel, story, status, title in actual:
         if (channel, story) in posts:
             continue
-        reason = reasons.get((channel, story))
-        if reason is None:
-            joined = stories_of.get(story)
-            reason = (
-                f"its report is now part of another story ({joined})"
-                if joined and joined != story
-                else "not among this window's recorded entries, or no channel rule takes it"
-            )
+        reason = reasons.get((channel, story)) or _why_not(config, story, items, stories_of)
         gone = NoLonger(story=story, headline=title, status=status, reason=reason)
         report.channels.setdefault(channel, ([], []))[1].append(gone)
     return report
+
+
+def _why_not(config: Config, story: str, items: dict[str, Item], stories_of: dict[str, str]) -> str:
+    """Why a story sent then is not sent now, when no channel decision says it."""
+    item = items.get(story)
+    if item is None:
+        return "its first report is not among the entries recorded in this window"
+    joined = stories_of.get(story)
+    if joined is not None and joined != story:
+        return f"its first report now joins another story ({joined}), which goes out instead"
+    c = classify(config.packs, item.title, item.summary)
+    if not c.labels:
+        return _unlabelled_reason(config, c)
+    return "no channel subscribes to " + ", ".join(c.labels)
 
 
 def _take(
@@ -318,7 +327,7 @@ def replay_command(config: Config, since_text: str, out: TextIO, *, as_json: boo
         return 0
     out.write(
         f"Replay of {report.entries} entries recorded since {local_time(report.since)} "
-        f"({format_duration(window)}) under {config.path}; nothing was posted or stored.\n"
+        f"({since_text}) under {config.path}; nothing was posted or stored.\n"
     )
     if not report.channels:
         out.write("No channel would receive anything, and nothing was sent in that window.\n")

@@ -552,3 +552,29 @@ def test_the_slack_app_manifest_asks_for_every_scope_used_and_the_readme_uses_it
     readme = (ROOT / "README.md").read_text()
     section = readme.split("## Connecting to Slack", 1)[1].split("\n## ", 1)[0]
     assert "deploy/slack-app-manifest.yaml" in section
+
+
+def test_replay_of_a_rule_change_says_which_stories_lose_their_label(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env, tmp_path: Path, capsys
+) -> None:
+    from tests.conftest import RULES
+
+    items = [{**LAUNCH, "published": ago(minutes=5)}, {**CRUISE, "published": ago(minutes=4)}]
+    url = feeds.set("/wire.xml", rss(*items))
+    config = write_config({"Wire": url})
+    _run_once(config, env)
+    pack = RULES.read_text()
+    at = pack.index("threshold = 4.0")  # the first topic: missile-test
+    strict = tmp_path / "strict.toml"
+    strict.write_text(pack[:at] + "threshold = 19.0" + pack[at + len("threshold = 4.0") :])
+    changed = tmp_path / "strict-config.toml"
+    changed.write_text(config.read_text().replace(str(RULES), str(strict)))
+    capsys.readouterr()
+    assert main(["replay", "--since", "2h", "--config", str(changed), "--json"], env) == 0
+    report = json.loads(capsys.readouterr().out)["channels"]["C0ALERTS"]
+    assert [w["headline"] for w in report["would_receive"]] == [LAUNCH["title"]]
+    [gone] = report["no_longer"]
+    assert gone["headline"] == CRUISE["title"]
+    assert (
+        gone["reason"].startswith("no label: missile-test scored") and "needs 19" in gone["reason"]
+    )
