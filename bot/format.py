@@ -177,8 +177,8 @@ def _why(alert: Alert) -> str:
                     about.append(subject)
                 continue
             words = matched_words(text, term)
-            if words and words.casefold() not in (q.casefold() for q in quoted):
-                quoted.append(words)
+            if words and not any(words.casefold() in q.casefold() for q in quoted):
+                quoted.append(words)  # "missile" says nothing after "ballistic missile"
     phrases = ", ".join(f"“{q}”" for q in quoted[:8])
     return "; ".join([*about, phrases] if phrases else about) or "the rules matched"
 
