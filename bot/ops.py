@@ -112,7 +112,7 @@ class Explainer:
         c = classify(self.config.packs, item.title, item.summary)
         p = self.pipeline
         p.stories = copy.deepcopy(self._stories)  # each item on its own
-        since = self.now - p._storm_lookback
+        since = self.now - p.storm_lookback
         keys = item_keys(item)
         seen = self.store.seen_keys(keys, self.now - self.config.bot.story_window)
         [entry] = p.plan(
@@ -127,7 +127,7 @@ class Explainer:
         channels: dict[str, dict[str, object]] = {}
         if not c.labels:
             reason = _unlabelled_reason(self.config, c)
-            channels = {ch: {"route": False, "reason": reason} for ch in p._channels}
+            channels = {ch: {"route": False, "reason": reason} for ch in p.channel_names}
         for d in entry.decisions:
             channels[d.channel] = {"route": d.route, "reason": d.reason}
         if seen:  # `run` passes over a repeat before it is classified: say so first

@@ -59,7 +59,7 @@ from bot.store import (
     StoryChanges,
     StoryWrite,
 )
-from bot.stories import StoryIndex, StoryState, Tuning, fingerprint
+from bot.stories import Joined, StoryIndex, StoryState, Tuning, fingerprint
 from bot.validate import format_duration
 from bot.work import parse_and_classify
 
@@ -247,6 +247,16 @@ class Pipeline:
         self._storm_lookback = max(
             (c.storm_window for c in channels), default=timedelta(minutes=10)
         )
+
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        """The channels routed to: the config's and those subscribed from Slack."""
+        return tuple(self._channels)
+
+    @property
+    def storm_lookback(self) -> timedelta:
+        """How far back channels' recent alerts are read for storm mode."""
+        return self._storm_lookback
 
     def refresh_slack_settings(self) -> None:
         """Take in what channels set with /newsbot (stored, so every replica sees it)."""
@@ -665,13 +675,15 @@ class Pipeline:
             self._story_severity[story.id] = severity
             if match is not None:
                 for channel in sorted(story.channels):
+                    threaded = self._threads.get(channel, True)
+                    muted = (channel, story.id) in self._mutes
                     if channel in decisions:
-                        decisions[channel] = _in_story(decisions[channel], story)
-                    if not self._threads.get(channel, True):
+                        decisions[channel] = _in_story(
+                            decisions[channel], story, joined, threaded=threaded, muted=muted
+                        )
+                    if not threaded:
                         continue  # threads = false: later reports are absorbed silently
-                    if (channel, story.id) in self._mutes:
-                        if channel in decisions:
-                            decisions[channel] = _muted(channel, story)
+                    if muted:
                         continue  # muted from Slack: no replies or edits there
                     if joined.new_source:
                         tz = cfg.timezone if (cfg := self._channels.get(channel)) else "UTC"
@@ -1066,14 +1078,23 @@ def _too_old(channel: str, item: Item, first_poll: bool, bot: BotConfig) -> Deci
     return Decision(channel, False, reason, "too_old")
 
 
-def _in_story(was: Decision, story: StoryState) -> Decision:
+def _in_story(
+    was: Decision, story: StoryState, joined: Joined, *, threaded: bool, muted: bool
+) -> Decision:
     """A report of a story the channel already has: a thread reply or an edit, not an alert."""
+    if muted:
+        return _muted(was.channel, story)
+    head = f'{was.reason}; its story ("{story.headline.title[:100]}") is already posted here'
+    if not threaded:
+        return Decision(
+            was.channel, False, f"{head}, and with threads = false later reports are absorbed"
+        )
+    if joined.new_source:
+        return Decision(was.channel, True, f"{head}: this report goes to its thread and updates it")
+    if joined.adds_facts:
+        return Decision(was.channel, True, f"{head}: this report's new facts update its message")
     return Decision(
-        was.channel,
-        was.route,
-        f'{was.reason}; its story ("{story.headline.title[:100]}") is already posted here, so '
-        "this report goes to the story's thread and updates its message, unless the channel "
-        "has threads = false",
+        was.channel, False, f"{head}, and this report (same source, no new facts) adds nothing"
     )
 
 

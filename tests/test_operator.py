@@ -87,13 +87,19 @@ def test_explain_says_which_keyword_dropped_an_item_and_which_channel_takes_it(
             "link": LAUNCH["link"],
             "source": "Wire",
         },
+        {
+            "id": "other-outlet",
+            "title": "North Korea fires ballistic missile into East Sea, Seoul says",
+            "summary": LAUNCH["summary"],
+            "source": "Other Wire",
+        },
     ]
     given = tmp_path / "items.jsonl"
     given.write_text("\n".join(json.dumps(x) for x in lines) + "\n{not json\n")
     assert main(["explain", "--config", str(config), "--input", str(given)], env) == 0
     out, err = capsys.readouterr()
     by_id = {o["id"]: o for o in _json_lines(out)}
-    assert list(by_id) == ["cruise", "noise", "launch-again"]
+    assert list(by_id) == ["cruise", "noise", "launch-again", "other-outlet"]
 
     cruise = by_id["cruise"]
     assert cruise["labels"] == ["missile-test"] and cruise["severity"] == "normal"
@@ -114,8 +120,11 @@ def test_explain_says_which_keyword_dropped_an_item_and_which_channel_takes_it(
     assert again["C0ALERTS"]["reason"].startswith("already seen")  # its link was recorded
     assert not by_id["cruise"]["channels"]["C0DESK"]["reason"].startswith("already")  # type: ignore[index]
 
+    other = by_id["other-outlet"]["channels"]  # type: ignore[index]
+    assert other["C0DESK"]["route"] is True and "goes to its thread" in other["C0DESK"]["reason"]
+
     errors = _json_lines(err)
-    assert [e["line"] for e in errors] == [3, 5]
+    assert [e["line"] for e in errors] == [3, 6]
     assert '"title" must be a string' in str(errors[0]["error"])
     assert len(slack.posts()) == 2  # explain posted nothing
 
