@@ -102,7 +102,7 @@ _CP1252 = {
     for i in range(0x80, 0xA0)
     if i not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)
 }
-_LATIN1 = re.compile("[\x80-\xff]")
+_C1 = re.compile("[\x80-\x9f]")
 _REFERENCE = re.compile(r"&[A-Za-z0-9_#]+;")
 _ABSOLUTE = re.compile(r"^https?://[^\s/]+", re.IGNORECASE)
 
@@ -181,11 +181,11 @@ def _text(element: ET.Element | None) -> str:
 def _repair(text: str) -> str:
     """feedparser's two repairs of every value of a UTF-8 feed: UTF-8 that was read as Latin-1
     and encoded again is decoded once more, and C1 controls become Windows-1252 punctuation."""
-    if not _LATIN1.search(text):
-        return text  # ASCII, or nothing either repair would change
+    if text.isascii():
+        return text
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         text = text.encode("iso-8859-1").decode("utf-8")
-    return text.translate(_CP1252)
+    return text.translate(_CP1252) if _C1.search(text) else text
 
 
 def _local(tag: str) -> str:
