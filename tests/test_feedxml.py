@@ -416,3 +416,102 @@ def test_real_outlets_feeds_read_the_same_on_both_roads() -> None:
         assert fast == slow, feed.outlet
     # 29 of the 38 listed when this was written (18 before media:, RSS 1.0 and C1 were read)
     assert taken >= min(29, len(feeds) - 9), f"{taken} of {len(feeds)} real feeds on the fast road"
+
+
+# plain_text reads plain HTML with a regex and hands the rest to html.parser: where the regex
+# answers, it must answer what html.parser would.
+_html_pieces = st.sampled_from(
+    [
+        "Talks resumed",
+        " in Seoul. ",
+        "a &amp; b",
+        "&#8217;",
+        "&nbsp;",
+        "&amp",
+        "x > y",
+        "a < b",
+        "<",
+        "<p>",
+        "</p>",
+        "</p >",
+        "<br/>",
+        "<BR>",
+        "<br />",
+        "<b>",
+        "</b>",
+        "<img src='https://wire.test/i.jpg' alt=\"a > b\"/>",
+        '<a href="https://wire.test/?a=1&amp;b=2" title="x<y">',
+        "<a href=https://wire.test/x>",
+        "</a>",
+        "<div class=lead data-x='1'>",
+        "</div>",
+        "<li>",
+        "<h2>",
+        "</h2>",
+        "<script>var a = '<p>';</script>",
+        "<style>p { color: red }</style>",
+        "<!-- a comment -->",
+        "<!DOCTYPE html>",
+        "<?pi x?>",
+        "<my-tag>",
+        "</a href='x'>",
+        "<p\u00a0class='x'>",
+        "<iframe src='https://wire.test/v'></iframe>",
+        "<input disabled>",
+        "<a b='1'c='2'>",
+        "< p>",
+        "</>",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_html_pieces, max_size=12))
+def test_plain_html_reads_as_html_parser_reads_it(pieces: list[str]) -> None:
+    from bot.parse import _parsed_text, _simple_text
+
+    fragment = "".join(pieces)
+    simple = _simple_text(fragment)
+    if simple is not None:
+        assert " ".join(simple.split()) == " ".join(_parsed_text(fragment).split())
+
+
+def test_common_description_markup_takes_the_regex() -> None:
+    from bot.parse import _simple_text, plain_text
+
+    fragment = (
+        '<p>Several <b>cruise</b> missiles &amp; a <a href="https://wire.test/?a=1&amp;b=2">'
+        "drone</a>.</p><br/><img src='https://wire.test/i.jpg' alt='x'/>Seoul&#8217;s view"
+    )
+    assert _simple_text(fragment) is not None
+    assert plain_text(fragment) == "Several cruise missiles & a drone. Seoul\u2019s view"
+
+
+def _html_fragments(bodies: list[bytes]) -> list[str]:
+    import xml.etree.ElementTree as ET
+
+    found = []
+    for body in bodies:
+        try:
+            root = ET.fromstring(body)
+        except (ET.ParseError, ValueError, LookupError):  # ill-formed, or an unknown encoding
+            continue
+        found += [e.text for e in root.iter() if e.text and "<" in e.text]
+    return found
+
+
+def test_real_html_reads_as_html_parser_reads_it() -> None:
+    from bot.parse import _parsed_text, _simple_text
+
+    bodies = [p.read_bytes() for p in sorted(Path(DATA).rglob("*.xml"))]
+    if CORPUS.is_dir():
+        bodies += [p.read_bytes() for p in sorted(CORPUS.rglob("*.xml"))]
+    bodies += [feed.body() for feed in _real_feeds()]  # type: ignore[attr-defined]
+    fragments = _html_fragments(bodies)
+    simple = 0
+    for fragment in fragments:
+        text = _simple_text(fragment)
+        if text is not None:
+            simple += 1
+            assert " ".join(text.split()) == " ".join(_parsed_text(fragment).split()), fragment
+    assert simple > len(fragments) / 2, (simple, len(fragments))
