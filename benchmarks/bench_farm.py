@@ -1,6 +1,7 @@
 """Feed-farm benchmark: newsbot and `reader` updating the same local farm, side by side.
 
     python -m benchmarks.bench_farm [--feeds 1000] [--items 50] [--runs 3] [--out benchmarks/results]
+    python -m benchmarks.bench_farm --farm real [--feeds 300]   # real outlets' feeds (see below)
 
 For each run and each system a fresh farm process is started, and the system runs in its own
 process through three scenarios:
@@ -10,6 +11,8 @@ process through three scenarios:
   realistic  10% of feeds changed, with 1-3 new entries each
 Each is reported as wall time, CPU time (the process and its children), peak RSS, feeds/s.
 The report (median of the runs, newsbot/reader ratios) goes to out/farm.json and out/farm.png.
+`--farm real` serves real outlets' saved feeds (benchmarks/realfeeds.py, cached by
+`python -m benchmarks.realfeeds`) instead of generated ones; its report is out/farm-real.json.
 """
 
 from __future__ import annotations
@@ -183,10 +186,12 @@ def child_reader(port: int, feeds: int, workdir: Path, workers: int) -> dict[str
     return out
 
 
-def run_child(system: str, feeds: int, items: int, workers: int) -> dict[str, dict[str, float]]:
+def run_child(
+    system: str, feeds: int, items: int, workers: int, real: bool = False
+) -> dict[str, dict[str, float]]:
     from benchmarks.farm import Farm
 
-    farm = Farm(feeds=feeds, items=items).start()
+    farm = Farm(feeds=feeds, items=items, real=real).start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             cmd = [
@@ -222,6 +227,7 @@ def main() -> None:
     )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     parser.add_argument("--systems", default="newsbot,reader")
+    parser.add_argument("--farm", choices=("generated", "real"), default="generated")
     parser.add_argument("--child")
     parser.add_argument("--port", type=int)
     parser.add_argument("--workdir")
@@ -238,7 +244,9 @@ def main() -> None:
     runs: dict[str, list[dict[str, dict[str, float]]]] = {s: [] for s in args.systems.split(",")}
     for r in range(args.runs):
         for system in runs:
-            result = run_child(system, args.feeds, args.items, args.workers)
+            result = run_child(
+                system, args.feeds, args.items, args.workers, real=args.farm == "real"
+            )
             runs[system].append(result)
             print(f"run {r + 1} {system}: {json.dumps(result)}", file=sys.stderr)
     report: dict[str, object] = {
@@ -247,8 +255,9 @@ def main() -> None:
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
+        "farm": args.farm,
         "feeds": args.feeds,
-        "items_per_feed": args.items,
+        "items_per_feed": args.items if args.farm == "generated" else "as the outlets' feeds",
         "runs": args.runs,
         "reader_workers": args.workers,
         "median": {},
@@ -275,7 +284,8 @@ def main() -> None:
         }
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "farm.json").write_text(json.dumps(report, indent=2))
+    name = "farm" if args.farm == "generated" else "farm-real"
+    (out / f"{name}.json").write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
     try:
         import matplotlib
@@ -294,10 +304,11 @@ def main() -> None:
             )
         ax.set_xticks([i + width * (len(median) - 1) / 2 for i in range(len(SCENARIOS))], SCENARIOS)
         ax.set_ylabel("wall time, s (median)")
-        ax.set_title(f"{args.feeds} feeds x {args.items} items, {os.cpu_count()} cores")
+        shape = f"{args.items} items" if args.farm == "generated" else "real outlets' feeds"
+        ax.set_title(f"{args.feeds} feeds x {shape}, {os.cpu_count()} cores")
         ax.legend()
         fig.tight_layout()
-        fig.savefig(out / "farm.png", dpi=100)
+        fig.savefig(out / f"{name}.png", dpi=100)
     except ImportError:
         print("matplotlib not installed: no plot", file=sys.stderr)
 

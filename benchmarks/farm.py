@@ -3,6 +3,11 @@ N feeds of M items (~2 KB each, so ~100 KB a feed with the default 50), ETag/Las
 304s, a few slow and failing feeds, and a control path that changes a share of the feeds.
 
     farm = Farm(feeds=1000, items=50); farm.start(); farm.url(i); farm.mutate(0.1); farm.stop()
+
+With `real=True` the farm serves real outlets' saved feeds instead (benchmarks/realfeeds.py; run
+`python -m benchmarks.realfeeds` first), byte for byte with their own content types: feed i is
+real feed i mod n, at first with its newest 1-3 items held back; a mutation releases 1-3 of them,
+so a changed feed gains items as a live one does, and every byte served is the outlet's own.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing as mp
 import random
+import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -63,9 +69,34 @@ def _item(feed: int, k: int, now: datetime) -> str:
     )
 
 
+_ENTRY = re.compile(rb"<(item|entry)[\s>].*?</\1\s*>", re.S)
+
+
+def _held_back(body: bytes, hold: int) -> bytes:
+    """The feed with its first `hold` items or entries cut out, every other byte as it was."""
+    spans = [m.span() for m in _ENTRY.finditer(body)][:hold]
+    for start, end in reversed(spans):
+        body = body[:start] + body[end:]
+    return body
+
+
 class _State:
-    def __init__(self, feeds: int, items: int, slow: float, failing: float) -> None:
+    def __init__(
+        self, feeds: int, items: int, slow: float, failing: float, real: bool = False
+    ) -> None:
         self.feeds, self.items = feeds, items
+        self.real: list[tuple[bytes, str]] = []
+        self.hold = [0] * feeds  # real feeds: how many of the newest items are held back
+        if real:
+            from benchmarks.realfeeds import available
+
+            self.real = [(f.body(), f.content_type) for f in available()]
+            if not self.real:
+                raise SystemExit("no real feeds cached: run `python -m benchmarks.realfeeds`")
+            pick = random.Random(11)
+            for i in range(feeds):
+                count = len(_ENTRY.findall(self.real[i % len(self.real)][0]))
+                self.hold[i] = min(pick.randint(1, 3), max(count - 1, 0))
         self.first = [
             0
         ] * feeds  # feed i lists items first[i] .. first[i] + items - 1, newest first
@@ -75,10 +106,18 @@ class _State:
         self.slow = set(rng.sample(range(feeds), int(feeds * slow)))
         self.failing = set(rng.sample(range(feeds), int(feeds * failing)))
         self.now = datetime.now(UTC)
+        self.types: dict[int, str] = {}
         for i in range(feeds):
             self._render(i)
 
     def _render(self, i: int) -> None:
+        if self.real:
+            source, kind = self.real[i % len(self.real)]
+            body = _held_back(source, self.hold[i])
+            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            self.bodies[i] = (body, etag, formatdate(time.time(), usegmt=True))
+            self.types[i] = kind
+            return
         top = self.first[i] + self.items
         body = (
             '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
@@ -95,13 +134,22 @@ class _State:
         with self.lock:
             self.now = datetime.now(UTC)
             for i in chosen:
-                self.first[i] += rng.randint(1, 3)
+                step = rng.randint(1, 3)
+                self.first[i] += step
+                self.hold[i] = max(self.hold[i] - step, 0)
                 self._render(i)
         return len(chosen)
 
 
-def _serve(feeds: int, items: int, slow: float, failing: float, port_out: mp.Queue) -> None:  # type: ignore[type-arg]
-    state = _State(feeds, items, slow, failing)
+def _serve(
+    feeds: int,
+    items: int,
+    slow: float,
+    failing: float,
+    real: bool,
+    port_out: mp.Queue,  # type: ignore[type-arg]
+) -> None:
+    state = _State(feeds, items, slow, failing, real)
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -144,7 +192,11 @@ def _serve(feeds: int, items: int, slow: float, failing: float, port_out: mp.Que
             self._send(
                 200,
                 body,
-                {"Content-Type": "application/rss+xml", "ETag": etag, "Last-Modified": modified},
+                {
+                    "Content-Type": state.types.get(i, "application/rss+xml"),
+                    "ETag": etag,
+                    "Last-Modified": modified,
+                },
             )
 
     class Server(ThreadingHTTPServer):
@@ -161,12 +213,17 @@ def _serve(feeds: int, items: int, slow: float, failing: float, port_out: mp.Que
 
 class Farm:
     def __init__(
-        self, feeds: int = 1000, items: int = 50, slow: float = 0.01, failing: float = 0.01
+        self,
+        feeds: int = 1000,
+        items: int = 50,
+        slow: float = 0.01,
+        failing: float = 0.01,
+        real: bool = False,
     ) -> None:
         self.feeds, self.items = feeds, items
         self._queue: mp.Queue = mp.Queue()  # type: ignore[type-arg]
         self._proc = mp.Process(
-            target=_serve, args=(feeds, items, slow, failing, self._queue), daemon=True
+            target=_serve, args=(feeds, items, slow, failing, real, self._queue), daemon=True
         )
         self.port = 0
 

@@ -85,16 +85,70 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data)
 
 
+_WS = "[ \t\n\r\f]"
+# A tag in the plainest form html.parser reads: a letters-and-digits name, attributes separated by
+# whitespace, quoted or plainly unquoted values. Anything else (comments, declarations, a bare
+# "<", odd names or quoting) is html.parser's to read.
+_TAG = re.compile(
+    "<(?:(/)?([a-zA-Z][a-zA-Z0-9]*)"
+    f"((?:{_WS}+[a-zA-Z_:][-a-zA-Z0-9_:.]*"
+    f"(?:{_WS}*={_WS}*(?:\"[^\"]*\"|'[^']*'|[^ \t\n\r\f\"'=<>`]+))?)*)"
+    f"{_WS}*(/)?>)?"
+)
+# Elements whose content html.parser does not read as markup, or that _TextExtractor skips
+_RAW = frozenset(
+    {
+        *_TextExtractor._SKIP,
+        "textarea",
+        "title",
+        "xmp",
+        "iframe",
+        "noembed",
+        "noframes",
+        "plaintext",
+        "svg",
+        "math",
+    }
+)
+
+
+def _simple_text(fragment: str) -> str | None:
+    """The text of an HTML fragment made only of plain tags and text, as _TextExtractor gives
+    it (block tags become spaces, character references are resolved); None for anything else.
+    Real feeds' descriptions are nearly all of this kind, and a regex reads them ~4x faster."""
+    parts = []
+    pos = 0
+    for m in _TAG.finditer(fragment):
+        closing, name, attrs, selfclosing = m.groups()
+        if name is None or (closing and (attrs or selfclosing)):
+            return None
+        name = name.lower()
+        if name in _RAW:
+            return None
+        parts.append(html.unescape(fragment[pos : m.start()]))
+        if name in _TextExtractor._BLOCK:
+            parts.append(" ")
+        pos = m.end()
+    parts.append(html.unescape(fragment[pos:]))
+    return "".join(parts)
+
+
+def _parsed_text(fragment: str) -> str:
+    """The text of any HTML fragment, by html.parser."""
+    extractor = _TextExtractor()
+    try:
+        extractor.feed(fragment)
+        extractor.close()
+        return "".join(extractor.parts)
+    except (AssertionError, ValueError):  # html.parser's own errors on broken markup
+        return re.sub(r"<[^>]*>", " ", fragment)
+
+
 def plain_text(fragment: str) -> str:
     """HTML (or text with entities) -> plain text, whitespace folded."""
     if "<" in fragment:
-        extractor = _TextExtractor()
-        try:
-            extractor.feed(fragment)
-            extractor.close()
-            fragment = "".join(extractor.parts)
-        except (AssertionError, ValueError):  # html.parser's own errors on broken markup
-            fragment = re.sub(r"<[^>]*>", " ", fragment)
+        simple = _simple_text(fragment)
+        fragment = _parsed_text(fragment) if simple is None else simple
     else:
         fragment = html.unescape(fragment)
     return " ".join(fragment.split())  # the same whitespace as re's \s, several times faster
