@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.models import Classification, Item
 from bot.stories import StoryIndex, Tuning, fingerprint
 
-NON_NK_KINDS = frozenset({"other-test", "other-diplomacy", "hard-negative"})
+NON_NK_KINDS = frozenset({"other-test", "other-diplomacy", "hard-negative", "general"})
 
 
 @dataclass(frozen=True)
