@@ -52,10 +52,16 @@ _SALIENCE_KINDS = frozenset({"sub", "not_sub", "open", "reaction", "actor", "cap
 def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[str], bool]]:
     """Each topic's label name -> (score, evidence, salient: mainly about it, see salience)."""
     matches = _find(tokens, pack)
-    # a phrase that starts inside a name is part of the name: "Kim Jong Un" holds no "UN"
-    inside = {p for a, b, _p, r in matches if r[0] == "alias" for p in range(a + 1, b)}
-    if inside:
-        matches = [m for m in matches if m[3][0] == "alias" or m[0] not in inside]
+    # a phrase inside a longer name is part of the name: "Kim Jong Un" holds no "UN", the
+    # "Unification Ministry" no "unification"
+    names = [(a, b) for a, b, _p, r in matches if r[0] == "alias" and b - a > 1]
+    if names:
+        matches = [
+            m
+            for m in matches
+            if m[3][0] == "alias"
+            or not any(a <= m[0] and m[1] <= b and (m[0], m[1]) != (a, b) for a, b in names)
+        ]
     subject_pos: list[int] = []
     contextual_pos: list[int] = []
     cancelled: set[int] = set()
@@ -127,14 +133,14 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
                 seconds.setdefault(r_index, []).append(start)
         for ri, rule in enumerate(topic.near):
             pairs = [
-                min(a, b)
+                (min(a, b), max(a, b))
                 for a in firsts.get(ri, ())
                 for b in seconds.get(ri, ())
                 if a != b and abs(a - b) <= rule.window and tokens.sentence[a] == tokens.sentence[b]
             ]
             if pairs:
-                best[rule.name] = rule.weight * max(factor(p) for p in pairs)
-                at[rule.name] = pairs
+                best[rule.name] = rule.weight * max(factor(p) for p, _q in pairs)
+                at[rule.name] = [q for _p, q in pairs]  # a pair is as main as its later word
         score = float(sum(best.values()))
         evidence = [
             (k if v > 0 else f"not: {k}")
@@ -156,7 +162,8 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
                 judged.append(ti)
     if judged:
         markers = [(a, b, r[0]) for a, b, _p, r in matches if r[0] in _SALIENCE_KINDS]
-        where = clauses(tokens, markers, subject_pos)
+        acting = frozenset(p.stems[0] for p in pack.salience.acting)
+        where = clauses(tokens, markers, subject_pos, acting)
         acts = {ti: title_acts(ev, where) for ti, (ev, _e) in found.items()}
         for ti in judged:
             ev, events = found[ti]

@@ -63,6 +63,7 @@ class Salience:
     reaction: tuple[Pattern, ...] = ()  # "condemn", "warn": the clause is about its object
     other_actors: tuple[Pattern, ...] = ()  # "south korea", "spacex": not the subject acting
     captions: tuple[Pattern, ...] = ()  # "getty images": the summary opens with a photo caption
+    acting: tuple[Pattern, ...] = ()  # event words whose subject is checked ("launch")
 
     @property
     def enabled(self) -> bool:
@@ -161,6 +162,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         reaction=_patterns(sal, "reaction"),
         other_actors=_patterns(sal, "other_actors"),
         captions=_patterns(sal, "captions"),
+        acting=_patterns(sal, "acting"),
     )
     sal.finish()
 

@@ -36,10 +36,12 @@ class Clauses:
 
     tokens: Tokens
     head_sentences: frozenset[int]
+    near_sentences: frozenset[int]  # the head and the sentence after the lead
     sub_from: dict[int, tuple[int, int]]  # sentence -> (first subordinate token, its end)
     reaction_sentences: frozenset[int]  # a reaction in the sentence's main clause
     actors: tuple[tuple[int, int], ...]  # other countries' or companies' names (start, end)
     subject: tuple[int, ...]  # starts of subject mentions
+    acting: frozenset[str]  # event words whose subject matters ("launch", not "evacuation")
 
     def in_head(self, pos: int) -> bool:
         return self.tokens.sentence[pos] in self.head_sentences
@@ -57,6 +59,8 @@ class Clauses:
     def other_actor(self, pos: int) -> bool:
         """The nearest name before `pos` in its sentence is another actor acting: "South Korea
         launches", "South Korea on Friday launched" (not "notifies Japan of a launch")."""
+        if self.tokens.stems[pos] not in self.acting:
+            return False
         sentence = self.tokens.sentence
         names = [(e, False) for s, e in self.actors if e <= pos and sentence[s] == sentence[pos]]
         names += [(s + 1, True) for s in self.subject if s < pos and sentence[s] == sentence[pos]]
@@ -65,7 +69,8 @@ class Clauses:
         end, is_subject = max(names)
         if is_subject or pos - end > 4:
             return False
-        return end >= pos or self.tokens.stems[end] not in _OBJECT_MARKERS
+        # "US interception of missile tests": the name is not the one testing
+        return not any(self.tokens.stems[i] in _OBJECT_MARKERS for i in range(end, pos))
 
     def title_main(self, pos: int) -> bool:
         return self.tokens.in_title[pos] and not self.subordinate(pos)
@@ -78,6 +83,7 @@ def clauses(
     tokens: Tokens,
     markers: Iterable[tuple[int, int, str]],
     subject: Sequence[int],
+    acting: frozenset[str] = frozenset(),
 ) -> Clauses:
     """Read the clause structure from the salience markers found: (start, end, kind)."""
     sentence = tokens.sentence
@@ -115,15 +121,22 @@ def clauses(
         while stop < n and sentence[stop] == s and (not first or clause[stop] == clause[start]):
             stop += 1
         sub_from[s] = (start, stop)
-    head = frozenset({sentence[0], sentence[0] + 1}) if sentence else frozenset()
-    if sentence and any(sentence[c] == sentence[0] + 1 for c in captions):
-        head = frozenset({sentence[0]})  # the "lead" is a photo caption: the title says it all
-    probe = Clauses(tokens, head, sub_from, frozenset(), tuple(actors), tuple(subject))
+    title = {sentence[i] for i in range(n) if tokens.in_title[i]}
+    lead = next((sentence[i] for i in range(n) if not tokens.in_title[i]), None)
+    head = frozenset(title if lead is None else title | {lead})
+    if lead is not None and any(lead <= sentence[c] <= lead + 2 for c in captions):
+        head = frozenset(title)  # the "lead" is a photo caption: the title says it all
+    near = frozenset(head | ({lead + 1} if lead is not None else set()))
+    probe = Clauses(
+        tokens, head, near, sub_from, frozenset(), tuple(actors), tuple(subject), acting
+    )
     # a reaction counts in the title only: leads are full of "warned" and "said"
     reaction_sentences = frozenset(
         sentence[p] for p in reactions if tokens.in_title[p] and not probe.subordinate(p)
     )
-    return Clauses(tokens, head, sub_from, reaction_sentences, tuple(actors), tuple(subject))
+    return Clauses(
+        tokens, head, near, sub_from, reaction_sentences, tuple(actors), tuple(subject), acting
+    )
 
 
 @dataclass(frozen=True)
@@ -152,23 +165,44 @@ def judge(
     test named in the title's subordinate clause counts as reported.
     """
     caused = bool(topic.events) and other_acts
-    if other_acts and not any(
+    in_title = any(where.tokens.in_title[p] for p in events) or any(
         v > 0 and any(where.tokens.in_title[p] for p in ps) for v, ps in evidence.values()
-    ):
+    )
+    if other_acts and not in_title:
         return Verdict(False, "mentioned in passing: the title is about another label")
 
     def main(p: int) -> bool:
         return where.main(p) or (caused and where.title_subordinate(p))
 
     main_value = 0.0
-    in_title = False
+    main_in_title = False
     for value, positions in evidence.values():
         if value > 0 and any(main(p) for p in positions):
             main_value += value
-            in_title = in_title or any(where.tokens.in_title[p] and main(p) for p in positions)
+            main_in_title = main_in_title or any(
+                where.tokens.in_title[p] and main(p) for p in positions
+            )
+    sentence = where.tokens.sentence
+    if (
+        topic.needs_subject
+        and not topic.events
+        and not any(sentence[p] in where.near_sentences for p in where.subject)
+    ):
+        return Verdict(False, "mentioned in passing: the subject is not in the title or lead")
     if topic.events:
+        title_events = [p for p in events if where.title_main(p)]
+        if title_events and all(where.other_actor(p) for p in title_events):
+            return Verdict(False, "mentioned in passing: another country's or company's launch")
         main_events = [p for p in events if main(p)]
         own = [p for p in main_events if not where.other_actor(p)]
+        if (
+            not own
+            and caused
+            and any(
+                v > 0 and any(where.title_subordinate(p) for p in ps) for v, ps in evidence.values()
+            )
+        ):
+            own = [-1]  # the act in the title follows this topic's event ("... after ICBM")
         if not own:
             if main_events:
                 return Verdict(False, "mentioned in passing: another country's or company's launch")
@@ -179,4 +213,4 @@ def judge(
         if any(v > 0 and any(where.in_head(p) for p in ps) for v, ps in evidence.values()):
             return Verdict(False, "mentioned in passing: only in a subordinate clause")
         return Verdict(False, "mentioned in passing: not in the title or lead")
-    return Verdict(True, "main clause of the title" if in_title else "main clause of the lead")
+    return Verdict(True, "main clause of the title" if main_in_title else "main clause of the lead")
