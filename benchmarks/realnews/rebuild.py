@@ -98,9 +98,9 @@ def _read_blobs(git_dir: str, shas: list[str]) -> Iterator[bytes]:
     proc.wait()
 
 
-def entries(git_dir: str, year: str) -> Iterator[dict[str, str]]:
-    """English entries of one year's database, in file order."""
-    blobs = _blobs(git_dir, PINNED[year])
+def entries(git_dir: str, year: str, commit: str | None = None) -> Iterator[dict[str, str]]:
+    """English entries of one year's database (at its pinned commit), in file order."""
+    blobs = _blobs(git_dir, commit or PINNED[year])
     for (_sha, date, feed), data in zip(
         blobs, _read_blobs(git_dir, [b[0] for b in blobs]), strict=True
     ):
