@@ -1,6 +1,6 @@
 """Classification speed: items per second on one core for ~100-word items.
 
-    python -m benchmarks.bench_classify [--items 20000] [--json out.json]
+    python -m benchmarks.bench_classify [--items 20000] [--bulk] [--json out.json]
 
 Items are generated from a fixed seed: a mix of North Korea launch and diplomacy reports and
 look-alike noise, each a title plus a summary of about 100 words.
@@ -124,9 +124,24 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=20000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json")
+    parser.add_argument(
+        "--bulk",
+        action="store_true",
+        help="the pipeline's way (explain=False: evidence only where a pack can label)",
+    )
+    parser.add_argument(
+        "--dataset",
+        help="JSON lines {title, summary} to classify instead of the generated items (for "
+        "example the real-news whole days, benchmarks/realnews/data/days.jsonl)",
+    )
     args = parser.parse_args()
+    explain = not args.bulk
     packs = load_config(str(ROOT / "config" / "newsbot.toml"), {}).packs
-    items = make_items(args.items)
+    if args.dataset:
+        rows = [json.loads(line) for line in Path(args.dataset).read_text().splitlines() if line]
+        items = [(r["title"], r.get("summary", "")) for r in rows]
+    else:
+        items = make_items(args.items)
     words = statistics.mean(len((t + " " + s).split()) for t, s in items)
     for t, s in items[:500]:  # warm the stem cache the way a running bot has it warm
         classify(packs, t, s)
@@ -134,10 +149,10 @@ def main() -> None:
     labelled = 0
     for _ in range(args.runs):
         start = time.process_time()
-        labelled = sum(bool(classify(packs, t, s).labels) for t, s in items)
+        labelled = sum(bool(classify(packs, t, s, explain=explain).labels) for t, s in items)
         rates.append(len(items) / (time.process_time() - start))
     result = {
-        "benchmark": "classify",
+        "benchmark": "classify (bulk)" if args.bulk else "classify",
         "items": len(items),
         "mean_words_per_item": round(words, 1),
         "labelled_share": round(labelled / len(items), 3),

@@ -61,11 +61,22 @@ def _parser() -> argparse.ArgumentParser:
         "eval", help="precision, recall and F1 of the rule packs on a labelled JSON-lines set"
     )
     ev.add_argument(
-        "--dataset", required=True, help='lines {"id","title","summary","labels":[...]}'
+        "--dataset",
+        required=True,
+        action="append",
+        help='lines {"id","title","summary","labels":[...]}; give several to score each',
     )
     ev.add_argument("--config")
     ev.add_argument(
         "--baseline", action="store_true", help="score the naive keyword baseline instead"
+    )
+    ev.add_argument(
+        "--against",
+        metavar="CONFIG",
+        help="show this config's rules beside (instead of the naive keyword baseline)",
+    )
+    ev.add_argument(
+        "--mistakes", action="store_true", help="list the misclassified items of every set"
     )
     es = sub.add_parser("eval-stories", help="pairwise precision and recall of story clustering")
     es.add_argument(
@@ -138,7 +149,14 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         if args.command == "eval-stories":
             return _eval_stories(args.dataset)
         if args.command == "eval":
-            return _eval(load_config(args.config, env), args.dataset, baseline=args.baseline)
+            against = load_config(args.against, env) if args.against else None
+            return _eval(
+                load_config(args.config, env),
+                args.dataset,
+                baseline=args.baseline,
+                against=against,
+                mistakes=args.mistakes,
+            )
         if args.command in ("explain", "replay", "outbox"):
             return _operator(args, load_config(args.config, env))
     except BrokenPipeError:
@@ -377,26 +395,63 @@ def _read_jsonl(dataset: str, make: Callable[[dict[str, Any]], T]) -> list[T] | 
     return examples
 
 
-def _eval(config: Config, dataset: str, *, baseline: bool) -> int:
+def _eval(
+    config: Config,
+    datasets: Sequence[str],
+    *,
+    baseline: bool,
+    against: Config | None = None,
+    mistakes: bool = False,
+) -> int:
+    """Per-label figures for each data set; the rules beside a baseline (the naive keyword
+    one, or another config's rules with `against`). One set alone lists its mistakes."""
     from bot.classify import classify
-    from bot.evaluate import Example, evaluate, format_report, naive_baseline
-
-    examples = _read_jsonl(
-        dataset,
-        lambda d: Example(
-            str(d["id"]), d["title"], d.get("summary", ""), tuple(d["labels"]), d.get("kind", "")
-        ),
+    from bot.evaluate import (
+        Example,
+        evaluate,
+        format_comparison,
+        format_report,
+        naive_baseline,
     )
-    if examples is None:
-        return 1
+
     labels = [lb for p in config.packs if p.default for lb in p.labels] or list(config.labels)
 
     def rules(title: str, summary: str) -> Classification:
         return classify(config.packs, title, summary)
 
-    report = evaluate(examples, labels, naive_baseline if baseline else rules)
-    print(format_report(report, show_mistakes=not baseline))
-    return 0
+    def other(title: str, summary: str) -> Classification:
+        assert against is not None
+        return classify(against.packs, title, summary)
+
+    failed = 0
+    for n, dataset in enumerate(datasets):
+        examples = _read_jsonl(
+            dataset,
+            lambda d: Example(
+                str(d["id"]),
+                d["title"],
+                d.get("summary", ""),
+                tuple(d["labels"]),
+                d.get("kind", ""),
+            ),
+        )
+        if examples is None:
+            failed += 1
+            continue
+        if n:
+            print()
+        if baseline:
+            print(format_report(evaluate(examples, labels, naive_baseline), show_mistakes=False))
+            continue
+        report = evaluate(examples, labels, rules)
+        base = evaluate(examples, labels, other if against else naive_baseline)
+        name = "against" if against else "keyword baseline"
+        print(format_comparison(dataset, report, base, baseline_name=name))
+        if mistakes or len(datasets) == 1:
+            listed = format_report(report, show_mistakes=True).split("\n\nmisclassified", 1)
+            if len(listed) == 2:
+                print("\nmisclassified" + listed[1])
+    return 1 if failed else 0
 
 
 def _eval_stories(dataset: str) -> int:

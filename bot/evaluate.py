@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.models import Classification, Item
 from bot.stories import StoryIndex, Tuning, fingerprint
 
-NON_NK_KINDS = frozenset({"other-test", "other-diplomacy", "hard-negative"})
+NON_NK_KINDS = frozenset({"other-test", "other-diplomacy", "hard-negative", "general"})
 
 
 @dataclass(frozen=True)
@@ -124,6 +124,28 @@ def format_report(report: Report, *, show_mistakes: bool = True) -> str:
             for label, terms in c.evidence.items():
                 if terms:
                     lines.append(f"    {label} {c.scores.get(label, 0.0):.1f}: {', '.join(terms)}")
+    return "\n".join(lines)
+
+
+def format_comparison(
+    dataset: str, report: Report, baseline: Report, *, baseline_name: str = "baseline"
+) -> str:
+    """One data set's per-label figures, the rules beside a baseline (P, R, F1 each)."""
+    head = f"{'':<16}{'rules':>30}   {baseline_name:>30}"
+    cols = f"{'precision':>10}{'recall':>10}{'F1':>10}"
+    lines = [f"{dataset}: {report.total} items", head, f"{'label':<16}{cols}   {cols}"]
+    for label, s in report.labels.items():
+        b = baseline.labels.get(label, LabelScore())
+        lines.append(
+            f"{label:<16}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>10.3f}   "
+            f"{b.precision:>10.3f}{b.recall:>10.3f}{b.f1:>10.3f}"
+        )
+    if report.non_nk:
+        lines.append(
+            f"non-North-Korea items labelled: {report.non_nk_labelled}/{report.non_nk} "
+            f"({100 * report.non_nk_rate:.1f}%); {baseline_name}: "
+            f"{baseline.non_nk_labelled}/{baseline.non_nk} ({100 * baseline.non_nk_rate:.1f}%)"
+        )
     return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.classify.pack import Pattern, RulePack
+from bot.classify.salience import clauses, judge, title_acts
 from bot.classify.text import Tokens, stem_set, token_fits, tokenize
 from bot.models import Classification
 
@@ -45,8 +46,22 @@ def _find(tokens: Tokens, pack: RulePack) -> list[_Match]:
     return found
 
 
-def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[str]]]:
+_SALIENCE_KINDS = frozenset({"sub", "not_sub", "open", "reaction", "actor", "caption"})
+
+
+def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[str], bool]]:
+    """Each topic's label name -> (score, evidence, salient: mainly about it, see salience)."""
     matches = _find(tokens, pack)
+    # a phrase inside a longer name is part of the name: "Kim Jong Un" holds no "UN", the
+    # "Unification Ministry" no "unification"
+    names = [(a, b) for a, b, _p, r in matches if r[0] == "alias" and b - a > 1]
+    if names:
+        matches = [
+            m
+            for m in matches
+            if m[3][0] == "alias"
+            or not any(a <= m[0] and m[1] <= b and (m[0], m[1]) != (a, b) for a, b in names)
+        ]
     subject_pos: list[int] = []
     contextual_pos: list[int] = []
     cancelled: set[int] = set()
@@ -85,12 +100,18 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         )
         return f if near else f * pack.far_factor
 
-    results: dict[str, tuple[float, list[str]]] = {}
+    results: dict[str, tuple[float, list[str], bool]] = {}
+    # topics that reached their threshold: evidence (value, positions) and event positions
+    found: dict[int, tuple[dict[str, tuple[float, list[int]]], list[int]]] = {}
+    judged: list[int] = []  # those that reached their threshold
     for ti, topic in enumerate(pack.topics):
         best: dict[str, float] = {}
+        at: dict[str, list[int]] = {}  # where each phrase matched
+        events: list[int] = []
+        negative: list[tuple[int, int]] = []  # spans of look-alikes ("live fire"): no event
         firsts: dict[int, list[int]] = {}
         seconds: dict[int, list[int]] = {}
-        for start, _end, pattern, role in matches:
+        for start, end, pattern, role in matches:
             kind, t_index, r_index = role
             if t_index != ti:
                 continue
@@ -99,21 +120,27 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
                 value = weight * factor(start)
                 key = pattern.display
                 prev = best.get(key)
+                at.setdefault(key, []).append(start)
+                if weight < 0:
+                    negative.append((start, end))
                 if prev is None or (value > prev if weight > 0 else value < prev):
                     best[key] = value
+            elif kind == "event":
+                events.append(start)
             elif kind == "near1":
                 firsts.setdefault(r_index, []).append(start)
             elif kind == "near2":
                 seconds.setdefault(r_index, []).append(start)
         for ri, rule in enumerate(topic.near):
             pairs = [
-                min(a, b)
+                (min(a, b), max(a, b))
                 for a in firsts.get(ri, ())
                 for b in seconds.get(ri, ())
                 if a != b and abs(a - b) <= rule.window and tokens.sentence[a] == tokens.sentence[b]
             ]
             if pairs:
-                best[rule.name] = rule.weight * max(factor(p) for p in pairs)
+                best[rule.name] = rule.weight * max(factor(p) for p, _q in pairs)
+                at[rule.name] = [q for _p, q in pairs]  # a pair is as main as its later word
         score = float(sum(best.values()))
         evidence = [
             (k if v > 0 else f"not: {k}")
@@ -126,7 +153,27 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
                 evidence.append(f"no mention of {pack.subject_name}")
         elif topic.needs_subject and evidence:
             evidence.insert(0, f"about {pack.subject_name}: {subject_terms[0]}")
-        results[pack.label_name(topic.label)] = (round(score, 2), evidence)
+        name = pack.label_name(topic.label)
+        results[name] = (round(score, 2), evidence, True)
+        if pack.salience.enabled and best:
+            events = [e for e in events if not any(a <= e < b for a, b in negative)]
+            found[ti] = ({k: (v, at.get(k, [])) for k, v in best.items()}, events)
+            if score >= topic.threshold and score > 0:
+                judged.append(ti)
+    if judged:
+        markers = [(a, b, r[0]) for a, b, _p, r in matches if r[0] in _SALIENCE_KINDS]
+        acting = frozenset(p.stems[0] for p in pack.salience.acting)
+        where = clauses(tokens, markers, subject_pos, acting)
+        acts = {ti: title_acts(ev, where) for ti, (ev, _e) in found.items()}
+        for ti in judged:
+            ev, events = found[ti]
+            topic = pack.topics[ti]
+            name = pack.label_name(topic.label)
+            others = any(a for tj, a in acts.items() if tj != ti)
+            verdict = judge(topic, ev, events, where, other_acts=others)
+            score, evidence, _ = results[name]
+            evidence.insert(1 if topic.needs_subject else 0, verdict.note)
+            results[name] = (score, evidence, verdict.salient)
     return results
 
 
@@ -161,9 +208,9 @@ def classify(
         results = _score_pack(tokens, pack)
         for topic in pack.topics:
             name = pack.label_name(topic.label)
-            score, ev = results[name]
+            score, ev, salient = results[name]
             scores[name] = score
             evidence[name] = tuple(ev)
-            if score >= topic.threshold and score > 0:
+            if score >= topic.threshold and score > 0 and salient:
                 labels.append(name)
     return Classification(labels=tuple(labels), scores=scores, evidence=evidence)

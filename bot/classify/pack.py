@@ -46,6 +46,28 @@ class Topic:
     terms: tuple[tuple[Pattern, float], ...]
     near: tuple[NearRule, ...]
     needs_subject: bool = True
+    # salience: the words that report this topic's event ("fire", "launch"); when given, one
+    # of them must be in a main clause of the title or lead (see bot/classify/salience.py)
+    events: tuple[Pattern, ...] = ()
+    # the least evidence a main clause of the title or lead must hold for the label
+    head_min: float = 0.0
+
+
+@dataclass(frozen=True)
+class Salience:
+    """What marks a clause as subordinate, a reaction, or another country acting (pack data)."""
+
+    subordinate: tuple[Pattern, ...] = ()  # "after", "amid", "in response to"
+    not_subordinate: tuple[Pattern, ...] = ()  # "as well as": not a clause
+    opening: tuple[Pattern, ...] = ()  # subordinate only when they open a sentence ("With ...")
+    reaction: tuple[Pattern, ...] = ()  # "condemn", "warn": the clause is about its object
+    other_actors: tuple[Pattern, ...] = ()  # "south korea", "spacex": not the subject acting
+    captions: tuple[Pattern, ...] = ()  # "getty images": the summary opens with a photo caption
+    acting: tuple[Pattern, ...] = ()  # event words whose subject is checked ("launch")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.subordinate or self.reaction or self.other_actors or self.captions)
 
 
 @dataclass(frozen=True)
@@ -63,8 +85,10 @@ class RulePack:
     topics: tuple[Topic, ...]
     default: bool = False
     severity: tuple[SeverityRule, ...] = ()  # label names as label_name() gives them
+    salience: Salience = field(default_factory=Salience)
     # first stem -> [(pattern, role)], role = ("alias"|"contextual"|"context", -1) or
-    # ("term", topic index, term index) or ("near1"/"near2", topic index, rule index)
+    # ("term", topic index, term index) or ("near1"/"near2", topic index, rule index), or a
+    # salience marker ("sub"|"not_sub"|"reaction"|"actor", -1) or ("event", topic index, -1)
     index: Mapping[str, tuple[tuple[Pattern, tuple[str, int, int]], ...]] = field(
         default_factory=dict, hash=False, compare=False
     )
@@ -130,6 +154,17 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
     far_factor = subject.number("far_factor", 0.5, minimum=0.0)
     title_weight = subject.number("title_weight", 2.0, minimum=0.0)
     subject.finish()
+    sal = root.table("salience")
+    salience = Salience(
+        subordinate=_patterns(sal, "subordinate"),
+        not_subordinate=_patterns(sal, "not_subordinate"),
+        opening=_patterns(sal, "opening"),
+        reaction=_patterns(sal, "reaction"),
+        other_actors=_patterns(sal, "other_actors"),
+        captions=_patterns(sal, "captions"),
+        acting=_patterns(sal, "acting"),
+    )
+    sal.finish()
 
     topics = []
     seen_labels: set[str] = set()
@@ -171,8 +206,12 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
             )
             n.finish()
         needs_subject = t.boolean("needs_subject", True)
+        events = _patterns(t, "events")
+        head_min = t.number("head_min", 0.0, minimum=0.0)
         t.finish()
-        topics.append(Topic(label, threshold, tuple(terms), tuple(near), needs_subject))
+        topics.append(
+            Topic(label, threshold, tuple(terms), tuple(near), needs_subject, events, head_min)
+        )
     if not topics:
         problems.add(root.key_path("topic"), "a pack needs at least one [[topic]]")
     severity = []
@@ -213,6 +252,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         topics=tuple(topics),
         default=default,
         severity=tuple(severity),
+        salience=salience,
     )
     object.__setattr__(pack, "index", _build_index(pack))
     object.__setattr__(pack, "follows", _follows(pack.index))
@@ -247,6 +287,8 @@ def extend_pack_data(base: Mapping[str, Any], extension: Mapping[str, Any]) -> d
     merged["topic"] = topics
     if "subject" not in merged:
         merged["subject"] = base.get("subject", {})
+    if "salience" not in merged and "salience" in base:
+        merged["salience"] = base["salience"]
     if "severity" not in merged:
         merged["severity"] = list(base.get("severity", []))
     return merged
@@ -268,6 +310,16 @@ def _build_index(
         add(p, ("not_contextual", -1, -1))
     for p in pack.context:
         add(p, ("context", -1, -1))
+    for kind, patterns in (
+        ("sub", pack.salience.subordinate),
+        ("not_sub", pack.salience.not_subordinate),
+        ("open", pack.salience.opening),
+        ("reaction", pack.salience.reaction),
+        ("actor", pack.salience.other_actors),
+        ("caption", pack.salience.captions),
+    ):
+        for p in patterns:
+            add(p, (kind, -1, -1))
     for ti, topic in enumerate(pack.topics):
         for term_i, (p, _w) in enumerate(topic.terms):
             add(p, ("term", ti, term_i))
@@ -276,6 +328,8 @@ def _build_index(
                 add(p, ("near1", ti, ri))
             for p in rule.second:
                 add(p, ("near2", ti, ri))
+        for p in topic.events:
+            add(p, ("event", ti, -1))
     return {k: tuple(v) for k, v in index.items()}
 
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import snowballstemmer
 
-_TOKEN = re.compile(r"[^\W_]+|[.!?;]")
+_TOKEN = re.compile(r"[^\W_]+|[.!?;,:|]|\s-\s")
 # the same tokens for ASCII text, where [^\W_] is exactly [A-Za-z0-9]: a third faster
-_ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+|[.!?;]")
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+|[.!?;,:|]|\s-\s")
 _WORD = re.compile(r"[^\W_]+")  # the same, without the sentence breaks
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
@@ -67,6 +67,7 @@ _stemmer = snowballstemmer.stemmer("english")
 _stem_cache: dict[str, str] = {}
 _raw_cache: dict[str, str] = {}
 _BREAKS = frozenset(".!?;")
+_CLAUSE_BREAKS = frozenset({",", ":", "|", " - "})  # end a clause, not a sentence
 
 
 def stem(word: str) -> str:
@@ -81,11 +82,16 @@ def stem(word: str) -> str:
 
 @dataclass(frozen=True)
 class Tokens:
-    """A text as stems, with each stem's sentence number and whether it came from the title."""
+    """A text as stems, with each stem's sentence number and whether it came from the title.
+
+    `clause` numbers the clauses: a new one starts at each sentence and after , : | and a
+    spaced dash (what the salience rules read as the end of "after ..." or "amid ...").
+    """
 
     stems: tuple[str, ...]
     sentence: tuple[int, ...]
     in_title: tuple[bool, ...]
+    clause: tuple[int, ...] = ()
 
 
 def _prepare(text: str) -> str:
@@ -108,7 +114,10 @@ def tokenize(title: str, summary: str) -> Tokens:
     cache = _raw_cache  # surface word (any case) -> stem: one lookup per token when warm
     add_stem = stems.append
     add_sentence = sentence.append
+    clause: list[int] = []
+    add_clause = clause.append
     sent = 0
+    part_no = 0
     for part, is_title in ((title, True), (summary, False)):
         prev = ""
         text = _prepare(part)
@@ -120,15 +129,22 @@ def tokenize(title: str, summary: str) -> Tokens:
                         (len(prev) == 1 and prev.isupper()) or prev.lower() in _ABBREVIATIONS
                     ):
                         sent += 1
+                        part_no += 1
+                    prev = raw
+                    continue
+                if raw in _CLAUSE_BREAKS:
+                    part_no += 1
                     prev = raw
                     continue
                 stemmed = _stem_raw(raw)
             add_stem(stemmed)
             add_sentence(sent)
+            add_clause(part_no)
             prev = raw
         in_title.extend([is_title] * (len(stems) - len(in_title)))
         sent += 1
-    return Tokens(tuple(stems), tuple(sentence), tuple(in_title))
+        part_no += 1
+    return Tokens(tuple(stems), tuple(sentence), tuple(in_title), tuple(clause))
 
 
 def stem_set(title: str, summary: str) -> frozenset[str]:

@@ -1,0 +1,199 @@
+"""Rebuild the real-news classification sets from saved public feeds (text stays out of the repo).
+
+The items come from rumca-js/RSS-Link-Database-2022 and -2023: daily JSON files of many outlets'
+feed entries. Bring each repository here as a git directory (a bare clone or a snapshot), then:
+
+    python -m benchmarks.realnews.rebuild --source 2022=PATH --source 2023=PATH
+
+It reads the daily files at the pinned commits below, keeps English entries (title, description
+as plain text, date, feed), and writes, under benchmarks/realnews/data/ (git-ignored):
+
+- items.jsonl: every English entry, deduplicated by link (the pool the labels were drawn from);
+- dev.jsonl and holdout.jsonl: the hand-labelled items (labels.jsonl) in `newsbot eval` form;
+- days.jsonl: every English entry of the whole days listed in labels.jsonl's `days`, with hand
+  labels where an item was labelled (all North Korea items of those days are) and none otherwise.
+
+An item's id is "rl-" + the first 12 hex digits of the SHA-1 of its link. The split was fixed
+before any tuning: an item belongs to the hold-out when the SHA-1 of its publication date
+(YYYY-MM-DD) is 0 modulo 3, so reports of one day's events stay on one side.
+
+No 2024 news is read: it is reserved for independent measurement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from bot.parse import plain_text
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data"
+LABELS = HERE / "labels.jsonl"
+
+# the commits whose tree holds the daily files (the newest commits replace them by zip files)
+PINNED = {
+    "2022": "cbdcc337",
+    "2023": "08b89dd9b",
+}
+_DAILY = re.compile(r"^(20\d\d)/\d\d/(20\d\d-\d\d-\d\d)/(.+)_entries\.json$")
+# feeds that are not news: video channels, forums, blogs of one person
+_SKIP_FEED = re.compile(r"youtube|reddit|hnrss|ycombinator|github|wikipedia|\.pl")
+
+
+def item_id(link: str) -> str:
+    return "rl-" + hashlib.sha1(link.strip().encode("utf-8")).hexdigest()[:12]
+
+
+def in_holdout(date: str) -> bool:
+    """The split, fixed before tuning: by the day's hash, so one day's reports stay together."""
+    return int(hashlib.sha1(date.encode("ascii")).hexdigest(), 16) % 3 == 0
+
+
+def _blobs(git_dir: str, commit: str) -> list[tuple[str, str, str]]:
+    """(blob, date, feed) of every daily entries file at `commit`."""
+    out = subprocess.run(
+        ["git", "--git-dir", git_dir, "ls-tree", "-r", commit],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    blobs = []
+    for line in out.splitlines():
+        meta, path = line.split("\t", 1)
+        m = _DAILY.match(path)
+        if not m or _SKIP_FEED.search(m.group(3) + "_"):
+            continue
+        if m.group(1) == "2024" or m.group(2).startswith("2024"):
+            continue
+        blobs.append((meta.split()[2], m.group(2), m.group(3)))
+    return blobs
+
+
+def _read_blobs(git_dir: str, shas: list[str]) -> Iterator[bytes]:
+    proc = subprocess.Popen(
+        ["git", "--git-dir", git_dir, "cat-file", "--batch"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    for sha in shas:
+        proc.stdin.write(sha.encode() + b"\n")
+        proc.stdin.flush()
+        header = proc.stdout.readline().split()
+        if len(header) < 3 or header[1] != b"blob":
+            yield b""
+            continue
+        size = int(header[2])
+        data = proc.stdout.read(size)
+        proc.stdout.read(1)
+        yield data
+    proc.stdin.close()
+    proc.wait()
+
+
+def entries(git_dir: str, year: str, commit: str | None = None) -> Iterator[dict[str, str]]:
+    """English entries of one year's database (at its pinned commit), in file order."""
+    blobs = _blobs(git_dir, commit or PINNED[year])
+    for (_sha, date, feed), data in zip(
+        blobs, _read_blobs(git_dir, [b[0] for b in blobs]), strict=True
+    ):
+        try:
+            doc = json.loads(data)
+        except ValueError:
+            continue
+        rows = doc.get("entries", []) if isinstance(doc, dict) else doc
+        for e in rows:
+            if not isinstance(e, dict) or not e.get("link") or not e.get("title"):
+                continue
+            lang = (e.get("language") or "en").lower()
+            if not lang.startswith("en"):
+                continue
+            published = str(e.get("date_published") or date)[:10]
+            if published.startswith("2024") or not published.startswith(year):
+                published = date  # the day the database saw it
+            yield {
+                "id": item_id(e["link"]),
+                "date": published,
+                "feed": feed,
+                "title": plain_text(str(e["title"])),
+                "summary": plain_text(str(e.get("description") or "")),
+            }
+
+
+def read_labels() -> tuple[dict[str, dict[str, object]], list[str]]:
+    labels: dict[str, dict[str, object]] = {}
+    days: list[str] = []
+    for line in LABELS.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        d = json.loads(line)
+        if "days" in d:
+            days.extend(d["days"])
+        else:
+            labels[d["id"]] = d
+    return labels, days
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--source", action="append", required=True, help="YEAR=git directory of that year"
+    )
+    args = parser.parse_args(argv)
+    DATA.mkdir(exist_ok=True)
+    labels, days = read_labels()
+    seen: set[str] = set()
+    found: dict[str, dict[str, str]] = {}
+    day_set = set(days)
+    day_items: list[dict[str, object]] = []
+    with (DATA / "items.jsonl").open("w", encoding="utf-8") as pool:
+        for spec in args.source:
+            year, _, git_dir = spec.partition("=")
+            if year not in PINNED:
+                print(f"rebuild: no pinned commit for {year!r} (use {', '.join(PINNED)})")
+                return 2
+            for e in entries(git_dir, year):
+                if e["id"] in seen:
+                    continue
+                seen.add(e["id"])
+                pool.write(json.dumps(e, ensure_ascii=False) + "\n")
+                if e["id"] in labels:
+                    found[e["id"]] = e
+                if e["date"] in day_set:
+                    lab = labels.get(e["id"], {})
+                    day_items.append(
+                        {
+                            **e,
+                            "labels": lab.get("labels", []),
+                            "kind": lab.get("kind", "general"),
+                        }
+                    )
+    missing = sorted(set(labels) - set(found))
+    parts: dict[str, list[str]] = {"dev": [], "holdout": []}
+    for i, lab in labels.items():
+        e = found.get(i)
+        if e is None or lab.get("dup"):
+            continue  # a copy under another link is labelled for the whole days only
+        row = {**e, "labels": lab["labels"], "kind": lab.get("kind", ""), "note": lab.get("note")}
+        parts["holdout" if in_holdout(e["date"]) else "dev"].append(json.dumps(row))
+    for name, rows in parts.items():
+        (DATA / f"{name}.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+    (DATA / "days.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in day_items), encoding="utf-8"
+    )
+    print(
+        f"{len(seen)} items; dev {len(parts['dev'])}, hold-out {len(parts['holdout'])}, "
+        f"{len(day_items)} items on {len(day_set)} whole days; {len(missing)} labelled ids not found"
+    )
+    return 0 if not missing else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

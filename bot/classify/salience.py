@@ -1,0 +1,216 @@
+"""Salience: is an item mainly about a topic, or does it mention it in passing? Pure.
+
+News says what happened in the title and the lead sentence, in their main clauses; what it
+hangs the news on goes in subordinate clauses ("... after Pyongyang's launch", "... amid talks",
+"in response to ...") and in later sentences. A topic whose terms sit only there is mentioned in
+passing, and its label is withheld (the evidence says so). Three refinements:
+
+- a reaction in the main clause ("condemns", "warns", "calls on") is about its object, so a
+  test named in the clause that follows counts as the main event;
+- a topic can name its event words (`events`: "fire", "launch", "test"): one of them must be in
+  a main clause of the title or lead, and not with another country as its subject ("South Korea
+  launches its first spy satellite");
+- a topic can ask for a least amount of main-clause evidence (`head_min`).
+
+The markers are pack data (`[salience]`), so other languages add their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.classify.pack import Topic
+from bot.classify.text import Tokens
+
+_NEVER = 1 << 30
+# after a name, these make it an object ("notifies Japan of a launch"), not the one acting
+_OBJECT_MARKERS = frozenset(
+    {"of", "to", "for", "about", "against", "with", "from", "into", "at", "by", "over"}
+)
+
+
+@dataclass(frozen=True)
+class Clauses:
+    """Where each token stands: in the head (title or lead sentence), main or subordinate."""
+
+    tokens: Tokens
+    head_sentences: frozenset[int]
+    near_sentences: frozenset[int]  # the head and the sentence after the lead
+    sub_from: dict[int, tuple[int, int]]  # sentence -> (first subordinate token, its end)
+    reaction_sentences: frozenset[int]  # a reaction in the sentence's main clause
+    actors: tuple[tuple[int, int], ...]  # other countries' or companies' names (start, end)
+    subject: tuple[int, ...]  # starts of subject mentions
+    acting: frozenset[str]  # event words whose subject matters ("launch", not "evacuation")
+
+    def in_head(self, pos: int) -> bool:
+        return self.tokens.sentence[pos] in self.head_sentences
+
+    def subordinate(self, pos: int) -> bool:
+        start, end = self.sub_from.get(self.tokens.sentence[pos], (_NEVER, _NEVER))
+        return start <= pos < end
+
+    def main(self, pos: int) -> bool:
+        """In the head, in a main clause (or in what a main-clause reaction is about)."""
+        if not self.in_head(pos):
+            return False
+        return not self.subordinate(pos) or self.tokens.sentence[pos] in self.reaction_sentences
+
+    def other_actor(self, pos: int) -> bool:
+        """The nearest name before `pos` in its sentence is another actor acting: "South Korea
+        launches", "South Korea on Friday launched" (not "notifies Japan of a launch")."""
+        if self.tokens.stems[pos] not in self.acting:
+            return False
+        sentence = self.tokens.sentence
+        names = [(e, False) for s, e in self.actors if e <= pos and sentence[s] == sentence[pos]]
+        names += [(s + 1, True) for s in self.subject if s < pos and sentence[s] == sentence[pos]]
+        if not names:
+            return False
+        end, is_subject = max(names)
+        if is_subject or pos - end > 4:
+            return False
+        # "US interception of missile tests": the name is not the one testing
+        return not any(self.tokens.stems[i] in _OBJECT_MARKERS for i in range(end, pos))
+
+    def title_main(self, pos: int) -> bool:
+        return self.tokens.in_title[pos] and not self.subordinate(pos)
+
+    def title_subordinate(self, pos: int) -> bool:
+        return self.tokens.in_title[pos] and self.subordinate(pos)
+
+
+def clauses(
+    tokens: Tokens,
+    markers: Iterable[tuple[int, int, str]],
+    subject: Sequence[int],
+    acting: frozenset[str] = frozenset(),
+) -> Clauses:
+    """Read the clause structure from the salience markers found: (start, end, kind)."""
+    sentence = tokens.sentence
+    clause = tokens.clause
+    subs: list[tuple[int, int]] = []
+    cancelled: list[tuple[int, int]] = []
+    reactions: list[int] = []
+    actors: list[tuple[int, int]] = []
+    captions: list[int] = []
+    for start, end, kind in markers:
+        if kind == "sub" or (
+            kind == "open" and (start == 0 or sentence[start - 1] != sentence[start])
+        ):
+            subs.append((start, end))
+        elif kind == "not_sub":
+            cancelled.append((start, end))
+        elif kind == "reaction":
+            reactions.append(start)
+        elif kind == "actor":
+            actors.append((start, end))
+        elif kind == "caption":
+            captions.append(start)
+    sub_from: dict[int, tuple[int, int]] = {}
+    n = len(tokens.stems)
+    for start, _end in sorted(subs):
+        if any(a <= start < b for a, b in cancelled):
+            continue
+        s = sentence[start]
+        if s in sub_from and sub_from[s][0] <= start:
+            continue
+        first = start == 0 or sentence[start - 1] != s
+        stop = start
+        # a clause that opens its sentence ("After the launch, ...") ends at its comma;
+        # one that follows the main clause runs to the end of the sentence
+        while stop < n and sentence[stop] == s and (not first or clause[stop] == clause[start]):
+            stop += 1
+        sub_from[s] = (start, stop)
+    title = {sentence[i] for i in range(n) if tokens.in_title[i]}
+    lead = next((sentence[i] for i in range(n) if not tokens.in_title[i]), None)
+    head = frozenset(title if lead is None else title | {lead})
+    if lead is not None and any(lead <= sentence[c] <= lead + 2 for c in captions):
+        head = frozenset(title)  # the "lead" is a photo caption: the title says it all
+    near = frozenset(head | ({lead + 1} if lead is not None else set()))
+    probe = Clauses(
+        tokens, head, near, sub_from, frozenset(), tuple(actors), tuple(subject), acting
+    )
+    # a reaction counts in the title only: leads are full of "warned" and "said"
+    reaction_sentences = frozenset(
+        sentence[p] for p in reactions if tokens.in_title[p] and not probe.subordinate(p)
+    )
+    return Clauses(
+        tokens, head, near, sub_from, reaction_sentences, tuple(actors), tuple(subject), acting
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    salient: bool
+    note: str  # why: where the main evidence is, or why the label is withheld
+
+
+def title_acts(evidence: dict[str, tuple[float, list[int]]], where: Clauses) -> bool:
+    """Whether a topic's evidence holds the title's main clause."""
+    return any(v > 0 and any(where.title_main(p) for p in ps) for v, ps in evidence.values())
+
+
+def judge(
+    topic: Topic,
+    evidence: dict[str, tuple[float, list[int]]],
+    events: Sequence[int],
+    where: Clauses,
+    *,
+    other_acts: bool = False,
+) -> Verdict:
+    """Whether a topic that reached its threshold is what the item is mainly about.
+
+    `other_acts`: another label's evidence holds the title's main clause. For a topic with
+    events, what that act follows ("sanctions after the ICBM test") is then its cause, and a
+    test named in the title's subordinate clause counts as reported.
+    """
+    caused = bool(topic.events) and other_acts
+    in_title = any(where.tokens.in_title[p] for p in events) or any(
+        v > 0 and any(where.tokens.in_title[p] for p in ps) for v, ps in evidence.values()
+    )
+    if other_acts and not in_title:
+        return Verdict(False, "mentioned in passing: the title is about another label")
+
+    def main(p: int) -> bool:
+        return where.main(p) or (caused and where.title_subordinate(p))
+
+    main_value = 0.0
+    main_in_title = False
+    for value, positions in evidence.values():
+        if value > 0 and any(main(p) for p in positions):
+            main_value += value
+            main_in_title = main_in_title or any(
+                where.tokens.in_title[p] and main(p) for p in positions
+            )
+    sentence = where.tokens.sentence
+    if (
+        topic.needs_subject
+        and not topic.events
+        and not any(sentence[p] in where.near_sentences for p in where.subject)
+    ):
+        return Verdict(False, "mentioned in passing: the subject is not in the title or lead")
+    if topic.events:
+        title_events = [p for p in events if where.title_main(p)]
+        if title_events and all(where.other_actor(p) for p in title_events):
+            return Verdict(False, "mentioned in passing: another country's or company's launch")
+        main_events = [p for p in events if main(p)]
+        own = [p for p in main_events if not where.other_actor(p)]
+        if (
+            not own
+            and caused
+            and any(
+                v > 0 and any(where.title_subordinate(p) for p in ps) for v, ps in evidence.values()
+            )
+        ):
+            own = [-1]  # the act in the title follows this topic's event ("... after ICBM")
+        if not own:
+            if main_events:
+                return Verdict(False, "mentioned in passing: another country's or company's launch")
+            if any(where.in_head(p) for p in events):
+                return Verdict(False, "mentioned in passing: only in a subordinate clause")
+            return Verdict(False, "mentioned in passing: not reported in the title or lead")
+    if main_value < max(topic.head_min, 1e-9):
+        if any(v > 0 and any(where.in_head(p) for p in ps) for v, ps in evidence.values()):
+            return Verdict(False, "mentioned in passing: only in a subordinate clause")
+        return Verdict(False, "mentioned in passing: not in the title or lead")
+    return Verdict(True, "main clause of the title" if main_in_title else "main clause of the lead")

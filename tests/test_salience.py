@@ -1,0 +1,142 @@
+"""Salience: a label for what an item is mainly about, not for every topic it mentions.
+
+The items are written for these tests (realistic, not copied). Each case is one the default pack
+got wrong before salience: a test named in a subordinate clause, another country's launch, a
+meeting mentioned in passing, a photo caption as the "lead", a Russia visit or a release.
+"""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from bot.classify import classify, load_pack
+from bot.classify.pack import RulePack
+from bot.classify.text import tokenize
+from bot.validate import Problems
+from tests.conftest import RULES
+
+
+@pytest.fixture(scope="module")
+def pack() -> RulePack:
+    problems = Problems()
+    loaded = load_pack(tomllib.loads(RULES.read_text()), problems)
+    assert loaded is not None, problems.items
+    return loaded
+
+
+CASES = [
+    # (title, summary, labels)
+    (
+        "North Korea fires ballistic missile toward East Sea, Seoul says",
+        "North Korea fired a short-range ballistic missile off its east coast on Tuesday, the "
+        "Joint Chiefs of Staff said, a day after envoys from Seoul and Washington met in Tokyo.",
+        {"missile-test"},
+    ),
+    (
+        "Pyongyang test-fires cruise missiles as Kim's sister rebuffs Tokyo summit offer",
+        "The launches came hours after Kim Yo Jong said talks with Japan were of no interest.",
+        {"missile-test"},
+    ),
+    (
+        "US envoy urges North Korea to return to talks without preconditions",
+        "Speaking in Seoul, the special representative said Washington remained open to "
+        "dialogue, weeks after Pyongyang tested an intercontinental ballistic missile.",
+        {"diplomacy"},
+    ),
+    (
+        "South Korea launches its first military spy satellite",
+        "The rocket lifted off from California carrying a satellite meant to watch North Korea.",
+        set(),
+    ),
+    (
+        "Japan condemns North Korea's ballistic missile launch as 'unacceptable'",
+        "Tokyo lodged a protest through diplomatic channels in Beijing, the chief cabinet "
+        "secretary said.",
+        {"missile-test", "diplomacy"},  # an official reaction, and a diplomatic act
+    ),
+    (
+        "UN Security Council meets after North Korea's ICBM launch",
+        "Members were split on a US push for new sanctions on Pyongyang.",
+        {"missile-test", "diplomacy"},
+    ),
+    (
+        "Allied warships arrive in Busan in show of strength",
+        "A US carrier group docked in South Korea on Monday. North Korea has tested a record "
+        "number of ballistic missiles this year.",
+        set(),
+    ),
+    (
+        "Kim Jong Un greets Russian defence minister in Pyongyang",
+        "The visit deepens military ties between Moscow and North Korea, state media said.",
+        {"diplomacy"},
+    ),
+    (
+        "North Korea to expel detained US soldier after weeks of contacts",
+        "The private crossed the border in July; Pyongyang said it would hand him over.",
+        {"diplomacy"},
+    ),
+    (
+        "Seoul lawmakers debate defence budget",
+        "A South Korean soldier watches a screen showing file footage of a North Korean missile "
+        "launch at a station in Seoul, Oct. 4, 2022. (Photo via Getty Images)",
+        set(),
+    ),
+    (
+        "Kim Jong Un bans birthday parties during mourning week",
+        "Citizens were told to observe the anniversary of his father's death in silence.",
+        set(),
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "summary", "labels"), CASES)
+def test_labels_follow_what_the_item_is_mainly_about(
+    pack: RulePack, title: str, summary: str, labels: set[str]
+) -> None:
+    c = classify([pack], title, summary)
+    assert set(c.labels) == labels, c.evidence
+
+
+def test_evidence_says_why_a_label_was_withheld(pack: RulePack) -> None:
+    title, summary, _ = CASES[2]
+    c = classify([pack], title, summary)
+    assert c.labels == ("diplomacy",)
+    assert c.scores["missile-test"] >= 4.0  # enough terms, but in passing
+    assert any(e.startswith("mentioned in passing") for e in c.evidence["missile-test"])
+    assert "main clause of the title" in c.evidence["diplomacy"]
+
+
+def test_evidence_names_another_countrys_launch(pack: RulePack) -> None:
+    title, summary, _ = CASES[3]
+    c = classify([pack], title, summary)
+    assert (
+        "mentioned in passing: another country's or company's launch"
+        in (c.evidence["missile-test"])
+    )
+
+
+def test_bulk_classification_gives_the_same_labels(pack: RulePack) -> None:
+    for title, summary, labels in CASES:
+        assert set(classify([pack], title, summary, explain=False).labels) == labels
+
+
+def test_clauses_break_at_commas_and_colons_not_in_stems() -> None:
+    t = tokenize("Seoul: North fires missile, report says", "")
+    assert t.stems == ("seoul", "north", "fire", "missil", "report", "say")
+    assert t.clause[0] != t.clause[1] and t.clause[1] == t.clause[3] != t.clause[4]
+    assert set(t.sentence) == {0}
+
+
+def test_a_pack_without_salience_labels_by_score_alone(pack: RulePack) -> None:
+    """Other packs (and old ones) keep the plain threshold rule."""
+    data = tomllib.loads(RULES.read_text())
+    data.pop("salience")
+    for topic in data["topic"]:
+        topic.pop("events", None)
+        topic.pop("head_min", None)
+    plain = load_pack(data, Problems())
+    assert plain is not None and not plain.salience.enabled
+    title, summary, _ = CASES[2]
+    assert set(classify([plain], title, summary).labels) == {"missile-test", "diplomacy"}
