@@ -198,6 +198,9 @@ def _status(config: Config, *, as_json: bool) -> int:
     return 0
 
 
+EXIT_UNDELIVERED = 3  # run --once: alerts are still queued because Slack failed or was too slow
+
+
 async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
     started = time.monotonic()
     app = build_app(config, stdout=stdout)
@@ -205,6 +208,7 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
         outcomes = await app.pipeline.poll_all()
         stats = await app.pipeline.drain(config.bot.drain_timeout)
         pending = app.store.outbox_counts().get("pending", 0)
+        waiting = app.store.pending_by_channel() if pending else []
     finally:
         await app.aclose()
     failed = [o for o in outcomes if o.status == "error"]
@@ -222,13 +226,23 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
         pending,
         time.monotonic() - started,
     )
-    if pending:
-        log.warning(
-            "%d alerts could not be delivered yet; they stay queued for the next run", pending
-        )
     if outcomes and len(failed) == len(outcomes):
         log.error("no feed could be fetched; check the network and the feed URLs")
         return 1
+    if pending:
+        # drain_timeout passed, or the next retry falls after it: say what waits, and why
+        why = "; ".join(
+            f"{n} for {channel}: {' / '.join(errors) or 'not tried before drain_timeout ended'}"
+            for channel, n, errors in waiting
+        )
+        log.error(
+            "%d messages could not be delivered within drain_timeout (%ss); they stay queued "
+            "for the next run. Still queued: %s",
+            pending,
+            f"{config.bot.drain_timeout.total_seconds():g}",
+            why,
+        )
+        return EXIT_UNDELIVERED
     return 0
 
 

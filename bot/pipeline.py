@@ -40,7 +40,7 @@ from bot.models import Alert, Classification, DigestEntry, Item, Message
 from bot.pacing import Pacer
 from bot.route import Router
 from bot.severity import rank, severity_of
-from bot.slack import AUTH_RETRY, Notifier, Posted
+from bot.slack import Notifier, Posted
 from bot.store import (
     ChannelActivity,
     ChannelPrefs,
@@ -68,6 +68,9 @@ PRUNE_EVERY = timedelta(minutes=50)  # claimed cluster-wide; the job itself runs
 HEALTH_EVERY = timedelta(seconds=30)  # feed-health check, claimed cluster-wide
 RECORD_BATCH = 50  # fetched feeds recorded in one transaction, at most
 SENT_POSTS_KEPT = 10_000  # first posts remembered for their replies and edits
+# a message Slack refuses with an error newsbot does not know is tried this often, then parked
+# (5 s, 10 s ... apart: about ten minutes in all); its channel's other messages go on meanwhile
+MAX_REFUSED_ATTEMPTS = 8
 RECORD_WAIT = 0.02  # seconds a fetched feed waits for others being parsed to join its batch
 
 
@@ -788,8 +791,9 @@ class Pipeline:
 
     # -- delivery --------------------------------------------------------------------------
 
-    async def deliver_due(self) -> DeliveryStats:
-        """Send every alert that is due, paced per channel; failures are rescheduled, not lost."""
+    async def deliver_due(self, deadline: datetime | None = None) -> DeliveryStats:
+        """Send every alert that is due, paced per channel; failures are rescheduled, not lost.
+        With a `deadline`, no send starts after it (one in flight ends within slack.timeout)."""
         async with self._deliver_lock:
             stats = DeliveryStats()
             self.store.release_held(self.clock(), self._compose_digest)
@@ -797,8 +801,10 @@ class Pipeline:
                 if self.stopping:
                     return stats
                 now = self.clock()
-                batch = self.store.due_deliveries(now)
-                batch = [d for d in batch if self._paused.get(d.channel, now) <= now]
+                if deadline is not None and now >= deadline:
+                    return stats
+                waiting = [c for c, until in self._paused.items() if until > now]
+                batch = self.store.due_deliveries(now, skip_channels=waiting)
                 if not batch:
                     return stats
                 for d in batch:
@@ -810,6 +816,8 @@ class Pipeline:
                     if d.kind != "post" and not self._parent_ready(d, now):
                         continue
                     wait = self.pacer.wait(d.channel, now)
+                    if deadline is not None and now + timedelta(seconds=wait) >= deadline:
+                        return stats
                     if wait > 0:
                         await self.sleep(wait)
                     # held for at most a history look-up and a send; if this process dies,
@@ -910,6 +918,12 @@ class Pipeline:
         now: datetime,
         stats: DeliveryStats,
     ) -> None:
+        if not e.hold_channel and attempts >= MAX_REFUSED_ATTEMPTS:
+            e = DeliveryError(
+                channel,
+                f"{e.reason}; Slack refused it {attempts} times, so it is parked",
+                permanent=True,
+            )
         stats.errors.append(str(e))
         if e.permanent:
             self.store.mark_failed(delivery_id, e.reason)
@@ -921,7 +935,8 @@ class Pipeline:
             when = now + timedelta(seconds=e.retry_after)
         else:
             when = now + delivery_backoff(attempts)
-        self._paused[channel] = when
+        if e.hold_channel:  # Slack is limiting or failing: the channel's other messages wait too
+            self._paused[channel] = when
         self.store.mark_retry(delivery_id, when, e.reason, maybe_sent=e.maybe_sent)
         stats.retried += 1
         self.metrics.alerts.labels("retried", "any").inc()
@@ -933,7 +948,7 @@ class Pipeline:
                 channel,
                 when.strftime("%H:%M:%S UTC"),
             )
-        elif e.retry_after == AUTH_RETRY:
+        elif e.token_error:
             log.error(
                 "%s; retrying at %s",
                 e.reason,
@@ -950,19 +965,30 @@ class Pipeline:
             )
 
     async def drain(self, timeout: timedelta) -> DeliveryStats:
-        """Deliver until the outbox is empty or the next retry falls after `timeout`."""
+        """Deliver until the outbox is empty, or `timeout` has passed, or nothing left can be
+        sent before it ends (the next retry, a channel's pause or a lease falls after it)."""
         total = DeliveryStats()
         deadline = self.clock() + timeout
         while True:
-            stats = await self.deliver_due()
+            stats = await self.deliver_due(deadline)
             for name in ("sent", "retried", "failed", "rate_limited"):
                 setattr(total, name, getattr(total, name) + getattr(stats, name))
             total.errors.extend(stats.errors)
-            upcoming = self.store.next_delivery_at()
             now = self.clock()
-            if upcoming is None or upcoming > deadline:
+            upcoming = self.next_send_at()
+            if upcoming is None or upcoming > deadline or now >= deadline or self.stopping:
                 return total
+            # never sooner than the next message can go: no retry faster than its back-off
             await self.sleep(max(0.0, (upcoming - now).total_seconds()) + 0.01)
+
+    def next_send_at(self) -> datetime | None:
+        """When the next pending message may be sent: its retry time, its lease's end, or the
+        end of its channel's pause, whichever is latest."""
+        times = [
+            max(when, self._paused.get(channel, when))
+            for channel, when in self.store.next_delivery_by_channel().items()
+        ]
+        return min(times, default=None)
 
 
 def release_at(channel: ChannelConfig, now: datetime) -> datetime | None:

@@ -35,6 +35,7 @@ from sqlalchemy import (
     Insert,
     Table,
     bindparam,
+    case,
     create_engine,
     event,
     func,
@@ -960,17 +961,22 @@ class Store:
 
     # -- outbox ----------------------------------------------------------------------------
 
-    def due_deliveries(self, now: datetime, limit: int = 100) -> list[Delivery]:
-        """Pending messages due now that no replica holds; oldest first. Not yet claimed."""
+    def due_deliveries(
+        self, now: datetime, limit: int = 100, *, skip_channels: Sequence[str] = ()
+    ) -> list[Delivery]:
+        """Pending messages due now that no replica holds; oldest first. Not yet claimed.
+        `skip_channels`: channels that are waiting (rate limited), so their backlog does not
+        fill the batch and hide the other channels' messages."""
         with self._tx() as conn:
-            rows = conn.execute(
+            query = (
                 select(t.outbox)
                 .where(t.outbox.c.status == "pending")
                 .where(t.outbox.c.next_attempt_at <= now)
                 .where(or_(t.outbox.c.lease_until.is_(None), t.outbox.c.lease_until <= now))
-                .order_by(t.outbox.c.id)
-                .limit(limit)
-            ).all()
+            )
+            if skip_channels:
+                query = query.where(t.outbox.c.channel.not_in(list(skip_channels)))
+            rows = conn.execute(query.order_by(t.outbox.c.id).limit(limit)).all()
             return [
                 Delivery(
                     id=r.id,
@@ -1005,6 +1011,35 @@ class Store:
                 select(func.min(t.outbox.c.next_attempt_at)).where(t.outbox.c.status == "pending")
             ).scalar()
             return value
+
+    def next_delivery_by_channel(self) -> dict[str, datetime]:
+        """Each channel's earliest pending message: when it is due, or its lease ends if later."""
+        ready = case(
+            (t.outbox.c.lease_until > t.outbox.c.next_attempt_at, t.outbox.c.lease_until),
+            else_=t.outbox.c.next_attempt_at,
+        )
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(t.outbox.c.channel, func.min(ready, type_=t.UTCDateTime()))
+                .where(t.outbox.c.status == "pending")
+                .group_by(t.outbox.c.channel)
+            ).all()
+            return {str(channel): when for channel, when in rows}
+
+    def pending_by_channel(self) -> list[tuple[str, int, list[str]]]:
+        """(channel, pending messages, the distinct errors their last tries met) per channel."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(t.outbox.c.channel, t.outbox.c.last_error, func.count())
+                .where(t.outbox.c.status == "pending")
+                .group_by(t.outbox.c.channel, t.outbox.c.last_error)
+                .order_by(t.outbox.c.channel)
+            ).all()
+        out: dict[str, tuple[int, list[str]]] = {}
+        for channel, error, n in rows:
+            count, errors = out.get(str(channel), (0, []))
+            out[str(channel)] = (count + int(n), errors + ([str(error)] if error else []))
+        return [(channel, n, errors) for channel, (n, errors) in out.items()]
 
     def claim_delivery(self, d: Delivery, now: datetime, lease_until: datetime, owner: str) -> bool:
         """Claim a message for sending and count the attempt before it is made, so a crash

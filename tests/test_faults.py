@@ -1,0 +1,223 @@
+"""Faults of a flaky or broken Slack, against the Slack stand-in (real slack-sdk client).
+
+One message Slack refuses must not hold back its channel; an answer after which the post may be
+in the channel (5xx, a reset connection, a timeout) is looked for before it is posted again; a
+malformed "success" never marks a message sent; `run --once` ends within drain_timeout in every
+fault, says what is still queued and why, and exits non-zero.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_app
+from bot.cli import EXIT_UNDELIVERED, main
+from bot.config import load_config
+from bot.feedserver import FeedServer
+from bot.pipeline import DeliveryStats
+from bot.store import Store
+from tests.conftest import DISTINCT_LAUNCHES, LAUNCH, ago, rss
+from tests.peers import Failure, SlackStandIn
+
+ALERTS = [LAUNCH, *DISTINCT_LAUNCHES]  # four different stories: four posts to one channel
+
+
+class VirtualTime:
+    """The pipeline's clock and sleep: waiting advances the clock at once instead of taking time,
+    so back-offs of seconds cost nothing. Starts at the real time (Slack's ts are real time)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+        self.slept: list[float] = []
+
+    def clock(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.offset)
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.offset += seconds
+        await asyncio.sleep(0)
+
+
+def poll_and_drain(
+    config: Path, env: dict[str, str], drain: timedelta, time: VirtualTime
+) -> tuple[DeliveryStats, dict[str, int]]:
+    async def go() -> tuple[DeliveryStats, dict[str, int]]:
+        app = build_app(load_config(str(config), env), clock=time.clock, sleep=time.sleep)
+        try:
+            await app.pipeline.poll_all()
+            stats = await app.pipeline.drain(drain)
+            return stats, app.store.outbox_counts()
+        finally:
+            await app.aclose()
+
+    return asyncio.run(go())
+
+
+def _alerts_feed(feeds: FeedServer) -> str:
+    return feeds.set("/wire.xml", rss(*({**a, "published": ago(minutes=5)} for a in ALERTS)))
+
+
+def test_an_unknown_error_on_one_message_does_not_hold_back_its_channel(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    config = write_config({"Wire": _alerts_feed(feeds)})
+    slack.fail_next(Failure(error="invalid_arguments"))  # the first message is refused
+    time = VirtualTime()
+
+    async def first_pass() -> DeliveryStats:
+        app = build_app(load_config(str(config), env), clock=time.clock, sleep=time.sleep)
+        try:
+            await app.pipeline.poll_all()
+            return await app.pipeline.deliver_due()
+        finally:
+            await app.aclose()
+
+    stats = asyncio.run(first_pass())
+    # the other three went out at once, in the same pass, not after the refused one's back-off
+    assert stats.sent == 3 and stats.retried == 1
+    assert len(slack.posts()) == 3
+
+
+def test_a_message_slack_keeps_refusing_is_parked_after_a_bounded_number_of_tries(
+    feeds: FeedServer, slack: SlackStandIn, write_config, database, env
+) -> None:
+    url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
+    config = write_config({"Wire": url})
+    slack.fail_next(*[Failure(error="invalid_arguments")] * 50)
+    time = VirtualTime()
+    stats, counts = poll_and_drain(config, env, timedelta(hours=1), time)
+    assert counts == {"failed": 1}
+    attempts = slack.attempts()
+    assert 2 < len(attempts) <= 10  # retried with back-off, then parked: never a hot loop
+    assert min(time.slept) >= 4.9  # no retry sooner than its back-off
+    assert "invalid_arguments" in stats.errors[-1] and "parked" in stats.errors[-1]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        Failure(status=500, body="<html>upstream error</html>", accept=True),
+        Failure(status=503, error="service_unavailable", accept=True),
+        Failure(error="fatal_error", accept=True),
+        Failure(reset=True, accept=True),
+    ],
+    ids=["500-after-posting", "503-after-posting", "fatal_error-after-posting", "reset-after"],
+)
+def test_an_answer_that_may_follow_a_post_is_looked_up_before_a_retry(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env, failure: Failure
+) -> None:
+    config = write_config({"Wire": _alerts_feed(feeds)})
+    slack.fail_next(failure, failure)  # the first two posts reach the channel, then fail
+    _stats, counts = poll_and_drain(config, env, timedelta(minutes=5), VirtualTime())
+    assert counts == {"sent": len(ALERTS)}
+    copies = slack.posts_by_key()
+    assert len(copies) == len(ALERTS) and set(copies.values()) == {1}, copies
+    assert slack.attempts("conversations.history")  # looked, found, not posted again
+
+
+def _story_feeds(feeds: FeedServer) -> dict[str, str]:
+    """One launch from two outlets: a post, then a thread reply and an edit of the post."""
+    first = {**LAUNCH, "published": ago(minutes=20)}
+    second = {
+        "title": "North Korea launches short-range ballistic missile, Seoul says",
+        "summary": "North Korea launched a short-range ballistic missile from near Pyongyang "
+        "on Tuesday, South Korea's military said. It flew about 350 km.",
+        "link": "https://other.test/nk/1",
+        "guid": "other-1",
+        "published": ago(minutes=10),
+    }
+    return {
+        "Wire": feeds.set("/wire.xml", rss(first)),
+        "Other": feeds.set("/other.xml", rss(second, title="Other Wire")),
+    }
+
+
+@pytest.mark.parametrize(
+    "body", ['{"ok": true}', '{"ok": true, "channel": "C0ALERTS"}', '"ok"', "[]"]
+)
+def test_a_malformed_success_never_marks_a_message_sent(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env, body: str
+) -> None:
+    config = write_config(_story_feeds(feeds))
+    malformed = Failure(status=200, body=body, headers={"Content-Type": "application/json"})
+    slack.fail_next(malformed)  # the story's first post
+    stats, counts = poll_and_drain(config, env, timedelta(minutes=5), VirtualTime())
+    assert counts == {"sent": 3}
+    [parent] = [m for m in slack.messages["C0ALERTS"] if m["thread_ts"] is None]
+    replies = [m for m in slack.messages["C0ALERTS"] if m["thread_ts"] == parent["ts"]]
+    assert len(replies) == 1  # the reply really went into the parent's thread
+    [edit] = [c for c in slack.attempts("chat.update") if c.ok]
+    assert edit.args["ts"] == parent["ts"]
+    assert stats.retried == 1
+
+
+# -- run --once is bounded in every fault (issue 15, item 3) ---------------------------------
+
+
+def run_once(config: Path, env: dict[str, str]) -> int:
+    return main(["run", "--once", "--config", str(config)], env)
+
+
+@pytest.mark.parametrize("error", ["invalid_auth", "token_revoked"])
+def test_run_once_with_a_refused_token_stops_and_says_why(
+    feeds: FeedServer,
+    slack: SlackStandIn,
+    write_config,
+    database,
+    env,
+    caplog: pytest.LogCaptureFixture,
+    error: str,
+) -> None:
+    config = write_config({"Wire": _alerts_feed(feeds)}, drain="2s")
+    slack.fail_next(*[Failure(error=error)] * 100)
+    caplog.set_level(logging.INFO)
+    assert run_once(config, env) == EXIT_UNDELIVERED
+    assert len(slack.attempts()) == 1  # one try; the channel then waits for the token's fix
+    assert "4 messages could not be delivered" in caplog.text
+    assert f"4 for C0ALERTS: Slack said {error}" in caplog.text
+    store = Store.open(database)
+    assert store.outbox_counts() == {"pending": 4}
+    store.close()
+
+
+def test_run_once_with_slack_down_stops_after_drain_timeout(
+    feeds: FeedServer, write_config, env, caplog: pytest.LogCaptureFixture
+) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}/api/"
+    config = write_config({"Wire": _alerts_feed(feeds)}, drain="2s")
+    assert run_once(config, {**env, "NEWSBOT_SLACK_API_URL": dead}) == EXIT_UNDELIVERED
+    assert "4 messages could not be delivered within drain_timeout (2s)" in caplog.text
+    assert "cannot reach Slack" in caplog.text
+
+
+def test_run_once_with_slack_answering_5xx_retries_only_at_its_back_off(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = write_config({"Wire": _alerts_feed(feeds)}, drain="7s")
+    slack.fail_next(*[Failure(status=502, body="<html>bad gateway</html>")] * 100)
+    assert run_once(config, env) == EXIT_UNDELIVERED
+    calls = slack.calls  # a post, then (it may have gone through) a look-up after 5 s
+    assert [c.method for c in calls] == ["chat.postMessage", "conversations.history"]
+    assert calls[1].at - calls[0].at >= 4.9  # no retry before its back-off: never a spin
+    assert "Slack is having trouble (HTTP 502)" in caplog.text
+
+
+def test_run_once_with_a_slow_slack_stops_starting_sends_at_drain_timeout(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = write_config({"Wire": _alerts_feed(feeds)}, drain="1s")
+    slack.delay = 1.5  # every answer takes longer than the whole drain
+    assert run_once(config, env) == EXIT_UNDELIVERED
+    assert len(slack.attempts()) == 1  # the one in flight at the deadline; no other started
+    assert "3 messages could not be delivered" in caplog.text
+    assert "3 for C0ALERTS: not tried before drain_timeout ended" in caplog.text
