@@ -97,6 +97,25 @@ class HostileServer:
                     ).encode()
                     + self._bomb,
                 )
+            elif path in ("/gzip-gzip", "/gzip-bomb-small"):
+                # the bomb gzipped once more (a few KB), or one 1 MB-cap-sized single layer
+                if self._bomb is None:
+                    self._bomb = _gzip_bomb()
+                body, encoding = (
+                    (gzip.compress(self._bomb, 9), "gzip, gzip")
+                    if path == "/gzip-gzip"
+                    else (self._bomb, "gzip")
+                )
+                self._send(
+                    conn,
+                    path,
+                    (
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                        f"Content-Encoding: {encoding}\r\nContent-Length: {len(body)}\r\n"
+                        "Connection: close\r\n\r\n"
+                    ).encode()
+                    + body,
+                )
             elif path.startswith("/loop"):  # /loop1 -> /loop2 -> /loop1 ...
                 nxt = "/loop2" if path == "/loop1" else "/loop1"
                 self._send(
@@ -116,6 +135,11 @@ class HostileServer:
             pass
         finally:
             conn.close()
+
+    def stacked_size(self) -> int:
+        if self._bomb is None:
+            self._bomb = _gzip_bomb()
+        return len(gzip.compress(self._bomb, 9))
 
     def close(self) -> None:
         self.stop.set()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,8 +13,9 @@ import pytest
 
 from bot.app import build_app
 from bot.config import load_config
+from bot.errors import FeedFetchError
 from bot.feedserver import FeedServer
-from bot.fetch import address_problem
+from bot.fetch import address_problem, fetch, make_client
 from bot.parse import parse_feed
 from tests.conftest import LAUNCH, ago, rss
 from tests.hostile import HostileServer
@@ -175,6 +177,40 @@ def test_hostile_servers_are_cut_off(hostile: HostileServer, write_config, env) 
     assert "within" in (outcomes["trickle"].error or "")
     assert "cap" in (outcomes["gzip-bomb"].error or "")  # decompressed size is what counts
     assert "redirects" in (outcomes["redirect-loop"].error or "")
+
+
+@pytest.mark.parametrize("path", ["/gzip-gzip", "/gzip-bomb"])
+def test_a_compressed_body_is_cut_at_the_cap_while_it_is_decoded(
+    hostile: HostileServer, path: str
+) -> None:
+    """The cap bounds memory, not just the result: a stacked-gzip body of a few KB (200 MB
+    inside) and a single-layer bomb peak at a small multiple of the cap, never at the bomb."""
+    cap = 1024 * 1024
+
+    async def go() -> int:
+        client = make_client(connect_timeout=5, read_timeout=30, max_connections=1)
+        tracemalloc.start()
+        try:
+            with pytest.raises(FeedFetchError, match="cap"):
+                await fetch(
+                    client,
+                    hostile.url(path),
+                    etag=None,
+                    last_modified=None,
+                    max_bytes=cap,
+                    deadline=60,
+                    now=NOW,
+                    allow_private=True,
+                )
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            await client.aclose()
+
+    if path == "/gzip-gzip":
+        assert hostile.stacked_size() < 4096
+    peak = asyncio.run(go())
+    assert peak < 4 * cap, f"peak {peak / 2**20:.1f} MB while decoding"
 
 
 @pytest.mark.parametrize(
