@@ -100,17 +100,17 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         if args.command == "eval":
             return _eval(load_config(args.config, env), args.dataset, baseline=args.baseline)
     except ConfigError as e:
-        print(f"newsbot: {e}", file=sys.stderr)
+        print(f"newsbot: {logs.redact(str(e))}", file=sys.stderr)
         return EXIT_CONFIG
     except NewsbotError as e:
-        print(f"newsbot: {e}", file=sys.stderr)
+        print(f"newsbot: {logs.redact(str(e))}", file=sys.stderr)
         return 1
     return 0
 
 
 def _check_config(config: Config) -> int:
     print(f"{config.path}: OK")
-    print(f"  database: {safe_url(config.bot.database)}")
+    print(f"  database: {logs.redact(safe_url(config.bot.database))}")
     print(
         f"  slack: {'bot token set' if config.slack.token else 'no SLACK_BOT_TOKEN: console mode'}"
         + ("; /newsbot over Socket Mode" if config.slack.app_token else "")
@@ -120,7 +120,7 @@ def _check_config(config: Config) -> int:
     )
     print(f"  feeds: {len(config.feeds)}")
     for f in config.feeds:
-        print(f"    - {f.name}: {f.url} every {config.interval_for(f)}")
+        print(f"    - {f.name}: {logs.redact(f.url)} every {config.interval_for(f)}")
     print(f"  channels: {len(config.channels)}")
     for c in config.channels:
         narrowing = f"; keywords {list(c.keywords)}" if c.keywords else ""

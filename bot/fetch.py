@@ -170,20 +170,24 @@ class BodyDecoder:
         return b"".join(self.parts)
 
 
+MAX_RETRY_AFTER = 6 * 3600.0  # the longest wait a feed server's Retry-After is honoured for
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), at most
+    MAX_RETRY_AFTER: a server cannot park a feed for longer (it may ask again next time)."""
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return min(float(value[:12]) if len(value) <= 12 else MAX_RETRY_AFTER, MAX_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+    return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER)
 
 
 _METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data"})
@@ -207,11 +211,17 @@ def address_problem(address: str) -> str | None:
 
 async def check_url(url: str, *, allow_private: bool) -> None:
     """Refuse non-http(s) URLs and, unless allowed, hosts that resolve to non-public addresses."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError when out of range
+    except ValueError as e:
+        raise FeedFetchError(url, f"not a valid URL: {e}") from e
     if parts.scheme not in ("http", "https"):
         raise FeedFetchError(
             url, f"refused: only http and https are fetched, not {parts.scheme or 'no scheme'}"
         )
+    if port == 0:
+        raise FeedFetchError(url, "not a valid URL: port 0")
     host = parts.hostname
     if not host:
         raise FeedFetchError(url, "refused: the URL has no host")
@@ -224,7 +234,7 @@ async def check_url(url: str, *, allow_private: bool) -> None:
     except ValueError:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(
-                host, parts.port or 443, type=socket.SOCK_STREAM
+                host, port or 443, type=socket.SOCK_STREAM
             )
         except socket.gaierror as e:
             raise FeedFetchError(url, f"cannot resolve {host}: {e.strerror}") from e
@@ -278,6 +288,8 @@ async def fetch(
         raise FeedFetchError(url, f"cannot decode the response body: {e}") from e
     except httpx.HTTPError as e:
         raise FeedFetchError(url, f"{type(e).__name__}: {e}") from e
+    except httpx.InvalidURL as e:  # not an HTTPError: a URL httpx cannot request
+        raise FeedFetchError(url, f"not a valid URL: {e}") from e
 
 
 async def _get(
@@ -294,7 +306,10 @@ async def _get(
             location = response.headers.get("Location")
             if not location:
                 raise FeedFetchError(url, f"HTTP {response.status_code} without a Location header")
-            return str(response.url.join(location))
+            try:
+                return str(response.url.join(location))
+            except httpx.InvalidURL as e:
+                raise FeedFetchError(url, f"redirected to an invalid URL: {e}") from e
         if response.status_code == 304:
             # A 304 has no body, but httpcore returns the connection to the pool only once the
             # response has been read to its end; unread, every poll would open a new connection

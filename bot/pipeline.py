@@ -27,7 +27,7 @@ from bot.classify import classify
 from bot.commands import effective_channels
 from bot.config import ChannelConfig, Config, FeedConfig
 from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
-from bot.fetch import FeedClients, fetch
+from bot.fetch import MAX_RETRY_AFTER, FeedClients, fetch
 from bot.format import (
     format_alert,
     format_digest,
@@ -92,7 +92,7 @@ def backoff(
     grown: timedelta = interval * (2 ** min(max(failures - 1, 0), 20))
     delay = min(grown, max(max_backoff, interval))
     if retry_after is not None:
-        delay = max(delay, timedelta(seconds=retry_after))
+        delay = max(delay, timedelta(seconds=min(retry_after, MAX_RETRY_AFTER)))
     return now + delay
 
 
@@ -373,6 +373,16 @@ class Pipeline:
             except StoreError as e:
                 log.error("feed %r: could not record the poll: %s", feed.name, e)
                 outcome = PollOutcome(feed.name, "error", error=str(e))
+            except Exception as e:
+                # a fault of ours that this feed's input set off: the feed is marked failed (so
+                # `status` shows it and its lease is released), the others carry on
+                log.exception("feed %r: unexpected error while polling", feed.name)
+                outcome = self._failed(
+                    feed,
+                    state,
+                    FeedFetchError(feed.url, f"internal error: {type(e).__name__}: {e}"),
+                    self.config.interval_for(feed),
+                )
         m = self.metrics
         m.polls.labels(
             feed.name, {"new": "200", "unchanged": "304"}.get(outcome.status, "error")

@@ -21,6 +21,19 @@ def _gzip_bomb() -> bytes:
     return buf.getvalue()
 
 
+# Answers with server-supplied values that once escaped as exceptions (each left its feed leased
+# with no error in `status`)
+HOSTILE_ANSWERS = {
+    "/retry-huge": b"HTTP/1.1 503 Busy\r\nRetry-After: 99999999999999\r\nContent-Length: 0\r\n\r\n",
+    "/retry-9999": b"HTTP/1.1 429 Slow down\r\nRetry-After: Fri, 31 Dec 9999 23:59:59 GMT\r\n"
+    b"Content-Length: 0\r\n\r\n",
+    "/to-javascript": b"HTTP/1.1 302 Found\r\nLocation: javascript:alert(1)\r\nContent-Length: 0\r\n\r\n",
+    "/to-bad-port": b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:99999/feed\r\n"
+    b"Content-Length: 0\r\n\r\n",
+    "/to-bad-ipv6": b"HTTP/1.1 302 Found\r\nLocation: http://[::1/feed\r\nContent-Length: 0\r\n\r\n",
+}
+
+
 class HostileServer:
     def __init__(self) -> None:
         self.sock = socket.socket()
@@ -123,6 +136,8 @@ class HostileServer:
                     path,
                     f"HTTP/1.1 302 Found\r\nLocation: {nxt}\r\nContent-Length: 0\r\n\r\n".encode(),
                 )
+            elif path in HOSTILE_ANSWERS:
+                self._send(conn, path, HOSTILE_ANSWERS[path])
             elif path == "/to-metadata":
                 self._send(
                     conn,

@@ -6,7 +6,7 @@ import asyncio
 import time
 import tracemalloc
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,10 +15,11 @@ from bot.app import build_app
 from bot.config import load_config
 from bot.errors import FeedFetchError
 from bot.feedserver import FeedServer
-from bot.fetch import address_problem, fetch, make_client
+from bot.fetch import MAX_RETRY_AFTER, address_problem, fetch, make_client
 from bot.parse import parse_feed
+from bot.store import Store
 from tests.conftest import LAUNCH, ago, rss
-from tests.hostile import HostileServer
+from tests.hostile import HOSTILE_ANSWERS, HostileServer
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -177,6 +178,30 @@ def test_hostile_servers_are_cut_off(hostile: HostileServer, write_config, env) 
     assert "within" in (outcomes["trickle"].error or "")
     assert "cap" in (outcomes["gzip-bomb"].error or "")  # decompressed size is what counts
     assert "redirects" in (outcomes["redirect-loop"].error or "")
+
+
+def test_server_supplied_values_fail_only_their_feed_and_show_in_status(
+    hostile: HostileServer, write_config, env, database: str
+) -> None:
+    """Huge or far-future Retry-After, redirects to javascript: or to a port past 65535: each
+    is a failed poll with its reason in `status`, and no wait longer than MAX_RETRY_AFTER."""
+    urls = {path.strip("/"): hostile.url(path) for path in HOSTILE_ANSWERS}
+    config = write_config(urls)
+    before = datetime.now(UTC)
+    outcomes = {o.feed: o for o in _poll(config, env)}
+    assert {name: o.status for name, o in outcomes.items()} == dict.fromkeys(urls, "error")
+    assert "URL" in (outcomes["to-javascript"].error or "")
+    assert "not a valid URL" in (outcomes["to-bad-port"].error or "")
+    store = Store.open(database)
+    try:
+        states = {s.name: s for s in store.feed_states()}
+    finally:
+        store.close()
+    limit = before + timedelta(seconds=MAX_RETRY_AFTER + 60)
+    for name, state in states.items():
+        assert state.last_error and state.failures == 1, name
+        assert state.next_check_at <= limit, (name, state.next_check_at)
+    assert states["retry-huge"].next_check_at >= before + timedelta(hours=5)  # honoured, capped
 
 
 @pytest.mark.parametrize("path", ["/gzip-gzip", "/gzip-bomb"])
