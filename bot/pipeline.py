@@ -252,8 +252,9 @@ class Pipeline:
         return needs_restart
 
     def sync_feeds(self) -> None:
-        """Register configured feeds. At start a lone process (SQLite) takes back the leases it
-        left; replicas sharing PostgreSQL leave each other's leases to expire."""
+        """Register configured feeds. At start a lone process (SQLite) takes back the feed leases
+        it left; replicas sharing PostgreSQL leave each other's to expire. Message leases always
+        run out first (their hold), so a send cut short is not repeated before it could land."""
         self.store.sync_feeds(
             [(f.url, f.name) for f in self.config.feeds],
             self.clock(),

@@ -221,3 +221,52 @@ def test_run_once_with_a_slow_slack_stops_starting_sends_at_drain_timeout(
     assert len(slack.attempts()) == 1  # the one in flight at the deadline; no other started
     assert "3 messages could not be delivered" in caplog.text
     assert "3 for C0ALERTS: not tried before drain_timeout ended" in caplog.text
+
+
+# -- restart while a send is in flight (SQLite, one process) ---------------------------------
+
+
+def test_a_restart_waits_for_the_hold_of_a_send_cut_short_then_finds_it(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    """A process killed mid-send leaves its message leased. The next start must not send it at
+    once (a slow Slack may still post the first request): it waits for the hold, then finds the
+    late post in the channel by its key and does not post it again."""
+    from slack_sdk import WebClient
+
+    url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
+    config = write_config({"Wire": url})
+    time = VirtualTime()
+
+    async def killed_mid_send() -> str:
+        app = build_app(load_config(str(config), env), clock=time.clock, sleep=time.sleep)
+        try:
+            await app.pipeline.poll_all()
+            [d] = app.store.due_deliveries(time.clock())
+            hold = 2 * app.config.slack.timeout + timedelta(seconds=15)
+            assert app.store.claim_delivery(d, time.clock(), time.clock() + hold, "killed:1")
+            return d.key
+        finally:
+            await app.aclose()
+
+    key = asyncio.run(killed_mid_send())
+
+    async def restarted(drain: timedelta) -> DeliveryStats:
+        app = build_app(load_config(str(config), env), clock=time.clock, sleep=time.sleep)
+        try:
+            app.pipeline.sync_feeds()
+            return await app.pipeline.drain(drain)
+        finally:
+            await app.aclose()
+
+    stats = asyncio.run(restarted(timedelta(seconds=10)))
+    assert stats.sent == 0 and slack.calls == []  # held: not sent at once
+    # meanwhile the slow Slack finishes the killed process's request
+    WebClient(token="xoxb-test-token", base_url=slack.url).chat_postMessage(
+        channel="C0ALERTS",
+        text="late",
+        metadata={"event_type": "newsbot_message", "event_payload": {"key": key}},
+    )
+    stats = asyncio.run(restarted(timedelta(minutes=5)))  # the hold (75 s) runs out in here
+    assert stats.sent == 1
+    assert slack.posts_by_key() == {key: 1}  # found, not posted twice

@@ -370,8 +370,8 @@ class Store:
     ) -> None:
         """Make sure every configured (url, name) has a row; new feeds are due now.
 
-        Expired leases are released; `reclaim_all` releases every lease on feeds and messages
-        (a process alone on its database, at start).
+        Expired leases are released; `reclaim_all` releases every lease on feeds (a process alone
+        on its database, at start). Leases on messages are left to run out.
         """
         with self._tx() as conn:
             existing = {
@@ -398,12 +398,9 @@ class Store:
                 .where(true() if reclaim_all else t.feeds.c.lease_until <= now)
                 .values(next_check_at=now, leased_by=None, lease_until=None)
             )
-            if reclaim_all:  # and a send cut short: its row says in_flight, so it is looked for
-                conn.execute(
-                    update(t.outbox)
-                    .where(t.outbox.c.leased_by.is_not(None))
-                    .values(leased_by=None, lease_until=None)
-                )
+            # Messages keep their leases: a send cut short may still be reaching Slack (a slow
+            # Slack finishes a request its client has gone from), so it is looked for in the
+            # channel only when its hold runs out, never at once.
 
     def feed_states(self, urls: Sequence[str] | None = None) -> list[FeedState]:
         with self._tx() as conn:
