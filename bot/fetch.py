@@ -193,11 +193,41 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
 _METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data"})
 
 
+# Not public, though `ipaddress.is_private` says nothing of them: shared address space (carrier
+# NAT; 100.100.100.200 is a cloud metadata address), IETF protocol assignments, benchmarking,
+# documentation and the reserved block.
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "100.64.0.0/10",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "240.0.0.0/4",
+        "2001:db8::/32",
+    )
+)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def address_problem(address: str) -> str | None:
-    """Why an address must not be fetched from (None if it is a public unicast address)."""
+    """Why an address must not be fetched from (None if it is a public unicast address).
+
+    IPv6 forms that carry an IPv4 address (mapped, 6to4, Teredo, NAT64) are judged by the IPv4
+    address inside, since that is where the packets would go."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner: ipaddress.IPv4Address | None = ip.ipv4_mapped or ip.sixtofour
+        if inner is None and ip.teredo is not None:
+            inner = ip.teredo[1]
+        if inner is None and ip in _NAT64:
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if inner is not None:
+            problem = address_problem(str(inner))
+            return None if problem is None else f"{ip} carries {problem}"
     if ip.is_loopback:
         return f"{ip} is a loopback address"
     if ip.is_link_local:
@@ -206,6 +236,8 @@ def address_problem(address: str) -> str | None:
         return f"{ip} is a private-network address"
     if ip.is_multicast or ip.is_reserved or ip.is_unspecified:
         return f"{ip} is not a public unicast address"
+    if any(ip in net for net in _NOT_PUBLIC) or not ip.is_global:
+        return f"{ip} is not a public address (a shared, special-purpose or reserved range)"
     return None
 
 

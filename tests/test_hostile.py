@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.app import build_app
@@ -252,12 +253,43 @@ def test_a_compressed_body_is_cut_at_the_cap_while_it_is_decoded(
         ("::ffff:127.0.0.1", True),
         ("0.0.0.0", True),
         ("224.0.0.1", True),
+        ("100.100.100.200", True),  # a cloud metadata address in shared space
+        ("100.64.0.1", True),
+        ("192.0.0.8", True),
+        ("198.18.0.1", True),
+        ("2002:a9fe:a9fe::", True),  # 6to4 of 169.254.169.254
+        ("2002:0a00:0001::1", True),  # 6to4 of 10.0.0.1
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffe", True),  # Teredo, client 10.0.0.1
+        ("64:ff9b::a9fe:a9fe", True),  # NAT64 of 169.254.169.254
+        ("2002:5db8:d822::1", False),  # 6to4 of a public address
         ("93.184.216.34", False),
         ("2606:4700::1111", False),
     ],
 )
 def test_address_guard(address: str, refused: bool) -> None:
     assert (address_problem(address) is not None) == refused
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://100.100.100.200/latest/meta-data/", "http://[2002:a9fe:a9fe::]/", "http://192.0.0.8/"],
+)
+def test_special_purpose_addresses_are_refused_before_any_connection(url: str) -> None:
+    """Address literals need no lookup; the guard refuses them before a socket is opened, so
+    nothing is sent anywhere (the client's transport would fail the test if it were used)."""
+
+    def no_traffic(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"a request was made to {request.url}")
+
+    async def go() -> None:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(no_traffic)) as client:
+            with pytest.raises(FeedFetchError, match="refused") as e:
+                await fetch(
+                    client, url, etag=None, last_modified=None, max_bytes=1024, deadline=5, now=NOW
+                )
+            assert e.value.blocked
+
+    asyncio.run(go())
 
 
 def test_private_networks_are_refused_by_default(
