@@ -270,3 +270,26 @@ def test_a_restart_waits_for_the_hold_of_a_send_cut_short_then_finds_it(
     stats = asyncio.run(restarted(timedelta(minutes=5)))  # the hold (75 s) runs out in here
     assert stats.sent == 1
     assert slack.posts_by_key() == {key: 1}  # found, not posted twice
+
+
+def test_a_url_listed_first_under_other_words_does_not_suppress_a_report(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    """Dedupe poisoning: a feed lists an article URL under an unrelated title first; another
+    feed's launch report at that URL must still alert."""
+    url = "https://wire.test/nk/launch-77?utm_source=rss"
+    decoy = {
+        "title": "Weather: sunny in Seoul",
+        "summary": "Clear skies.",
+        "link": url,
+        "guid": "w",
+    }
+    report = {**LAUNCH, "link": url.split("?")[0], "guid": "r", "published": ago(minutes=2)}
+    poisoner = feeds.set("/poison.xml", rss({**decoy, "published": ago(minutes=9)}))
+    wire = feeds.set("/wire.xml", rss(title="Wire"))
+    config = write_config({"Poisoner": poisoner, "Wire": wire})
+    assert run_once(config, env) == 0
+    feeds.set("/wire.xml", rss(report, title="Wire"))
+    assert run_once(config, env) == 0
+    [post] = slack.posts()
+    assert "North Korea fires ballistic missile" in post.args["text"]
