@@ -642,6 +642,12 @@ class Pipeline:
                 self._story_severity.get(story.id, "normal"),
                 key=rank,
             )
+            if not may_alert:
+                # a report too old to alert (or undated, on a feed's first poll) joins its story
+                # silently: no reply, no edit, and the story's severity stays as it was
+                row = _item_row(item, keys[0], c, now)
+                entries.append(NewEntry(keys=keys, item=row, story=self._story_write(story)))
+                continue
             self._story_severity[story.id] = severity
             if match is not None:
                 for channel in sorted(story.channels):
@@ -668,17 +674,21 @@ class Pipeline:
                 NewEntry(
                     keys=keys,
                     item=_item_row(item, keys[0], c, now),
-                    story=StoryWrite(
-                        key=story.id,
-                        labels=tuple(sorted(story.labels)),
-                        first_published=story.first_published,
-                        sources=len(story.sources),
-                        members=len(story.members),
-                    ),
+                    story=self._story_write(story),
                     outgoing=tuple(outgoing),
                 )
             )
         return entries
+
+    @staticmethod
+    def _story_write(story: StoryState) -> StoryWrite:
+        return StoryWrite(
+            key=story.id,
+            labels=tuple(sorted(story.labels)),
+            first_published=story.first_published,
+            sources=len(story.sources),
+            members=len(story.members),
+        )
 
     def _severity(self, story: StoryState, item: Item) -> str:
         """The pack's severity rules applied to the story's facts and to the text of its

@@ -293,3 +293,27 @@ def test_a_url_listed_first_under_other_words_does_not_suppress_a_report(
     assert run_once(config, env) == 0
     [post] = slack.posts()
     assert "North Korea fires ballistic missile" in post.args["text"]
+
+
+def test_an_undated_entry_of_a_new_feed_joins_its_story_silently(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    """A feed's first poll alerts nothing older than backfill, and an undated entry cannot be
+    shown to be newer: it may join a story, but posts no reply and no edit, and does not raise
+    the story's severity."""
+    wire = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=30)}))
+    config = write_config({"Wire": wire})
+    assert run_once(config, env) == 0
+    [post] = slack.posts()
+    undated = {
+        "title": "North Korea fires ballistic missile into East Sea; J-Alert tells residents "
+        "to take shelter",
+        "summary": LAUNCH["summary"],
+        "link": "https://late.test/nk/1",
+        "guid": "late-1",
+    }
+    late = feeds.set("/late.xml", rss(undated, title="Late Wire"))
+    config = write_config({"Wire": wire, "Late": late})
+    assert run_once(config, env) == 0
+    assert slack.posts() == [post]  # no thread reply
+    assert slack.attempts("chat.update") == []  # and no edit
