@@ -317,3 +317,60 @@ def test_an_undated_entry_of_a_new_feed_joins_its_story_silently(
     assert run_once(config, env) == 0
     assert slack.posts() == [post]  # no thread reply
     assert slack.attempts("chat.update") == []  # and no edit
+
+
+# -- smaller findings ------------------------------------------------------------------------
+
+
+def test_console_mode_prints_no_terminal_control_codes(
+    feeds: FeedServer, write_config, env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hostile = {
+        **LAUNCH,
+        "title": "North Korea fires \x1b[2J\x1b]0;owned\x07ballistic missile\x9b31m, JCS says",
+        "published": ago(minutes=5),
+    }
+    url = feeds.set("/wire.xml", rss(hostile).encode("utf-8"))
+    config = write_config({"Wire": url})
+    console = {k: v for k, v in env.items() if k != "SLACK_BOT_TOKEN"}
+    assert run_once(config, console) == 0
+    out = capsys.readouterr().out
+    assert "ballistic missile" in out
+    assert not any((ord(ch) < 32 and ch not in "\n\t") or 0x7F <= ord(ch) <= 0x9F for ch in out)
+
+
+def test_missing_history_scope_names_the_history_scope(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = write_config({"Wire": _alerts_feed(feeds)})
+    slack.history_error = "missing_scope"
+    slack.fail_next(Failure(status=500, body="<html>oops</html>", accept=True))
+    poll_and_drain(config, env, timedelta(minutes=5), VirtualTime())
+    [warning] = [r.getMessage() for r in caplog.records if "cannot check" in r.getMessage()]
+    assert "channels:history" in warning.split("posting it again")[0]
+    assert "chat:write" not in warning
+
+
+def test_an_oversized_request_line_to_the_health_port_gets_an_answer_not_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.metrics import Metrics
+    from bot.web import HealthServer
+
+    async def go() -> bytes:
+        server = HealthServer(Metrics(), lambda: (True, "ready"))
+        port = await server.start("127.0.0.1", 0)
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n")
+            await writer.drain()
+            answer = await reader.read()
+            writer.close()
+            return answer
+        finally:
+            await server.stop()
+
+    caplog.set_level(logging.DEBUG)
+    answer = asyncio.run(go())
+    assert answer.startswith(b"HTTP/1.1 431")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
