@@ -205,6 +205,7 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
     started = time.monotonic()
     app = build_app(config, stdout=stdout)
     try:
+        app.store.hold_sole_runner()
         outcomes = await app.pipeline.poll_all()
         stats = await app.pipeline.drain(config.bot.drain_timeout)
         pending = app.store.outbox_counts().get("pending", 0)

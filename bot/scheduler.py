@@ -40,6 +40,7 @@ async def run_forever(
     SIGHUP, or a change of the config file's modification time, re-reads the config through
     `reload`: a valid one takes effect at once, an invalid one is logged and ignored.
     """
+    app.store.hold_sole_runner()  # a second `run` on one SQLite file stops here, with a message
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     pipeline = app.pipeline

@@ -374,3 +374,42 @@ def test_an_oversized_request_line_to_the_health_port_gets_an_answer_not_a_trace
     answer = asyncio.run(go())
     assert answer.startswith(b"HTTP/1.1 431")
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+def test_a_second_run_on_one_sqlite_file_is_refused_with_a_message(
+    feeds: FeedServer, write_config, env, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import subprocess
+    import sys
+    import time as clock
+
+    config = write_config({"Wire": _alerts_feed(feeds)})
+    env = {**env, "NEWSBOT_HTTP_PORT": "0"}
+    first = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--config", str(config)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        lock = tmp_path / "newsbot.db.lock"
+        for _ in range(300):  # until the first holds the lock (its pid is in the file)
+            if lock.exists() and lock.read_text().strip() == str(first.pid):
+                break
+            clock.sleep(0.1)
+        assert main(["run", "--once", "--config", str(config)], env) == 1
+        err = capsys.readouterr().err
+        assert f"another newsbot (pid {first.pid}) is already running" in err
+        assert "PostgreSQL" in err
+        second = subprocess.run(
+            [sys.executable, "-m", "bot", "run", "--config", str(config)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1 and "already running" in second.stderr
+    finally:
+        first.terminate()
+        first.wait(timeout=30)
+    assert main(["run", "--once", "--config", str(config)], env) == 0  # free again

@@ -16,8 +16,10 @@ Several processes may share one PostgreSQL database (replicas). They coordinate 
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -294,6 +296,7 @@ class Store:
         self.shared = engine.dialect.name != "sqlite"
         # the last items.id and outbox.id this process has taken into its story index
         self._cursor = (0, 0)
+        self._runner_lock: int | None = None  # the lock file's descriptor, while held
 
     @classmethod
     def open(cls, url: str, *, busy_timeout: float = 30.0) -> Store:
@@ -357,7 +360,36 @@ class Store:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
+        if self._runner_lock is not None:
+            os.close(self._runner_lock)  # closing the descriptor releases the lock
+            self._runner_lock = None
         self.engine.dispose()
+
+    def hold_sole_runner(self) -> None:
+        """Refuse to run beside another newsbot on the same SQLite file (both would send the
+        same alerts): an exclusive lock on `<database>.lock`, held until close(). PostgreSQL
+        needs none: replicas there coordinate through leases."""
+        path = self.engine.url.database
+        if self.shared or not path or path == ":memory:" or self._runner_lock is not None:
+            return
+        lock_path = f"{path.removeprefix('file:')}.lock"
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise StoreError(f"cannot create the lock file {lock_path}: {e.strerror}") from e
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise StoreError(
+                f"another newsbot (pid {holder}) is already running on {path}; stop it first. "
+                "Two processes on one SQLite file would send alerts twice; to run several "
+                "replicas, use PostgreSQL (see README, 'Scaling out')"
+            ) from e
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._runner_lock = fd
 
     def ping(self) -> None:
         with self._tx() as conn:
