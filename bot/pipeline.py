@@ -202,6 +202,8 @@ class Pipeline:
         self._sent_posts: OrderedDict[str, Parent] = OrderedDict()
         self._warned: set[str] = set()
         self._unchanged: list[tuple[str, datetime, datetime]] = []
+        self._polls: set[asyncio.Task[PollOutcome]] = set()  # feed polls started by start_due
+        self._refill: asyncio.Handle | None = None
         # fetched feeds waiting to be recorded, with the futures their polls wait on
         self._to_record: list[tuple[IngestRequest, asyncio.Future[IngestResult]]] = []
         self._record_timer: asyncio.Handle | None = None
@@ -317,30 +319,81 @@ class Pipeline:
         return pruned
 
     async def tick(self) -> list[PollOutcome]:
-        """Claim the feeds now due, a batch at a time, and poll each batch concurrently.
+        """One round: start every due feed (`start_due`) and wait for those polls, until none
+        is due. The scheduler does not wait: it calls `start_due` each tick."""
+        outcomes: list[PollOutcome] = []
+        while started := self.start_due():
+            outcomes += await asyncio.gather(*started)
+        return outcomes
 
-        Batches let replicas share a backlog (each claims what it can poll soon); a lease on
-        each claimed feed keeps the others off it, and expires if this process dies.
+    def start_due(self) -> list[asyncio.Task[PollOutcome]]:
+        """Claim due feeds, as many as there are free fetch slots, and start each poll as a task
+        of its own; returns at once. A slow feed holds only its own slot: the others are
+        claimed again as soon as they are due, and each finished poll frees its slot for the
+        next due feed (`_poll_finished`).
+
+        Claims are leases, so replicas share a backlog (each claims what it can poll now); a
+        lease expires if this process dies.
         """
         now = self.clock()
         self.last_tick = now
         self.metrics.last_tick.set(now.timestamp())
-        bot = self.config.bot
         self.refresh_slack_settings()
-        by_url = {f.url: f for f in self.config.feeds}
-        outcomes: list[PollOutcome] = []
-        while not self.stopping:
-            now = self.clock()
-            claimed = self.store.claim_due(
-                list(by_url), now, now + bot.lease, self.owner, limit=bot.claim_batch
-            )
-            outcomes += await self._poll_many([(by_url[s.url], s) for s in claimed])
-            if len(claimed) < bot.claim_batch:
-                break
+        started = self._claim_and_start()
         now = self.clock()
+        bot = self.config.bot
         if self.store.claim_job("feed-health", now, now + max(bot.tick, HEALTH_EVERY), self.owner):
             self.check_feed_health()  # once per period across all replicas
-        return outcomes
+        return started
+
+    def _claim_and_start(self) -> list[asyncio.Task[PollOutcome]]:
+        self._flush_unchanged()
+        bot = self.config.bot
+        by_url = {f.url: f for f in self.config.feeds}
+        started: list[asyncio.Task[PollOutcome]] = []
+        while not self.stopping:
+            free = bot.max_concurrency - len(self._polls)
+            if free <= 0:
+                break
+            now = self.clock()
+            limit = min(bot.claim_batch, free)
+            claimed = self.store.claim_due(
+                list(by_url), now, now + bot.lease, self.owner, limit=limit
+            )
+            for state in sorted(claimed, key=lambda s: -self._took.get(s.url, 0.0)):
+                task = asyncio.create_task(self._poll_limited(by_url[state.url], state))
+                self._polls.add(task)
+                task.add_done_callback(self._poll_finished)
+                started.append(task)
+            if len(claimed) < limit:
+                break
+        return started
+
+    def _poll_finished(self, task: asyncio.Task[PollOutcome]) -> None:
+        self._polls.discard(task)
+        if not task.cancelled() and (e := task.exception()) is not None:
+            log.error("a feed poll failed: %s", e, exc_info=e)
+        # 304s are recorded, and freed slots refilled, once per turn of the loop, not per poll
+        if self._refill is None and not self.stopping:
+            self._refill = asyncio.get_running_loop().call_soon(self._refill_slots)
+
+    def _refill_slots(self) -> None:
+        self._refill = None
+        try:
+            if len(self._polls) <= self.config.bot.max_concurrency * 3 // 4:
+                self._claim_and_start()
+            else:
+                self._flush_unchanged()
+        except StoreError as e:  # the next tick tries again
+            log.error("could not claim due feeds: %s", e)
+
+    def _flush_unchanged(self) -> None:
+        unchanged, self._unchanged = self._unchanged, []
+        if unchanged:
+            self.store.record_unchanged_many(unchanged)
+
+    def polls_in_flight(self) -> set[asyncio.Task[PollOutcome]]:
+        return set(self._polls)
 
     async def poll_all(self) -> list[PollOutcome]:
         """Poll every configured feed once, due or not (`run --once`)."""
@@ -360,8 +413,7 @@ class Pipeline:
             by_position = dict(zip(order, done, strict=True))
             return [by_position[n] for n in range(len(work))]
         finally:
-            unchanged, self._unchanged = self._unchanged, []
-            self.store.record_unchanged_many(unchanged)
+            self._flush_unchanged()
 
     async def _poll_limited(self, feed: FeedConfig, state: FeedState) -> PollOutcome:
         host = urlsplit(feed.url).hostname or ""

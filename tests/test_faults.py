@@ -413,3 +413,45 @@ def test_a_second_run_on_one_sqlite_file_is_refused_with_a_message(
         first.terminate()
         first.wait(timeout=30)
     assert main(["run", "--once", "--config", str(config)], env) == 0  # free again
+
+
+def test_one_slow_feed_holds_only_itself(
+    feeds: FeedServer, write_config, env, database: str
+) -> None:
+    """The scheduler starts each poll on its own: while one feed trickles for seconds, the others
+    are polled at their own interval, and the tick goes on (readiness stays true)."""
+    from bot.scheduler import run_forever
+
+    slow = feeds.set("/slow.xml", rss(title="Slow"), delay=30)  # cut at connect + read timeout
+    fast = {f"Fast {n}": feeds.set(f"/fast{n}.xml", rss(title=f"Fast {n}")) for n in range(3)}
+    config = write_config(
+        {"Slow": slow, **fast}, extra_bot='poll_interval = "1s"\ntick = "1s"\nshutdown_grace = "1s"'
+    )
+    config.write_text(config.read_text().replace('read_timeout = "5s"', 'read_timeout = "8s"'))
+    ticks: list[datetime] = []
+
+    async def go() -> None:
+        app = build_app(load_config(str(config), {**env, "NEWSBOT_HTTP_PORT": "0"}))
+        stop = asyncio.Event()
+        runner = asyncio.create_task(run_forever(app, stop=stop))
+        try:
+            for _ in range(400):  # until the slow feed's first poll has ended
+                await asyncio.sleep(0.05)
+                if app.pipeline.last_tick is not None:
+                    ticks.append(app.pipeline.last_tick)
+                states = {s.name: s for s in app.store.feed_states()}
+                if states.get("Slow") and states["Slow"].failures:
+                    break
+        finally:
+            stop.set()
+            await runner
+            await app.aclose()
+
+    asyncio.run(go())
+    assert len(feeds.hits("/slow.xml")) <= 1  # (a request is logged once it is answered)
+    for n in range(3):
+        # polled every second or so meanwhile, not once per slow round
+        assert len(feeds.hits(f"/fast{n}.xml")) >= 3, [
+            len(feeds.hits(f"/fast{k}.xml")) for k in range(3)
+        ]
+    assert len(set(ticks)) >= 3  # the tick kept running while the slow feed was in flight
