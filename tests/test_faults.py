@@ -455,3 +455,16 @@ def test_one_slow_feed_holds_only_itself(
             len(feeds.hits(f"/fast{k}.xml")) for k in range(3)
         ]
     assert len(set(ticks)) >= 3  # the tick kept running while the slow feed was in flight
+
+
+def test_feed_warnings_do_not_print_url_passwords(
+    feeds: FeedServer, write_config, env, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A feed URL with credentials in it fails; the warning, through the bot's log handler,
+    names the feed without the password or a secret query value."""
+    url = feeds.url("/missing.xml").replace("http://", "http://reader:hunter2@") + "?token=t0k"
+    config = write_config({"Private": url})
+    run_once(config, env)
+    text = capsys.readouterr().err
+    assert "'Private' failed" in text and "reader:***@" in text
+    assert "hunter2" not in text and "t0k" not in text
