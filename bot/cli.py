@@ -165,17 +165,17 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         os.dup2(devnull, sys.stdout.fileno())
         return 1
     except ConfigError as e:
-        print(f"newsbot: {e}", file=sys.stderr)
+        print(f"newsbot: {logs.redact(str(e))}", file=sys.stderr)
         return EXIT_CONFIG
     except NewsbotError as e:
-        print(f"newsbot: {e}", file=sys.stderr)
+        print(f"newsbot: {logs.redact(str(e))}", file=sys.stderr)
         return 1
     return 0
 
 
 def _check_config(config: Config) -> int:
     print(f"{config.path}: OK")
-    print(f"  database: {safe_url(config.bot.database)}")
+    print(f"  database: {logs.redact(safe_url(config.bot.database))}")
     print(
         f"  slack: {'bot token set' if config.slack.token else 'no SLACK_BOT_TOKEN: console mode'}"
         + ("; /newsbot over Socket Mode" if config.slack.app_token else "")
@@ -185,7 +185,9 @@ def _check_config(config: Config) -> int:
     )
     print(f"  feeds: {len(config.feeds)}")
     for f in config.feeds:
-        print(f"    - {f.name}: {f.url} every {format_duration(config.interval_for(f))}")
+        print(
+            f"    - {f.name}: {logs.redact(f.url)} every {format_duration(config.interval_for(f))}"
+        )
     print(f"  channels: {len(config.channels)}")
     for c in config.channels:
         narrowing = f"; keywords {list(c.keywords)}" if c.keywords else ""
@@ -264,6 +266,9 @@ def _status(config: Config, *, as_json: bool) -> int:
     return 0
 
 
+EXIT_UNDELIVERED = 3  # run --once: alerts are still queued because Slack failed or was too slow
+
+
 async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
     import time
 
@@ -272,9 +277,11 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
     started = time.monotonic()
     app = build_app(config, stdout=stdout)
     try:
+        app.store.hold_sole_runner()
         outcomes = await app.pipeline.poll_all()
         stats = await app.pipeline.drain(config.bot.drain_timeout)
         pending = app.store.outbox_counts().get("pending", 0)
+        waiting = app.store.pending_by_channel() if pending else []
     finally:
         await app.aclose()
     failed = [o for o in outcomes if o.status == "error"]
@@ -292,13 +299,23 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
         pending,
         time.monotonic() - started,
     )
-    if pending:
-        log.warning(
-            "%d alerts could not be delivered yet; they stay queued for the next run", pending
-        )
     if outcomes and len(failed) == len(outcomes):
         log.error("no feed could be fetched; check the network and the feed URLs")
         return 1
+    if pending:
+        # drain_timeout passed, or the next retry falls after it: say what waits, and why
+        why = "; ".join(
+            f"{n} for {channel}: {' / '.join(errors) or 'not tried before drain_timeout ended'}"
+            for channel, n, errors in waiting
+        )
+        log.error(
+            "%d messages could not be delivered within drain_timeout (%ss); they stay queued "
+            "for the next run. Still queued: %s",
+            pending,
+            f"{config.bot.drain_timeout.total_seconds():g}",
+            why,
+        )
+        return EXIT_UNDELIVERED
     return 0
 
 

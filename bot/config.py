@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from bot.calendar import Digest, QuietHours, parse_digest, parse_quiet_hours, zone
 from bot.classify.pack import RulePack, extend_pack_data, load_pack
 from bot.errors import ConfigError
+from bot.logs import redact
 from bot.severity import LEVELS
 from bot.validate import Problems, Table
 
@@ -25,6 +26,8 @@ DEFAULT_CONFIG = Path("config") / "newsbot.toml"
 SLACK_API_URL = "https://slack.com/api/"
 MAX_FEED_NAME = 200  # feeds.name and items.feed_name are VARCHAR(200) on PostgreSQL
 MAX_FEED_URL = 2000
+MAX_CHANNEL = 80  # Slack's longest channel name; the outbox column holds 200
+MAX_CONCURRENCY = 1000  # fetches in flight; each holds up to max_feed_bytes
 
 
 @dataclass(frozen=True)
@@ -115,11 +118,18 @@ class Config:
 
 
 def _url_problem(url: str) -> str | None:
-    parts = urlsplit(url)
+    shown = redact(url)  # a password in the URL is not printed back
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError when out of range or not a number
+    except ValueError as e:
+        return f'"{shown}" is not a valid URL ({e})'
     if parts.scheme not in ("http", "https"):
-        return f'"{url}" must be an http:// or https:// URL'
+        return f'"{shown}" must be an http:// or https:// URL'
     if not parts.hostname:
-        return f'"{url}" has no host name'
+        return f'"{shown}" has no host name'
+    if port == 0:
+        return f'"{shown}" has port 0; use a port from 1 to 65535'
     return None
 
 
@@ -127,13 +137,15 @@ def _secret(env: Mapping[str, str], name: str, problems: Problems) -> str | None
     """A secret from NAME, or from the file named by NAME_FILE (container secrets)."""
     value = env.get(name)
     if value:
-        return value.strip()
+        return _one_line(value.strip(), name, problems)
     file_name = env.get(f"{name}_FILE")
     if file_name:
         try:
-            return Path(file_name).read_text(encoding="utf-8").strip() or None
+            text = Path(file_name).read_text(encoding="utf-8").strip() or None
         except OSError as e:
             problems.add(f"{name}_FILE", f"cannot read {file_name}: {e.strerror}")
+            return None
+        return _one_line(text, f"{name}_FILE", problems) if text else None
     return None
 
 
@@ -151,6 +163,19 @@ def bundled_packs() -> list[str]:
                 if e.name.endswith(".toml")
             ]
     return sorted(names)
+
+
+def _one_line(value: str, name: str, problems: Problems) -> str | None:
+    """A secret with a line break or a control character inside would end up in an HTTP header
+    (and, refused there, in a traceback): refuse it here, without printing it."""
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        problems.add(
+            name,
+            "contains a line break, a space or a control character; set it to the secret alone, "
+            "on one line",
+        )
+        return None
+    return value
 
 
 def _read_pack_files(
@@ -240,8 +265,12 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         backfill=b.duration("backfill", d.backfill),
         tick=b.duration("tick", d.tick),
         jitter=b.number("jitter", d.jitter, minimum=0.0),
-        max_concurrency=b.integer("max_concurrency", d.max_concurrency, minimum=1),
-        per_host_concurrency=b.integer("per_host_concurrency", d.per_host_concurrency, minimum=1),
+        max_concurrency=b.integer(
+            "max_concurrency", d.max_concurrency, minimum=1, maximum=MAX_CONCURRENCY
+        ),
+        per_host_concurrency=b.integer(
+            "per_host_concurrency", d.per_host_concurrency, minimum=1, maximum=MAX_CONCURRENCY
+        ),
         connect_timeout=b.duration("connect_timeout", d.connect_timeout),
         read_timeout=b.duration("read_timeout", d.read_timeout),
         max_feed_bytes=b.integer("max_feed_bytes", d.max_feed_bytes, minimum=1024),
@@ -252,7 +281,7 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         drain_timeout=b.duration("drain_timeout", d.drain_timeout),
         story_window=b.duration("story_window", d.story_window),
         retention=b.duration("retention", d.retention),
-        http_port=b.integer("http_port", d.http_port, minimum=0),
+        http_port=b.integer("http_port", d.http_port, minimum=0, maximum=65535),
         ops_channel=b.string("ops_channel"),
         feed_alert_after=b.duration("feed_alert_after", d.feed_alert_after),
         shutdown_grace=b.duration("shutdown_grace", d.shutdown_grace),
@@ -274,6 +303,12 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         problems.add(
             "bot.retention",
             "must exceed story_window and backfill by at least a day, or old entries could alert again",
+        )
+    if len(bot.ops_channel) > MAX_CHANNEL:
+        problems.add(
+            "bot.ops_channel",
+            f"is {len(bot.ops_channel)} characters; a Slack channel name or id has at most "
+            f"{MAX_CHANNEL}",
         )
     if bot.jitter > 0.5:
         problems.add(
@@ -345,6 +380,12 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
     channels: list[ChannelConfig] = []
     for t in root.tables("channels"):
         channel = t.string("channel", required=True)
+        if len(channel) > MAX_CHANNEL:
+            problems.add(
+                t.key_path("channel"),
+                f"is {len(channel)} characters; a Slack channel name or id has at most "
+                f"{MAX_CHANNEL}",
+            )
         labels = t.strings("labels")
         if not labels:
             problems.add(t.key_path("labels"), "subscribe to at least one label")
@@ -420,7 +461,7 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
     if not (database.startswith("sqlite:///") or database.startswith("postgresql")):
         problems.add(
             "bot.database",
-            f'"{database}" is not supported; use "sqlite:///path/to/file.db" '
+            f'"{redact(database)}" is not supported; use "sqlite:///path/to/file.db" '
             '(or "postgresql://..." once that backend is installed)',
         )
     if problems.items:

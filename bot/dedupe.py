@@ -1,7 +1,10 @@
 """Keys that say "this entry was seen before". Pure.
 
 An entry is a repeat when any of its keys was stored before: its id within the feed, its
-canonical URL (across feeds), or its normalised title within the feed. Normalising the title
+canonical URL with its normalised title (across feeds), or its normalised title within the feed.
+The URL key carries the title so that a feed cannot suppress another's report by listing its
+URL first under other words ("Weather: sunny in Seoul"): a URL seen elsewhere only suppresses
+an entry whose title matches; one with other words goes on to story clustering. Normalising the title
 absorbs what feeds change when they republish: case, punctuation, "(LEAD)"/"UPDATE:" markers.
 A title key only counts while the title was seen recently (the story window): wire services
 reuse headlines such as "N. Korea fires ballistic missile into East Sea" for every launch.
@@ -43,9 +46,9 @@ def is_title_key(key: str) -> bool:
 def item_keys(item: Item) -> tuple[str, ...]:
     """The item's dedupe keys, id key first (it names the item in the outbox)."""
     keys = [_digest("i", f"{item.feed_url}\t{item.item_id}")]
-    if item.url:
-        keys.append(_digest("u", item.url))
     title = normalise_title(item.title)
+    if item.url:
+        keys.append(_digest("u", f"{item.url}\t{title}"))
     if title:
         keys.append(_digest("t", f"{item.feed_url}\t{title}"))
     return tuple(keys)

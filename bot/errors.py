@@ -50,8 +50,12 @@ class FeedParseError(NewsbotError):
 class DeliveryError(NewsbotError):
     """Slack (or the console) refused or failed a delivery.
 
-    `permanent` errors (bad token, unknown channel, message too long) are parked, not retried;
-    the rest are retried with backoff, or after `retry_after` seconds when Slack said so.
+    `permanent` errors (unknown channel, message too long) are parked, not retried; the rest
+    are retried with backoff, or after `retry_after` seconds when Slack said so. `hold_channel`
+    says whether the channel's other messages wait too (rate limits, Slack down, a bad token) or
+    only this one (an error about this message). `token_error`: the token itself was refused.
+    `maybe_sent`: Slack may have posted it (a timeout, a 5xx, a reset), so it is looked for in
+    the channel before it is sent again.
     """
 
     def __init__(
@@ -63,6 +67,8 @@ class DeliveryError(NewsbotError):
         retry_after: float | None = None,
         rate_limited: bool = False,
         maybe_sent: bool = False,
+        hold_channel: bool = True,
+        token_error: bool = False,
     ) -> None:
         self.channel = channel
         self.reason = reason
@@ -70,6 +76,8 @@ class DeliveryError(NewsbotError):
         self.retry_after = retry_after
         self.rate_limited = rate_limited
         self.maybe_sent = maybe_sent  # e.g. a timeout: Slack may have posted it
+        self.hold_channel = hold_channel
+        self.token_error = token_error
         super().__init__(f"channel {channel}: {reason}")
 
 

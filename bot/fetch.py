@@ -98,30 +98,136 @@ class FeedClients:
             await client.aclose()
 
 
+DECODE_STEP = 64 * 1024  # the most one decompression step may produce
+MAX_ENCODINGS = 3  # Content-Encoding layers decoded; more is refused
+
+
+class BodyDecoder:
+    """Undoes Content-Encoding (gzip, deflate, stacked) as the body arrives, never holding more
+    than the size cap of output plus DECODE_STEP per layer: each layer is inflated in steps of
+    at most DECODE_STEP (zlib's max_length), and the output is counted after every step."""
+
+    def __init__(self, url: str, encoding: str | None, max_bytes: int) -> None:
+        self.url = url
+        self.max_bytes = max_bytes
+        names = [e.strip().lower() for e in (encoding or "").split(",") if e.strip()]
+        names = [n for n in names if n != "identity"]
+        if len(names) > MAX_ENCODINGS:
+            raise FeedFetchError(
+                url, f"refused: {len(names)} stacked content encodings (at most {MAX_ENCODINGS})"
+            )
+        for name in names:
+            if name not in ("gzip", "x-gzip", "deflate"):
+                raise FeedFetchError(url, f"cannot decode the response body: {name} encoding")
+        # the last encoding applied is the first to undo
+        self.names = names[::-1]
+        self.layers = [self._inflater(n) for n in self.names]
+        self.started = [False] * len(self.names)
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    @staticmethod
+    def _inflater(name: str, raw: bool = False) -> zlib._Decompress:
+        # gzip: wbits 31. deflate is zlib-wrapped by the standard (wbits 15), raw (-15) from
+        # some servers: tried when the zlib header is wrong, as browsers and httpx do
+        return zlib.decompressobj(31 if name in ("gzip", "x-gzip") else -15 if raw else 15)
+
+    def feed(self, data: bytes) -> None:
+        self._push(0, data)
+
+    def _push(self, depth: int, data: bytes) -> None:
+        if depth == len(self.layers):
+            self.size += len(data)
+            if self.size > self.max_bytes:
+                raise FeedFetchError(
+                    self.url, f"body exceeds the {self.max_bytes}-byte cap (bot.max_feed_bytes)"
+                )
+            self.parts.append(data)
+            return
+        while True:
+            layer = self.layers[depth]
+            if layer.eof:  # another gzip member follows (or padding after the end)
+                if not data.strip(b"\0"):
+                    return
+                layer = self.layers[depth] = self._inflater(self.names[depth])
+            try:
+                out = layer.decompress(data, DECODE_STEP)
+            except zlib.error as e:
+                if self.names[depth] == "deflate" and not self.started[depth]:
+                    self.layers[depth] = self._inflater("deflate", raw=True)
+                    self.started[depth] = True
+                    continue
+                raise FeedFetchError(self.url, f"cannot decode the response body: {e}") from e
+            self.started[depth] = True
+            data = layer.unconsumed_tail or (layer.unused_data if layer.eof else b"")
+            if out:
+                self._push(depth + 1, out)
+            if not data and len(out) < DECODE_STEP:
+                return  # all input taken, and zlib has no more output waiting
+
+    def finish(self) -> bytes:
+        """The decoded body (a stream cut short gives what arrived: the parser copes)."""
+        return b"".join(self.parts)
+
+
+MAX_RETRY_AFTER = 6 * 3600.0  # the longest wait a feed server's Retry-After is honoured for
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), at most
+    MAX_RETRY_AFTER: a server cannot park a feed for longer (it may ask again next time)."""
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return min(float(value[:12]) if len(value) <= 12 else MAX_RETRY_AFTER, MAX_RETRY_AFTER)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+    return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER)
 
 
 _METADATA_HOSTS = frozenset({"metadata.google.internal", "metadata", "instance-data"})
 
 
+# Not public, though `ipaddress.is_private` says nothing of them: shared address space (carrier
+# NAT; 100.100.100.200 is a cloud metadata address), IETF protocol assignments, benchmarking,
+# documentation and the reserved block.
+_NOT_PUBLIC = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",
+        "100.64.0.0/10",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "240.0.0.0/4",
+        "2001:db8::/32",
+    )
+)
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def address_problem(address: str) -> str | None:
-    """Why an address must not be fetched from (None if it is a public unicast address)."""
+    """Why an address must not be fetched from (None if it is a public unicast address).
+
+    IPv6 forms that carry an IPv4 address (mapped, 6to4, Teredo, NAT64) are judged by the IPv4
+    address inside, since that is where the packets would go."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner: ipaddress.IPv4Address | None = ip.ipv4_mapped or ip.sixtofour
+        if inner is None and ip.teredo is not None:
+            inner = ip.teredo[1]
+        if inner is None and ip in _NAT64:
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if inner is not None:
+            problem = address_problem(str(inner))
+            return None if problem is None else f"{ip} carries {problem}"
     if ip.is_loopback:
         return f"{ip} is a loopback address"
     if ip.is_link_local:
@@ -130,16 +236,24 @@ def address_problem(address: str) -> str | None:
         return f"{ip} is a private-network address"
     if ip.is_multicast or ip.is_reserved or ip.is_unspecified:
         return f"{ip} is not a public unicast address"
+    if any(ip in net for net in _NOT_PUBLIC) or not ip.is_global:
+        return f"{ip} is not a public address (a shared, special-purpose or reserved range)"
     return None
 
 
 async def check_url(url: str, *, allow_private: bool) -> None:
     """Refuse non-http(s) URLs and, unless allowed, hosts that resolve to non-public addresses."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # ValueError when out of range
+    except ValueError as e:
+        raise FeedFetchError(url, f"not a valid URL: {e}") from e
     if parts.scheme not in ("http", "https"):
         raise FeedFetchError(
             url, f"refused: only http and https are fetched, not {parts.scheme or 'no scheme'}"
         )
+    if port == 0:
+        raise FeedFetchError(url, "not a valid URL: port 0")
     host = parts.hostname
     if not host:
         raise FeedFetchError(url, "refused: the URL has no host")
@@ -152,7 +266,7 @@ async def check_url(url: str, *, allow_private: bool) -> None:
     except ValueError:
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(
-                host, parts.port or 443, type=socket.SOCK_STREAM
+                host, port or 443, type=socket.SOCK_STREAM
             )
         except socket.gaierror as e:
             raise FeedFetchError(url, f"cannot resolve {host}: {e.strerror}") from e
@@ -206,6 +320,8 @@ async def fetch(
         raise FeedFetchError(url, f"cannot decode the response body: {e}") from e
     except httpx.HTTPError as e:
         raise FeedFetchError(url, f"{type(e).__name__}: {e}") from e
+    except httpx.InvalidURL as e:  # not an HTTPError: a URL httpx cannot request
+        raise FeedFetchError(url, f"not a valid URL: {e}") from e
 
 
 async def _get(
@@ -222,7 +338,10 @@ async def _get(
             location = response.headers.get("Location")
             if not location:
                 raise FeedFetchError(url, f"HTTP {response.status_code} without a Location header")
-            return str(response.url.join(location))
+            try:
+                return str(response.url.join(location))
+            except httpx.InvalidURL as e:
+                raise FeedFetchError(url, f"redirected to an invalid URL: {e}") from e
         if response.status_code == 304:
             # A 304 has no body, but httpcore returns the connection to the pool only once the
             # response has been read to its end; unread, every poll would open a new connection
@@ -248,18 +367,15 @@ async def _get(
                 url,
                 f"body of {int(declared)} bytes exceeds the {max_bytes}-byte cap (bot.max_feed_bytes)",
             )
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > max_bytes:
-                raise FeedFetchError(
-                    url, f"body exceeds the {max_bytes}-byte cap (bot.max_feed_bytes)"
-                )
-            chunks.append(chunk)
+        # Decoded here, not by httpx: httpx inflates each chunk whole, layer after layer, before
+        # anything can count it, so a 2 KB stacked-gzip body becomes gigabytes in memory first.
+        decoder = BodyDecoder(url, response.headers.get("Content-Encoding"), max_bytes)
+        async for chunk in response.aiter_raw():
+            decoder.feed(chunk)
+        body = decoder.finish()
         return Fetched(
             status=200,
-            body=b"".join(chunks),
+            body=body,
             etag=response.headers.get("ETag"),
             last_modified=response.headers.get("Last-Modified"),
             content_type=response.headers.get("Content-Type"),

@@ -312,9 +312,15 @@ def format_feed_health(
     )
 
 
+# C0 and C1 control characters but tab and newline: feed text must not drive the terminal
+# (colours, cursor moves, a retitled window, a cleared screen)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _unslack(text: str) -> str:
     text = _LINK.sub(lambda m: f"{m.group(2)}\n{m.group(1)}", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return _CONTROL.sub("", text)
 
 
 def render_console(channel: str, message: Message, *, kind: str = "post") -> str:

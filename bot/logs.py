@@ -17,11 +17,21 @@ _SECRETS = re.compile(
     r"(xox[abposr]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+|https?://hooks\.slack\.com/[^\s\"'<>]+|"
     r"https?://[^\s\"'<>]*/hooks/[^\s\"'<>]+)"
 )
+# a password in a URL's user part (feed, database or proxy URLs), and secret-looking query values
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s/:@\"'<>]*:)[^\s/@\"'<>]*@")
+_QUERY_SECRET = re.compile(
+    r"([?&;](?:password|passwd|pwd|pass|token|access_token|api_key|apikey|key|secret|sig|"
+    r"signature|auth)=)[^&\s\"'<>]*",
+    re.IGNORECASE,
+)
 _FIELDS = ("feed", "story", "channel", "event")
 
 
 def redact(text: str) -> str:
-    return _SECRETS.sub("[redacted]", text)
+    """Text fit to print: tokens, webhook URLs, URL passwords and secret query values masked."""
+    text = _SECRETS.sub("[redacted]", text)
+    text = _URL_PASSWORD.sub(r"\1***@", text)
+    return _QUERY_SECRET.sub(r"\1***", text)
 
 
 class RedactFilter(logging.Filter):

@@ -27,7 +27,7 @@ from bot.classify import classify
 from bot.commands import effective_channels
 from bot.config import BotConfig, ChannelConfig, Config, FeedConfig
 from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
-from bot.fetch import FeedClients, fetch
+from bot.fetch import MAX_RETRY_AFTER, FeedClients, fetch
 from bot.format import (
     format_alert,
     format_digest,
@@ -41,7 +41,7 @@ from bot.models import Alert, Classification, Decision, DigestEntry, Item, Messa
 from bot.pacing import Pacer
 from bot.route import Router
 from bot.severity import rank, severity_of
-from bot.slack import AUTH_RETRY, Notifier, Posted
+from bot.slack import Notifier, Posted
 from bot.store import (
     PARENT_FAILED,
     ChannelActivity,
@@ -73,6 +73,9 @@ RECORD_BATCH = 50  # fetched feeds recorded in one transaction, at most
 SENT_POSTS_KEPT = 10_000  # first posts remembered for their replies and edits
 # fetch errors that say the host could not be reached at all (bot/fetch.py's reasons)
 UNREACHABLE = ("cannot resolve", "cannot connect", "timed out", "no complete response")
+# a message Slack refuses with an error newsbot does not know is tried this often, then parked
+# (5 s, 10 s ... apart: about ten minutes in all); its channel's other messages go on meanwhile
+MAX_REFUSED_ATTEMPTS = 8
 RECORD_WAIT = 0.02  # seconds a fetched feed waits for others being parsed to join its batch
 
 
@@ -94,7 +97,7 @@ def backoff(
     grown: timedelta = interval * (2 ** min(max(failures - 1, 0), 20))
     delay = min(grown, max(max_backoff, interval))
     if retry_after is not None:
-        delay = max(delay, timedelta(seconds=retry_after))
+        delay = max(delay, timedelta(seconds=min(retry_after, MAX_RETRY_AFTER)))
     return now + delay
 
 
@@ -223,6 +226,8 @@ class Pipeline:
         self._unchanged: list[tuple[str, datetime, datetime]] = []
         # failed polls of the batch in progress: (feed, error, failures, next try, unreachable)
         self._failures: list[tuple[str, str, int, datetime, bool]] = []
+        self._polls: set[asyncio.Task[PollOutcome]] = set()  # feed polls started by start_due
+        self._refill: asyncio.Handle | None = None
         # fetched feeds waiting to be recorded, with the futures their polls wait on
         self._to_record: list[tuple[IngestRequest, asyncio.Future[IngestResult]]] = []
         self._record_timer: asyncio.Handle | None = None
@@ -283,8 +288,9 @@ class Pipeline:
         return needs_restart
 
     def sync_feeds(self) -> None:
-        """Register configured feeds. At start a lone process (SQLite) takes back the leases it
-        left; replicas sharing PostgreSQL leave each other's leases to expire."""
+        """Register configured feeds. At start a lone process (SQLite) takes back the feed leases
+        it left; replicas sharing PostgreSQL leave each other's to expire. Message leases always
+        run out first (their hold), so a send cut short is not repeated before it could land."""
         self.store.sync_feeds(
             [(f.url, f.name) for f in self.config.feeds],
             self.clock(),
@@ -347,30 +353,81 @@ class Pipeline:
         return pruned
 
     async def tick(self) -> list[PollOutcome]:
-        """Claim the feeds now due, a batch at a time, and poll each batch concurrently.
+        """One round: start every due feed (`start_due`) and wait for those polls, until none
+        is due. The scheduler does not wait: it calls `start_due` each tick."""
+        outcomes: list[PollOutcome] = []
+        while started := self.start_due():
+            outcomes += await asyncio.gather(*started)
+        return outcomes
 
-        Batches let replicas share a backlog (each claims what it can poll soon); a lease on
-        each claimed feed keeps the others off it, and expires if this process dies.
+    def start_due(self) -> list[asyncio.Task[PollOutcome]]:
+        """Claim due feeds, as many as there are free fetch slots, and start each poll as a task
+        of its own; returns at once. A slow feed holds only its own slot: the others are
+        claimed again as soon as they are due, and each finished poll frees its slot for the
+        next due feed (`_poll_finished`).
+
+        Claims are leases, so replicas share a backlog (each claims what it can poll now); a
+        lease expires if this process dies.
         """
         now = self.clock()
         self.last_tick = now
         self.metrics.last_tick.set(now.timestamp())
-        bot = self.config.bot
         self.refresh_slack_settings()
-        by_url = {f.url: f for f in self.config.feeds}
-        outcomes: list[PollOutcome] = []
-        while not self.stopping:
-            now = self.clock()
-            claimed = self.store.claim_due(
-                list(by_url), now, now + bot.lease, self.owner, limit=bot.claim_batch
-            )
-            outcomes += await self._poll_many([(by_url[s.url], s) for s in claimed])
-            if len(claimed) < bot.claim_batch:
-                break
+        started = self._claim_and_start()
         now = self.clock()
+        bot = self.config.bot
         if self.store.claim_job("feed-health", now, now + max(bot.tick, HEALTH_EVERY), self.owner):
             self.check_feed_health()  # once per period across all replicas
-        return outcomes
+        return started
+
+    def _claim_and_start(self) -> list[asyncio.Task[PollOutcome]]:
+        self._flush_unchanged()
+        bot = self.config.bot
+        by_url = {f.url: f for f in self.config.feeds}
+        started: list[asyncio.Task[PollOutcome]] = []
+        while not self.stopping:
+            free = bot.max_concurrency - len(self._polls)
+            if free <= 0:
+                break
+            now = self.clock()
+            limit = min(bot.claim_batch, free)
+            claimed = self.store.claim_due(
+                list(by_url), now, now + bot.lease, self.owner, limit=limit
+            )
+            for state in sorted(claimed, key=lambda s: -self._took.get(s.url, 0.0)):
+                task = asyncio.create_task(self._poll_limited(by_url[state.url], state))
+                self._polls.add(task)
+                task.add_done_callback(self._poll_finished)
+                started.append(task)
+            if len(claimed) < limit:
+                break
+        return started
+
+    def _poll_finished(self, task: asyncio.Task[PollOutcome]) -> None:
+        self._polls.discard(task)
+        if not task.cancelled() and (e := task.exception()) is not None:
+            log.error("a feed poll failed: %s", e, exc_info=e)
+        # 304s are recorded, and freed slots refilled, once per turn of the loop, not per poll
+        if self._refill is None and not self.stopping:
+            self._refill = asyncio.get_running_loop().call_soon(self._refill_slots)
+
+    def _refill_slots(self) -> None:
+        self._refill = None
+        try:
+            if len(self._polls) <= self.config.bot.max_concurrency * 3 // 4:
+                self._claim_and_start()
+            else:
+                self._flush_unchanged()
+        except StoreError as e:  # the next tick tries again
+            log.error("could not claim due feeds: %s", e)
+
+    def _flush_unchanged(self) -> None:
+        unchanged, self._unchanged = self._unchanged, []
+        if unchanged:
+            self.store.record_unchanged_many(unchanged)
+
+    def polls_in_flight(self) -> set[asyncio.Task[PollOutcome]]:
+        return set(self._polls)
 
     async def poll_all(self) -> list[PollOutcome]:
         """Poll every configured feed once, due or not (`run --once`)."""
@@ -390,8 +447,7 @@ class Pipeline:
             by_position = dict(zip(order, done, strict=True))
             return [by_position[n] for n in range(len(work))]
         finally:
-            unchanged, self._unchanged = self._unchanged, []
-            self.store.record_unchanged_many(unchanged)
+            self._flush_unchanged()
             self._log_failures(len(work))
 
     async def _poll_limited(self, feed: FeedConfig, state: FeedState) -> PollOutcome:
@@ -405,6 +461,16 @@ class Pipeline:
             except StoreError as e:
                 log.error("feed %r: could not record the poll: %s", feed.name, e)
                 outcome = PollOutcome(feed.name, "error", error=str(e))
+            except Exception as e:
+                # a fault of ours that this feed's input set off: the feed is marked failed (so
+                # `status` shows it and its lease is released), the others carry on
+                log.exception("feed %r: unexpected error while polling", feed.name)
+                outcome = self._failed(
+                    feed,
+                    state,
+                    FeedFetchError(feed.url, f"internal error: {type(e).__name__}: {e}"),
+                    self.config.interval_for(feed),
+                )
         m = self.metrics
         m.polls.labels(
             feed.name, {"new": "200", "unchanged": "304"}.get(outcome.status, "error")
@@ -672,6 +738,12 @@ class Pipeline:
                 self._story_severity.get(story.id, "normal"),
                 key=rank,
             )
+            if not may_alert:
+                # a report too old to alert (or undated, on a feed's first poll) joins its story
+                # silently: no reply, no edit, and the story's severity stays as it was
+                row = _item_row(item, keys[0], c, now)
+                entries.append(NewEntry(keys=keys, item=row, story=self._story_write(story)))
+                continue
             self._story_severity[story.id] = severity
             if match is not None:
                 for channel in sorted(story.channels):
@@ -717,13 +789,7 @@ class Pipeline:
                     text=text,
                     severity=severity,
                     decisions=tuple(decisions.values()),
-                    story=StoryWrite(
-                        key=story.id,
-                        labels=tuple(sorted(story.labels)),
-                        first_published=story.first_published,
-                        sources=len(story.sources),
-                        members=len(story.members),
-                    ),
+                    story=self._story_write(story),
                     outgoing=tuple(outgoing),
                 )
             )
@@ -743,6 +809,16 @@ class Pipeline:
                 d.reason,
                 extra={"channel": d.channel, "feed": item.feed_name},
             )
+
+    @staticmethod
+    def _story_write(story: StoryState) -> StoryWrite:
+        return StoryWrite(
+            key=story.id,
+            labels=tuple(sorted(story.labels)),
+            first_published=story.first_published,
+            sources=len(story.sources),
+            members=len(story.members),
+        )
 
     def _severity(self, story: StoryState, item: Item) -> str:
         """The pack's severity rules applied to the story's facts and to the text of its
@@ -883,8 +959,9 @@ class Pipeline:
 
     # -- delivery --------------------------------------------------------------------------
 
-    async def deliver_due(self) -> DeliveryStats:
-        """Send every alert that is due, paced per channel; failures are rescheduled, not lost."""
+    async def deliver_due(self, deadline: datetime | None = None) -> DeliveryStats:
+        """Send every alert that is due, paced per channel; failures are rescheduled, not lost.
+        With a `deadline`, no send starts after it (one in flight ends within slack.timeout)."""
         async with self._deliver_lock:
             stats = DeliveryStats()
             self.store.release_held(self.clock(), self._compose_digest)
@@ -892,8 +969,10 @@ class Pipeline:
                 if self.stopping:
                     return stats
                 now = self.clock()
-                batch = self.store.due_deliveries(now)
-                batch = [d for d in batch if self._paused.get(d.channel, now) <= now]
+                if deadline is not None and now >= deadline:
+                    return stats
+                waiting = [c for c, until in self._paused.items() if until > now]
+                batch = self.store.due_deliveries(now, skip_channels=waiting)
                 if not batch:
                     return stats
                 for d in batch:
@@ -905,6 +984,8 @@ class Pipeline:
                     if d.kind != "post" and not self._parent_ready(d, now):
                         continue
                     wait = self.pacer.wait(d.channel, now)
+                    if deadline is not None and now + timedelta(seconds=wait) >= deadline:
+                        return stats
                     if wait > 0:
                         await self.sleep(wait)
                     # held for at most a history look-up and a send; if this process dies,
@@ -1008,6 +1089,12 @@ class Pipeline:
     ) -> None:
         delivery_id, channel = d.id, d.channel
         alert = d.key.startswith("post:")
+        if not e.hold_channel and attempts >= MAX_REFUSED_ATTEMPTS:
+            e = DeliveryError(
+                channel,
+                f"{e.reason}; Slack refused it {attempts} times, so it is parked",
+                permanent=True,
+            )
         stats.errors.append(str(e))
         if e.permanent:
             self.store.mark_failed(delivery_id, e.reason)
@@ -1021,7 +1108,8 @@ class Pipeline:
             when = now + timedelta(seconds=e.retry_after)
         else:
             when = now + delivery_backoff(attempts)
-        self._paused[channel] = when
+        if e.hold_channel:  # Slack is limiting or failing: the channel's other messages wait too
+            self._paused[channel] = when
         self.store.mark_retry(delivery_id, when, e.reason, maybe_sent=e.maybe_sent)
         stats.retried += 1
         self.metrics.messages.labels("retried", d.kind).inc()
@@ -1035,7 +1123,7 @@ class Pipeline:
                 channel,
                 when.strftime("%H:%M:%S UTC"),
             )
-        elif e.retry_after == AUTH_RETRY:
+        elif e.token_error:
             log.error(
                 "%s; retrying at %s",
                 e.reason,
@@ -1052,19 +1140,30 @@ class Pipeline:
             )
 
     async def drain(self, timeout: timedelta) -> DeliveryStats:
-        """Deliver until the outbox is empty or the next retry falls after `timeout`."""
+        """Deliver until the outbox is empty, or `timeout` has passed, or nothing left can be
+        sent before it ends (the next retry, a channel's pause or a lease falls after it)."""
         total = DeliveryStats()
         deadline = self.clock() + timeout
         while True:
-            stats = await self.deliver_due()
+            stats = await self.deliver_due(deadline)
             for name in ("sent", "retried", "failed", "rate_limited"):
                 setattr(total, name, getattr(total, name) + getattr(stats, name))
             total.errors.extend(stats.errors)
-            upcoming = self.store.next_delivery_at()
             now = self.clock()
-            if upcoming is None or upcoming > deadline:
+            upcoming = self.next_send_at()
+            if upcoming is None or upcoming > deadline or now >= deadline or self.stopping:
                 return total
+            # never sooner than the next message can go: no retry faster than its back-off
             await self.sleep(max(0.0, (upcoming - now).total_seconds()) + 0.01)
+
+    def next_send_at(self) -> datetime | None:
+        """When the next pending message may be sent: its retry time, its lease's end, or the
+        end of its channel's pause, whichever is latest."""
+        times = [
+            max(when, self._paused.get(channel, when))
+            for channel, when in self.store.next_delivery_by_channel().items()
+        ]
+        return min(times, default=None)
 
 
 def _too_old(channel: str, item: Item, first_poll: bool, bot: BotConfig) -> Decision:

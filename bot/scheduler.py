@@ -1,7 +1,8 @@
 """APScheduler glue only: a short "tick" that claims due feeds, and a delivery job.
 
 There is deliberately no job per feed: each feed's next check lives in the store, and the tick
-claims whatever is due. Both jobs coalesce and never overlap themselves.
+claims whatever is due and starts each poll as a task of its own, without waiting for it, so a
+slow feed holds only itself. Both jobs coalesce and never overlap themselves.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import os
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -41,6 +43,7 @@ async def run_forever(
     SIGHUP, or a change of the config file's modification time, re-reads the config through
     `reload`: a valid one takes effect at once, an invalid one is logged and ignored.
     """
+    app.store.hold_sole_runner()  # a second `run` on one SQLite file stops here, with a message
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     pipeline = app.pipeline
@@ -78,7 +81,7 @@ async def run_forever(
             do_reload("file changed")
 
     pipeline.sync_feeds()
-    running: set[asyncio.Task[object]] = set()
+    running: set[asyncio.Task[Any]] = set()
 
     def guarded(name: str, work: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
         async def job() -> None:
@@ -103,8 +106,12 @@ async def run_forever(
     tick = app.config.bot.tick.total_seconds()
     now = pipeline.clock()
     common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+
+    async def start_polls() -> None:
+        pipeline.start_due()  # returns at once; the polls run on as tasks of their own
+
     scheduler.add_job(
-        guarded("poll tick", pipeline.tick),
+        guarded("poll tick", start_polls),
         "interval",
         seconds=tick,
         id="tick",
@@ -161,9 +168,10 @@ async def run_forever(
     finally:
         pipeline.stopping = True
         scheduler.pause()  # no new job runs; APScheduler's shutdown would cancel running ones
-        if running:
-            log.info("stopping: waiting up to %.0fs for %d jobs in flight", grace, len(running))
-            _done, pending = await asyncio.wait(set(running), timeout=grace)
+        in_flight = set(running) | pipeline.polls_in_flight()
+        if in_flight:
+            log.info("stopping: waiting up to %.0fs for %d jobs in flight", grace, len(in_flight))
+            _done, pending = await asyncio.wait(in_flight, timeout=grace)
             for task in pending:
                 log.warning("a job did not finish within the grace period; it is cancelled")
                 task.cancel()

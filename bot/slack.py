@@ -7,6 +7,7 @@ whether to retry (and after how long) or to park the alert.
 
 from __future__ import annotations
 
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ PERMANENT = {
     "channel_not_found": "the channel does not exist or the bot cannot see it; check the channel id",
     "not_in_channel": "invite the bot to the channel (/invite @newsbot)",
     "is_archived": "the channel is archived; unarchive it or change the config",
-    "missing_scope": "the app lacks the chat:write scope; add it and reinstall",
     "msg_too_long": "the message is too long for Slack",
     "invalid_blocks": "Slack rejected the message layout",
     "no_text": "the message had no text",
@@ -53,6 +53,11 @@ AUTH = {
     "token_expired": "the token expired; set a fresh SLACK_BOT_TOKEN",
 }
 AUTH_RETRY = 300.0
+# Slack's own errors for trouble on its side; the call may have taken effect
+SLACK_TROUBLE = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+MAX_SLACK_RETRY_AFTER = 600.0  # the longest Retry-After from Slack or a webhook that is honoured
 METADATA_TYPE = "newsbot_message"
 
 
@@ -138,8 +143,13 @@ class SlackNotifier:
             ),
         )
         ts = response.get("ts")
+        if not ts:
+            # the post may be in the channel, but without its id no reply or edit can follow it
+            raise DeliveryError(
+                channel, "Slack said ok but gave no message id (ts)", maybe_sent=True
+            )
         answered = response.get("channel")
-        return Posted(ts=str(ts) if ts else None, channel_id=str(answered) if answered else None)
+        return Posted(ts=str(ts), channel_id=str(answered) if answered else None)
 
     def update(self, channel: str, ts: str, message: Message) -> None:
         self._call(
@@ -166,7 +176,9 @@ class SlackNotifier:
             call = lambda: self.client.conversations_history(  # noqa: E731
                 channel=channel, oldest=oldest, include_all_metadata=True, limit=200
             )
-        response = self._call(channel, call)
+        response = self._call(
+            channel, call, needs="channels:history (groups:history for private channels)"
+        )
         for msg in response.get("messages") or []:
             meta = msg.get("metadata") or {}
             if (
@@ -178,43 +190,96 @@ class SlackNotifier:
                 )
         return None
 
-    def _call(self, channel: str, call: Callable[[], SlackResponse]) -> SlackResponse:
+    def _call(
+        self, channel: str, call: Callable[[], SlackResponse], *, needs: str = "chat:write"
+    ) -> SlackResponse:
+        """One Web API call; every failure becomes a DeliveryError (`needs`: the scope it needs)."""
         try:
-            return call()
+            response = call()
         except SlackApiError as e:
-            status = e.response.status_code
-            error = str(e.response.get("error", "")) if isinstance(e.response.data, dict) else ""
-            if status == 429 or error == "ratelimited":
-                raw = e.response.headers.get("Retry-After") or e.response.headers.get("retry-after")
-                retry_after = float(raw) if raw and str(raw).isdigit() else 30.0
-                raise DeliveryError(
-                    channel,
-                    f"rate limited by Slack; retrying after {retry_after:.0f}s",
-                    retry_after=retry_after,
-                    rate_limited=True,
-                ) from e
-            if error in AUTH:
-                raise DeliveryError(
-                    channel,
-                    f"Slack said {error}: {AUTH[error]}. Every alert is held until this is fixed.",
-                    retry_after=AUTH_RETRY,
-                ) from e
-            if error in PERMANENT:
-                raise DeliveryError(
-                    channel, f"Slack said {error}: {PERMANENT[error]}", permanent=True
-                ) from e
-            detail = error or f"HTTP {status}"
-            raise DeliveryError(channel, f"Slack API error: {detail}") from e
+            data = e.response.data if isinstance(e.response.data, dict) else {}
+            raise slack_failure(
+                channel,
+                status=e.response.status_code,
+                error=str(data.get("error") or ""),
+                retry_after=e.response.headers.get("Retry-After")
+                or e.response.headers.get("retry-after"),
+                needed=str(data.get("needed") or needs),
+            ) from e
         except SlackClientError as e:
             raise DeliveryError(channel, f"cannot reach Slack: {e}") from e
         except TimeoutError as e:  # the request went out; Slack may have posted it
             raise DeliveryError(channel, "Slack did not answer in time", maybe_sent=True) from e
         except OSError as e:  # connection refused, reset, DNS, timeouts from urllib
             reason = getattr(e, "reason", None)
-            timed_out = isinstance(reason, TimeoutError) or "timed out" in str(e)
+            # refused or unresolved: the request never left; anything else may have reached Slack
+            never_sent = isinstance(reason or e, ConnectionRefusedError | socket.gaierror)
             raise DeliveryError(
-                channel, f"cannot reach Slack: {type(e).__name__}: {e}", maybe_sent=timed_out
+                channel,
+                f"cannot reach Slack: {type(e).__name__}: {e}",
+                maybe_sent=not never_sent,
             ) from e
+        except (AttributeError, TypeError, ValueError) as e:
+            # slack-sdk fails this way on a 200 whose body is JSON but not an object ("ok", [])
+            raise DeliveryError(
+                channel,
+                f"Slack answered with something that is not a Slack API response ({e})",
+                maybe_sent=True,
+            ) from e
+        if not isinstance(response.data, dict) or response.data.get("ok") is not True:
+            raise DeliveryError(
+                channel,
+                "Slack answered without ok: true; treating it as a failure",
+                maybe_sent=True,
+            )
+        return response
+
+
+def _retry_after(raw: object, default: float) -> float:
+    """Seconds from a Retry-After header, at most MAX_SLACK_RETRY_AFTER (a server may not park a
+    channel for longer: after that the message is tried again, and may be told to wait again)."""
+    text = str(raw).strip() if raw is not None else ""
+    seconds = float(text) if text.isdigit() and len(text) <= 9 else default
+    return min(seconds, MAX_SLACK_RETRY_AFTER)
+
+
+def slack_failure(
+    channel: str, *, status: int, error: str, retry_after: object = None, needed: str = ""
+) -> DeliveryError:
+    """What a failed Slack Web API answer means for the outbox: the one place that decides."""
+    if status == 429 or error == "ratelimited":
+        wait = _retry_after(retry_after, 30.0)
+        return DeliveryError(
+            channel,
+            f"rate limited by Slack; retrying after {wait:.0f}s",
+            retry_after=wait,
+            rate_limited=True,
+        )
+    if error in AUTH:
+        return DeliveryError(
+            channel,
+            f"Slack said {error}: {AUTH[error]}. Every alert is held until this is fixed.",
+            retry_after=AUTH_RETRY,
+            token_error=True,
+        )
+    if error == "missing_scope":
+        scope = f"the {needed} scope" if needed else "a scope this call needs"
+        return DeliveryError(
+            channel,
+            f"Slack said missing_scope: the app lacks {scope}; add it and reinstall the app",
+            permanent=True,
+        )
+    if error in PERMANENT:
+        return DeliveryError(channel, f"Slack said {error}: {PERMANENT[error]}", permanent=True)
+    if error.startswith("Received a response in a non-JSON format"):
+        error = ""  # slack-sdk's words for a body that is not JSON (an HTML error page)
+    if status >= 500 or error in SLACK_TROUBLE:
+        # Slack may have done the work before failing: look before posting again
+        detail = error or f"HTTP {status}"
+        return DeliveryError(channel, f"Slack is having trouble ({detail})", maybe_sent=True)
+    # an error newsbot does not know, about this message: it waits, the channel's others do not
+    detail = error or f"HTTP {status}"
+    return DeliveryError(channel, f"Slack refused the message: {detail}", hold_channel=False)
 
 
 class WebhookNotifier:
@@ -245,7 +310,7 @@ class WebhookNotifier:
             return Posted(ts=None, channel_id=None)
         if status == 429:
             raw = response.headers.get("Retry-After") or response.headers.get("retry-after")
-            retry_after = float(raw) if raw and str(raw).isdigit() else 30.0
+            retry_after = _retry_after(raw, 30.0)
             raise DeliveryError(
                 channel, "webhook rate limited", retry_after=retry_after, rate_limited=True
             )

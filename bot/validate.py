@@ -18,14 +18,22 @@ T = TypeVar("T")
 _DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
 
 
+MAX_DURATION = timedelta(days=36500)  # a hundred years: longer ones overflow date arithmetic
+
+
 def parse_duration(text: str) -> timedelta | None:
-    """``"90s"``, ``"2m"``, ``"1h30m"``, ``"1d"``, ``"0s"`` -> timedelta; anything else -> None."""
+    """``"90s"``, ``"2m"``, ``"1h30m"``, ``"1d"``, ``"0s"`` -> timedelta; anything else (or
+    anything longer than MAX_DURATION) -> None."""
     text = text.strip().lower()
     match = _DURATION.fullmatch(text)
     if not text or match is None:
         return None
     days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    try:
+        value = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except OverflowError:
+        return None
+    return value if value <= MAX_DURATION else None
 
 
 def format_duration(value: timedelta) -> str:
@@ -106,10 +114,15 @@ class Table:
     def boolean(self, key: str, default: bool) -> bool:
         return self._typed(key, default, bool, "true or false")
 
-    def integer(self, key: str, default: int, *, minimum: int | None = None) -> int:
+    def integer(
+        self, key: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int:
         value = self._typed(key, default, int, "a whole number")
         if minimum is not None and value < minimum:
             self.problems.add(self.key_path(key), f"must be at least {minimum}, got {value}")
+            return default
+        if maximum is not None and value > maximum:
+            self.problems.add(self.key_path(key), f"must be at most {maximum}, got {value}")
             return default
         return value
 
@@ -128,7 +141,8 @@ class Table:
         if parsed is None:
             self.problems.add(
                 self.key_path(key),
-                f'"{text}" is not a duration; write it like "90s", "5m", "6h", "1h30m" or "1d"',
+                f'"{text}" is not a duration of at most {MAX_DURATION.days}d; write it like '
+                '"90s", "5m", "6h", "1h30m" or "1d"',
             )
             return default
         return parsed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 
@@ -66,5 +67,12 @@ class HealthServer:
             await writer.drain()
         except (TimeoutError, ConnectionError, UnicodeDecodeError):
             pass
+        except ValueError:  # a line longer than the reader's limit (64 KB): not a request we serve
+            with contextlib.suppress(ConnectionError):
+                writer.write(
+                    b"HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\n"
+                    b"Connection: close\r\n\r\n"
+                )
+                await writer.drain()
         finally:
             writer.close()

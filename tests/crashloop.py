@@ -39,7 +39,8 @@ def run(
         config.write_text(
             f'[bot]\ndatabase = "sqlite:///{workdir}/crash.db"\nbackfill = "{2 * alerts + 2}d"\n'
             f'retention = "{2 * alerts + 30}d"\ntick = "1s"\nrules = ["{RULES}"]\nallow_private_networks = true\n'
-            '[slack]\npace = "0s"\n'
+            # a short Slack timeout keeps the hold of a message cut short (2 x timeout + 15 s)
+            '[slack]\npace = "0s"\ntimeout = "3s"\n'
             f'[[feeds]]\nname = "Wire"\nurl = "{url}"\n'
             '[[channels]]\nchannel = "C0CRASH"\nlabels = ["missile-test"]\nstorm_threshold = 100000\n'
         )

@@ -21,6 +21,19 @@ def _gzip_bomb() -> bytes:
     return buf.getvalue()
 
 
+# Answers with server-supplied values that once escaped as exceptions (each left its feed leased
+# with no error in `status`)
+HOSTILE_ANSWERS = {
+    "/retry-huge": b"HTTP/1.1 503 Busy\r\nRetry-After: 99999999999999\r\nContent-Length: 0\r\n\r\n",
+    "/retry-9999": b"HTTP/1.1 429 Slow down\r\nRetry-After: Fri, 31 Dec 9999 23:59:59 GMT\r\n"
+    b"Content-Length: 0\r\n\r\n",
+    "/to-javascript": b"HTTP/1.1 302 Found\r\nLocation: javascript:alert(1)\r\nContent-Length: 0\r\n\r\n",
+    "/to-bad-port": b"HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:99999/feed\r\n"
+    b"Content-Length: 0\r\n\r\n",
+    "/to-bad-ipv6": b"HTTP/1.1 302 Found\r\nLocation: http://[::1/feed\r\nContent-Length: 0\r\n\r\n",
+}
+
+
 class HostileServer:
     def __init__(self) -> None:
         self.sock = socket.socket()
@@ -97,6 +110,25 @@ class HostileServer:
                     ).encode()
                     + self._bomb,
                 )
+            elif path in ("/gzip-gzip", "/gzip-bomb-small"):
+                # the bomb gzipped once more (a few KB), or one 1 MB-cap-sized single layer
+                if self._bomb is None:
+                    self._bomb = _gzip_bomb()
+                body, encoding = (
+                    (gzip.compress(self._bomb, 9), "gzip, gzip")
+                    if path == "/gzip-gzip"
+                    else (self._bomb, "gzip")
+                )
+                self._send(
+                    conn,
+                    path,
+                    (
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                        f"Content-Encoding: {encoding}\r\nContent-Length: {len(body)}\r\n"
+                        "Connection: close\r\n\r\n"
+                    ).encode()
+                    + body,
+                )
             elif path.startswith("/loop"):  # /loop1 -> /loop2 -> /loop1 ...
                 nxt = "/loop2" if path == "/loop1" else "/loop1"
                 self._send(
@@ -104,6 +136,8 @@ class HostileServer:
                     path,
                     f"HTTP/1.1 302 Found\r\nLocation: {nxt}\r\nContent-Length: 0\r\n\r\n".encode(),
                 )
+            elif path in HOSTILE_ANSWERS:
+                self._send(conn, path, HOSTILE_ANSWERS[path])
             elif path == "/to-metadata":
                 self._send(
                     conn,
@@ -116,6 +150,11 @@ class HostileServer:
             pass
         finally:
             conn.close()
+
+    def stacked_size(self) -> int:
+        if self._bomb is None:
+            self._bomb = _gzip_bomb()
+        return len(gzip.compress(self._bomb, 9))
 
     def close(self) -> None:
         self.stop.set()

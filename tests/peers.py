@@ -23,6 +23,8 @@ class Failure:
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     body: str | None = None  # raw body (e.g. an HTML error page)
+    accept: bool = False  # do the work (post the message), then answer with the failure
+    reset: bool = False  # close the connection without any answer
 
 
 @dataclass
@@ -68,9 +70,16 @@ class SlackStandIn:
                     time.sleep(outer.delay)
                 with outer._lock:
                     failure = outer.failures.pop(0) if outer.failures else None
+                    if failure is not None and failure.accept:
+                        outer._answer(method, args, None)
                     status, headers, body = outer._answer(method, args, failure)
                     ok = status == 200 and ('"ok": true' in body or body == "ok")
+                    if failure is not None and failure.reset:
+                        status, ok = 0, False
                     outer.calls.append(Call(method, args, token, status, ok, time.time()))
+                if failure is not None and failure.reset:
+                    self.close_connection = True
+                    return
                 data = body.encode("utf-8")
                 self.send_response(status)
                 self.send_header("Content-Type", headers.pop("Content-Type", "application/json"))

@@ -30,6 +30,23 @@ EXPECTED = {
     "feeds_not_array.toml": ["feeds", "expected an array of tables"],
     "missing_rule_pack.toml": ["bot.rules[0]", "does-not-exist.toml", "does not exist"],
     "bad_database.toml": ["bot.database", "not supported", "sqlite:///"],
+    "out_of_range.toml": [
+        "bot.http_port",
+        "must be at most 65535, got 70000",
+        "bot.max_concurrency",
+        "must be at most 1000",
+        "bot.poll_interval",
+        '"3650000d" is not a duration of at most 36500d',
+        "feeds[0].interval",
+        '"99999999999d" is not a duration',
+    ],
+    "unusable_feed_urls.toml": [
+        "feeds[0].url",
+        '"http://[::1/feed" is not a valid URL',
+        "feeds[1].url",
+        "is not a valid URL (Port out of range",
+    ],
+    "long_channel.toml": ["channels[0].channel", "at most 80"],
     "long_feed_name.toml": [
         "feeds[0].name",
         "at most 200 allowed",
@@ -63,6 +80,31 @@ def test_bad_config_gives_a_clear_error(
     assert str(path) in err
     for fragment in EXPECTED[name]:
         assert fragment in err, f"{fragment!r} missing from: {err}"
+
+
+def test_secrets_in_urls_and_tokens_are_never_printed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copytree(ROOT / "config" / "rules", tmp_path / "rules")
+    path = tmp_path / "newsbot.toml"
+    feed = '[[feeds]]\nname = "Wire"\nurl = "https://bob:s3cret@feeds.example.org/rss?token=t0k"\n'
+    for database in ("postgres://news:pa55word@db/news", "mysql://root:pa55word@db/news"):
+        path.write_text(f'[bot]\ndatabase = "{database}"\n{feed}')
+        assert main(["check-config", "--config", str(path)], {}) == 2
+        err = capsys.readouterr().err
+        assert ("bot.database" in err and "pa55word" not in err and "news:***@" in err) or (
+            "root:***@" in err
+        )
+    path.write_text(f'[bot]\ndatabase = "sqlite:///{tmp_path}/x.db?password=pa55word"\n{feed}')
+    assert main(["check-config", "--config", str(path)], {}) == 0
+    out = capsys.readouterr().out
+    assert "pa55word" not in out and "password=***" in out
+    assert "s3cret" not in out and "t0k" not in out and "bob:***@feeds.example.org" in out
+    token = "xoxb-1234-5678-abcdefSECRET"
+    code = main(["check-config", "--config", str(path)], {"SLACK_BOT_TOKEN": f"{token}\nxyz"})
+    err = capsys.readouterr().err
+    assert code == 2 and "SLACK_BOT_TOKEN" in err and "line break" in err
+    assert "abcdefSECRET" not in err
 
 
 def test_shipped_config_is_valid(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import EXIT_UNDELIVERED, main
 from bot.feedserver import FeedServer
 from bot.store import Store
 from tests.conftest import LAUNCH, NOISE, ago, rss
@@ -139,7 +139,7 @@ def test_slack_down_keeps_alert_queued_and_a_later_run_sends_it(
     config = write_config({"Test Wire": url}, drain="1s")
     slack.fail_next(*[failure] * 5)
 
-    assert run_once(config, env) == 0
+    assert run_once(config, env) == EXIT_UNDELIVERED
     assert slack.posts() == []
     store = Store.open(database)
     assert store.outbox_counts() == {"pending": 1}
@@ -160,7 +160,7 @@ def test_slack_connection_refused_keeps_alert_queued(
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}/api/"
-    assert run_once(config, {**env, "NEWSBOT_SLACK_API_URL": dead}) == 0
+    assert run_once(config, {**env, "NEWSBOT_SLACK_API_URL": dead}) == EXIT_UNDELIVERED
     config = write_config({"Test Wire": url}, drain="30s")
     assert run_once(config, env) == 0
     assert len(slack.posts()) == 1
@@ -331,7 +331,7 @@ def test_bad_token_holds_alerts_instead_of_parking_them(
     url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
     config = write_config({"Test Wire": url}, drain="1s")
     slack.fail_next(Failure(error="invalid_auth"))
-    assert run_once(config, env) == 0
+    assert run_once(config, env) == EXIT_UNDELIVERED
     assert len(slack.attempts()) == 1  # no hot loop
     assert "invalid_auth" in caplog.text and "held" in caplog.text
     store = Store.open(database)

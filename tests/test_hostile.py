@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import time
+import tracemalloc
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.app import build_app
 from bot.config import load_config
+from bot.errors import FeedFetchError
 from bot.feedserver import FeedServer
-from bot.fetch import address_problem
+from bot.fetch import MAX_RETRY_AFTER, address_problem, fetch, make_client
 from bot.parse import parse_feed
+from bot.store import Store
 from tests.conftest import LAUNCH, ago, rss
-from tests.hostile import HostileServer
+from tests.hostile import HOSTILE_ANSWERS, HostileServer
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
@@ -177,6 +181,64 @@ def test_hostile_servers_are_cut_off(hostile: HostileServer, write_config, env) 
     assert "redirects" in (outcomes["redirect-loop"].error or "")
 
 
+def test_server_supplied_values_fail_only_their_feed_and_show_in_status(
+    hostile: HostileServer, write_config, env, database: str
+) -> None:
+    """Huge or far-future Retry-After, redirects to javascript: or to a port past 65535: each
+    is a failed poll with its reason in `status`, and no wait longer than MAX_RETRY_AFTER."""
+    urls = {path.strip("/"): hostile.url(path) for path in HOSTILE_ANSWERS}
+    config = write_config(urls)
+    before = datetime.now(UTC)
+    outcomes = {o.feed: o for o in _poll(config, env)}
+    assert {name: o.status for name, o in outcomes.items()} == dict.fromkeys(urls, "error")
+    assert "URL" in (outcomes["to-javascript"].error or "")
+    assert "not a valid URL" in (outcomes["to-bad-port"].error or "")
+    store = Store.open(database)
+    try:
+        states = {s.name: s for s in store.feed_states()}
+    finally:
+        store.close()
+    limit = before + timedelta(seconds=MAX_RETRY_AFTER + 60)
+    for name, state in states.items():
+        assert state.last_error and state.failures == 1, name
+        assert state.next_check_at <= limit, (name, state.next_check_at)
+    assert states["retry-huge"].next_check_at >= before + timedelta(hours=5)  # honoured, capped
+
+
+@pytest.mark.parametrize("path", ["/gzip-gzip", "/gzip-bomb"])
+def test_a_compressed_body_is_cut_at_the_cap_while_it_is_decoded(
+    hostile: HostileServer, path: str
+) -> None:
+    """The cap bounds memory, not just the result: a stacked-gzip body of a few KB (200 MB
+    inside) and a single-layer bomb peak at a small multiple of the cap, never at the bomb."""
+    cap = 1024 * 1024
+
+    async def go() -> int:
+        client = make_client(connect_timeout=5, read_timeout=30, max_connections=1)
+        tracemalloc.start()
+        try:
+            with pytest.raises(FeedFetchError, match="cap"):
+                await fetch(
+                    client,
+                    hostile.url(path),
+                    etag=None,
+                    last_modified=None,
+                    max_bytes=cap,
+                    deadline=60,
+                    now=NOW,
+                    allow_private=True,
+                )
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            await client.aclose()
+
+    if path == "/gzip-gzip":
+        assert hostile.stacked_size() < 4096
+    peak = asyncio.run(go())
+    assert peak < 4 * cap, f"peak {peak / 2**20:.1f} MB while decoding"
+
+
 @pytest.mark.parametrize(
     ("address", "refused"),
     [
@@ -191,12 +253,43 @@ def test_hostile_servers_are_cut_off(hostile: HostileServer, write_config, env) 
         ("::ffff:127.0.0.1", True),
         ("0.0.0.0", True),
         ("224.0.0.1", True),
+        ("100.100.100.200", True),  # a cloud metadata address in shared space
+        ("100.64.0.1", True),
+        ("192.0.0.8", True),
+        ("198.18.0.1", True),
+        ("2002:a9fe:a9fe::", True),  # 6to4 of 169.254.169.254
+        ("2002:0a00:0001::1", True),  # 6to4 of 10.0.0.1
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffe", True),  # Teredo, client 10.0.0.1
+        ("64:ff9b::a9fe:a9fe", True),  # NAT64 of 169.254.169.254
+        ("2002:5db8:d822::1", False),  # 6to4 of a public address
         ("93.184.216.34", False),
         ("2606:4700::1111", False),
     ],
 )
 def test_address_guard(address: str, refused: bool) -> None:
     assert (address_problem(address) is not None) == refused
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://100.100.100.200/latest/meta-data/", "http://[2002:a9fe:a9fe::]/", "http://192.0.0.8/"],
+)
+def test_special_purpose_addresses_are_refused_before_any_connection(url: str) -> None:
+    """Address literals need no lookup; the guard refuses them before a socket is opened, so
+    nothing is sent anywhere (the client's transport would fail the test if it were used)."""
+
+    def no_traffic(request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"a request was made to {request.url}")
+
+    async def go() -> None:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(no_traffic)) as client:
+            with pytest.raises(FeedFetchError, match="refused") as e:
+                await fetch(
+                    client, url, etag=None, last_modified=None, max_bytes=1024, deadline=5, now=NOW
+                )
+            assert e.value.blocked
+
+    asyncio.run(go())
 
 
 def test_private_networks_are_refused_by_default(

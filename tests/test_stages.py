@@ -114,15 +114,20 @@ def test_dedupe_keys() -> None:
     assert normalise_title("(LEAD) N. Korea fires missile") == normalise_title(
         "UPDATE 2: N. Korea Fires Missile!"
     )
-    # same title in another feed is not the same item; the same URL anywhere is
+    # same title in another feed is not the same item; the same URL with the same title is,
+    # the same URL under other words is not (a feed cannot suppress another's report)
     other_feed = item_keys(
         _item(
             "N. Korea fires missile", item_id="9", url="https://y.test/9", feed="https://y.test/rss"
         )
     )
     assert not set(base) & set(other_feed)
-    same_url = item_keys(_item("Different", item_id="9", feed="https://y.test/rss"))
+    same_url = item_keys(
+        _item("(LEAD) N. Korea Fires Missile", item_id="9", feed="https://y.test/rss")
+    )
     assert set(base) & set(same_url)
+    other_words = item_keys(_item("Weather: sunny", item_id="9", feed="https://y.test/rss"))
+    assert not set(base) & set(other_words)
 
 
 def test_classifier_explains_itself_and_ignores_look_alikes(packs) -> None:

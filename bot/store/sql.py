@@ -16,8 +16,10 @@ Several processes may share one PostgreSQL database (replicas). They coordinate 
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -35,6 +37,7 @@ from sqlalchemy import (
     Insert,
     Table,
     bindparam,
+    case,
     create_engine,
     event,
     func,
@@ -339,6 +342,7 @@ class Store:
         self.shared = engine.dialect.name != "sqlite"
         # the last items.id and outbox.id this process has taken into its story index
         self._cursor = (0, 0)
+        self._runner_lock: int | None = None  # the lock file's descriptor, while held
 
     @classmethod
     def open(cls, url: str, *, busy_timeout: float = 30.0) -> Store:
@@ -402,7 +406,36 @@ class Store:
         raise AssertionError("unreachable")
 
     def close(self) -> None:
+        if self._runner_lock is not None:
+            os.close(self._runner_lock)  # closing the descriptor releases the lock
+            self._runner_lock = None
         self.engine.dispose()
+
+    def hold_sole_runner(self) -> None:
+        """Refuse to run beside another newsbot on the same SQLite file (both would send the
+        same alerts): an exclusive lock on `<database>.lock`, held until close(). PostgreSQL
+        needs none: replicas there coordinate through leases."""
+        path = self.engine.url.database
+        if self.shared or not path or path == ":memory:" or self._runner_lock is not None:
+            return
+        lock_path = f"{path.removeprefix('file:')}.lock"
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise StoreError(f"cannot create the lock file {lock_path}: {e.strerror}") from e
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as e:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise StoreError(
+                f"another newsbot (pid {holder}) is already running on {path}; stop it first. "
+                "Two processes on one SQLite file would send alerts twice; to run several "
+                "replicas, use PostgreSQL (see README, 'Scaling out')"
+            ) from e
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._runner_lock = fd
 
     def ping(self) -> None:
         with self._tx() as conn:
@@ -415,8 +448,8 @@ class Store:
     ) -> None:
         """Make sure every configured (url, name) has a row; new feeds are due now.
 
-        Expired leases are released; `reclaim_all` releases every lease on feeds and messages
-        (a process alone on its database, at start).
+        Expired leases are released; `reclaim_all` releases every lease on feeds (a process alone
+        on its database, at start). Leases on messages are left to run out.
         """
         with self._tx() as conn:
             existing = {
@@ -443,12 +476,9 @@ class Store:
                 .where(true() if reclaim_all else t.feeds.c.lease_until <= now)
                 .values(next_check_at=now, leased_by=None, lease_until=None)
             )
-            if reclaim_all:  # and a send cut short: its row says in_flight, so it is looked for
-                conn.execute(
-                    update(t.outbox)
-                    .where(t.outbox.c.leased_by.is_not(None))
-                    .values(leased_by=None, lease_until=None)
-                )
+            # Messages keep their leases: a send cut short may still be reaching Slack (a slow
+            # Slack finishes a request its client has gone from), so it is looked for in the
+            # channel only when its hold runs out, never at once.
 
     def feed_states(self, urls: Sequence[str] | None = None) -> list[FeedState]:
         with self._tx() as conn:
@@ -1026,17 +1056,22 @@ class Store:
 
     # -- outbox ----------------------------------------------------------------------------
 
-    def due_deliveries(self, now: datetime, limit: int = 100) -> list[Delivery]:
-        """Pending messages due now that no replica holds; oldest first. Not yet claimed."""
+    def due_deliveries(
+        self, now: datetime, limit: int = 100, *, skip_channels: Sequence[str] = ()
+    ) -> list[Delivery]:
+        """Pending messages due now that no replica holds; oldest first. Not yet claimed.
+        `skip_channels`: channels that are waiting (rate limited), so their backlog does not
+        fill the batch and hide the other channels' messages."""
         with self._tx() as conn:
-            rows = conn.execute(
+            query = (
                 select(t.outbox)
                 .where(t.outbox.c.status == "pending")
                 .where(t.outbox.c.next_attempt_at <= now)
                 .where(or_(t.outbox.c.lease_until.is_(None), t.outbox.c.lease_until <= now))
-                .order_by(t.outbox.c.id)
-                .limit(limit)
-            ).all()
+            )
+            if skip_channels:
+                query = query.where(t.outbox.c.channel.not_in(list(skip_channels)))
+            rows = conn.execute(query.order_by(t.outbox.c.id).limit(limit)).all()
             return [
                 Delivery(
                     id=r.id,
@@ -1071,6 +1106,35 @@ class Store:
                 select(func.min(t.outbox.c.next_attempt_at)).where(t.outbox.c.status == "pending")
             ).scalar()
             return value
+
+    def next_delivery_by_channel(self) -> dict[str, datetime]:
+        """Each channel's earliest pending message: when it is due, or its lease ends if later."""
+        ready = case(
+            (t.outbox.c.lease_until > t.outbox.c.next_attempt_at, t.outbox.c.lease_until),
+            else_=t.outbox.c.next_attempt_at,
+        )
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(t.outbox.c.channel, func.min(ready, type_=t.UTCDateTime()))
+                .where(t.outbox.c.status == "pending")
+                .group_by(t.outbox.c.channel)
+            ).all()
+            return {str(channel): when for channel, when in rows}
+
+    def pending_by_channel(self) -> list[tuple[str, int, list[str]]]:
+        """(channel, pending messages, the distinct errors their last tries met) per channel."""
+        with self._tx() as conn:
+            rows = conn.execute(
+                select(t.outbox.c.channel, t.outbox.c.last_error, func.count())
+                .where(t.outbox.c.status == "pending")
+                .group_by(t.outbox.c.channel, t.outbox.c.last_error)
+                .order_by(t.outbox.c.channel)
+            ).all()
+        out: dict[str, tuple[int, list[str]]] = {}
+        for channel, error, n in rows:
+            count, errors = out.get(str(channel), (0, []))
+            out[str(channel)] = (count + int(n), errors + ([str(error)] if error else []))
+        return [(channel, n, errors) for channel, (n, errors) in out.items()]
 
     def claim_delivery(self, d: Delivery, now: datetime, lease_until: datetime, owner: str) -> bool:
         """Claim a message for sending and count the attempt before it is made, so a crash
