@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.classify.pack import Pattern, RulePack
-from bot.classify.text import Tokens, stem_set, token_fits, tokenize
+from bot.classify.text import Tokens, detect_language, stem_set, token_fits, tokenize
 from bot.models import Classification
 
 _Match = tuple[int, int, Pattern, tuple[str, int, int]]  # start, end, pattern, role
@@ -49,24 +49,39 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
     matches = _find(tokens, pack)
     subject_pos: list[int] = []
     contextual_pos: list[int] = []
+    contextual_terms: list[str] = []
     cancelled: set[int] = set()
+    inside_other: set[int] = set()  # positions inside a not_subject phrase ("北上", "東北")
     has_context = False
     subject_terms: list[str] = []
-    for start, _end, pattern, role in matches:
+    for start, end, pattern, role in matches:
         kind = role[0]
         if kind == "alias":
             subject_pos.append(start)
             subject_terms.append(pattern.display)
         elif kind == "contextual":
             contextual_pos.append(start)
+            contextual_terms.append(pattern.display)
         elif kind == "not_contextual":
             cancelled.add(start)
+        elif kind == "not_subject":
+            inside_other.update(range(start, end))
         elif kind == "context":
             has_context = True
-    contextual_pos = [p for p in contextual_pos if p not in cancelled]
+    if inside_other:
+        kept = [
+            (p, t) for p, t in zip(subject_pos, subject_terms, strict=True) if p not in inside_other
+        ]
+        subject_pos = [p for p, _t in kept]
+        subject_terms = [t for _p, t in kept]
+        cancelled |= inside_other
+    contextual = [
+        (p, t) for p, t in zip(contextual_pos, contextual_terms, strict=True) if p not in cancelled
+    ]
+    contextual_pos = [p for p, _t in contextual]
     if contextual_pos and (has_context or subject_pos):
         subject_pos.extend(contextual_pos)
-        subject_terms.append(pack.contextual[0].display)
+        subject_terms.append(contextual[0][1])
     subject_in_title = any(tokens.in_title[p] for p in subject_pos)
     subject_sentences = {tokens.sentence[p] for p in subject_pos}
     # The title and the lead sentence say what the item is about: a subject in either makes
@@ -166,4 +181,9 @@ def classify(
             evidence[name] = tuple(ev)
             if score >= topic.threshold and score > 0:
                 labels.append(name)
-    return Classification(labels=tuple(labels), scores=scores, evidence=evidence)
+    return Classification(
+        labels=tuple(labels),
+        scores=scores,
+        evidence=evidence,
+        language=detect_language(title, summary),
+    )

@@ -63,6 +63,9 @@ class RulePack:
     topics: tuple[Topic, ...]
     default: bool = False
     severity: tuple[SeverityRule, ...] = ()  # label names as label_name() gives them
+    # phrases in which an alias is part of another word ("북한산 국립공원", "北上", "東北"):
+    # an alias or contextual alias that starts inside one of them does not count
+    not_subject: tuple[Pattern, ...] = ()
     # first stem -> [(pattern, role)], role = ("alias"|"contextual"|"context", -1) or
     # ("term", topic index, term index) or ("near1"/"near2", topic index, rule index)
     index: Mapping[str, tuple[tuple[Pattern, tuple[str, int, int]], ...]] = field(
@@ -125,6 +128,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
     aliases = _patterns(subject, "aliases", required=True)
     contextual = _patterns(subject, "contextual")
     not_contextual = _patterns(subject, "not_contextual")
+    not_subject = _patterns(subject, "not_subject")
     context = _patterns(subject, "context")
     window = subject.integer("window", 20, minimum=1)
     far_factor = subject.number("far_factor", 0.5, minimum=0.0)
@@ -213,6 +217,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         topics=tuple(topics),
         default=default,
         severity=tuple(severity),
+        not_subject=not_subject,
     )
     object.__setattr__(pack, "index", _build_index(pack))
     object.__setattr__(pack, "follows", _follows(pack.index))
@@ -266,6 +271,8 @@ def _build_index(
         add(p, ("contextual", -1, -1))
     for p in pack.not_contextual:
         add(p, ("not_contextual", -1, -1))
+    for p in pack.not_subject:
+        add(p, ("not_subject", -1, -1))
     for p in pack.context:
         add(p, ("context", -1, -1))
     for ti, topic in enumerate(pack.topics):

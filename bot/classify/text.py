@@ -2,6 +2,12 @@
 
 "Test-fired", "test fired" and "test fires" all become the stems ``test fire``; "Hwasong-17"
 becomes ``hwasong 17``; "N. Korea" stays one sentence. Pure: no I/O, no clock.
+
+Korean and Japanese are read one character at a time: every Hangul syllable, kana and Han
+character is a token of its own, so a pack phrase such as "탄도미사일" or "弾道ミサイル" is a
+sequence of characters, found inside compounds and before particles ("탄도미사일을", "北朝鮮が")
+without a dictionary, on scripts that write words without spaces (README, "Korean and
+Japanese").
 """
 
 from __future__ import annotations
@@ -9,15 +15,25 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import snowballstemmer
 
-_TOKEN = re.compile(r"[^\W_]+|[.!?;]")
+# Hangul (syllables, jamo), kana (with the long-vowel mark), Han and the iteration mark 々
+CJK_CHARS = (
+    "\u1100-\u11ff\u3005\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
+)
+# a CJK character alone, or a run of other letters and digits, or a sentence break
+_TOKEN = re.compile(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+|[.!?;\u3002]")
 # the same tokens for ASCII text, where [^\W_] is exactly [A-Za-z0-9]: a third faster
 _ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+|[.!?;]")
-_WORD = re.compile(r"[^\W_]+")  # the same, without the sentence breaks
+_WORD = re.compile(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+")  # the same, without the breaks
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
-_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
+_DASHES = str.maketrans(
+    {c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"} | {"\u119e": "\u00b7"}
+)  # dashes to "-"; the Hangul vowel ㆍ (NFKC makes U+318D U+119E), which Korean writes as a
+# middle dot ("북ㆍ미"), to "·"
 # A period after these does not end a sentence ("N. Korea", "U.S. officials", "Gen. Kim").
 _ABBREVIATIONS = frozenset(
     {
@@ -66,7 +82,7 @@ _NUMBER = re.compile(r"\d+")
 _stemmer = snowballstemmer.stemmer("english")
 _stem_cache: dict[str, str] = {}
 _raw_cache: dict[str, str] = {}
-_BREAKS = frozenset(".!?;")
+_BREAKS = frozenset(".!?;\u3002")
 
 
 def stem(word: str) -> str:
@@ -112,6 +128,14 @@ def tokenize(title: str, summary: str) -> Tokens:
     for part, is_title in ((title, True), (summary, False)):
         prev = ""
         text = _prepare(part)
+        if not text.isascii() and _HAS_CJK.search(text):
+            if stems:
+                add_stem(_BARRIER)  # a phrase does not run on from the title into the summary
+                add_sentence(sent)
+            sent = _tokenize_cjk(text, sent, add_stem, add_sentence)
+            in_title.extend([is_title] * (len(stems) - len(in_title)))
+            sent += 1
+            continue
         for raw in (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text):
             stemmed = cache.get(raw)
             if stemmed is None:
@@ -129,6 +153,33 @@ def tokenize(title: str, summary: str) -> Tokens:
         in_title.extend([is_title] * (len(stems) - len(in_title)))
         sent += 1
     return Tokens(tuple(stems), tuple(sentence), tuple(in_title))
+
+
+_HAS_CJK = re.compile(f"[{CJK_CHARS}]")
+# In Korean and Japanese text, punctuation separates words that would otherwise run together
+# ("북, 위성발사" is not "북위", latitude): every punctuation mark but the joining ones (the
+# middle dots of "북·러" and "日・朝", the hyphen of "화성-18형") stays in the stems as a
+# barrier that no phrase can match across. Spaces do not: "위성 발사" and "위성발사" are one.
+_CJK_TOKEN = re.compile(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+|[.!?;\u3002]|[^\\w\\s\\-\u00b7\u30fb~]")
+_BARRIER = "|"
+
+
+def _tokenize_cjk(text: str, sent: int, add_stem: Any, add_sentence: Any) -> int:
+    """Tokens of a part with Korean or Japanese in it: characters, words and barriers."""
+    cache = _raw_cache
+    for raw in _CJK_TOKEN.findall(text):
+        stemmed = cache.get(raw)
+        if stemmed is None:
+            if raw in _BREAKS:
+                sent += 1
+                stemmed = _BARRIER
+            elif not raw.isalnum():
+                stemmed = _BARRIER
+            else:
+                stemmed = _stem_raw(raw)
+        add_stem(stemmed)
+        add_sentence(sent)
+    return sent
 
 
 def stem_set(title: str, summary: str) -> frozenset[str]:
@@ -167,7 +218,7 @@ def _stem_raw(raw: str) -> str:
 def pattern_stems(pattern: str) -> tuple[str, ...]:
     """A rule's phrase as stems. ``#`` stands for any number, ``*`` for any one word."""
     out: list[str] = []
-    for match in re.finditer(r"[^\W_]+|[#*]", _prepare(pattern)):
+    for match in re.finditer(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+|[#*]", _prepare(pattern)):
         raw = match.group()
         out.append(raw if raw in "#*" else stem(raw.lower()))
     return tuple(out)
@@ -177,3 +228,33 @@ def token_fits(pattern_token: str, stem_: str) -> bool:
     if pattern_token == "#":
         return bool(_NUMBER.fullmatch(stem_))
     return pattern_token == "*" or pattern_token == stem_
+
+
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+_KANA = re.compile("[\u3040-\u309f\u30a1-\u30fa\u31f0-\u31ff]")  # not the long-vowel mark
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
+
+
+def detect_language(title: str, summary: str) -> str:
+    """The item's language by its script: "ko", "ja", "zh", "en" (any Latin script) or "und".
+
+    Kana mark Japanese and Hangul marks Korean, so a script count tells the three apart more
+    reliably than a statistical detector on a headline; an English report that quotes a name
+    in Hangul stays English (CJK must be a fifth of its letters).
+    """
+    text = f"{title} {_lead(summary)}"
+    if text.isascii():
+        return "en" if _LATIN.search(text) else "und"
+    hangul = len(_HANGUL.findall(text))
+    kana = len(_KANA.findall(text))
+    han = len(_HAN.findall(text))
+    latin = len(_LATIN.findall(text))
+    cjk = hangul + kana + han
+    if cjk == 0 or cjk * 4 < latin:
+        return "en" if latin else "und"
+    if kana and kana >= hangul:
+        return "ja"
+    if hangul:
+        return "ko"
+    return "zh"
