@@ -47,9 +47,9 @@ def _examples(name: str) -> list[Example]:
 
 def test_cjk_text_is_one_token_per_character_and_punctuation_is_a_barrier() -> None:
     tokens = tokenize("북, 위성발사", "北朝鮮「弾道ミサイル」")
-    assert tokens.stems[:2] == ("북", "|")  # "북, 위" is not "북위" (latitude)
+    assert tokens.stems[:3] == ("북", ",", "위")  # "북, 위" is not "북위" (latitude)
     assert "北" in tokens.stems and "ミ" in tokens.stems
-    assert "|" in tokens.stems[tokens.stems.index("北") :]  # the quote mark breaks the run
+    assert "「" in tokens.stems[tokens.stems.index("北") :]  # the quote mark breaks the run
     # English and ASCII text are tokenised as before
     assert tokenize("N. Korea test-fires", "").stems == ("n", "korea", "test", "fire")
 

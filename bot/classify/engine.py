@@ -22,12 +22,17 @@ def _find(tokens: Tokens, pack: RulePack) -> list[_Match]:
     n = len(stems)
     index = pack.index
     follows = pack.follows
+    by_second = pack.by_second
     found: list[_Match] = []
     # most words start no phrase: find the few that do in one comprehension
     for i, candidates in [(i, index[s]) for i, s in enumerate(stems) if s in index]:
         then = follows.get(stems[i])
         if then is not None and (i + 1 == n or stems[i + 1] not in then):
             continue  # a common first word ("the") not followed by any of its phrases' second
+        split = by_second.get(stems[i])
+        if split is not None:  # "북" starts 70 phrases: try those that go on with the next one
+            rest, seconds = split
+            candidates = rest + seconds.get(stems[i + 1], ()) if i + 1 < n else rest
         for pattern, role in candidates:
             ps = pattern.stems
             size = len(ps)
@@ -185,5 +190,6 @@ def classify(
         labels=tuple(labels),
         scores=scores,
         evidence=evidence,
-        language=detect_language(title, summary),
+        # the pipeline keeps only labelled items: it needs no language for the others
+        language=detect_language(title, summary) if labels or explain else "",
     )
