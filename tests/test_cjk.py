@@ -251,7 +251,9 @@ def test_a_korean_a_japanese_and_an_english_feed_report_one_launch_as_one_story(
     urls = {name: feeds.set(f"/{i}.xml", empty) for i, (name, *_rest) in enumerate((KO, JA, EN))}
     config = write_config(urls)
     assert main(["run", "--once", "--config", str(config)], env) == 0
-    for i, (name, title, lead, minutes) in enumerate((KO, JA, EN)):
+
+    def publish(i: int) -> None:
+        name, title, lead, minutes = (KO, JA, EN)[i]
         item = {
             "title": title,
             "summary": lead,
@@ -260,6 +262,12 @@ def test_a_korean_a_japanese_and_an_english_feed_report_one_launch_as_one_story(
             "published": ago(minutes=minutes),
         }
         feeds.set(f"/{i}.xml", rss(item, title=name))
+
+    # the Korean flash is out first, and found by the next poll; NHK and Reuters follow
+    publish(0)
+    assert main(["run", "--once", "--config", str(config)], env) == 0
+    publish(1)
+    publish(2)
     assert main(["run", "--once", "--config", str(config)], env) == 0
 
     posts = slack.posts()
