@@ -1,9 +1,14 @@
 """Classification speed: items per second on one core for ~100-word items.
 
     python -m benchmarks.bench_classify [--items 20000] [--bulk] [--json out.json]
+    python -m benchmarks.bench_classify --mixed --bulk    # English, Korean, Japanese; pipeline path
+    python -m benchmarks.bench_classify --dataset FILE    # classify a JSON-lines file instead
 
 Items are generated from a fixed seed: a mix of North Korea launch and diplomacy reports and
-look-alike noise, each a title plus a summary of about 100 words.
+look-alike noise, each a title plus a summary of about 100 words. With --mixed, a third of the
+items are Korean and a third Japanese (summaries of about 250 characters, the length of a
+Yonhap or NHK lead). --bulk measures the pipeline's classification (explain=False, where only
+labelled items keep their evidence) instead of the full evidence `newsbot classify` prints.
 """
 
 from __future__ import annotations
@@ -104,6 +109,110 @@ FILLER = [
 ]
 
 
+KO_SUBJECTS = [
+    "북한",
+    "북",
+    "김정은 위원장",
+    "합참",
+    "러시아",
+    "삼성전자",
+    "아이돌 그룹",
+    "국방과학연구소",
+    "태풍",
+]
+KO_OBJECTS = [
+    "동해상으로 탄도미사일을 발사했다",
+    "순항미사일 2발을 쐈다",
+    "정찰위성을 발사했다",
+    "대화 제의를 거부했다",
+    "정상회담을 열었다",
+    "제재를 발표했다",
+    "신제품을 출시했다",
+    "컴백 무대를 가졌다",
+    "북상하고 있다",
+    "현무 미사일 시험발사에 성공했다",
+]
+KO_FILLER = [
+    "관계자는",
+    "이날",
+    "오전",
+    "밝혔다",
+    "군",
+    "당국은",
+    "추가",
+    "동향을",
+    "면밀히",
+    "분석하고",
+    "있다고",
+    "전했다",
+    "정부는",
+    "긴급",
+    "회의를",
+    "열고",
+    "대응",
+    "방안을",
+    "논의했다",
+    "한편",
+]
+JA_SUBJECTS = [
+    "北朝鮮は",
+    "北朝鮮が",
+    "金正恩総書記は",
+    "防衛省は",
+    "ロシア軍は",
+    "JAXAは",
+    "台風10号は",
+    "トヨタは",
+]
+JA_OBJECTS = [
+    "弾道ミサイル1発を日本海に向けて発射しました",
+    "巡航ミサイル数発を発射しました",
+    "偵察衛星を打ち上げました",
+    "対話に応じない考えを示しました",
+    "首脳会談を行いました",
+    "制裁を発表しました",
+    "新型車を発売しました",
+    "H3ロケットを打ち上げました",
+    "北上しています",
+]
+JA_FILLER = [
+    "関係者によりますと",
+    "政府は",
+    "情報の収集と分析を",
+    "進めています",
+    "今後の",
+    "動向に",
+    "注意してください",
+    "防衛省は",
+    "詳しい",
+    "分析を",
+    "急いでいます",
+    "一方",
+    "専門家は",
+]
+
+
+def make_cjk_items(n: int, seed: int, language: str) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    subjects, objects, filler = (
+        (KO_SUBJECTS, KO_OBJECTS, KO_FILLER)
+        if language == "ko"
+        else (JA_SUBJECTS, JA_OBJECTS, JA_FILLER)
+    )
+    sep = " " if language == "ko" else ""
+    end = ". " if language == "ko" else "。"
+    items = []
+    for _ in range(n):
+        title = f"{rng.choice(subjects)} {rng.choice(objects)}"
+        parts = [f"{rng.choice(subjects)}{sep}{rng.choice(objects)}{end}"]
+        while sum(map(len, parts)) < 250:
+            parts.append(rng.choice(filler) + sep)
+            if rng.random() < 0.1:
+                parts.append(f"{end}{rng.choice(subjects)}{sep}{rng.choice(objects)}{end}")
+        items.append((title, "".join(parts)))
+    return items
+
+
 def make_items(n: int, seed: int = 7) -> list[tuple[str, str]]:
     rng = random.Random(seed)
     items = []
@@ -134,12 +243,23 @@ def main() -> None:
         help="JSON lines {title, summary} to classify instead of the generated items (for "
         "example the real-news whole days, benchmarks/realnews/data/days.jsonl)",
     )
+    parser.add_argument(
+        "--mixed", action="store_true", help="a third each English, Korean, Japanese"
+    )
     args = parser.parse_args()
     explain = not args.bulk
     packs = load_config(str(ROOT / "config" / "newsbot.toml"), {}).packs
     if args.dataset:
         rows = [json.loads(line) for line in Path(args.dataset).read_text().splitlines() if line]
         items = [(r["title"], r.get("summary", "")) for r in rows]
+    elif args.mixed:
+        third = args.items // 3
+        items = [
+            *make_items(args.items - 2 * third),
+            *make_cjk_items(third, 8, "ko"),
+            *make_cjk_items(third, 9, "ja"),
+        ]
+        random.Random(10).shuffle(items)
     else:
         items = make_items(args.items)
     words = statistics.mean(len((t + " " + s).split()) for t, s in items)
@@ -152,7 +272,9 @@ def main() -> None:
         labelled = sum(bool(classify(packs, t, s, explain=explain).labels) for t, s in items)
         rates.append(len(items) / (time.process_time() - start))
     result = {
-        "benchmark": "classify (bulk)" if args.bulk else "classify",
+        "benchmark": "classify",
+        "languages": "dataset" if args.dataset else ("en, ko, ja" if args.mixed else "en"),
+        "path": "bulk (explain=False)" if args.bulk else "full evidence",
         "items": len(items),
         "mean_words_per_item": round(words, 1),
         "labelled_share": round(labelled / len(items), 3),

@@ -380,6 +380,7 @@ def _classify(config: Config, input_path: str | None, out: TextIO, err: TextIO) 
                 json.dumps(
                     {
                         "id": ident,
+                        "language": c.language,
                         "labels": list(c.labels),
                         "scores": dict(c.scores),
                         "evidence": {k: list(v) for k, v in c.evidence.items()},

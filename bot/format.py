@@ -11,8 +11,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.classify.text import matched_words
+from bot import cjk_facts
+from bot.classify.text import detect_language, matched_words
 from bot.models import Alert, DigestEntry, Item, Message
+from bot.stories import extract_facts
 
 # Slack's limits (https://api.slack.com/reference/block-kit): a header's text, a section's text,
 # blocks per message, and the plain-text fallback. Longer values are cut with an ellipsis.
@@ -93,6 +95,31 @@ def _headline(item: Item, limit: int = 300) -> str:
     return f"*{title}*"
 
 
+LANGUAGE_NAMES: Mapping[str, str] = {"ko": "Korean", "ja": "Japanese", "zh": "Chinese"}
+
+
+def english_line(item: Item, labels: Sequence[str] = ()) -> str:
+    """For a Korean or Japanese report: what it says, in English, from its extracted facts.
+
+    "Missile test · ICBM · Hwasong-18 · 1 missile · East Sea · inside Japan's EEZ · per Japan's
+    Ministry of Defense · reported in Japanese by NHK". Built from the words the facts came
+    from, not translated: nothing leaves the machine. "" for an item in any other language.
+    """
+    language = detect_language(item.title, item.summary)
+    if language not in LANGUAGE_NAMES:
+        return ""
+    text = f"{item.title}\n{cjk_facts.lead_sentence(item.summary)}"
+    facts = extract_facts(item.title, item.summary)
+    parts = [label_title(lb).split(" ", 1)[1] for lb in labels]
+    parts += facts.describe()
+    parts += sorted(cjk_facts.areas(text))
+    parts += [f"with {p.capitalize()}" for p in sorted(facts.parties)]
+    parts += [f"in {v.capitalize()}" for v in sorted(facts.venues)]
+    parts += [f"per {r}" for r in cjk_facts.reporters(text)]
+    parts.append(f"reported in {LANGUAGE_NAMES[language]} by {item.feed_name}")
+    return " · ".join(parts)
+
+
 def format_alert(alert: Alert) -> Message:
     """Block Kit for one alert (a story's parent message); every value is within Slack's limits.
 
@@ -127,6 +154,16 @@ def format_alert(alert: Alert) -> Message:
             ],
         },
     ]
+    gloss = english_line(item, alert.labels)
+    if gloss:  # a Korean or Japanese report: an English line so any channel can read it
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": clip(f"In English: {escape(gloss)}", SECTION_MAX)}
+                ],
+            }
+        )
     if summary:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": clip(summary, 3000)}})
     if story is not None and story.facts:
@@ -152,8 +189,10 @@ def format_alert(alert: Alert) -> Message:
         f" [{len(story.sources)} sources]" if story is not None and len(story.sources) > 1 else ""
     )
     level = alert.severity.capitalize()
+    english = f" (In English: {escape(gloss)})" if gloss else ""
     text = clip(
-        f"{first}[{names}, {level}] {escape(item.title)} ({escape(item.feed_name)}){count}",
+        f"{first}[{names}, {level}] {escape(item.title)}{english} "
+        f"({escape(item.feed_name)}){count}",
         SECTION_MAX,
     )
     return Message(text=text, blocks=tuple(blocks[:BLOCKS_MAX]))
@@ -284,12 +323,14 @@ def format_storm(
 
 def format_reply(item: Item, timezone: str = "UTC") -> Message:
     """A thread reply: another outlet's report of the same story, its time in the channel's
-    timezone like the parent message."""
+    timezone like the parent message (and an English line for a Korean or Japanese report)."""
+    gloss = english_line(item)
+    english = f" (In English: {escape(clip(gloss, 500))})" if gloss else ""
     line = (
-        f"Also reported by *{escape(clip(item.feed_name, 200))}*: {_headline(item)} · "
-        f"{_when(item, timezone)}"
+        f"Also reported by *{escape(clip(item.feed_name, 200))}*: {_headline(item)}{english}"
+        f" · {_when(item, timezone)}"
     )
-    text = clip(f"Also reported by {escape(item.feed_name)}: {escape(item.title)}", 3000)
+    text = clip(f"Also reported by {escape(item.feed_name)}: {escape(item.title)}{english}", 3000)
     return Message(
         text=text,
         blocks=({"type": "section", "text": {"type": "mrkdwn", "text": clip(line, 3000)}},),

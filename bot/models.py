@@ -28,6 +28,7 @@ class Classification:
     labels: tuple[str, ...]
     scores: Mapping[str, float] = field(hash=False)
     evidence: Mapping[str, tuple[str, ...]] = field(hash=False)
+    language: str = ""  # "ko", "ja", "zh", "en", "und"; "" where not detected (stored rows)
 
 
 @dataclass(frozen=True)

@@ -47,13 +47,25 @@ class SeverityRule:
         return bool(self.pattern and self.pattern.search(text))
 
 
+# Hangul, kana and Han: Korean and Japanese phrases are found inside longer words ("J얼럿을",
+# "日本上空を"), as the classifier finds them, so no word boundary is asked for at a CJK end.
+_CJK = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7a3]")
+
+
+def _alternative(phrase: str) -> str:
+    body = r"\s*".join(re.escape(word) for word in phrase.split())
+    if not _CJK.search(phrase):
+        body = r"\s+".join(re.escape(word) for word in phrase.split())
+    left = "" if _CJK.match(phrase[:1]) else r"(?<!\w)"
+    right = "" if _CJK.match(phrase[-1:]) else r"(?!\w)"
+    return f"{left}{body}{right}"
+
+
 def compile_phrases(phrases: Sequence[str]) -> re.Pattern[str] | None:
     if not phrases:
         return None
-    alternatives = "|".join(
-        r"\s+".join(re.escape(word) for word in p.split()) for p in sorted(phrases, key=len)[::-1]
-    )
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+    alternatives = "|".join(_alternative(p) for p in sorted(phrases, key=len)[::-1])
+    return re.compile(f"(?:{alternatives})", re.IGNORECASE)
 
 
 def rank(level: str) -> int:

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from datasketch import MinHash, MinHashLSH
 
+from bot import cjk_facts
 from bot.classify.text import stem, tokenize
 from bot.models import Classification, Item, StoryView
 
@@ -257,15 +258,27 @@ def extract_facts(title: str, summary: str) -> Facts:
             continue  # "a missile" in a first flash often turns out to be two
         counts.add(int(word) if word.isdigit() else _NUMBERS[word])
     stems = set(tokenize(title, summary).stems)
+    parties, venues = stems & _PARTIES, stems & _VENUES
+    confirmed, repeat = bool(_CONFIRMED.search(text)), bool(_REPEAT.search(title))
+    if cjk_facts.has_cjk(f"{title} {summary}"):  # Korean or Japanese: the same facts, by its words
+        cjk = f"{title}\n{cjk_facts.lead_sentence(summary)}"
+        classes |= cjk_facts.classes(cjk)
+        names |= cjk_facts.names(cjk)
+        counts |= cjk_facts.counts(cjk)
+        parties |= cjk_facts.parties(cjk)
+        venues |= cjk_facts.venues(cjk)
+        confirmed = confirmed or cjk_facts.confirmed(cjk)
+        repeat = repeat or cjk_facts.repeat(title)
+        kind = cjk_facts.kind(title) or kind
     return Facts(
         classes=frozenset(classes),
         names=frozenset(names),
         counts=frozenset(counts),
-        parties=frozenset(stems & _PARTIES),
-        venues=frozenset(stems & _VENUES),
-        confirmed=bool(_CONFIRMED.search(text)),
+        parties=frozenset(parties),
+        venues=frozenset(venues),
+        confirmed=confirmed,
         kind=kind,
-        repeat=bool(_REPEAT.search(title)),
+        repeat=repeat,
     )
 
 
@@ -313,6 +326,11 @@ def words(title: str, summary: str, *, lead_sentences: int = 2) -> frozenset[str
         if sentence > last or s in _STOP or (len(s) < 2 and not s.isdigit()):
             continue
         out.add(_CANON.get(s, s))
+    if cjk_facts.has_cjk(title) or cjk_facts.has_cjk(summary):
+        # single characters carry no meaning: the concepts and bigrams stand for the words
+        lead = cjk_facts.lead_sentence(summary)
+        out = {w for w in out if not cjk_facts.has_cjk(w)}
+        out.update(_CANON.get(w, w) for w in cjk_facts.words((title, lead)))
     return frozenset(out)
 
 

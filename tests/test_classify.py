@@ -22,7 +22,7 @@ LABELS = ("missile-test", "diplomacy")
 @pytest.fixture(scope="module")
 def pack():
     problems = Problems()
-    loaded = load_pack(tomllib.loads(RULES.read_text()), problems)
+    loaded = load_pack(tomllib.loads(RULES.read_text(encoding="utf-8")), problems)
     assert loaded is not None, problems.items
     return loaded
 

@@ -124,4 +124,4 @@ def packs_for_corpus():  # type: ignore[no-untyped-def]
     from bot.validate import Problems
     from tests.conftest import RULES
 
-    return [load_pack(tomllib.loads(RULES.read_text()), Problems())]
+    return [load_pack(tomllib.loads(RULES.read_text(encoding="utf-8")), Problems())]

@@ -20,7 +20,7 @@ from bot.stories import StoryIndex, compatible, extract_facts, fingerprint
 from bot.validate import Problems
 from tests.conftest import DATA, RULES
 
-PACK = load_pack(tomllib.loads(RULES.read_text()), Problems())
+PACK = load_pack(tomllib.loads(RULES.read_text(encoding="utf-8")), Problems())
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MENTION = re.compile(r"<[!@#]")
@@ -229,7 +229,7 @@ def test_the_quick_subject_check_agrees_on_the_labelled_examples() -> None:
 
 
 def test_the_quick_subject_check_is_off_for_a_topic_that_needs_no_subject() -> None:
-    data = tomllib.loads(RULES.read_text())
+    data = tomllib.loads(RULES.read_text(encoding="utf-8"))
     data["topic"][0]["needs_subject"] = False
     pack = load_pack(data, Problems())
     assert pack is not None and pack.subject_words is None

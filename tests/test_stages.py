@@ -27,7 +27,7 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def packs():
     problems = Problems()
-    pack = load_pack(tomllib.loads(RULES.read_text()), problems)
+    pack = load_pack(tomllib.loads(RULES.read_text(encoding="utf-8")), problems)
     assert pack is not None, problems.items
     return [pack]
 

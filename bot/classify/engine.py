@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from bot.classify.pack import Pattern, RulePack
 from bot.classify.salience import clauses, judge, title_acts
-from bot.classify.text import Tokens, stem_set, token_fits, tokenize
+from bot.classify.text import Tokens, detect_language, stem_set, token_fits, tokenize
 from bot.models import Classification
 
 _Match = tuple[int, int, Pattern, tuple[str, int, int]]  # start, end, pattern, role
@@ -23,12 +23,17 @@ def _find(tokens: Tokens, pack: RulePack) -> list[_Match]:
     n = len(stems)
     index = pack.index
     follows = pack.follows
+    by_second = pack.by_second
     found: list[_Match] = []
     # most words start no phrase: find the few that do in one comprehension
     for i, candidates in [(i, index[s]) for i, s in enumerate(stems) if s in index]:
         then = follows.get(stems[i])
         if then is not None and (i + 1 == n or stems[i + 1] not in then):
             continue  # a common first word ("the") not followed by any of its phrases' second
+        split = by_second.get(stems[i])
+        if split is not None:  # "북" starts 70 phrases: try those that go on with the next one
+            rest, seconds = split
+            candidates = rest + seconds.get(stems[i + 1], ()) if i + 1 < n else rest
         for pattern, role in candidates:
             ps = pattern.stems
             size = len(ps)
@@ -64,24 +69,39 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         ]
     subject_pos: list[int] = []
     contextual_pos: list[int] = []
+    contextual_terms: list[str] = []
     cancelled: set[int] = set()
+    inside_other: set[int] = set()  # positions inside a not_subject phrase ("北上", "東北")
     has_context = False
     subject_terms: list[str] = []
-    for start, _end, pattern, role in matches:
+    for start, end, pattern, role in matches:
         kind = role[0]
         if kind == "alias":
             subject_pos.append(start)
             subject_terms.append(pattern.display)
         elif kind == "contextual":
             contextual_pos.append(start)
+            contextual_terms.append(pattern.display)
         elif kind == "not_contextual":
             cancelled.add(start)
+        elif kind == "not_subject":
+            inside_other.update(range(start, end))
         elif kind == "context":
             has_context = True
-    contextual_pos = [p for p in contextual_pos if p not in cancelled]
+    if inside_other:
+        kept = [
+            (p, t) for p, t in zip(subject_pos, subject_terms, strict=True) if p not in inside_other
+        ]
+        subject_pos = [p for p, _t in kept]
+        subject_terms = [t for _p, t in kept]
+        cancelled |= inside_other
+    contextual = [
+        (p, t) for p, t in zip(contextual_pos, contextual_terms, strict=True) if p not in cancelled
+    ]
+    contextual_pos = [p for p, _t in contextual]
     if contextual_pos and (has_context or subject_pos):
         subject_pos.extend(contextual_pos)
-        subject_terms.append(pack.contextual[0].display)
+        subject_terms.append(contextual[0][1])
     subject_in_title = any(tokens.in_title[p] for p in subject_pos)
     subject_sentences = {tokens.sentence[p] for p in subject_pos}
     # The title and the lead sentence say what the item is about: a subject in either makes
@@ -160,7 +180,9 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
             found[ti] = ({k: (v, at.get(k, [])) for k, v in best.items()}, events)
             if score >= topic.threshold and score > 0:
                 judged.append(ti)
-    if judged:
+    # The clause model (salience.py) reads English sentence structure; Korean and Japanese
+    # items are labelled by their scores alone, as their own rules and held-out sets expect.
+    if judged and not tokens.cjk:
         markers = [(a, b, r[0]) for a, b, _p, r in matches if r[0] in _SALIENCE_KINDS]
         acting = frozenset(p.stems[0] for p in pack.salience.acting)
         where = clauses(tokens, markers, subject_pos, acting)
@@ -213,4 +235,9 @@ def classify(
             evidence[name] = tuple(ev)
             if score >= topic.threshold and score > 0 and salient:
                 labels.append(name)
-    return Classification(labels=tuple(labels), scores=scores, evidence=evidence)
+    return Classification(
+        labels=tuple(labels),
+        scores=scores,
+        evidence=evidence,
+        language=detect_language(title, summary),
+    )

@@ -7,15 +7,17 @@ and "near" rules that pair two word groups within a window of the same sentence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.classify.text import pattern_stems
+from bot.classify.text import CJK_CHARS, pattern_stems
 from bot.severity import FACT_CLASSES, LEVELS, SeverityRule, compile_phrases
 from bot.validate import Problems, Table
 
 LABEL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+_HAS_CJK = re.compile(f"[{CJK_CHARS}]")
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class Pattern:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "exact", "#" not in self.stems and "*" not in self.stems)
+
+
+_Candidates = tuple[tuple[Pattern, tuple[str, int, int]], ...]
 
 
 @dataclass(frozen=True)
@@ -86,6 +91,9 @@ class RulePack:
     default: bool = False
     severity: tuple[SeverityRule, ...] = ()  # label names as label_name() gives them
     salience: Salience = field(default_factory=Salience)
+    # phrases in which an alias is part of another word ("북한산 국립공원", "北上", "東北"):
+    # an alias or contextual alias that starts inside one of them does not count
+    not_subject: tuple[Pattern, ...] = ()
     # first stem -> [(pattern, role)], role = ("alias"|"contextual"|"context", -1) or
     # ("term", topic index, term index) or ("near1"/"near2", topic index, rule index), or a
     # salience marker ("sub"|"not_sub"|"reaction"|"actor", -1) or ("event", topic index, -1)
@@ -96,6 +104,11 @@ class RulePack:
     # has a plain second word ("the" starts only "the north", "the regime", ...): most of a
     # common first word's occurrences are passed over with one lookup
     follows: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False, compare=False)
+    # a Korean or Japanese character that starts many phrases -> (its one-character and
+    # wildcard phrases, {second character: the phrases that go on with it})
+    by_second: Mapping[str, tuple[_Candidates, Mapping[str, _Candidates]]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
     # the words (stems) of each subject phrase, aliases and contextual ones: a text that has all
     # the words of none of them cannot mention the subject. None when no such shortcut holds (a
     # topic that does not need the subject, or a phrase of wildcards only).
@@ -149,6 +162,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
     aliases = _patterns(subject, "aliases", required=True)
     contextual = _patterns(subject, "contextual")
     not_contextual = _patterns(subject, "not_contextual")
+    not_subject = _patterns(subject, "not_subject")
     context = _patterns(subject, "context")
     window = subject.integer("window", 20, minimum=1)
     far_factor = subject.number("far_factor", 0.5, minimum=0.0)
@@ -253,9 +267,11 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         default=default,
         severity=tuple(severity),
         salience=salience,
+        not_subject=not_subject,
     )
     object.__setattr__(pack, "index", _build_index(pack))
     object.__setattr__(pack, "follows", _follows(pack.index))
+    object.__setattr__(pack, "by_second", _by_second(pack.index))
     object.__setattr__(pack, "subject_words", _subject_words(pack))
     return pack
 
@@ -308,6 +324,8 @@ def _build_index(
         add(p, ("contextual", -1, -1))
     for p in pack.not_contextual:
         add(p, ("not_contextual", -1, -1))
+    for p in pack.not_subject:
+        add(p, ("not_subject", -1, -1))
     for p in pack.context:
         add(p, ("context", -1, -1))
     for kind, patterns in (
@@ -341,6 +359,25 @@ def _follows(
         seconds = [p.stems[1] if len(p.stems) > 1 else "*" for p, _role in candidates]
         if "*" not in seconds and "#" not in seconds:
             out[first] = frozenset(seconds)
+    return out
+
+
+def _by_second(
+    index: Mapping[str, _Candidates],
+) -> dict[str, tuple[_Candidates, Mapping[str, _Candidates]]]:
+    out: dict[str, tuple[_Candidates, Mapping[str, _Candidates]]] = {}
+    for first, candidates in index.items():
+        if len(candidates) < 6 or len(first) != 1 or not _HAS_CJK.match(first):
+            continue
+        rest = []
+        seconds: dict[str, list[tuple[Pattern, tuple[str, int, int]]]] = {}
+        for candidate in candidates:
+            stems = candidate[0].stems
+            if len(stems) == 1 or stems[1] in ("#", "*"):
+                rest.append(candidate)
+            else:
+                seconds.setdefault(stems[1], []).append(candidate)
+        out[first] = (tuple(rest), {k: tuple(v) for k, v in seconds.items()})
     return out
 
 

@@ -2,6 +2,12 @@
 
 "Test-fired", "test fired" and "test fires" all become the stems ``test fire``; "Hwasong-17"
 becomes ``hwasong 17``; "N. Korea" stays one sentence. Pure: no I/O, no clock.
+
+Korean and Japanese are read one character at a time: every Hangul syllable, kana and Han
+character is a token of its own, so a pack phrase such as "탄도미사일" or "弾道ミサイル" is a
+sequence of characters, found inside compounds and before particles ("탄도미사일을", "北朝鮮が")
+without a dictionary, on scripts that write words without spaces (README, "Korean and
+Japanese").
 """
 
 from __future__ import annotations
@@ -12,12 +18,22 @@ from dataclasses import dataclass
 
 import snowballstemmer
 
-_TOKEN = re.compile(r"[^\W_]+|[.!?;,:|]|\s-\s")
+# Hangul (syllables, jamo), kana (with the long-vowel mark), Han and the iteration mark 々
+CJK_CHARS = (
+    "\u1100-\u11ff\u3005\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf"
+    "\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
+)
+# a CJK character alone, or a run of other letters and digits, or a sentence or clause break
+_TOKEN = re.compile(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+|[.!?;\u3002,:|]|\\s-\\s")
 # the same tokens for ASCII text, where [^\W_] is exactly [A-Za-z0-9]: a third faster
 _ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+|[.!?;,:|]|\s-\s")
-_WORD = re.compile(r"[^\W_]+")  # the same, without the sentence breaks
+_WORD = re.compile(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+")  # the same, without the breaks
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
-_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"})
+_OTHER_WORD = re.compile(f"[^\\W_{CJK_CHARS}]+")  # words that are not Korean or Japanese
+_DASHES = str.maketrans(
+    {c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"} | {"\u119e": "\u00b7"}
+)  # dashes to "-"; the Hangul vowel ㆍ (NFKC makes U+318D U+119E), which Korean writes as a
+# middle dot ("북ㆍ미"), to "·"
 # A period after these does not end a sentence ("N. Korea", "U.S. officials", "Gen. Kim").
 _ABBREVIATIONS = frozenset(
     {
@@ -66,7 +82,7 @@ _NUMBER = re.compile(r"\d+")
 _stemmer = snowballstemmer.stemmer("english")
 _stem_cache: dict[str, str] = {}
 _raw_cache: dict[str, str] = {}
-_BREAKS = frozenset(".!?;")
+_BREAKS = frozenset(".!?;\u3002")
 _CLAUSE_BREAKS = frozenset({",", ":", "|", " - "})  # end a clause, not a sentence
 
 
@@ -92,10 +108,23 @@ class Tokens:
     sentence: tuple[int, ...]
     in_title: tuple[bool, ...]
     clause: tuple[int, ...] = ()
+    cjk: bool = False  # some part was Korean or Japanese (read by characters, not words)
+
+
+_DASH_CHARS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u119e"
 
 
 def _prepare(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).translate(_DASHES)
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    # str.translate looks up every character of a non-ASCII text: replacing the few that occur
+    # is several times faster on Korean and Japanese text, for the same result
+    for c in _DASH_CHARS:
+        if c in text:
+            text = text.translate(_DASHES)
+            break
+    return text
 
 
 MAX_SUMMARY_CHARS = 1200  # the lead carries the news; long bodies cost time and add noise
@@ -118,9 +147,21 @@ def tokenize(title: str, summary: str) -> Tokens:
     add_clause = clause.append
     sent = 0
     part_no = 0
+    cjk = False
     for part, is_title in ((title, True), (summary, False)):
         prev = ""
         text = _prepare(part)
+        if not text.isascii() and _HAS_CJK.search(text):
+            if stems:
+                add_stem(_BARRIER)  # a phrase does not run on from the title into the summary
+                add_sentence(sent)
+                add_clause(part_no)
+            cjk = True
+            sent, part_no = _tokenize_cjk(text, sent, part_no, stems, sentence, clause)
+            in_title.extend([is_title] * (len(stems) - len(in_title)))
+            sent += 1
+            part_no += 1
+            continue
         for raw in (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text):
             stemmed = cache.get(raw)
             if stemmed is None:
@@ -144,7 +185,60 @@ def tokenize(title: str, summary: str) -> Tokens:
         in_title.extend([is_title] * (len(stems) - len(in_title)))
         sent += 1
         part_no += 1
-    return Tokens(tuple(stems), tuple(sentence), tuple(in_title), tuple(clause))
+    return Tokens(tuple(stems), tuple(sentence), tuple(in_title), tuple(clause), cjk)
+
+
+_HAS_CJK = re.compile(f"[{CJK_CHARS}]")
+# In Korean and Japanese text, punctuation separates words that would otherwise run together
+# ("북, 위성발사" is not "북위", latitude): every punctuation mark but the joining ones (the
+# middle dots of "북·러" and "日・朝", the hyphen of "화성-18형") stays in the stems as a
+# barrier that no phrase can match across. Spaces do not: "위성 발사" and "위성발사" are one.
+_CJK_TOKEN = re.compile(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+|[^\\w\\s\\-\u00b7\u30fb~]")
+_CJK_BREAK = re.compile("[.!?;\u3002]")
+_BARRIER = "|"
+
+
+_cjk_cache: dict[str, str] = {}  # apart from _raw_cache: its punctuation stems are barriers here
+
+
+def _tokenize_cjk(
+    text: str,
+    sent: int,
+    part_no: int,
+    stems: list[str],
+    sentence: list[int],
+    clause: list[int],
+) -> tuple[int, int]:
+    """Tokens of a part with Korean or Japanese in it: characters, words and barriers.
+
+    A punctuation mark is kept as its own stem, which no pack phrase contains: a barrier. A
+    sentence break is one too, and starts the next sentence (and clause).
+    """
+    get = _cjk_cache.get
+    first = True
+    for chunk in _CJK_BREAK.split(text):
+        if not first:
+            stems.append(_BARRIER)
+            sentence.append(sent)
+            clause.append(part_no)
+            sent += 1
+            part_no += 1
+        first = False
+        raws = _CJK_TOKEN.findall(chunk)
+        found = list(map(get, raws))
+        if None in found:
+            found = [f if f is not None else _stem_cjk(r) for f, r in zip(found, raws, strict=True)]
+        stems.extend(found)  # type: ignore[arg-type]
+        sentence.extend([sent] * len(found))
+        clause.extend([part_no] * len(found))
+    return sent, part_no
+
+
+def _stem_cjk(raw: str) -> str:
+    stemmed = stem(raw.lower())
+    if len(_cjk_cache) < 200_000:
+        _cjk_cache[raw] = stemmed
+    return stemmed
 
 
 def stem_set(title: str, summary: str) -> frozenset[str]:
@@ -154,7 +248,15 @@ def stem_set(title: str, summary: str) -> frozenset[str]:
     out: set[str] = set()
     for part in (title, summary):
         text = _prepare(part)
-        words = set((_ASCII_WORD if text.isascii() else _WORD).findall(text))
+        if text.isascii():
+            words = set(_ASCII_WORD.findall(text))
+        elif _HAS_CJK.search(text):
+            # a Korean or Japanese character is its own stem: the text's set of characters
+            # holds them all (and some that match nothing), the rest are words as usual
+            out.update(text)
+            words = set(_OTHER_WORD.findall(text))
+        else:
+            words = set(_WORD.findall(text))
         found = list(map(_raw_cache.get, words))
         if None in found:
             out.update(
@@ -183,7 +285,7 @@ def _stem_raw(raw: str) -> str:
 def pattern_stems(pattern: str) -> tuple[str, ...]:
     """A rule's phrase as stems. ``#`` stands for any number, ``*`` for any one word."""
     out: list[str] = []
-    for match in re.finditer(r"[^\W_]+|[#*]", _prepare(pattern)):
+    for match in re.finditer(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+|[#*]", _prepare(pattern)):
         raw = match.group()
         out.append(raw if raw in "#*" else stem(raw.lower()))
     return tuple(out)
@@ -210,3 +312,33 @@ def matched_words(text: str, phrase: str) -> str | None:
             return prepared[words[i].start() : words[i + size - 1].end()]
     at = prepared.casefold().find(phrase.casefold())  # scripts without spaces between words
     return prepared[at : at + len(phrase)] if at >= 0 and phrase.strip() else None
+
+
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+_KANA = re.compile("[\u3040-\u309f\u30a1-\u30fa\u31f0-\u31ff]")  # not the long-vowel mark
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
+
+
+def detect_language(title: str, summary: str) -> str:
+    """The item's language by its script: "ko", "ja", "zh", "en" (any Latin script) or "und".
+
+    Kana mark Japanese and Hangul marks Korean, so a script count tells the three apart more
+    reliably than a statistical detector on a headline; an English report that quotes a name
+    in Hangul stays English (CJK must be a fifth of its letters).
+    """
+    text = f"{title} {summary[:300]}"  # the script of a headline and a lead is plenty
+    if text.isascii():
+        return "en" if _LATIN.search(text) else "und"
+    hangul = len(_HANGUL.findall(text))
+    kana = len(_KANA.findall(text))
+    han = len(_HAN.findall(text))
+    latin = len(_LATIN.findall(text))
+    cjk = hangul + kana + han
+    if cjk == 0 or cjk * 4 < latin:
+        return "en" if latin else "und"
+    if kana and kana >= hangul:
+        return "ja"
+    if hangul:
+        return "ko"
+    return "zh"

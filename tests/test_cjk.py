@@ -1,0 +1,309 @@
+"""Korean and Japanese: tokens, the pack's vocabulary, facts, the English line, and one story
+told in three languages through the real pipeline (local feed server, Slack stand-in)."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.classify import classify, load_pack
+from bot.classify.text import detect_language, tokenize
+from bot.cli import main
+from bot.evaluate import Example, StoryExample, evaluate, evaluate_stories
+from bot.feedserver import FeedServer
+from bot.format import english_line, format_alert
+from bot.models import Alert, Item
+from bot.severity import compile_phrases
+from bot.stories import compatible, extract_facts, fingerprint, overlap
+from bot.validate import Problems
+from tests.conftest import DATA, RULES, ago, rss
+from tests.peers import SlackStandIn
+
+LABELS = ("missile-test", "diplomacy")
+
+
+@pytest.fixture(scope="module")
+def pack():
+    problems = Problems()
+    loaded = load_pack(tomllib.loads(RULES.read_text(encoding="utf-8")), problems)
+    assert loaded is not None, problems.items
+    return loaded
+
+
+def _labels(pack, title: str, summary: str = "") -> tuple[str, ...]:
+    return classify([pack], title, summary).labels
+
+
+def _examples(name: str) -> list[Example]:
+    out = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        d = json.loads(line)
+        out.append(Example(d["id"], d["title"], d["summary"], tuple(d["labels"]), d["kind"]))
+    return out
+
+
+def test_cjk_text_is_one_token_per_character_and_punctuation_is_a_barrier() -> None:
+    tokens = tokenize("북, 위성발사", "北朝鮮「弾道ミサイル」")
+    assert tokens.stems[:3] == ("북", ",", "위")  # "북, 위" is not "북위" (latitude)
+    assert "北" in tokens.stems and "ミ" in tokens.stems
+    assert "「" in tokens.stems[tokens.stems.index("北") :]  # the quote mark breaks the run
+    # English and ASCII text are tokenised as before
+    assert tokenize("N. Korea test-fires", "").stems == ("n", "korea", "test", "fire")
+
+
+def test_language_is_detected_per_item_by_script() -> None:
+    assert detect_language("북한, 탄도미사일 발사", "") == "ko"
+    assert detect_language("北朝鮮 弾道ミサイル発射", "防衛省によりますと") == "ja"
+    assert detect_language("North Korea fires missile", "") == "en"
+    # an English report quoting one Korean name stays English
+    assert detect_language("North Korea fires 화성 missile, officials say in Seoul", "") == "en"
+    assert classify([], "北朝鮮 弾道ミサイル発射", "").language == "ja"
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "want"),
+    [
+        ("[속보] 합참 '북한, 동해상으로 미상 탄도미사일 발사'", "", ("missile-test",)),
+        (
+            "북, 단거리탄도미사일 2발 발사",
+            "합참은 북한이 동해상으로 미사일을 쐈다고 밝혔다.",
+            ("missile-test",),
+        ),
+        ("北朝鮮から弾道ミサイルの可能性があるものが発射されました", "", ("missile-test",)),
+        ("金与正氏が談話「米国との対話に応じない」", "", ("diplomacy",)),
+        ('김여정 담화 "미국과 마주앉을 생각 없다"', "", ("diplomacy",)),
+        # negative contexts: South Korea's and Japan's own launches, products, typhoons, a
+        # Pyongyang housing district named Hwasong, Mars, fireworks, exams, K-pop
+        ("국방과학연구소, 현무-5 탄도미사일 시험발사 성공", "", ()),
+        ("H3ロケット 打ち上げ成功 種子島宇宙センター", "JAXAは衛星を軌道に投入しました。", ()),
+        ("H-IIAロケット 打ち上げ成功", "", ()),
+        ("아이돌 그룹 컴백…신곡 발매", "", ()),
+        ("갤럭시 신제품 출시", "", ()),
+        ("台風14号 北上 九州に接近", "", ()),
+        ("태풍 북상…제주 비상", "", ()),
+        ("김정은, 화성지구 살림집 준공식 참석", "", ()),
+        ("화성 탐사선 발사 성공", "", ()),
+        ("隅田川花火大会 打ち上げ花火", "", ()),
+        ("수능 모의평가 실시", "", ()),
+    ],
+)
+def test_korean_and_japanese_vocabulary(pack, title: str, summary: str, want) -> None:
+    assert _labels(pack, title, summary) == want
+
+
+def test_words_that_contain_an_alias_do_not_name_north_korea(pack) -> None:
+    # "북상" (moving north), "노트북" (laptop), "東北" (Tohoku), "北京" (Beijing) hold 북/北
+    c = classify([pack], "노트북 신제품 출시", "북상하는 태풍. 東北と北京で発売。")
+    assert not any(e.startswith("about") for ev in c.evidence.values() for e in ev)
+    # ...while "북," alone is the Korean headline's short form
+    c = classify([pack], "북, 동해상으로 탄도미사일 발사", "")
+    assert c.evidence["missile-test"][0] == "about North Korea: 북"
+
+
+def test_evidence_shows_the_terms_in_the_original_script(pack) -> None:
+    c = classify([pack], "北朝鮮 短距離弾道ミサイル2発発射", "防衛省が発表しました。")
+    assert c.labels == ("missile-test",)
+    assert c.evidence["missile-test"][0] == "about North Korea: 北朝鮮"
+    assert "弾道ミサイル" in c.evidence["missile-test"]
+
+
+@pytest.mark.parametrize("language", ["ko", "ja"])
+def test_held_out_sets_meet_the_targets(pack, language: str) -> None:
+    """Written before the Korean and Japanese rules, and not tuned on (see the README)."""
+    examples = _examples(f"classify_{language}_holdout.jsonl")
+    assert len(examples) >= 100
+    report = evaluate(examples, LABELS, lambda t, s: classify([pack], t, s))
+    assert report.labels["missile-test"].f1 >= 0.95, report.labels["missile-test"]
+    assert report.labels["diplomacy"].f1 >= 0.90, report.labels["diplomacy"]
+    assert report.non_nk_rate <= 0.02
+
+
+@pytest.mark.parametrize("language", ["ko", "ja"])
+def test_development_sets_have_the_shape_the_issue_asks_for(language: str) -> None:
+    examples = _examples(f"classify_{language}_dev.jsonl")
+    assert len(examples) >= 150
+    kinds = {e.kind for e in examples}
+    assert {"nk-test", "nk-diplomacy", "hard-negative", "other-test"} <= kinds
+    assert all(detect_language(e.title, e.summary) == language for e in examples)
+
+
+def test_korean_japanese_and_english_reports_give_the_same_facts() -> None:
+    ko = extract_facts(
+        "북, 동해상으로 단거리탄도미사일 2발 발사",
+        "북한이 동해상으로 단거리탄도미사일 2발을 발사했다고 합참이 밝혔다.",
+    )
+    ja = extract_facts(
+        "北朝鮮 短距離弾道ミサイル2発を発射", "韓国軍によりますと、日本海に向けて発射しました。"
+    )
+    en = extract_facts(
+        "North Korea fires two short-range ballistic missiles", "The JCS said so on Tuesday."
+    )
+    assert ko.classes == ja.classes == en.classes == {"srbm", "ballistic"}
+    assert ko.counts == ja.counts == en.counts == {2}
+    assert ko.kind == ja.kind == "launch" and ko.confirmed
+    for title in (
+        "北朝鮮「火星18」発射",
+        "북한, 화성-18형 시험발사",
+        "North Korea fires Hwasong-18",
+    ):
+        assert extract_facts(title, "").names == {"Hwasong-18"}, title
+    assert extract_facts("유엔 안보리, 북 ICBM 발사 관련 긴급회의 소집", "").kind == "un"
+    assert extract_facts("北朝鮮 再び弾道ミサイル発射", "").repeat
+    # a cruise missile report is not the story of a ballistic missile, in any language
+    assert not compatible(extract_facts("北朝鮮 巡航ミサイル発射", ""), en)
+
+
+def test_reports_in_three_languages_share_words() -> None:
+    when = datetime(2026, 3, 10, tzinfo=UTC)
+    ko = fingerprint(
+        "k", "[속보] 북한, 동해상으로 탄도미사일 발사", "", ["missile-test"], when, "Y"
+    )
+    ja = fingerprint("j", "北朝鮮 弾道ミサイル発射 日本海に落下", "", ["missile-test"], when, "N")
+    en = fingerprint("e", "North Korea fires ballistic missile into East Sea", "", [], when, "R")
+    assert {"nk", "launch", "missile", "eastsea"} <= ko.words & ja.words & en.words
+    assert overlap(ko.words, en.words) >= 0.5
+
+
+def test_cross_language_story_set() -> None:
+    lines = (DATA / "stories_cjk_dev.jsonl").read_text(encoding="utf-8").splitlines()
+    reports = []
+    for line in lines:
+        d = json.loads(line)
+        published = datetime.fromisoformat(d["published"].replace("Z", "+00:00"))
+        reports.append(
+            StoryExample(
+                d["id"],
+                d["event"],
+                d["source"],
+                published,
+                d["title"],
+                d["summary"],
+                tuple(d["labels"]),
+            )
+        )
+    report = evaluate_stories(reports)
+    assert report.stories == report.events
+    assert report.fp == 0 and report.fn == 0
+
+
+def test_english_line_for_a_korean_or_japanese_report() -> None:
+    now = datetime(2026, 3, 10, 22, 50, tzinfo=UTC)
+    item = Item(
+        "NHK",
+        "https://nhk.test/rss",
+        "n1",
+        "https://nhk.test/n1",
+        "北朝鮮 ICBM級の弾道ミサイル発射 北海道沖のEEZ内に落下か",
+        "防衛省によりますと、弾道ミサイル1発は日本の排他的経済水域内に落下したとみられます。",
+        now,
+    )
+    line = english_line(item, ["missile-test"])
+    assert line == (
+        "Missile test · ICBM · 1 missile · inside Japan's EEZ · per Japan's Ministry of Defense"
+        " · reported in Japanese by NHK"
+    )
+    english = Item("Reuters", "u", "r1", "https://r.test/1", "North Korea fires ICBM", "", now)
+    assert english_line(english, ["missile-test"]) == ""
+    c = classify([], item.title, item.summary)
+    message = format_alert(Alert("C1", item, ("missile-test",), c))
+    text = json.dumps(message.blocks, ensure_ascii=False)
+    assert item.title in text  # the original headline
+    assert "In English: Missile test · ICBM" in text
+    assert "In English:" in message.text
+
+
+def test_severity_phrases_in_korean_and_japanese_are_found_inside_words() -> None:
+    pattern = compile_phrases(["J얼럿", "日本上空", "J-Alert"])
+    assert pattern is not None
+    assert pattern.search("홋카이도에 J얼럿을 발령")
+    assert pattern.search("ミサイルは日本上空を通過")
+    assert not pattern.search("J-Alerts")
+
+
+# One launch: Yonhap's Korean flash first, then NHK's Japanese notice, then Reuters in English.
+KO = (
+    "연합뉴스 북한",
+    '[속보] 합참 "북한, 동해상으로 단거리탄도미사일 2발 발사"',
+    "합동참모본부는 북한이 오늘 오전 동해상으로 단거리탄도미사일 2발을 발사했다고 밝혔다.",
+    12,
+)
+JA = (
+    "NHK",
+    "北朝鮮 弾道ミサイル2発発射 日本のEEZ外に落下か",
+    "防衛省によりますと、北朝鮮は弾道ミサイル2発を東の方向に発射しました。",
+    8,
+)
+EN = (
+    "Reuters",
+    "North Korea fires two short-range ballistic missiles into East Sea, Seoul says",
+    "North Korea fired two short-range ballistic missiles into the East Sea on Wednesday, South Korea's Joint Chiefs of Staff said.",
+    3,
+)
+
+
+def test_a_korean_a_japanese_and_an_english_feed_report_one_launch_as_one_story(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    empty = "<rss version='2.0'><channel><title>x</title></channel></rss>"
+    urls = {name: feeds.set(f"/{i}.xml", empty) for i, (name, *_rest) in enumerate((KO, JA, EN))}
+    config = write_config(urls)
+    assert main(["run", "--once", "--config", str(config)], env) == 0
+
+    def publish(i: int) -> None:
+        name, title, lead, minutes = (KO, JA, EN)[i]
+        item = {
+            "title": title,
+            "summary": lead,
+            "link": f"https://feed{i}.test/nk/1",
+            "guid": f"feed{i}-1",
+            "published": ago(minutes=minutes),
+        }
+        feeds.set(f"/{i}.xml", rss(item, title=name))
+
+    # the Korean flash is out first, and found by the next poll; NHK and Reuters follow
+    publish(0)
+    assert main(["run", "--once", "--config", str(config)], env) == 0
+    publish(1)
+    publish(2)
+    assert main(["run", "--once", "--config", str(config)], env) == 0
+
+    posts = slack.posts()
+    parents = [p for p in posts if "thread_ts" not in p.args]
+    replies = [p for p in posts if "thread_ts" in p.args]
+    assert len(parents) == 1, [p.args["text"] for p in posts]
+    assert len(replies) == 2
+    parent = parents[0].args
+    blocks = json.dumps(parent["blocks"], ensure_ascii=False)
+    assert KO[1].replace('"', '\\"') in blocks  # the Korean report came first: it heads the story
+    assert "In English: Missile test · SRBM · 2 missiles · East Sea" in blocks
+    assert "per South Korea's Joint Chiefs of Staff · reported in Korean by 연합뉴스 북한" in blocks
+    assert len({r.args["thread_ts"] for r in replies}) == 1  # both replies in the one thread
+    reply_text = " ".join(r.args["text"] for r in replies)
+    assert "NHK" in reply_text and "Reuters" in reply_text
+    assert "In English: SRBM" not in reply_text  # NHK says ballistic; no class it did not say
+    updates = [c for c in slack.attempts("chat.update") if c.ok]
+    assert updates and "Reported by 3 sources" in json.dumps(updates[-1].args["blocks"])
+
+
+def test_a_later_korean_report_of_another_launch_is_a_new_story(pack) -> None:
+    """Two launches three days apart, both in Korean, are two stories ("또": again)."""
+    first = datetime(2026, 6, 1, tzinfo=UTC)
+    reports = [
+        StoryExample(
+            "a", "e1", "Y", first, "[속보] 북한, 동해상으로 탄도미사일 발사", "", ("missile-test",)
+        ),
+        StoryExample(
+            "b",
+            "e2",
+            "Y",
+            first + timedelta(days=3),
+            "[속보] 북, 또 동해상으로 탄도미사일 발사",
+            "",
+            ("missile-test",),
+        ),
+    ]
+    report = evaluate_stories(reports)
+    assert report.stories == 2
