@@ -138,6 +138,9 @@ def format_alert(alert: Alert) -> Message:
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Facts: {facts}"}]}
         )
+    if story is not None and story.update_note:
+        note = escape(clip(story.update_note, 500))
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
     blocks.append(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(f"Why: {why}", 3000)}]}
     )
@@ -262,12 +265,17 @@ def format_storm(
     return _listing(heading, intro, [("", lines)], fallback)
 
 
-def format_reply(item: Item) -> Message:
-    """A thread reply: another outlet's report of the same story."""
-    line = (
-        f"Also reported by *{escape(clip(item.feed_name, 200))}*: {_headline(item)} · {_when(item)}"
-    )
-    text = clip(f"Also reported by {escape(item.feed_name)}: {escape(item.title)}", 3000)
+def format_reply(item: Item, *, again: bool = False, added: tuple[str, ...] = ()) -> Message:
+    """A thread reply: another outlet's report of the same story, or (`again`) a further report
+    from a source already in it, with the facts it changed."""
+    source = escape(clip(item.feed_name, 200))
+    if again:
+        change = f" ({escape(clip(', '.join(added), 300))})" if added else ""
+        head, plain = f"Update from *{source}*{change}", f"Update from {source}{change}"
+    else:
+        head, plain = f"Also reported by *{source}*", f"Also reported by {source}"
+    line = f"{head}: {_headline(item)} · {_when(item)}"
+    text = clip(f"{plain}: {escape(item.title)}", 3000)
     return Message(
         text=text,
         blocks=({"type": "section", "text": {"type": "mrkdwn", "text": clip(line, 3000)}},),

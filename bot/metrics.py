@@ -23,6 +23,14 @@ class Metrics:
             "newsbot_items_classified", "New entries by label given.", ["label"], registry=r
         )
         self.stories_created = Counter("newsbot_stories_created", "Stories created.", registry=r)
+        self.reports_absorbed = Counter(
+            "newsbot_story_reports_absorbed",
+            "Reports that joined an existing story instead of posting, by whether their source "
+            "was new to the story and whether a thread reply showed them (reply) or not (silent: "
+            "threads = false, muted, or no channel of the story takes the report).",
+            ["source", "shown"],
+            registry=r,
+        )
         self.alerts = Counter(
             "newsbot_alerts",
             "Outbox messages by event (queued, sent, failed, retried).",
