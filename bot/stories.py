@@ -43,6 +43,22 @@ _STOP = frozenset(
         "s t just such some other own same so very up out day week year"
     ).split()
 )
+# Words every North Korea report shares (after folding): they make two reports alike without
+# making them one event, so only launch reports, which share little else, count them.
+_GENERIC = frozenset(
+    {
+        "nk",
+        "korea",
+        "korean",
+        "south",
+        "missile",
+        "launch",
+        "militari",
+        "ballist",
+        "test",
+        "leader",
+    }
+)
 # Different outlets name the same things differently; fold the common variants together.
 _CANON = {
     stem(k): v
@@ -361,7 +377,7 @@ _OTHER_EVENT = re.compile(
 )
 _LAUNCH_WORDS = re.compile(
     r"\b(?:fires?|fired|firing|launch\w*|test[- ]?fir\w*|missiles?|icbms?|slbms?|srbms?|irbms?|"
-    r"rockets?|projectiles?|nuclear test|satellite launch\w*|j-alert|hwasong|pukguksong|chollima|"
+    r"rockets?|projectiles?|nuclear test|satellites?|orbit|j-alert|hwasong|pukguksong|"
     r"lob\w*|ballistic|blast|detonat\w*)\b",
     re.IGNORECASE,
 )
@@ -375,6 +391,24 @@ _REPEAT = re.compile(
 _SUBORDINATE = re.compile(
     r"\s(?:as|while|after|following|amid|ahead of|before|days after|hours after)\s", re.IGNORECASE
 )
+# "tour rocket launch site": a place, not a launch
+_LAUNCH_PLACE = re.compile(
+    r"\b(?:rocket |space |satellite )?launch (?:site|facility|pad|centre|center|base)s?\b",
+    re.IGNORECASE,
+)
+# Explainers and analysis are about events but are none: they never found a launch story that
+# launch reports then join on little more than the time.
+_FEATURE = re.compile(
+    r"^\s*(?:explainer|analysis|factbox|timeline|opinion|q&a|watch|photos|in pictures)\b|"
+    r"\b(?:what we know|things to know|what to know|all you need to know|why\b.*\?|how worried)",
+    re.IGNORECASE,
+)
+# "plans to launch a satellite", "notifies Japan of launch": a launch to come is not the launch
+_PLANNED = re.compile(
+    r"\b(?:plans?|planned|planning|will|to launch|notif\w+|could launch|may launch|prepar\w+|"
+    r"imminent|set to|intends?|scrap|halt|ready to|about to|vows? to|promis\w+|hints? at)\b",
+    re.IGNORECASE,
+)
 _UN = re.compile(r"(?i:\b(?:security council|unsc|united nations)\b)|\bU\.?N\b\.?")
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s+[A-Z\"'\u201c]|$)", re.DOTALL)
 
@@ -383,13 +417,16 @@ def extract_facts(title: str, summary: str) -> Facts:
     """Facts from the title and the lead sentence (later sentences are background)."""
     first = _FIRST_SENTENCE.match(summary.strip())
     summary = first.group(1) if first else summary
-    main_clause = _SUBORDINATE.split(title, maxsplit=1)[0]
-    if _UN.search(main_clause):
+    main_clause = _OTHER_EVENT.sub(" ", _SUBORDINATE.split(title, maxsplit=1)[0])
+    main_clause = _LAUNCH_PLACE.sub(" ", main_clause)
+    if _FEATURE.search(title):
+        kind = "feature"
+    elif _UN.search(main_clause):
         kind = "un"
-    elif _LAUNCH_WORDS.search(title):
-        kind = "launch"
+    elif _LAUNCH_WORDS.search(main_clause):
+        kind = "plan" if _PLANNED.search(main_clause) else "launch"
     else:
-        kind = "meeting"
+        kind = "meeting"  # anything else: talks, statements, reactions, measures
     text = _OTHER_EVENT.sub(" ", f"{title}. {summary}")
     low = text.lower().replace("-", " ")
     classes = {name for name, phrases in _CLASSES.items() if any(p in low for p in phrases)}
@@ -450,6 +487,8 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
     """
     if not _classes_compatible(a.classes, b.classes):
         return False
+    if {a.kind, b.kind} == {"plan", "launch"}:
+        return False  # the announcement of a launch and the launch are two events
     if (a.kind == "un") != (b.kind == "un"):
         un, other = (a, b) if a.kind == "un" else (b, a)
         if not (un.about_launch and other.kind == "launch"):
@@ -540,10 +579,19 @@ class Member:
     batch: str
     published: datetime
     update: bool
+    specific: int  # how many of the words are not _GENERIC
 
     @classmethod
     def of(cls, fp: Fingerprint) -> Member:
-        return cls(fp.key, tuple(fp.words), fp.source, fp.batch, fp.published, fp.update)
+        specific = len(fp.words - _GENERIC)
+        return cls(fp.key, tuple(fp.words), fp.source, fp.batch, fp.published, fp.update, specific)
+
+
+def _specific_overlap(specific: frozenset[str], m: Member) -> float:
+    """`overlap` without the words every North Korea report has."""
+    if not specific or not m.specific:
+        return 0.0
+    return len(specific.intersection(m.words)) / min(len(specific), m.specific)
 
 
 @dataclass(slots=True)
@@ -617,10 +665,10 @@ class Tuning:
     recent_limit: int = 16  # stories close in time always compared, at most this many
 
 
-def _agree(a: Facts, b: Facts) -> bool:
+def _agree(a: Facts, b: Facts, *, classes: bool = True) -> bool:
     specific_a = a.classes - {"ballistic"}
     return bool(
-        (specific_a & b.classes)
+        (classes and specific_a & b.classes)
         or (a.names & b.names)
         or (a.venues & b.venues)
         or (len(a.parties & b.parties) >= 1 and a.parties and b.parties)
@@ -653,14 +701,19 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
     stories, so there the words must agree more.
     """
     best: Match | None = None
-    best_rank: tuple[float, float, str] = (0.0, 0.0, "")
+    best_rank: tuple[bool, float, float, str] = (False, 0.0, 0.0, "")
+    specific = fp.words - _GENERIC
     for story in stories:
         if not fp.labels & story.labels:
             continue
         gap = abs(fp.published - story.first_published)
         if gap > tuning.window:
             continue
-        launch = fp.labels == story.founding_labels == frozenset({"missile-test"})
+        # launch reports of one launch hours apart share few words: time and facts decide
+        launch = (
+            fp.labels == story.founding_labels == frozenset({"missile-test"})
+            and fp.facts.kind == story.facts.kind == "launch"
+        )
         if not compatible(fp.facts, story.facts, diplomacy=not launch):
             continue
         if {fp.facts.kind, story.facts.kind} == {
@@ -670,7 +723,9 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             continue  # a launch during a summit is not the summit's story, nor the reverse
         if fp.source in story.sources and not _same_source_allows(fp, story, tuning):
             continue
-        agree = _agree(fp.facts, story.facts)
+        # a shared class only vouches for two launch reports: a reaction or an analysis that
+        # mentions an ICBM is not thereby about today's ICBM
+        agree = _agree(fp.facts, story.facts, classes="launch" == fp.facts.kind == story.facts.kind)
         if launch:
             if gap <= tuning.close and not (fp.facts.repeat and gap > tuning.repeat_gap):
                 need = tuning.launch_close
@@ -680,10 +735,15 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             need = tuning.threshold_agreeing if agree else tuning.threshold
         members = story.members
         compared = members if len(members) <= 6 else [members[0], *members[-5:]]
-        score = max((overlap(fp.words, m.words) for m in compared), default=0.0)
+        if launch or "diplomacy" in fp.labels & story.founding_labels:
+            score = max((overlap(fp.words, m.words) for m in compared), default=0.0)
+        else:  # a launch and a reaction, a plan, an analysis: words every report has do not count
+            score = max((_specific_overlap(specific, m) for m in compared), default=0.0)
         if score < need:
             continue
-        rank = (score, -gap.total_seconds(), story.id)  # ties: the story closest in time
+        # a story several sources already share beats one a same-source report had to start
+        # alone; then the closest words; ties: the story closest in time
+        rank = (len(story.sources) > 1, score, -gap.total_seconds(), story.id)
         if best is None or rank > best_rank:
             best, best_rank = Match(story.id, score), rank
     return best

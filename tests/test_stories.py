@@ -45,7 +45,9 @@ def test_development_set_is_large_enough() -> None:
 def test_development_set_targets() -> None:
     report = evaluate_stories(_examples())
     assert report.bcubed_precision >= 0.98, report.merged[:5]
-    assert report.bcubed_recall >= 0.90, report.split[:5]
+    # 0.84: the rules that keep reactions, plans and analyses out of launch stories on real
+    # feeds (tests/realdata) split some of this invented set's reactions off (it was 0.92)
+    assert report.bcubed_recall >= 0.84, report.split[:5]
 
 
 def test_eval_stories_command(capsys: pytest.CaptureFixture[str]) -> None:
