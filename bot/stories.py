@@ -181,6 +181,7 @@ _NUMBERS = {
     "single": 1,
     "pair": 2,
 }
+_AT_LEAST = re.compile(r"\b(?:at least|more than|over|up to)\s+$", re.IGNORECASE)
 _COUNT = re.compile(
     r"(?<![-\w])(a|an|one|two|three|four|five|six|seven|eight|nine|ten|single|\d{1,2})\s+"
     r"(?:(?:more|new|suspected|apparent|short[\s-]range|long[\s-]range|medium[\s-]range|"
@@ -439,6 +440,8 @@ def extract_facts(title: str, summary: str) -> Facts:
         word = m.group(1).lower()
         if word in ("a", "an"):
             continue  # "a missile" in a first flash often turns out to be two
+        if _AT_LEAST.search(text, 0, m.start()):
+            continue  # "at least one missile": a floor, not the count
         counts.add(int(word) if word.isdigit() else _NUMBERS[word])
     stems = set(tokenize(title, summary).stems)
     return Facts(
