@@ -78,11 +78,25 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--mistakes", action="store_true", help="list the misclassified items of every set"
     )
-    es = sub.add_parser("eval-stories", help="pairwise precision and recall of story clustering")
+    es = sub.add_parser(
+        "eval-stories", help="B-cubed and pairwise precision and recall of story clustering"
+    )
     es.add_argument(
         "--dataset",
         required=True,
         help='lines {"id","event","source","published","title","summary","labels"}',
+    )
+    es.add_argument(
+        "--replay",
+        action="store_true",
+        help="run the reports through the whole pipeline (local feed server, throwaway "
+        "database), revealed a slot at a time, instead of through the story index alone",
+    )
+    es.add_argument(
+        "--slot-hours",
+        type=float,
+        default=24.0,
+        help="with --replay: hours of reports each poll reveals (default 24: day by day)",
     )
     _operator_parsers(sub)
     for command in sub.choices.values():  # `newsbot status -v` as well as `newsbot -v status`
@@ -147,7 +161,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         if args.command == "classify":
             return _classify(load_config(args.config, env), args.input, sys.stdout, sys.stderr)
         if args.command == "eval-stories":
-            return _eval_stories(args.dataset)
+            return _eval_stories(args.dataset, replay=args.replay, slot_hours=args.slot_hours)
         if args.command == "eval":
             against = load_config(args.against, env) if args.against else None
             return _eval(
@@ -224,6 +238,7 @@ def _status(config: Config, *, as_json: bool) -> int:
     try:
         states = store.feed_states([f.url for f in config.feeds])
         counts = store.outbox_counts()
+        stories, absorbed = store.story_counts()
     finally:
         store.close()
 
@@ -247,8 +262,9 @@ def _status(config: Config, *, as_json: bool) -> int:
         "failed": counts.get("failed", 0),
         "sent": counts.get("sent", 0),
     }
+    story_info = {"stories": stories, "reports_absorbed": absorbed}
     if as_json:
-        print(json.dumps({"feeds": feeds, "outbox": outbox}, indent=2))
+        print(json.dumps({"feeds": feeds, "outbox": outbox, "stories": story_info}, indent=2))
         return 0
     header = f"{'feed':<32} {'last success':<20} {'next check':<20} {'items':>6} {'fails':>5}  last error"
     print(header)
@@ -262,6 +278,10 @@ def _status(config: Config, *, as_json: bool) -> int:
         print(f"({missing} configured feeds not polled yet)")
     print(
         f"outbox: {outbox['pending']} pending, {outbox['failed']} failed (parked), {outbox['sent']} sent"
+    )
+    print(
+        f"stories: {stories} in the database, {absorbed} later reports absorbed into them "
+        "(thread replies, or silent where a channel has threads = false)"
     )
     return 0
 
@@ -472,8 +492,8 @@ def _eval(
     return 1 if failed else 0
 
 
-def _eval_stories(dataset: str) -> int:
-    from datetime import datetime
+def _eval_stories(dataset: str, *, replay: bool = False, slot_hours: float = 24.0) -> int:
+    from datetime import datetime, timedelta
 
     from bot.evaluate import StoryExample, evaluate_stories, format_story_report
 
@@ -491,7 +511,20 @@ def _eval_stories(dataset: str) -> int:
     )
     if examples is None:
         return 1
-    print(format_story_report(evaluate_stories(examples)))
+    if not replay:
+        print(format_story_report(evaluate_stories(examples)))
+        return 0
+    if slot_hours <= 0:
+        print("newsbot: --slot-hours must be more than 0", file=sys.stderr)
+        return 2
+    from bot.replay import replay_stories
+
+    result = replay_stories(examples, rules="northkorea", slot=timedelta(hours=slot_hours))
+    print(
+        f"replayed through the pipeline in {result.polls} slots of {slot_hours:g} h; "
+        f"{len(result.unassigned)} reports got no story (not labelled, or duplicates)"
+    )
+    print(format_story_report(result.report))
     return 0
 
 

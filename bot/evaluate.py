@@ -167,6 +167,8 @@ class StoryReport(PairCounts):
     items: int = 0
     events: int = 0
     stories: int = 0
+    bcubed_precision: float = 1.0  # per report: share of its story that is its event, averaged
+    bcubed_recall: float = 1.0  # per report: share of its event that is in its story, averaged
     merged: list[tuple[StoryExample, StoryExample]] = field(
         default_factory=list
     )  # different events, one story
@@ -188,10 +190,36 @@ def evaluate_stories(reports: Sequence[StoryExample], tuning: Tuning | None = No
         else:
             story = index.join(match.story_id, fp, item, r.published).story
         assigned[r.id] = story.id
+    return score_stories(reports, assigned)
+
+
+def bcubed(events: dict[str, str], stories: dict[str, str]) -> tuple[float, float]:
+    """B-cubed precision and recall of a clustering (`stories`: item -> story) against the
+    truth (`events`: item -> event), over the items in `events`."""
+    if not events:
+        return 1.0, 1.0
+    by_story: dict[str, set[str]] = {}
+    by_event: dict[str, set[str]] = {}
+    for item, event in events.items():
+        by_event.setdefault(event, set()).add(item)
+        by_story.setdefault(stories[item], set()).add(item)
+    precision = recall = 0.0
+    for item, event in events.items():
+        same = len(by_story[stories[item]] & by_event[event])
+        precision += same / len(by_story[stories[item]])
+        recall += same / len(by_event[event])
+    return precision / len(events), recall / len(events)
+
+
+def score_stories(reports: Sequence[StoryExample], assigned: dict[str, str]) -> StoryReport:
+    """Score an assignment of reports to stories: B-cubed, and every pair for the listing."""
+    p, r = bcubed({x.id: x.event for x in reports}, assigned)
     report = StoryReport(
         items=len(reports),
         events=len({r.event for r in reports}),
-        stories=len(set(assigned.values())),
+        stories=len({assigned[x.id] for x in reports}),
+        bcubed_precision=p,
+        bcubed_recall=r,
     )
     for i, a in enumerate(reports):
         for b in reports[i + 1 :]:
@@ -211,6 +239,7 @@ def evaluate_stories(reports: Sequence[StoryExample], tuning: Tuning | None = No
 def format_story_report(report: StoryReport, *, show: int = 30) -> str:
     lines = [
         f"{report.items} reports of {report.events} events -> {report.stories} stories",
+        f"B-cubed precision {report.bcubed_precision:.3f}  recall {report.bcubed_recall:.3f}",
         f"pairwise precision {report.precision:.3f}  recall {report.recall:.3f}  "
         f"(same-story pairs: {report.tp} right, {report.fp} wrongly merged, {report.fn} wrongly split)",
     ]

@@ -171,6 +171,9 @@ def format_alert(alert: Alert) -> Message:
         blocks.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Facts: {facts}"}]}
         )
+    if story is not None and story.update_note:
+        note = escape(clip(story.update_note, 500))
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]})
     blocks.append(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(f"Why: {why}", 3000)}]}
     )
@@ -321,16 +324,22 @@ def format_storm(
     return _listing(heading, intro, [("", lines)], fallback)
 
 
-def format_reply(item: Item, timezone: str = "UTC") -> Message:
-    """A thread reply: another outlet's report of the same story, its time in the channel's
-    timezone like the parent message (and an English line for a Korean or Japanese report)."""
+def format_reply(
+    item: Item, timezone: str = "UTC", *, again: bool = False, added: tuple[str, ...] = ()
+) -> Message:
+    """A thread reply: another outlet's report of the same story, or (`again`) a further report
+    from a source already in it, with the facts it changed; its time in the channel's timezone
+    like the parent message, and an English line for a Korean or Japanese report."""
+    source = escape(clip(item.feed_name, 200))
+    if again:
+        change = f" ({escape(clip(', '.join(added), 300))})" if added else ""
+        head, plain = f"Update from *{source}*{change}", f"Update from {source}{change}"
+    else:
+        head, plain = f"Also reported by *{source}*", f"Also reported by {source}"
     gloss = english_line(item)
     english = f" (In English: {escape(clip(gloss, 500))})" if gloss else ""
-    line = (
-        f"Also reported by *{escape(clip(item.feed_name, 200))}*: {_headline(item)}{english}"
-        f" · {_when(item, timezone)}"
-    )
-    text = clip(f"Also reported by {escape(item.feed_name)}: {escape(item.title)}{english}", 3000)
+    line = f"{head}: {_headline(item)}{english} · {_when(item, timezone)}"
+    text = clip(f"{plain}: {escape(item.title)}{english}", 3000)
     return Message(
         text=text,
         blocks=({"type": "section", "text": {"type": "mrkdwn", "text": clip(line, 3000)}},),

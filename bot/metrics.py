@@ -34,6 +34,14 @@ class Metrics:
             "newsbot_build_info", "Always 1; the running version.", ["version"], registry=r
         )
         self.build_info.labels(__version__).set(1)
+        self.reports_absorbed = Counter(
+            "newsbot_story_reports_absorbed",
+            "Reports that joined an existing story instead of posting, by whether their source "
+            "was new to the story and whether a thread reply showed them (reply) or not (silent: "
+            "threads = false, muted, or no channel of the story takes the report).",
+            ["source", "shown"],
+            registry=r,
+        )
         self.alerts = Counter(
             "newsbot_alerts",
             "Story alerts (a story's first post in a channel) by event (sent, failed, retried); "

@@ -40,6 +40,7 @@ class StoryView:
     last_updated: datetime
     facts: tuple[str, ...] = ()
     summary: Item | None = None  # a later report whose lead adds facts, shown instead
+    update_note: str | None = None  # which report changed the facts, and how
 
 
 @dataclass(frozen=True)

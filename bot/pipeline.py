@@ -126,21 +126,36 @@ class DeliveryStats:
     errors: list[str] = field(default_factory=list)
 
 
-def absorb(index: StoryIndex, changes: StoryChanges) -> None:
+def absorb(index: StoryIndex, changes: StoryChanges, router: Router | None = None) -> None:
     """Take stored story members and first posts into an in-memory index (at start, and what
-    other replicas recorded since this one last looked)."""
+    other replicas recorded since this one last looked).
+
+    With the `router`, a channel whose first post came from a later member (the first report
+    did not match its keywords) gets that member's headline back.
+    """
+    items: dict[str, list[tuple[Item, Classification]]] = {}
     for m in changes.members:
         item = Item(m.source, "", m.item_key, m.url, m.title, m.summary, m.published)
+        c = Classification(m.labels, {}, {k: tuple(v) for k, v in m.evidence.items()})
+        items.setdefault(m.story_key, []).append((item, c))
         fp = fingerprint(m.item_key, m.title, m.summary, m.labels, m.published, m.source)
         if m.story_key in index.stories:
             if all(f.key != m.item_key for f in index.stories[m.story_key].members):
                 index.join(m.story_key, fp, item, m.published)
         elif m.item_key == m.story_key:
-            c = Classification(m.labels, {}, {k: tuple(v) for k, v in m.evidence.items()})
             index.create(fp, item, c, m.published)
     for story_key, channel in changes.channels:
-        if story_key in index.stories:
-            index.stories[story_key].channels.add(channel)
+        story = index.stories.get(story_key)
+        if story is None:
+            continue
+        story.channels.add(channel)
+        if router is None or channel in story.channel_headlines:
+            continue
+        for item, c in items.get(story_key, []):
+            if channel in dict(router.route(item, c)):
+                if item.item_id != story.headline.item_id:
+                    story.channel_headlines[channel] = item
+                break
 
 
 def _item_row(item: Item, key: str, c: Classification, now: datetime) -> dict[str, object]:
@@ -303,7 +318,7 @@ class Pipeline:
         """Rebuild the in-memory story index from the store (at start, or after a failed write)."""
         now = self.clock()
         index = StoryIndex(self.stories.tuning)
-        absorb(index, self.store.open_stories(now - self.config.bot.story_window))
+        absorb(index, self.store.open_stories(now - self.config.bot.story_window), self.router)
         self.stories = index
         self._stories_loaded = True
 
@@ -552,7 +567,7 @@ class Pipeline:
         # of a batch one after the other without awaiting, so no other poll of this process does.
 
         def planned(ctx: IngestContext) -> list[NewEntry]:
-            absorb(self.stories, ctx.changes)  # what other replicas recorded meanwhile
+            absorb(self.stories, ctx.changes, self.router)  # what other replicas recorded
             return self.plan(
                 parsed.items,
                 keys,
@@ -688,6 +703,9 @@ class Pipeline:
         oldest_alertable = now - self.config.bot.retention + timedelta(days=1)
         entries: list[NewEntry] = []
         batch: set[str] = set()
+        # reports of one poll of one feed: two of them are two events unless one is a
+        # near-duplicate or an update of the other
+        poll = f"{items[0].feed_url}@{now.isoformat()}" if items else ""
         for n, item in enumerate(items):
             keys = item_keys_[n]
             repeat = any(k in known or k in batch for k in keys)
@@ -713,15 +731,22 @@ class Pipeline:
             else:
                 may_alert = not item.dated or item.published >= oldest_alertable
             fp = fingerprint(
-                keys[0], item.title, item.summary, c.labels, item.published, item.feed_name
+                keys[0],
+                item.title,
+                item.summary,
+                c.labels,
+                item.published,
+                item.feed_name,
+                batch=poll,
             )
             decided = self.router.decide(item, c)
             decisions: dict[str, Decision] = {d.channel: d for d, _labels in decided}
-            routes = {d.channel for d, _labels in decided if d.route}
+            # routing is per report: the channels this report's text and labels are for
+            wants = {d.channel: labels for d, labels in decided if d.route}
             if not may_alert:
-                for channel in routes:
+                for channel in wants:
                     decisions[channel] = _too_old(channel, item, first_poll, self.config.bot)
-                routes = set()
+            routes = wants if may_alert else {}
             match = self.stories.assign(fp)
             outgoing: list[Outgoing] = []
             for label in c.labels:
@@ -747,23 +772,16 @@ class Pipeline:
             self._story_severity[story.id] = severity
             if match is not None:
                 for channel in sorted(story.channels):
-                    threaded = self._threads.get(channel, True)
-                    muted = (channel, story.id) in self._mutes
-                    if channel in decisions:
+                    if channel in decisions and decisions[channel].route:
                         decisions[channel] = _in_story(
-                            decisions[channel], story, joined, threaded=threaded, muted=muted
+                            decisions[channel],
+                            story,
+                            joined,
+                            threaded=self._threads.get(channel, True),
+                            muted=(channel, story.id) in self._mutes,
                         )
-                    if not threaded:
-                        continue  # threads = false: later reports are absorbed silently
-                    if muted:
-                        continue  # muted from Slack: no replies or edits there
-                    if joined.new_source:
-                        tz = cfg.timezone if (cfg := self._channels.get(channel)) else "UTC"
-                        outgoing.append(Outgoing("reply", channel, format_reply(item, tz)))
-                    if joined.new_source or joined.adds_facts:
-                        message = self._parent(story, channel, severity)
-                        outgoing.append(Outgoing("update", channel, message, severity))
-            for channel in sorted(routes - story.channels):
+                self._joined(joined, item, severity, wants, outgoing)
+            for channel in sorted(set(routes) - story.channels):
                 wanted = self._channels.get(channel)
                 if wanted is not None and rank(severity) < rank(wanted.min_severity):
                     decisions[channel] = Decision(
@@ -778,6 +796,9 @@ class Pipeline:
                     decisions[channel] = _muted(channel, story)
                     continue
                 story.channels.add(channel)
+                if match is not None:
+                    # the first report did not reach this channel: this one heads its post
+                    story.channel_headlines[channel] = item
                 first = self._first_post(story, item, channel, severity, now, channel_activity())
                 outgoing += first
                 decisions[channel] = _posted(decisions[channel], first, wanted, severity)
@@ -820,6 +841,38 @@ class Pipeline:
             members=len(story.members),
         )
 
+    def _joined(
+        self,
+        joined: Joined,
+        item: Item,
+        severity: str,
+        wants: dict[str, tuple[str, ...]],
+        outgoing: list[Outgoing],
+    ) -> None:
+        """A report joined a story: a thread reply where its channel takes this report (a
+        further report from a source already in the story says "Update from"), and the parent
+        edited when the sources or the facts changed. Nothing joins unseen but by a channel's
+        choice (threads = false, muted), which the absorbed-reports metric counts."""
+        story = joined.story
+        shown = False
+        for channel in sorted(story.channels):
+            if not self._threads.get(channel, True):
+                continue  # threads = false: later reports are absorbed silently
+            if (channel, story.id) in self._mutes:
+                continue  # muted from Slack: no replies or edits there
+            if channel in wants:
+                again = not joined.new_source
+                tz = cfg.timezone if (cfg := self._channels.get(channel)) else "UTC"
+                reply = format_reply(item, tz, again=again, added=joined.added)
+                outgoing.append(Outgoing("reply", channel, reply))
+                shown = True
+            if joined.new_source or joined.adds_facts:
+                message = self._parent(story, channel, severity)
+                outgoing.append(Outgoing("update", channel, message, severity))
+        how = "reply" if shown else "silent"
+        source = "new" if joined.new_source else "already-in-story"
+        self.metrics.reports_absorbed.labels(source, how).inc()
+
     def _severity(self, story: StoryState, item: Item) -> str:
         """The pack's severity rules applied to the story's facts and to the text of its
         headline and of this report."""
@@ -850,13 +903,14 @@ class Pipeline:
         a.alerts.append(now)
         if recent < cfg.storm_threshold or cfg.webhook_url is not None:
             return [Outgoing("post", channel, message, severity)]  # webhooks cannot edit
+        head = story.channel_headlines.get(channel, story.headline)
         entry = DigestEntry(
             label=sorted(story.labels)[0] if story.labels else "",
             severity=severity,
-            title=story.headline.title,
-            url=story.headline.url,
-            source=story.headline.feed_name,
-            published=story.headline.published,
+            title=head.title,
+            url=head.url,
+            source=head.feed_name,
+            published=head.published,
             sources=len(story.sources),
         )
         new_storm = (
@@ -902,7 +956,7 @@ class Pipeline:
         cfg = self._channels.get(channel)
         alert = Alert(
             channel=channel,
-            item=story.headline,
+            item=story.channel_headlines.get(channel, story.headline),
             labels=labels,
             classification=story.classification,
             story=story.view(),
@@ -1180,7 +1234,7 @@ def _too_old(channel: str, item: Item, first_poll: bool, bot: BotConfig) -> Deci
 def _in_story(
     was: Decision, story: StoryState, joined: Joined, *, threaded: bool, muted: bool
 ) -> Decision:
-    """A report of a story the channel already has: a thread reply or an edit, not an alert."""
+    """A report of a story the channel already has: a thread reply and an edit, not an alert."""
     if muted:
         return _muted(was.channel, story)
     head = f'{was.reason}; its story ("{story.headline.title[:100]}") is already posted here'
@@ -1190,10 +1244,10 @@ def _in_story(
         )
     if joined.new_source:
         return Decision(was.channel, True, f"{head}: this report goes to its thread and updates it")
-    if joined.adds_facts:
-        return Decision(was.channel, True, f"{head}: this report's new facts update its message")
     return Decision(
-        was.channel, False, f"{head}, and this report (same source, no new facts) adds nothing"
+        was.channel,
+        True,
+        f"{head}: a further report from a source already in it, posted in its thread as an update",
     )
 
 

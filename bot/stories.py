@@ -6,20 +6,27 @@ An alertable item joins an existing story when it reports the same event:
 - its event features do not contradict the story's (missile class and name, number of
   missiles, and for diplomacy the leaders and the venue);
 - its title and lead are close enough to some member's (overlap of normalised words).
-  Candidates come from a MinHash-LSH index (datasketch) over those words, so the cost does not
-  grow with the number of stories in the window; the overlap is then computed exactly.
+  Candidates come from an inverted index over those words (word -> open stories using it), so
+  the cost does not grow with the number of stories in the window; the overlap is then computed
+  exactly;
+- a second report from a source already in the story, in the same poll or soon after, joins
+  only as a near-duplicate or an update ("(LEAD)", "UPDATE"): an outlet that publishes two
+  different headlines within minutes is most often reporting two events, and a swallowed launch
+  costs more than a duplicate alert.
 
 Everything here is pure apart from the in-memory index, which the store rebuilds at start.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
-from datasketch import MinHash, MinHashLSH
+from itertools import islice
+from typing import TypeVar
 
 from bot import cjk_facts
 from bot.classify.text import stem, tokenize
@@ -36,6 +43,22 @@ _STOP = frozenset(
         "there their they he she his her we our you your not no will would could may might can "
         "s t just such some other own same so very up out day week year"
     ).split()
+)
+# Words every North Korea report shares (after folding): they make two reports alike without
+# making them one event, so only launch reports, which share little else, count them.
+_GENERIC = frozenset(
+    {
+        "nk",
+        "korea",
+        "korean",
+        "south",
+        "missile",
+        "launch",
+        "militari",
+        "ballist",
+        "test",
+        "leader",
+    }
 )
 # Different outlets name the same things differently; fold the common variants together.
 _CANON = {
@@ -121,6 +144,28 @@ _NAME = re.compile(
     r"kwangmyongsong)[\s-]*(\d+[a-z]?)\b",
     re.IGNORECASE,
 )
+# The class a named missile belongs to: a report naming the Hwasong-18 is about an ICBM even
+# when it does not say so. Keys are a family ("chollima") or a full name ("hwasong-18").
+_NAME_CLASS = {
+    "hwasong-14": "icbm",
+    "hwasong-15": "icbm",
+    "hwasong-17": "icbm",
+    "hwasong-18": "icbm",
+    "hwasong-19": "icbm",
+    "hwasong-12": "irbm",
+    "hwasong-16b": "irbm",
+    "hwasong-11": "srbm",
+    "kn-23": "srbm",
+    "kn-24": "srbm",
+    "kn-25": "artillery",
+    "pukguksong": "slbm",
+    "hwasal": "cruise",
+    "pulhwasal": "cruise",
+    "chollima": "satellite",
+    "unha": "satellite",
+    "malligyong": "satellite",
+    "kwangmyongsong": "satellite",
+}
 _NUMBERS = {
     "a": 1,
     "an": 1,
@@ -137,6 +182,7 @@ _NUMBERS = {
     "single": 1,
     "pair": 2,
 }
+_AT_LEAST = re.compile(r"\b(?:at least|more than|over|up to)\s+$", re.IGNORECASE)
 _COUNT = re.compile(
     r"(?<![-\w])(a|an|one|two|three|four|five|six|seven|eight|nine|ten|single|\d{1,2})\s+"
     r"(?:(?:more|new|suspected|apparent|short[\s-]range|long[\s-]range|medium[\s-]range|"
@@ -162,9 +208,100 @@ _VENUES = {
 _CONFIRMED = re.compile(
     r"\b(kcna|confirmed|joint chiefs|defen[cs]e ministry|state media)\b", re.IGNORECASE
 )
+# Where the missile came down: two launches into different seas are two events. Matched on the
+# lower-cased text with hyphens as spaces; a table to extend (other languages add their names).
+_SEAS: dict[str, tuple[str, ...]] = {
+    "east": ("east sea", "sea of japan", "east coast", "eastern waters", "eastern coast"),
+    "west": ("yellow sea", "west sea", "west coast", "western waters", "western coast"),
+}
+# The day the event happened, as the lead says it ("on Tuesday").
+_WEEKDAYS: dict[str, tuple[str, ...]] = {
+    d: (f"on {d}", f"{d} morning", f"{d} afternoon", f"{d} evening", f"{d} night")
+    for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+}
+# What a diplomatic headline says was done. Two reports whose acts differ are two events
+# (a summit and a sanctions package in one hour); a visit and its talks are one act. Only the
+# headline counts: leads mention sanctions and drills as background of every summit.
+_ACTS: dict[str, tuple[str, ...]] = {
+    "meeting": (
+        "summit",
+        "meet",
+        "meets",
+        "met",
+        "meeting",
+        "talks",
+        "visit",
+        "visits",
+        "arrives",
+        "hosts",
+        "trip",
+    ),
+    "sanctions": (
+        "sanctions on",
+        "sanctions against",
+        "sanctions over",
+        "new sanctions",
+        "imposes sanctions",
+        "impose sanctions",
+        "sanctions targeting",
+        "blacklist",
+        "blacklists",
+    ),
+}
+_ACT_PATTERNS = {
+    act: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+    for act, words in _ACTS.items()
+}
+# Distances: "flew about 1,000 km", "a range of 600 kilometres"; apogee: "an altitude of 6,000 km".
+_KM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(km|kilomet(?:er|re)s?|miles?)\b"
+_DISTANCE = re.compile(
+    r"\b(?:flew|flying|flies|fly|travel+ed|travel+ing|range of|distance of)\D{0,25}?" + _KM,
+    re.IGNORECASE,
+)
+_APOGEE = re.compile(r"\b(?:altitude|apogee|height)\D{0,25}?" + _KM, re.IGNORECASE)
+# Figures from different agencies for one flight differ by a few tens of percent at most.
+_FIGURE_TOLERANCE = 1.4
+# An outlet's update of its own earlier report ("(LEAD)", "(2nd LD)", "UPDATE 2").
+_UPDATE = re.compile(
+    r"\((?:lead|\d+(?:st|nd|rd|th)\s+ld|ld)\)|\bupdate[ds]?\b\s*\d*\s*[:-]|^\s*update\b",
+    re.IGNORECASE,
+)
 
 
-@dataclass(frozen=True)
+_T = TypeVar("_T")
+_SHARED: dict[frozenset[object], frozenset[object]] = {}
+
+
+def _fs(values: Iterable[_T]) -> frozenset[_T]:
+    """A frozenset, shared between the many reports with the same one (most are empty): the
+    index keeps one per story and per report."""
+    made = frozenset(values)
+    if len(made) > 4:
+        return made
+    return _SHARED.setdefault(made, made) if len(_SHARED) < 10_000 else made  # type: ignore[return-value]
+
+
+def _figures(pattern: re.Pattern[str], text: str) -> frozenset[int]:
+    out = set()
+    for m in pattern.finditer(text):
+        value = float(m.group(1).replace(",", ""))
+        if m.group(2).lower().startswith("mile"):
+            value *= 1.609
+        out.add(round(value))
+    return _fs(out)
+
+
+def _figures_agree(a: frozenset[int], b: frozenset[int]) -> bool:
+    if not a or not b:
+        return True
+    return any(max(x, y) <= _FIGURE_TOLERANCE * max(min(x, y), 1) for x in a for y in b)
+
+
+def _matching(table: dict[str, tuple[str, ...]], low: str) -> frozenset[str]:
+    return _fs(name for name, phrases in table.items() if any(p in low for p in phrases))
+
+
+@dataclass(frozen=True, slots=True)
 class Facts:
     """What an item says about its event, as far as simple patterns can tell."""
 
@@ -176,27 +313,48 @@ class Facts:
     confirmed: bool = False
     kind: str = "event"  # what the headline is about: "launch", "un" (UN action) or "meeting"
     repeat: bool = False  # the headline says "again", "another", "more": a further event
+    seas: frozenset[str] = frozenset()  # where it came down: "east", "west"
+    days: frozenset[str] = frozenset()  # weekday the lead gives for the event
+    distances: frozenset[int] = frozenset()  # km flown
+    apogees: frozenset[int] = frozenset()  # km high
+    acts: frozenset[str] = frozenset()  # diplomacy: "meeting", "sanctions", ...
+    about_launch: bool = False  # the headline names a launch (a UN meeting about one)
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
-            self.classes | other.classes,
-            self.names | other.names,
-            self.counts | other.counts,
-            self.parties | other.parties,
-            self.venues | other.venues,
+            _fs(self.classes | other.classes),
+            _fs(self.names | other.names),
+            _fs(self.counts | other.counts),
+            _fs(self.parties | other.parties),
+            _fs(self.venues | other.venues),
             self.confirmed or other.confirmed,
             self.kind,
             self.repeat,
+            _fs(self.seas | other.seas),
+            _fs(self.days | other.days),
+            _fs(self.distances | other.distances),
+            _fs(self.apogees | other.apogees),
+            _fs(self.acts | other.acts),
+            self.about_launch or other.about_launch,
         )
 
     def adds_to(self, known: Facts) -> bool:
         """Does this item state something material the story did not have yet?"""
-        return bool(
-            (self.classes - known.classes - {"ballistic"})
-            or (self.names - known.names)
-            or (self.counts and not known.counts)
-            or (self.confirmed and not known.confirmed)
+        return bool(self.added(known))
+
+    def added(self, known: Facts) -> list[str]:
+        """The material facts this item states that the story did not have yet, as labels."""
+        new = Facts(
+            classes=self.classes - known.classes - {"ballistic"},
+            names=self.names - known.names,
+            counts=self.counts if self.counts and not known.counts else frozenset(),
+            distances=self.distances if self.distances and not known.distances else frozenset(),
+            apogees=self.apogees if self.apogees and not known.apogees else frozenset(),
         )
+        out = new.describe()
+        if self.confirmed and not known.confirmed:
+            out.append("confirmed")
+        return out
 
     def describe(self) -> list[str]:
         """Short fact labels for the parent message: "ICBM", "Hwasong-18", "2 missiles"."""
@@ -206,6 +364,10 @@ class Facts:
         if len(self.counts) == 1:
             (n,) = self.counts
             out.append(f"{n} missile{'s' if n > 1 else ''}")
+        if self.distances:
+            out.append(f"flew {max(self.distances):,} km")
+        if self.apogees:
+            out.append(f"apogee {max(self.apogees):,} km")
         return out
 
 
@@ -217,7 +379,7 @@ _OTHER_EVENT = re.compile(
 )
 _LAUNCH_WORDS = re.compile(
     r"\b(?:fires?|fired|firing|launch\w*|test[- ]?fir\w*|missiles?|icbms?|slbms?|srbms?|irbms?|"
-    r"rockets?|projectiles?|nuclear test|satellite launch\w*|j-alert|hwasong|pukguksong|chollima|"
+    r"rockets?|projectiles?|nuclear test|satellites?|orbit|j-alert|hwasong|pukguksong|"
     r"lob\w*|ballistic|blast|detonat\w*)\b",
     re.IGNORECASE,
 )
@@ -231,6 +393,24 @@ _REPEAT = re.compile(
 _SUBORDINATE = re.compile(
     r"\s(?:as|while|after|following|amid|ahead of|before|days after|hours after)\s", re.IGNORECASE
 )
+# "tour rocket launch site": a place, not a launch
+_LAUNCH_PLACE = re.compile(
+    r"\b(?:rocket |space |satellite )?launch (?:site|facility|pad|centre|center|base)s?\b",
+    re.IGNORECASE,
+)
+# Explainers and analysis are about events but are none: they never found a launch story that
+# launch reports then join on little more than the time.
+_FEATURE = re.compile(
+    r"^\s*(?:explainer|analysis|factbox|timeline|opinion|q&a|watch|photos|in pictures)\b|"
+    r"\b(?:what we know|things to know|what to know|all you need to know|why\b.*\?|how worried)",
+    re.IGNORECASE,
+)
+# "plans to launch a satellite", "notifies Japan of launch": a launch to come is not the launch
+_PLANNED = re.compile(
+    r"\b(?:plans?|planned|planning|will|to launch|notif\w+|could launch|may launch|prepar\w+|"
+    r"imminent|set to|intends?|scrap|halt|ready to|about to|vows? to|promis\w+|hints? at)\b",
+    re.IGNORECASE,
+)
 _UN = re.compile(r"(?i:\b(?:security council|unsc|united nations)\b)|\bU\.?N\b\.?")
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s+[A-Z\"'\u201c]|$)", re.DOTALL)
 
@@ -239,23 +419,30 @@ def extract_facts(title: str, summary: str) -> Facts:
     """Facts from the title and the lead sentence (later sentences are background)."""
     first = _FIRST_SENTENCE.match(summary.strip())
     summary = first.group(1) if first else summary
-    main_clause = _SUBORDINATE.split(title, maxsplit=1)[0]
-    if _UN.search(main_clause):
+    main_clause = _OTHER_EVENT.sub(" ", _SUBORDINATE.split(title, maxsplit=1)[0])
+    main_clause = _LAUNCH_PLACE.sub(" ", main_clause)
+    if _FEATURE.search(title):
+        kind = "feature"
+    elif _UN.search(main_clause):
         kind = "un"
-    elif _LAUNCH_WORDS.search(title):
-        kind = "launch"
+    elif _LAUNCH_WORDS.search(main_clause):
+        kind = "plan" if _PLANNED.search(main_clause) else "launch"
     else:
-        kind = "meeting"
+        kind = "meeting"  # anything else: talks, statements, reactions, measures
     text = _OTHER_EVENT.sub(" ", f"{title}. {summary}")
     low = text.lower().replace("-", " ")
     classes = {name for name, phrases in _CLASSES.items() if any(p in low for p in phrases)}
     names = {f"{m.group(1).capitalize()}-{m.group(2).upper()}" for m in _NAME.finditer(text)}
     names = {n.replace("Kn-", "KN-") for n in names}
+    classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)
+    classes.update(c for n in names if (c := _NAME_CLASS.get(n.lower())) is not None)
     counts = set()
     for m in _COUNT.finditer(text):
         word = m.group(1).lower()
         if word in ("a", "an"):
             continue  # "a missile" in a first flash often turns out to be two
+        if _AT_LEAST.search(text, 0, m.start()):
+            continue  # "at least one missile": a floor, not the count
         counts.add(int(word) if word.isdigit() else _NUMBERS[word])
     stems = set(tokenize(title, summary).stems)
     parties, venues = stems & _PARTIES, stems & _VENUES
@@ -271,77 +458,102 @@ def extract_facts(title: str, summary: str) -> Facts:
         repeat = repeat or cjk_facts.repeat(title)
         kind = cjk_facts.kind(title) or kind
     return Facts(
-        classes=frozenset(classes),
-        names=frozenset(names),
-        counts=frozenset(counts),
-        parties=frozenset(parties),
-        venues=frozenset(venues),
+        classes=_fs(classes),
+        names=_fs(names),
+        counts=_fs(counts),
+        parties=_fs(parties),
+        venues=_fs(venues),
         confirmed=confirmed,
         kind=kind,
         repeat=repeat,
+        seas=_matching(_SEAS, low),
+        days=_matching(_WEEKDAYS, low),
+        distances=_figures(_DISTANCE, text),
+        apogees=_figures(_APOGEE, text),
+        acts=_fs(a for a, p in _ACT_PATTERNS.items() if p.search(main_clause.lower())),
+        about_launch=bool(_LAUNCH_WORDS.search(_OTHER_EVENT.sub(" ", title))),
     )
+
+
+def _classes_compatible(a: frozenset[str], b: frozenset[str]) -> bool:
+    if not a or not b:
+        return True
+    if not {_FAMILY[c] for c in a} & {_FAMILY[c] for c in b}:
+        return False
+    a_spec, b_spec = a & _BALLISTIC - {"ballistic"}, b & _BALLISTIC - {"ballistic"}
+    return not (
+        a_spec
+        and b_spec
+        and not a_spec & b_spec
+        and not any((x, y) in _SAME_MISSILE for x in a_spec for y in b_spec)
+    )
+
+
+def _disjoint(a: frozenset[object], b: frozenset[object]) -> bool:
+    """Both say something, and nothing in common."""
+    return bool(a and b and not a & b)
 
 
 def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
     """False when two descriptions cannot be of the same event.
 
-    Leaders and venues only tell diplomatic events apart: a launch report that quotes Abe and
-    another that quotes Obama are still about one launch.
+    Leaders, venues and the diplomatic act only tell diplomatic events apart: a launch report
+    that quotes Abe and another that quotes Obama are still about one launch. A UN meeting is
+    its own event, unless its headline is about a launch and the other report is that launch.
     """
-    if a.classes and b.classes:
-        a_fam = {_FAMILY[c] for c in a.classes}
-        b_fam = {_FAMILY[c] for c in b.classes}
-        if not a_fam & b_fam:
-            return False
-        a_spec, b_spec = (
-            a.classes & _BALLISTIC - {"ballistic"},
-            b.classes & _BALLISTIC - {"ballistic"},
-        )
-        if (
-            a_spec
-            and b_spec
-            and not a_spec & b_spec
-            and not any((x, y) in _SAME_MISSILE for x in a_spec for y in b_spec)
-        ):
-            return False
+    if not _classes_compatible(a.classes, b.classes):
+        return False
+    if {a.kind, b.kind} == {"plan", "launch"}:
+        return False  # the announcement of a launch and the launch are two events
     if (a.kind == "un") != (b.kind == "un"):
-        return False
-    if a.names and b.names and not a.names & b.names:
-        return False
-    if a.counts and b.counts and not a.counts & b.counts:
+        un, other = (a, b) if a.kind == "un" else (b, a)
+        if not (un.about_launch and other.kind == "launch"):
+            return False
+    if (
+        _disjoint(a.names, b.names)
+        or _disjoint(a.counts, b.counts)
+        or _disjoint(a.seas, b.seas)
+        or _disjoint(a.days, b.days)
+        or not _figures_agree(a.distances, b.distances)
+        or not _figures_agree(a.apogees, b.apogees)
+    ):
         return False
     if not diplomacy:
         return True
-    if a.parties and b.parties and not a.parties & b.parties:
-        return False
-    return not (a.venues and b.venues and not a.venues & b.venues)
+    return not (
+        _disjoint(a.parties, b.parties)
+        or _disjoint(a.venues, b.venues)
+        or (a.kind == b.kind == "meeting" and _disjoint(a.acts, b.acts))
+    )
 
 
 def words(title: str, summary: str, *, lead_sentences: int = 2) -> frozenset[str]:
-    """Normalised content words of the title and the lead, synonyms folded."""
+    """Normalised content words of the title and the lead, synonyms folded (and interned: the
+    index holds each word once however many reports use it)."""
     tokens = tokenize(title, summary)
     last = (tokens.sentence[0] + lead_sentences) if tokens.sentence else 0
     out = set()
     for s, sentence in zip(tokens.stems, tokens.sentence, strict=True):
         if sentence > last or s in _STOP or (len(s) < 2 and not s.isdigit()):
             continue
-        out.add(_CANON.get(s, s))
+        out.add(sys.intern(_CANON.get(s, s)))
     if cjk_facts.has_cjk(title) or cjk_facts.has_cjk(summary):
         # single characters carry no meaning: the concepts and bigrams stand for the words
         lead = cjk_facts.lead_sentence(summary)
         out = {w for w in out if not cjk_facts.has_cjk(w)}
-        out.update(_CANON.get(w, w) for w in cjk_facts.words((title, lead)))
+        out.update(sys.intern(_CANON.get(w, w)) for w in cjk_facts.words((title, lead)))
     return frozenset(out)
 
 
-def overlap(a: frozenset[str], b: frozenset[str]) -> float:
+def overlap(a: frozenset[str], b: Iterable[str]) -> float:
     """Shared words over the smaller set: a short headline can match a long lead."""
+    b = b if isinstance(b, (frozenset, set, tuple)) else tuple(b)
     if not a or not b:
         return 0.0
-    return len(a & b) / min(len(a), len(b))
+    return len(a.intersection(b)) / min(len(a), len(b))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fingerprint:
     key: str
     words: frozenset[str]
@@ -349,22 +561,61 @@ class Fingerprint:
     labels: frozenset[str]
     published: datetime
     source: str
+    batch: str = ""  # the poll that brought it: one feed's fetch (reports of one poll share it)
+    update: bool = False  # the title marks an update of the outlet's earlier report
 
 
 def fingerprint(
-    key: str, title: str, summary: str, labels: Iterable[str], published: datetime, source: str
+    key: str,
+    title: str,
+    summary: str,
+    labels: Iterable[str],
+    published: datetime,
+    source: str,
+    *,
+    batch: str = "",
 ) -> Fingerprint:
     return Fingerprint(
         key,
         words(title, summary),
         extract_facts(title, summary),
-        frozenset(labels),
+        _fs(labels),
         published,
         source,
+        batch,
+        bool(_UPDATE.search(title)),
     )
 
 
-@dataclass
+SOURCE_RECENT = 4  # a source's latest reports a story keeps for the same-source rule
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """What a story keeps of each report: enough to compare new reports with it."""
+
+    key: str
+    words: tuple[str, ...]  # a tuple is a fifth the size of a frozenset
+    source: str
+    batch: str
+    published: datetime
+    update: bool
+    specific: int  # how many of the words are not _GENERIC
+
+    @classmethod
+    def of(cls, fp: Fingerprint) -> Member:
+        specific = len(fp.words - _GENERIC)
+        return cls(fp.key, tuple(fp.words), fp.source, fp.batch, fp.published, fp.update, specific)
+
+
+def _specific_overlap(specific: frozenset[str], m: Member) -> float:
+    """`overlap` without the words every North Korea report has."""
+    if not specific or not m.specific:
+        return 0.0
+    return len(specific.intersection(m.words)) / min(len(specific), m.specific)
+
+
+@dataclass(slots=True)
 class StoryState:
     """What the index knows of an open story."""
 
@@ -378,8 +629,14 @@ class StoryState:
     last_updated: datetime
     summary_item: Item | None = None  # a later report that added facts
     sources: list[str] = field(default_factory=list)
-    members: list[Fingerprint] = field(default_factory=list)
+    members: list[Member] = field(default_factory=list)
     channels: set[str] = field(default_factory=set)  # channels holding its first post
+    # each source's latest reports (at most SOURCE_RECENT), for the same-source rule
+    by_source: dict[str, list[Member]] = field(default_factory=dict)
+    # a channel whose first post came from a later report (the first did not match its
+    # keywords) shows that report's headline, never one its filter rejects
+    channel_headlines: dict[str, Item] = field(default_factory=dict)
+    update_note: str | None = None  # "Updated by Yonhap: 2 missiles", after a fact changed
 
     def view(self) -> StoryView:
         return StoryView(
@@ -388,6 +645,7 @@ class StoryState:
             last_updated=self.last_updated,
             facts=tuple(self.facts.describe()),
             summary=self.summary_item,
+            update_note=self.update_note,
         )
 
 
@@ -402,6 +660,7 @@ class Joined:
     story: StoryState
     new_source: bool  # the first report of this story from that source
     adds_facts: bool  # states a class, name, count or confirmation the story lacked
+    added: tuple[str, ...] = ()  # those facts, as shown ("ICBM", "2 missiles")
 
 
 @dataclass(frozen=True)
@@ -417,19 +676,41 @@ class Tuning:
     threshold: float = 0.2  # diplomacy (or mixed) otherwise
     close: timedelta = timedelta(hours=30)  # state media report a launch the next morning
     repeat_gap: timedelta = timedelta(hours=2)  # "again"/"another" this long after: not "close"
-    num_perm: int = 32
-    lsh_bands: tuple[int, int] = (16, 2)  # bands x rows: likely to catch pairs with Jaccard 0.25
+    # A second report from a source already in the story, in the same poll or this soon after
+    # its report there, joins only as a near-duplicate or a marked update of it.
+    same_source_gap: timedelta = timedelta(hours=1)
+    near_duplicate: float = 0.6  # word overlap of a reworded copy of one report
+    update_overlap: float = 0.3  # word overlap of a "(LEAD)" / "UPDATE" with the report it updates
+    word_stories: int = 48  # a common word proposes only the latest stories using it
+    word_candidates: int = 8  # stories sharing the most words with a report, compared in full
     recent_limit: int = 16  # stories close in time always compared, at most this many
 
 
-def _agree(a: Facts, b: Facts) -> bool:
+def _agree(a: Facts, b: Facts, *, classes: bool = True) -> bool:
     specific_a = a.classes - {"ballistic"}
     return bool(
-        (specific_a & b.classes)
+        (classes and specific_a & b.classes)
         or (a.names & b.names)
         or (a.venues & b.venues)
         or (len(a.parties & b.parties) >= 1 and a.parties and b.parties)
     )
+
+
+def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> bool:
+    """A report from a source already in the story, in the same poll or soon after: only a
+    near-duplicate or a marked update of that source's report joins; anything else is taken as
+    another event (when in doubt, post)."""
+    for m in story.by_source.get(fp.source, ()):
+        same_poll = bool(fp.batch) and m.batch == fp.batch
+        if not same_poll and abs(fp.published - m.published) > tuning.same_source_gap:
+            continue
+        score = overlap(fp.words, m.words)
+        if score >= tuning.near_duplicate:
+            continue
+        if (fp.update or m.update) and score >= tuning.update_overlap:
+            continue
+        return False
+    return True
 
 
 def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Match | None:
@@ -441,14 +722,19 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
     stories, so there the words must agree more.
     """
     best: Match | None = None
-    best_rank: tuple[float, float, str] = (0.0, 0.0, "")
+    best_rank: tuple[bool, float, float, str] = (False, 0.0, 0.0, "")
+    specific = fp.words - _GENERIC
     for story in stories:
         if not fp.labels & story.labels:
             continue
         gap = abs(fp.published - story.first_published)
         if gap > tuning.window:
             continue
-        launch = fp.labels == story.founding_labels == frozenset({"missile-test"})
+        # launch reports of one launch hours apart share few words: time and facts decide
+        launch = (
+            fp.labels == story.founding_labels == frozenset({"missile-test"})
+            and fp.facts.kind == story.facts.kind == "launch"
+        )
         if not compatible(fp.facts, story.facts, diplomacy=not launch):
             continue
         if {fp.facts.kind, story.facts.kind} == {
@@ -456,7 +742,11 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             "meeting",
         } and "diplomacy" in fp.labels | story.founding_labels:
             continue  # a launch during a summit is not the summit's story, nor the reverse
-        agree = _agree(fp.facts, story.facts)
+        if fp.source in story.sources and not _same_source_allows(fp, story, tuning):
+            continue
+        # a shared class only vouches for two launch reports: a reaction or an analysis that
+        # mentions an ICBM is not thereby about today's ICBM
+        agree = _agree(fp.facts, story.facts, classes="launch" == fp.facts.kind == story.facts.kind)
         if launch:
             if gap <= tuning.close and not (fp.facts.repeat and gap > tuning.repeat_gap):
                 need = tuning.launch_close
@@ -466,55 +756,73 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             need = tuning.threshold_agreeing if agree else tuning.threshold
         members = story.members
         compared = members if len(members) <= 6 else [members[0], *members[-5:]]
-        score = max((overlap(fp.words, m.words) for m in compared), default=0.0)
+        if launch or "diplomacy" in fp.labels & story.founding_labels:
+            score = max((overlap(fp.words, m.words) for m in compared), default=0.0)
+        else:  # a launch and a reaction, a plan, an analysis: words every report has do not count
+            score = max((_specific_overlap(specific, m) for m in compared), default=0.0)
         if score < need:
             continue
-        rank = (score, -gap.total_seconds(), story.id)  # ties: the story closest in time
+        # a story several sources already share beats one a same-source report had to start
+        # alone; then the closest words; ties: the story closest in time
+        rank = (len(story.sources) > 1, score, -gap.total_seconds(), story.id)
         if best is None or rank > best_rank:
             best, best_rank = Match(story.id, score), rank
     return best
 
 
 class StoryIndex:
-    """Open stories in memory with a MinHash-LSH index over their members' words."""
+    """Open stories in memory, with an inverted index from words to the stories using them.
+
+    Exact and small: a report's candidates are the stories sharing the most words with it
+    (a common word proposes only the latest stories using it), plus the latest stories
+    close in time. No MinHash: a word proposes at most the `word_stories` latest stories using
+    it, so the cost is bounded however common the word.
+    """
 
     def __init__(self, tuning: Tuning | None = None) -> None:
         self.tuning = tuning or Tuning()
-        self._template = MinHash(num_perm=self.tuning.num_perm)
-        self._lsh = MinHashLSH(num_perm=self.tuning.num_perm, params=self.tuning.lsh_bands)
         self.stories: dict[str, StoryState] = {}
-        self._order: list[str] = []  # story ids, oldest first
+        self._order: dict[str, list[str]] = {}  # label -> ids of its stories, oldest first
         self._member_story: dict[str, str] = {}
-
-    def _minhash(self, words: frozenset[str]) -> MinHash:
-        m = MinHash(
-            num_perm=self.tuning.num_perm,
-            permutations=self._template.permutations,
-            scheme=self._template.scheme,
-        )
-        m.update_batch([w.encode("utf-8") for w in sorted(words)])
-        return m
+        # word -> ids of the open stories using it, oldest first (a dict as an ordered set)
+        self._postings: dict[str, str | dict[str, None]] = {}
 
     def candidates(self, fp: Fingerprint) -> list[StoryState]:
-        """Stories that might be `fp`'s: LSH neighbours, plus the latest stories close in time.
+        """Stories that might be `fp`'s: those sharing the most words, plus the latest stories
+        close in time.
 
         Reworded reports of one event can share few words; the recent stories with a shared
         label are few, so they are always compared in full.
         """
-        ids: set[str] = set()
-        if fp.words:
-            hits = self._lsh.query(self._minhash(fp.words))
-            ids.update(self._member_story[k] for k in hits if k in self._member_story)
-        recent = 0
-        for story_id in reversed(self._order):
-            story = self.stories.get(story_id)
-            if story is None or not (story.labels & fp.labels):
+        counts: dict[str, int] = {}
+        limit = self.tuning.word_stories
+        for w in fp.words:
+            posting = self._postings.get(w)
+            if posting is None:
                 continue
-            if abs(story.first_published - fp.published) <= self.tuning.window:
-                ids.add(story_id)
-                recent += 1
-                if recent >= self.tuning.recent_limit:
-                    break
+            if isinstance(posting, str):
+                counts[posting] = counts.get(posting, 0) + 1
+                continue
+            # the latest stories using the word (a posting keeps insertion order)
+            for story_id in islice(reversed(posting), limit) if len(posting) > limit else posting:
+                counts[story_id] = counts.get(story_id, 0) + 1
+        least = min(2, len(fp.words))
+        ranked = heapq.nlargest(
+            self.tuning.word_candidates,
+            ((n, sid) for sid, n in counts.items() if n >= least),
+        )
+        ids = {sid for _, sid in ranked}
+        for label in fp.labels:
+            recent = 0
+            for story_id in reversed(self._order.get(label, ())):
+                story = self.stories.get(story_id)
+                if story is None:
+                    continue
+                if abs(story.first_published - fp.published) <= self.tuning.window:
+                    ids.add(story_id)
+                    recent += 1
+                    if recent >= self.tuning.recent_limit:
+                        break
         return [self.stories[i] for i in ids if i in self.stories]
 
     def assign(self, fp: Fingerprint) -> Match | None:
@@ -535,40 +843,71 @@ class StoryIndex:
             last_updated=now,
         )
         self.stories[story.id] = story
-        self._order.append(story.id)
+        for label in fp.labels:
+            self._order.setdefault(label, []).append(story.id)
         self._add_member(story, fp)
         return story
 
     def join(self, story_id: str, fp: Fingerprint, item: Item, now: datetime) -> Joined:
         story = self.stories[story_id]
-        adds = fp.facts.adds_to(story.facts)
+        added = fp.facts.added(story.facts)
         new_source = fp.source not in story.sources
         story.facts = story.facts.merge(fp.facts)
+        for label in fp.labels - story.labels:
+            self._order.setdefault(label, []).append(story.id)
         story.labels = story.labels | fp.labels
         story.first_published = min(story.first_published, fp.published)
         story.last_updated = now
-        if adds:
+        if added:
             story.summary_item = item
+            story.update_note = f"Updated by {fp.source}: {', '.join(added)}"
         self._add_member(story, fp)
-        return Joined(story, new_source, adds)
+        return Joined(story, new_source, bool(added), tuple(added))
 
     def _add_member(self, story: StoryState, fp: Fingerprint) -> None:
         if fp.source not in story.sources:
             story.sources.append(fp.source)
-        story.members.append(fp)
-        if fp.words and fp.key not in self._member_story:
-            self._lsh.insert(fp.key, self._minhash(fp.words))
+        member = Member.of(fp)
+        story.members.append(member)
+        latest = story.by_source.setdefault(fp.source, [])
+        latest.append(member)
+        if len(latest) > SOURCE_RECENT:
+            del latest[0]
+        if fp.key not in self._member_story:
             self._member_story[fp.key] = story.id
+            for w in fp.words:
+                posting = self._postings.get(w)
+                if posting is None:
+                    self._postings[w] = story.id  # most words are in one story: no dict
+                elif isinstance(posting, str):
+                    if posting != story.id:
+                        self._postings[w] = {posting: None, story.id: None}
+                else:
+                    posting.pop(story.id, None)  # to the end: the latest story using it
+                    posting[story.id] = None
 
     def close_before(self, cutoff: datetime) -> list[str]:
         """Forget stories whose first report is older than `cutoff`; returns their ids."""
         closed = [sid for sid, s in self.stories.items() if s.first_published < cutoff]
         gone = set(closed)
-        self._order = [sid for sid in self._order if sid not in gone]
+        for label, ids in self._order.items():
+            self._order[label] = [sid for sid in ids if sid not in gone]
         for sid in closed:
             for m in self.stories.pop(sid).members:
-                if self._member_story.pop(m.key, None) is not None:
-                    self._lsh.remove(m.key)
+                self._member_story.pop(m.key, None)
+                for w in m.words:
+                    posting = self._postings.get(w)
+                    if posting is None:
+                        continue
+                    if isinstance(posting, str):
+                        if posting == sid:
+                            del self._postings[w]
+                        continue
+                    posting.pop(sid, None)
+                    if len(posting) == 1:
+                        (self._postings[w],) = posting
+                    elif not posting:
+                        del self._postings[w]
         return closed
 
     def __len__(self) -> int:

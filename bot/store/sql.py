@@ -1332,6 +1332,14 @@ class Store:
             ).all()
             return {str(status): int(n) for status, n in rows}
 
+    def story_counts(self) -> tuple[int, int]:
+        """(stories, reports absorbed into them): the reports of a story after its first."""
+        with self._tx() as conn:
+            stories, members = conn.execute(
+                select(func.count(), func.coalesce(func.sum(t.stories.c.members), 0))
+            ).one()
+            return int(stories), int(members) - int(stories)
+
 
 def _advice(detail: str) -> str:
     """What to do about the database errors an operator can fix."""

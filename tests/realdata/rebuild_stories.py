@@ -1,0 +1,137 @@
+"""Rebuild the real-news story set from a saved copy of public feeds.
+
+    python -m tests.realdata.rebuild_stories --repo PATH [--out tests/realdata/stories_real.jsonl]
+
+PATH is a git directory of rumca-js/RSS-Link-Database-2023 (daily JSON files of many outlets'
+feed entries; a bare clone will do). The script reads, at the commit named in
+stories_labels.tsv, the entries of the days in its windows, keeps those whose id (the first 12
+hex digits of sha1 of the entry link) the labels file lists, and writes them as JSON lines in
+the form `newsbot eval-stories` reads, with the labels file's event ids. Only ids, event ids and
+our short notes live in the repository; the reports' text comes from the saved feeds, and the
+output file is not committed (it is in .gitignore).
+
+An entry that repeats an earlier one's title exactly (an aggregator re-publishing a wire story)
+is left out: dedupe would drop it before stories are assigned.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import html
+import json
+import re
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+HERE = Path(__file__).parent
+LABELS = HERE / "stories_labels.tsv"
+OUT = HERE / "stories_real.jsonl"
+_TAG = re.compile(r"<[^>]+>")
+
+
+def read_labels(path: Path = LABELS) -> tuple[str, list[tuple[date, date]], dict[str, str]]:
+    """(commit, windows, id -> event) from the labels file."""
+    commit = ""
+    windows: list[tuple[date, date]] = []
+    events: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# repo "):
+            commit = line.split()[-1]
+        elif line.startswith("# window "):
+            a, b = line.split()[2:4]
+            windows.append((date.fromisoformat(a), date.fromisoformat(b)))
+        elif line and not line.startswith(("#", "id\t")):
+            ident, event = line.split("\t")[:2]
+            events[ident] = event
+    return commit, windows, events
+
+
+def _clean(text: str | None) -> str:
+    return re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", text or ""))).strip()
+
+
+def _feed_name(url: str) -> str:
+    parts = urlsplit(url)
+    host = (parts.hostname or "feed").removeprefix("www.").removeprefix("feeds.")
+    path = parts.path.strip("/")
+    return f"{host}/{path}" if path else host
+
+
+def _git(repo: str, *args: str) -> bytes:
+    return subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True).stdout
+
+
+def rebuild(repo: str, out: Path = OUT) -> int:
+    from bot.classify import classify
+    from bot.config import load_config
+
+    commit, windows, events = read_labels()
+    packs = load_config(str(HERE.parent.parent / "config" / "newsbot.toml"), {}).packs
+    days = []
+    for a, b in windows:
+        d = a
+        while d <= b:
+            days.append(d)
+            d += timedelta(days=1)
+    found: dict[str, dict[str, object]] = {}
+    for d in days:
+        folder = f"{d:%Y}/{d:%m}/{d.isoformat()}/"
+        names = _git(repo, "ls-tree", "--name-only", f"{commit}:{folder}").decode().split()
+        for name in names:
+            if not name.endswith("_entries.json"):
+                continue
+            try:
+                data = json.loads(_git(repo, "show", f"{commit}:{folder}{name}"))
+            except (subprocess.CalledProcessError, ValueError):
+                continue
+            entries = data.get("entries", []) if isinstance(data, dict) else data
+            for e in entries:
+                link = e.get("link") or ""
+                ident = hashlib.sha1(link.encode()).hexdigest()[:12]
+                if ident not in events or ident in found:
+                    continue
+                title, summary = _clean(e.get("title")), _clean(e.get("description"))
+                published = datetime.fromisoformat(str(e["date_published"]))
+                c = classify(packs, title, summary, explain=False)
+                found[ident] = {
+                    "id": ident,
+                    "event": events[ident],
+                    "source": _feed_name(str(e.get("source") or "")),
+                    "published": published.isoformat(),
+                    "title": title,
+                    "summary": summary,
+                    "labels": list(c.labels) or ["missile-test"],
+                }
+    rows = sorted(found.values(), key=lambda r: (str(r["published"]), str(r["id"])))
+    titles: set[str] = set()
+    kept = []
+    for r in rows:
+        key = str(r["title"]).casefold()
+        if key in titles:
+            continue
+        titles.add(key)
+        kept.append(r)
+    out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept), "utf-8")
+    missing = len(events) - len(found)
+    print(
+        f"{len(kept)} reports written to {out} ({len(rows) - len(kept)} repeated titles left out, "
+        f"{missing} labelled ids not found)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repo", required=True, help="git directory of RSS-Link-Database-2023")
+    parser.add_argument("--out", default=str(OUT))
+    args = parser.parse_args()
+    return rebuild(args.repo, Path(args.out))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
