@@ -14,7 +14,7 @@ import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
@@ -433,14 +433,9 @@ def _clip(text: str, limit: int) -> str:
 
 
 def outbox_retry(config: Config, keys: Sequence[str] | None, out: TextIO) -> int:
-    store = Store.open(config.bot.database)
-    try:
-        done = store.requeue(keys, datetime.now(UTC))
-    finally:
-        store.close()
+    done, missing = _act(config, keys, lambda store, now: store.requeue(keys, now))
     for key in done:
         out.write(f"requeued {key}\n")
-    missing = [k for k in keys or () if k not in done]
     for key in missing:
         print(
             f"newsbot: {key}: no parked message has that key (see `newsbot outbox list`)",
@@ -456,14 +451,9 @@ def outbox_retry(config: Config, keys: Sequence[str] | None, out: TextIO) -> int
 
 
 def outbox_drop(config: Config, keys: Sequence[str], out: TextIO) -> int:
-    store = Store.open(config.bot.database)
-    try:
-        done = store.drop(keys, datetime.now(UTC))
-    finally:
-        store.close()
+    done, missing = _act(config, keys, lambda store, now: store.drop(keys, now))
     for key in done:
         out.write(f"dropped {key}: it will not be sent\n")
-    missing = [k for k in keys if k not in done]
     for key in missing:
         print(
             f"newsbot: {key}: no unsent message has that key, or it is being sent right now "
@@ -471,3 +461,17 @@ def outbox_drop(config: Config, keys: Sequence[str], out: TextIO) -> int:
             file=sys.stderr,
         )
     return 1 if missing else 0
+
+
+def _act(
+    config: Config,
+    keys: Sequence[str] | None,
+    action: Callable[[Store, datetime], list[str]],
+) -> tuple[list[str], list[str]]:
+    """Run one outbox action on the database: (the keys it acted on, the keys given it did not)."""
+    store = Store.open(config.bot.database)
+    try:
+        done = action(store, datetime.now(UTC))
+    finally:
+        store.close()
+    return done, [k for k in keys or () if k not in done]

@@ -31,6 +31,13 @@ CRUISE = {
     "link": "https://wire.test/nk/cruise-7",
     "guid": "wire-cruise-7",
 }
+# The launch of tests.conftest.LAUNCH as another outlet tells it: the same story, a new source.
+OTHER_OUTLET = {
+    "title": "North Korea fires ballistic missile into East Sea, Seoul says",
+    "summary": LAUNCH["summary"],
+    "link": "https://other.test/launch",
+    "guid": "other-1",
+}
 # The desk takes everything; the alerts channel only ballistic launches (by keyword).
 CHANNELS = """[[channels]]
 channel = "C0ALERTS"
@@ -51,6 +58,16 @@ def database(database_url: str) -> str:
 
 def _run_once(config: Path, env: dict[str, str]) -> None:
     assert main(["run", "--once", "--config", str(config)], env) == 0
+
+
+def _wire(feeds: FeedServer) -> str:
+    """A feed with a ballistic launch, a cruise-missile launch and a noise item."""
+    items = [
+        {**LAUNCH, "published": ago(minutes=5)},
+        {**CRUISE, "published": ago(minutes=4)},
+        {**NOISE, "published": ago(minutes=3)},
+    ]
+    return feeds.set("/wire.xml", rss(*items))
 
 
 def _json_lines(text: str) -> list[dict[str, object]]:
@@ -89,8 +106,8 @@ def test_explain_says_which_keyword_dropped_an_item_and_which_channel_takes_it(
         },
         {
             "id": "other-outlet",
-            "title": "North Korea fires ballistic missile into East Sea, Seoul says",
-            "summary": LAUNCH["summary"],
+            "title": OTHER_OUTLET["title"],
+            "summary": OTHER_OUTLET["summary"],
             "source": "Other Wire",
         },
     ]
@@ -161,8 +178,8 @@ labels = ["missile-test"]
     capsys.readouterr()
     later = {
         "id": "follow-up",
-        "title": "North Korea fires ballistic missile into East Sea, Seoul says",
-        "summary": LAUNCH["summary"],
+        "title": OTHER_OUTLET["title"],
+        "summary": OTHER_OUTLET["summary"],
         "source": "Other Wire",
     }
     fresh = {"id": "fresh", **{k: CRUISE[k] for k in ("title", "summary")}}
@@ -182,12 +199,7 @@ labels = ["missile-test"]
 def test_dropped_labelled_items_are_counted_by_channel_and_reason_and_logged_at_debug(
     feeds: FeedServer, write_config, env, caplog
 ) -> None:
-    items = [
-        {**LAUNCH, "published": ago(minutes=5)},
-        {**CRUISE, "published": ago(minutes=4)},
-        {**NOISE, "published": ago(minutes=3)},
-    ]
-    url = feeds.set("/wire.xml", rss(*items))
+    url = _wire(feeds)
     config = write_config({"Wire": url}, channels=CHANNELS)
     metrics = Metrics()
 
@@ -215,12 +227,7 @@ def test_replay_shows_what_a_rule_change_adds_and_removes_without_touching_anyth
     database: str,
     capsys,
 ) -> None:
-    items = [
-        {**LAUNCH, "published": ago(minutes=5)},
-        {**CRUISE, "published": ago(minutes=4)},
-        {**NOISE, "published": ago(minutes=3)},
-    ]
-    url = feeds.set("/wire.xml", rss(*items))
+    url = _wire(feeds)
     config = write_config({"Wire": url}, channels=CHANNELS)
     _run_once(config, env)
     posted = len(slack.posts())
@@ -314,19 +321,7 @@ def test_retrying_a_first_post_requeues_the_replies_parked_with_it(
     feeds: FeedServer, slack: SlackStandIn, write_config, env, database: str, capsys
 ) -> None:
     url = feeds.set("/a.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
-    other = feeds.set(
-        "/b.xml",
-        rss(
-            {
-                "title": "North Korea fires ballistic missile into East Sea, Seoul says",
-                "summary": LAUNCH["summary"],
-                "link": "https://other.test/launch",
-                "guid": "other-1",
-                "published": ago(minutes=4),
-            },
-            title="Other Wire",
-        ),
-    )
+    other = feeds.set("/b.xml", rss({**OTHER_OUTLET, "published": ago(minutes=4)}))
     config = write_config({"Wire": url, "Other": other})
     slack.fail_next(Failure(error="not_in_channel"))
     _run_once(config, env)
@@ -479,18 +474,7 @@ def test_metrics_count_alerts_not_edits_and_show_build_and_last_success(
     from bot import __version__
 
     url = feeds.set("/a.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
-    other = feeds.set(
-        "/b.xml",
-        rss(
-            {
-                "title": "North Korea fires ballistic missile into East Sea, Seoul says",
-                "summary": LAUNCH["summary"],
-                "link": "https://other.test/launch",
-                "guid": "other-1",
-                "published": ago(minutes=4),
-            }
-        ),
-    )
+    other = feeds.set("/b.xml", rss({**OTHER_OUTLET, "published": ago(minutes=4)}))
     config = write_config(
         {"Wire": url, "Other": other},
         channels='[[channels]]\nchannel = "C0ALERTS"\nlabels = ["missile-test"]\n'
