@@ -120,6 +120,18 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     env = os.environ if env is None else env
     logs.setup(verbose=args.verbose, fmt=env.get("NEWSBOT_LOG_FORMAT") or None)
     try:
+        code = _dispatch(args, env)
+        sys.stdout.flush()  # a reader gone away shows here, not as a traceback at exit
+        return code
+    except BrokenPipeError:
+        # the reader went away (`newsbot ... | head`): stop quietly, as other tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _dispatch(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    try:
         if args.command == "check-config":
             return _check_config(load_config(args.config, env))
         if args.command == "run":
@@ -141,11 +153,6 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             return _eval(load_config(args.config, env), args.dataset, baseline=args.baseline)
         if args.command in ("explain", "replay", "outbox"):
             return _operator(args, load_config(args.config, env))
-    except BrokenPipeError:
-        # the reader went away (`newsbot ... | head`): stop quietly, as other tools do
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 1
     except ConfigError as e:
         print(f"newsbot: {e}", file=sys.stderr)
         return EXIT_CONFIG

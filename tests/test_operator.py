@@ -571,3 +571,29 @@ def test_replay_of_a_rule_change_says_which_stories_lose_their_label(
     assert (
         gone["reason"].startswith("no label: missile-test scored") and "needs 19" in gone["reason"]
     )
+
+
+def test_a_reader_that_closes_early_gets_no_traceback_at_exit(write_config, tmp_path) -> None:
+    """`newsbot check-config | head -0`: the output waits in a buffer until exit, where a
+    closed pipe would print "Exception ignored … BrokenPipeError"."""
+    import os
+    import subprocess
+    import sys
+
+    config = write_config({"Wire": "http://127.0.0.1:9/feed.xml"})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "NEWSBOT_")) and k != "PYTHONUNBUFFERED"  # as users run it
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "check-config", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the program has written anything
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "BrokenPipe" not in err and "Exception ignored" not in err, err
