@@ -250,6 +250,8 @@ def _status(config: Config, *, as_json: bool) -> int:
     print(
         f"outbox: {outbox['pending']} pending, {outbox['failed']} failed (parked), {outbox['sent']} sent"
     )
+    if outbox["failed"]:
+        print("  `newsbot outbox list --status parked` shows why and what to do; `retry` resends")
     return 0
 
 

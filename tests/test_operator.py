@@ -293,6 +293,8 @@ def test_outbox_list_retry_and_drop_a_parked_alert(
     assert all("/invite @newsbot" in p["advice"] for p in parked)
     assert all(f"newsbot outbox retry {p['key']}" in p["advice"] for p in parked)
     launch, cruise = (p["key"] for p in parked)
+    assert main(["status", "--config", str(config)], env) == 0
+    assert "2 failed (parked)" in (status := capsys.readouterr().out) and "outbox list" in status
 
     assert main(["outbox", "list", "--config", str(config)], env) == 0
     text = capsys.readouterr().out
