@@ -599,3 +599,41 @@ def test_a_reader_that_closes_early_gets_no_traceback_at_exit(write_config, tmp_
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "BrokenPipe" not in err and "Exception ignored" not in err, err
+
+
+def test_replay_reads_a_long_window_a_page_at_a_time_in_recorded_order(database: str) -> None:
+    store = Store.open(database)
+    now = datetime.now(UTC).replace(microsecond=0)
+    rows = [
+        (now - timedelta(minutes=m), feed, f"i:{m}{feed}{n}")
+        for m in (3, 2, 1)
+        for feed in ("https://b.test/feed", "https://a.test/feed")
+        for n in range(2)
+    ]
+    with store.engine.begin() as conn:
+        for seen_at, feed, key in rows:
+            conn.execute(
+                t.entries.insert().values(
+                    key=key,
+                    feed_url=feed,
+                    feed_name="Wire",
+                    item_id=key,
+                    url="",
+                    title="t",
+                    summary="s",
+                    published=seen_at,
+                    dated=1,
+                    first_poll=0,
+                    first_seen=seen_at,
+                )
+            )
+    since = now - timedelta(hours=1)
+    whole = [e.key for e in store.entries_since(since)]
+    assert whole == [key for _s, _f, key in sorted(rows)]
+    paged: list[str] = []
+    after = None
+    while page := store.entries_since(since, after=after, limit=5):
+        paged += [e.key for e in page]
+        after = (page[-1].first_seen, page[-1].item.feed_url, page[-1].key)
+    assert paged == whole
+    store.close()
