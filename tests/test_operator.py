@@ -9,6 +9,7 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prometheus_client import generate_latest
@@ -343,26 +344,31 @@ def test_retrying_a_first_post_requeues_the_replies_parked_with_it(
     store.close()
 
 
+def _entry(conn: Any, key: str, feed: str, seen_at: datetime, *, item_id: str = "") -> None:
+    """An entries row, as an ingest records it."""
+    conn.execute(
+        t.entries.insert().values(
+            key=key,
+            feed_url=feed,
+            feed_name="Wire",
+            item_id=item_id or key,
+            url="",
+            title="t",
+            summary="s",
+            published=seen_at,
+            dated=1,
+            first_poll=0,
+            first_seen=seen_at,
+        )
+    )
+
+
 def test_entries_text_is_pruned_with_retention(tmp_path: Path) -> None:
     store = Store.open(f"sqlite:///{tmp_path}/bot.db")
     now = datetime.now(UTC)
     with store.engine.begin() as conn:
         for n, seen_at in enumerate([now - timedelta(days=40), now - timedelta(hours=1)]):
-            conn.execute(
-                t.entries.insert().values(
-                    key=f"i:{n}",
-                    feed_url="https://wire.test/feed",
-                    feed_name="Wire",
-                    item_id=str(n),
-                    url="",
-                    title="t",
-                    summary="s",
-                    published=seen_at,
-                    dated=1,
-                    first_poll=0,
-                    first_seen=seen_at,
-                )
-            )
+            _entry(conn, f"i:{n}", "https://wire.test/feed", seen_at, item_id=str(n))
     assert store.prune(now, timedelta(days=30))["entries"] == 1
     assert [e.item.item_id for e in store.entries_since(now - timedelta(days=60))] == ["1"]
     store.close()
@@ -612,21 +618,7 @@ def test_replay_reads_a_long_window_a_page_at_a_time_in_recorded_order(database:
     ]
     with store.engine.begin() as conn:
         for seen_at, feed, key in rows:
-            conn.execute(
-                t.entries.insert().values(
-                    key=key,
-                    feed_url=feed,
-                    feed_name="Wire",
-                    item_id=key,
-                    url="",
-                    title="t",
-                    summary="s",
-                    published=seen_at,
-                    dated=1,
-                    first_poll=0,
-                    first_seen=seen_at,
-                )
-            )
+            _entry(conn, key, feed, seen_at)
     since = now - timedelta(hours=1)
     whole = [e.key for e in store.entries_since(since)]
     assert whole == [key for _s, _f, key in sorted(rows)]
