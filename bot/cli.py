@@ -145,6 +145,18 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     env = os.environ if env is None else env
     logs.setup(verbose=args.verbose, fmt=env.get("NEWSBOT_LOG_FORMAT") or None)
     try:
+        code = _dispatch(args, env)
+        sys.stdout.flush()  # a reader gone away shows here, not as a traceback at exit
+        return code
+    except BrokenPipeError:
+        # the reader went away (`newsbot ... | head`): stop quietly, as other tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _dispatch(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    try:
         if args.command == "check-config":
             return _check_config(load_config(args.config, env))
         if args.command == "run":
@@ -173,11 +185,6 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             )
         if args.command in ("explain", "replay", "outbox"):
             return _operator(args, load_config(args.config, env))
-    except BrokenPipeError:
-        # the reader went away (`newsbot ... | head`): stop quietly, as other tools do
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 1
     except ConfigError as e:
         print(f"newsbot: {logs.redact(str(e))}", file=sys.stderr)
         return EXIT_CONFIG
@@ -279,6 +286,8 @@ def _status(config: Config, *, as_json: bool) -> int:
     print(
         f"outbox: {outbox['pending']} pending, {outbox['failed']} failed (parked), {outbox['sent']} sent"
     )
+    if outbox["failed"]:
+        print("  `newsbot outbox list --status parked` shows why and what to do; `retry` resends")
     print(
         f"stories: {stories} in the database, {absorbed} later reports absorbed into them "
         "(thread replies, or silent where a channel has threads = false)"

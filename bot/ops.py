@@ -14,7 +14,7 @@ import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
@@ -29,7 +29,7 @@ from bot.models import Classification, Item
 from bot.parse import canonical_url
 from bot.pipeline import Pipeline
 from bot.slack import PERMANENT, ConsoleNotifier
-from bot.store import PARENT_FAILED, ChannelActivity, NewEntry, OutboxRow, Store
+from bot.store import PARENT_FAILED, ChannelActivity, NewEntry, OutboxRow, Store, StoredEntry
 from bot.stories import StoryIndex, Tuning
 from bot.validate import format_duration, parse_duration
 
@@ -179,7 +179,8 @@ def explain_command(config: Config, input_path: str | None, out: TextIO, err: Te
 
 # -- replay ---------------------------------------------------------------------------------
 
-DELIVERED = ("sent", "digested", "stormed")  # a story post that reached the channel somehow
+DELIVERED = ("sent", "digested", "stormed")
+PAGE = 2000  # entries read per transaction (the store's default page)  # a story post that reached the channel somehow
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,8 @@ def replay(config: Config, store: Store, since: datetime, now: datetime) -> Repl
     """Plan the window's entries again, poll by poll as they were recorded, under `config`."""
     pipeline = planner(config, store, now)
     pipeline.stories = StoryIndex(Tuning(window=config.bot.story_window))
-    stored = store.entries_since(since)
+    stored = _recorded(store, since)
+    count = 0
     activity: dict[str, ChannelActivity] = {}
     known: set[str] = set()
     posts: dict[tuple[str, str], str] = {}  # (channel, story) -> how
@@ -227,6 +229,7 @@ def replay(config: Config, store: Store, since: datetime, now: datetime) -> Repl
         stored, key=lambda e: (e.item.feed_url, e.first_seen, e.first_poll)
     ):
         polled = [e.item for e in group]
+        count += len(polled)
         keys = [item_keys(item) for item in polled]
         planned = pipeline.plan(
             polled, keys, now=seen_at, first_poll=first_poll, known=known, activity=lambda: activity
@@ -235,7 +238,7 @@ def replay(config: Config, store: Store, since: datetime, now: datetime) -> Repl
         items.update((ks[0], item) for ks, item in zip(keys, polled, strict=True))
         for entry in planned:
             _take(entry, posts, severity, reasons, stories_of)
-    report = ReplayReport(since=since, entries=len(stored))
+    report = ReplayReport(since=since, entries=count)
     actual = [p for p in store.posts_since(since) if p[2] in DELIVERED]
     was_sent = {(channel, story) for channel, story, _status, _title in actual}
     for (channel, story), how in posts.items():
@@ -256,6 +259,18 @@ def replay(config: Config, store: Store, since: datetime, now: datetime) -> Repl
         gone = NoLonger(story=story, headline=title, status=status, reason=reason)
         report.channels.setdefault(channel, ([], []))[1].append(gone)
     return report
+
+
+def _recorded(store: Store, since: datetime) -> Iterator[StoredEntry]:
+    """The window's entries in recorded order, read a page at a time."""
+    after: tuple[datetime, str, str] | None = None
+    while True:
+        page = store.entries_since(since, after=after, limit=PAGE)
+        yield from page
+        if len(page) < PAGE:
+            return
+        last = page[-1]
+        after = (last.first_seen, last.item.feed_url, last.key)
 
 
 def _why_not(config: Config, story: str, items: dict[str, Item], stories_of: dict[str, str]) -> str:
@@ -433,14 +448,9 @@ def _clip(text: str, limit: int) -> str:
 
 
 def outbox_retry(config: Config, keys: Sequence[str] | None, out: TextIO) -> int:
-    store = Store.open(config.bot.database)
-    try:
-        done = store.requeue(keys, datetime.now(UTC))
-    finally:
-        store.close()
+    done, missing = _act(config, keys, lambda store, now: store.requeue(keys, now))
     for key in done:
         out.write(f"requeued {key}\n")
-    missing = [k for k in keys or () if k not in done]
     for key in missing:
         print(
             f"newsbot: {key}: no parked message has that key (see `newsbot outbox list`)",
@@ -456,14 +466,9 @@ def outbox_retry(config: Config, keys: Sequence[str] | None, out: TextIO) -> int
 
 
 def outbox_drop(config: Config, keys: Sequence[str], out: TextIO) -> int:
-    store = Store.open(config.bot.database)
-    try:
-        done = store.drop(keys, datetime.now(UTC))
-    finally:
-        store.close()
+    done, missing = _act(config, keys, lambda store, now: store.drop(keys, now))
     for key in done:
         out.write(f"dropped {key}: it will not be sent\n")
-    missing = [k for k in keys if k not in done]
     for key in missing:
         print(
             f"newsbot: {key}: no unsent message has that key, or it is being sent right now "
@@ -471,3 +476,17 @@ def outbox_drop(config: Config, keys: Sequence[str], out: TextIO) -> int:
             file=sys.stderr,
         )
     return 1 if missing else 0
+
+
+def _act(
+    config: Config,
+    keys: Sequence[str] | None,
+    action: Callable[[Store, datetime], list[str]],
+) -> tuple[list[str], list[str]]:
+    """Run one outbox action on the database: (the keys it acted on, the keys given it did not)."""
+    store = Store.open(config.bot.database)
+    try:
+        done = action(store, datetime.now(UTC))
+    finally:
+        store.close()
+    return done, [k for k in keys or () if k not in done]

@@ -158,25 +158,17 @@ def absorb(index: StoryIndex, changes: StoryChanges, router: Router | None = Non
                 break
 
 
-def _item_row(item: Item, key: str, c: Classification, now: datetime) -> dict[str, object]:
-    return {
-        "key": key,
-        "feed_url": item.feed_url,
-        "feed_name": item.feed_name,
-        "item_id": item.item_id,
-        "url": item.url,
-        "title": item.title,
-        "summary": item.summary,
-        "published": item.published,
-        "labels": json.dumps(
-            {
-                "labels": list(c.labels),
-                "scores": dict(c.scores),
-                "evidence": {k: list(v) for k, v in c.evidence.items()},
-            }
-        ),
-        "first_seen": now,
-    }
+def _item_row(text: dict[str, object], c: Classification) -> dict[str, object]:
+    """The items row of a labelled entry: its text (see `_entry_text`) and classification."""
+    row = {k: v for k, v in text.items() if k not in ("dated", "first_poll")}
+    row["labels"] = json.dumps(
+        {
+            "labels": list(c.labels),
+            "scores": dict(c.scores),
+            "evidence": {k: list(v) for k, v in c.evidence.items()},
+        }
+    )
+    return row
 
 
 def _entry_text(item: Item, key: str, now: datetime, first_poll: bool) -> dict[str, object]:
@@ -806,7 +798,7 @@ class Pipeline:
             entries.append(
                 NewEntry(
                     keys=keys,
-                    item=_item_row(item, keys[0], c, now),
+                    item=_item_row(text, c),
                     text=text,
                     severity=severity,
                     decisions=tuple(decisions.values()),

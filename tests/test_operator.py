@@ -9,6 +9,7 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prometheus_client import generate_latest
@@ -31,6 +32,13 @@ CRUISE = {
     "link": "https://wire.test/nk/cruise-7",
     "guid": "wire-cruise-7",
 }
+# The launch of tests.conftest.LAUNCH as another outlet tells it: the same story, a new source.
+OTHER_OUTLET = {
+    "title": "North Korea fires ballistic missile into East Sea, Seoul says",
+    "summary": LAUNCH["summary"],
+    "link": "https://other.test/launch",
+    "guid": "other-1",
+}
 # The desk takes everything; the alerts channel only ballistic launches (by keyword).
 CHANNELS = """[[channels]]
 channel = "C0ALERTS"
@@ -51,6 +59,16 @@ def database(database_url: str) -> str:
 
 def _run_once(config: Path, env: dict[str, str]) -> None:
     assert main(["run", "--once", "--config", str(config)], env) == 0
+
+
+def _wire(feeds: FeedServer) -> str:
+    """A feed with a ballistic launch, a cruise-missile launch and a noise item."""
+    items = [
+        {**LAUNCH, "published": ago(minutes=5)},
+        {**CRUISE, "published": ago(minutes=4)},
+        {**NOISE, "published": ago(minutes=3)},
+    ]
+    return feeds.set("/wire.xml", rss(*items))
 
 
 def _json_lines(text: str) -> list[dict[str, object]]:
@@ -89,8 +107,8 @@ def test_explain_says_which_keyword_dropped_an_item_and_which_channel_takes_it(
         },
         {
             "id": "other-outlet",
-            "title": "North Korea fires ballistic missile into East Sea, Seoul says",
-            "summary": LAUNCH["summary"],
+            "title": OTHER_OUTLET["title"],
+            "summary": OTHER_OUTLET["summary"],
             "source": "Other Wire",
         },
     ]
@@ -161,8 +179,8 @@ labels = ["missile-test"]
     capsys.readouterr()
     later = {
         "id": "follow-up",
-        "title": "North Korea fires ballistic missile into East Sea, Seoul says",
-        "summary": LAUNCH["summary"],
+        "title": OTHER_OUTLET["title"],
+        "summary": OTHER_OUTLET["summary"],
         "source": "Other Wire",
     }
     fresh = {"id": "fresh", **{k: CRUISE[k] for k in ("title", "summary")}}
@@ -182,12 +200,7 @@ labels = ["missile-test"]
 def test_dropped_labelled_items_are_counted_by_channel_and_reason_and_logged_at_debug(
     feeds: FeedServer, write_config, env, caplog
 ) -> None:
-    items = [
-        {**LAUNCH, "published": ago(minutes=5)},
-        {**CRUISE, "published": ago(minutes=4)},
-        {**NOISE, "published": ago(minutes=3)},
-    ]
-    url = feeds.set("/wire.xml", rss(*items))
+    url = _wire(feeds)
     config = write_config({"Wire": url}, channels=CHANNELS)
     metrics = Metrics()
 
@@ -215,12 +228,7 @@ def test_replay_shows_what_a_rule_change_adds_and_removes_without_touching_anyth
     database: str,
     capsys,
 ) -> None:
-    items = [
-        {**LAUNCH, "published": ago(minutes=5)},
-        {**CRUISE, "published": ago(minutes=4)},
-        {**NOISE, "published": ago(minutes=3)},
-    ]
-    url = feeds.set("/wire.xml", rss(*items))
+    url = _wire(feeds)
     config = write_config({"Wire": url}, channels=CHANNELS)
     _run_once(config, env)
     posted = len(slack.posts())
@@ -286,6 +294,8 @@ def test_outbox_list_retry_and_drop_a_parked_alert(
     assert all("/invite @newsbot" in p["advice"] for p in parked)
     assert all(f"newsbot outbox retry {p['key']}" in p["advice"] for p in parked)
     launch, cruise = (p["key"] for p in parked)
+    assert main(["status", "--config", str(config)], env) == 0
+    assert "2 failed (parked)" in (status := capsys.readouterr().out) and "outbox list" in status
 
     assert main(["outbox", "list", "--config", str(config)], env) == 0
     text = capsys.readouterr().out
@@ -314,19 +324,7 @@ def test_retrying_a_first_post_requeues_the_replies_parked_with_it(
     feeds: FeedServer, slack: SlackStandIn, write_config, env, database: str, capsys
 ) -> None:
     url = feeds.set("/a.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
-    other = feeds.set(
-        "/b.xml",
-        rss(
-            {
-                "title": "North Korea fires ballistic missile into East Sea, Seoul says",
-                "summary": LAUNCH["summary"],
-                "link": "https://other.test/launch",
-                "guid": "other-1",
-                "published": ago(minutes=4),
-            },
-            title="Other Wire",
-        ),
-    )
+    other = feeds.set("/b.xml", rss({**OTHER_OUTLET, "published": ago(minutes=4)}))
     config = write_config({"Wire": url, "Other": other})
     slack.fail_next(Failure(error="not_in_channel"))
     _run_once(config, env)
@@ -346,26 +344,31 @@ def test_retrying_a_first_post_requeues_the_replies_parked_with_it(
     store.close()
 
 
+def _entry(conn: Any, key: str, feed: str, seen_at: datetime, *, item_id: str = "") -> None:
+    """An entries row, as an ingest records it."""
+    conn.execute(
+        t.entries.insert().values(
+            key=key,
+            feed_url=feed,
+            feed_name="Wire",
+            item_id=item_id or key,
+            url="",
+            title="t",
+            summary="s",
+            published=seen_at,
+            dated=1,
+            first_poll=0,
+            first_seen=seen_at,
+        )
+    )
+
+
 def test_entries_text_is_pruned_with_retention(tmp_path: Path) -> None:
     store = Store.open(f"sqlite:///{tmp_path}/bot.db")
     now = datetime.now(UTC)
     with store.engine.begin() as conn:
         for n, seen_at in enumerate([now - timedelta(days=40), now - timedelta(hours=1)]):
-            conn.execute(
-                t.entries.insert().values(
-                    key=f"i:{n}",
-                    feed_url="https://wire.test/feed",
-                    feed_name="Wire",
-                    item_id=str(n),
-                    url="",
-                    title="t",
-                    summary="s",
-                    published=seen_at,
-                    dated=1,
-                    first_poll=0,
-                    first_seen=seen_at,
-                )
-            )
+            _entry(conn, f"i:{n}", "https://wire.test/feed", seen_at, item_id=str(n))
     assert store.prune(now, timedelta(days=30))["entries"] == 1
     assert [e.item.item_id for e in store.entries_since(now - timedelta(days=60))] == ["1"]
     store.close()
@@ -479,18 +482,7 @@ def test_metrics_count_alerts_not_edits_and_show_build_and_last_success(
     from bot import __version__
 
     url = feeds.set("/a.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
-    other = feeds.set(
-        "/b.xml",
-        rss(
-            {
-                "title": "North Korea fires ballistic missile into East Sea, Seoul says",
-                "summary": LAUNCH["summary"],
-                "link": "https://other.test/launch",
-                "guid": "other-1",
-                "published": ago(minutes=4),
-            }
-        ),
-    )
+    other = feeds.set("/b.xml", rss({**OTHER_OUTLET, "published": ago(minutes=4)}))
     config = write_config(
         {"Wire": url, "Other": other},
         channels='[[channels]]\nchannel = "C0ALERTS"\nlabels = ["missile-test"]\n'
@@ -587,3 +579,53 @@ def test_replay_of_a_rule_change_says_which_stories_lose_their_label(
     assert (
         gone["reason"].startswith("no label: missile-test scored") and "needs 19" in gone["reason"]
     )
+
+
+def test_a_reader_that_closes_early_gets_no_traceback_at_exit(write_config, tmp_path) -> None:
+    """`newsbot check-config | head -0`: the output waits in a buffer until exit, where a
+    closed pipe would print "Exception ignored … BrokenPipeError"."""
+    import os
+    import subprocess
+    import sys
+
+    config = write_config({"Wire": "http://127.0.0.1:9/feed.xml"})
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "NEWSBOT_")) and k != "PYTHONUNBUFFERED"  # as users run it
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "check-config", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # before the program has written anything
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "BrokenPipe" not in err and "Exception ignored" not in err, err
+
+
+def test_replay_reads_a_long_window_a_page_at_a_time_in_recorded_order(database: str) -> None:
+    store = Store.open(database)
+    now = datetime.now(UTC).replace(microsecond=0)
+    rows = [
+        (now - timedelta(minutes=m), feed, f"i:{m}{feed}{n}")
+        for m in (3, 2, 1)
+        for feed in ("https://b.test/feed", "https://a.test/feed")
+        for n in range(2)
+    ]
+    with store.engine.begin() as conn:
+        for seen_at, feed, key in rows:
+            _entry(conn, key, feed, seen_at)
+    since = now - timedelta(hours=1)
+    whole = [e.key for e in store.entries_since(since)]
+    assert whole == [key for _s, _f, key in sorted(rows)]
+    paged: list[str] = []
+    after = None
+    while page := store.entries_since(since, after=after, limit=5):
+        paged += [e.key for e in page]
+        after = (page[-1].first_seen, page[-1].item.feed_url, page[-1].key)
+    assert paged == whole
+    store.close()

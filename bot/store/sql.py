@@ -45,6 +45,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -158,6 +159,7 @@ class StoredEntry:
     item: Item
     first_poll: bool
     first_seen: datetime
+    key: str = ""  # its first dedupe key (the table's key)
 
 
 ENTRY_COLUMNS = (
@@ -1286,14 +1288,24 @@ class Store:
                 )
             return chosen
 
-    def entries_since(self, since: datetime) -> list[StoredEntry]:
-        """The entries recorded since `since`, in the order they were recorded."""
+    def entries_since(
+        self,
+        since: datetime,
+        *,
+        after: tuple[datetime, str, str] | None = None,
+        limit: int = 2000,
+    ) -> list[StoredEntry]:
+        """Up to `limit` entries recorded since `since`, in the order they were recorded: by
+        (first_seen, feed_url, key), from just past `after` (the last one a page gave), so a
+        long window is read a page at a time, each in a short transaction."""
+        c = t.entries.c
+        query = select(t.entries).where(c.first_seen >= since)
+        if after is not None:
+            query = query.where(c.first_seen >= after[0]).where(
+                tuple_(c.first_seen, c.feed_url, c.key) > tuple_(*after)
+            )
         with self._tx() as conn:
-            rows = conn.execute(
-                select(t.entries)
-                .where(t.entries.c.first_seen >= since)
-                .order_by(t.entries.c.first_seen, t.entries.c.feed_url)
-            ).all()
+            rows = conn.execute(query.order_by(c.first_seen, c.feed_url, c.key).limit(limit)).all()
             return [
                 StoredEntry(
                     item=Item(
@@ -1308,6 +1320,7 @@ class Store:
                     ),
                     first_poll=bool(r.first_poll),
                     first_seen=r.first_seen,
+                    key=r.key,
                 )
                 for r in rows
             ]
