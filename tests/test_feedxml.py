@@ -514,6 +514,8 @@ def test_real_html_reads_as_html_parser_reads_it() -> None:
         bodies += [p.read_bytes() for p in sorted(CORPUS.rglob("*.xml"))]
     bodies += [feed.body() for feed in _real_feeds()]  # type: ignore[attr-defined]
     fragments = _html_fragments(bodies)
+    if not fragments:
+        pytest.skip("no HTML fragments: neither feedparser's corpus nor real feeds are here")
     simple = 0
     for fragment in fragments:
         text = _simple_text(fragment)
