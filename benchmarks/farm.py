@@ -221,6 +221,11 @@ class Farm:
         real: bool = False,
     ) -> None:
         self.feeds, self.items = feeds, items
+        if real:
+            from benchmarks.realfeeds import available
+
+            if not available():  # say so here, not in the farm's process
+                raise SystemExit("no real feeds cached: run `python -m benchmarks.realfeeds`")
         self._queue: mp.Queue = mp.Queue()  # type: ignore[type-arg]
         self._proc = mp.Process(
             target=_serve, args=(feeds, items, slow, failing, real, self._queue), daemon=True

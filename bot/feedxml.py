@@ -19,7 +19,7 @@ the bytes to feedparser, whenever the feed has anything else whose meaning feedp
 - dates that do not parse to an aware time with the standard library's own parsers, or that
   feedparser's RFC 822 reader would not read (day or month names not in English);
 - any element, at any depth in an entry, whose name feedparser maps onto a field we read
-  (itunes:summary, dcterms:issued, an alternate atom:link inside RSS, <image> in an item, ...),
+  (itunes:summary, dcterms:issued, an alternate atom:link inside RSS, ...),
   unless it is one of those this module handles;
 - repeated fields.
 
@@ -280,6 +280,9 @@ class _Item:
         if value and not media:  # media:title leaves feedparser's title_depth as it was
             self._title_shut = depth
 
+    def forget_title_order(self) -> None:
+        self._title_shut = -1
+
     def on_description(self, value: str, depth: int) -> None:
         if self.summary is not None and not self.has_content:
             self.on_content(value)  # feedparser: a second summary is content
@@ -315,6 +318,17 @@ def _media(child: ET.Element, item: _Item) -> None:
                 walk(sub, depth + 1)
 
     walk(child, 1)
+
+
+def _image(image: ET.Element, item: _Item) -> None:
+    """An <image> inside an item: feedparser forgets which title came first (its title_depth),
+    reads the image's <title> as a title candidate one level down and ignores its link."""
+    item.forget_title_order()
+    for sub in image:
+        if sub.tag == "title":
+            item.on_title(_text(sub), 2, media=False)
+        elif sub.tag not in ("url", "link", "width", "height") or len(sub):
+            raise _Unsure
 
 
 def _rss(root: ET.Element) -> Feed:
@@ -365,6 +379,8 @@ def _rss_item(item: ET.Element, ns: str, attrs: dict[str, str], about: str = "")
                 settled.on_content(_text(child))
         elif tag.startswith(MEDIA):
             _media(child, settled)
+        elif tag == ns + "image" and not ns:
+            _image(child, settled)
         elif tag == ATOM + "link" and not ns:
             # feedparser keeps an atom:link in an item as the link only when it is alternate
             if child.get("rel", "alternate") == "alternate" or "href" not in child.attrib:

@@ -758,8 +758,15 @@ class Pipeline:
             if not may_alert:
                 # a report too old to alert (or undated, on a feed's first poll) joins its story
                 # silently: no reply, no edit, and the story's severity stays as it was
-                row = _item_row(item, keys[0], c, now)
-                entries.append(NewEntry(keys=keys, item=row, story=self._story_write(story)))
+                entries.append(
+                    NewEntry(
+                        keys=keys,
+                        item=_item_row(text, c),
+                        text=text,
+                        story=self._story_write(story),
+                        decisions=tuple(decisions.values()),
+                    )
+                )
                 continue
             self._story_severity[story.id] = severity
             if match is not None:

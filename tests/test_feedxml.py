@@ -180,6 +180,9 @@ _M = "xmlns:media='http://search.yahoo.com/mrss/' xmlns:atom='http://www.w3.org/
         "<media:credit>Agency</media:credit></media:content><media:thumbnail url='https://wire.test/t.jpg'/>",
         "<title>x</title><media:group><media:content url='https://wire.test/v.mp4'/></media:group>",
         "<title>x</title><atom:link rel='standout' href='https://wire.test/s'/>",
+        "<title>x</title><image><url>https://wire.test/i.jpg</url><title>Image</title>"
+        "<link>https://wire.test/i</link></image><description>d</description>",
+        "<image><title>Image</title></image><title>x</title>",
         # C1 controls (Windows-1252 punctuation) and UTF-8 read as Latin-1 ("mojibake")
         "<title>don\u0092t</title><description>caf\u00c3\u00a9 \u0080 5</description>",
         "<title>\u00d0\u00af\u00d0\u00bd\u00d0\u00b4\u00d0\u00b5\u00d0\u00ba\u00d1\u0081</title>",
@@ -317,6 +320,9 @@ def _rss_item(draw: st.DrawFn) -> str:
                     "<media:group><media:content url='https://wire.test/v.mp4'/></media:group>",
                     "<media:thumbnail url='https://wire.test/t.jpg'/>",
                     "<atom:link rel='standout' href='https://wire.test/s'/>",
+                    "<image><url>https://wire.test/i.jpg</url><title>Image</title>"
+                    "<link>https://wire.test/i</link><width>150</width></image>",
+                    "<image><title></title></image>",
                 ]
             ),
             max_size=2,
@@ -414,8 +420,8 @@ def test_real_outlets_feeds_read_the_same_on_both_roads() -> None:
         taken += feedxml.read(body, feed.content_type) is not None
         fast, slow = both(body, feed.content_type)
         assert fast == slow, feed.outlet
-    # 29 of the 38 listed when this was written (18 before media:, RSS 1.0 and C1 were read)
-    assert taken >= min(29, len(feeds) - 9), f"{taken} of {len(feeds)} real feeds on the fast road"
+    # 30 of the 38 listed when this was written (18 before media:, RSS 1.0, C1 and item images)
+    assert taken >= min(30, len(feeds) - 8), f"{taken} of {len(feeds)} real feeds on the fast road"
 
 
 # plain_text reads plain HTML with a regex and hands the rest to html.parser: where the regex
@@ -508,6 +514,8 @@ def test_real_html_reads_as_html_parser_reads_it() -> None:
         bodies += [p.read_bytes() for p in sorted(CORPUS.rglob("*.xml"))]
     bodies += [feed.body() for feed in _real_feeds()]  # type: ignore[attr-defined]
     fragments = _html_fragments(bodies)
+    if not fragments:
+        pytest.skip("no HTML fragments: neither feedparser's corpus nor real feeds are here")
     simple = 0
     for fragment in fragments:
         text = _simple_text(fragment)
