@@ -4,12 +4,11 @@ told in three languages through the real pipeline (local feed server, Slack stan
 from __future__ import annotations
 
 import json
-import tomllib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.classify import classify, load_pack
+from bot.classify import classify
 from bot.classify.text import detect_language, tokenize
 from bot.cli import main
 from bot.evaluate import Example, StoryExample, evaluate, evaluate_stories
@@ -18,19 +17,10 @@ from bot.format import english_line, format_alert
 from bot.models import Alert, Item
 from bot.severity import compile_phrases
 from bot.stories import compatible, extract_facts, fingerprint, overlap
-from bot.validate import Problems
-from tests.conftest import DATA, RULES, ago, rss
+from tests.conftest import DATA, ago, rss
 from tests.peers import SlackStandIn
 
 LABELS = ("missile-test", "diplomacy")
-
-
-@pytest.fixture(scope="module")
-def pack():
-    problems = Problems()
-    loaded = load_pack(tomllib.loads(RULES.read_text(encoding="utf-8")), problems)
-    assert loaded is not None, problems.items
-    return loaded
 
 
 def _labels(pack, title: str, summary: str = "") -> tuple[str, ...]:
