@@ -92,7 +92,7 @@ def examples() -> dict[str, Message]:
                 "about North Korea: 북한",
                 "탄도미사일",
                 "단거리탄도",
-                "발사 near 미사일",
+                "발사·発射 near 미사일·ミサイル",
             )
         },
         "ko",
