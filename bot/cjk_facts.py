@@ -210,7 +210,8 @@ _CONCEPTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         "합참 합동참모본부 合同参謀本部": "joint chiefs staff jcs",
         "방위성 防衛省 防衛相": "defense ministry",
         "위성 衛星": "satellite",
-        "핵 核": "nuclear",
+        # not bare 핵: "핵심" is "core"
+        "핵무기 핵실험 핵시험 핵개발 북핵 핵탄두 전술핵 핵보유 核兵器 核実験 核開発 核ミサイル 核保有": "nuclear",
         "실험 시험 実験 試験": "test",
         "화성 火星": "hwasong",
         "안보리 安保理 안전보장이사회 安全保障理事会": "security council",
@@ -224,7 +225,7 @@ _CONCEPTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         "김여정 金与正": "kim yo jong",
         "마주앉 마주 앉 応じ": "sit down talks",
         "규탄 非難": "condemn",
-        "미국 米国 アメリカ 米": "us",
+        "미국 米国 アメリカ 米朝 日米 米韓 米大統領": "us",
         "중국 中国": "china",
         "러시아 ロシア": "russia",
         "EEZ 배타적경제수역 排他的経済水域": "eez",

@@ -75,6 +75,28 @@ def examples() -> dict[str, Message]:
         {"missile-test": 9.0},
         {"missile-test": ("about North Korea: north korea", "cruise missile", "test fire")},
     )
+    flash = Item(
+        "연합뉴스 북한",
+        "https://www.yna.example/rss/northkorea.xml",
+        "yna-1",
+        "https://www.yna.example/view/1",
+        '[속보] 합참 "북한, 동해상으로 단거리탄도미사일 2발 발사"',
+        "합동참모본부는 북한이 오늘 오전 동해상으로 단거리탄도미사일 2발을 발사했다고 밝혔다.",
+        T - timedelta(minutes=6),
+    )
+    flash_c = Classification(
+        ("missile-test",),
+        {"missile-test": 19.0},
+        {
+            "missile-test": (
+                "about North Korea: 북한",
+                "탄도미사일",
+                "단거리탄도",
+                "발사·発射 near 미사일·ミサイル",
+            )
+        },
+        "ko",
+    )
     entries = [
         DigestEntry("missile-test", "normal", cruise.title, cruise.url, "Seoul Herald", T, 2),
         DigestEntry(
@@ -121,6 +143,9 @@ def examples() -> dict[str, Message]:
         ),
         "alert-normal": format_alert(
             Alert("C0DESK", cruise, ("missile-test",), cruise_c, None, "normal", "here", "UTC")
+        ),
+        "alert-korean": format_alert(
+            Alert("C0DESK", flash, ("missile-test",), flash_c, None, "high", "none", "Asia/Seoul")
         ),
         "thread-reply": format_reply(
             Item(
@@ -170,7 +195,7 @@ def main() -> int:
         stale = [
             n
             for n, text in files.items()
-            if not (OUT / n).exists() or (OUT / n).read_text() != text
+            if not (OUT / n).exists() or (OUT / n).read_text(encoding="utf-8") != text
         ]
         if stale:
             print("out of date: " + ", ".join(stale) + "; run python docs/make_examples.py")

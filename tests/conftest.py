@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -11,7 +12,9 @@ from xml.sax.saxutils import escape
 
 import pytest
 
+from bot.classify import RulePack, load_pack
 from bot.feedserver import FeedServer
+from bot.validate import Problems
 from tests.peers import SlackStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +59,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path}/newsbot.db"
     url: str = request.getfixturevalue("pg_url")
     return url
+
+
+@pytest.fixture(scope="session")
+def pack() -> RulePack:
+    """The default rule pack, loaded once."""
+    problems = Problems()
+    loaded = load_pack(tomllib.loads(RULES.read_text(encoding="utf-8")), problems)
+    assert loaded is not None, problems.items
+    return loaded
 
 
 @pytest.fixture

@@ -19,18 +19,10 @@ from bot.models import Alert, Item
 from bot.severity import compile_phrases
 from bot.stories import compatible, extract_facts, fingerprint, overlap
 from bot.validate import Problems
-from tests.conftest import DATA, RULES, ago, rss
+from tests.conftest import DATA, ago, rss
 from tests.peers import SlackStandIn
 
 LABELS = ("missile-test", "diplomacy")
-
-
-@pytest.fixture(scope="module")
-def pack():
-    problems = Problems()
-    loaded = load_pack(tomllib.loads(RULES.read_text(encoding="utf-8")), problems)
-    assert loaded is not None, problems.items
-    return loaded
 
 
 def _labels(pack, title: str, summary: str = "") -> tuple[str, ...]:
@@ -307,3 +299,28 @@ def test_a_later_korean_report_of_another_launch_is_a_new_story(pack) -> None:
     ]
     report = evaluate_stories(reports)
     assert report.stories == 2
+
+
+def test_not_subject_is_a_pack_key_for_any_language() -> None:
+    pack_toml = """
+name = "iran"
+[subject]
+aliases = ["iran", "이란"]
+not_subject = ["iran air", "이란성"]
+[[topic]]
+label = "missile-test"
+threshold = 3.0
+[topic.terms]
+"ballistic missile" = 3.0
+"탄도미사일" = 3.0
+"""
+    problems = Problems()
+    pack = load_pack(tomllib.loads(pack_toml), problems)
+    assert pack is not None, problems.items
+    assert classify([pack], "Iran test-fires ballistic missile", "").labels == (
+        "iran:missile-test",
+    )
+    assert classify([pack], "Iran Air orders jets; ballistic missile talk", "").labels == ()
+    assert classify([pack], "이란, 탄도미사일 발사", "").labels == ("iran:missile-test",)
+    # "이란성 쌍둥이" (fraternal twins) is not Iran
+    assert classify([pack], "이란성 쌍둥이 탄도미사일 게임", "").labels == ()

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 
 import pytest
 
-from bot.classify import classify, load_pack
+from bot.classify import classify
 from bot.cli import main
 from bot.config import load_config
 from bot.errors import ConfigError
 from bot.evaluate import Example, evaluate, naive_baseline
-from bot.validate import Problems
 from tests.conftest import DATA, ROOT, RULES, SHARED
 
 LABELS = ("missile-test", "diplomacy")
-
-
-@pytest.fixture(scope="module")
-def pack():
-    problems = Problems()
-    loaded = load_pack(tomllib.loads(RULES.read_text(encoding="utf-8")), problems)
-    assert loaded is not None, problems.items
-    return loaded
 
 
 def _examples(name: str) -> list[Example]:

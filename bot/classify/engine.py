@@ -218,7 +218,11 @@ def classify(
         if (
             words is not None
             and pack.subject_words is not None
-            and not any(phrase <= words for phrase in pack.subject_words)
+            and not any(
+                phrase <= words
+                for key in words & pack.subject_keys.keys()
+                for phrase in pack.subject_keys[key]
+            )
         ):
             for topic in pack.topics:
                 name = pack.label_name(topic.label)

@@ -115,6 +115,10 @@ class RulePack:
     subject_words: tuple[frozenset[str], ...] | None = field(
         default=None, hash=False, compare=False
     )
+    # the same phrases by one of their words: a text need only try the phrases of its own words
+    subject_keys: Mapping[str, tuple[frozenset[str], ...]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
 
     def label_name(self, label: str) -> str:
         """How a label is called outside the pack: bare for the default pack, else pack:label."""
@@ -273,6 +277,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
     object.__setattr__(pack, "follows", _follows(pack.index))
     object.__setattr__(pack, "by_second", _by_second(pack.index))
     object.__setattr__(pack, "subject_words", _subject_words(pack))
+    object.__setattr__(pack, "subject_keys", _subject_keys(pack.subject_words))
     return pack
 
 
@@ -379,6 +384,15 @@ def _by_second(
                 seconds.setdefault(stems[1], []).append(candidate)
         out[first] = (tuple(rest), {k: tuple(v) for k, v in seconds.items()})
     return out
+
+
+def _subject_keys(
+    phrases: tuple[frozenset[str], ...] | None,
+) -> dict[str, tuple[frozenset[str], ...]]:
+    out: dict[str, list[frozenset[str]]] = {}
+    for phrase in phrases or ():
+        out.setdefault(min(phrase), []).append(phrase)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _subject_words(pack: RulePack) -> tuple[frozenset[str], ...] | None:

@@ -318,6 +318,7 @@ _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 _KANA = re.compile("[\u3040-\u309f\u30a1-\u30fa\u31f0-\u31ff]")  # not the long-vowel mark
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
+_ALL_CJK = re.compile(f"[{CJK_CHARS}]")
 
 
 def detect_language(title: str, summary: str) -> str:
@@ -330,14 +331,15 @@ def detect_language(title: str, summary: str) -> str:
     text = f"{title} {summary[:300]}"  # the script of a headline and a lead is plenty
     if text.isascii():
         return "en" if _LATIN.search(text) else "und"
-    hangul = len(_HANGUL.findall(text))
-    kana = len(_KANA.findall(text))
-    han = len(_HAN.findall(text))
-    latin = len(_LATIN.findall(text))
-    cjk = hangul + kana + han
+    cjk = len(_ALL_CJK.findall(text))
+    latin = len(_LATIN.findall(text)) if _LATIN.search(text) else 0
     if cjk == 0 or cjk * 4 < latin:
         return "en" if latin else "und"
-    if kana and kana >= hangul:
+    hangul = _HANGUL.search(text) is not None
+    kana = _KANA.search(text) is not None
+    if hangul and kana:  # both scripts: the one with more letters
+        return "ja" if len(_KANA.findall(text)) >= len(_HANGUL.findall(text)) else "ko"
+    if kana:
         return "ja"
     if hangul:
         return "ko"
