@@ -219,6 +219,11 @@ _WEEKDAYS: dict[str, tuple[str, ...]] = {
     d: (f"on {d}", f"{d} morning", f"{d} afternoon", f"{d} evening", f"{d} night")
     for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 }
+# "said on Friday": the day of the statement (state media's next-day confirmation), not the event
+_SAID_ON = re.compile(
+    r"\b(?:said|says|say|reported|reports|announced|announces|confirmed|confirms|stated|claimed"
+    r"|claims)\s+(?:early |late )?on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+)
 # What a diplomatic headline says was done. Two reports whose acts differ are two events
 # (a summit and a sanctions package in one hour); a visit and its talks are one act. Only the
 # headline counts: leads mention sanctions and drills as background of every summit.
@@ -467,7 +472,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         kind=kind,
         repeat=repeat,
         seas=_matching(_SEAS, low),
-        days=_matching(_WEEKDAYS, low),
+        days=_matching(_WEEKDAYS, _SAID_ON.sub(" ", low)),
         distances=_figures(_DISTANCE, text),
         apogees=_figures(_APOGEE, text),
         acts=_fs(a for a, p in _ACT_PATTERNS.items() if p.search(main_clause.lower())),
