@@ -165,11 +165,11 @@ async def run_forever(
     try:
         await stop.wait()
     finally:
-        log.info("stopping: no new polls; waiting up to %.0fs for work in flight", grace)
         pipeline.stopping = True
         scheduler.pause()  # no new job runs; APScheduler's shutdown would cancel running ones
         in_flight = set(running) | pipeline.polls_in_flight()
         if in_flight:
+            log.info("stopping: waiting up to %.0fs for %d jobs in flight", grace, len(in_flight))
             _done, pending = await asyncio.wait(in_flight, timeout=grace)
             for task in pending:
                 log.warning("a job did not finish within the grace period; it is cancelled")
