@@ -149,6 +149,19 @@ def _secret(env: Mapping[str, str], name: str, problems: Problems) -> str | None
     return None
 
 
+def _one_line(value: str, name: str, problems: Problems) -> str | None:
+    """A secret with a line break or a control character inside would end up in an HTTP header
+    (and, refused there, in a traceback): refuse it here, without printing it."""
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
+        problems.add(
+            name,
+            "contains a line break, a space or a control character; set it to the secret alone, "
+            "on one line",
+        )
+        return None
+    return value
+
+
 def bundled_packs() -> list[str]:
     """Names of the rule packs shipped inside the package ("northkorea", "examples/iran")."""
     root = resources.files("bot") / "rules"
@@ -163,19 +176,6 @@ def bundled_packs() -> list[str]:
                 if e.name.endswith(".toml")
             ]
     return sorted(names)
-
-
-def _one_line(value: str, name: str, problems: Problems) -> str | None:
-    """A secret with a line break or a control character inside would end up in an HTTP header
-    (and, refused there, in a traceback): refuse it here, without printing it."""
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value):
-        problems.add(
-            name,
-            "contains a line break, a space or a control character; set it to the secret alone, "
-            "on one line",
-        )
-        return None
-    return value
 
 
 def _read_pack_files(

@@ -360,15 +360,12 @@ class Pipeline:
         return pruned
 
     async def tick(self) -> list[PollOutcome]:
-        """One round: start every due feed (`start_due`) and wait for those polls, until none
-        is due. The scheduler does not wait: it calls `start_due` each tick."""
-        outcomes: list[PollOutcome] = []
-        while started := self.start_due():
-            outcomes += await asyncio.gather(*started)
-        return outcomes
+        """Start the due feeds (`start_due`) and wait for those polls (feeds started later, as
+        slots free up, are not waited for). The scheduler does not wait: it calls `start_due`."""
+        return list(await asyncio.gather(*self.start_due()))
 
     def start_due(self) -> list[asyncio.Task[PollOutcome]]:
-        """Claim due feeds, as many as there are free fetch slots, and start each poll as a task
+        """Claim due feeds, up to `_poll_capacity` polls under way, and start each poll as a task
         of its own; returns at once. A slow feed holds only its own slot: the others are
         claimed again as soon as they are due, and each finished poll frees its slot for the
         next due feed (`_poll_finished`).
@@ -393,7 +390,7 @@ class Pipeline:
         by_url = {f.url: f for f in self.config.feeds}
         started: list[asyncio.Task[PollOutcome]] = []
         while not self.stopping:
-            free = bot.max_concurrency - len(self._polls)
+            free = self._poll_capacity() - len(self._polls)
             if free <= 0:
                 break
             now = self.clock()
@@ -410,6 +407,12 @@ class Pipeline:
                 break
         return started
 
+    def _poll_capacity(self) -> int:
+        """Polls started and not finished, at most: `claim_batch` (or `max_concurrency` if more).
+        More than can fetch at once, so that feeds of a busy host, queued for its per-host
+        limit, leave room for other hosts' feeds; the semaphores still cap what fetches."""
+        return max(self.config.bot.claim_batch, self.config.bot.max_concurrency)
+
     def _poll_finished(self, task: asyncio.Task[PollOutcome]) -> None:
         self._polls.discard(task)
         if not task.cancelled() and (e := task.exception()) is not None:
@@ -421,7 +424,7 @@ class Pipeline:
     def _refill_slots(self) -> None:
         self._refill = None
         try:
-            if len(self._polls) <= self.config.bot.max_concurrency * 3 // 4:
+            if len(self._polls) <= self._poll_capacity() * 3 // 4:
                 self._claim_and_start()
             else:
                 self._flush_unchanged()

@@ -239,8 +239,9 @@ def _retry_after(raw: object, default: float) -> float:
     """Seconds from a Retry-After header, at most MAX_SLACK_RETRY_AFTER (a server may not park a
     channel for longer: after that the message is tried again, and may be told to wait again)."""
     text = str(raw).strip() if raw is not None else ""
-    seconds = float(text) if text.isdigit() and len(text) <= 9 else default
-    return min(seconds, MAX_SLACK_RETRY_AFTER)
+    if not text.isdigit():
+        return default
+    return min(float(text[:10]), MAX_SLACK_RETRY_AFTER)  # ten digits already exceed the cap
 
 
 def slack_failure(

@@ -50,7 +50,10 @@ class HostileServer:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def _serve(self) -> None:
-        self.sock.settimeout(0.5)
+        try:
+            self.sock.settimeout(0.5)
+        except OSError:  # closed before this thread got going
+            return
         while not self.stop.is_set():
             try:
                 conn, _ = self.sock.accept()

@@ -468,3 +468,18 @@ def test_feed_warnings_do_not_print_url_passwords(
     text = capsys.readouterr().err
     assert "'Private' failed" in text and "reader:***@" in text
     assert "hunter2" not in text and "t0k" not in text
+
+
+def test_a_huge_retry_after_from_slack_is_honoured_only_up_to_its_bound(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    from bot.slack import MAX_SLACK_RETRY_AFTER
+
+    url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
+    config = write_config({"Wire": url})
+    huge = Failure(status=429, error="ratelimited", headers={"Retry-After": "99999999999999"})
+    slack.fail_next(huge)
+    time = VirtualTime()
+    stats, counts = poll_and_drain(config, env, timedelta(hours=1), time)
+    assert counts == {"sent": 1} and stats.rate_limited == 1
+    assert MAX_SLACK_RETRY_AFTER - 1 <= max(time.slept) <= MAX_SLACK_RETRY_AFTER + 1
