@@ -46,7 +46,7 @@ def _find(tokens: Tokens, pack: RulePack) -> list[_Match]:
     return found
 
 
-_SALIENCE_KINDS = frozenset({"sub", "not_sub", "open", "reaction", "actor", "caption"})
+_SALIENCE_KINDS = frozenset({"sub", "not_sub", "open", "cause", "reaction", "actor", "caption"})
 
 
 def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[str], bool]]:

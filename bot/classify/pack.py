@@ -60,6 +60,7 @@ class Salience:
     subordinate: tuple[Pattern, ...] = ()  # "after", "amid", "in response to"
     not_subordinate: tuple[Pattern, ...] = ()  # "as well as": not a clause
     opening: tuple[Pattern, ...] = ()  # subordinate only when they open a sentence ("With ...")
+    cause: tuple[Pattern, ...] = ()  # subordinate, naming the cause ("after ...", "in response to")
     reaction: tuple[Pattern, ...] = ()  # "condemn", "warn": the clause is about its object
     other_actors: tuple[Pattern, ...] = ()  # "south korea", "spacex": not the subject acting
     captions: tuple[Pattern, ...] = ()  # "getty images": the summary opens with a photo caption
@@ -159,6 +160,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         subordinate=_patterns(sal, "subordinate"),
         not_subordinate=_patterns(sal, "not_subordinate"),
         opening=_patterns(sal, "opening"),
+        cause=_patterns(sal, "cause"),
         reaction=_patterns(sal, "reaction"),
         other_actors=_patterns(sal, "other_actors"),
         captions=_patterns(sal, "captions"),
@@ -314,6 +316,7 @@ def _build_index(
         ("sub", pack.salience.subordinate),
         ("not_sub", pack.salience.not_subordinate),
         ("open", pack.salience.opening),
+        ("cause", pack.salience.cause),
         ("reaction", pack.salience.reaction),
         ("actor", pack.salience.other_actors),
         ("caption", pack.salience.captions),

@@ -26,7 +26,7 @@ from bot.classify.text import Tokens
 _NEVER = 1 << 30
 # after a name, these make it an object ("notifies Japan of a launch"), not the one acting
 _OBJECT_MARKERS = frozenset(
-    {"of", "to", "for", "about", "against", "with", "from", "into", "at", "by", "over"}
+    {"of", "to", "for", "about", "against", "with", "from", "into", "at", "by", "over", "toward"}
 )
 
 
@@ -42,6 +42,7 @@ class Clauses:
     actors: tuple[tuple[int, int], ...]  # other countries' or companies' names (start, end)
     subject: tuple[int, ...]  # starts of subject mentions
     acting: frozenset[str]  # event words whose subject matters ("launch", not "evacuation")
+    cause_sentences: frozenset[int] = frozenset()  # the subordinate clause names a cause
 
     def in_head(self, pos: int) -> bool:
         return self.tokens.sentence[pos] in self.head_sentences
@@ -57,26 +58,36 @@ class Clauses:
         return not self.subordinate(pos) or self.tokens.sentence[pos] in self.reaction_sentences
 
     def other_actor(self, pos: int) -> bool:
-        """The nearest name before `pos` in its sentence is another actor acting: "South Korea
-        launches", "South Korea on Friday launched" (not "notifies Japan of a launch")."""
+        """The nearest name before `pos` in its clause is another actor acting: "South Korea
+        launches", "South Korea on Friday launched" (not "notifies Japan of a launch", "warns
+        the US after a test")."""
         if self.tokens.stems[pos] not in self.acting:
             return False
-        sentence = self.tokens.sentence
-        names = [(e, False) for s, e in self.actors if e <= pos and sentence[s] == sentence[pos]]
-        names += [(s + 1, True) for s in self.subject if s < pos and sentence[s] == sentence[pos]]
+        clause = self.tokens.clause
+        names = [(e, s) for s, e in self.actors if e <= pos and clause[s] == clause[pos]]
+        names += [(s + 1, -1) for s in self.subject if s < pos and clause[s] == clause[pos]]
         if not names:
             return False
-        end, is_subject = max(names)
-        if is_subject or pos - end > 4:
+        end, start = max(names)
+        if start < 0 or pos - end > 4:
             return False
+        stems = self.tokens.stems
+        if start > 0 and stems[start - 1] in _OBJECT_MARKERS:
+            return False  # "against the US", "to Japan": an object
+        if self.subordinate(pos) and not self.subordinate(start):
+            return False  # "..., after watching a test": the clause has its own subject
         # "US interception of missile tests": the name is not the one testing
-        return not any(self.tokens.stems[i] in _OBJECT_MARKERS for i in range(end, pos))
+        return not any(stems[i] in _OBJECT_MARKERS for i in range(end, pos))
 
     def title_main(self, pos: int) -> bool:
         return self.tokens.in_title[pos] and not self.subordinate(pos)
 
     def title_subordinate(self, pos: int) -> bool:
         return self.tokens.in_title[pos] and self.subordinate(pos)
+
+    def title_cause(self, pos: int) -> bool:
+        """In the title's "after ..." or "in response to ..." clause: what the news follows."""
+        return self.title_subordinate(pos) and self.tokens.sentence[pos] in self.cause_sentences
 
 
 def clauses(
@@ -93,6 +104,7 @@ def clauses(
     reactions: list[int] = []
     actors: list[tuple[int, int]] = []
     captions: list[int] = []
+    causes: set[int] = set()
     for start, end, kind in markers:
         if kind == "sub" or (
             kind == "open" and (start == 0 or sentence[start - 1] != sentence[start])
@@ -107,6 +119,7 @@ def clauses(
         elif kind == "caption":
             captions.append(start)
     sub_from: dict[int, tuple[int, int]] = {}
+    cause_sentences: set[int] = set()
     n = len(tokens.stems)
     for start, _end in sorted(subs):
         if any(a <= start < b for a, b in cancelled):
@@ -121,6 +134,8 @@ def clauses(
         while stop < n and sentence[stop] == s and (not first or clause[stop] == clause[start]):
             stop += 1
         sub_from[s] = (start, stop)
+        if start in causes:
+            cause_sentences.add(s)
     title = {sentence[i] for i in range(n) if tokens.in_title[i]}
     lead = next((sentence[i] for i in range(n) if not tokens.in_title[i]), None)
     head = frozenset(title if lead is None else title | {lead})
@@ -135,7 +150,15 @@ def clauses(
         sentence[p] for p in reactions if tokens.in_title[p] and not probe.subordinate(p)
     )
     return Clauses(
-        tokens, head, near, sub_from, reaction_sentences, tuple(actors), tuple(subject), acting
+        tokens,
+        head,
+        near,
+        sub_from,
+        reaction_sentences,
+        tuple(actors),
+        tuple(subject),
+        acting,
+        frozenset(cause_sentences),
     )
 
 
@@ -165,6 +188,8 @@ def judge(
     test named in the title's subordinate clause counts as reported.
     """
     caused = bool(topic.events) and other_acts
+    # an event named as the cause in the title ("drills after the ICBM launch") is reported
+    follows = bool(topic.events)
     in_title = any(where.tokens.in_title[p] for p in events) or any(
         v > 0 and any(where.tokens.in_title[p] for p in ps) for v, ps in evidence.values()
     )
@@ -172,7 +197,11 @@ def judge(
         return Verdict(False, "mentioned in passing: the title is about another label")
 
     def main(p: int) -> bool:
-        return where.main(p) or (caused and where.title_subordinate(p))
+        return (
+            where.main(p)
+            or (caused and where.title_subordinate(p))
+            or (follows and where.title_cause(p))
+        )
 
     main_value = 0.0
     main_in_title = False
