@@ -106,10 +106,12 @@ def clauses(
     captions: list[int] = []
     causes: set[int] = set()
     for start, end, kind in markers:
-        if kind == "sub" or (
+        if kind in ("sub", "cause") or (
             kind == "open" and (start == 0 or sentence[start - 1] != sentence[start])
         ):
             subs.append((start, end))
+            if kind == "cause":
+                causes.add(start)
         elif kind == "not_sub":
             cancelled.append((start, end))
         elif kind == "reaction":
@@ -142,6 +144,8 @@ def clauses(
     if lead is not None and any(lead <= sentence[c] <= lead + 2 for c in captions):
         head = frozenset(title)  # the "lead" is a photo caption: the title says it all
     near = frozenset(head | ({lead + 1} if lead is not None else set()))
+    own = set(subject)
+    actors = [(a, b) for a, b in actors if a not in own]
     probe = Clauses(
         tokens, head, near, sub_from, frozenset(), tuple(actors), tuple(subject), acting
     )
