@@ -187,12 +187,11 @@ def judge(
 ) -> Verdict:
     """Whether a topic that reached its threshold is what the item is mainly about.
 
-    `other_acts`: another label's evidence holds the title's main clause. For a topic with
-    events, what that act follows ("sanctions after the ICBM test") is then its cause, and a
-    test named in the title's subordinate clause counts as reported.
+    `other_acts`: another label's evidence holds the title's main clause; a topic with no
+    evidence in the title is then mentioned in passing. For a topic with events, an event
+    named as the title's cause ("sanctions after the ICBM test", "drills after the launch")
+    is what the item reports.
     """
-    caused = bool(topic.events) and other_acts
-    # an event named as the cause in the title ("drills after the ICBM launch") is reported
     follows = bool(topic.events)
     in_title = any(where.tokens.in_title[p] for p in events) or any(
         v > 0 and any(where.tokens.in_title[p] for p in ps) for v, ps in evidence.values()
@@ -201,11 +200,7 @@ def judge(
         return Verdict(False, "mentioned in passing: the title is about another label")
 
     def main(p: int) -> bool:
-        return (
-            where.main(p)
-            or (caused and where.title_subordinate(p))
-            or (follows and where.title_cause(p))
-        )
+        return where.main(p) or (follows and where.title_cause(p))
 
     main_value = 0.0
     main_in_title = False
@@ -223,19 +218,15 @@ def judge(
     ):
         return Verdict(False, "mentioned in passing: the subject is not in the title or lead")
     if topic.events:
-        title_events = [p for p in events if where.title_main(p)]
+        title_events = [p for p in events if where.tokens.in_title[p] and main(p)]
         if title_events and all(where.other_actor(p) for p in title_events):
             return Verdict(False, "mentioned in passing: another country's or company's launch")
         main_events = [p for p in events if main(p)]
         own = [p for p in main_events if not where.other_actor(p)]
-        if (
-            not own
-            and caused
-            and any(
-                v > 0 and any(where.title_subordinate(p) for p in ps) for v, ps in evidence.values()
-            )
+        if not own and any(
+            v > 0 and any(where.title_cause(p) for p in ps) for v, ps in evidence.values()
         ):
-            own = [-1]  # the act in the title follows this topic's event ("... after ICBM")
+            own = [-1]  # the title's news follows this topic's event ("... after ICBM")
         if not own:
             if main_events:
                 return Verdict(False, "mentioned in passing: another country's or company's launch")
