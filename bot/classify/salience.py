@@ -198,6 +198,13 @@ def judge(
     )
     if other_acts and not in_title:
         return Verdict(False, "mentioned in passing: the title is about another label")
+    if (
+        other_acts
+        and not topic.events
+        and not any(v > 0 and any(where.title_main(p) for p in ps) for v, ps in evidence.values())
+    ):
+        # "North Korea fires a missile ahead of the summit": the summit is the background
+        return Verdict(False, "mentioned in passing: the title's main clause is another label's")
 
     def main(p: int) -> bool:
         return where.main(p) or (follows and where.title_cause(p))
