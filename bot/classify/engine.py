@@ -54,13 +54,13 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
     matches = _find(tokens, pack)
     # a phrase inside a longer name is part of the name: "Kim Jong Un" holds no "UN", the
     # "Unification Ministry" no "unification"
-    names = [(a, b) for a, b, _p, r in matches if r[0] == "alias" and b - a > 1]
+    names = {a: b for a, b, _p, r in matches if r[0] == "alias" and b - a > 1}
     if names:
+        inside = {p for a, b in names.items() for p in range(a + 1, b)}
         matches = [
             m
             for m in matches
-            if m[3][0] == "alias"
-            or not any(a <= m[0] and m[1] <= b and (m[0], m[1]) != (a, b) for a, b in names)
+            if m[3][0] == "alias" or not (m[0] in inside or (m[0] in names and m[1] < names[m[0]]))
         ]
     subject_pos: list[int] = []
     contextual_pos: list[int] = []
@@ -100,6 +100,10 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         )
         return f if near else f * pack.far_factor
 
+    by_topic: dict[int, list[_Match]] = {}
+    for m in matches:
+        if m[3][1] >= 0:
+            by_topic.setdefault(m[3][1], []).append(m)
     results: dict[str, tuple[float, list[str], bool]] = {}
     # topics that reached their threshold: evidence (value, positions) and event positions
     found: dict[int, tuple[dict[str, tuple[float, list[int]]], list[int]]] = {}
@@ -111,10 +115,8 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         negative: list[tuple[int, int]] = []  # spans of look-alikes ("live fire"): no event
         firsts: dict[int, list[int]] = {}
         seconds: dict[int, list[int]] = {}
-        for start, end, pattern, role in matches:
-            kind, t_index, r_index = role
-            if t_index != ti:
-                continue
+        for start, end, pattern, role in by_topic.get(ti, ()):
+            kind, _t, r_index = role
             if kind == "term":
                 weight = topic.terms[r_index][1]
                 value = weight * factor(start)

@@ -72,8 +72,6 @@ class Clauses:
         if start < 0 or pos - end > 4:
             return False
         stems = self.tokens.stems
-        if start > 0 and stems[start - 1] in _OBJECT_MARKERS:
-            return False  # "against the US", "to Japan": an object
         if self.subordinate(pos) and not self.subordinate(start):
             return False  # "..., after watching a test": the clause has its own subject
         # "US interception of missile tests": the name is not the one testing
@@ -138,8 +136,9 @@ def clauses(
         sub_from[s] = (start, stop)
         if start in causes:
             cause_sentences.add(s)
-    title = {sentence[i] for i in range(n) if tokens.in_title[i]}
-    lead = next((sentence[i] for i in range(n) if not tokens.in_title[i]), None)
+    k = tokens.in_title.count(True)  # the title's tokens come first
+    title = set(sentence[:k])
+    lead = sentence[k] if k < n else None
     head = frozenset(title if lead is None else title | {lead})
     if lead is not None and any(lead <= sentence[c] <= lead + 2 for c in captions):
         head = frozenset(title)  # the "lead" is a photo caption: the title says it all
