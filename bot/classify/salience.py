@@ -24,6 +24,7 @@ from bot.classify.pack import Topic
 from bot.classify.text import Tokens
 
 _NEVER = 1 << 30
+_COORDINATORS = frozenset({"and", "but"})
 # after a name, these make it an object ("notifies Japan of a launch"), not the one acting
 _OBJECT_MARKERS = frozenset(
     {"of", "to", "for", "about", "against", "with", "from", "into", "at", "by", "over", "toward"}
@@ -133,6 +134,13 @@ def clauses(
         # one that follows the main clause runs to the end of the sentence
         while stop < n and sentence[stop] == s and (not first or clause[stop] == clause[start]):
             stop += 1
+            # "..., and will keep enforcing sanctions": a coordinated main clause begins
+            if (
+                stop < n
+                and clause[stop] != clause[stop - 1]
+                and tokens.stems[stop] in _COORDINATORS
+            ):
+                break
         sub_from[s] = (start, stop)
         if start in causes:
             cause_sentences.add(s)
@@ -195,11 +203,16 @@ def judge(
     in_title = any(where.tokens.in_title[p] for p in events) or any(
         v > 0 and any(where.tokens.in_title[p] for p in ps) for v, ps in evidence.values()
     )
-    if other_acts and not in_title:
+    if (
+        other_acts
+        and not in_title
+        and not any(v > 0 and any(where.main(p) for p in ps) for v, ps in evidence.values())
+    ):
         return Verdict(False, "mentioned in passing: the title is about another label")
     if (
         other_acts
         and not topic.events
+        and in_title
         and not any(v > 0 and any(where.title_main(p) for p in ps) for v, ps in evidence.values())
     ):
         # "North Korea fires a missile ahead of the summit": the summit is the background
