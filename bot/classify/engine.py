@@ -8,7 +8,7 @@ given when the pack's subject is mentioned and the score reaches the topic's thr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.classify.pack import Pattern, RulePack
 from bot.classify.salience import clauses, judge, title_acts
@@ -18,11 +18,17 @@ from bot.models import Classification
 _Match = tuple[int, int, Pattern, tuple[str, int, int]]  # start, end, pattern, role
 
 
-def _find(tokens: Tokens, pack: RulePack) -> list[_Match]:
+def _find(
+    tokens: Tokens,
+    pack: RulePack,
+    index: Mapping[str, tuple[tuple[Pattern, tuple[str, int, int]], ...]] | None = None,
+    follows: Mapping[str, frozenset[str]] | None = None,
+) -> list[_Match]:
+    """Every phrase of the pack's index (or of `index`) found in the stems."""
     stems = tokens.stems
     n = len(stems)
-    index = pack.index
-    follows = pack.follows
+    if index is None or follows is None:
+        index, follows = pack.index, pack.follows
     found: list[_Match] = []
     # most words start no phrase: find the few that do in one comprehension
     for i, candidates in [(i, index[s]) for i, s in enumerate(stems) if s in index]:
@@ -44,9 +50,6 @@ def _find(tokens: Tokens, pack: RulePack) -> list[_Match]:
             elif all(token_fits(ps[k], stems[i + k]) for k in range(1, size)):
                 found.append((i, end, pattern, role))
     return found
-
-
-_SALIENCE_KINDS = frozenset({"sub", "not_sub", "open", "cause", "reaction", "actor", "caption"})
 
 
 def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[str], bool]]:
@@ -163,7 +166,8 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
             if score >= topic.threshold and score > 0:
                 judged.append(ti)
     if judged:
-        markers = [(a, b, r[0]) for a, b, _p, r in matches if r[0] in _SALIENCE_KINDS]
+        found_markers = _find(tokens, pack, pack.salience_index, pack.salience_follows)
+        markers = [(a, b, r[0]) for a, b, _p, r in found_markers]
         acting = frozenset(p.stems[0] for p in pack.salience.acting)
         where = clauses(tokens, markers, subject_pos, acting)
         acts = {ti: title_acts(ev, where) for ti, (ev, _e) in found.items()}
