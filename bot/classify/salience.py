@@ -1,16 +1,22 @@
 """Salience: is an item mainly about a topic, or does it mention it in passing? Pure.
 
 News says what happened in the title and the lead sentence, in their main clauses; what it
-hangs the news on goes in subordinate clauses ("... after Pyongyang's launch", "... amid talks",
-"in response to ...") and in later sentences. A topic whose terms sit only there is mentioned in
-passing, and its label is withheld (the evidence says so). Three refinements:
+hangs the news on goes in subordinate clauses ("... amid talks", "... as Kim visits Putin") and
+in later sentences. A topic whose evidence sits only there is mentioned in passing, and its
+label is withheld; the evidence says why. Refinements:
 
-- a reaction in the main clause ("condemns", "warns", "calls on") is about its object, so a
-  test named in the clause that follows counts as the main event;
+- a clause opened by a `cause` marker ("after ...", "in response to ...") is subordinate too,
+  but an event named there in the title is reported ("UN Council meets after ICBM launch");
+- a reaction in the title's main clause ("condemns", "warns", "voices concern") makes the
+  clause it governs count as main;
 - a topic can name its event words (`events`: "fire", "launch", "test"): one of them must be in
-  a main clause of the title or lead, and not with another country as its subject ("South Korea
-  launches its first spy satellite");
-- a topic can ask for a least amount of main-clause evidence (`head_min`).
+  a main clause, and not with another country as its subject ("South Korea launches its first
+  spy satellite");
+- a topic can ask for a least amount of main-clause evidence (`head_min`);
+- a summary that opens with a photo caption has no lead: the title decides;
+- label against label: a topic absent from the title, beside another label's title, counts
+  only from the lead's main clause; a topic without events named only in the title's
+  subordinate clause, beside another label's main clause, is background.
 
 The markers are pack data (`[salience]`), so other languages add their own.
 """
