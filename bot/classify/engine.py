@@ -8,7 +8,7 @@ given when the pack's subject is mentioned and the score reaches the topic's thr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.classify.pack import Pattern, RulePack
 from bot.classify.salience import clauses, judge, title_acts
@@ -18,12 +18,20 @@ from bot.models import Classification
 _Match = tuple[int, int, Pattern, tuple[str, int, int]]  # start, end, pattern, role
 
 
-def _find(tokens: Tokens, pack: RulePack) -> list[_Match]:
+def _find(
+    tokens: Tokens,
+    pack: RulePack,
+    index: Mapping[str, tuple[tuple[Pattern, tuple[str, int, int]], ...]] | None = None,
+    follows: Mapping[str, frozenset[str]] | None = None,
+) -> list[_Match]:
+    """Every phrase of the pack's index (or of `index`) found in the stems."""
     stems = tokens.stems
     n = len(stems)
-    index = pack.index
-    follows = pack.follows
     by_second = pack.by_second
+    if index is None or follows is None:
+        index, follows = pack.index, pack.follows
+    else:
+        by_second = {}  # the second-character split is of the pack's own index
     found: list[_Match] = []
     # most words start no phrase: find the few that do in one comprehension
     for i, candidates in [(i, index[s]) for i, s in enumerate(stems) if s in index]:
@@ -51,21 +59,18 @@ def _find(tokens: Tokens, pack: RulePack) -> list[_Match]:
     return found
 
 
-_SALIENCE_KINDS = frozenset({"sub", "not_sub", "open", "reaction", "actor", "caption"})
-
-
 def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[str], bool]]:
     """Each topic's label name -> (score, evidence, salient: mainly about it, see salience)."""
     matches = _find(tokens, pack)
     # a phrase inside a longer name is part of the name: "Kim Jong Un" holds no "UN", the
     # "Unification Ministry" no "unification"
-    names = [(a, b) for a, b, _p, r in matches if r[0] == "alias" and b - a > 1]
+    names = {a: b for a, b, _p, r in matches if r[0] == "alias" and b - a > 1}
     if names:
+        inside = {p for a, b in names.items() for p in range(a + 1, b)}
         matches = [
             m
             for m in matches
-            if m[3][0] == "alias"
-            or not any(a <= m[0] and m[1] <= b and (m[0], m[1]) != (a, b) for a, b in names)
+            if m[3][0] == "alias" or not (m[0] in inside or (m[0] in names and m[1] < names[m[0]]))
         ]
     subject_pos: list[int] = []
     contextual_pos: list[int] = []
@@ -120,6 +125,10 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         )
         return f if near else f * pack.far_factor
 
+    by_topic: dict[int, list[_Match]] = {}
+    for m in matches:
+        if m[3][1] >= 0:
+            by_topic.setdefault(m[3][1], []).append(m)
     results: dict[str, tuple[float, list[str], bool]] = {}
     # topics that reached their threshold: evidence (value, positions) and event positions
     found: dict[int, tuple[dict[str, tuple[float, list[int]]], list[int]]] = {}
@@ -131,10 +140,8 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         negative: list[tuple[int, int]] = []  # spans of look-alikes ("live fire"): no event
         firsts: dict[int, list[int]] = {}
         seconds: dict[int, list[int]] = {}
-        for start, end, pattern, role in matches:
-            kind, t_index, r_index = role
-            if t_index != ti:
-                continue
+        for start, end, pattern, role in by_topic.get(ti, ()):
+            kind, _t, r_index = role
             if kind == "term":
                 weight = topic.terms[r_index][1]
                 value = weight * factor(start)
@@ -183,7 +190,8 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
     # The clause model (salience.py) reads English sentence structure; Korean and Japanese
     # items are labelled by their scores alone, as their own rules and held-out sets expect.
     if judged and not tokens.cjk:
-        markers = [(a, b, r[0]) for a, b, _p, r in matches if r[0] in _SALIENCE_KINDS]
+        found_markers = _find(tokens, pack, pack.salience_index, pack.salience_follows)
+        markers = [(a, b, r[0]) for a, b, _p, r in found_markers]
         acting = frozenset(p.stems[0] for p in pack.salience.acting)
         where = clauses(tokens, markers, subject_pos, acting)
         acts = {ti: title_acts(ev, where) for ti, (ev, _e) in found.items()}

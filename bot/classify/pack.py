@@ -65,6 +65,7 @@ class Salience:
     subordinate: tuple[Pattern, ...] = ()  # "after", "amid", "in response to"
     not_subordinate: tuple[Pattern, ...] = ()  # "as well as": not a clause
     opening: tuple[Pattern, ...] = ()  # subordinate only when they open a sentence ("With ...")
+    cause: tuple[Pattern, ...] = ()  # subordinate, naming the cause ("after ...", "in response to")
     reaction: tuple[Pattern, ...] = ()  # "condemn", "warn": the clause is about its object
     other_actors: tuple[Pattern, ...] = ()  # "south korea", "spacex": not the subject acting
     captions: tuple[Pattern, ...] = ()  # "getty images": the summary opens with a photo caption
@@ -95,9 +96,17 @@ class RulePack:
     # an alias or contextual alias that starts inside one of them does not count
     not_subject: tuple[Pattern, ...] = ()
     # first stem -> [(pattern, role)], role = ("alias"|"contextual"|"context", -1) or
-    # ("term", topic index, term index) or ("near1"/"near2", topic index, rule index), or a
-    # salience marker ("sub"|"not_sub"|"reaction"|"actor", -1) or ("event", topic index, -1)
+    # ("term", topic index, term index) or ("near1"/"near2", topic index, rule index) or
+    # ("event", topic index, -1)
     index: Mapping[str, tuple[tuple[Pattern, tuple[str, int, int]], ...]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
+    # the salience markers, ("sub"|"cause"|"reaction"|"actor"|..., -1, -1), looked for only
+    # in an item where a label's score is reached
+    salience_index: Mapping[str, tuple[tuple[Pattern, tuple[str, int, int]], ...]] = field(
+        default_factory=dict, hash=False, compare=False
+    )
+    salience_follows: Mapping[str, frozenset[str]] = field(
         default_factory=dict, hash=False, compare=False
     )
     # first stem -> the second stems its phrases go on with, when every phrase starting with it
@@ -177,6 +186,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         subordinate=_patterns(sal, "subordinate"),
         not_subordinate=_patterns(sal, "not_subordinate"),
         opening=_patterns(sal, "opening"),
+        cause=_patterns(sal, "cause"),
         reaction=_patterns(sal, "reaction"),
         other_actors=_patterns(sal, "other_actors"),
         captions=_patterns(sal, "captions"),
@@ -276,6 +286,8 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
     object.__setattr__(pack, "index", _build_index(pack))
     object.__setattr__(pack, "follows", _follows(pack.index))
     object.__setattr__(pack, "by_second", _by_second(pack.index))
+    object.__setattr__(pack, "salience_index", _build_salience_index(pack.salience))
+    object.__setattr__(pack, "salience_follows", _follows(pack.salience_index))
     object.__setattr__(pack, "subject_words", _subject_words(pack))
     object.__setattr__(pack, "subject_keys", _subject_keys(pack.subject_words))
     return pack
@@ -333,16 +345,6 @@ def _build_index(
         add(p, ("not_subject", -1, -1))
     for p in pack.context:
         add(p, ("context", -1, -1))
-    for kind, patterns in (
-        ("sub", pack.salience.subordinate),
-        ("not_sub", pack.salience.not_subordinate),
-        ("open", pack.salience.opening),
-        ("reaction", pack.salience.reaction),
-        ("actor", pack.salience.other_actors),
-        ("caption", pack.salience.captions),
-    ):
-        for p in patterns:
-            add(p, (kind, -1, -1))
     for ti, topic in enumerate(pack.topics):
         for term_i, (p, _w) in enumerate(topic.terms):
             add(p, ("term", ti, term_i))
@@ -353,6 +355,24 @@ def _build_index(
                 add(p, ("near2", ti, ri))
         for p in topic.events:
             add(p, ("event", ti, -1))
+    return {k: tuple(v) for k, v in index.items()}
+
+
+def _build_salience_index(
+    salience: Salience,
+) -> dict[str, tuple[tuple[Pattern, tuple[str, int, int]], ...]]:
+    index: dict[str, list[tuple[Pattern, tuple[str, int, int]]]] = {}
+    for kind, patterns in (
+        ("sub", salience.subordinate),
+        ("not_sub", salience.not_subordinate),
+        ("open", salience.opening),
+        ("cause", salience.cause),
+        ("reaction", salience.reaction),
+        ("actor", salience.other_actors),
+        ("caption", salience.captions),
+    ):
+        for p in patterns:
+            index.setdefault(p.stems[0], []).append((p, (kind, -1, -1)))
     return {k: tuple(v) for k, v in index.items()}
 
 

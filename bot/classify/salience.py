@@ -1,16 +1,22 @@
 """Salience: is an item mainly about a topic, or does it mention it in passing? Pure.
 
 News says what happened in the title and the lead sentence, in their main clauses; what it
-hangs the news on goes in subordinate clauses ("... after Pyongyang's launch", "... amid talks",
-"in response to ...") and in later sentences. A topic whose terms sit only there is mentioned in
-passing, and its label is withheld (the evidence says so). Three refinements:
+hangs the news on goes in subordinate clauses ("... amid talks", "... as Kim visits Putin") and
+in later sentences. A topic whose evidence sits only there is mentioned in passing, and its
+label is withheld; the evidence says why. Refinements:
 
-- a reaction in the main clause ("condemns", "warns", "calls on") is about its object, so a
-  test named in the clause that follows counts as the main event;
+- a clause opened by a `cause` marker ("after ...", "in response to ...") is subordinate too,
+  but an event named there in the title is reported ("UN Council meets after ICBM launch");
+- a reaction in the title's main clause ("condemns", "warns", "voices concern") makes the
+  clause it governs count as main;
 - a topic can name its event words (`events`: "fire", "launch", "test"): one of them must be in
-  a main clause of the title or lead, and not with another country as its subject ("South Korea
-  launches its first spy satellite");
-- a topic can ask for a least amount of main-clause evidence (`head_min`).
+  a main clause, and not with another country as its subject ("South Korea launches its first
+  spy satellite");
+- a topic can ask for a least amount of main-clause evidence (`head_min`);
+- a summary that opens with a photo caption has no lead: the title decides;
+- label against label: a topic absent from the title, beside another label's title, counts
+  only from the lead's main clause; a topic without events named only in the title's
+  subordinate clause, beside another label's main clause, is background.
 
 The markers are pack data (`[salience]`), so other languages add their own.
 """
@@ -24,9 +30,10 @@ from bot.classify.pack import Topic
 from bot.classify.text import Tokens
 
 _NEVER = 1 << 30
+_COORDINATORS = frozenset({"and", "but"})
 # after a name, these make it an object ("notifies Japan of a launch"), not the one acting
 _OBJECT_MARKERS = frozenset(
-    {"of", "to", "for", "about", "against", "with", "from", "into", "at", "by", "over"}
+    {"of", "to", "for", "about", "against", "with", "from", "into", "at", "by", "over", "toward"}
 )
 
 
@@ -42,6 +49,7 @@ class Clauses:
     actors: tuple[tuple[int, int], ...]  # other countries' or companies' names (start, end)
     subject: tuple[int, ...]  # starts of subject mentions
     acting: frozenset[str]  # event words whose subject matters ("launch", not "evacuation")
+    cause_sentences: frozenset[int] = frozenset()  # the subordinate clause names a cause
 
     def in_head(self, pos: int) -> bool:
         return self.tokens.sentence[pos] in self.head_sentences
@@ -57,26 +65,34 @@ class Clauses:
         return not self.subordinate(pos) or self.tokens.sentence[pos] in self.reaction_sentences
 
     def other_actor(self, pos: int) -> bool:
-        """The nearest name before `pos` in its sentence is another actor acting: "South Korea
-        launches", "South Korea on Friday launched" (not "notifies Japan of a launch")."""
+        """The nearest name before `pos` in its clause is another actor acting: "South Korea
+        launches", "South Korea on Friday launched" (not "notifies Japan of a launch", "warns
+        the US after a test")."""
         if self.tokens.stems[pos] not in self.acting:
             return False
-        sentence = self.tokens.sentence
-        names = [(e, False) for s, e in self.actors if e <= pos and sentence[s] == sentence[pos]]
-        names += [(s + 1, True) for s in self.subject if s < pos and sentence[s] == sentence[pos]]
+        clause = self.tokens.clause
+        names = [(e, s) for s, e in self.actors if e <= pos and clause[s] == clause[pos]]
+        names += [(s + 1, -1) for s in self.subject if s < pos and clause[s] == clause[pos]]
         if not names:
             return False
-        end, is_subject = max(names)
-        if is_subject or pos - end > 4:
+        end, start = max(names)
+        if start < 0 or pos - end > 4:
             return False
+        stems = self.tokens.stems
+        if self.subordinate(pos) and not self.subordinate(start):
+            return False  # "..., after watching a test": the clause has its own subject
         # "US interception of missile tests": the name is not the one testing
-        return not any(self.tokens.stems[i] in _OBJECT_MARKERS for i in range(end, pos))
+        return not any(stems[i] in _OBJECT_MARKERS for i in range(end, pos))
 
     def title_main(self, pos: int) -> bool:
         return self.tokens.in_title[pos] and not self.subordinate(pos)
 
     def title_subordinate(self, pos: int) -> bool:
         return self.tokens.in_title[pos] and self.subordinate(pos)
+
+    def title_cause(self, pos: int) -> bool:
+        """In the title's "after ..." or "in response to ..." clause: what the news follows."""
+        return self.title_subordinate(pos) and self.tokens.sentence[pos] in self.cause_sentences
 
 
 def clauses(
@@ -93,11 +109,14 @@ def clauses(
     reactions: list[int] = []
     actors: list[tuple[int, int]] = []
     captions: list[int] = []
+    causes: set[int] = set()
     for start, end, kind in markers:
-        if kind == "sub" or (
+        if kind in ("sub", "cause") or (
             kind == "open" and (start == 0 or sentence[start - 1] != sentence[start])
         ):
             subs.append((start, end))
+            if kind == "cause":
+                causes.add(start)
         elif kind == "not_sub":
             cancelled.append((start, end))
         elif kind == "reaction":
@@ -107,6 +126,7 @@ def clauses(
         elif kind == "caption":
             captions.append(start)
     sub_from: dict[int, tuple[int, int]] = {}
+    cause_sentences: set[int] = set()
     n = len(tokens.stems)
     for start, _end in sorted(subs):
         if any(a <= start < b for a, b in cancelled):
@@ -120,13 +140,25 @@ def clauses(
         # one that follows the main clause runs to the end of the sentence
         while stop < n and sentence[stop] == s and (not first or clause[stop] == clause[start]):
             stop += 1
+            # "..., and will keep enforcing sanctions": a coordinated main clause begins
+            if (
+                stop < n
+                and clause[stop] != clause[stop - 1]
+                and tokens.stems[stop] in _COORDINATORS
+            ):
+                break
         sub_from[s] = (start, stop)
-    title = {sentence[i] for i in range(n) if tokens.in_title[i]}
-    lead = next((sentence[i] for i in range(n) if not tokens.in_title[i]), None)
+        if start in causes:
+            cause_sentences.add(s)
+    k = tokens.in_title.count(True)  # the title's tokens come first
+    title = set(sentence[:k])
+    lead = sentence[k] if k < n else None
     head = frozenset(title if lead is None else title | {lead})
     if lead is not None and any(lead <= sentence[c] <= lead + 2 for c in captions):
         head = frozenset(title)  # the "lead" is a photo caption: the title says it all
     near = frozenset(head | ({lead + 1} if lead is not None else set()))
+    own = set(subject)
+    actors = [(a, b) for a, b in actors if a not in own]
     probe = Clauses(
         tokens, head, near, sub_from, frozenset(), tuple(actors), tuple(subject), acting
     )
@@ -135,7 +167,15 @@ def clauses(
         sentence[p] for p in reactions if tokens.in_title[p] and not probe.subordinate(p)
     )
     return Clauses(
-        tokens, head, near, sub_from, reaction_sentences, tuple(actors), tuple(subject), acting
+        tokens,
+        head,
+        near,
+        sub_from,
+        reaction_sentences,
+        tuple(actors),
+        tuple(subject),
+        acting,
+        frozenset(cause_sentences),
     )
 
 
@@ -160,19 +200,32 @@ def judge(
 ) -> Verdict:
     """Whether a topic that reached its threshold is what the item is mainly about.
 
-    `other_acts`: another label's evidence holds the title's main clause. For a topic with
-    events, what that act follows ("sanctions after the ICBM test") is then its cause, and a
-    test named in the title's subordinate clause counts as reported.
+    `other_acts`: another label's evidence holds the title's main clause; a topic with no
+    evidence in the title is then mentioned in passing. For a topic with events, an event
+    named as the title's cause ("sanctions after the ICBM test", "drills after the launch")
+    is what the item reports.
     """
-    caused = bool(topic.events) and other_acts
+    follows = bool(topic.events)
     in_title = any(where.tokens.in_title[p] for p in events) or any(
         v > 0 and any(where.tokens.in_title[p] for p in ps) for v, ps in evidence.values()
     )
-    if other_acts and not in_title:
+    if (
+        other_acts
+        and not in_title
+        and not any(v > 0 and any(where.main(p) for p in ps) for v, ps in evidence.values())
+    ):
         return Verdict(False, "mentioned in passing: the title is about another label")
+    if (
+        other_acts
+        and not topic.events
+        and in_title
+        and not any(v > 0 and any(where.title_main(p) for p in ps) for v, ps in evidence.values())
+    ):
+        # "North Korea fires a missile ahead of the summit": the summit is the background
+        return Verdict(False, "mentioned in passing: the title's main clause is another label's")
 
     def main(p: int) -> bool:
-        return where.main(p) or (caused and where.title_subordinate(p))
+        return where.main(p) or (follows and where.title_cause(p))
 
     main_value = 0.0
     main_in_title = False
@@ -190,19 +243,15 @@ def judge(
     ):
         return Verdict(False, "mentioned in passing: the subject is not in the title or lead")
     if topic.events:
-        title_events = [p for p in events if where.title_main(p)]
+        title_events = [p for p in events if where.tokens.in_title[p] and main(p)]
         if title_events and all(where.other_actor(p) for p in title_events):
             return Verdict(False, "mentioned in passing: another country's or company's launch")
         main_events = [p for p in events if main(p)]
         own = [p for p in main_events if not where.other_actor(p)]
-        if (
-            not own
-            and caused
-            and any(
-                v > 0 and any(where.title_subordinate(p) for p in ps) for v, ps in evidence.values()
-            )
+        if not own and any(
+            v > 0 and any(where.title_cause(p) for p in ps) for v, ps in evidence.values()
         ):
-            own = [-1]  # the act in the title follows this topic's event ("... after ICBM")
+            own = [-1]  # the title's news follows this topic's event ("... after ICBM")
         if not own:
             if main_events:
                 return Verdict(False, "mentioned in passing: another country's or company's launch")
