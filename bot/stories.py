@@ -606,11 +606,43 @@ class Member:
     published: datetime
     update: bool
     specific: int  # how many of the words are not _GENERIC
+    facts: Facts | None  # only when it names a class, a missile or a count (for _outvoted)
 
     @classmethod
     def of(cls, fp: Fingerprint) -> Member:
         specific = len(fp.words - _GENERIC)
-        return cls(fp.key, tuple(fp.words), fp.source, fp.batch, fp.published, fp.update, specific)
+        return cls(
+            fp.key,
+            tuple(fp.words),
+            fp.source,
+            fp.batch,
+            fp.published,
+            fp.update,
+            specific,
+            fp.facts if fp.facts.classes or fp.facts.names or fp.facts.counts else None,
+        )
+
+
+def _outvoted(fp: Fingerprint, story: StoryState) -> bool:
+    """Does the story's contradiction of `fp` come from one source alone, against the rest of
+    its reports? First reports of a launch often get the class wrong ("submarine-launched" for
+    an ICBM): a launch report that only that one source contradicts, in the same family of
+    weapons, is a correction, not another launch."""
+    if len(story.sources) < 3 or not fp.facts.classes:
+        return False
+    against = [
+        m
+        for m in story.members
+        if m.facts is not None and not compatible(fp.facts, m.facts, diplomacy=False)
+    ]
+    if (
+        not against
+        or len({m.source for m in against}) > 1
+        or 2 * len(against) >= len(story.members)
+    ):
+        return False
+    families = {_FAMILY[c] for c in fp.facts.classes}
+    return all(m.facts and families & {_FAMILY[c] for c in m.facts.classes} for m in against)
 
 
 def _specific_overlap(specific: frozenset[str], m: Member) -> float:
@@ -740,7 +772,9 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             fp.labels == story.founding_labels == frozenset({"missile-test"})
             and fp.facts.kind == story.facts.kind == "launch"
         )
-        if not compatible(fp.facts, story.facts, diplomacy=not launch):
+        if not compatible(fp.facts, story.facts, diplomacy=not launch) and not (
+            launch and _outvoted(fp, story)
+        ):
             continue
         if {fp.facts.kind, story.facts.kind} == {
             "launch",

@@ -290,3 +290,28 @@ def test_a_channel_whose_keywords_match_only_a_later_report_is_shown_that_report
         if edit.args["channel"] != "C0HANOI":
             continue
         assert "Hanoi" in edit.args["text"]  # its edits keep the headline its filter matched
+
+
+def test_a_burst_in_storm_mode_lists_every_event(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    """With the default storm threshold, the burst's first stories are posted and the rest are
+    listed in the storm summary: each event reaches the channel once, none inside another's
+    thread."""
+    url = feeds.set("/wire.xml", EMPTY)
+    config = write_config({"Wire": url})
+    _run(config, env)
+    feeds.set(
+        "/wire.xml",
+        rss(*(_item(n, t, s, minutes_ago=25 - n) for n, (t, s) in enumerate(BURST)), title="Wire"),
+    )
+    _run(config, env)
+    parents = _parents(slack)
+    summaries = [p for p in parents if p.startswith("Storm mode")]
+    edits = [c.args["text"] for c in slack.attempts("chat.update") if c.ok]
+    storm = (edits or summaries)[-1]  # the summary as last edited
+    for title, _ in BURST:
+        shown = sum(title in p for p in parents if not p.startswith("Storm mode"))
+        shown += title in storm
+        assert shown == 1, title
+    assert _replies(slack) == []
