@@ -8,7 +8,6 @@ import multiprocessing
 import os
 import random
 import socket
-import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -43,7 +42,12 @@ class App:
         await self.http.aclose()
         self.store.close()
         if self.pipeline.parse_executor is not None:
-            self.pipeline.parse_executor.shutdown(wait=False, cancel_futures=True)
+            # wait for the workers to exit (they are idle or finishing one bounded parse), so
+            # nothing is left for the interpreter's exit hook to join
+            executor = self.pipeline.parse_executor
+            await asyncio.get_running_loop().run_in_executor(
+                None, lambda: executor.shutdown(wait=True, cancel_futures=True)
+            )
 
 
 def build_app(
@@ -95,9 +99,10 @@ def make_parse_executor(processes: int, packs: Sequence[RulePack]) -> ProcessPoo
             return None
     if processes <= 0:
         return None
-    context = multiprocessing.get_context(
-        "forkserver" if sys.platform.startswith("linux") else "spawn"
-    )
+    # spawn, not forkserver: a forkserver's workers and the forkserver keep each other alive
+    # when the bot is SIGKILLed (each holds the other's "alive" pipe), while a spawned worker's
+    # parent is the bot itself, so the worker's parent-death signal (work.init_worker) ends it
+    context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(
         max_workers=processes, mp_context=context, initializer=init_worker, initargs=(tuple(packs),)
     )

@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import os
 import sys
-import tempfile
-import time
 from collections.abc import Callable, Mapping, Sequence
-from importlib import resources
 from pathlib import Path
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
+# Only what every command needs is imported here: `newsbot --version` and `check-config` must
+# start fast. The pipeline, the store (SQLAlchemy), Slack and the feed server are imported by the
+# commands that use them.
 from bot import __version__, logs
-from bot.app import build_app
-from bot.classify import classify
-from bot.config import Config, load_config, parse_config, resolve_path
+from bot.config import Config, load_config, parse_config
 from bot.errors import ConfigError, NewsbotError
-from bot.feedserver import FeedServer
-from bot.models import Classification
-from bot.store.sql import safe_url
+from bot.validate import safe_url
+
+if TYPE_CHECKING:
+    from bot.models import Classification
 
 log = logging.getLogger("newsbot")
 T = TypeVar("T")
@@ -99,6 +97,8 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         if args.command == "check-config":
             return _check_config(load_config(args.config, env))
         if args.command == "run":
+            import asyncio
+
             config = load_config(args.config, env)
             if args.once:
                 return asyncio.run(_run_once(config))
@@ -153,6 +153,7 @@ def _check_config(config: Config) -> int:
 
 
 async def _run(config: Config, reload: Callable[[], Config]) -> int:
+    from bot.app import build_app
     from bot.scheduler import run_forever
 
     app = build_app(config)
@@ -219,6 +220,10 @@ def _status(config: Config, *, as_json: bool) -> int:
 
 
 async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
+    import time
+
+    from bot.app import build_app
+
     started = time.monotonic()
     app = build_app(config, stdout=stdout)
     try:
@@ -252,11 +257,13 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
     return 0
 
 
-def _rules_path() -> Path:
-    return (resolve_path(None, {}).parent / "rules" / "northkorea.toml").resolve()
-
-
 def _demo(env: Mapping[str, str]) -> int:
+    import asyncio
+    import tempfile
+    from importlib import resources
+
+    from bot.feedserver import FeedServer
+
     demo = resources.files("bot") / "demo"
     with FeedServer() as server, tempfile.TemporaryDirectory(prefix="newsbot-demo-") as tmp:
         feeds = []
@@ -267,7 +274,6 @@ def _demo(env: Mapping[str, str]) -> int:
             )
         text = (
             f'[bot]\ndatabase = "sqlite:///{tmp}/demo.db"\nbackfill = "3650d"\nretention = "4000d"\nallow_private_networks = true\n'
-            f"rules = [{json.dumps(str(_rules_path()))}]\n"
             '[slack]\npace = "0s"\n'
             + "\n".join(feeds)
             + '\n[[channels]]\nchannel = "#newsbot-demo"\nlabels = ["missile-test", "diplomacy"]\n'
@@ -285,6 +291,8 @@ def _demo(env: Mapping[str, str]) -> int:
 
 
 def _classify(config: Config, input_path: str | None, out: TextIO, err: TextIO) -> int:
+    from bot.classify import classify
+
     stream: TextIO
     stream = open(input_path, encoding="utf-8") if input_path else sys.stdin  # noqa: SIM115
     bad = 0
@@ -343,6 +351,7 @@ def _read_jsonl(dataset: str, make: Callable[[dict[str, Any]], T]) -> list[T] | 
 
 
 def _eval(config: Config, dataset: str, *, baseline: bool) -> int:
+    from bot.classify import classify
     from bot.evaluate import Example, evaluate, format_report, naive_baseline
 
     examples = _read_jsonl(

@@ -10,6 +10,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -136,24 +137,57 @@ def _secret(env: Mapping[str, str], name: str, problems: Problems) -> str | None
     return None
 
 
+def bundled_packs() -> list[str]:
+    """Names of the rule packs shipped inside the package ("northkorea", "examples/iran")."""
+    root = resources.files("bot") / "rules"
+    names = []
+    for entry in root.iterdir():
+        if entry.name.endswith(".toml"):
+            names.append(entry.name.removesuffix(".toml"))
+        elif entry.is_dir():
+            names += [
+                f"{entry.name}/{e.name.removesuffix('.toml')}"
+                for e in entry.iterdir()
+                if e.name.endswith(".toml")
+            ]
+    return sorted(names)
+
+
 def _read_pack_files(
     base: Path, names: tuple[str, ...], problems: Problems
 ) -> list[tuple[str, dict[str, Any]]]:
-    """(key path, raw TOML data) of each rule-pack file named in bot.rules."""
+    """(key path, raw TOML data) of each rule pack named in bot.rules.
+
+    An entry ending in ".toml" is a file, relative to the config file's folder; any other entry
+    names a pack shipped with newsbot ("northkorea")."""
     out = []
     for i, name in enumerate(names):
-        path = base / name
         key = f"bot.rules[{i}]"
+        if not name.endswith(".toml"):
+            bundled = resources.files("bot") / "rules" / f"{name}.toml"
+            if ".." in name.split("/") or not bundled.is_file():
+                problems.add(
+                    key,
+                    f'"{name}" is not a rule pack shipped with newsbot (shipped: '
+                    f"{', '.join(bundled_packs())}); a pack file must be named by a path ending in .toml",
+                )
+                continue
+            where, text = f"{key} (bundled rule pack {name})", bundled.read_text(encoding="utf-8")
+        else:
+            path = base / name
+            where = f"{key} (rule pack {path})"
+            try:
+                text = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                problems.add(key, f"rule pack file {path} does not exist")
+                continue
+            except OSError as e:
+                problems.add(key, f"cannot read rule pack {path}: {e.strerror}")
+                continue
         try:
-            out.append(
-                (f"{key} (rule pack {path})", tomllib.loads(path.read_text(encoding="utf-8")))
-            )
-        except FileNotFoundError:
-            problems.add(key, f"rule pack file {path} does not exist")
-        except OSError as e:
-            problems.add(key, f"cannot read rule pack {path}: {e.strerror}")
+            out.append((where, tomllib.loads(text)))
         except tomllib.TOMLDecodeError as e:
-            problems.add(key, f"rule pack {path} is not valid TOML: {e}")
+            problems.add(key, f"{where.split(' (', 1)[1].rstrip(')')} is not valid TOML: {e}")
     return out
 
 
@@ -225,7 +259,7 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         lease=b.duration("lease", d.lease),
         claim_batch=b.integer("claim_batch", d.claim_batch, minimum=1),
     )
-    rules = b.strings("rules", ("rules/northkorea.toml",))
+    rules = b.strings("rules", ("northkorea",))
     if bot.poll_interval < timedelta(seconds=1):
         problems.add("bot.poll_interval", "must be at least 1s")
     if bot.tick < timedelta(seconds=1):
@@ -391,6 +425,7 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         )
     if problems.items:
         raise ConfigError(path, problems.items)
+    database = anchor_sqlite(database, Path(path).parent)
     return Config(
         path=path,
         bot=BotConfig(
@@ -408,6 +443,23 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         channels=tuple(channels),
         packs=tuple(packs),
     )
+
+
+def anchor_sqlite(url: str, base: Path) -> str:
+    """A relative SQLite path made absolute against `base`, the config file's folder.
+
+    One config means one database, whatever the working directory of the command that reads it
+    (`run` in one place and `status` in another see the same file)."""
+    if not url.startswith("sqlite:///"):
+        return url
+    rest = url.removeprefix("sqlite:///")
+    prefix = ""
+    if rest.startswith("file:"):
+        prefix, rest = "file:", rest.removeprefix("file:")
+    path, sep, query = rest.partition("?")
+    if not path or path == ":memory:" or Path(path).is_absolute():
+        return url
+    return f"sqlite:///{prefix}{(base / path).resolve()}{sep}{query}"
 
 
 def resolve_path(explicit: str | None, env: Mapping[str, str]) -> Path:

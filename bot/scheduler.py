@@ -158,10 +158,10 @@ async def run_forever(
     try:
         await stop.wait()
     finally:
-        log.info("stopping: no new polls; waiting up to %.0fs for work in flight", grace)
         pipeline.stopping = True
         scheduler.pause()  # no new job runs; APScheduler's shutdown would cancel running ones
         if running:
+            log.info("stopping: waiting up to %.0fs for %d jobs in flight", grace, len(running))
             _done, pending = await asyncio.wait(set(running), timeout=grace)
             for task in pending:
                 log.warning("a job did not finish within the grace period; it is cancelled")

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from difflib import get_close_matches
 from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 T = TypeVar("T")
 
@@ -174,3 +175,24 @@ class Table:
             hint = f'; did you mean "{close[0]}"?' if close else ""
             choices = f" (known keys: {', '.join(known)})" if known else ""
             self.problems.add(self.key_path(key), f"unknown key{hint}{choices}")
+
+
+_SECRET_QUERY = re.compile(r"(?i)((?:^|&)(?:password|passwd|pwd|secret|token)=)[^&]*")
+
+
+def safe_url(url: str) -> str:
+    """A URL fit for a log line or a summary: any password (user info or query) hidden."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            user, _, host = netloc.rpartition("@")
+            if ":" in user:
+                user = user.split(":", 1)[0] + ":***"
+            netloc = f"{user}@{host}"
+        query = _SECRET_QUERY.sub(r"\1***", parts.query)
+        if (netloc, query) == (parts.netloc, parts.query):
+            return url
+        return urlunsplit(parts._replace(netloc=netloc, query=query))
+    except ValueError:
+        return "(unparseable URL)"

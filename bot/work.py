@@ -6,6 +6,10 @@ initializer, not with every call.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
+import sys
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -17,9 +21,34 @@ from bot.parse import ParsedFeed, parse_feed
 _PACKS: tuple[RulePack, ...] = ()
 
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
 def init_worker(packs: Sequence[RulePack]) -> None:
+    """Runs once in each worker: keep the packs, and tie the worker's life to the bot's.
+
+    Ctrl-C reaches the whole process group; the bot handles it and shuts the pool down, so a
+    worker ignores SIGINT instead of dying with a KeyboardInterrupt traceback. On Linux a worker
+    is also told to end when its parent ends, so even a SIGKILLed bot leaves no worker behind
+    (the forkserver that forked it exits when the bot's end of its pipe closes)."""
     global _PACKS
     _PACKS = tuple(packs)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+
+
+def die_with_parent() -> None:
+    """Ask the kernel to SIGKILL this process when its parent exits (Linux; elsewhere nothing)."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent ended before the request took effect
+        os._exit(0)
 
 
 def parse_and_classify(

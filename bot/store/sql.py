@@ -45,7 +45,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from bot.dedupe import is_title_key
@@ -53,6 +52,7 @@ from bot.errors import StoreError
 from bot.models import DigestEntry, Message
 from bot.store import schema as t
 from bot.store.migrate import STORY_LOCK, migrate
+from bot.validate import safe_url
 
 
 @dataclass(frozen=True)
@@ -1138,14 +1138,6 @@ def _insert_new(conn: Connection, table: Table, key: str) -> Insert:
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
-
-
-def safe_url(url: str) -> str:
-    """A database URL fit for a log line: the password hidden."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(unparseable URL)"
 
 
 def _member(r: Any) -> StoredMember:
