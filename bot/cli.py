@@ -399,7 +399,7 @@ def _eval_stories(dataset: str, *, replay: bool = False, slot_hours: float = 24.
         return 2
     from bot.replay import replay_stories
 
-    result = replay_stories(examples, rules=str(_rules_path()), slot=timedelta(hours=slot_hours))
+    result = replay_stories(examples, rules="northkorea", slot=timedelta(hours=slot_hours))
     print(
         f"replayed through the pipeline in {result.polls} slots of {slot_hours:g} h; "
         f"{len(result.unassigned)} reports got no story (not labelled, or duplicates)"
