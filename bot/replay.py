@@ -121,7 +121,8 @@ def replay_stories(
     now: datetime | None = None,
     story_window: timedelta | None = None,
 ) -> ReplayResult:
-    """Replay `reports` through the pipeline (see the module docstring) and score the stories."""
+    """Replay `reports` through the pipeline (see the module docstring) and score the stories.
+    `rules` is what `bot.rules` would hold: a bundled pack's name or a pack file."""
     if not reports:
         return ReplayResult(score_stories([], {}), 0, [])
     assigned, polls = asyncio.run(

@@ -23,7 +23,7 @@ import heapq
 import re
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from itertools import islice
 from typing import TypeVar
@@ -626,10 +626,14 @@ class Member:
 def _outvoted(fp: Fingerprint, story: StoryState) -> bool:
     """Does the story's contradiction of `fp` come from one source alone, against the rest of
     its reports? First reports of a launch often get the class wrong ("submarine-launched" for
-    an ICBM): a launch report that only that one source contradicts, in the same family of
-    weapons, is a correction, not another launch."""
+    an ICBM): a launch report whose class only that one source contradicts, in the same family
+    of weapons, and that agrees with the story on everything else, is a correction, not another
+    launch. The one exception to "facts that differ keep reports apart"."""
     if len(story.sources) < 3 or not fp.facts.classes:
         return False
+    classless = replace(fp.facts, classes=frozenset())
+    if not compatible(classless, story.facts, diplomacy=False):
+        return False  # only a class is ever corrected: a count, a sea or a day is not
     against = [
         m
         for m in story.members
