@@ -502,22 +502,11 @@ def _eval(
 
 
 def _eval_stories(dataset: str, *, replay: bool = False, slot_hours: float = 24.0) -> int:
-    from datetime import datetime, timedelta
+    from datetime import timedelta
 
     from bot.evaluate import StoryExample, evaluate_stories, format_story_report
 
-    examples = _read_jsonl(
-        dataset,
-        lambda d: StoryExample(
-            str(d["id"]),
-            str(d["event"]),
-            d["source"],
-            datetime.fromisoformat(d["published"].replace("Z", "+00:00")),
-            d["title"],
-            d.get("summary", ""),
-            tuple(d["labels"]),
-        ),
-    )
+    examples = _read_jsonl(dataset, StoryExample.from_json)
     if examples is None:
         return 1
     if not replay:

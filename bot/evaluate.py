@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from bot.models import Classification, Item
 from bot.stories import StoryIndex, Tuning, fingerprint
@@ -160,6 +161,20 @@ class StoryExample:
     title: str
     summary: str
     labels: tuple[str, ...]
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> StoryExample:
+        """One line of a story set: {"id","event","source","published","title","summary",
+        "labels"} (a published time ending in "Z" is UTC)."""
+        return cls(
+            str(d["id"]),
+            str(d["event"]),
+            d["source"],
+            datetime.fromisoformat(d["published"].replace("Z", "+00:00")),
+            d["title"],
+            d.get("summary", ""),
+            tuple(d["labels"]),
+        )
 
 
 @dataclass

@@ -163,19 +163,7 @@ def test_cross_language_story_set() -> None:
     lines = (DATA / "stories_cjk_dev.jsonl").read_text(encoding="utf-8").splitlines()
     reports = []
     for line in lines:
-        d = json.loads(line)
-        published = datetime.fromisoformat(d["published"].replace("Z", "+00:00"))
-        reports.append(
-            StoryExample(
-                d["id"],
-                d["event"],
-                d["source"],
-                published,
-                d["title"],
-                d["summary"],
-                tuple(d["labels"]),
-            )
-        )
+        reports.append(StoryExample.from_json(json.loads(line)))
     report = evaluate_stories(reports)
     assert report.stories == report.events
     assert report.fp == 0 and report.fn == 0

@@ -19,18 +19,7 @@ T0 = datetime(2026, 3, 10, 22, 0, tzinfo=UTC)
 def _examples() -> list[StoryExample]:
     out = []
     for line in (DATA / "stories_dev.jsonl").read_text(encoding="utf-8").splitlines():
-        d = json.loads(line)
-        out.append(
-            StoryExample(
-                d["id"],
-                d["event"],
-                d["source"],
-                datetime.fromisoformat(d["published"].replace("Z", "+00:00")),
-                d["title"],
-                d["summary"],
-                tuple(d["labels"]),
-            )
-        )
+        out.append(StoryExample.from_json(json.loads(line)))
     return out
 
 

@@ -8,7 +8,6 @@ a margin under today's figures, so that a change that makes them clearly worse f
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 import pytest
 
@@ -25,18 +24,7 @@ pytestmark = pytest.mark.skipif(
 def _examples() -> list[StoryExample]:
     out = []
     for line in OUT.read_text(encoding="utf-8").splitlines():
-        d = json.loads(line)
-        out.append(
-            StoryExample(
-                d["id"],
-                d["event"],
-                d["source"],
-                datetime.fromisoformat(d["published"]),
-                d["title"],
-                d["summary"],
-                tuple(d["labels"]),
-            )
-        )
+        out.append(StoryExample.from_json(json.loads(line)))
     return out
 
 
