@@ -29,8 +29,13 @@ def _examples() -> list[StoryExample]:
 
 
 def test_day_by_day_replay_of_real_feeds() -> None:
-    result = replay_stories(_examples(), rules=str(RULES))
-    assert not result.unassigned
+    examples = _examples()
+    result = replay_stories(examples, rules=str(RULES))
+    # Reports the classifier does not label get no story. The set's labels are the ones the
+    # classifier gave before salience (issue 18), which now withholds some of them as mentioned
+    # in passing (14 of 323: explainers, a Crimea strike, South Korea's own measures); that is
+    # the classifier's measure, not the stories'. A classifier change that drops many more fails.
+    assert len(result.unassigned) <= len(examples) // 20, [u.title for u in result.unassigned]
     # feeds of one poll cycle are fetched concurrently, so the order reports reach the story
     # index varies from run to run: the figures move by about 0.015, hence the margin
     assert result.report.bcubed_precision >= 0.80
