@@ -270,11 +270,18 @@ def reporters(text: str) -> list[str]:
     return [name for name, pattern in _REPORTERS if pattern.search(text)]
 
 
+# a launch announced or being prepared, not one that happened ("발사 예고", "発射を予告")
+_PLAN = _any("예고", "계획", "통보", "준비", "予告", "予定", "通報", "準備")
+
+
 def kind(title: str) -> str | None:
-    """ "un" for a headline about UN Security Council action, "launch" for a launch, else None."""
+    """ "un" for a headline about UN Security Council action, "plan" for a launch notice or
+    preparations, "launch" for a launch, else None."""
     if _UN_BODY.search(title) and _UN_ACTION.search(title):
         return "un"
-    return "launch" if _LAUNCH.search(title) else None
+    if not _LAUNCH.search(title):
+        return None
+    return "plan" if _PLAN.search(title) else "launch"
 
 
 def repeat(title: str) -> bool:

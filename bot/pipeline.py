@@ -761,6 +761,7 @@ class Pipeline:
             if not may_alert:
                 # a report too old to alert (or undated, on a feed's first poll) joins its story
                 # silently: no reply, no edit, and the story's severity stays as it was
+                self._count_drops(item, decisions.values())
                 entries.append(
                     NewEntry(
                         keys=keys,

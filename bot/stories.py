@@ -29,7 +29,7 @@ from itertools import islice
 from typing import TypeVar
 
 from bot import cjk_facts
-from bot.classify.text import stem, tokenize
+from bot.classify.text import detect_language, stem, tokenize
 from bot.models import Classification, Item, StoryView
 
 # Words that carry no event identity.
@@ -222,7 +222,7 @@ _WEEKDAYS: dict[str, tuple[str, ...]] = {
 # "said on Friday": the day of the statement (state media's next-day confirmation), not the event
 _SAID_ON = re.compile(
     r"\b(?:said|says|say|reported|reports|announced|announces|confirmed|confirms|stated|claimed"
-    r"|claims)\s+(?:early |late )?on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|claims)\s+(?:early |late )?(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
 )
 # What a diplomatic headline says was done. Two reports whose acts differ are two events
 # (a summit and a sanctions package in one hour); a visit and its talks are one act. Only the
@@ -439,8 +439,6 @@ def extract_facts(title: str, summary: str) -> Facts:
     classes = {name for name, phrases in _CLASSES.items() if any(p in low for p in phrases)}
     names = {f"{m.group(1).capitalize()}-{m.group(2).upper()}" for m in _NAME.finditer(text)}
     names = {n.replace("Kn-", "KN-") for n in names}
-    classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)
-    classes.update(c for n in names if (c := _NAME_CLASS.get(n.lower())) is not None)
     counts = set()
     for m in _COUNT.finditer(text):
         word = m.group(1).lower()
@@ -461,7 +459,14 @@ def extract_facts(title: str, summary: str) -> Facts:
         venues |= cjk_facts.venues(cjk)
         confirmed = confirmed or cjk_facts.confirmed(cjk)
         repeat = repeat or cjk_facts.repeat(title)
-        kind = cjk_facts.kind(title) or kind
+        # a Korean or Japanese headline's kind is read from its own words; in an English one
+        # that quotes some Korean, the English kind stands unless it found nothing specific
+        cjk_kind = cjk_facts.kind(title)
+        if cjk_kind and (kind == "meeting" or detect_language(title, "") in ("ko", "ja", "zh")):
+            kind = cjk_kind
+    # a named missile implies its class ("Hwasong-18" is an ICBM), in any language
+    classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)
+    classes.update(c for n in names if (c := _NAME_CLASS.get(n.lower())) is not None)
     return Facts(
         classes=_fs(classes),
         names=_fs(names),

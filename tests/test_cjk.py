@@ -312,3 +312,58 @@ threshold = 3.0
     assert classify([pack], "이란, 탄도미사일 발사", "").labels == ("iran:missile-test",)
     # "이란성 쌍둥이" (fraternal twins) is not Iran
     assert classify([pack], "이란성 쌍둥이 탄도미사일 게임", "").labels == ()
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        (
+            "South Korea launches its first military spy satellite",
+            "The rocket lifted off from California carrying a satellite meant to watch North Korea.",
+        ),
+        (
+            "Seoul lawmakers debate defence budget",
+            "A South Korean soldier watches a screen showing file footage of a North Korean "
+            "missile launch at a station in Seoul. (Photo via Getty Images)",
+        ),
+        (
+            "US envoy urges North Korea to return to talks without preconditions",
+            "Speaking in Seoul, the special representative said Washington remained open to "
+            "dialogue, weeks after Pyongyang tested an intercontinental ballistic missile.",
+        ),
+    ],
+)
+def test_an_english_report_quoting_korean_is_read_as_english(
+    pack, title: str, summary: str
+) -> None:
+    """A name or place in Hangul inside an English report ("Kim Jong Un (김정은)", "(서울)")
+    keeps the English reading: sentences, clauses and the salience judgment."""
+    plain = classify([pack], title, summary)
+    quoting = classify([pack], title, summary + " (서울)")
+    assert quoting.labels == plain.labels, quoting.evidence
+    tokens = tokenize("North Korea fires missile", "U.S. officials said N. Korea fired (김정은)")
+    assert not tokens.cjk and "|" not in tokens.stems
+    assert tokens.stems[tokens.stems.index("n") + 1] == "korea"
+
+
+def test_a_missile_name_in_korean_gives_its_class() -> None:
+    facts = extract_facts("북한, 화성-18형 발사", "북한이 화성-18형을 발사했다고 합참이 밝혔다.")
+    assert "icbm" in facts.classes
+
+
+def test_a_korean_launch_notice_is_not_the_launch() -> None:
+    notice = extract_facts("북한, 위성 발사 예고", "북한이 정찰위성 발사를 예고했다.")
+    launch = extract_facts("북한, 정찰위성 발사", "북한이 정찰위성을 발사했다.")
+    assert notice.kind == "plan" and launch.kind == "launch"
+    assert not compatible(notice, launch)
+
+
+def test_a_product_word_inside_a_longer_test_word_discounts_nothing(pack) -> None:
+    """ "출시" (a product release) sits inside "지상분출시험" (an engine ground test)."""
+    c = classify(
+        [pack],
+        '북, 고체연료 엔진 지상분출시험…"신형 전략무기 개발"',
+        "조선중앙통신은 국방과학원이 고체연료발동기 지상분출시험을 진행했다고 보도했다.",
+    )
+    assert c.labels == ("missile-test",), c.evidence
+    assert "not: 출시" not in c.evidence["missile-test"]

@@ -629,3 +629,24 @@ def test_replay_reads_a_long_window_a_page_at_a_time_in_recorded_order(database:
         after = (page[-1].first_seen, page[-1].item.feed_url, page[-1].key)
     assert paged == whole
     store.close()
+
+
+def test_reports_too_old_to_alert_are_counted_as_backfill_drops(
+    feeds: FeedServer, write_config, env
+) -> None:
+    """On a feed's first poll an entry older than backfill is recorded, not posted: that is a
+    drop too, and the metric says so (it used to skip the count)."""
+    url = feeds.set("/old.xml", rss({**LAUNCH, "published": ago(hours=30)}))
+    config = write_config({"Old": url}, channels=CHANNELS)
+    metrics = Metrics()
+
+    async def scenario() -> None:
+        app = build_app(load_config(str(config), env), metrics=metrics)
+        try:
+            await app.pipeline.poll_all()
+        finally:
+            await app.aclose()
+
+    asyncio.run(scenario())
+    text = generate_latest(metrics.registry).decode()
+    assert 'newsbot_items_dropped_total{channel="C0DESK",reason="backfill"} 1.0' in text

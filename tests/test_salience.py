@@ -140,3 +140,9 @@ def test_a_pack_without_salience_labels_by_score_alone(pack: RulePack) -> None:
     assert plain is not None and not plain.salience.enabled
     title, summary, _ = CASES[2]
     assert set(classify([plain], title, summary).labels) == {"missile-test", "diplomacy"}
+
+
+def test_any_spaced_dash_breaks_a_clause() -> None:
+    tokens = tokenize("x", "said\n-\nlaunch")
+    assert tokens.stems == ("x", "said", "launch")
+    assert tokens.clause[1] != tokens.clause[2]

@@ -134,3 +134,17 @@ def test_closing_forgets_old_stories() -> None:
     assert len(index) == 1
     assert index.close_before(T0 + timedelta(hours=37)) == ["a"]
     assert len(index) == 0 and not index.stories
+
+
+def test_the_day_a_statement_was_made_is_not_the_day_of_the_event() -> None:
+    """State media's confirmation "said on Friday" (or "said Friday") of Thursday's launch."""
+    launch = extract_facts(
+        "North Korea fires ICBM",
+        "North Korea fired an ICBM on Thursday, Japan's defence ministry said.",
+    )
+    for said in ("said on Friday", "said Friday"):
+        confirmation = extract_facts(
+            "North Korea says it test-fired Hwasong-18 ICBM",
+            f"North Korea {said} it had test-fired a Hwasong-18 ICBM under Kim Jong Un's guidance.",
+        )
+        assert not confirmation.days and compatible(launch, confirmation)

@@ -151,7 +151,7 @@ def tokenize(title: str, summary: str) -> Tokens:
     for part, is_title in ((title, True), (summary, False)):
         prev = ""
         text = _prepare(part)
-        if not text.isascii() and _HAS_CJK.search(text):
+        if not text.isascii() and _HAS_CJK.search(text) and _mostly_cjk(text):
             if stems:
                 add_stem(_BARRIER)  # a phrase does not run on from the title into the summary
                 add_sentence(sent)
@@ -173,7 +173,7 @@ def tokenize(title: str, summary: str) -> Tokens:
                         part_no += 1
                     prev = raw
                     continue
-                if raw in _CLAUSE_BREAKS:
+                if raw in _CLAUSE_BREAKS or raw.strip() == "-":  # also "\n-\n", "\t- "
                     part_no += 1
                     prev = raw
                     continue
@@ -196,6 +196,13 @@ _HAS_CJK = re.compile(f"[{CJK_CHARS}]")
 _CJK_TOKEN = re.compile(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+|[^\\w\\s\\-\u00b7\u30fb~]")
 _CJK_BREAK = re.compile("[.!?;\u3002]")
 _BARRIER = "|"
+
+
+def _mostly_cjk(text: str) -> bool:
+    """A part written in Korean or Japanese (read by characters), not an English one that
+    quotes a name or a place in Hangul or kana, "Kim Jong Un (김정은)": that one keeps the
+    English reading (sentences, clauses, "N. Korea"), its CJK characters single tokens."""
+    return detect_language(text, "") in ("ko", "ja", "zh")
 
 
 _cjk_cache: dict[str, str] = {}  # apart from _raw_cache: its punctuation stems are barriers here
