@@ -758,22 +758,12 @@ class Pipeline:
                 self._story_severity.get(story.id, "normal"),
                 key=rank,
             )
-            if not may_alert:
-                # a report too old to alert (or undated, on a feed's first poll) joins its story
-                # silently: no reply, no edit, and the story's severity stays as it was
-                self._count_drops(item, decisions.values())
-                entries.append(
-                    NewEntry(
-                        keys=keys,
-                        item=_item_row(text, c),
-                        text=text,
-                        story=self._story_write(story),
-                        decisions=tuple(decisions.values()),
-                    )
-                )
-                continue
-            self._story_severity[story.id] = severity
-            if match is not None:
+            # a report too old to alert (or undated, on a feed's first poll) joins its story
+            # silently: no reply, no edit, and the story's severity stays as it was (its
+            # `routes` are empty, so it opens no post either)
+            if may_alert:
+                self._story_severity[story.id] = severity
+            if may_alert and match is not None:
                 for channel in sorted(story.channels):
                     if channel in decisions and decisions[channel].route:
                         decisions[channel] = _in_story(
@@ -811,7 +801,7 @@ class Pipeline:
                     keys=keys,
                     item=_item_row(text, c),
                     text=text,
-                    severity=severity,
+                    severity=severity if may_alert else None,
                     decisions=tuple(decisions.values()),
                     story=self._story_write(story),
                     outgoing=tuple(outgoing),

@@ -71,6 +71,21 @@ def _wire(feeds: FeedServer) -> str:
     return feeds.set("/wire.xml", rss(*items))
 
 
+def _poll_metrics(config: Path, env: dict[str, str]) -> str:
+    """One poll of every feed with a fresh metrics registry; the registry's text."""
+    metrics = Metrics()
+
+    async def scenario() -> None:
+        app = build_app(load_config(str(config), env), metrics=metrics)
+        try:
+            await app.pipeline.poll_all()
+        finally:
+            await app.aclose()
+
+    asyncio.run(scenario())
+    return generate_latest(metrics.registry).decode()
+
+
 def _json_lines(text: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
 
@@ -202,18 +217,8 @@ def test_dropped_labelled_items_are_counted_by_channel_and_reason_and_logged_at_
 ) -> None:
     url = _wire(feeds)
     config = write_config({"Wire": url}, channels=CHANNELS)
-    metrics = Metrics()
-
-    async def scenario() -> None:
-        app = build_app(load_config(str(config), env), metrics=metrics)
-        try:
-            await app.pipeline.poll_all()
-        finally:
-            await app.aclose()
-
     with caplog.at_level(logging.DEBUG, logger="newsbot"):
-        asyncio.run(scenario())
-    text = generate_latest(metrics.registry).decode()
+        text = _poll_metrics(config, env)
     assert 'newsbot_items_dropped_total{channel="C0ALERTS",reason="keywords"} 1.0' in text
     assert "C0DESK" not in text.split("newsbot_items_dropped_total", 1)[1].split("# HELP")[0]
     debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
@@ -638,15 +643,5 @@ def test_reports_too_old_to_alert_are_counted_as_backfill_drops(
     drop too, and the metric says so (it used to skip the count)."""
     url = feeds.set("/old.xml", rss({**LAUNCH, "published": ago(hours=30)}))
     config = write_config({"Old": url}, channels=CHANNELS)
-    metrics = Metrics()
-
-    async def scenario() -> None:
-        app = build_app(load_config(str(config), env), metrics=metrics)
-        try:
-            await app.pipeline.poll_all()
-        finally:
-            await app.aclose()
-
-    asyncio.run(scenario())
-    text = generate_latest(metrics.registry).decode()
+    text = _poll_metrics(config, env)
     assert 'newsbot_items_dropped_total{channel="C0DESK",reason="backfill"} 1.0' in text
