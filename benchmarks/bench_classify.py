@@ -21,8 +21,8 @@ import statistics
 import time
 from pathlib import Path
 
-from bot.classify import classify
-from bot.config import load_config
+from bot.domain.classify import classify
+from bot.service.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -111,8 +111,8 @@ def child_newsbot(port: int, feeds: int, workdir: Path) -> dict[str, dict[str, f
     from datetime import timedelta
     from urllib.request import urlopen
 
-    from bot.app import build_app
-    from bot.config import load_config
+    from bot.service.app import build_app
+    from bot.service.config import load_config
 
     config = workdir / "newsbot.toml"
     body = "".join(

@@ -30,7 +30,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.feedserver import FeedServer
+from bot.tools.feedserver import FeedServer
 from bot.validate import parse_duration
 from tests.conftest import rss
 from tests.peers import SlackStandIn

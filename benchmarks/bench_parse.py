@@ -5,7 +5,7 @@
 
 For every cached real feed (benchmarks/realfeeds.toml) and one feed of the project's own
 generator (benchmarks/farm.py, 50 items), each run times, in CPU seconds of this process:
-  newsbot     bot.parse.parse_feed, as the bot calls it (fast road where it applies)
+  newsbot     bot.poll.parse.parse_feed, as the bot calls it (fast road where it applies)
   feedparser  parse_feed(fast=False): feedparser with newsbot's options (no sanitiser)
   fp-default  feedparser.parse with its defaults (sanitiser and URI resolution on)
   reader      reader's FeedparserParser, the parser `reader` updates feeds with
@@ -32,7 +32,7 @@ def _systems() -> dict[str, Callable[[bytes, str], object]]:
     import feedparser
 
     from bot.errors import FeedParseError
-    from bot.parse import parse_feed
+    from bot.poll.parse import parse_feed
 
     def newsbot(fast: bool) -> Callable[[bytes, str], object]:
         def run(body: bytes, content_type: str) -> object:
@@ -109,8 +109,8 @@ def main() -> None:
     parser.add_argument("--label", default="", help="a name for this report, e.g. a commit")
     args = parser.parse_args()
 
-    from bot import feedxml
-    from bot.parse import parse_feed
+    from bot.poll import feedxml
+    from bot.poll.parse import parse_feed
 
     systems = _systems()
     feeds = _feeds()
@@ -172,7 +172,7 @@ def main() -> None:
 
 def _parses(body: bytes, ct: str) -> bool:
     from bot.errors import FeedParseError
-    from bot.parse import parse_feed
+    from bot.poll.parse import parse_feed
 
     try:
         parse_feed(body, url="https://outlet.test/feed", feed_name="O", now=NOW, content_type=ct)

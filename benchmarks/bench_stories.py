@@ -23,8 +23,8 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.domain.stories import StoryIndex, fingerprint
 from bot.models import Classification, Item
-from bot.stories import StoryIndex, fingerprint
 
 SYLLABLES = "ba ko ri sen ta mu lo vi ne dra pel gon tur has mi qua ze fo lin rat".split()
 # a news-sized vocabulary of made-up words: unrelated reports share few of them

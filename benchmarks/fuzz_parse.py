@@ -18,12 +18,12 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.classify import classify, load_pack
+from bot.delivery.format import format_alert, format_reply
+from bot.domain.classify import classify, load_pack
+from bot.domain.stories import StoryIndex, fingerprint
 from bot.errors import FeedParseError
-from bot.format import format_alert, format_reply
 from bot.models import Alert, Classification
-from bot.parse import parse_feed
-from bot.stories import StoryIndex, fingerprint
+from bot.poll.parse import parse_feed
 from bot.validate import Problems
 
 ROOT = Path(__file__).resolve().parent.parent

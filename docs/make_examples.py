@@ -1,4 +1,4 @@
-"""Writes docs/examples/*.json: one of each message newsbot sends, rendered by bot/format.py.
+"""Writes docs/examples/*.json: one of each message newsbot sends, rendered by bot/delivery/format.py.
 
     python docs/make_examples.py          # rewrite the examples
     python docs/make_examples.py --check  # exit 1 if they are out of date (the tests run this)
@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.format import (  # noqa: E402
+from bot.delivery.format import (  # noqa: E402
     format_alert,
     format_digest,
     format_feed_health,

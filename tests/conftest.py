@@ -12,8 +12,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from bot.classify import RulePack, load_pack
-from bot.feedserver import FeedServer
+from bot.domain.classify import RulePack, load_pack
+from bot.tools.feedserver import FeedServer
 from bot.validate import Problems
 from tests.peers import SlackStandIn
 

@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.feedserver import FeedServer
+from bot.tools.feedserver import FeedServer
 from tests.conftest import RULES, rss
 from tests.peers import SlackStandIn
 

@@ -30,8 +30,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.feedserver import FeedServer
 from bot.store import schema as t
+from bot.tools.feedserver import FeedServer
 from tests.conftest import DISTINCT_LAUNCHES, RULES, rss
 from tests.peers import SlackStandIn
 

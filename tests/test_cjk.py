@@ -9,15 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.classify import classify, load_pack
-from bot.classify.text import detect_language, tokenize
-from bot.cli import main
-from bot.evaluate import Example, StoryExample, evaluate, evaluate_stories
-from bot.feedserver import FeedServer
-from bot.format import english_line, format_alert
+from bot.delivery.format import english_line, format_alert
+from bot.domain.classify import classify, load_pack
+from bot.domain.classify.text import detect_language, tokenize
+from bot.domain.severity import compile_phrases
+from bot.domain.stories import compatible, extract_facts, fingerprint, overlap
 from bot.models import Alert, Item
-from bot.severity import compile_phrases
-from bot.stories import compatible, extract_facts, fingerprint, overlap
+from bot.service.cli import main
+from bot.tools.evaluate import Example, StoryExample, evaluate, evaluate_stories
+from bot.tools.feedserver import FeedServer
 from bot.validate import Problems
 from tests.conftest import DATA, ago, rss
 from tests.peers import SlackStandIn

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.classify import classify
-from bot.cli import main
-from bot.config import load_config
+from bot.domain.classify import classify
 from bot.errors import ConfigError
-from bot.evaluate import Example, evaluate, naive_baseline
+from bot.service.cli import main
+from bot.service.config import load_config
+from bot.tools.evaluate import Example, evaluate, naive_baseline
 from tests.conftest import DATA, ROOT, RULES, SHARED
 
 LABELS = ("missile-test", "diplomacy")

@@ -10,8 +10,8 @@ import sys
 import time
 from pathlib import Path
 
-from bot.feedserver import FeedServer
 from bot.store import Store
+from bot.tools.feedserver import FeedServer
 from tests.conftest import DISTINCT_LAUNCHES, LAUNCH, ROOT, ago, rss
 from tests.peers import SlackStandIn
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from bot.config import load_config
 from bot.errors import ConfigError
+from bot.service.cli import main
+from bot.service.config import load_config
 from bot.validate import parse_duration
 from tests.conftest import DATA, ROOT
 

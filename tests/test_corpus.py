@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.classify import classify
+from bot.delivery.format import format_alert
+from bot.domain.classify import classify
 from bot.errors import FeedFetchError, FeedParseError
-from bot.feedserver import FeedServer
-from bot.fetch import fetch, make_client
-from bot.format import format_alert
 from bot.models import Alert, Classification
-from bot.parse import parse_feed
+from bot.poll.fetch import fetch, make_client
+from bot.poll.parse import parse_feed
+from bot.tools.feedserver import FeedServer
 from tests.conftest import SHARED
 
 CORPUS = SHARED / "data" / "feedparser-corpus"
@@ -120,7 +120,7 @@ def test_every_corpus_file_goes_through_the_pipe(packs_for_corpus) -> None:  # t
 def packs_for_corpus():  # type: ignore[no-untyped-def]
     import tomllib
 
-    from bot.classify import load_pack
+    from bot.domain.classify import load_pack
     from bot.validate import Problems
     from tests.conftest import RULES
 

@@ -26,8 +26,8 @@ def _interrupted_after_slack_accepted(feeds, slack, write_config, env, *, histor
     """Deliver one alert, then put its row back as a crash would leave it: pending, in flight."""
     import asyncio
 
-    from bot.app import build_app
-    from bot.config import load_config
+    from bot.service.app import build_app
+    from bot.service.config import load_config
     from tests.conftest import LAUNCH, ago, rss
 
     url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=2)}))

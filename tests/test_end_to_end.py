@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import EXIT_UNDELIVERED, main
-from bot.feedserver import FeedServer
+from bot.service.cli import EXIT_UNDELIVERED, main
 from bot.store import Store
+from bot.tools.feedserver import FeedServer
 from tests.conftest import LAUNCH, NOISE, ago, rss
 from tests.peers import Failure, SlackStandIn
 
@@ -62,8 +62,8 @@ def test_crash_after_outbox_write_posts_exactly_once_on_restart(
     """Simulate a crash between 'written to the outbox' and 'sent': poll, then stop dead."""
     import asyncio
 
-    from bot.app import build_app
-    from bot.config import load_config
+    from bot.service.app import build_app
+    from bot.service.config import load_config
 
     url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
     config_path = write_config({"Test Wire": url})

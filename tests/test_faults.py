@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
-from bot.cli import EXIT_UNDELIVERED, main
-from bot.config import load_config
-from bot.feedserver import FeedServer
-from bot.pipeline import DeliveryStats
+from bot.service.app import build_app
+from bot.service.cli import EXIT_UNDELIVERED, main
+from bot.service.config import load_config
+from bot.service.pipeline import DeliveryStats
 from bot.store import Store
+from bot.tools.feedserver import FeedServer
 from tests.conftest import DISTINCT_LAUNCHES, LAUNCH, ago, rss
 from tests.peers import Failure, SlackStandIn
 
@@ -354,8 +354,8 @@ def test_missing_history_scope_names_the_history_scope(
 def test_an_oversized_request_line_to_the_health_port_gets_an_answer_not_a_traceback(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from bot.metrics import Metrics
-    from bot.web import HealthServer
+    from bot.service.metrics import Metrics
+    from bot.service.web import HealthServer
 
     async def go() -> bytes:
         server = HealthServer(Metrics(), lambda: (True, "ready"))
@@ -420,7 +420,7 @@ def test_one_slow_feed_holds_only_itself(
 ) -> None:
     """The scheduler starts each poll on its own: while one feed trickles for seconds, the others
     are polled at their own interval, and the tick goes on (readiness stays true)."""
-    from bot.scheduler import run_forever
+    from bot.service.scheduler import run_forever
 
     slow = feeds.set("/slow.xml", rss(title="Slow"), delay=30)  # cut at connect + read timeout
     fast = {f"Fast {n}": feeds.set(f"/fast{n}.xml", rss(title=f"Fast {n}")) for n in range(3)}
@@ -473,7 +473,7 @@ def test_feed_warnings_do_not_print_url_passwords(
 def test_a_huge_retry_after_from_slack_is_honoured_only_up_to_its_bound(
     feeds: FeedServer, slack: SlackStandIn, write_config, env
 ) -> None:
-    from bot.slack import MAX_SLACK_RETRY_AFTER
+    from bot.delivery.slack import MAX_SLACK_RETRY_AFTER
 
     url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
     config = write_config({"Wire": url})

@@ -1,4 +1,4 @@
-"""The fast road (bot/feedxml.py) against feedparser: where it reads a feed, the items are the same.
+"""The fast road (bot/poll/feedxml.py) against feedparser: where it reads a feed, the items are the same.
 
 Every comparison parses the same bytes twice, `parse_feed(..., fast=True)` and `fast=False`
 (feedparser alone), and also checks which road was taken, so a test cannot pass by always
@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import feedxml
 from bot.errors import FeedParseError
-from bot.parse import ParsedFeed, parse_feed
+from bot.poll import feedxml
+from bot.poll.parse import ParsedFeed, parse_feed
 from tests.conftest import DATA, SHARED
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -474,7 +474,7 @@ _html_pieces = st.sampled_from(
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_html_pieces, max_size=12))
 def test_plain_html_reads_as_html_parser_reads_it(pieces: list[str]) -> None:
-    from bot.parse import _parsed_text, _simple_text
+    from bot.poll.parse import _parsed_text, _simple_text
 
     fragment = "".join(pieces)
     simple = _simple_text(fragment)
@@ -483,7 +483,7 @@ def test_plain_html_reads_as_html_parser_reads_it(pieces: list[str]) -> None:
 
 
 def test_common_description_markup_takes_the_regex() -> None:
-    from bot.parse import _simple_text, plain_text
+    from bot.poll.parse import _simple_text, plain_text
 
     fragment = (
         '<p>Several <b>cruise</b> missiles &amp; a <a href="https://wire.test/?a=1&amp;b=2">'
@@ -507,7 +507,7 @@ def _html_fragments(bodies: list[bytes]) -> list[str]:
 
 
 def test_real_html_reads_as_html_parser_reads_it() -> None:
-    from bot.parse import _parsed_text, _simple_text
+    from bot.poll.parse import _parsed_text, _simple_text
 
     bodies = [p.read_bytes() for p in sorted(Path(DATA).rglob("*.xml"))]
     if CORPUS.is_dir():

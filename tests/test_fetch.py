@@ -6,10 +6,10 @@ import asyncio
 import contextlib
 from datetime import UTC, datetime
 
-from bot.app import build_app
-from bot.config import load_config
-from bot.feedserver import FeedServer
-from bot.fetch import FeedClients, Fetched, fetch, make_client
+from bot.poll.fetch import FeedClients, Fetched, fetch, make_client
+from bot.service.app import build_app
+from bot.service.config import load_config
+from bot.tools.feedserver import FeedServer
 from tests.conftest import LAUNCH, ago, rss
 
 

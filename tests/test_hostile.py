@@ -12,13 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.app import build_app
-from bot.config import load_config
 from bot.errors import FeedFetchError
-from bot.feedserver import FeedServer
-from bot.fetch import MAX_RETRY_AFTER, address_problem, fetch, make_client
-from bot.parse import parse_feed
+from bot.poll.fetch import MAX_RETRY_AFTER, address_problem, fetch, make_client
+from bot.poll.parse import parse_feed
+from bot.service.app import build_app
+from bot.service.config import load_config
 from bot.store import Store
+from bot.tools.feedserver import FeedServer
 from tests.conftest import LAUNCH, ago, rss
 from tests.hostile import HOSTILE_ANSWERS, HostileServer
 
@@ -316,7 +316,7 @@ def test_private_networks_are_refused_by_default(
 
 def test_redirect_to_metadata_is_refused_on_the_hop(hostile: HostileServer) -> None:
     """With loopback allowed for the first hop only, the redirect's target is checked again."""
-    from bot.fetch import check_url
+    from bot.poll.fetch import check_url
 
     asyncio.run(check_url(hostile.url("/to-metadata"), allow_private=True))
     with pytest.raises(Exception, match="link-local"):

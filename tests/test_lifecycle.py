@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import bundled_packs, load_config
 from bot.errors import ConfigError
-from bot.feedserver import FeedServer
+from bot.service.config import bundled_packs, load_config
+from bot.tools.feedserver import FeedServer
 from tests.conftest import DISTINCT_LAUNCHES, ROOT, ago, rss
 from tests.peers import SlackStandIn
 

@@ -15,13 +15,13 @@ import pytest
 from prometheus_client import generate_latest
 from sqlalchemy import func, select
 
-from bot.app import build_app
-from bot.cli import main
-from bot.config import load_config
-from bot.feedserver import FeedServer
-from bot.metrics import Metrics
+from bot.service.app import build_app
+from bot.service.cli import main
+from bot.service.config import load_config
+from bot.service.metrics import Metrics
 from bot.store import Store
 from bot.store import schema as t
+from bot.tools.feedserver import FeedServer
 from tests.conftest import LAUNCH, NOISE, ago, rss
 from tests.peers import Failure, SlackStandIn
 
@@ -396,7 +396,7 @@ def test_a_version_3_database_gains_the_entries_table(tmp_path: Path) -> None:
 
 
 def test_the_why_line_quotes_the_items_own_words_not_stems_or_rule_names() -> None:
-    from bot.format import format_alert
+    from bot.delivery.format import format_alert
     from bot.models import Alert, Classification, Item
 
     item = Item(
@@ -422,7 +422,7 @@ def test_the_why_line_quotes_the_items_own_words_not_stems_or_rule_names() -> No
 
 
 def test_digest_names_both_dates_and_replies_use_the_channels_timezone() -> None:
-    from bot.format import format_digest, format_reply
+    from bot.delivery.format import format_digest, format_reply
     from bot.models import DigestEntry, Item
 
     until = datetime(2026, 11, 21, 22, 47, tzinfo=UTC)

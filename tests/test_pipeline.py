@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
-from bot.config import load_config
-from bot.feedserver import FeedServer
+from bot.service.app import build_app
+from bot.service.config import load_config
+from bot.tools.feedserver import FeedServer
 from tests.conftest import DISTINCT_LAUNCHES, LAUNCH, ago, rss
 from tests.peers import SlackStandIn
 

@@ -11,12 +11,12 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.classify import classify, load_pack
+from bot.delivery.format import format_alert, format_reply
+from bot.domain.classify import classify, load_pack
+from bot.domain.stories import StoryIndex, _outvoted, compatible, extract_facts, fingerprint
 from bot.errors import FeedParseError
-from bot.format import format_alert, format_reply
 from bot.models import Alert, Classification, Item, StoryView
-from bot.parse import canonical_url, parse_feed, plain_text
-from bot.stories import StoryIndex, _outvoted, compatible, extract_facts, fingerprint
+from bot.poll.parse import canonical_url, parse_feed, plain_text
 from bot.validate import Problems
 from tests.conftest import DATA, RULES
 
@@ -165,7 +165,7 @@ def test_story_assignment_never_merges_contradictions(
         story = index.stories[match.story_id]
         launch = fp.labels == story.founding_labels == frozenset({"missile-test"})
         # the one exception: a launch report's class that one source of the story contradicts
-        # is taken as a correction (bot.stories._outvoted)
+        # is taken as a correction (bot.domain.stories._outvoted)
         assert compatible(fp.facts, story.facts, diplomacy=not launch) or (
             launch and _outvoted(fp, story)
         )

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from benchmarks.realnews.rebuild import DATA, entries, in_holdout, item_id, read_labels
-from bot.classify import classify
-from bot.config import load_config
-from bot.evaluate import Example, Report, evaluate
+from bot.domain.classify import classify
+from bot.service.config import load_config
+from bot.tools.evaluate import Example, Report, evaluate
 from tests.conftest import ROOT
 
 LABEL_NAMES = ("missile-test", "diplomacy")

@@ -11,9 +11,9 @@ import tomllib
 
 import pytest
 
-from bot.classify import classify, load_pack
-from bot.classify.pack import RulePack
-from bot.classify.text import tokenize
+from bot.domain.classify import classify, load_pack
+from bot.domain.classify.pack import RulePack
+from bot.domain.classify.text import tokenize
 from bot.validate import Problems
 from tests.conftest import RULES
 

@@ -22,10 +22,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import __version__, logs
-from bot.config import parse_config
-from bot.feedserver import FeedServer
+from bot import __version__
+from bot.service import logs
+from bot.service.config import parse_config
 from bot.store import Store
+from bot.tools.feedserver import FeedServer
 from tests.conftest import DISTINCT_LAUNCHES, LAUNCH, ROOT, ago, rss
 from tests.peers import SlackStandIn
 

@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from bot.app import App, build_app
-from bot.config import load_config
+from bot.delivery.format import BLOCKS_MAX, HEADER_MAX, SECTION_MAX, format_alert, format_digest
 from bot.errors import ConfigError
-from bot.feedserver import FeedServer
-from bot.format import BLOCKS_MAX, HEADER_MAX, SECTION_MAX, format_alert, format_digest
 from bot.models import Alert, Classification, DigestEntry, Item, StoryView
+from bot.service.app import App, build_app
+from bot.service.config import load_config
+from bot.tools.feedserver import FeedServer
 from tests.conftest import rss
 from tests.peers import SlackStandIn
 

@@ -17,10 +17,10 @@ import pytest
 from slack_bolt import App as BoltApp
 from slack_bolt.request import BoltRequest
 
-from bot.app import App, build_app
-from bot.config import load_config
-from bot.feedserver import FeedServer
-from bot.slash import make_bolt_app
+from bot.service.app import App, build_app
+from bot.service.config import load_config
+from bot.service.slash import make_bolt_app
+from bot.tools.feedserver import FeedServer
 from tests.conftest import rss
 from tests.peers import SlackStandIn
 from tests.test_slack_product import CRUISE, ENVOY, ICBM, FakeTime, item

@@ -9,15 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.classify import classify, load_pack
-from bot.config import ChannelConfig
-from bot.dedupe import item_keys, normalise_title
+from bot.delivery.format import escape, format_alert, lead
+from bot.domain.classify import classify, load_pack
+from bot.domain.dedupe import item_keys, normalise_title
+from bot.domain.route import Router
 from bot.errors import FeedParseError
-from bot.format import escape, format_alert, lead
 from bot.models import Alert, Classification, Item
-from bot.parse import canonical_url, parse_feed, plain_text
-from bot.pipeline import backoff, delivery_backoff, next_check
-from bot.route import Router
+from bot.poll.parse import canonical_url, parse_feed, plain_text
+from bot.service.config import ChannelConfig
+from bot.service.pipeline import backoff, delivery_backoff, next_check
 from bot.validate import Problems
 from tests.conftest import DATA, RULES
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from bot.app import build_app
-from bot.cli import main
-from bot.config import load_config
-from bot.feedserver import FeedServer
+from bot.service.app import build_app
+from bot.service.cli import main
+from bot.service.config import load_config
 from bot.store import Store
+from bot.tools.feedserver import FeedServer
 from tests.conftest import DISTINCT_LAUNCHES, ago, rss
 from tests.peers import SlackStandIn
 

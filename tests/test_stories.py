@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.cli import main
-from bot.evaluate import StoryExample, evaluate_stories
+from bot.domain.stories import StoryIndex, compatible, extract_facts, fingerprint
 from bot.models import Classification, Item
-from bot.stories import StoryIndex, compatible, extract_facts, fingerprint
+from bot.service.cli import main
+from bot.tools.evaluate import StoryExample, evaluate_stories
 from tests.conftest import DATA
 
 T0 = datetime(2026, 3, 10, 22, 0, tzinfo=UTC)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.cli import main
-from bot.feedserver import FeedServer
+from bot.service.cli import main
+from bot.tools.feedserver import FeedServer
 from tests.conftest import ago, rss
 from tests.peers import SlackStandIn
 

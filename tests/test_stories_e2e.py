@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from bot.cli import main
-from bot.feedserver import FeedServer
+from bot.service.cli import main
 from bot.store import Store
 from bot.store import schema as t
+from bot.tools.feedserver import FeedServer
 from tests.conftest import ago, rss
 from tests.peers import SlackStandIn
 

@@ -31,7 +31,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.parse import plain_text
+from bot.poll.parse import plain_text
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"

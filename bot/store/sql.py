@@ -51,7 +51,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from bot.dedupe import is_title_key
+from bot.domain.dedupe import is_title_key
 from bot.errors import StoreError
 from bot.models import Decision, DigestEntry, Item, Message
 from bot.store import schema as t

@@ -66,8 +66,8 @@ def _git(repo: str, *args: str) -> bytes:
 
 
 def rebuild(repo: str, out: Path = OUT) -> int:
-    from bot.classify import classify
-    from bot.config import load_config
+    from bot.domain.classify import classify
+    from bot.service.config import load_config
 
     commit, windows, events = read_labels()
     packs = load_config(str(HERE.parent.parent / "config" / "newsbot.toml"), {}).packs

@@ -11,8 +11,8 @@ import json
 
 import pytest
 
-from bot.evaluate import StoryExample
-from bot.replay import replay_stories
+from bot.tools.evaluate import StoryExample
+from bot.tools.replay import replay_stories
 from tests.conftest import RULES
 from tests.realdata.rebuild_stories import OUT
 

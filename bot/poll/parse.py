@@ -2,7 +2,7 @@
 
 feedparser never does HTTP here: it gets the bytes fetch.py downloaded. Its HTML sanitiser and
 relative-URI resolution are turned off (they are most of its cost, and the output is plain text).
-Plain well-formed UTF-8 RSS and Atom take a faster road, bot/feedxml.py, to the same items.
+Plain well-formed UTF-8 RSS and Atom take a faster road, bot/poll/feedxml.py, to the same items.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import feedparser
 
-from bot import feedxml
 from bot.errors import FeedParseError
 from bot.models import Item
+from bot.poll import feedxml
 
 _TRACKING_PARAMS = frozenset(
     {
@@ -204,7 +204,7 @@ def parse_feed(
 ) -> ParsedFeed:
     """Parse a feed's bytes. Raises FeedParseError only when nothing usable came out.
 
-    Plain well-formed UTF-8 RSS and Atom are read by bot/feedxml.py (a 100 KB feed: 5 ms, not 36);
+    Plain well-formed UTF-8 RSS and Atom are read by bot/poll/feedxml.py (a 100 KB feed: 5 ms, not 36);
     everything else, and everything when `fast` is false, by feedparser. Both give the same items.
     """
     if fast:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 LEVELS = ("normal", "high", "critical")
-# the fact classes the story extractor knows (bot/stories.py)
+# the fact classes the story extractor knows (bot/domain/stories.py)
 FACT_CLASSES = frozenset(
     {
         "icbm",

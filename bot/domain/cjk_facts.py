@@ -3,8 +3,8 @@
 A Korean flash ("북, 동해상으로 단거리탄도미사일 2발 발사"), a Japanese Ministry of Defense notice
 ("弾道ミサイル1発を東方向に発射") and an English wire report of the same launch must give the same
 facts (class "srbm", count 2, name "Hwasong-18") and share words ("nk", "launch", "missile",
-"eastsea") for `bot.stories` to join them into one story. This module holds that vocabulary;
-`bot.stories.extract_facts` and `bot.stories.words` call it for text with Hangul, kana or Han.
+"eastsea") for `bot.domain.stories` to join them into one story. This module holds that vocabulary;
+`bot.domain.stories.extract_facts` and `bot.domain.stories.words` call it for text with Hangul, kana or Han.
 
 Where a launch was fired to or fell (East Sea, Pacific, inside Japan's EEZ) and who said so
 (South Korea's JCS, Japan's Ministry of Defense, KCNA) are kept too: the Slack message shows
@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from itertools import pairwise
 
-from bot.classify.text import CJK_CHARS, stem
+from bot.domain.classify.text import CJK_CHARS, stem
 
 _HAS_CJK = re.compile(f"[{CJK_CHARS}]")
 
@@ -31,7 +31,7 @@ def _any(*words: str) -> re.Pattern[str]:
     return re.compile("|".join(re.escape(w) for w in words))
 
 
-# Missile classes, as bot.stories names them. Korean allows a space inside compounds.
+# Missile classes, as bot.domain.stories names them. Korean allows a space inside compounds.
 _CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("icbm", re.compile(r"대륙간\s?탄도|大陸間弾道|ICBM", re.IGNORECASE)),
     ("irbm", re.compile(r"(?<!준)중거리\s?탄도|중장거리|(?<!準)中距離弾道|中長距離")),
@@ -142,7 +142,7 @@ _CONFIRMED = _any(
     "国防省",
     "韓国軍",
 )
-# People and places that tell diplomatic events apart: the English stems bot.stories uses.
+# People and places that tell diplomatic events apart: the English stems bot.domain.stories uses.
 _PARTIES = {
     "트럼프": "trump",
     "トランプ": "trump",

@@ -28,8 +28,8 @@ from datetime import datetime, timedelta
 from itertools import islice
 from typing import TypeVar
 
-from bot import cjk_facts
-from bot.classify.text import detect_language, stem, tokenize
+from bot.domain import cjk_facts
+from bot.domain.classify.text import detect_language, stem, tokenize
 from bot.models import Classification, Item, StoryView
 
 # Words that carry no event identity.

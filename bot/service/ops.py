@@ -20,17 +20,17 @@ from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Any, TextIO
 
-from bot.classify import classify
-from bot.config import Config
-from bot.dedupe import item_keys
-from bot.fetch import FeedClients
-from bot.format import local_time
+from bot.delivery.format import local_time
+from bot.delivery.slack import PERMANENT, ConsoleNotifier
+from bot.domain.classify import classify
+from bot.domain.dedupe import item_keys
+from bot.domain.stories import StoryIndex, Tuning
 from bot.models import Classification, Item
-from bot.parse import canonical_url
-from bot.pipeline import Pipeline
-from bot.slack import PERMANENT, ConsoleNotifier
+from bot.poll.fetch import FeedClients
+from bot.poll.parse import canonical_url
+from bot.service.config import Config
+from bot.service.pipeline import Pipeline
 from bot.store import PARENT_FAILED, ChannelActivity, NewEntry, OutboxRow, Store, StoredEntry
-from bot.stories import StoryIndex, Tuning
 from bot.validate import format_duration, parse_duration
 
 

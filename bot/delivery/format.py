@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot import cjk_facts
-from bot.classify.text import detect_language, matched_words
+from bot.domain import cjk_facts
+from bot.domain.classify.text import detect_language, matched_words
+from bot.domain.stories import extract_facts
 from bot.models import Alert, DigestEntry, Item, Message
-from bot.stories import extract_facts
 
 # Slack's limits (https://api.slack.com/reference/block-kit): a header's text, a section's text,
 # blocks per message, and the plain-text fallback. Longer values are cut with an ellipsis.

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bot.metrics import Metrics
+from bot.service.metrics import Metrics
 
 log = logging.getLogger("newsbot")
 

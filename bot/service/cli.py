@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 # Only what every command needs is imported here: `newsbot --version` and `check-config` must
 # start fast. The pipeline, the store (SQLAlchemy), Slack and the feed server are imported by the
 # commands that use them.
-from bot import __version__, logs
-from bot.config import Config, load_config, parse_config
+from bot import __version__
 from bot.errors import ConfigError, NewsbotError
+from bot.service import logs
+from bot.service.config import Config, load_config, parse_config
 from bot.validate import format_duration, safe_url
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _operator_parsers(sub: Any) -> None:
-    """explain, replay and outbox: the operator's tools (bot/ops.py)."""
+    """explain, replay and outbox: the operator's tools (bot/service/ops.py)."""
     ex = sub.add_parser(
         "explain",
         help="why each JSON line {id,title,summary} would (not) alert, channel by channel",
@@ -227,8 +228,8 @@ def _check_config(config: Config) -> int:
 
 
 async def _run(config: Config, reload: Callable[[], Config]) -> int:
-    from bot.app import build_app
-    from bot.scheduler import run_forever
+    from bot.service.app import build_app
+    from bot.service.scheduler import run_forever
 
     app = build_app(config)
     try:
@@ -301,7 +302,7 @@ EXIT_UNDELIVERED = 3  # run --once: alerts are still queued because Slack failed
 async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
     import time
 
-    from bot.app import build_app
+    from bot.service.app import build_app
 
     started = time.monotonic()
     app = build_app(config, stdout=stdout)
@@ -353,7 +354,7 @@ def _demo(env: Mapping[str, str]) -> int:
     import tempfile
     from importlib import resources
 
-    from bot.feedserver import FeedServer
+    from bot.tools.feedserver import FeedServer
 
     demo = resources.files("bot") / "demo"
     with FeedServer() as server, tempfile.TemporaryDirectory(prefix="newsbot-demo-") as tmp:
@@ -382,7 +383,7 @@ def _demo(env: Mapping[str, str]) -> int:
 
 
 def _classify(config: Config, input_path: str | None, out: TextIO, err: TextIO) -> int:
-    from bot.classify import classify
+    from bot.domain.classify import classify
 
     stream: TextIO
     stream = open(input_path, encoding="utf-8") if input_path else sys.stdin  # noqa: SIM115
@@ -452,8 +453,8 @@ def _eval(
 ) -> int:
     """Per-label figures for each data set; the rules beside a baseline (the naive keyword
     one, or another config's rules with `against`). One set alone lists its mistakes."""
-    from bot.classify import classify
-    from bot.evaluate import (
+    from bot.domain.classify import classify
+    from bot.tools.evaluate import (
         Example,
         evaluate,
         format_comparison,
@@ -504,7 +505,7 @@ def _eval(
 def _eval_stories(dataset: str, *, replay: bool = False, slot_hours: float = 24.0) -> int:
     from datetime import timedelta
 
-    from bot.evaluate import StoryExample, evaluate_stories, format_story_report
+    from bot.tools.evaluate import StoryExample, evaluate_stories, format_story_report
 
     examples = _read_jsonl(dataset, StoryExample.from_json)
     if examples is None:
@@ -515,7 +516,7 @@ def _eval_stories(dataset: str, *, replay: bool = False, slot_hours: float = 24.
     if slot_hours <= 0:
         print("newsbot: --slot-hours must be more than 0", file=sys.stderr)
         return 2
-    from bot.replay import replay_stories
+    from bot.tools.replay import replay_stories
 
     result = replay_stories(examples, rules="northkorea", slot=timedelta(hours=slot_hours))
     print(
@@ -529,7 +530,7 @@ def _eval_stories(dataset: str, *, replay: bool = False, slot_hours: float = 24.
 def _operator(args: argparse.Namespace, config: Config) -> int:
     """`explain`, `replay` and `outbox`: they read the database, and only `outbox retry|drop`
     change it."""
-    from bot import ops
+    from bot.service import ops
 
     if args.command == "explain":
         return ops.explain_command(config, args.input, sys.stdout, sys.stderr)

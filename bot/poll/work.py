@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.classify import RulePack, classify
-from bot.dedupe import item_keys
+from bot.domain.classify import RulePack, classify
+from bot.domain.dedupe import item_keys
 from bot.models import Classification
-from bot.parse import ParsedFeed, parse_feed
+from bot.poll.parse import ParsedFeed, parse_feed
 
 _PACKS: tuple[RulePack, ...] = ()
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from bot.classify.pack import Pattern, RulePack
-from bot.classify.salience import clauses, judge, title_acts
-from bot.classify.text import Tokens, detect_language, stem_set, token_fits, tokenize
+from bot.domain.classify.pack import Pattern, RulePack
+from bot.domain.classify.salience import clauses, judge, title_acts
+from bot.domain.classify.text import Tokens, detect_language, stem_set, token_fits, tokenize
 from bot.models import Classification
 
 _Match = tuple[int, int, Pattern, tuple[str, int, int]]  # start, end, pattern, role

@@ -26,8 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.classify.pack import Topic
-from bot.classify.text import Tokens
+from bot.domain.classify.pack import Topic
+from bot.domain.classify.text import Tokens
 
 _NEVER = 1 << 30
 _COORDINATORS = frozenset({"and", "but"})

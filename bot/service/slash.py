@@ -17,8 +17,8 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot.commands import Commands, Invocation
-from bot.config import Config
+from bot.service.commands import Commands, Invocation
+from bot.service.config import Config
 from bot.store import Store
 
 log = logging.getLogger("newsbot")

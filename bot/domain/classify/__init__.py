@@ -1,6 +1,6 @@
 """Rule-based classification: rule packs (data) and the scoring engine (pure)."""
 
-from bot.classify.engine import classify
-from bot.classify.pack import RulePack, load_pack
+from bot.domain.classify.engine import classify
+from bot.domain.classify.pack import RulePack, load_pack
 
 __all__ = ["RulePack", "classify", "load_pack"]

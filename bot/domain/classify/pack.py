@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.classify.text import CJK_CHARS, pattern_stems
-from bot.severity import FACT_CLASSES, LEVELS, SeverityRule, compile_phrases
+from bot.domain.classify.text import CJK_CHARS, pattern_stems
+from bot.domain.severity import FACT_CLASSES, LEVELS, SeverityRule, compile_phrases
 from bot.validate import Problems, Table
 
 LABEL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -52,7 +52,7 @@ class Topic:
     near: tuple[NearRule, ...]
     needs_subject: bool = True
     # salience: the words that report this topic's event ("fire", "launch"); when given, one
-    # of them must be in a main clause of the title or lead (see bot/classify/salience.py)
+    # of them must be in a main clause of the title or lead (see bot/domain/classify/salience.py)
     events: tuple[Pattern, ...] = ()
     # the least evidence a main clause of the title or lead must hold for the label
     head_min: float = 0.0

@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.config import ChannelConfig
 from bot.models import Classification, Decision, Item
+from bot.service.config import ChannelConfig
 
 
 def _words(words: Sequence[str]) -> re.Pattern[str] | None:

@@ -18,8 +18,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
+from bot.delivery.format import render_console
 from bot.errors import DeliveryError
-from bot.format import render_console
 from bot.models import Message
 
 # Slack errors that retrying will not fix; the alert is parked and the log says what to do.

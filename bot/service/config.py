@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.calendar import Digest, QuietHours, parse_digest, parse_quiet_hours, zone
-from bot.classify.pack import RulePack, extend_pack_data, load_pack
+from bot.domain.classify.pack import RulePack, extend_pack_data, load_pack
+from bot.domain.severity import LEVELS
 from bot.errors import ConfigError
-from bot.logs import redact
-from bot.severity import LEVELS
+from bot.plan.calendar import Digest, QuietHours, parse_digest, parse_quiet_hours, zone
+from bot.service.logs import redact
 from bot.validate import Problems, Table
 
 DEFAULT_CONFIG = Path("config") / "newsbot.toml"
@@ -511,7 +511,7 @@ def resolve_path(explicit: str | None, env: Mapping[str, str]) -> Path:
         return Path(env["NEWSBOT_CONFIG"])
     if DEFAULT_CONFIG.exists():
         return DEFAULT_CONFIG
-    return Path(__file__).resolve().parent.parent / DEFAULT_CONFIG
+    return Path(__file__).resolve().parents[2] / DEFAULT_CONFIG
 
 
 def load_config(explicit: str | None, env: Mapping[str, str]) -> Config:

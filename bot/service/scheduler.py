@@ -18,12 +18,12 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.app import App
-from bot.config import Config
 from bot.errors import ConfigError, NewsbotError
-from bot.slash import SocketModeRunner, make_bolt_app
+from bot.service.app import App
+from bot.service.config import Config
+from bot.service.slash import SocketModeRunner, make_bolt_app
+from bot.service.web import HealthServer
 from bot.validate import format_duration
-from bot.web import HealthServer
 
 log = logging.getLogger("newsbot")
 

@@ -24,11 +24,11 @@ from xml.sax.saxutils import escape
 
 from sqlalchemy import select
 
-from bot.config import parse_config
-from bot.evaluate import StoryExample, StoryReport, score_stories
-from bot.feedserver import FeedServer
+from bot.service.config import parse_config
 from bot.store import Store
 from bot.store import schema as t
+from bot.tools.evaluate import StoryExample, StoryReport, score_stories
+from bot.tools.feedserver import FeedServer
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ async def _replay(
     now: datetime,
     story_window: timedelta | None,
 ) -> tuple[dict[str, str], int]:
-    from bot.app import build_app
+    from bot.service.app import build_app
 
     ordered = sorted(reports, key=lambda r: (r.published, r.id))
     first = ordered[0].published.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -14,14 +14,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.classify import RulePack
-from bot.config import Config
-from bot.fetch import FeedClients
-from bot.metrics import Metrics
-from bot.pipeline import Clock, Pipeline, Sleep
-from bot.slack import ChannelNotifier, ConsoleNotifier, Notifier, SlackNotifier, WebhookNotifier
+from bot.delivery.slack import (
+    ChannelNotifier,
+    ConsoleNotifier,
+    Notifier,
+    SlackNotifier,
+    WebhookNotifier,
+)
+from bot.domain.classify import RulePack
+from bot.poll.fetch import FeedClients
+from bot.poll.work import init_worker
+from bot.service.config import Config
+from bot.service.metrics import Metrics
+from bot.service.pipeline import Clock, Pipeline, Sleep
 from bot.store import Store
-from bot.work import init_worker
 
 log = logging.getLogger("newsbot")
 

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from bot.config import ChannelConfig
-from bot.format import escape, local_time
-from bot.parse import canonical_url
+from bot.delivery.format import escape, local_time
+from bot.poll.parse import canonical_url
+from bot.service.config import ChannelConfig
 from bot.store import ChannelPrefs, Store
 from bot.validate import parse_duration
 

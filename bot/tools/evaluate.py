@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.domain.stories import StoryIndex, Tuning, fingerprint
 from bot.models import Classification, Item
-from bot.stories import StoryIndex, Tuning, fingerprint
 
 NON_NK_KINDS = frozenset({"other-test", "other-diplomacy", "hard-negative", "general"})
 

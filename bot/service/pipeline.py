@@ -23,12 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from bot.classify import classify
-from bot.commands import effective_channels
-from bot.config import BotConfig, ChannelConfig, Config, FeedConfig
-from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
-from bot.fetch import MAX_RETRY_AFTER, FeedClients, fetch
-from bot.format import (
+from bot.delivery.format import (
     format_alert,
     format_digest,
     format_feed_health,
@@ -36,12 +31,19 @@ from bot.format import (
     format_storm,
     local_time,
 )
-from bot.metrics import Metrics
+from bot.delivery.pacing import Pacer
+from bot.delivery.slack import Notifier, Posted
+from bot.domain.classify import classify
+from bot.domain.route import Router
+from bot.domain.severity import rank, severity_of
+from bot.domain.stories import Joined, StoryIndex, StoryState, Tuning, fingerprint
+from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
 from bot.models import Alert, Classification, Decision, DigestEntry, Item, Message
-from bot.pacing import Pacer
-from bot.route import Router
-from bot.severity import rank, severity_of
-from bot.slack import Notifier, Posted
+from bot.poll.fetch import MAX_RETRY_AFTER, FeedClients, fetch
+from bot.poll.work import parse_and_classify
+from bot.service.commands import effective_channels
+from bot.service.config import BotConfig, ChannelConfig, Config, FeedConfig
+from bot.service.metrics import Metrics
 from bot.store import (
     PARENT_FAILED,
     ChannelActivity,
@@ -59,9 +61,7 @@ from bot.store import (
     StoryChanges,
     StoryWrite,
 )
-from bot.stories import Joined, StoryIndex, StoryState, Tuning, fingerprint
 from bot.validate import format_duration
-from bot.work import parse_and_classify
 
 log = logging.getLogger("newsbot")
 
@@ -71,7 +71,7 @@ PRUNE_EVERY = timedelta(minutes=50)  # claimed cluster-wide; the job itself runs
 HEALTH_EVERY = timedelta(seconds=30)  # feed-health check, claimed cluster-wide
 RECORD_BATCH = 50  # fetched feeds recorded in one transaction, at most
 SENT_POSTS_KEPT = 10_000  # first posts remembered for their replies and edits
-# fetch errors that say the host could not be reached at all (bot/fetch.py's reasons)
+# fetch errors that say the host could not be reached at all (bot/poll/fetch.py's reasons)
 UNREACHABLE = ("cannot resolve", "cannot connect", "timed out", "no complete response")
 # a message Slack refuses with an error newsbot does not know is tried this often, then parked
 # (5 s, 10 s ... apart: about ten minutes in all); its channel's other messages go on meanwhile

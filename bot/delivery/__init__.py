@@ -1,0 +1,1 @@
+"""Delivery: Slack messages out of the outbox, their policy and pacing."""

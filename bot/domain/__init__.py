@@ -1,0 +1,1 @@
+"""What the news means: classification, stories, severity, routing, dedupe keys. Pure."""

@@ -1,0 +1,1 @@
+"""Planning: what a poll writes and sends, decided without I/O."""

@@ -1,0 +1,1 @@
+"""Polling: fetch bytes over HTTP, parse them into entries, in worker processes."""

@@ -1,0 +1,1 @@
+"""The running service: config, wiring, scheduler, CLI, slash command, health and metrics."""

@@ -1,0 +1,1 @@
+"""Tools around the bot: evaluation, replay, the local feed server."""
