@@ -38,6 +38,7 @@ from bot.domain.route import Router
 from bot.domain.severity import rank, severity_of
 from bot.domain.stories import Joined, StoryIndex, StoryState, Tuning, fingerprint
 from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
+from bot.kinds import is_alert, storm_update_key
 from bot.models import Alert, Classification, Decision, DigestEntry, Item, Message
 from bot.poll.fetch import MAX_RETRY_AFTER, FeedClients, fetch
 from bot.poll.work import parse_and_classify
@@ -925,7 +926,7 @@ class Pipeline:
         if new_storm:
             # the summary first: a storm's listed stories come after it in the outbox
             return [Outgoing("post", channel, summary, key=a.storm_key), listed]
-        edit_key = f"update:{a.storm_key}:{len(a.storm_entries)}"
+        edit_key = storm_update_key(a.storm_key, len(a.storm_entries))
         return [listed, Outgoing("update", channel, summary, key=edit_key, parent=a.storm_key)]
 
     def _compose_digest(self, channel: str, held: list[HeldStory]) -> Message:
@@ -1056,7 +1057,7 @@ class Pipeline:
                             self._sent_posts.popitem(last=False)
                     stats.sent += 1
                     self.metrics.messages.labels("sent", d.kind).inc()
-                    if d.key.startswith("post:"):  # a story's alert, not an edit or a digest
+                    if is_alert(d.key):  # a story's alert, not an edit or a digest
                         self.metrics.alerts.labels("sent").inc()
                     if d.kind == "post" and d.published is not None:
                         self.metrics.delay.observe(max(0.0, (now - d.published).total_seconds()))
@@ -1135,7 +1136,7 @@ class Pipeline:
         stats: DeliveryStats,
     ) -> None:
         delivery_id, channel = d.id, d.channel
-        alert = d.key.startswith("post:")
+        alert = is_alert(d.key)
         if not e.hold_channel and attempts >= MAX_REFUSED_ATTEMPTS:
             e = DeliveryError(
                 channel,
@@ -1256,7 +1257,7 @@ def _posted(
     was: Decision, first: Sequence[Outgoing], cfg: ChannelConfig | None, severity: str
 ) -> Decision:
     """How a story's first message in a channel goes out: now, held, or in a storm summary."""
-    post = next(o for o in first if o.key is None or o.key.startswith("post:"))
+    post = next(o for o in first if o.key is None or is_alert(o.key))
     if post.status == "held" and cfg is not None and post.release_at is not None:
         when = local_time(post.release_at, cfg.timezone)
         if cfg.digest.on:

@@ -53,6 +53,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from bot.domain.dedupe import is_title_key
 from bot.errors import StoreError
+from bot.kinds import digest_key, is_alert, outbox_key
 from bot.models import Decision, DigestEntry, Item, Message
 from bot.store import schema as t
 from bot.store.migrate import STORY_LOCK, migrate
@@ -272,14 +273,6 @@ class IngestRequest:
 class IngestResult:
     new_items: int
     alerts_queued: int
-
-
-def outbox_key(kind: str, channel: str, *, story: str, item: str, members: int = 0) -> str:
-    if kind == "post":
-        return f"post:{story}:{channel}"
-    if kind == "reply":
-        return f"reply:{item}:{channel}"
-    return f"update:{story}:{channel}:{members}"
 
 
 def _message_json(
@@ -713,7 +706,7 @@ class Store:
             if key.startswith("storm:"):
                 a.storm_key, a.storm_started, a.storm_last = key, created, created
                 a.storm_entries = []
-            elif key.startswith("post:"):
+            elif is_alert(key):
                 a.alerts.append(created)
                 if status == "stormed" and parent == a.storm_key:
                     a.storm_last = created
@@ -846,7 +839,7 @@ class Store:
                 )
             for channel, held in by_channel.items():
                 message = compose(channel, held)
-                key = f"digest:{channel}:{now:%Y%m%dT%H%M%S}:{held[0].id}"[:160]
+                key = digest_key(channel, now, held[0].id)
                 conn.execute(
                     _insert_new(conn, t.outbox, "key").values(
                         **_standalone(key, channel, message, now)
