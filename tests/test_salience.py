@@ -187,7 +187,7 @@ def test_any_spaced_dash_breaks_a_clause() -> None:
 
 
 def test_a_government_reacts_only_when_it_is_named_before_its_act(pack: RulePack) -> None:
-    """ "North Korea urges US ..." is not the US reacting: the near rule is ordered."""
+    """A government named after the act ("North Korea urges US") is not reacting: ordered."""
     title, summary = "North Korea urges US to drop hostile policy", "State media said so."
     assert "diplomacy" not in classify([pack], title, summary).labels
     data = tomllib.loads(RULES.read_text())
