@@ -88,6 +88,44 @@ CASES = [
         "Citizens were told to observe the anniversary of his father's death in silence.",
         set(),
     ),
+    # a government's warning or call is a diplomatic act, besides a reaction to the test
+    (
+        "US, Japan and South Korea warn North Korea against conducting a nuclear test",
+        "Officials of the three governments said any test would meet a response of "
+        "unparalleled scale.",
+        {"missile-test", "diplomacy"},
+    ),
+    (
+        "Washington urges Pyongyang to drop its satellite launch plan",
+        "State Department officials said a launch would breach council resolutions.",
+        {"missile-test", "diplomacy"},
+    ),
+    # the title reports sanctions: the lead's tests are their background
+    (
+        "US sanctions shipping firms in new North Korea coal measures",
+        "The Treasury is bracing for Pyongyang to carry out a nuclear test, officials said. "
+        "North Korea has fired dozens of ballistic missiles this year.",
+        {"diplomacy"},
+    ),
+    # other countries' summit: North Korea only in the lead's background
+    (
+        "Yoon arrives in Tokyo for summit talks with Kishida",
+        "The leaders are expected to discuss wartime labour and trade amid threats posed by "
+        "North Korea and China.",
+        set(),
+    ),
+    (
+        "Yoon arrives in Tokyo for summit talks with Kishida",
+        "The two leaders will discuss North Korea's nuclear programme.",
+        {"diplomacy"},
+    ),
+    # a title without the North's name, but with its test, is about North Korea
+    (
+        "UN caps fuel imports a week after hydrogen bomb test",
+        "The Security Council adopted the measures in response to North Korea's sixth "
+        "nuclear test.",
+        {"missile-test", "diplomacy"},
+    ),
 ]
 
 
@@ -146,3 +184,25 @@ def test_any_spaced_dash_breaks_a_clause() -> None:
     tokens = tokenize("x", "said\n-\nlaunch")
     assert tokens.stems == ("x", "said", "launch")
     assert tokens.clause[1] != tokens.clause[2]
+
+
+def test_a_government_reacts_only_when_it_is_named_before_its_act(pack: RulePack) -> None:
+    """A government named after the act ("North Korea urges US") is not reacting: ordered."""
+    title, summary = "North Korea urges US to drop hostile policy", "State media said so."
+    assert "diplomacy" not in classify([pack], title, summary).labels
+    data = tomllib.loads(RULES.read_text())
+    diplomacy = next(t for t in data["topic"] if t["label"] == "diplomacy")
+    rule = next(n for n in diplomacy["near"] if n["name"] == "government reacts")
+    rule["ordered"] = False
+    unordered = load_pack(data, Problems())
+    assert unordered is not None
+    assert "diplomacy" in classify([unordered], title, summary).labels
+
+
+def test_evidence_says_when_the_title_reports_another_label(pack: RulePack) -> None:
+    title, summary, _ = CASES[-4]
+    c = classify([pack], title, summary)
+    assert "mentioned in passing: the title is about another label" in c.evidence["missile-test"]
+    title, summary, _ = CASES[-3]
+    c = classify([pack], title, summary)
+    assert "mentioned in passing: North Korea not in the title or lead" in c.evidence["diplomacy"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.domain.classify.pack import Pattern, RulePack
-from bot.domain.classify.salience import clauses, judge, title_acts
+from bot.domain.classify.salience import clauses, judge, title_acts, title_mentions
 from bot.domain.classify.text import Tokens, detect_language, stem_set, token_fits, tokenize
 from bot.models import Classification
 
@@ -183,7 +183,9 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
                 (min(a, b), max(a, b))
                 for a in firsts.get(ri, ())
                 for b in seconds.get(ri, ())
-                if a != b and abs(a - b) <= rule.window and tokens.sentence[a] == tokens.sentence[b]
+                if (a < b if rule.ordered else a != b)
+                and abs(a - b) <= rule.window
+                and tokens.sentence[a] == tokens.sentence[b]
             ]
             if pairs:
                 best[rule.name] = rule.weight * max(factor(p) for p, _q in pairs)
@@ -215,12 +217,14 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         acting = frozenset(p.stems[0] for p in pack.salience.acting)
         where = clauses(tokens, markers, subject_pos, acting)
         acts = {ti: title_acts(ev, where) for ti, (ev, _e) in found.items()}
+        named = {ti: title_mentions(ev, e, where) for ti, (ev, e) in found.items()}
         for ti in judged:
             ev, events = found[ti]
             topic = pack.topics[ti]
             name = pack.label_name(topic.label)
             others = any(a for tj, a in acts.items() if tj != ti)
-            verdict = judge(topic, ev, events, where, other_acts=others)
+            in_title = any(a for tj, a in named.items() if tj != ti)
+            verdict = judge(topic, ev, events, where, other_acts=others, other_in_title=in_title)
             score, evidence, _ = results[name]
             evidence.insert(1 if topic.needs_subject else 0, verdict.note)
             results[name] = (score, evidence, verdict.salient)

@@ -42,6 +42,7 @@ class NearRule:
     second: tuple[Pattern, ...]
     window: int
     weight: float
+    ordered: bool = False  # the first group must come before the second ("US ... condemns")
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
                     second=_patterns(n, "second", required=True),
                     window=n.integer("window", 6, minimum=1),
                     weight=n.number("weight", 2.0),
+                    ordered=n.boolean("ordered", False),
                 )
             )
             n.finish()

@@ -185,6 +185,16 @@ class Verdict:
     note: str  # why: where the main evidence is, or why the label is withheld
 
 
+def title_mentions(
+    evidence: dict[str, tuple[float, list[int]]], events: Sequence[int], where: Clauses
+) -> bool:
+    """Whether a topic has evidence or an event word anywhere in the title."""
+    in_title = where.tokens.in_title
+    return any(in_title[p] for p in events) or any(
+        v > 0 and any(in_title[p] for p in ps) for v, ps in evidence.values()
+    )
+
+
 def title_acts(evidence: dict[str, tuple[float, list[int]]], where: Clauses) -> bool:
     """Whether a topic's evidence holds the title's main clause."""
     return any(v > 0 and any(where.title_main(p) for p in ps) for v, ps in evidence.values())
@@ -197,23 +207,24 @@ def judge(
     where: Clauses,
     *,
     other_acts: bool = False,
+    other_in_title: bool = False,
 ) -> Verdict:
     """Whether a topic that reached its threshold is what the item is mainly about.
 
     `other_acts`: another label's evidence holds the title's main clause; a topic with no
     evidence in the title is then mentioned in passing. For a topic with events, an event
     named as the title's cause ("sanctions after the ICBM test", "drills after the launch")
-    is what the item reports.
+    is what the item reports. `other_in_title`: another label has evidence anywhere in the
+    title ("sanctions a week after 'H-bomb' test" names North Korea's test, if not the North).
     """
     follows = bool(topic.events)
     in_title = any(where.tokens.in_title[p] for p in events) or any(
         v > 0 and any(where.tokens.in_title[p] for p in ps) for v, ps in evidence.values()
     )
-    if (
-        other_acts
-        and not in_title
-        and not any(v > 0 and any(where.main(p) for p in ps) for v, ps in evidence.values())
-    ):
+    if other_acts and not in_title and topic.events:
+        # the title reports another label's news; an event only the lead names is its
+        # background ("new sanctions" over a lead about tests). Diplomacy keeps its lead: a
+        # launch report's lead often carries the Council's or the allies' response.
         return Verdict(False, "mentioned in passing: the title is about another label")
     if (
         other_acts
@@ -242,6 +253,17 @@ def judge(
         and not any(sentence[p] in where.near_sentences for p in where.subject)
     ):
         return Verdict(False, "mentioned in passing: the subject is not in the title or lead")
+    # diplomacy "over North Korea": a title that does not name North Korea needs it in the
+    # lead's main clause ("Yoon arrives in Japan for talks with Kishida" is other countries'
+    # diplomacy, whatever the lead's subordinate clauses add about the North)
+    if (
+        topic.needs_subject
+        and not topic.events
+        and not other_in_title
+        and not any(where.tokens.in_title[p] for p in where.subject)
+        and not any(where.main(p) for p in where.subject)
+    ):
+        return Verdict(False, "mentioned in passing: North Korea not in the title or lead")
     if topic.events:
         title_events = [p for p in events if where.tokens.in_title[p] and main(p)]
         if title_events and all(where.other_actor(p) for p in title_events):
