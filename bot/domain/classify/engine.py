@@ -8,11 +8,18 @@ given when the pack's subject is mentioned and the score reaches the topic's thr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from bot.domain.classify.pack import Pattern, RulePack
 from bot.domain.classify.salience import clauses, judge, title_acts
-from bot.domain.classify.text import Tokens, detect_language, stem_set, token_fits, tokenize
+from bot.domain.classify.text import (
+    Tokens,
+    detect_language,
+    quick_words,
+    token_fits,
+    tokenize,
+)
 from bot.models import Classification
 
 _Match = tuple[int, int, Pattern, tuple[str, int, int]]  # start, end, pattern, role
@@ -227,6 +234,40 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
     return results
 
 
+def _may_mention(pack: RulePack, words: set[str], chars: str) -> bool:
+    """Whether some subject phrase of the pack has all its stems in the text (see
+    `quick_words`: `words`, plus each character of `chars`, are the text's stems)."""
+    keys = pack.subject_keys
+    if not chars:
+        return any(phrase <= words for key in words & keys.keys() for phrase in keys[key])
+    present = words & keys.keys()
+    one_char = _one_char_keys(pack)
+    if one_char is not None:
+        present.update(one_char.findall(chars))
+    return any(
+        all(s in words or (len(s) == 1 and s in chars) for s in phrase)
+        for key in present
+        for phrase in keys[key]
+    )
+
+
+_ONE_CHAR_KEYS: dict[int, tuple[RulePack, re.Pattern[str] | None]] = {}
+
+
+def _one_char_keys(pack: RulePack) -> re.Pattern[str] | None:
+    """A character class of the pack's subject keys of one character (北, 북, 朝 ...): one C
+    scan finds which of them a Korean or Japanese text holds."""
+    cached = _ONE_CHAR_KEYS.get(id(pack))
+    if cached is None or cached[0] is not pack:
+        keys = sorted(k for k in pack.subject_keys if len(k) == 1)
+        pattern = re.compile("[" + "".join(map(re.escape, keys)) + "]") if keys else None
+        cached = (pack, pattern)
+        if len(_ONE_CHAR_KEYS) > 64:
+            _ONE_CHAR_KEYS.clear()
+        _ONE_CHAR_KEYS[id(pack)] = cached
+    return cached[1]
+
+
 def classify(
     packs: Sequence[RulePack], title: str, summary: str, *, explain: bool = True
 ) -> Classification:
@@ -238,20 +279,12 @@ def classify(
     The labels are the same, and so are the scores and evidence of every pack that labels.
     """
     tokens: Tokens | None = None
-    words = stem_set(title, summary) if not explain else None
+    quick = quick_words(title, summary) if not explain else None
     labels: list[str] = []
     scores: dict[str, float] = {}
     evidence: dict[str, tuple[str, ...]] = {}
     for pack in packs:
-        if (
-            words is not None
-            and pack.subject_words is not None
-            and not any(
-                phrase <= words
-                for key in words & pack.subject_keys.keys()
-                for phrase in pack.subject_keys[key]
-            )
-        ):
+        if quick is not None and pack.subject_words is not None and not _may_mention(pack, *quick):
             for topic in pack.topics:
                 name = pack.label_name(topic.label)
                 scores[name] = 0.0
