@@ -81,24 +81,25 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         ]
     # likewise a look-alike inside a longer term of its topic is part of that term: the product
     # "출시" (release) inside the engine test "지상분출시험" discounts nothing
-    longer = {
-        (r[1], a, b)
-        for a, b, _p, r in matches
-        if r[0] == "term" and b - a > 1 and pack.topics[r[1]].terms[r[2]][1] > 0
-    }
-    if longer:
-        matches = [
-            m
-            for m in matches
-            if not (
-                m[3][0] == "term"
-                and pack.topics[m[3][1]].terms[m[3][2]][1] < 0
-                and any(
-                    t == m[3][1] and a <= m[0] and m[1] <= b and (a, b) != (m[0], m[1])
-                    for t, a, b in longer
-                )
+    negative = [
+        m for m in matches if m[3][0] == "term" and pack.topics[m[3][1]].terms[m[3][2]][1] < 0
+    ]
+    if negative:
+        longer = {
+            (r[1], a, b)
+            for a, b, _p, r in matches
+            if r[0] == "term" and b - a > 1 and pack.topics[r[1]].terms[r[2]][1] > 0
+        }
+        inner = {
+            id(m)
+            for m in negative
+            if any(
+                t == m[3][1] and a <= m[0] and m[1] <= b and (a, b) != (m[0], m[1])
+                for t, a, b in longer
             )
-        ]
+        }
+        if inner:
+            matches = [m for m in matches if id(m) not in inner]
     subject_pos: list[int] = []
     contextual_pos: list[int] = []
     contextual_terms: list[str] = []

@@ -205,7 +205,8 @@ def _mostly_cjk(text: str) -> bool:
     return _script_language(text) in ("ko", "ja", "zh")
 
 
-_cjk_cache: dict[str, str] = {}  # apart from _raw_cache: its punctuation stems are barriers here
+# apart from _raw_cache: its punctuation stems are barriers here, and a sentence break is "|"
+_cjk_cache: dict[str, str] = dict.fromkeys(_BREAKS, _BARRIER)
 
 
 def _tokenize_cjk(
@@ -219,25 +220,25 @@ def _tokenize_cjk(
     """Tokens of a part with Korean or Japanese in it: characters, words and barriers.
 
     A punctuation mark is kept as its own stem, which no pack phrase contains: a barrier. A
-    sentence break is one too, and starts the next sentence (and clause).
+    sentence break is one too (the stem "|", from the cache), and starts the next sentence
+    (and clause). One `findall` over the whole part; only a part with a sentence break in it
+    is walked, break by break.
     """
-    get = _cjk_cache.get
-    first = True
-    for chunk in _CJK_BREAK.split(text):
-        if not first:
-            stems.append(_BARRIER)
-            sentence.append(sent)
-            clause.append(part_no)
+    raws = _CJK_TOKEN.findall(text)
+    found = list(map(_cjk_cache.get, raws))
+    if None in found:
+        found = [f if f is not None else _stem_cjk(r) for f, r in zip(found, raws, strict=True)]
+    stems.extend(found)  # type: ignore[arg-type]
+    done = 0
+    if _CJK_BREAK.search(text) is not None:
+        for at in [i for i, r in enumerate(raws) if r in _BREAKS]:
+            sentence.extend([sent] * (at + 1 - done))  # the barrier ends its sentence
+            clause.extend([part_no] * (at + 1 - done))
             sent += 1
             part_no += 1
-        first = False
-        raws = _CJK_TOKEN.findall(chunk)
-        found = list(map(get, raws))
-        if None in found:
-            found = [f if f is not None else _stem_cjk(r) for f, r in zip(found, raws, strict=True)]
-        stems.extend(found)  # type: ignore[arg-type]
-        sentence.extend([sent] * len(found))
-        clause.extend([part_no] * len(found))
+            done = at + 1
+    sentence.extend([sent] * (len(raws) - done))
+    clause.extend([part_no] * (len(raws) - done))
     return sent, part_no
 
 
