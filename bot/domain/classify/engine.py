@@ -81,10 +81,10 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         ]
     # likewise a look-alike inside a longer term of its topic is part of that term: the product
     # "출시" (release) inside the engine test "지상분출시험" discounts nothing
-    negative = [
+    lookalikes = [
         m for m in matches if m[3][0] == "term" and pack.topics[m[3][1]].terms[m[3][2]][1] < 0
     ]
-    if negative:
+    if lookalikes:
         longer = {
             (r[1], a, b)
             for a, b, _p, r in matches
@@ -92,7 +92,7 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         }
         inner = {
             id(m)
-            for m in negative
+            for m in lookalikes
             if any(
                 t == m[3][1] and a <= m[0] and m[1] <= b and (a, b) != (m[0], m[1])
                 for t, a, b in longer
