@@ -239,33 +239,27 @@ def _may_mention(pack: RulePack, words: set[str], chars: str) -> bool:
     """Whether some subject phrase of the pack has all its stems in the text (see
     `quick_words`: `words`, plus each character of `chars`, are the text's stems)."""
     keys = pack.subject_keys
-    if not chars:
-        return any(phrase <= words for key in words & keys.keys() for phrase in keys[key])
-    present = words & keys.keys()
-    one_char = _one_char_keys(pack)
-    if one_char is not None:
-        present.update(one_char.findall(chars))
-    return any(
-        all(s in words or (len(s) == 1 and s in chars) for s in phrase)
-        for key in present
-        for phrase in keys[key]
-    )
+    if chars:
+        one_char = _subject_chars(pack)
+        if one_char is not None:  # the subject stems of one character that the text holds
+            words = words.union(one_char.findall(chars))
+    return any(phrase <= words for key in words & keys.keys() for phrase in keys[key])
 
 
-_ONE_CHAR_KEYS: dict[int, tuple[RulePack, re.Pattern[str] | None]] = {}
+_SUBJECT_CHARS: dict[int, tuple[RulePack, re.Pattern[str] | None]] = {}
 
 
-def _one_char_keys(pack: RulePack) -> re.Pattern[str] | None:
-    """A character class of the pack's subject keys of one character (北, 북, 朝 ...): one C
-    scan finds which of them a Korean or Japanese text holds."""
-    cached = _ONE_CHAR_KEYS.get(id(pack))
+def _subject_chars(pack: RulePack) -> re.Pattern[str] | None:
+    """A character class of the stems of one character in the pack's subject phrases (北,
+    朝, 鮮, 북, 한 ...): one C scan of a Korean or Japanese text finds those it holds."""
+    cached = _SUBJECT_CHARS.get(id(pack))
     if cached is None or cached[0] is not pack:
-        keys = sorted(k for k in pack.subject_keys if len(k) == 1)
-        pattern = re.compile("[" + "".join(map(re.escape, keys)) + "]") if keys else None
+        chars = sorted({s for phrase in pack.subject_words or () for s in phrase if len(s) == 1})
+        pattern = re.compile("[" + "".join(map(re.escape, chars)) + "]") if chars else None
         cached = (pack, pattern)
-        if len(_ONE_CHAR_KEYS) > 64:
-            _ONE_CHAR_KEYS.clear()
-        _ONE_CHAR_KEYS[id(pack)] = cached
+        if len(_SUBJECT_CHARS) > 64:
+            _SUBJECT_CHARS.clear()
+        _SUBJECT_CHARS[id(pack)] = cached
     return cached[1]
 
 
