@@ -26,10 +26,11 @@ from bot.domain.severity import compile_phrases
 from bot.domain.stories import compatible, extract_facts, fingerprint, overlap
 from bot.models import Alert, Item
 from bot.service.cli import main
+from bot.service.config import load_config
 from bot.tools.evaluate import Example, StoryExample, evaluate, evaluate_stories
 from bot.tools.feedserver import FeedServer
 from bot.validate import Problems
-from tests.conftest import DATA, ago, rss
+from tests.conftest import DATA, ROOT, ago, rss
 from tests.peers import SlackStandIn
 
 LABELS = ("missile-test", "diplomacy")
@@ -461,3 +462,21 @@ def test_fast_korean_and_japanese_reading_equals_the_reference(pack) -> None:
             phrase <= words for phrase in pack.subject_words
         )
     assert cjk_parts > 500
+
+
+def test_the_shipped_config_reads_korean_and_japanese_feeds() -> None:
+    """Issue 20 item 5: Yonhap's Korean North Korea section, NHK and a Japanese news search,
+    each a plain `[[feeds]]` entry (removable), polled every one to five minutes."""
+    config = load_config(str(ROOT / "config" / "newsbot.toml"), {})
+    cjk = {f.name: f for f in config.feeds if re.search(f"[{CJK_CHARS}]", f.name)}
+    urls = " ".join(f.url for f in cjk.values())
+    assert "yna.co.kr" in urls and "nhk.or.jp" in urls and "北朝鮮" in " ".join(cjk)
+    assert {"ko", "ja"} <= {detect_language(name, "") for name in cjk}
+    assert len(cjk) >= 4
+    for feed in cjk.values():
+        assert feed.interval is not None
+        assert timedelta(minutes=1) <= feed.interval <= timedelta(minutes=5)
+    # the Korean flash feed is polled at the shortest interval
+    assert min(cjk.values(), key=lambda f: f.interval or timedelta.max).url.startswith(
+        "https://www.yna.co.kr"
+    )
