@@ -4,6 +4,7 @@ told in three languages through the real pipeline (local feed server, Slack stan
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from datetime import UTC, datetime, timedelta
 
@@ -11,15 +12,25 @@ import pytest
 
 from bot.delivery.format import english_line, format_alert
 from bot.domain.classify import classify, load_pack
-from bot.domain.classify.text import detect_language, tokenize
+from bot.domain.classify import text as text_module
+from bot.domain.classify.engine import _may_mention
+from bot.domain.classify.text import (
+    CJK_CHARS,
+    detect_language,
+    quick_words,
+    stem,
+    stem_set,
+    tokenize,
+)
 from bot.domain.severity import compile_phrases
 from bot.domain.stories import compatible, extract_facts, fingerprint, overlap
 from bot.models import Alert, Item
 from bot.service.cli import main
+from bot.service.config import load_config
 from bot.tools.evaluate import Example, StoryExample, evaluate, evaluate_stories
 from bot.tools.feedserver import FeedServer
 from bot.validate import Problems
-from tests.conftest import DATA, ago, rss
+from tests.conftest import DATA, ROOT, ago, rss
 from tests.peers import SlackStandIn
 
 LABELS = ("missile-test", "diplomacy")
@@ -367,3 +378,105 @@ def test_a_product_word_inside_a_longer_test_word_discounts_nothing(pack) -> Non
     )
     assert c.labels == ("missile-test",), c.evidence
     assert "not: 출시" not in c.evidence["missile-test"]
+
+
+# The reading of Korean and Japanese text was made faster (one findall per part, script counts
+# by substitution, the bulk subject check on the text itself). These references are the
+# versions from before, kept small: the fast ones must give exactly what they gave.
+
+
+def _reference_detect_language(title: str, summary: str) -> str:
+    text = f"{title} {summary[:300]}"
+    if text.isascii():
+        return "en" if re.search("[A-Za-z]", text) else "und"
+    latin_re = "[A-Za-z\u00c0-\u024f]"
+    hangul_re = "[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]"
+    kana_re = "[\u3040-\u309f\u30a1-\u30fa\u31f0-\u31ff]"
+    cjk = len(re.findall(f"[{CJK_CHARS}]", text))
+    latin = len(re.findall(latin_re, text))
+    if cjk == 0 or cjk * 4 < latin:
+        return "en" if latin else "und"
+    hangul, kana = len(re.findall(hangul_re, text)), len(re.findall(kana_re, text))
+    if hangul and kana:
+        return "ja" if kana >= hangul else "ko"
+    return "ja" if kana else "ko" if hangul else "zh"
+
+
+def _reference_tokenize_cjk(text: str, sent: int, part_no: int) -> tuple:
+    stems: list[str] = []
+    sentence: list[int] = []
+    clause: list[int] = []
+    for k, chunk in enumerate(re.split("[.!?;\u3002]", text)):
+        if k:
+            stems.append("|")
+            sentence.append(sent)
+            clause.append(part_no)
+            sent += 1
+            part_no += 1
+        for raw in text_module._CJK_TOKEN.findall(chunk):
+            stems.append(stem(raw.lower()))
+            sentence.append(sent)
+            clause.append(part_no)
+    return stems, sentence, clause, sent, part_no
+
+
+_EDGE_TEXTS = [
+    ("", ""),
+    ("。北朝鮮。。ミサイル。", "1.5km 떨어진 곳에. 북한!? 발사; 끝"),
+    ("北朝鮮が발사 북한 ミサイル", "한국어와 日本語が混ざった文"),
+    ("가나 かな", ""),  # as many kana as Hangul: Japanese
+    ("North Korea says 김정은 visited", "ICBM EEZ H3 JAXA 北上 | 북 | a - b"),
+    ("Ωmega Ünïcode ñ", "Кириллица 北"),
+    ("北京", "中国语新闻\uff0c没有假名也没有韩文。"),  # a full-width comma
+    ('합참 "북, 동해상으로 미상 탄도미사일 발사"', "[속보] 화성-18형 2발…ICBM급"),
+]
+
+
+def _all_texts() -> list[tuple[str, str]]:
+    texts = list(_EDGE_TEXTS)
+    for path in sorted(DATA.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line) if line.strip() else {}
+            if "title" in row:
+                texts.append((row["title"], row.get("summary", "")))
+    return texts
+
+
+def test_fast_korean_and_japanese_reading_equals_the_reference(pack) -> None:
+    texts = _all_texts()
+    assert len(texts) > 1000
+    cjk_parts = 0
+    for title, summary in texts:
+        assert detect_language(title, summary) == _reference_detect_language(title, summary)
+        for part in (title, summary):
+            prepared = text_module._prepare(part)
+            stems: list[str] = []
+            sentence: list[int] = []
+            clause: list[int] = []
+            out = text_module._tokenize_cjk(prepared, 3, 5, stems, sentence, clause)
+            assert (stems, sentence, clause, *out) == _reference_tokenize_cjk(prepared, 3, 5)
+            cjk_parts += bool(text_module._HAS_CJK.search(prepared))
+        # the bulk subject check asks what a check on the whole stem set asks
+        words = stem_set(title, summary)
+        assert _may_mention(pack, *quick_words(title, summary)) == any(
+            phrase <= words for phrase in pack.subject_words
+        )
+    assert cjk_parts > 500
+
+
+def test_the_shipped_config_reads_korean_and_japanese_feeds() -> None:
+    """Issue 20 item 5: Yonhap's Korean North Korea section, NHK and a Japanese news search,
+    each a plain `[[feeds]]` entry (removable), polled every one to five minutes."""
+    config = load_config(str(ROOT / "config" / "newsbot.toml"), {})
+    cjk = {f.name: f for f in config.feeds if re.search(f"[{CJK_CHARS}]", f.name)}
+    urls = " ".join(f.url for f in cjk.values())
+    assert "yna.co.kr" in urls and "nhk.or.jp" in urls and "北朝鮮" in " ".join(cjk)
+    assert {"ko", "ja"} <= {detect_language(name, "") for name in cjk}
+    assert len(cjk) >= 4
+    for feed in cjk.values():
+        assert feed.interval is not None
+        assert timedelta(minutes=1) <= feed.interval <= timedelta(minutes=5)
+    # the Korean flash feed is polled at the shortest interval
+    assert min(cjk.values(), key=lambda f: f.interval or timedelta.max).url.startswith(
+        "https://www.yna.co.kr"
+    )

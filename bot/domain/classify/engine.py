@@ -8,11 +8,18 @@ given when the pack's subject is mentioned and the score reaches the topic's thr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from bot.domain.classify.pack import Pattern, RulePack
 from bot.domain.classify.salience import clauses, judge, title_acts, title_mentions
-from bot.domain.classify.text import Tokens, detect_language, stem_set, token_fits, tokenize
+from bot.domain.classify.text import (
+    Tokens,
+    detect_language,
+    quick_words,
+    token_fits,
+    tokenize,
+)
 from bot.models import Classification
 
 _Match = tuple[int, int, Pattern, tuple[str, int, int]]  # start, end, pattern, role
@@ -74,24 +81,25 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         ]
     # likewise a look-alike inside a longer term of its topic is part of that term: the product
     # "출시" (release) inside the engine test "지상분출시험" discounts nothing
-    longer = {
-        (r[1], a, b)
-        for a, b, _p, r in matches
-        if r[0] == "term" and b - a > 1 and pack.topics[r[1]].terms[r[2]][1] > 0
-    }
-    if longer:
-        matches = [
-            m
-            for m in matches
-            if not (
-                m[3][0] == "term"
-                and pack.topics[m[3][1]].terms[m[3][2]][1] < 0
-                and any(
-                    t == m[3][1] and a <= m[0] and m[1] <= b and (a, b) != (m[0], m[1])
-                    for t, a, b in longer
-                )
+    lookalikes = [
+        m for m in matches if m[3][0] == "term" and pack.topics[m[3][1]].terms[m[3][2]][1] < 0
+    ]
+    if lookalikes:
+        longer = {
+            (r[1], a, b)
+            for a, b, _p, r in matches
+            if r[0] == "term" and b - a > 1 and pack.topics[r[1]].terms[r[2]][1] > 0
+        }
+        inner = {
+            id(m)
+            for m in lookalikes
+            if any(
+                t == m[3][1] and a <= m[0] and m[1] <= b and (a, b) != (m[0], m[1])
+                for t, a, b in longer
             )
-        ]
+        }
+        if inner:
+            matches = [m for m in matches if id(m) not in inner]
     subject_pos: list[int] = []
     contextual_pos: list[int] = []
     contextual_terms: list[str] = []
@@ -231,6 +239,34 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
     return results
 
 
+def _may_mention(pack: RulePack, words: set[str], chars: str) -> bool:
+    """Whether some subject phrase of the pack has all its stems in the text (see
+    `quick_words`: `words`, plus each character of `chars`, are the text's stems)."""
+    keys = pack.subject_keys
+    if chars:
+        one_char = _subject_chars(pack)
+        if one_char is not None:  # the subject stems of one character that the text holds
+            words = words.union(one_char.findall(chars))
+    return any(phrase <= words for key in words & keys.keys() for phrase in keys[key])
+
+
+_SUBJECT_CHARS: dict[int, tuple[RulePack, re.Pattern[str] | None]] = {}
+
+
+def _subject_chars(pack: RulePack) -> re.Pattern[str] | None:
+    """A character class of the stems of one character in the pack's subject phrases (北,
+    朝, 鮮, 북, 한 ...): one C scan of a Korean or Japanese text finds those it holds."""
+    cached = _SUBJECT_CHARS.get(id(pack))
+    if cached is None or cached[0] is not pack:
+        chars = sorted({s for phrase in pack.subject_words or () for s in phrase if len(s) == 1})
+        pattern = re.compile("[" + "".join(map(re.escape, chars)) + "]") if chars else None
+        cached = (pack, pattern)
+        if len(_SUBJECT_CHARS) > 64:
+            _SUBJECT_CHARS.clear()
+        _SUBJECT_CHARS[id(pack)] = cached
+    return cached[1]
+
+
 def classify(
     packs: Sequence[RulePack], title: str, summary: str, *, explain: bool = True
 ) -> Classification:
@@ -242,20 +278,12 @@ def classify(
     The labels are the same, and so are the scores and evidence of every pack that labels.
     """
     tokens: Tokens | None = None
-    words = stem_set(title, summary) if not explain else None
+    quick = quick_words(title, summary) if not explain else None
     labels: list[str] = []
     scores: dict[str, float] = {}
     evidence: dict[str, tuple[str, ...]] = {}
     for pack in packs:
-        if (
-            words is not None
-            and pack.subject_words is not None
-            and not any(
-                phrase <= words
-                for key in words & pack.subject_keys.keys()
-                for phrase in pack.subject_keys[key]
-            )
-        ):
+        if quick is not None and pack.subject_words is not None and not _may_mention(pack, *quick):
             for topic in pack.topics:
                 name = pack.label_name(topic.label)
                 scores[name] = 0.0

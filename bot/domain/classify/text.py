@@ -202,10 +202,11 @@ def _mostly_cjk(text: str) -> bool:
     """A part written in Korean or Japanese (read by characters), not an English one that
     quotes a name or a place in Hangul or kana, "Kim Jong Un (김정은)": that one keeps the
     English reading (sentences, clauses, "N. Korea"), its CJK characters single tokens."""
-    return detect_language(text, "") in ("ko", "ja", "zh")
+    return _script_language(text) in ("ko", "ja", "zh")
 
 
-_cjk_cache: dict[str, str] = {}  # apart from _raw_cache: its punctuation stems are barriers here
+# apart from _raw_cache: its punctuation stems are barriers here, and a sentence break is "|"
+_cjk_cache: dict[str, str] = dict.fromkeys(_BREAKS, _BARRIER)
 
 
 def _tokenize_cjk(
@@ -219,25 +220,25 @@ def _tokenize_cjk(
     """Tokens of a part with Korean or Japanese in it: characters, words and barriers.
 
     A punctuation mark is kept as its own stem, which no pack phrase contains: a barrier. A
-    sentence break is one too, and starts the next sentence (and clause).
+    sentence break is one too (the stem "|", from the cache), and starts the next sentence
+    (and clause). One `findall` over the whole part; only a part with a sentence break in it
+    is walked, break by break.
     """
-    get = _cjk_cache.get
-    first = True
-    for chunk in _CJK_BREAK.split(text):
-        if not first:
-            stems.append(_BARRIER)
-            sentence.append(sent)
-            clause.append(part_no)
+    raws = _CJK_TOKEN.findall(text)
+    found = list(map(_cjk_cache.get, raws))
+    if None in found:
+        found = [f if f is not None else _stem_cjk(r) for f, r in zip(found, raws, strict=True)]
+    stems.extend(found)  # type: ignore[arg-type]
+    done = 0
+    if _CJK_BREAK.search(text) is not None:
+        for at in [i for i, r in enumerate(raws) if r in _BREAKS]:
+            sentence.extend([sent] * (at + 1 - done))  # the barrier ends its sentence
+            clause.extend([part_no] * (at + 1 - done))
             sent += 1
             part_no += 1
-        first = False
-        raws = _CJK_TOKEN.findall(chunk)
-        found = list(map(get, raws))
-        if None in found:
-            found = [f if f is not None else _stem_cjk(r) for f, r in zip(found, raws, strict=True)]
-        stems.extend(found)  # type: ignore[arg-type]
-        sentence.extend([sent] * len(found))
-        clause.extend([part_no] * len(found))
+            done = at + 1
+    sentence.extend([sent] * (len(raws) - done))
+    clause.extend([part_no] * (len(raws) - done))
     return sent, part_no
 
 
@@ -251,16 +252,33 @@ def _stem_cjk(raw: str) -> str:
 def stem_set(title: str, summary: str) -> frozenset[str]:
     """The stems `tokenize` would give, as a set: what a text could match, for a quick
     look before the full pass (no positions, no sentences: about half the cost)."""
+    words, parts = _quick(title, summary)
+    return frozenset(words.union(*parts))
+
+
+def quick_words(title: str, summary: str) -> tuple[set[str], str]:
+    """`stem_set` in two parts: the stems of the words that are not Korean or Japanese, and
+    the text of the parts with Korean or Japanese in them ("" when none has).
+
+    In those parts every character is a stem of its own, so a stem of one character is in
+    the set when it is in that text: `s in words or (len(s) == 1 and s in chars)` asks what
+    `s in stem_set(...)` asks, without building a string for each character (the parts are
+    joined by a line break, which is no stem).
+    """
+    words, parts = _quick(title, summary)
+    return words, "\n".join(parts)
+
+
+def _quick(title: str, summary: str) -> tuple[set[str], list[str]]:
     summary = _lead(summary)
     out: set[str] = set()
+    chars: list[str] = []
     for part in (title, summary):
         text = _prepare(part)
         if text.isascii():
             words = set(_ASCII_WORD.findall(text))
         elif _HAS_CJK.search(text):
-            # a Korean or Japanese character is its own stem: the text's set of characters
-            # holds them all (and some that match nothing), the rest are words as usual
-            out.update(text)
+            chars.append(text)
             words = set(_OTHER_WORD.findall(text))
         else:
             words = set(_WORD.findall(text))
@@ -271,7 +289,7 @@ def stem_set(title: str, summary: str) -> frozenset[str]:
             )
         else:
             out.update(found)  # type: ignore[arg-type]
-    return frozenset(out)
+    return out, chars
 
 
 def _lead(summary: str) -> str:
@@ -325,7 +343,12 @@ _HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 _KANA = re.compile("[\u3040-\u309f\u30a1-\u30fa\u31f0-\u31ff]")  # not the long-vowel mark
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
-_ALL_CJK = re.compile(f"[{CJK_CHARS}]")
+# What is not of a script, in runs: `len(X.sub("", text))` counts a script's letters in one C
+# pass, without the list of one-character strings `findall` would build (a third the cost).
+_NOT_CJK = re.compile(f"[^{CJK_CHARS}]+")
+_NOT_LATIN = re.compile("[^A-Za-z\u00c0-\u024f]+")
+_NOT_HANGUL = re.compile("[^\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]+")
+_NOT_KANA = re.compile("[^\u3040-\u309f\u30a1-\u30fa\u31f0-\u31ff]+")
 
 
 def detect_language(title: str, summary: str) -> str:
@@ -338,14 +361,21 @@ def detect_language(title: str, summary: str) -> str:
     text = f"{title} {summary[:300]}"  # the script of a headline and a lead is plenty
     if text.isascii():
         return "en" if _LATIN.search(text) else "und"
-    cjk = len(_ALL_CJK.findall(text))
-    latin = len(_LATIN.findall(text)) if _LATIN.search(text) else 0
-    if cjk == 0 or cjk * 4 < latin:
-        return "en" if latin else "und"
+    return _script_language(text)
+
+
+def _script_language(text: str) -> str:
+    """`detect_language` of a text that is not ASCII."""
+    has_latin = _LATIN.search(text) is not None
+    if _HAS_CJK.search(text) is None:
+        return "en" if has_latin else "und"
+    if has_latin and len(_NOT_CJK.sub("", text)) * 4 < len(_NOT_LATIN.sub("", text)):
+        return "en"
     hangul = _HANGUL.search(text) is not None
     kana = _KANA.search(text) is not None
     if hangul and kana:  # both scripts: the one with more letters
-        return "ja" if len(_KANA.findall(text)) >= len(_HANGUL.findall(text)) else "ko"
+        kana_n = len(_NOT_KANA.sub("", text))
+        return "ja" if kana_n >= len(_NOT_HANGUL.sub("", text)) else "ko"
     if kana:
         return "ja"
     if hangul:
