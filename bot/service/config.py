@@ -47,7 +47,7 @@ class BotConfig:
     parse_processes: int = -1  # -1: one per core when there are several; 0: parse in a thread
     max_backoff: timedelta = timedelta(hours=1)
     drain_timeout: timedelta = timedelta(seconds=60)
-    story_window: timedelta = timedelta(hours=36)
+    story_window: timedelta = timedelta(hours=72)
     retention: timedelta = timedelta(days=30)
     http_port: int = 8080
     ops_channel: str = ""
