@@ -129,6 +129,9 @@ _CLASS_NAMES = {
     "nuclear": "nuclear test",
     "artillery": "rocket artillery",
 }
+# The fact classes the extractor finds: a rule pack's [stories] `facts` and its severity rules
+# name these.
+FACT_CLASSES = frozenset(_CLASSES)
 _BALLISTIC = frozenset({"icbm", "irbm", "mrbm", "srbm", "slbm", "long", "ballistic"})
 # Ballistic classes that can name the same missile ("long-range" covers ICBMs and IRBMs).
 _SAME_MISSILE = {("long", "icbm"), ("long", "irbm"), ("icbm", "long"), ("irbm", "long")}
@@ -827,6 +830,23 @@ class Joined:
 
 
 @dataclass(frozen=True)
+class StoryLabels:
+    """Which labels name which kind of event, as the rule packs' [stories] tables say
+    (`bot.domain.classify.pack.story_labels`). "launch" labels (a launch, a test): the time and
+    the weapon's facts decide and reports need share few words; "meeting" labels (talks,
+    statements, measures): the leaders, venue, act and words must agree. Other labels are
+    compared on their specific words. The defaults are the bundled pack's, for callers that
+    have no packs (evaluation on labelled sets); the pipeline passes its packs' own."""
+
+    launch: frozenset[str] = frozenset({"missile-test"})
+    meeting: frozenset[str] = frozenset({"diplomacy"})
+
+    def launches(self, labels: frozenset[str]) -> bool:
+        """Only launch labels (and at least one)."""
+        return bool(labels) and labels <= self.launch
+
+
+@dataclass(frozen=True)
 class Tuning:
     # How long a story takes reports. Beyond `follow_up_after` only follow-ups join (state
     # media's confirmation, the Council meeting, analyses of this event), never a fresh launch.
@@ -860,6 +880,7 @@ class Tuning:
     word_stories: int = 48  # a common word proposes only the latest stories using it
     word_candidates: int = 8  # stories sharing the most words with a report, compared in full
     recent_limit: int = 16  # stories close in time always compared, at most this many
+    labels: StoryLabels = field(default_factory=StoryLabels)
 
 
 def _agree(a: Facts, b: Facts, *, classes: bool = True) -> bool:
@@ -958,7 +979,8 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             continue
         # launch reports of one launch hours apart share few words: time and facts decide
         launch = (
-            fp.labels == story.founding_labels == frozenset({"missile-test"})
+            tuning.labels.launches(fp.labels)
+            and tuning.labels.launches(story.founding_labels)
             and fp.facts.kind == story.facts.kind == "launch"
         )
         if not compatible(fp.facts, story.facts, diplomacy=not launch) and not (
@@ -968,7 +990,7 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         if {fp.facts.kind, story.facts.kind} == {
             "launch",
             "meeting",
-        } and "diplomacy" in fp.labels | story.founding_labels:
+        } and (fp.labels | story.founding_labels) & tuning.labels.meeting:
             continue  # a launch during a summit is not the summit's story, nor the reverse
         if fp.source in story.sources and not _same_source_allows(fp, story, tuning):
             continue
@@ -1009,7 +1031,7 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             need = tuning.threshold_agreeing if agree else tuning.threshold
         members = story.members
         compared = members if len(members) <= 6 else [members[0], *members[-5:]]
-        if launch or "diplomacy" in fp.labels & story.founding_labels:
+        if launch or fp.labels & story.founding_labels & tuning.labels.meeting:
             score = max((overlap(fp.words, m.words) for m in compared), default=0.0)
         else:  # a launch and a reaction, a plan, an analysis: words every report has do not count
             score = max((_specific_overlap(specific, m) for m in compared), default=0.0)

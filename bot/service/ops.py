@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from bot.delivery.format import local_time
 from bot.delivery.slack import PERMANENT, ConsoleNotifier
 from bot.domain.classify import classify
+from bot.domain.classify.pack import story_labels
 from bot.domain.dedupe import item_keys
 from bot.domain.stories import StoryIndex, Tuning
 from bot.models import Classification, Item
@@ -215,7 +216,9 @@ class ReplayReport:
 def replay(config: Config, store: Store, since: datetime, now: datetime) -> ReplayReport:
     """Plan the window's entries again, poll by poll as they were recorded, under `config`."""
     pipeline = planner(config, store, now)
-    pipeline.stories = StoryIndex(Tuning(window=config.bot.story_window))
+    pipeline.stories = StoryIndex(
+        Tuning(window=config.bot.story_window, labels=story_labels(config.packs))
+    )
     stored = _recorded(store, since)
     count = 0
     activity: dict[str, ChannelActivity] = {}
