@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.domain import stories
 from bot.domain.classify.pack import story_labels
-from bot.domain.stories import StoryLabels, Tuning
+from bot.domain.stories import Tuning
+from bot.domain.storykinds import FACT_CLASSES, StoryLabels
 from bot.errors import ConfigError
 from bot.service.config import parse_config
 from bot.tools.evaluate import StoryExample, evaluate_stories
@@ -70,6 +72,11 @@ def _stories(examples: list[StoryExample], tuning: Tuning) -> set[frozenset[str]
             story = index.join(match.story_id, fp, item, r.published).story
         assigned[r.id] = story.id
     return _partition(assigned)
+
+
+def test_the_fact_classes_packs_may_name_are_the_ones_the_extractor_finds() -> None:
+    assert frozenset(stories._CLASSES) == FACT_CLASSES
+    assert frozenset(stories._CLASS_NAMES) == FACT_CLASSES
 
 
 def test_the_bundled_pack_declares_the_default_story_labels(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from typing import TypeVar
 
 from bot.domain import cjk_facts
 from bot.domain.classify.text import detect_language, stem, tokenize
+from bot.domain.storykinds import StoryLabels
 from bot.models import Classification, Item, StoryView
 
 # Words that carry no event identity.
@@ -97,6 +98,7 @@ _CANON = {
     }.items()
 }
 
+# one entry per class of bot/domain/storykinds.FACT_CLASSES (tests/test_stories_pack.py checks)
 _CLASSES: dict[str, tuple[str, ...]] = {
     "icbm": ("icbm", "intercontinental"),
     "irbm": ("irbm", "intermediate range"),
@@ -129,9 +131,6 @@ _CLASS_NAMES = {
     "nuclear": "nuclear test",
     "artillery": "rocket artillery",
 }
-# The fact classes the extractor finds: a rule pack's [stories] `facts` and its severity rules
-# name these.
-FACT_CLASSES = frozenset(_CLASSES)
 _BALLISTIC = frozenset({"icbm", "irbm", "mrbm", "srbm", "slbm", "long", "ballistic"})
 # Ballistic classes that can name the same missile ("long-range" covers ICBMs and IRBMs).
 _SAME_MISSILE = {("long", "icbm"), ("long", "irbm"), ("icbm", "long"), ("irbm", "long")}
@@ -827,23 +826,6 @@ class Joined:
     new_source: bool  # the first report of this story from that source
     adds_facts: bool  # states a class, name, count or confirmation the story lacked
     added: tuple[str, ...] = ()  # those facts, as shown ("ICBM", "2 missiles")
-
-
-@dataclass(frozen=True)
-class StoryLabels:
-    """Which labels name which kind of event, as the rule packs' [stories] tables say
-    (`bot.domain.classify.pack.story_labels`). "launch" labels (a launch, a test): the time and
-    the weapon's facts decide and reports need share few words; "meeting" labels (talks,
-    statements, measures): the leaders, venue, act and words must agree. Other labels are
-    compared on their specific words. The defaults are the bundled pack's, for callers that
-    have no packs (evaluation on labelled sets); the pipeline passes its packs' own."""
-
-    launch: frozenset[str] = frozenset({"missile-test"})
-    meeting: frozenset[str] = frozenset({"diplomacy"})
-
-    def launches(self, labels: frozenset[str]) -> bool:
-        """Only launch labels (and at least one)."""
-        return bool(labels) and labels <= self.launch
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.domain.classify.text import CJK_CHARS, pattern_stems
 from bot.domain.severity import LEVELS, SeverityRule, compile_phrases
-from bot.domain.stories import FACT_CLASSES, StoryLabels
+from bot.domain.storykinds import FACT_CLASSES, StoryLabels
 from bot.validate import Problems, Table
 
 LABEL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
