@@ -440,7 +440,7 @@ _FOLLOW_UP = re.compile(
     r"kcna|video|photos?|pictures|images?|footage|shows|condemn\w*|denounc\w*|protest\w*|"
     r"slams?|criticiz\w*|rebuk\w*|urges?|vows?|pledges?|analys[ti]\w*|explain\w*|"
     r"what|why|how|oversees|oversaw|guides|guided (?:a|the)|observes|observed|watches|watched|"
-    r"inspects|success\w*|academy of defen[cs]e science)\b|"
+    r"inspects|success\w*|academy of defen[cs]e science|calls? for)\b|"
     r"\b(?:tested|held|conducted)\W*$",  # KCNA's "... Hwasong-12 tested", "... drill held"
     re.IGNORECASE,
 )
@@ -476,7 +476,10 @@ def extract_facts(title: str, summary: str) -> Facts:
     """Facts from the title and the lead sentence (later sentences are background)."""
     first = _FIRST_SENTENCE.match(summary.strip())
     summary = first.group(1) if first else summary
-    main_clause = _OTHER_EVENT.sub(" ", _SUBORDINATE.split(title, maxsplit=1)[0])
+    # a live page's headline lists several items ("war live: Putin meets Kim; shipyard hit"):
+    # the first is the headline's own
+    main_clause = title.split(";", 1)[0]
+    main_clause = _OTHER_EVENT.sub(" ", _SUBORDINATE.split(main_clause, maxsplit=1)[0])
     main_clause = _LAUNCH_PLACE.sub(" ", main_clause)
     if _FEATURE.search(title):
         kind = "feature"
@@ -896,7 +899,7 @@ def _near_copy(fp: Fingerprint, m: Member, tuning: Tuning) -> bool:
     return len(mine & theirs) / max(len(mine), len(theirs)) >= tuning.near_duplicate
 
 
-def _continues(fp: Fingerprint, story: StoryState, tuning: Tuning) -> bool:
+def _continues(fp: Fingerprint, story: StoryState, tuning: Tuning, *, late: bool) -> bool:
     """May a report long after a story's start still be about its event? A fresh launch
     report only as a near-copy of a member or with a specific fact in common (two launches on
     consecutive days are the common case to keep apart); past `follow_up_after` only a
@@ -909,7 +912,7 @@ def _continues(fp: Fingerprint, story: StoryState, tuning: Tuning) -> bool:
     fresh = fp.facts.kind == "launch" and not fp.facts.follow_up
     if fresh and (fp.facts.repeat or not _specific_agree(fp.facts, story.facts)):
         return False
-    if abs(fp.published - story.first_published) <= tuning.follow_up_after:
+    if not late:
         return True
     if story.facts.kind == "launch":  # a launch's confirmation, Council meeting, analyses
         return not fresh
@@ -973,7 +976,11 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             "launch",
             "meeting",
         } and (fp.labels | story.founding_labels) & tuning.labels.meeting:
-            continue  # a launch during a summit is not the summit's story, nor the reverse
+            # a launch during a summit is not the summit's story, nor the reverse; a statement
+            # about the launch ("US calls for talks after the launch") is the launch's
+            statement = fp.facts.kind == "meeting" and fp.facts.follow_up and fp.facts.names_launch
+            if not (statement and story.facts.kind == "launch"):
+                continue
         if fp.source in story.sources and not _same_source_allows(fp, story, tuning):
             continue
         if (
@@ -999,7 +1006,9 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         launches = fp.facts.kind == story.facts.kind == "launch"
         if story.facts.kind == "launch" and fp.published < story.first_published - tuning.early_gap:
             continue
-        if (late or (launches and gap > tuning.fresh_gap)) and not _continues(fp, story, tuning):
+        if (late or (launches and gap > tuning.fresh_gap)) and not _continues(
+            fp, story, tuning, late=late
+        ):
             continue
         # a shared class only vouches for two launch reports: a reaction or an analysis that
         # mentions an ICBM is not thereby about today's ICBM
