@@ -428,7 +428,7 @@ _FEATURE = re.compile(
 )
 # "plans to launch a satellite", "notifies Japan of launch": a launch to come is not the launch
 _PLANNED = re.compile(
-    r"\b(?:plans?|planned|planning|will|(?<!attempt )(?<!attempts )(?<!fails )(?<!failed )to launch|"
+    r"\b(?:plans?|planned|planning|will|to launch|"
     r"notif\w+|could launch|may launch|prepar\w+|imminent|set to|intends?|scrap|halt|ready to|"
     r"about to|vows? to|promis\w+|hints? at|abandon\w*|shoot down|on standby)\b",
     re.IGNORECASE,
@@ -468,6 +468,7 @@ _HELD_PLAINLY = re.compile(
     re.IGNORECASE,
 )
 _HELD = re.compile(r"\b(?:meet|summit|pledges?|vows?|discuss\w*)\b", re.IGNORECASE)
+_FAILED = re.compile(r"\b(?:fail\w*|crash\w*|explod\w*|plunge\w*|blew up)\b", re.IGNORECASE)
 _UN = re.compile(r"(?i:\b(?:security council|unsc|united nations)\b)|\bU\.?N\b\.?")
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s+[A-Z\"'\u201c]|$)", re.DOTALL)
 
@@ -486,7 +487,9 @@ def extract_facts(title: str, summary: str) -> Facts:
     elif _UN.search(main_clause):
         kind = "un"
     elif _LAUNCH_WORDS.search(main_clause):
-        kind = "plan" if _PLANNED.search(main_clause) else "launch"
+        # "fails to launch", "attempt to launch ... ends in failure": it was tried
+        tried = _FAILED.search(main_clause)
+        kind = "plan" if _PLANNED.search(main_clause) and not tried else "launch"
     else:
         kind = "meeting"  # anything else: talks, statements, reactions, measures
     text = _OTHER_EVENT.sub(" ", f"{title}. {summary}")
@@ -502,8 +505,13 @@ def extract_facts(title: str, summary: str) -> Facts:
         if _AT_LEAST.search(text, 0, m.start()):
             continue  # "at least one missile": a floor, not the count
         counts.add(int(word) if word.isdigit() else _NUMBERS[word])
-    stems = set(tokenize(title, summary).stems)
+    tokens = tokenize(title, summary)
+    stems = set(tokens.stems)
     parties, venues = stems & _PARTIES, stems & _VENUES
+    # a leader of another side named in the headline: talks, not one side's measure
+    talks = bool(parties) and any(
+        t and s in _PARTIES for s, t in zip(tokens.stems, tokens.in_title, strict=True)
+    )
     confirmed, repeat = bool(_CONFIRMED.search(text)), bool(_REPEAT.search(title))
     if cjk_facts.has_cjk(f"{title} {summary}"):  # Korean or Japanese: the same facts, by its words
         cjk = f"{title}\n{cjk_facts.lead_sentence(summary)}"
@@ -539,7 +547,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         about_launch=bool(_LAUNCH_WORDS.search(_OTHER_EVENT.sub(" ", title))),
         follow_up=bool(_FOLLOW_UP.search(title) or _GUIDANCE.search(f"{title}. {summary}")),
         stage=_stage(title) if kind in ("meeting", "feature") else "",
-        actor=_actor(main_clause),
+        actor="" if talks else _actor(main_clause),
         names_launch=bool(_LAUNCH_WORDS.search(title) or _TEST_WORDS.search(title)),
     )
 
@@ -650,8 +658,7 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         or (a.kind == b.kind == "meeting" and _disjoint(a.acts, b.acts))
         or (
             a.kind == b.kind == "meeting"
-            and not (a.names_launch or b.names_launch)  # reactions to one launch, all sides
-            and not (a.parties or b.parties or "meeting" in a.acts | b.acts)  # talks: both sides
+            and not a.about_launch  # the new report reacts to a launch: any side may
             and a.actor
             and b.actor
             and a.actor != b.actor
@@ -1006,6 +1013,14 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         launches = fp.facts.kind == story.facts.kind == "launch"
         if story.facts.kind == "launch" and fp.published < story.first_published - tuning.early_gap:
             continue
+        if (
+            launches
+            and story.facts.follow_up
+            and not fp.facts.follow_up
+            and gap > tuning.early_gap
+            and not _specific_agree(fp.facts, story.facts)
+        ):
+            continue  # a story begun by a reaction or a claim: a launch hours later is another
         if (late or (launches and gap > tuning.fresh_gap)) and not _continues(
             fp, story, tuning, late=late
         ):
