@@ -454,7 +454,7 @@ _GUIDANCE = re.compile(
 # Diplomacy: a meeting still to come (announced, travelled to) or one that took place. "To meet"
 # and "ahead of" win over "meet": "arrives to meet Putin" is the arrival.
 _AHEAD = re.compile(
-    r"\b(?:to (?:meet|visit|hold)|will (?:meet|visit|hold)|set to|expected|heading|headed|"
+    r"\b(?:to (?:meet|visit|hold)|to (?:the |a )?(?:summit|talks|meeting)|will (?:meet|visit|hold)|set to|expected|heading|headed|"
     r"en route|ahead of|before (?:an? )?(?:expected|possible|planned)|nears|may meet|could meet|"
     r"potential|possible (?:meeting|summit|visit|talks)|plans? to (?:meet|visit)|departs?|departed|"
     r"leaves? for|travels? to|arrives?|arrived|crosses|enters|reportedly)\b",
