@@ -961,7 +961,7 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
     stories, so there the words must agree more.
     """
     best: Match | None = None
-    best_rank: tuple[bool, float, float, str] = (False, 0.0, 0.0, "")
+    best_rank: tuple[bool, bool, float, float, str] = (False, False, 0.0, 0.0, "")
     specific = fp.words - _GENERIC
     for story in stories:
         if not fp.labels & story.labels:
@@ -1044,8 +1044,13 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         if score < need:
             continue
         # a story several sources already share beats one a same-source report had to start
-        # alone; then the closest words; ties: the story closest in time
-        rank = (len(story.sources) > 1, score, -gap.total_seconds(), story.id)
+        # alone; then one with reports near this one's time (coverage of talks goes on for
+        # days: this morning's report belongs with this morning's); then the closest words;
+        # ties: the story whose first report is closest in time
+        active = any(
+            abs(fp.published - m.published) <= tuning.stage_gap for m in story.members[-8:]
+        )
+        rank = (len(story.sources) > 1, active, score, -gap.total_seconds(), story.id)
         if best is None or rank > best_rank:
             best, best_rank = Match(story.id, score), rank
     return best
