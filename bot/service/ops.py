@@ -115,7 +115,7 @@ class Explainer:
         p.stories = copy.deepcopy(self._stories)  # each item on its own
         since = self.now - p.storm_lookback
         keys = item_keys(item)
-        seen = self.store.seen_keys(keys, self.now - self.config.bot.story_window)
+        seen = self.store.seen_keys(keys, self.now - self.config.bot.title_window)
         [entry] = p.plan(
             [item],
             [keys],

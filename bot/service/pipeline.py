@@ -587,7 +587,7 @@ class Pipeline:
                 body_hash=body_hash,
                 keys=[k for ks in keys for k in ks],
                 plan=planned,
-                titles_since=now - bot.story_window,
+                titles_since=now - bot.title_window,
                 activity_since=now - self._storm_lookback,
             )
         )
