@@ -513,6 +513,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         t and s in _PARTIES for s, t in zip(tokens.stems, tokens.in_title, strict=True)
     )
     confirmed, repeat = bool(_CONFIRMED.search(text)), bool(_REPEAT.search(title))
+    cjk_follow_up = False
     if cjk_facts.has_cjk(f"{title} {summary}"):  # Korean or Japanese: the same facts, by its words
         cjk = f"{title}\n{cjk_facts.lead_sentence(summary)}"
         classes |= cjk_facts.classes(cjk)
@@ -522,6 +523,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         venues |= cjk_facts.venues(cjk)
         confirmed = confirmed or cjk_facts.confirmed(cjk)
         repeat = repeat or cjk_facts.repeat(title)
+        cjk_follow_up = cjk_facts.follow_up(title)
         # a Korean or Japanese headline's kind is read from its own words; in an English one
         # that quotes some Korean, the English kind stands unless it found nothing specific
         cjk_kind = cjk_facts.kind(title)
@@ -545,7 +547,9 @@ def extract_facts(title: str, summary: str) -> Facts:
         apogees=_figures(_APOGEE, text),
         acts=_fs(a for a, p in _ACT_PATTERNS.items() if p.search(main_clause.lower())),
         about_launch=bool(_LAUNCH_WORDS.search(_OTHER_EVENT.sub(" ", title))),
-        follow_up=bool(_FOLLOW_UP.search(title) or _GUIDANCE.search(f"{title}. {summary}")),
+        follow_up=bool(
+            cjk_follow_up or _FOLLOW_UP.search(title) or _GUIDANCE.search(f"{title}. {summary}")
+        ),
         stage=_stage(title) if kind in ("meeting", "feature") else "",
         actor="" if talks else _actor(main_clause),
         names_launch=bool(_LAUNCH_WORDS.search(title) or _TEST_WORDS.search(title)),
@@ -1044,10 +1048,11 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         if score < need:
             continue
         # a story several sources already share beats one a same-source report had to start
-        # alone; then one with reports near this one's time (coverage of talks goes on for
-        # days: this morning's report belongs with this morning's); then the closest words;
+        # alone; then, for talks and statements, one with reports near this one's time
+        # (coverage of talks goes on for days: this morning's report belongs with this
+        # morning's; a launch's confirmation belongs with the launch); then the closest words;
         # ties: the story whose first report is closest in time
-        active = any(
+        active = {fp.facts.kind, story.facts.kind} <= {"meeting", "feature"} and any(
             abs(fp.published - m.published) <= tuning.stage_gap for m in story.members[-8:]
         )
         rank = (len(story.sources) > 1, active, score, -gap.total_seconds(), story.id)
