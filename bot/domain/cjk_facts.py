@@ -288,6 +288,39 @@ def repeat(title: str) -> bool:
     return bool(_REPEAT.search(title))
 
 
+# A headline on a launch already made: the launcher's own account (the leader observed it, the
+# test succeeded, it was announced), pictures, reactions. stories.py's English _FOLLOW_UP.
+_FOLLOW_UP = _any(
+    "참관",
+    "지도",
+    "성공",
+    "발표",
+    "확인",
+    "주장",
+    "공개",
+    "사진",
+    "영상",
+    "규탄",
+    "항의",
+    "비난",
+    "視察",
+    "立ち会",
+    "成功",
+    "発表",
+    "確認",
+    "主張",
+    "公開",
+    "写真",
+    "映像",
+    "非難",
+    "抗議",
+)
+
+
+def follow_up(title: str) -> bool:
+    return bool(_FOLLOW_UP.search(title))
+
+
 def confirmed(text: str) -> bool:
     return bool(_CONFIRMED.search(text))
 

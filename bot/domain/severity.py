@@ -13,22 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 LEVELS = ("normal", "high", "critical")
-# the fact classes the story extractor knows (bot/domain/stories.py)
-FACT_CLASSES = frozenset(
-    {
-        "icbm",
-        "irbm",
-        "mrbm",
-        "srbm",
-        "slbm",
-        "long",
-        "ballistic",
-        "cruise",
-        "satellite",
-        "nuclear",
-        "artillery",
-    }
-)
 
 
 @dataclass(frozen=True)

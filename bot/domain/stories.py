@@ -30,6 +30,7 @@ from typing import TypeVar
 
 from bot.domain import cjk_facts
 from bot.domain.classify.text import detect_language, stem, tokenize
+from bot.domain.storykinds import StoryLabels
 from bot.models import Classification, Item, StoryView
 
 # Words that carry no event identity.
@@ -97,6 +98,7 @@ _CANON = {
     }.items()
 }
 
+# one entry per class of bot/domain/storykinds.FACT_CLASSES (tests/test_stories_pack.py checks)
 _CLASSES: dict[str, tuple[str, ...]] = {
     "icbm": ("icbm", "intercontinental"),
     "irbm": ("irbm", "intermediate range"),
@@ -324,6 +326,16 @@ class Facts:
     apogees: frozenset[int] = frozenset()  # km high
     acts: frozenset[str] = frozenset()  # diplomacy: "meeting", "sanctions", ...
     about_launch: bool = False  # the headline names a launch (a UN meeting about one)
+    # the headline reports on a launch already made (a confirmation, a claim, a reaction, the
+    # video), not a fresh launch: only such reports join a launch story long after its start
+    follow_up: bool = False
+    # diplomacy: "ahead" (a meeting announced, travelled to, awaited) or "held" (it took place);
+    # the arrival for a summit and the summit's talks are two events
+    stage: str = ""
+    # who acts, as the headline's first country names it ("South Korea suspends...", "North
+    # Korea scraps..."): two measures by different sides are two events
+    actor: str = ""
+    names_launch: bool = False  # the headline names a launch or a weapon anywhere in it
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -341,6 +353,10 @@ class Facts:
             _fs(self.apogees | other.apogees),
             _fs(self.acts | other.acts),
             self.about_launch or other.about_launch,
+            self.follow_up,
+            self.stage or other.stage,
+            self.actor,
+            self.names_launch,
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -412,10 +428,47 @@ _FEATURE = re.compile(
 )
 # "plans to launch a satellite", "notifies Japan of launch": a launch to come is not the launch
 _PLANNED = re.compile(
-    r"\b(?:plans?|planned|planning|will|to launch|notif\w+|could launch|may launch|prepar\w+|"
-    r"imminent|set to|intends?|scrap|halt|ready to|about to|vows? to|promis\w+|hints? at)\b",
+    r"\b(?:plans?|planned|planning|will|to launch|"
+    r"notif\w+|could launch|may launch|prepar\w+|imminent|set to|intends?|scrap|halt|ready to|"
+    r"about to|vows? to|promis\w+|hints? at|abandon\w*|shoot down|on standby)\b",
     re.IGNORECASE,
 )
+# A headline about a launch already reported: the launcher's own confirmation or claim, its
+# pictures, others' reactions. Anything else naming a launch is taken as a fresh launch.
+_FOLLOW_UP = re.compile(
+    r"\b(?:confirm\w*|claim\w*|admit\w*|says it|said it|says its|state (?:media|tv|television)|"
+    r"kcna|video|photos?|pictures|images?|footage|shows|condemn\w*|denounc\w*|protest\w*|"
+    r"slams?|criticiz\w*|rebuk\w*|urges?|vows?|pledges?|analys[ti]\w*|explain\w*|"
+    r"what|why|how|oversees|oversaw|guides|guided (?:a|the)|observes|observed|watches|watched|"
+    r"inspects|success\w*|academy of defen[cs]e science|calls? for)\b|"
+    r"\b(?:tested|held|conducted)\W*$",  # KCNA's "... Hwasong-12 tested", "... drill held"
+    re.IGNORECASE,
+)
+# State media's own account of a launch, often a day later: the leader's guidance, the
+# "new-type" weapon ("DPRK Missile Administration test-fires new-type missile. Kim Jong Un
+# observed.")
+_GUIDANCE = re.compile(
+    r"\b(?:oversaw|oversees|observed|observes|guides|watched|inspected)\b|\bnew-type\b",
+    re.IGNORECASE,
+)
+# Diplomacy: a meeting still to come (announced, travelled to) or one that took place. "To meet"
+# and "ahead of" win over "meet": "arrives to meet Putin" is the arrival.
+_AHEAD = re.compile(
+    r"\b(?:to (?:meet|visit|hold)|to (?:the |a )?(?:summit|talks|meeting)|will (?:meet|visit|hold)|set to|expected|heading|headed|"
+    r"en route|ahead of|before (?:an? )?(?:expected|possible|planned)|nears|may meet|could meet|"
+    r"potential|possible (?:meeting|summit|visit|talks)|plans? to (?:meet|visit)|departs?|departed|"
+    r"leaves? for|travels? to|arrives?|arrived|crosses|enters|reportedly)\b",
+    re.IGNORECASE,
+)
+# A meeting that took place, said so plainly: these win over `_AHEAD` ("accepts an invitation
+# to visit" is the summit's outcome); `_HELD` words count only when `_AHEAD` finds nothing.
+_HELD_PLAINLY = re.compile(
+    r"\b(?:met|meets|accept\w*|held talks|talks (?:end|ended|conclude\w*)|"
+    r"(?:after|during|at) (?:the |a |their )?(?:[\w'\u2019-]+ ){0,2}(?:meeting|summit|talks))\b",
+    re.IGNORECASE,
+)
+_HELD = re.compile(r"\b(?:meet|summit|pledges?|vows?|discuss\w*)\b", re.IGNORECASE)
+_FAILED = re.compile(r"\b(?:fail\w*|crash\w*|explod\w*|plunge\w*|blew up)\b", re.IGNORECASE)
 _UN = re.compile(r"(?i:\b(?:security council|unsc|united nations)\b)|\bU\.?N\b\.?")
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s+[A-Z\"'\u201c]|$)", re.DOTALL)
 
@@ -424,14 +477,19 @@ def extract_facts(title: str, summary: str) -> Facts:
     """Facts from the title and the lead sentence (later sentences are background)."""
     first = _FIRST_SENTENCE.match(summary.strip())
     summary = first.group(1) if first else summary
-    main_clause = _OTHER_EVENT.sub(" ", _SUBORDINATE.split(title, maxsplit=1)[0])
+    # a live page's headline lists several items ("war live: Putin meets Kim; shipyard hit"):
+    # the first is the headline's own
+    main_clause = title.split(";", 1)[0]
+    main_clause = _OTHER_EVENT.sub(" ", _SUBORDINATE.split(main_clause, maxsplit=1)[0])
     main_clause = _LAUNCH_PLACE.sub(" ", main_clause)
     if _FEATURE.search(title):
         kind = "feature"
     elif _UN.search(main_clause):
         kind = "un"
     elif _LAUNCH_WORDS.search(main_clause):
-        kind = "plan" if _PLANNED.search(main_clause) else "launch"
+        # "fails to launch", "attempt to launch ... ends in failure": it was tried
+        tried = _FAILED.search(main_clause)
+        kind = "plan" if _PLANNED.search(main_clause) and not tried else "launch"
     else:
         kind = "meeting"  # anything else: talks, statements, reactions, measures
     text = _OTHER_EVENT.sub(" ", f"{title}. {summary}")
@@ -447,9 +505,15 @@ def extract_facts(title: str, summary: str) -> Facts:
         if _AT_LEAST.search(text, 0, m.start()):
             continue  # "at least one missile": a floor, not the count
         counts.add(int(word) if word.isdigit() else _NUMBERS[word])
-    stems = set(tokenize(title, summary).stems)
+    tokens = tokenize(title, summary)
+    stems = set(tokens.stems)
     parties, venues = stems & _PARTIES, stems & _VENUES
+    # a leader of another side named in the headline: talks, not one side's measure
+    talks = bool(parties) and any(
+        t and s in _PARTIES for s, t in zip(tokens.stems, tokens.in_title, strict=True)
+    )
     confirmed, repeat = bool(_CONFIRMED.search(text)), bool(_REPEAT.search(title))
+    cjk_follow_up = False
     if cjk_facts.has_cjk(f"{title} {summary}"):  # Korean or Japanese: the same facts, by its words
         cjk = f"{title}\n{cjk_facts.lead_sentence(summary)}"
         classes |= cjk_facts.classes(cjk)
@@ -459,6 +523,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         venues |= cjk_facts.venues(cjk)
         confirmed = confirmed or cjk_facts.confirmed(cjk)
         repeat = repeat or cjk_facts.repeat(title)
+        cjk_follow_up = cjk_facts.follow_up(title)
         # a Korean or Japanese headline's kind is read from its own words; in an English one
         # that quotes some Korean, the English kind stands unless it found nothing specific
         cjk_kind = cjk_facts.kind(title)
@@ -482,7 +547,56 @@ def extract_facts(title: str, summary: str) -> Facts:
         apogees=_figures(_APOGEE, text),
         acts=_fs(a for a, p in _ACT_PATTERNS.items() if p.search(main_clause.lower())),
         about_launch=bool(_LAUNCH_WORDS.search(_OTHER_EVENT.sub(" ", title))),
+        follow_up=bool(
+            cjk_follow_up or _FOLLOW_UP.search(title) or _GUIDANCE.search(f"{title}. {summary}")
+        ),
+        stage=_stage(title) if kind in ("meeting", "feature") else "",
+        actor="" if talks else _actor(main_clause),
+        names_launch=bool(_LAUNCH_WORDS.search(title) or _TEST_WORDS.search(title)),
     )
+
+
+# With _LAUNCH_WORDS, what a reaction's headline calls the event ("H-bomb claim", "the test")
+_TEST_WORDS = re.compile(
+    r"\b(?:h-bomb|hydrogen bomb|bomb|tests?|tested|testing|salvos?|volley)\b", re.IGNORECASE
+)
+
+
+# The side a headline's subject belongs to, by the first country or capital it names.
+_ACTORS = re.compile(
+    r"\b(?:(north korea\w*|n\.? ?korea\w*|pyongyang|dprk|kim)|"
+    r"(south korea\w*|s\.? ?korea\w*|seoul|yoon|moon)|"
+    r"((?-i:US|U\.S\.?)|united states|washington|america\w*|biden|trump|white house|pentagon)|"
+    r"(japan\w*|tokyo|kishida|abe)|(china|chinese|beijing|xi)|(russia\w*|moscow|kremlin|putin))(?!\w)",
+    re.IGNORECASE,
+)
+_JOINT = re.compile(r"\s*(?:and|&|,|-|/)\s*|'s\s+\w+\s+and\s+", re.IGNORECASE)
+_ACTOR_NAMES = ("nk", "south", "us", "japan", "china", "russia")
+
+
+def _actor(clause: str) -> str:
+    """The side of the headline's subject ("South Korea suspends ... with North Korea": south),
+    or "" when the subject is not a side, or two ("Kim and Putin meet")."""
+    clause = clause.replace("\u200b", "").strip()
+    found = list(_ACTORS.finditer(clause))
+    if not found or len(clause[: found[0].start()].split()) > 2:
+        return ""
+    sides = [name for m in found for name, g in zip(_ACTOR_NAMES, m.groups(), strict=True) if g]
+    if (
+        len(found) > 1
+        and sides[1] != sides[0]
+        and _JOINT.fullmatch(clause[found[0].end() : found[1].start()])
+    ):
+        return ""  # "Kim and Putin", "Trump, Kim", "DPRK-U.S."
+    return sides[0]
+
+
+def _stage(title: str) -> str:
+    if _HELD_PLAINLY.search(title):
+        return "held"
+    if _AHEAD.search(title):
+        return "ahead"
+    return "held" if _HELD.search(title) else ""
 
 
 def _classes_compatible(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -504,6 +618,18 @@ def _disjoint(a: frozenset[object], b: frozenset[object]) -> bool:
     return bool(a and b and not a & b)
 
 
+_WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _days_agree(a: frozenset[str], b: frozenset[str], *, next_day: bool) -> bool:
+    """The same weekday; or, for a follow-up (`next_day`), the next one: a launch on Wednesday
+    morning in Seoul is Tuesday evening in Washington, where the condemnation is dated."""
+    if not a or not b:
+        return True
+    most = 1 if next_day else 0
+    return any(abs(_WEEK.index(x) - _WEEK.index(y)) % 6 <= most for x in a for y in b)
+
+
 def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
     """False when two descriptions cannot be of the same event.
 
@@ -523,7 +649,7 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         _disjoint(a.names, b.names)
         or _disjoint(a.counts, b.counts)
         or _disjoint(a.seas, b.seas)
-        or _disjoint(a.days, b.days)
+        or not _days_agree(a.days, b.days, next_day=a.follow_up or b.follow_up)
         or not _figures_agree(a.distances, b.distances)
         or not _figures_agree(a.apogees, b.apogees)
     ):
@@ -534,6 +660,13 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         _disjoint(a.parties, b.parties)
         or _disjoint(a.venues, b.venues)
         or (a.kind == b.kind == "meeting" and _disjoint(a.acts, b.acts))
+        or (
+            a.kind == b.kind == "meeting"
+            and not a.about_launch  # the new report reacts to a launch: any side may
+            and a.actor
+            and b.actor
+            and a.actor != b.actor
+        )
     )
 
 
@@ -711,7 +844,20 @@ class Joined:
 
 @dataclass(frozen=True)
 class Tuning:
-    window: timedelta = timedelta(hours=36)
+    # How long a story takes reports. Beyond `follow_up_after` only follow-ups join (state
+    # media's confirmation, the Council meeting, analyses of this event), never a fresh launch.
+    window: timedelta = timedelta(hours=72)
+    follow_up_after: timedelta = timedelta(hours=36)
+    # A fresh launch report ("North Korea fires missile") this long after a launch story began is
+    # another launch, unless it copies a member or shares a specific fact (class, name, count).
+    fresh_gap: timedelta = timedelta(hours=18)
+    # A meeting awaited and a meeting held are one event within this (the leader crosses the
+    # border, then the handshake), two beyond it (the arrival one day, the talks the next).
+    stage_gap: timedelta = timedelta(hours=12)
+    # Nothing reports a launch long before the first report of it: a report published this
+    # much earlier than a launch story's first is about something else (it arrived late, with
+    # a slow feed or in one poll with newer reports).
+    early_gap: timedelta = timedelta(hours=3)
     # Word overlap needed to join a story. Tuned on tests/data/stories_dev.jsonl: reports of
     # one launch hours apart share few words, so for launches time and facts decide and words
     # only matter for reports that come late; diplomacy needs shared leaders or venue, or words.
@@ -730,6 +876,7 @@ class Tuning:
     word_stories: int = 48  # a common word proposes only the latest stories using it
     word_candidates: int = 8  # stories sharing the most words with a report, compared in full
     recent_limit: int = 16  # stories close in time always compared, at most this many
+    labels: StoryLabels = field(default_factory=StoryLabels)
 
 
 def _agree(a: Facts, b: Facts, *, classes: bool = True) -> bool:
@@ -742,18 +889,68 @@ def _agree(a: Facts, b: Facts, *, classes: bool = True) -> bool:
     )
 
 
+def _specific_agree(a: Facts, b: Facts) -> bool:
+    """A fact that picks out one launch: its class (beyond "ballistic"), name or count."""
+    return bool(
+        (a.classes - {"ballistic"}) & b.classes
+        or a.names & b.names
+        or a.counts & b.counts
+        or (a.distances and b.distances and _figures_agree(a.distances, b.distances))
+    )
+
+
+def _near_copy(fp: Fingerprint, m: Member, tuning: Tuning) -> bool:
+    """The same report again (an aggregator re-posting a wire story hours later): most of the
+    words beyond those every North Korea report has, over the larger of the two. Only near in
+    time: one agency's headline for two launches days apart is often word for word the same."""
+    mine = fp.words - _GENERIC
+    theirs = set(m.words) - _GENERIC
+    if len(mine) < 3 or len(theirs) < 3:
+        return False
+    return len(mine & theirs) / max(len(mine), len(theirs)) >= tuning.near_duplicate
+
+
+def _continues(fp: Fingerprint, story: StoryState, tuning: Tuning, *, late: bool) -> bool:
+    """May a report long after a story's start still be about its event? A fresh launch
+    report only as a near-copy of a member or with a specific fact in common (two launches on
+    consecutive days are the common case to keep apart); past `follow_up_after` only a
+    follow-up, and it must agree with the story or share its words."""
+    if any(
+        abs(fp.published - m.published) <= tuning.fresh_gap and _near_copy(fp, m, tuning)
+        for m in story.members
+    ):
+        return True
+    fresh = fp.facts.kind == "launch" and not fp.facts.follow_up
+    if fresh and (fp.facts.repeat or not _specific_agree(fp.facts, story.facts)):
+        return False
+    if not late:
+        return True
+    if story.facts.kind == "launch":  # a launch's confirmation, Council meeting, analyses
+        return not fresh
+    # a diplomatic event's own later stage only ("held" after "held"); plans, warnings and
+    # measures are short events: what comes days later is another one
+    return bool(fp.facts.stage) and fp.facts.stage == story.facts.stage
+
+
 def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> bool:
     """A report from a source already in the story, in the same poll or soon after: only a
     near-duplicate or a marked update of that source's report joins; anything else is taken as
-    another event (when in doubt, post)."""
+    another event (when in doubt, post).
+
+    Reports one poll brings that the source published hours apart (a feed polled rarely, or
+    for the first time) are not a burst: there a confirmation or a reaction ("North Korea
+    confirms ICBM test") or a report sharing the launch's class, name or count joins too."""
     for m in story.by_source.get(fp.source, ()):
         same_poll = bool(fp.batch) and m.batch == fp.batch
-        if not same_poll and abs(fp.published - m.published) > tuning.same_source_gap:
+        close = abs(fp.published - m.published) <= tuning.same_source_gap
+        if not same_poll and not close:
             continue
         score = overlap(fp.words, m.words)
         if score >= tuning.near_duplicate:
             continue
         if (fp.update or m.update) and score >= tuning.update_overlap:
+            continue
+        if not close and (fp.facts.follow_up or _specific_agree(fp.facts, m.facts or Facts())):
             continue
         return False
     return True
@@ -768,7 +965,7 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
     stories, so there the words must agree more.
     """
     best: Match | None = None
-    best_rank: tuple[bool, float, float, str] = (False, 0.0, 0.0, "")
+    best_rank: tuple[bool, bool, float, float, str] = (False, False, 0.0, 0.0, "")
     specific = fp.words - _GENERIC
     for story in stories:
         if not fp.labels & story.labels:
@@ -778,7 +975,8 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             continue
         # launch reports of one launch hours apart share few words: time and facts decide
         launch = (
-            fp.labels == story.founding_labels == frozenset({"missile-test"})
+            tuning.labels.launches(fp.labels)
+            and tuning.labels.launches(story.founding_labels)
             and fp.facts.kind == story.facts.kind == "launch"
         )
         if not compatible(fp.facts, story.facts, diplomacy=not launch) and not (
@@ -788,9 +986,48 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         if {fp.facts.kind, story.facts.kind} == {
             "launch",
             "meeting",
-        } and "diplomacy" in fp.labels | story.founding_labels:
-            continue  # a launch during a summit is not the summit's story, nor the reverse
+        } and (fp.labels | story.founding_labels) & tuning.labels.meeting:
+            # a launch during a summit is not the summit's story, nor the reverse; a statement
+            # about the launch ("US calls for talks after the launch") is the launch's
+            statement = fp.facts.kind == "meeting" and fp.facts.follow_up and fp.facts.names_launch
+            if not (statement and story.facts.kind == "launch"):
+                continue
         if fp.source in story.sources and not _same_source_allows(fp, story, tuning):
+            continue
+        if (
+            story.facts.kind == "launch"
+            and fp.facts.kind in ("meeting", "feature")
+            and not fp.facts.names_launch
+        ):
+            continue  # a reaction names the launch; an unrelated analysis of the day does not
+        if (
+            fp.facts.kind == "launch"
+            and story.facts.kind in ("meeting", "feature")
+            and not story.facts.names_launch
+        ):
+            continue  # nor does a launch report join a story of something else that day
+        if (
+            fp.facts.stage
+            and story.facts.stage
+            and fp.facts.stage != story.facts.stage
+            and gap > tuning.stage_gap
+        ):
+            continue  # the arrival for talks and, the next day, the talks: two events
+        late = gap > tuning.follow_up_after
+        launches = fp.facts.kind == story.facts.kind == "launch"
+        if story.facts.kind == "launch" and fp.published < story.first_published - tuning.early_gap:
+            continue
+        if (
+            launches
+            and story.facts.follow_up
+            and not fp.facts.follow_up
+            and gap > tuning.early_gap
+            and not _specific_agree(fp.facts, story.facts)
+        ):
+            continue  # a story begun by a reaction or a claim: a launch hours later is another
+        if (late or (launches and gap > tuning.fresh_gap)) and not _continues(
+            fp, story, tuning, late=late
+        ):
             continue
         # a shared class only vouches for two launch reports: a reaction or an analysis that
         # mentions an ICBM is not thereby about today's ICBM
@@ -804,15 +1041,21 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             need = tuning.threshold_agreeing if agree else tuning.threshold
         members = story.members
         compared = members if len(members) <= 6 else [members[0], *members[-5:]]
-        if launch or "diplomacy" in fp.labels & story.founding_labels:
+        if launch or fp.labels & story.founding_labels & tuning.labels.meeting:
             score = max((overlap(fp.words, m.words) for m in compared), default=0.0)
         else:  # a launch and a reaction, a plan, an analysis: words every report has do not count
             score = max((_specific_overlap(specific, m) for m in compared), default=0.0)
         if score < need:
             continue
         # a story several sources already share beats one a same-source report had to start
-        # alone; then the closest words; ties: the story closest in time
-        rank = (len(story.sources) > 1, score, -gap.total_seconds(), story.id)
+        # alone; then, for talks and statements, one with reports near this one's time
+        # (coverage of talks goes on for days: this morning's report belongs with this
+        # morning's; a launch's confirmation belongs with the launch); then the closest words;
+        # ties: the story whose first report is closest in time
+        active = {fp.facts.kind, story.facts.kind} <= {"meeting", "feature"} and any(
+            abs(fp.published - m.published) <= tuning.stage_gap for m in story.members[-8:]
+        )
+        rank = (len(story.sources) > 1, active, score, -gap.total_seconds(), story.id)
         if best is None or rank > best_rank:
             best, best_rank = Match(story.id, score), rank
     return best

@@ -47,7 +47,10 @@ class BotConfig:
     parse_processes: int = -1  # -1: one per core when there are several; 0: parse in a thread
     max_backoff: timedelta = timedelta(hours=1)
     drain_timeout: timedelta = timedelta(seconds=60)
-    story_window: timedelta = timedelta(hours=36)
+    story_window: timedelta = timedelta(hours=72)
+    # a headline seen this recently does not alert again (wire copies hours apart); kept apart
+    # from story_window: one agency's headline for two launches days apart is often the same
+    title_window: timedelta = timedelta(hours=36)
     retention: timedelta = timedelta(days=30)
     http_port: int = 8080
     ops_channel: str = ""
@@ -280,6 +283,7 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         max_backoff=b.duration("max_backoff", d.max_backoff),
         drain_timeout=b.duration("drain_timeout", d.drain_timeout),
         story_window=b.duration("story_window", d.story_window),
+        title_window=b.duration("title_window", d.title_window),
         retention=b.duration("retention", d.retention),
         http_port=b.integer("http_port", d.http_port, minimum=0, maximum=65535),
         ops_channel=b.string("ops_channel"),

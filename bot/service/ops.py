@@ -23,6 +23,7 @@ from typing import Any, TextIO
 from bot.delivery.format import local_time
 from bot.delivery.slack import PERMANENT, ConsoleNotifier
 from bot.domain.classify import classify
+from bot.domain.classify.pack import story_labels
 from bot.domain.dedupe import item_keys
 from bot.domain.stories import StoryIndex, Tuning
 from bot.models import Classification, Item
@@ -114,7 +115,7 @@ class Explainer:
         p.stories = copy.deepcopy(self._stories)  # each item on its own
         since = self.now - p.storm_lookback
         keys = item_keys(item)
-        seen = self.store.seen_keys(keys, self.now - self.config.bot.story_window)
+        seen = self.store.seen_keys(keys, self.now - self.config.bot.title_window)
         [entry] = p.plan(
             [item],
             [keys],
@@ -215,7 +216,9 @@ class ReplayReport:
 def replay(config: Config, store: Store, since: datetime, now: datetime) -> ReplayReport:
     """Plan the window's entries again, poll by poll as they were recorded, under `config`."""
     pipeline = planner(config, store, now)
-    pipeline.stories = StoryIndex(Tuning(window=config.bot.story_window))
+    pipeline.stories = StoryIndex(
+        Tuning(window=config.bot.story_window, labels=story_labels(config.packs))
+    )
     stored = _recorded(store, since)
     count = 0
     activity: dict[str, ChannelActivity] = {}

@@ -34,6 +34,7 @@ from bot.delivery.format import (
 from bot.delivery.pacing import Pacer
 from bot.delivery.slack import Notifier, Posted
 from bot.domain.classify import classify
+from bot.domain.classify.pack import story_labels
 from bot.domain.route import Router
 from bot.domain.severity import rank, severity_of
 from bot.domain.stories import Joined, StoryIndex, StoryState, Tuning, fingerprint
@@ -241,7 +242,9 @@ class Pipeline:
         self._record_timer: asyncio.Handle | None = None
         self._parsing = 0  # polls whose bodies are being parsed now
         self._deliver_lock = asyncio.Lock()
-        self.stories = StoryIndex(Tuning(window=config.bot.story_window))
+        self.stories = StoryIndex(
+            Tuning(window=config.bot.story_window, labels=story_labels(config.packs))
+        )
         self._story_severity: dict[str, str] = {}  # open stories' highest severity so far
         self._stories_loaded = False
         self.last_tick: datetime | None = None
@@ -584,7 +587,7 @@ class Pipeline:
                 body_hash=body_hash,
                 keys=[k for ks in keys for k in ks],
                 plan=planned,
-                titles_since=now - bot.story_window,
+                titles_since=now - bot.title_window,
                 activity_since=now - self._storm_lookback,
             )
         )

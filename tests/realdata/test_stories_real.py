@@ -37,6 +37,7 @@ def test_day_by_day_replay_of_real_feeds() -> None:
     # the classifier's measure, not the stories'. A classifier change that drops many more fails.
     assert len(result.unassigned) <= len(examples) // 20, [u.title for u in result.unassigned]
     # feeds of one poll cycle are fetched concurrently, so the order reports reach the story
-    # index varies from run to run: the figures move by about 0.015, hence the margin
-    assert result.report.bcubed_precision >= 0.80
-    assert result.report.bcubed_recall >= 0.45
+    # index varies from run to run: the figures move by about 0.015, hence the margin (today
+    # P 0.88-0.89, R 0.59-0.63; before follow-ups joined for 72 h, P 0.88, R 0.50)
+    assert result.report.bcubed_precision >= 0.85
+    assert result.report.bcubed_recall >= 0.55

@@ -8,12 +8,13 @@ and "near" rules that pair two word groups within a window of the same sentence.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.domain.classify.text import CJK_CHARS, pattern_stems
-from bot.domain.severity import FACT_CLASSES, LEVELS, SeverityRule, compile_phrases
+from bot.domain.severity import LEVELS, SeverityRule, compile_phrases
+from bot.domain.storykinds import FACT_CLASSES, StoryLabels
 from bot.validate import Problems, Table
 
 LABEL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
@@ -92,6 +93,11 @@ class RulePack:
     topics: tuple[Topic, ...]
     default: bool = False
     severity: tuple[SeverityRule, ...] = ()  # label names as label_name() gives them
+    # [stories]: the topics whose events are launches or tests, and those that are meetings
+    # (talks, statements, measures), as bare labels; and the fact classes its rules may name
+    story_launch: tuple[str, ...] = ()
+    story_meeting: tuple[str, ...] = ()
+    story_facts: frozenset[str] = FACT_CLASSES
     salience: Salience = field(default_factory=Salience)
     # phrases in which an alias is part of another word ("북한산 국립공원", "北上", "東北"):
     # an alias or contextual alias that starts inside one of them does not count
@@ -244,6 +250,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         )
     if not topics:
         problems.add(root.key_path("topic"), "a pack needs at least one [[topic]]")
+    story_launch, story_meeting, story_facts = _stories(root.table("stories"), seen_labels)
     severity = []
     for s in root.tables("severity"):
         level = s.string("level", required=True)
@@ -254,10 +261,10 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
             known = ", ".join(sorted(seen_labels))
             problems.add(s.key_path("label"), f'"{label}" is not a topic of this pack ({known})')
         facts = frozenset(s.strings("facts"))
-        for fact in sorted(facts - FACT_CLASSES):
+        for fact in sorted(facts - story_facts):
             problems.add(
                 s.key_path("facts"),
-                f'"{fact}" is not a fact class; use {", ".join(sorted(FACT_CLASSES))}',
+                f'"{fact}" is not a fact class; use {", ".join(sorted(story_facts))}',
             )
         phrases = tuple(s.strings("phrases"))
         if not facts and not phrases:
@@ -282,6 +289,9 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         topics=tuple(topics),
         default=default,
         severity=tuple(severity),
+        story_launch=story_launch,
+        story_meeting=story_meeting,
+        story_facts=story_facts,
         salience=salience,
         not_subject=not_subject,
     )
@@ -293,6 +303,47 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
     object.__setattr__(pack, "subject_words", _subject_words(pack))
     object.__setattr__(pack, "subject_keys", _subject_keys(pack.subject_words))
     return pack
+
+
+def _stories(
+    table: Table, labels: set[str]
+) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
+    """The [stories] table: `launch` and `meeting` list topic labels, `facts` fact classes."""
+    kinds = []
+    for key in ("launch", "meeting"):
+        named = table.strings(key)
+        for label in named:
+            if label not in labels:
+                known = ", ".join(sorted(labels))
+                table.problems.add(
+                    table.key_path(key), f'"{label}" is not a topic of this pack ({known})'
+                )
+        kinds.append(tuple(named))
+    both = set(kinds[0]) & set(kinds[1])
+    if both:
+        table.problems.add(
+            table.key_path("meeting"),
+            f"{', '.join(sorted(both))}: a label is one kind or the other",
+        )
+    facts = frozenset(table.strings("facts", tuple(sorted(FACT_CLASSES))))
+    for fact in sorted(facts - FACT_CLASSES):
+        table.problems.add(
+            table.key_path("facts"),
+            f'"{fact}" is not a fact class the story extractor knows; use '
+            + ", ".join(sorted(FACT_CLASSES)),
+        )
+    table.finish()
+    return kinds[0], kinds[1], facts & FACT_CLASSES
+
+
+def story_labels(packs: Iterable[RulePack]) -> StoryLabels:
+    """The launch and meeting labels of all `packs`, named as classification names them
+    (bare for the default pack, pack:label otherwise), for the story index."""
+    packs = tuple(packs)
+    return StoryLabels(
+        launch=frozenset(p.label_name(label) for p in packs for label in p.story_launch),
+        meeting=frozenset(p.label_name(label) for p in packs for label in p.story_meeting),
+    )
 
 
 def extend_pack_data(base: Mapping[str, Any], extension: Mapping[str, Any]) -> dict[str, Any]:
@@ -326,6 +377,18 @@ def extend_pack_data(base: Mapping[str, Any], extension: Mapping[str, Any]) -> d
         merged["salience"] = base["salience"]
     if "severity" not in merged:
         merged["severity"] = list(base.get("severity", []))
+    if isinstance(base.get("stories"), dict):  # the base's event labels, plus the extension's
+        own = extension.get("stories", {})
+        if isinstance(own, dict):
+            merged["stories"] = {
+                **base["stories"],
+                **{
+                    k: [*base["stories"].get(k, []), *v]
+                    if k != "facts" and isinstance(v, list)
+                    else v
+                    for k, v in own.items()
+                },
+            }
     return merged
 
 
