@@ -148,3 +148,86 @@ def test_the_day_a_statement_was_made_is_not_the_day_of_the_event() -> None:
             f"North Korea {said} it had test-fired a Hwasong-18 ICBM under Kim Jong Un's guidance.",
         )
         assert not confirmation.days and compatible(launch, confirmation)
+
+
+def _assign_labelled(
+    index: StoryIndex, key: str, title: str, when: datetime, source: str, label: str
+) -> str:
+    fp = fingerprint(key, title, "", [label], when, source)
+    item = Item(source, "", key, "", title, "", when)
+    match = index.assign(fp)
+    if match is None:
+        return index.create(fp, item, Classification((label,), {}, {}), when).id
+    return index.join(match.story_id, fp, item, when).story.id
+
+
+def test_follow_ups_join_for_days_and_fresh_launches_a_day_on_do_not() -> None:
+    """Issue 19 item 4: state media's confirmation and the Council meeting join even 40 h on;
+    a fresh launch report 22 h on, sharing no class, name or count, is another launch."""
+    index = StoryIndex()
+    first = _assign(index, "a", "North Korea fires ballistic missile off east coast", "", T0, "AP")
+    _assign(
+        index, "b", "North Korea fires ICBM into Japan's EEZ", "", T0 + timedelta(hours=1), "NHK"
+    )
+    confirms = _assign(
+        index,
+        "c",
+        "North Korea confirms ICBM test, warns of more powerful steps",
+        "",
+        T0 + timedelta(hours=40),
+        "Reuters",
+    )
+    pictures = _assign(
+        index,
+        "d",
+        "Photos show North Korea's new ICBM launch",
+        "",
+        T0 + timedelta(hours=44),
+        "BBC",
+    )
+    again = _assign(
+        index,
+        "e",
+        "North Korea fires missile into the sea, South Korea says",
+        "",
+        T0 + timedelta(hours=22),
+        "CNN",
+    )
+    assert first == confirms == pictures
+    assert again != first
+
+
+def test_arrival_and_next_days_talks_are_two_events_measures_of_two_sides_too() -> None:
+    index = StoryIndex()
+    arrives = _assign_labelled(
+        index, "a", "Kim Jong Un arrives in Russia to meet Putin", T0, "AP", "diplomacy"
+    )
+    same_day = _assign_labelled(
+        index,
+        "b",
+        "Kim Jong Un crosses border ahead of meeting with Putin",
+        T0 + timedelta(hours=2),
+        "BBC",
+        "diplomacy",
+    )
+    talks = _assign_labelled(
+        index,
+        "c",
+        "Putin meets Kim at Vostochny for talks",
+        T0 + timedelta(hours=26),
+        "NHK",
+        "diplomacy",
+    )
+    assert arrives == same_day != talks
+    seoul = _assign_labelled(
+        index, "d", "South Korea suspends parts of military pact", T0, "Yonhap", "diplomacy"
+    )
+    pyongyang = _assign_labelled(
+        index,
+        "e",
+        "North Korea scraps military pact with the South",
+        T0 + timedelta(hours=20),
+        "Reuters",
+        "diplomacy",
+    )
+    assert seoul != pyongyang

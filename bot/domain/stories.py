@@ -2,9 +2,12 @@
 
 An alertable item joins an existing story when it reports the same event:
 - it shares a label with the story, and was published within `window` of the story's first
-  report;
+  report; late (after `follow_up_after`) only as a follow-up (a confirmation, a reaction, the
+  Council meeting), and a fresh launch report a day on only with a specific fact in common;
 - its event features do not contradict the story's (missile class and name, number of
-  missiles, and for diplomacy the leaders and the venue);
+  missiles, sea, day, distance; for diplomacy the leaders, venue, act, stage and side);
+- which labels are launches and which meetings is the rule packs' to say ([stories] tables,
+  `Tuning.labels`);
 - its title and lead are close enough to some member's (overlap of normalised words).
   Candidates come from an inverted index over those words (word -> open stories using it), so
   the cost does not grow with the number of stories in the window; the overlap is then computed
