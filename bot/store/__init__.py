@@ -1,24 +1,27 @@
 """Storage: the only package that speaks SQL (SQLite by default, PostgreSQL for replicas)."""
 
-from bot.store.sql import (
-    PARENT_FAILED,
+from bot.plan.intents import (
     ChannelActivity,
-    ChannelPrefs,
-    Delivery,
-    FeedState,
-    HeldStory,
-    IngestContext,
-    IngestRequest,
-    IngestResult,
     NewEntry,
-    OutboxRow,
     Outgoing,
-    Parent,
-    Store,
-    StoredEntry,
     StoredMember,
     StoryChanges,
     StoryWrite,
+)
+from bot.store.sql import (
+    PARENT_FAILED,
+    ChannelPrefs,
+    Delivery,
+    FeedState,
+    FeedWrite,
+    HeldRelease,
+    HeldStory,
+    IngestResult,
+    IngestSession,
+    OutboxRow,
+    Parent,
+    Store,
+    StoredEntry,
 )
 
 __all__ = [
@@ -27,10 +30,11 @@ __all__ = [
     "ChannelPrefs",
     "Delivery",
     "FeedState",
+    "FeedWrite",
+    "HeldRelease",
     "HeldStory",
-    "IngestContext",
-    "IngestRequest",
     "IngestResult",
+    "IngestSession",
     "NewEntry",
     "OutboxRow",
     "Outgoing",

@@ -23,9 +23,9 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence, Sized
+from collections.abc import Iterator, Sequence, Sized
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,8 +53,15 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from bot.domain.dedupe import is_title_key
 from bot.errors import StoreError
-from bot.kinds import digest_key, is_alert, outbox_key
-from bot.models import Decision, DigestEntry, Item, Message
+from bot.kinds import MessageKind, OutboxStatus, Severity, digest_key, is_alert, outbox_key
+from bot.models import DigestEntry, Item, Message
+from bot.plan.intents import (
+    ChannelActivity,
+    NewEntry,
+    Outgoing,
+    StoredMember,
+    StoryChanges,
+)
 from bot.store import schema as t
 from bot.store.migrate import STORY_LOCK, migrate
 from bot.validate import safe_url
@@ -77,50 +84,6 @@ class FeedState:
     last_polled_at: datetime | None = None
     failing_since: datetime | None = None
     health_alerted: bool = False
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """A message to queue: a story's first post in a channel, a thread reply, or a parent edit.
-
-    A story's post may instead be `held` until `release_at` (a digest, quiet hours), then sent
-    as part of one digest message; or `stormed`: listed in the channel's storm summary (`parent`)
-    rather than posted. Either way its key is taken, so the story is never posted there later.
-    """
-
-    kind: str  # post | reply | update
-    channel: str
-    message: Message
-    severity: str = "normal"
-    status: str = "pending"  # pending | held | stormed
-    release_at: datetime | None = None
-    key: str | None = None  # explicit key (storm summaries); else derived from the story
-    parent: str | None = None  # explicit parent key (storm summaries and their edits)
-
-
-@dataclass(frozen=True)
-class StoryWrite:
-    """The state of the story an entry created or joined, after the entry."""
-
-    key: str
-    labels: tuple[str, ...]
-    first_published: datetime
-    sources: int
-    members: int
-
-
-@dataclass(frozen=True)
-class NewEntry:
-    """An entry to record: its dedupe keys, and (if labelled) its item, story and messages."""
-
-    keys: tuple[str, ...]
-    item: dict[str, Any] | None = None  # the items row, for labelled entries
-    story: StoryWrite | None = None
-    outgoing: tuple[Outgoing, ...] = ()
-    text: dict[str, Any] | None = None  # the entries row: every new entry's text (replay)
-    # not stored: what the planner decided, for `newsbot explain` and `replay`
-    severity: str | None = None
-    decisions: tuple[Decision, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -188,55 +151,6 @@ class Parent:
 
 
 @dataclass(frozen=True)
-class StoredMember:
-    """A story member as the store keeps it, for rebuilding the in-memory index."""
-
-    story_key: str
-    item_key: str
-    title: str
-    summary: str
-    labels: tuple[str, ...]
-    published: datetime
-    source: str
-    url: str
-    evidence: dict[str, list[str]]
-
-
-@dataclass(frozen=True)
-class StoryChanges:
-    """What was recorded about stories since a point: members, and first posts per channel."""
-
-    members: list[StoredMember]
-    channels: list[tuple[str, str]]  # (story, channel)
-
-
-@dataclass
-class ChannelActivity:
-    """A channel's recent story alerts, for storm mode: when each was queued (posted or listed
-    in a storm summary, not held), and the storm summary in progress, if any."""
-
-    alerts: list[datetime] = field(default_factory=list)
-    storm_key: str | None = None
-    storm_started: datetime | None = None
-    storm_last: datetime | None = None
-    storm_entries: list[DigestEntry] = field(default_factory=list)
-
-
-@dataclass
-class IngestContext:
-    """What the planner is given, inside the ingest transaction, holding the story lock."""
-
-    known: set[str]  # the keys already seen
-    changes: StoryChanges  # what other processes recorded since this one last looked
-    # by channel, since the given time; each call reads it, so the planner calls it once, and
-    # only when it has a story to post (most polls queue none)
-    activity: Callable[[], dict[str, ChannelActivity]]
-
-
-Planner = Callable[[IngestContext], Sequence[NewEntry]]
-
-
-@dataclass(frozen=True)
 class ChannelPrefs:
     """What a channel added from Slack, on top of the config file."""
 
@@ -254,8 +168,8 @@ class HeldStory:
 
 
 @dataclass(frozen=True)
-class IngestRequest:
-    """A fetched feed to record (see `Store.ingest`)."""
+class FeedWrite:
+    """A fetched feed's new state, recorded with its entries (see `IngestSession.record`)."""
 
     url: str
     now: datetime
@@ -263,10 +177,6 @@ class IngestRequest:
     etag: str | None
     last_modified: str | None
     body_hash: str
-    keys: Sequence[str]
-    plan: Planner
-    titles_since: datetime
-    activity_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -552,172 +462,24 @@ class Store:
                 update(t.feeds).where(t.feeds.c.url == url).values(**_success(now, next_check_at))
             )
 
-    @staticmethod
-    def _known(sql: _Sql, keys: Sequence[str], titles_since: datetime) -> tuple[set[str], set[str]]:
-        """(keys that count as seen, every key that has a row)."""
-        unique = list(dict.fromkeys(keys))
-        known: set[str] = set()
-        rows: set[str] = set()
-        since = sql.when(titles_since)
-        for i in range(0, len(unique), 500):
-            chunk = unique[i : i + 500]
-            found = sql.run(
-                f"SELECT key, last_seen >= ? FROM seen WHERE key IN ({_marks(chunk)})",
-                [since, *chunk],
-            )
-            for key, recent in map(tuple, found):
-                rows.add(key)
-                if recent or not is_title_key(key):
-                    known.add(key)
-        return known, rows
+    @contextmanager
+    def ingest_session(self) -> Iterator[IngestSession]:
+        """One transaction for a batch of fetched feeds, holding the story lock: its reads (the
+        changes other replicas recorded, known keys, channel activity) and its writes. The
+        caller plans between them; the store never calls back. All of the batch or none.
 
-    def ingest(
-        self,
-        url: str,
-        now: datetime,
-        next_check_at: datetime,
-        *,
-        etag: str | None,
-        last_modified: str | None,
-        body_hash: str,
-        keys: Sequence[str],
-        plan: Planner,
-        titles_since: datetime,
-        activity_since: datetime | None = None,
-    ) -> IngestResult:
-        """Record a fetched feed: new entries, their stories and messages, its caching state.
-
-        `keys` are the dedupe keys of every entry in the feed; `plan` turns what is known into the
-        entries to record. Both run under the story lock, in the transaction that writes.
-        """
-        request = IngestRequest(
-            url,
-            now,
-            next_check_at,
-            etag=etag,
-            last_modified=last_modified,
-            body_hash=body_hash,
-            keys=keys,
-            plan=plan,
-            titles_since=titles_since,
-            activity_since=activity_since,
-        )
-        return self.ingest_many([request])[0]
-
-    def ingest_many(self, requests: Sequence[IngestRequest]) -> list[IngestResult]:
-        """Record several fetched feeds in one transaction, in order: all of them or none.
-
-        One commit and one story lock for the lot. Each feed's planner sees what the feeds
-        before it recorded, as if each had its own transaction; only the first is given the
-        changes other processes made (it takes them into the story index for all).
+        One commit and one story lock for the lot; each feed's reads see what the feeds before
+        it recorded, as if each had its own transaction. `changes` are what other processes
+        recorded since this one last looked: its own writes move the cursor past themselves.
         """
         with self._tx() as conn:
-            changes = self._catch_up(conn)
-            results = []
-            for n, request in enumerate(requests):
-                results.append(
-                    self._ingest_one(conn, request, changes if n == 0 else StoryChanges([], []))
-                )
+            session = IngestSession(conn, self._catch_up(conn))
+            yield session
             self._cursor = _max_ids(conn)
-            return results
-
-    def _ingest_one(
-        self, conn: Connection, r: IngestRequest, changes: StoryChanges
-    ) -> IngestResult:
-        """One feed of `ingest_many`. The statements here run for every entry of every new feed,
-        so they are written once as plain SQL (the same text for both backends) and handed to
-        the driver: SQLAlchemy's per-statement building, compiling and per-row type processing
-        cost several times what SQLite spends on them."""
-        sql = _Sql(conn)
-        now = sql.when(r.now)
-        known, rows = self._known(sql, r.keys, r.titles_since)
-        since = r.activity_since or r.now
-        entries = r.plan(IngestContext(set(known), changes, lambda: self._activity(conn, since)))
-        still_listed = list(known)
-        for i in range(0, len(still_listed), 500):
-            chunk = still_listed[i : i + 500]
-            sql.run(f"UPDATE seen SET last_seen = ? WHERE key IN ({_marks(chunk)})", [now, *chunk])
-        new_items = 0
-        queued = 0
-        new_seen: list[tuple[str, str, object, object]] = []
-        texts: list[list[object]] = []
-        for entry in entries:
-            if any(k in known for k in entry.keys):
-                fresh = [k for k in entry.keys if k not in known]  # e.g. an edited title
-            else:
-                fresh = list(entry.keys)
-                new_items += 1
-                queued += self._record_entry(sql, entry, r.now)
-                if entry.text is not None:
-                    texts.append([sql.value(entry.text[c]) for c in ENTRY_COLUMNS])
-            for key in dict.fromkeys(fresh):
-                if key in rows:  # a stale title key, seen again
-                    sql.run(
-                        "UPDATE seen SET feed_url = ?, first_seen = ?, last_seen = ? WHERE key = ?",
-                        [r.url, now, now, key],
-                    )
-                else:
-                    new_seen.append((key, r.url, now, now))
-                known.add(key)
-                rows.add(key)
-        if texts:  # the entries' text, for replay
-            sql.run_many(
-                f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)})"
-                f" VALUES ({_marks(ENTRY_COLUMNS)}) ON CONFLICT (key) DO NOTHING",
-                texts,
-            )
-        if new_seen:  # one executemany: a cold feed brings hundreds of keys
-            sql.run_many(
-                "INSERT INTO seen (key, feed_url, first_seen, last_seen) VALUES (?, ?, ?, ?)",
-                new_seen,
-            )
-        # what every successful poll sets (`_success`, shared with the 304 path), and the rest
-        values = _success(r.now, r.next_check_at)
-        values.update(etag=r.etag, last_modified=r.last_modified, body_hash=r.body_hash)
-        sql.run(
-            f"UPDATE feeds SET {', '.join(f'{column} = ?' for column in values)},"
-            " items_seen = items_seen + ?, first_success_at = COALESCE(first_success_at, ?)"
-            " WHERE url = ?",
-            [*map(sql.value, values.values()), new_items, now, r.url],
-        )
-        return IngestResult(new_items=new_items, alerts_queued=queued)
-
-    @staticmethod
-    def _activity(conn: Connection, since: datetime) -> dict[str, ChannelActivity]:
-        """Story alerts queued per channel since `since`, and each channel's latest storm."""
-        out: dict[str, ChannelActivity] = {}
-        rows = conn.execute(
-            select(
-                t.outbox.c.channel,
-                t.outbox.c.key,
-                t.outbox.c.status,
-                t.outbox.c.parent_key,
-                t.outbox.c.created_at,
-                t.outbox.c.payload,
-            )
-            .where(t.outbox.c.kind == "post")
-            .where(t.outbox.c.created_at >= since)
-            .where(t.outbox.c.status != "held")
-            .where(t.outbox.c.status != "digested")
-            .order_by(t.outbox.c.id)
-        ).all()
-        for channel, key, status, parent, created, payload in rows:
-            a = out.setdefault(channel, ChannelActivity())
-            if key.startswith("storm:"):
-                a.storm_key, a.storm_started, a.storm_last = key, created, created
-                a.storm_entries = []
-            elif is_alert(key):
-                a.alerts.append(created)
-                if status == "stormed" and parent == a.storm_key:
-                    a.storm_last = created
-                    entry = json.loads(payload).get("entry")
-                    if entry:
-                        a.storm_entries.append(_entry(entry))
-        return out
 
     def _catch_up(self, conn: Connection) -> StoryChanges:
-        """Take the story lock; return story members and first posts recorded since this process
-        last looked (by other replicas: its own writes move the cursor past themselves)."""
+        """Take the story lock; return story members, first posts and severities recorded
+        since this process last looked."""
         if self.shared:
             conn.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
         item_id, outbox_id = self._cursor
@@ -735,89 +497,17 @@ class Store:
             for r in conn.execute(
                 select(t.outbox.c.story_key, t.outbox.c.channel)
                 .where(t.outbox.c.id > outbox_id)
-                .where(t.outbox.c.kind == "post")
+                .where(t.outbox.c.kind == MessageKind.POST)
                 .where(t.outbox.c.story_key.is_not(None))
             )
         ]
-        return StoryChanges(members, channels)
+        return StoryChanges(members, channels, _severities(conn, {m.story_key for m in members}))
 
-    def _record_entry(self, sql: _Sql, entry: NewEntry, now: datetime) -> int:
-        item_key = entry.keys[0]
-        story = entry.story
-        if entry.item is not None:
-            row = dict(entry.item, story_key=story.key if story else None)
-            sql.run(
-                f"INSERT INTO items ({', '.join(row)}) VALUES ({_marks(row)})",
-                [sql.value(v) for v in row.values()],
-            )
-        if story is not None:
-            sql.run(
-                "INSERT INTO stories (key, labels, first_published, last_updated, sources, members)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
-                " labels = excluded.labels, first_published = excluded.first_published,"
-                " last_updated = excluded.last_updated, sources = excluded.sources,"
-                " members = excluded.members",
-                [
-                    story.key,
-                    json.dumps(list(story.labels)),
-                    sql.when(story.first_published),
-                    sql.when(now),
-                    story.sources,
-                    story.members,
-                ],
-            )
-        queued = 0
-        for out in entry.outgoing:
-            story_key = story.key if story else item_key
-            key = out.key or outbox_key(
-                out.kind,
-                out.channel,
-                story=story_key,
-                item=item_key,
-                members=story.members if story else 0,
-            )
-            parent = out.parent or (
-                None
-                if out.kind == "post"
-                else outbox_key("post", out.channel, story=story_key, item=item_key)
-            )
-            inserted = sql.run(
-                "INSERT INTO outbox (key, kind, channel, item_key, story_key, parent_key, payload,"
-                " status, attempts, in_flight, next_attempt_at, created_at, published)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?)"
-                " ON CONFLICT (key) DO NOTHING RETURNING id",
-                [
-                    key,
-                    out.kind,
-                    out.channel,
-                    item_key,
-                    None if key.startswith("storm:") else story_key,
-                    parent,
-                    _message_json(out.message, out.severity, _digest_entry(entry, out)),
-                    out.status,
-                    sql.when(out.release_at or now),
-                    sql.when(now),
-                    sql.value(entry.item["published"]) if entry.item else None,
-                ],
-            ).first()
-            if inserted is None:
-                continue  # exactly once per key, whatever asked twice
-            if out.kind == "update":  # the latest edit replaces those not sent yet
-                sql.run(
-                    "UPDATE outbox SET status = 'superseded' WHERE parent_key = ?"
-                    " AND kind = 'update' AND status = 'pending' AND key <> ?",
-                    [parent, key],
-                )
-            queued += out.kind == "post" and out.status == "pending"
-        return queued
-
-    def release_held(
-        self,
-        now: datetime,
-        compose: Callable[[str, list[HeldStory]], Message],
-    ) -> int:
-        """Send held stories whose time has come: per channel, one digest message (made by
-        `compose`) replaces them, in one transaction. Returns the number of digests queued."""
+    @contextmanager
+    def releasing(self, now: datetime) -> Iterator[HeldRelease]:
+        """Held stories whose time has come, by channel, in one transaction: the caller
+        composes each channel's digest and gives it to `HeldRelease.digest`, which queues it
+        and marks the stories it lists as digested."""
         with self._tx() as conn:
             rows = conn.execute(
                 select(
@@ -826,7 +516,7 @@ class Store:
                     t.outbox.c.payload,
                     t.outbox.c.created_at,
                 )
-                .where(t.outbox.c.status == "held")
+                .where(t.outbox.c.status == OutboxStatus.HELD)
                 .where(t.outbox.c.next_attempt_at <= now)
                 .order_by(t.outbox.c.id)
                 .with_for_update(skip_locked=True)
@@ -837,30 +527,7 @@ class Store:
                 by_channel.setdefault(row.channel, []).append(
                     HeldStory(row.id, row.channel, _entry(data), row.created_at)
                 )
-            for channel, held in by_channel.items():
-                message = compose(channel, held)
-                key = digest_key(channel, now, held[0].id)
-                conn.execute(
-                    _insert_new(conn, t.outbox, "key").values(
-                        **_standalone(key, channel, message, now)
-                    )
-                )
-                conn.execute(
-                    update(t.outbox)
-                    .where(t.outbox.c.id.in_([h.id for h in held]))
-                    .values(status="digested", sent_at=now)
-                )
-            return len(by_channel)
-
-    def held_counts(self) -> dict[str, int]:
-        """Stories waiting for a digest or the end of quiet hours, by channel."""
-        with self._tx() as conn:
-            rows = conn.execute(
-                select(t.outbox.c.channel, func.count())
-                .where(t.outbox.c.status == "held")
-                .group_by(t.outbox.c.channel)
-            ).all()
-            return {str(c): int(n) for c, n in rows}
+            yield HeldRelease(conn, now, by_channel)
 
     # -- settings made from Slack ---------------------------------------------------------
 
@@ -1000,7 +667,12 @@ class Store:
                 .where(t.stories.c.first_published >= since)
             ).all()
             self._cursor = _max_ids(conn)
-            return StoryChanges([_member(r) for r in rows], [(r[0], r[1]) for r in posts])
+            members = [_member(r) for r in rows]
+            return StoryChanges(
+                members,
+                [(r[0], r[1]) for r in posts],
+                _severities(conn, {m.story_key for m in members}),
+            )
 
     def claim_job(self, name: str, now: datetime, next_run_at: datetime, owner: str) -> bool:
         """Claim a cluster-wide periodic job: True for exactly one caller per period."""
@@ -1206,12 +878,12 @@ class Store:
     def seen_keys(self, keys: Sequence[str], titles_since: datetime) -> set[str]:
         """Which of these dedupe keys count as seen (as an ingest would judge them)."""
         with self._tx() as conn:
-            return self._known(_Sql(conn), keys, titles_since)[0]
+            return _known(_Sql(conn), keys, titles_since)[0]
 
     def channel_activity(self, since: datetime) -> dict[str, ChannelActivity]:
         """Each channel's story alerts since `since` (storm mode), read outside an ingest."""
         with self._tx() as conn:
-            return self._activity(conn, since)
+            return _activity(conn, since)
 
     def outbox_rows(self, statuses: Sequence[str]) -> list[OutboxRow]:
         """Messages in the given states (failed = parked, pending, held), oldest first."""
@@ -1345,6 +1017,270 @@ class Store:
                 select(func.count(), func.coalesce(func.sum(t.stories.c.members), 0))
             ).one()
             return int(stories), int(members) - int(stories)
+
+
+class IngestSession:
+    """The reads and writes of one ingest transaction (`Store.ingest_session`), under the
+    story lock. The statements here run for every entry of every new feed, so they are written
+    once as plain SQL (the same text for both backends) and handed to the driver: SQLAlchemy's
+    per-statement building, compiling and per-row type processing cost several times what
+    SQLite spends on them."""
+
+    def __init__(self, conn: Connection, changes: StoryChanges) -> None:
+        self.changes = changes  # what other processes recorded since this one last looked
+        self._conn = conn
+        self._sql = _Sql(conn)
+        self._rows: set[str] = set()  # keys known to have a seen row
+
+    def known(self, keys: Sequence[str], titles_since: datetime) -> frozenset[str]:
+        """Which of a feed's dedupe keys count as seen (a title only within `titles_since`)."""
+        known, rows = _known(self._sql, keys, titles_since)
+        self._rows |= rows
+        return frozenset(known)
+
+    def activity(self, since: datetime) -> dict[str, ChannelActivity]:
+        """Story alerts queued per channel since `since`, and each channel's latest storm."""
+        return _activity(self._conn, since)
+
+    def record(
+        self, feed: FeedWrite, known: frozenset[str], entries: Sequence[NewEntry]
+    ) -> IngestResult:
+        """Record a fetched feed: its new entries, their stories and messages, and its caching
+        state. `known` is what `known` returned for its keys."""
+        sql = self._sql
+        now = sql.when(feed.now)
+        rows = self._rows
+        seen = set(known)
+        still_listed = list(known)
+        for i in range(0, len(still_listed), 500):
+            chunk = still_listed[i : i + 500]
+            sql.run(f"UPDATE seen SET last_seen = ? WHERE key IN ({_marks(chunk)})", [now, *chunk])
+        new_items = 0
+        queued = 0
+        new_seen: list[tuple[str, str, object, object]] = []
+        texts: list[list[object]] = []
+        for entry in entries:
+            if any(k in seen for k in entry.keys):
+                fresh = [k for k in entry.keys if k not in seen]  # e.g. an edited title
+            else:
+                fresh = list(entry.keys)
+                new_items += 1
+                queued += _record_entry(sql, entry, feed.now)
+                if entry.text is not None:
+                    texts.append([sql.value(entry.text[c]) for c in ENTRY_COLUMNS])
+            for key in dict.fromkeys(fresh):
+                if key in rows:  # a stale title key, seen again
+                    sql.run(
+                        "UPDATE seen SET feed_url = ?, first_seen = ?, last_seen = ? WHERE key = ?",
+                        [feed.url, now, now, key],
+                    )
+                else:
+                    new_seen.append((key, feed.url, now, now))
+                seen.add(key)
+                rows.add(key)
+        if texts:  # the entries' text, for replay
+            sql.run_many(
+                f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)})"
+                f" VALUES ({_marks(ENTRY_COLUMNS)}) ON CONFLICT (key) DO NOTHING",
+                texts,
+            )
+        if new_seen:  # one executemany: a cold feed brings hundreds of keys
+            sql.run_many(
+                "INSERT INTO seen (key, feed_url, first_seen, last_seen) VALUES (?, ?, ?, ?)",
+                new_seen,
+            )
+        # what every successful poll sets (`_success`, shared with the 304 path), and the rest
+        values = _success(feed.now, feed.next_check_at)
+        values.update(etag=feed.etag, last_modified=feed.last_modified, body_hash=feed.body_hash)
+        sql.run(
+            f"UPDATE feeds SET {', '.join(f'{column} = ?' for column in values)},"
+            " items_seen = items_seen + ?, first_success_at = COALESCE(first_success_at, ?)"
+            " WHERE url = ?",
+            [*map(sql.value, values.values()), new_items, now, feed.url],
+        )
+        return IngestResult(new_items=new_items, alerts_queued=queued)
+
+
+class HeldRelease:
+    """The held stories due now (`Store.releasing`), and the digests that replace them."""
+
+    def __init__(self, conn: Connection, now: datetime, held: dict[str, list[HeldStory]]) -> None:
+        self.held = held  # by channel, oldest first
+        self._conn = conn
+        self._now = now
+        self.queued = 0
+
+    def digest(self, channel: str, message: Message) -> None:
+        """Queue `message` as the digest of `channel`'s held stories, which it replaces."""
+        held, conn, now = self.held[channel], self._conn, self._now
+        key = digest_key(channel, now, held[0].id)
+        conn.execute(
+            _insert_new(conn, t.outbox, "key").values(**_standalone(key, channel, message, now))
+        )
+        conn.execute(
+            update(t.outbox)
+            .where(t.outbox.c.id.in_([h.id for h in held]))
+            .values(status=OutboxStatus.DIGESTED, sent_at=now)
+        )
+        self.queued += 1
+
+
+def _known(sql: _Sql, keys: Sequence[str], titles_since: datetime) -> tuple[set[str], set[str]]:
+    """(keys that count as seen, every key that has a row)."""
+    unique = list(dict.fromkeys(keys))
+    known: set[str] = set()
+    rows: set[str] = set()
+    since = sql.when(titles_since)
+    for i in range(0, len(unique), 500):
+        chunk = unique[i : i + 500]
+        found = sql.run(
+            f"SELECT key, last_seen >= ? FROM seen WHERE key IN ({_marks(chunk)})",
+            [since, *chunk],
+        )
+        for key, recent in map(tuple, found):
+            rows.add(key)
+            if recent or not is_title_key(key):
+                known.add(key)
+    return known, rows
+
+
+def _activity(conn: Connection, since: datetime) -> dict[str, ChannelActivity]:
+    """Story alerts queued per channel since `since`, and each channel's latest storm, rebuilt
+    from the outbox: a storm summary's key starts with "storm:", the stories it lists are rows
+    `stormed` under it, with their digest entry in the payload."""
+    alerts: dict[str, list[datetime]] = {}
+    storms: dict[str, tuple[str, datetime, datetime, list[DigestEntry]]] = {}
+    rows = conn.execute(
+        select(
+            t.outbox.c.channel,
+            t.outbox.c.key,
+            t.outbox.c.status,
+            t.outbox.c.parent_key,
+            t.outbox.c.created_at,
+            t.outbox.c.payload,
+        )
+        .where(t.outbox.c.kind == MessageKind.POST)
+        .where(t.outbox.c.created_at >= since)
+        .where(t.outbox.c.status != OutboxStatus.HELD)
+        .where(t.outbox.c.status != OutboxStatus.DIGESTED)
+        .order_by(t.outbox.c.id)
+    ).all()
+    for channel, key, status, parent, created, payload in rows:
+        alerts.setdefault(channel, [])
+        if key.startswith("storm:"):
+            storms[channel] = (key, created, created, [])
+        elif is_alert(key):
+            alerts[channel].append(created)
+            storm = storms.get(channel)
+            if status == OutboxStatus.STORMED and storm is not None and parent == storm[0]:
+                entry = json.loads(payload).get("entry")
+                storms[channel] = (storm[0], storm[1], created, storm[3])
+                if entry:
+                    storm[3].append(_entry(entry))
+    out: dict[str, ChannelActivity] = {}
+    for channel, times in alerts.items():
+        storm = storms.get(channel)
+        if storm is None:
+            out[channel] = ChannelActivity(tuple(times))
+        else:
+            key, started, last, entries = storm
+            out[channel] = ChannelActivity(tuple(times), key, started, last, tuple(entries))
+    return out
+
+
+def _severities(conn: Connection, story_keys: set[str]) -> list[tuple[str, str]]:
+    """(story, its highest severity so far) for these stories."""
+    found: list[tuple[str, str]] = []
+    keys = sorted(story_keys)
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        found += [
+            (str(k), str(v))
+            for k, v in conn.execute(
+                select(t.stories.c.key, t.stories.c.severity).where(t.stories.c.key.in_(chunk))
+            )
+        ]
+    return found
+
+
+_STORY_UPSERT = (
+    "INSERT INTO stories (key, labels, first_published, last_updated, sources, members, severity)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET"
+    " labels = excluded.labels, first_published = excluded.first_published,"
+    " last_updated = excluded.last_updated, sources = excluded.sources,"
+    " members = excluded.members"
+)
+
+
+def _record_entry(sql: _Sql, entry: NewEntry, now: datetime) -> int:
+    item_key = entry.keys[0]
+    story = entry.story
+    if entry.item is not None:
+        row = dict(entry.item, story_key=story.key if story else None)
+        sql.run(
+            f"INSERT INTO items ({', '.join(row)}) VALUES ({_marks(row)})",
+            [sql.value(v) for v in row.values()],
+        )
+    if story is not None:
+        # a report that may not alert leaves the story's severity as it was
+        sql.run(
+            _STORY_UPSERT
+            if story.severity is None
+            else f"{_STORY_UPSERT}, severity = excluded.severity",
+            [
+                story.key,
+                json.dumps(list(story.labels)),
+                sql.when(story.first_published),
+                sql.when(now),
+                story.sources,
+                story.members,
+                story.severity or Severity.NORMAL,
+            ],
+        )
+    queued = 0
+    for out in entry.outgoing:
+        story_key = story.key if story else item_key
+        key = out.key or outbox_key(
+            out.kind,
+            out.channel,
+            story=story_key,
+            item=item_key,
+            members=story.members if story else 0,
+        )
+        parent = out.parent or (
+            None
+            if out.kind == MessageKind.POST
+            else outbox_key(MessageKind.POST, out.channel, story=story_key, item=item_key)
+        )
+        inserted = sql.run(
+            "INSERT INTO outbox (key, kind, channel, item_key, story_key, parent_key, payload,"
+            " status, attempts, in_flight, next_attempt_at, created_at, published)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?)"
+            " ON CONFLICT (key) DO NOTHING RETURNING id",
+            [
+                key,
+                str(out.kind),
+                out.channel,
+                item_key,
+                None if key.startswith("storm:") else story_key,
+                parent,
+                _message_json(out.message, out.severity, _digest_entry(entry, out)),
+                str(out.status),
+                sql.when(out.release_at or now),
+                sql.when(now),
+                sql.value(entry.item["published"]) if entry.item else None,
+            ],
+        ).first()
+        if inserted is None:
+            continue  # exactly once per key, whatever asked twice
+        if out.kind == MessageKind.UPDATE:  # the latest edit replaces those not sent yet
+            sql.run(
+                "UPDATE outbox SET status = 'superseded' WHERE parent_key = ?"
+                " AND kind = 'update' AND status = 'pending' AND key <> ?",
+                [parent, key],
+            )
+        queued += out.kind == MessageKind.POST and out.status == OutboxStatus.PENDING
+    return queued
 
 
 def _advice(detail: str) -> str:
