@@ -30,7 +30,15 @@ from bot.plan.planner import absorb, plan
 from bot.poll.parse import canonical_url
 from bot.service.commands import effective_channels
 from bot.service.config import Config
-from bot.store import PARENT_FAILED, ChannelActivity, NewEntry, OutboxRow, Store, StoredEntry
+from bot.store import (
+    PARENT_FAILED,
+    ChannelActivity,
+    NewEntry,
+    OpsStore,
+    OutboxRow,
+    Store,
+    StoredEntry,
+)
 from bot.validate import format_duration, parse_duration
 
 
@@ -38,7 +46,7 @@ class BadLine(ValueError):
     """A JSON line `explain` cannot read; the message says what is wrong."""
 
 
-def plan_settings(config: Config, store: Store, now: datetime) -> Settings:
+def plan_settings(config: Config, store: OpsStore, now: datetime) -> Settings:
     """The planner's settings: the config, with the channel settings and mutes made from Slack."""
     channels = effective_channels(config.channels, store.channel_prefs())
     return Settings.of(config, channels, frozenset(store.mutes(now)))
@@ -92,7 +100,7 @@ def _unlabelled_reason(config: Config, c: Classification) -> str:
 class Explainer:
     """Explains items one at a time, each as if it were the only new entry of a poll now."""
 
-    def __init__(self, config: Config, store: Store, now: datetime) -> None:
+    def __init__(self, config: Config, store: OpsStore, now: datetime) -> None:
         self.config = config
         self.store = store
         self.now = now
@@ -204,7 +212,7 @@ class ReplayReport:
     channels: dict[str, tuple[list[Would], list[NoLonger]]] = field(default_factory=dict)
 
 
-def replay(config: Config, store: Store, since: datetime, now: datetime) -> ReplayReport:
+def replay(config: Config, store: OpsStore, since: datetime, now: datetime) -> ReplayReport:
     """Plan the window's entries again, poll by poll as they were recorded, under `config`."""
     settings = plan_settings(config, store, now)
     stories = OpenStories(StoryIndex(Tuning(window=config.bot.story_window)))
@@ -254,7 +262,7 @@ def replay(config: Config, store: Store, since: datetime, now: datetime) -> Repl
     return report
 
 
-def _recorded(store: Store, since: datetime) -> Iterator[StoredEntry]:
+def _recorded(store: OpsStore, since: datetime) -> Iterator[StoredEntry]:
     """The window's entries in recorded order, read a page at a time."""
     after: tuple[datetime, str, str] | None = None
     while True:

@@ -8,27 +8,29 @@ from bot.plan.intents import (
     StoryChanges,
     StoryWrite,
 )
-from bot.store.sql import (
+from bot.store.ingest import IngestSession
+from bot.store.outbox import HeldRelease
+from bot.store.protocols import DeliveryStore, OpsStore, PollingStore, SlashStore
+from bot.store.records import (
     PARENT_FAILED,
     ChannelPrefs,
     Delivery,
     FeedState,
     FeedWrite,
-    HeldRelease,
     HeldStory,
     IngestResult,
-    IngestSession,
     OutboxRow,
     Parent,
-    Store,
     StoredEntry,
 )
+from bot.store.sql import Store
 
 __all__ = [
     "PARENT_FAILED",
     "ChannelActivity",
     "ChannelPrefs",
     "Delivery",
+    "DeliveryStore",
     "FeedState",
     "FeedWrite",
     "HeldRelease",
@@ -36,9 +38,12 @@ __all__ = [
     "IngestResult",
     "IngestSession",
     "NewEntry",
+    "OpsStore",
     "OutboxRow",
     "Outgoing",
     "Parent",
+    "PollingStore",
+    "SlashStore",
     "Store",
     "StoredEntry",
     "StoredMember",
