@@ -130,16 +130,9 @@ class _Planner:
         self.absorbed: Counter[tuple[str, str]] = Counter()
 
     def run(self) -> Plan:
-        poll, s, now = self.poll, self.s, self.now
-        bot = s.bot
-        backfill_from = now - bot.backfill
-        oldest_alertable = now - bot.retention + timedelta(days=1)
-        known = self.reads.known
+        poll, known = self.poll, self.reads.known
         entries: list[NewEntry] = []
         batch: set[str] = set()
-        # reports of one poll of one feed: two of them are two events unless one is a
-        # near-duplicate or an update of the other
-        batch_id = f"{poll.items[0].feed_url}@{now.isoformat()}" if poll.items else ""
         for n, item in enumerate(poll.items):
             keys = poll.keys[n]
             repeat = any(k in known or k in batch for k in keys)
@@ -150,98 +143,13 @@ class _Planner:
             c = (
                 poll.classified[n]
                 if poll.classified is not None
-                else classify(s.packs, item.title, item.summary, explain=False)
+                else classify(self.s.packs, item.title, item.summary, explain=False)
             )
-            text = entry_text(item, keys[0], now, poll.first_poll)
+            text = entry_text(item, keys[0], self.now, poll.first_poll)
             if not c.labels:
                 entries.append(NewEntry(keys=keys, text=text))
                 continue
-            if poll.first_poll:
-                may_alert = (
-                    bot.backfill > timedelta(0) and item.dated and item.published >= backfill_from
-                )
-            else:
-                may_alert = not item.dated or item.published >= oldest_alertable
-            fp = fingerprint(
-                keys[0],
-                item.title,
-                item.summary,
-                c.labels,
-                item.published,
-                item.feed_name,
-                batch=batch_id,
-            )
-            decided = s.router.decide(item, c)
-            decisions: dict[str, Decision] = {d.channel: d for d, _labels in decided}
-            # routing is per report: the channels this report's text and labels are for
-            wants = {d.channel: labels for d, labels in decided if d.route}
-            if not may_alert:
-                for channel in wants:
-                    decisions[channel] = too_old(channel, item, poll.first_poll, s)
-            routes = wants if may_alert else {}
-            match = self.index.assign(fp)
-            outgoing: list[Outgoing] = []
-            self.labelled.update(c.labels)
-            joined: Joined | None = None
-            if match is None:
-                story = self.index.create(fp, item, c, now)
-                self.created += 1
-            else:
-                joined = self.index.join(match.story_id, fp, item, now)
-                story = joined.story
-            # a story's severity only rises: a later, vaguer report does not lower it
-            severity = Severity.highest(
-                self._severity(story, item), self.severities.get(story.id, Severity.NORMAL)
-            )
-            # a report too old to alert (or undated, on a feed's first poll) joins its story
-            # silently: no reply, no edit, and the story's severity stays as it was (its
-            # `routes` are empty, so it opens no post either)
-            if may_alert:
-                self.severities[story.id] = severity
-            if may_alert and joined is not None:
-                for channel in sorted(story.channels):
-                    if channel in decisions and decisions[channel].route:
-                        decisions[channel] = in_story(
-                            decisions[channel],
-                            story,
-                            joined,
-                            threaded=s.threaded(channel),
-                            muted=(channel, story.id) in s.mutes,
-                        )
-                outgoing += self._joined(joined, item, severity, wants)
-            for channel in sorted(set(routes) - story.channels):
-                wanted = s.channels.get(channel)
-                if wanted is not None and severity.rank < Severity(wanted.min_severity).rank:
-                    decisions[channel] = Decision(
-                        channel,
-                        False,
-                        f"{decisions[channel].reason}, but its severity {severity} is below the "
-                        f"channel's min_severity {wanted.min_severity}",
-                        "min_severity",
-                    )
-                    continue  # below the channel's minimum; a later, graver report may post
-                if (channel, story.id) in s.mutes:
-                    decisions[channel] = _muted(channel, story)
-                    continue
-                story.channels.add(channel)
-                if match is not None:
-                    # the first report did not reach this channel: this one heads its post
-                    story.channel_headlines[channel] = item
-                first = self._first_post(story, channel, severity)
-                outgoing += first
-                decisions[channel] = posted(decisions[channel], first, wanted, severity)
-            self.dropped += [(item, d) for d in decisions.values() if d.drop is not None]
-            entries.append(
-                NewEntry(
-                    keys=keys,
-                    item=item_row(text, c),
-                    text=text,
-                    severity=severity if may_alert else None,
-                    decisions=tuple(decisions.values()),
-                    story=story_write(story, severity if may_alert else None),
-                    outgoing=tuple(outgoing),
-                )
-            )
+            entries.append(self._labelled(item, keys, c, text))
         activity = dict(self.reads.activity or {})
         activity.update((channel, a.frozen()) for channel, a in self.activity.items())
         return Plan(
@@ -252,6 +160,114 @@ class _Planner:
             stories_created=self.created,
             absorbed=dict(self.absorbed),
         )
+
+    def _may_alert(self, item: Item) -> bool:
+        """Not too old: on a feed's first poll, dated within backfill; later, within retention
+        (an undated report is taken as new, except on a first poll)."""
+        bot, now = self.s.bot, self.now
+        if self.poll.first_poll:
+            return (
+                bot.backfill > timedelta(0) and item.dated and item.published >= now - bot.backfill
+            )
+        return not item.dated or item.published >= now - bot.retention + timedelta(days=1)
+
+    def _labelled(
+        self, item: Item, keys: tuple[str, ...], c: Classification, text: dict[str, object]
+    ) -> NewEntry:
+        """A new labelled report: its story, severity and every channel's decision."""
+        s, now, poll = self.s, self.now, self.poll
+        may_alert = self._may_alert(item)
+        # reports of one poll of one feed: two of them are two events unless one is a
+        # near-duplicate or an update of the other
+        batch = f"{item.feed_url}@{now.isoformat()}"
+        fp = fingerprint(
+            keys[0], item.title, item.summary, c.labels, item.published, item.feed_name, batch=batch
+        )
+        decided = s.router.decide(item, c)
+        decisions: dict[str, Decision] = {d.channel: d for d, _labels in decided}
+        # routing is per report: the channels this report's text and labels are for
+        wants = {d.channel: labels for d, labels in decided if d.route}
+        if not may_alert:
+            for channel in wants:
+                decisions[channel] = too_old(channel, item, poll.first_poll, s)
+        match = self.index.assign(fp)
+        outgoing: list[Outgoing] = []
+        self.labelled.update(c.labels)
+        joined: Joined | None = None
+        if match is None:
+            story = self.index.create(fp, item, c, now)
+            self.created += 1
+        else:
+            joined = self.index.join(match.story_id, fp, item, now)
+            story = joined.story
+        # a story's severity only rises: a later, vaguer report does not lower it
+        severity = Severity.highest(
+            self._severity(story, item), self.severities.get(story.id, Severity.NORMAL)
+        )
+        # a report too old to alert (or undated, on a feed's first poll) joins its story
+        # silently: no reply, no edit, no post, and the story's severity stays as it was
+        if may_alert:
+            self.severities[story.id] = severity
+            if joined is not None:
+                for channel in sorted(story.channels):
+                    if channel in decisions and decisions[channel].route:
+                        decisions[channel] = in_story(
+                            decisions[channel],
+                            story,
+                            joined,
+                            threaded=s.threaded(channel),
+                            muted=(channel, story.id) in s.mutes,
+                        )
+                outgoing += self._joined(joined, item, severity, wants)
+            outgoing += self._new_channels(
+                story, item, severity, wants, decisions, match is not None
+            )
+        self.dropped += [(item, d) for d in decisions.values() if d.drop is not None]
+        return NewEntry(
+            keys=keys,
+            item=item_row(text, c),
+            text=text,
+            severity=severity if may_alert else None,
+            decisions=tuple(decisions.values()),
+            story=story_write(story, severity if may_alert else None),
+            outgoing=tuple(outgoing),
+        )
+
+    def _new_channels(
+        self,
+        story: StoryState,
+        item: Item,
+        severity: Severity,
+        wants: Mapping[str, object],
+        decisions: dict[str, Decision],
+        joined: bool,
+    ) -> list[Outgoing]:
+        """The story's first message in each channel this report is for that has none yet,
+        unless the story is below the channel's min_severity or muted there."""
+        s = self.s
+        outgoing: list[Outgoing] = []
+        for channel in sorted(set(wants) - story.channels):
+            wanted = s.channels.get(channel)
+            if wanted is not None and severity.rank < Severity(wanted.min_severity).rank:
+                decisions[channel] = Decision(
+                    channel,
+                    False,
+                    f"{decisions[channel].reason}, but its severity {severity} is below the "
+                    f"channel's min_severity {wanted.min_severity}",
+                    "min_severity",
+                )
+                continue  # below the channel's minimum; a later, graver report may post
+            if (channel, story.id) in s.mutes:
+                decisions[channel] = _muted(channel, story)
+                continue
+            story.channels.add(channel)
+            if joined:
+                # the first report did not reach this channel: this one heads its post
+                story.channel_headlines[channel] = item
+            first = self._first_post(story, channel, severity)
+            outgoing += first
+            decisions[channel] = posted(decisions[channel], first, wanted, severity)
+        return outgoing
 
     def _severity(self, story: StoryState, item: Item) -> Severity:
         """The pack's severity rules applied to the story's facts and to the text of its

@@ -1,7 +1,9 @@
 """One poll cycle, stage by stage, and the outbox's delivery loop.
 
-    claim due feeds -> fetch (httpx) -> parse (feedparser) -> classify (rule packs)
-      -> dedupe (seen keys) -> route (channels) -> format (Block Kit) -> outbox (store)
+    claim due feeds -> fetch (httpx) -> parse + classify (worker) -> group commit
+      -> ingest session (store: story lock, catch-up, known keys, channel activity)
+      -> plan (bot/plan/planner.py, pure: dedupe, stories, severity, route, format)
+      -> record (store: entries, stories, outbox rows, feed state; one transaction)
     outbox -> deliver (Slack or console), paced per channel, retried until Slack says ok
 
 Pure stages do the deciding; this module only sequences them and does the I/O. Time comes from
