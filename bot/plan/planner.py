@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -554,8 +554,3 @@ def entry_text(item: Item, key: str, now: datetime, first_poll: bool) -> dict[st
         "first_poll": int(first_poll),
         "first_seen": now,
     }
-
-
-def drop_counts(dropped: Iterable[tuple[Item, Decision]]) -> Counter[tuple[str, str]]:
-    """(channel, why) -> how many labelled items that channel dropped."""
-    return Counter((d.channel, d.drop) for _item, d in dropped if d.drop is not None)
