@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from bot.service.app import build_app
 from bot.service.config import load_config
+from bot.store import Store
+from bot.store import schema as t
 from bot.tools.feedserver import FeedServer
 from tests.conftest import DISTINCT_LAUNCHES, LAUNCH, ago, rss
 from tests.peers import SlackStandIn
@@ -228,19 +232,29 @@ def _allow_seen_rows(app) -> None:  # type: ignore[no-untyped-def]
 
 
 def _requests(app, urls: list[str]):  # type: ignore[no-untyped-def]
-    from bot.store import IngestRequest, NewEntry
+    """One fetched feed per URL, each with one new entry (not a story) keyed k<n>."""
+    from bot.models import Item
+    from bot.plan.intents import Poll
+    from bot.service.pipeline import Fetched
+    from bot.store import FeedWrite
 
     now = datetime.now(UTC)
     return [
-        IngestRequest(
-            url,
-            now,
-            now + timedelta(minutes=2),
-            etag=None,
-            last_modified=None,
-            body_hash=f"h{n}",
-            keys=[f"k{n}"],
-            plan=lambda ctx, n=n: [NewEntry(keys=(f"k{n}",))],
+        Fetched(
+            FeedWrite(
+                url,
+                now,
+                now + timedelta(minutes=2),
+                etag=None,
+                last_modified=None,
+                body_hash=f"h{n}",
+            ),
+            Poll(
+                [Item(f"F{n}", url, f"id{n}", f"{url}#{n}", "Tram line opens", "", now)],
+                [(f"k{n}",)],
+                now,
+                first_poll=False,
+            ),
             titles_since=now - timedelta(hours=36),
         )
         for n, url in enumerate(urls)
@@ -336,3 +350,81 @@ def test_a_broken_write_for_one_feed_does_not_stop_the_others_alerts(
     posts = slack.posts()
     assert len(posts) == 3
     assert str(DISTINCT_LAUNCHES[1]["title"]) in str(posts[-1].args)
+
+
+def _one(outlet: str, title: str, summary: str, minutes: float) -> str:
+    slug = outlet.lower()
+    return rss(
+        {
+            "title": title,
+            "summary": summary,
+            "link": f"https://{slug}.test/nk/1",
+            "guid": f"{slug}-1",
+            "published": ago(minutes=minutes),
+        },
+        title=outlet,
+    )
+
+
+def test_a_storys_severity_survives_a_restart(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    """A report raises its story to critical; after a restart a further, plainer report edits
+    the alert as critical still (the story's severity is stored on it, not kept in memory)."""
+    empty = "<rss version='2.0'><channel><title>x</title></channel></rss>"
+    urls = {name: feeds.set(f"/{name}.xml", empty) for name in ("Yonhap", "Kyodo", "AP")}
+    config = write_config(urls)
+    clock = FakeTime()
+    feeds.set(
+        "/Yonhap.xml",
+        _one(
+            "Yonhap",
+            "N. Korea fires ballistic missile into East Sea: JCS",
+            "North Korea fired a ballistic missile into the East Sea on Tuesday morning, "
+            "South Korea's Joint Chiefs of Staff said.",
+            20,
+        ),
+    )
+
+    async def run(then: list[tuple[str, str]]) -> None:
+        app = _app(config, env, clock)
+        try:
+            for path, body in [("", ""), *then]:
+                if path:
+                    feeds.set(path, body)
+                await app.pipeline.poll_all()
+                await app.pipeline.drain(timedelta(seconds=10))
+        finally:
+            await app.aclose()
+
+    shelter = _one(
+        "Kyodo",
+        "N. Korea fires ballistic missile; Japan tells residents to take shelter",
+        "Japan's government issued a J-Alert after North Korea fired a ballistic missile into "
+        "the East Sea on Tuesday, telling residents to take shelter.",
+        10,
+    )
+    plain = _one(
+        "AP",
+        "North Korea test-fires ballistic missile toward its eastern waters",
+        "North Korea test-fired a ballistic missile toward its eastern waters on Tuesday, "
+        "South Korea's military said.",
+        5,
+    )
+    asyncio.run(run([("/Kyodo.xml", shelter)]))
+    asyncio.run(run([("/AP.xml", plain)]))  # a restart: a new pipeline over the same database
+    store = Store.open(load_config(str(config), env).bot.database)
+    try:
+        with store.engine.connect() as conn:
+            edits = conn.execute(
+                select(t.outbox.c.payload)
+                .where(t.outbox.c.kind == "update")
+                .order_by(t.outbox.c.id)
+            ).scalars()
+            severities = [json.loads(p)["severity"] for p in edits]
+            stored = conn.execute(select(t.stories.c.severity)).scalars().all()
+    finally:
+        store.close()
+    assert len([p for p in slack.posts() if "thread_ts" not in p.args]) == 1  # one story
+    assert severities == ["critical", "critical"]
+    assert stored == ["critical"]

@@ -17,8 +17,9 @@ import pytest
 from sqlalchemy import inspect, text
 
 from bot.errors import StoreError
+from bot.kinds import MessageKind, Severity
 from bot.models import Message
-from bot.store import IngestContext, NewEntry, Outgoing, Store, StoryChanges, StoryWrite
+from bot.store import FeedWrite, IngestResult, NewEntry, Outgoing, Store, StoryChanges, StoryWrite
 from bot.store import schema as t
 
 T0 = datetime(2026, 11, 22, 3, 0, tzinfo=UTC)
@@ -43,7 +44,7 @@ def entry(n: int, story: str | None = None, channel: str = "C1", feed: str = "f"
             "first_seen": T0,
         },
         story=StoryWrite(story_key, ("missile-test",), T0, 1, 1),
-        outgoing=(Outgoing("post", channel, MSG),),
+        outgoing=(Outgoing(MessageKind.POST, channel, MSG),),
     )
 
 
@@ -53,23 +54,14 @@ def ingest(
     entries: Sequence[NewEntry],
     seen: list[tuple[set[str], StoryChanges]] | None = None,
 ) -> int:
-    def plan(ctx: IngestContext) -> Sequence[NewEntry]:
+    """Record one feed's entries in an ingest session, as the pipeline does (its reads, then
+    its writes); `seen` is given what the session read."""
+    with store.ingest_session() as tx:
+        known = tx.known([k for e in entries for k in e.keys], T0 - timedelta(hours=36))
         if seen is not None:
-            seen.append((ctx.known, ctx.changes))
-        return entries
-
-    result = store.ingest(
-        url,
-        T0,
-        T0 + timedelta(minutes=2),
-        etag=None,
-        last_modified=None,
-        body_hash="h",
-        keys=[k for e in entries for k in e.keys],
-        plan=plan,
-        titles_since=T0 - timedelta(hours=36),
-    )
-    return result.alerts_queued
+            seen.append((set(known), tx.changes))
+        feed = FeedWrite(url, T0, T0 + timedelta(minutes=2), None, None, "h")
+        return tx.record(feed, known, entries).alerts_queued
 
 
 @pytest.fixture
@@ -127,6 +119,7 @@ def test_a_version_1_database_is_upgraded_in_place_keeping_its_rows(stores, data
             conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("ALTER TABLE outbox DROP COLUMN leased_by"))
         conn.execute(text("ALTER TABLE outbox DROP COLUMN lease_until"))
+        conn.execute(text("ALTER TABLE stories DROP COLUMN severity"))  # version 5's
         conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema'"))
     store.close()
     reopened = Store.open(database_url)
@@ -136,6 +129,7 @@ def test_a_version_1_database_is_upgraded_in_place_keeping_its_rows(stores, data
         assert {"jobs", "channel_prefs", "mutes"} <= set(inspect(reopened.engine).get_table_names())
         columns = {c["name"] for c in inspect(reopened.engine).get_columns("outbox")}
         assert {"leased_by", "lease_until"} <= columns
+        assert "severity" in {c["name"] for c in inspect(reopened.engine).get_columns("stories")}
         assert [d.key for d in reopened.due_deliveries(T0)] == ["health:x"]
         assert reopened.claim_job("prune", T0, T0 + timedelta(hours=1), "me")
     finally:
@@ -254,26 +248,45 @@ def test_an_ingest_sees_what_other_replicas_recorded_since_it_last_looked(stores
     assert seen[0][1] == StoryChanges([], [])
 
 
-def _request(url: str, entries: Sequence[NewEntry], seen: list[set[str]], fail: bool = False):  # type: ignore[no-untyped-def]
-    from bot.store import IngestRequest
+def test_a_storys_severity_is_stored_kept_by_quiet_reports_and_given_to_other_replicas(
+    stores,
+) -> None:
+    a, b = stores(2)
+    for s in (a, b):
+        s.open_stories(T0 - timedelta(hours=36))
+    first = entry(1, feed="a")
+    assert first.story is not None
+    high = replace(first, story=replace(first.story, severity=Severity.HIGH))
+    ingest(a, "https://a.test/rss", [high])
+    seen: list[tuple[set[str], StoryChanges]] = []
+    ingest(b, "https://b.test/rss", [], seen)
+    assert seen[0][1].severities == [("i:a:1", "high")]
+    # a report too old to alert joins without a severity: the stored one stays
+    late = entry(2, feed="a", story="i:a:1")
+    ingest(a, "https://a.test/rss", [late])
+    assert b.open_stories(T0 - timedelta(hours=36)).severities == [("i:a:1", "high")]
 
-    def plan(ctx: IngestContext) -> Sequence[NewEntry]:
-        seen.append(set(ctx.known))
-        if fail:
-            raise StoreError("the planner gave up")
-        return entries
 
-    return IngestRequest(
-        url,
-        T0,
-        T0 + timedelta(minutes=2),
-        etag='"e"',
-        last_modified=None,
-        body_hash="h:" + url,
-        keys=[k for e in entries for k in e.keys],
-        plan=plan,
-        titles_since=T0 - timedelta(hours=36),
-    )
+def _batch(
+    store: Store,
+    feeds: Sequence[tuple[str, Sequence[NewEntry]]],
+    seen: list[set[str]],
+    *,
+    fail_at: int | None = None,
+    now: datetime = T0,
+    window: timedelta = timedelta(hours=36),
+) -> list[IngestResult]:
+    """Several fetched feeds recorded in one ingest session; planning gives up at `fail_at`."""
+    results = []
+    with store.ingest_session() as tx:
+        for n, (url, entries) in enumerate(feeds):
+            known = tx.known([k for e in entries for k in e.keys], now - window)
+            seen.append(set(known))
+            if n == fail_at:
+                raise StoreError("the planner gave up")
+            feed = FeedWrite(url, now, now + timedelta(minutes=2), '"e"', None, "h:" + url)
+            results.append(tx.record(feed, known, entries))
+    return results
 
 
 def test_feeds_ingested_together_see_each_others_entries_and_are_all_or_nothing(stores) -> None:
@@ -282,16 +295,12 @@ def test_feeds_ingested_together_see_each_others_entries_and_are_all_or_nothing(
     store.sync_feeds([(a, "A"), (b, "B"), (c, "C")], T0)
     seen: list[set[str]] = []
     # the same entry reached through two feeds in one batch: the second finds it known
-    results = store.ingest_many(
-        [_request(a, [entry(1, feed="x")], seen), _request(b, [entry(1, feed="x")], seen)]
-    )
+    results = _batch(store, [(a, [entry(1, feed="x")]), (b, [entry(1, feed="x")])], seen)
     assert [(r.new_items, r.alerts_queued) for r in results] == [(1, 1), (0, 0)]
     assert seen == [set(), {"i:x:1"}]
     # a batch whose last feed fails records none of its feeds
     with pytest.raises(StoreError, match="gave up"):
-        store.ingest_many(
-            [_request(c, [entry(2, feed="y")], seen), _request(a, [entry(3)], seen, fail=True)]
-        )
+        _batch(store, [(c, [entry(2, feed="y")]), (a, [entry(3)])], seen, fail_at=1)
     states = {s.url: s.body_hash for s in store.feed_states()}
     assert states == {a: "h:" + a, b: "h:" + b, c: None}
     assert len(store.due_deliveries(T0)) == 1
@@ -305,27 +314,17 @@ def test_story_assignment_is_serialised_between_replicas(stores) -> None:
     guard = threading.Lock()
 
     def slow_ingest(s: Store, n: int) -> int:
-        def plan(ctx: IngestContext) -> Sequence[NewEntry]:
+        with s.ingest_session() as tx:
             nonlocal active, overlaps
             with guard:
                 active += 1
                 overlaps += active > 1
-            threading.Event().wait(0.05)
+            known = tx.known([f"i:r{n}:{n}"], T0)
+            threading.Event().wait(0.05)  # planning, between the reads and the writes
             with guard:
                 active -= 1
-            return [entry(n, feed=f"r{n}")]
-
-        return s.ingest(
-            f"https://r{n}.test/rss",
-            T0,
-            T0,
-            etag=None,
-            last_modified=None,
-            body_hash="h",
-            keys=[f"i:r{n}:{n}"],
-            plan=plan,
-            titles_since=T0,
-        ).alerts_queued
+            feed = FeedWrite(f"https://r{n}.test/rss", T0, T0, None, None, "h")
+            return tx.record(feed, known, [entry(n, feed=f"r{n}")]).alerts_queued
 
     results = race([lambda s=s, n=n: slow_ingest(s, n) for n, s in enumerate(replicas)])
     assert results == [1, 1, 1]
@@ -442,8 +441,7 @@ def test_a_title_key_counts_as_seen_only_within_the_title_window(stores) -> None
 
     def known_at(when: datetime, keys: Sequence[str], window: timedelta) -> set[str]:
         seen: list[set[str]] = []
-        request = _request(url, [NewEntry(keys=tuple(keys))], seen)
-        store.ingest_many([replace(request, now=when, titles_since=when - window)])
+        _batch(store, [(url, [NewEntry(keys=tuple(keys))])], seen, now=when, window=window)
         return seen[0]
 
     assert known_at(T0, ["i:old", "t:old"], timedelta(hours=36)) == set()

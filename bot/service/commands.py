@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from bot.delivery.format import escape, local_time
 from bot.poll.parse import canonical_url
 from bot.service.config import ChannelConfig
-from bot.store import ChannelPrefs, Store
+from bot.store import ChannelPrefs, SlashStore
 from bot.validate import parse_duration
 
 HELP = """*`/newsbot` commands* (they apply to this channel only)
@@ -62,7 +62,11 @@ class Commands:
     """Runs one command against the store; returns the reply (Slack mrkdwn, shown to the user)."""
 
     def __init__(
-        self, store: Store, configured: Sequence[ChannelConfig], labels: Sequence[str], feeds: int
+        self,
+        store: SlashStore,
+        configured: Sequence[ChannelConfig],
+        labels: Sequence[str],
+        feeds: int,
     ) -> None:
         self.store = store
         self.configured = {c.channel: c for c in configured}

@@ -1,7 +1,7 @@
 """Operator tools: why an item did (not) alert (`explain`), what a config change would alert on
 (`replay`), and the outbox's parked and waiting messages (`outbox list|retry|drop`).
 
-`explain` and `replay` run the pipeline's own planner (`Pipeline.plan`: classify, cluster,
+`explain` and `replay` run the pipeline's own planner (`bot.plan.planner.plan`: classify, cluster,
 route, severity, digests, quiet hours, storms) over the items given, against a throwaway story
 index; nothing is posted and nothing is written to the database.
 """
@@ -9,29 +9,37 @@ index; nothing is posted and nothing is written to the database.
 from __future__ import annotations
 
 import copy
-import io
 import json
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import Any, TextIO
 
 from bot.delivery.format import local_time
-from bot.delivery.slack import PERMANENT, ConsoleNotifier
+from bot.delivery.slack import PERMANENT
 from bot.domain.classify import classify
 from bot.domain.classify.pack import story_labels
 from bot.domain.dedupe import item_keys
 from bot.domain.stories import StoryIndex, Tuning
 from bot.models import Classification, Item
-from bot.poll.fetch import FeedClients
+from bot.plan.intents import OpenStories, Poll, Reads, Settings
+from bot.plan.planner import absorb, plan
 from bot.poll.parse import canonical_url
+from bot.service.commands import effective_channels
 from bot.service.config import Config
-from bot.service.pipeline import Pipeline
-from bot.store import PARENT_FAILED, ChannelActivity, NewEntry, OutboxRow, Store, StoredEntry
+from bot.store import (
+    PARENT_FAILED,
+    ChannelActivity,
+    NewEntry,
+    OpsStore,
+    OutboxRow,
+    Store,
+    StoredEntry,
+)
 from bot.validate import format_duration, parse_duration
 
 
@@ -39,18 +47,10 @@ class BadLine(ValueError):
     """A JSON line `explain` cannot read; the message says what is wrong."""
 
 
-def planner(config: Config, store: Store, now: datetime) -> Pipeline:
-    """A pipeline that only plans: channel settings and mutes from the store, no HTTP client
-    in use, and a notifier that is never called."""
-    pipeline = Pipeline(
-        config,
-        store=store,
-        http=FeedClients(connect_timeout=1, read_timeout=1, max_connections=1),
-        notifier=ConsoleNotifier(io.StringIO()),
-        clock=lambda: now,
-    )
-    pipeline.refresh_slack_settings()
-    return pipeline
+def plan_settings(config: Config, store: OpsStore, now: datetime) -> Settings:
+    """The planner's settings: the config, with the channel settings and mutes made from Slack."""
+    channels = effective_channels(config.channels, store.channel_prefs())
+    return Settings.of(config, channels, frozenset(store.mutes(now)))
 
 
 def item_from_json(line: str, number: int, now: datetime) -> tuple[object, Item]:
@@ -101,34 +101,36 @@ def _unlabelled_reason(config: Config, c: Classification) -> str:
 class Explainer:
     """Explains items one at a time, each as if it were the only new entry of a poll now."""
 
-    def __init__(self, config: Config, store: Store, now: datetime) -> None:
+    def __init__(self, config: Config, store: OpsStore, now: datetime) -> None:
         self.config = config
         self.store = store
         self.now = now
-        self.pipeline = planner(config, store, now)
-        self.pipeline.load_stories()  # a report of an open story joins it, as in `run`
-        self._stories = self.pipeline.stories
+        self.settings = plan_settings(config, store, now)
+        # a report of an open story joins it, as in `run`
+        self._stories = OpenStories(
+            StoryIndex(Tuning(window=config.bot.story_window, labels=story_labels(config.packs)))
+        )
+        changes = store.open_stories(now - config.bot.story_window)
+        absorb(self._stories, changes, self.settings.router)
 
     def explain(self, ident: object, item: Item) -> dict[str, Any]:
         c = classify(self.config.packs, item.title, item.summary)
-        p = self.pipeline
-        p.stories = copy.deepcopy(self._stories)  # each item on its own
-        since = self.now - p.storm_lookback
+        stories = copy.deepcopy(self._stories)  # each item on its own
+        since = self.now - self.settings.storm_lookback
         keys = item_keys(item)
         seen = self.store.seen_keys(keys, self.now - self.config.bot.title_window)
-        [entry] = p.plan(
-            [item],
-            [keys],
-            now=self.now,
-            first_poll=False,
-            known=set(),
-            classified=[c],
-            activity=lambda: self.store.channel_activity(since),
+        activity = self.store.channel_activity(since) if c.labels else {}
+        planned = plan(
+            Poll([item], [keys], self.now, first_poll=False, classified=[c]),
+            Reads(frozenset(), activity),
+            stories,
+            self.settings,
         )
+        [entry] = planned.entries
         channels: dict[str, dict[str, object]] = {}
         if not c.labels:
             reason = _unlabelled_reason(self.config, c)
-            channels = {ch: {"route": False, "reason": reason} for ch in p.channel_names}
+            channels = {ch: {"route": False, "reason": reason} for ch in self.settings.channels}
         for d in entry.decisions:
             channels[d.channel] = {"route": d.route, "reason": d.reason}
         if seen:  # `run` passes over a repeat before it is classified: say so first
@@ -213,15 +215,15 @@ class ReplayReport:
     channels: dict[str, tuple[list[Would], list[NoLonger]]] = field(default_factory=dict)
 
 
-def replay(config: Config, store: Store, since: datetime, now: datetime) -> ReplayReport:
+def replay(config: Config, store: OpsStore, since: datetime, now: datetime) -> ReplayReport:
     """Plan the window's entries again, poll by poll as they were recorded, under `config`."""
-    pipeline = planner(config, store, now)
-    pipeline.stories = StoryIndex(
-        Tuning(window=config.bot.story_window, labels=story_labels(config.packs))
+    settings = plan_settings(config, store, now)
+    stories = OpenStories(
+        StoryIndex(Tuning(window=config.bot.story_window, labels=story_labels(config.packs)))
     )
     stored = _recorded(store, since)
     count = 0
-    activity: dict[str, ChannelActivity] = {}
+    activity: Mapping[str, ChannelActivity] = {}
     known: set[str] = set()
     posts: dict[tuple[str, str], str] = {}  # (channel, story) -> how
     severity: dict[str, str] = {}
@@ -234,18 +236,19 @@ def replay(config: Config, store: Store, since: datetime, now: datetime) -> Repl
         polled = [e.item for e in group]
         count += len(polled)
         keys = [item_keys(item) for item in polled]
-        planned = pipeline.plan(
-            polled, keys, now=seen_at, first_poll=first_poll, known=known, activity=lambda: activity
+        planned = plan(
+            Poll(polled, keys, seen_at, first_poll), Reads(known, activity), stories, settings
         )
+        activity = planned.activity
         known.update(k for ks in keys for k in ks)
         items.update((ks[0], item) for ks, item in zip(keys, polled, strict=True))
-        for entry in planned:
+        for entry in planned.entries:
             _take(entry, posts, severity, reasons, stories_of)
     report = ReplayReport(since=since, entries=count)
     actual = [p for p in store.posts_since(since) if p[2] in DELIVERED]
     was_sent = {(channel, story) for channel, story, _status, _title in actual}
     for (channel, story), how in posts.items():
-        state = pipeline.stories.stories.get(story)
+        state = stories.index.stories.get(story)
         would = Would(
             story=story,
             headline=state.headline.title if state else "",
@@ -264,7 +267,7 @@ def replay(config: Config, store: Store, since: datetime, now: datetime) -> Repl
     return report
 
 
-def _recorded(store: Store, since: datetime) -> Iterator[StoredEntry]:
+def _recorded(store: OpsStore, since: datetime) -> Iterator[StoredEntry]:
     """The window's entries in recorded order, read a page at a time."""
     after: tuple[datetime, str, str] | None = None
     while True:

@@ -1,7 +1,9 @@
 """One poll cycle, stage by stage, and the outbox's delivery loop.
 
-    claim due feeds -> fetch (httpx) -> parse (feedparser) -> classify (rule packs)
-      -> dedupe (seen keys) -> route (channels) -> format (Block Kit) -> outbox (store)
+    claim due feeds -> fetch (httpx) -> parse + classify (worker) -> group commit
+      -> ingest session (store: story lock, catch-up, known keys, channel activity)
+      -> plan (bot/plan/planner.py, pure: dedupe, stories, severity, route, format)
+      -> record (store: entries, stories, outbox rows, feed state; one transaction)
     outbox -> deliver (Slack or console), paced per channel, retried until Slack says ok
 
 Pure stages do the deciding; this module only sequences them and does the I/O. Time comes from
@@ -13,55 +15,38 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-import json
 import logging
 import random
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from bot.delivery.format import (
-    format_alert,
-    format_digest,
-    format_feed_health,
-    format_reply,
-    format_storm,
-    local_time,
-)
+from bot.delivery.format import format_feed_health
 from bot.delivery.pacing import Pacer
 from bot.delivery.slack import Notifier, Posted
-from bot.domain.classify import classify
 from bot.domain.classify.pack import story_labels
-from bot.domain.route import Router
-from bot.domain.severity import rank, severity_of
-from bot.domain.stories import Joined, StoryIndex, StoryState, Tuning, fingerprint
+from bot.domain.stories import StoryIndex, Tuning
 from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
-from bot.kinds import is_alert, storm_update_key
-from bot.models import Alert, Classification, Decision, DigestEntry, Item, Message
+from bot.kinds import is_alert
+from bot.plan.intents import OpenStories, Plan, Poll, Reads, Settings
+from bot.plan.planner import absorb, classify_new, digest_message, needs_activity, plan
 from bot.poll.fetch import MAX_RETRY_AFTER, FeedClients, fetch
 from bot.poll.work import parse_and_classify
 from bot.service.commands import effective_channels
-from bot.service.config import BotConfig, ChannelConfig, Config, FeedConfig
+from bot.service.config import Config, FeedConfig
 from bot.service.metrics import Metrics
 from bot.store import (
     PARENT_FAILED,
-    ChannelActivity,
     ChannelPrefs,
     Delivery,
     FeedState,
-    HeldStory,
-    IngestContext,
-    IngestRequest,
+    FeedWrite,
     IngestResult,
-    NewEntry,
-    Outgoing,
     Parent,
     Store,
-    StoryChanges,
-    StoryWrite,
 )
 from bot.validate import format_duration
 
@@ -119,6 +104,15 @@ class PollOutcome:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Fetched:
+    """A fetched and parsed feed waiting to be recorded (see `Pipeline._record`)."""
+
+    feed: FeedWrite
+    poll: Poll
+    titles_since: datetime  # a title key counts as seen only if seen since then
+
+
 @dataclass
 class DeliveryStats:
     sent: int = 0
@@ -126,68 +120,6 @@ class DeliveryStats:
     failed: int = 0
     rate_limited: int = 0
     errors: list[str] = field(default_factory=list)
-
-
-def absorb(index: StoryIndex, changes: StoryChanges, router: Router | None = None) -> None:
-    """Take stored story members and first posts into an in-memory index (at start, and what
-    other replicas recorded since this one last looked).
-
-    With the `router`, a channel whose first post came from a later member (the first report
-    did not match its keywords) gets that member's headline back.
-    """
-    items: dict[str, list[tuple[Item, Classification]]] = {}
-    for m in changes.members:
-        item = Item(m.source, "", m.item_key, m.url, m.title, m.summary, m.published)
-        c = Classification(m.labels, {}, {k: tuple(v) for k, v in m.evidence.items()})
-        items.setdefault(m.story_key, []).append((item, c))
-        fp = fingerprint(m.item_key, m.title, m.summary, m.labels, m.published, m.source)
-        if m.story_key in index.stories:
-            if all(f.key != m.item_key for f in index.stories[m.story_key].members):
-                index.join(m.story_key, fp, item, m.published)
-        elif m.item_key == m.story_key:
-            index.create(fp, item, c, m.published)
-    for story_key, channel in changes.channels:
-        story = index.stories.get(story_key)
-        if story is None:
-            continue
-        story.channels.add(channel)
-        if router is None or channel in story.channel_headlines:
-            continue
-        for item, c in items.get(story_key, []):
-            if channel in dict(router.route(item, c)):
-                if item.item_id != story.headline.item_id:
-                    story.channel_headlines[channel] = item
-                break
-
-
-def _item_row(text: dict[str, object], c: Classification) -> dict[str, object]:
-    """The items row of a labelled entry: its text (see `_entry_text`) and classification."""
-    row = {k: v for k, v in text.items() if k not in ("dated", "first_poll")}
-    row["labels"] = json.dumps(
-        {
-            "labels": list(c.labels),
-            "scores": dict(c.scores),
-            "evidence": {k: list(v) for k, v in c.evidence.items()},
-        }
-    )
-    return row
-
-
-def _entry_text(item: Item, key: str, now: datetime, first_poll: bool) -> dict[str, object]:
-    """The entries row: an entry's text, labelled or not, for `newsbot replay`."""
-    return {
-        "key": key,
-        "feed_url": item.feed_url,
-        "feed_name": item.feed_name,
-        "item_id": item.item_id,
-        "url": item.url,
-        "title": item.title,
-        "summary": item.summary,
-        "published": item.published,
-        "dated": int(item.dated),
-        "first_poll": int(first_poll),
-        "first_seen": now,
-    }
 
 
 class Pipeline:
@@ -220,7 +152,7 @@ class Pipeline:
         self._took: dict[str, float] = {}  # seconds each feed's last fetch took (slowest first)
         self._packs_in_workers = isinstance(parse_executor, ProcessPoolExecutor)
         self._prefs: dict[str, ChannelPrefs] = {}  # channel settings made from Slack
-        self._mutes: set[tuple[str, str]] = set()  # (channel, story) muted from Slack
+        self._mutes: frozenset[tuple[str, str]] = frozenset()  # (channel, story) muted in Slack
         self._apply(config)
         self._global = asyncio.Semaphore(config.bot.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -238,14 +170,14 @@ class Pipeline:
         self._polls: set[asyncio.Task[PollOutcome]] = set()  # feed polls started by start_due
         self._refill: asyncio.Handle | None = None
         # fetched feeds waiting to be recorded, with the futures their polls wait on
-        self._to_record: list[tuple[IngestRequest, asyncio.Future[IngestResult]]] = []
+        self._to_record: list[tuple[Fetched, asyncio.Future[IngestResult]]] = []
         self._record_timer: asyncio.Handle | None = None
         self._parsing = 0  # polls whose bodies are being parsed now
         self._deliver_lock = asyncio.Lock()
-        self.stories = StoryIndex(
-            Tuning(window=config.bot.story_window, labels=story_labels(config.packs))
+        # the open stories (and each one's highest severity so far), as the planner sees them
+        self.open = OpenStories(
+            StoryIndex(Tuning(window=config.bot.story_window, labels=story_labels(config.packs)))
         )
-        self._story_severity: dict[str, str] = {}  # open stories' highest severity so far
         self._stories_loaded = False
         self.last_tick: datetime | None = None
         self.stopping = False  # set on shutdown: finish the message in flight, start no other
@@ -255,24 +187,17 @@ class Pipeline:
     def _apply(self, config: Config) -> None:
         self.config = config
         channels = effective_channels(config.channels, self._prefs)
-        self.router = Router(channels)
-        self._threads = {c.channel: c.threaded for c in channels}
-        self._subscribed = {c.channel: set(c.labels) for c in channels}
-        self._channels = {c.channel: c for c in channels}
-        self._severity_rules = tuple(r for p in config.packs for r in p.severity)
-        self._storm_lookback = max(
-            (c.storm_window for c in channels), default=timedelta(minutes=10)
-        )
+        self.settings = Settings.of(config, channels, frozenset(self._mutes))
 
     @property
     def channel_names(self) -> tuple[str, ...]:
         """The channels routed to: the config's and those subscribed from Slack."""
-        return tuple(self._channels)
+        return tuple(self.settings.channels)
 
     @property
-    def storm_lookback(self) -> timedelta:
-        """How far back channels' recent alerts are read for storm mode."""
-        return self._storm_lookback
+    def stories(self) -> StoryIndex:
+        """The open stories' index."""
+        return self.open.index
 
     def refresh_slack_settings(self) -> None:
         """Take in what channels set with /newsbot (stored, so every replica sees it)."""
@@ -280,7 +205,10 @@ class Pipeline:
         if prefs != self._prefs:
             self._prefs = prefs
             self._apply(self.config)
-        self._mutes = set(self.store.mutes(self.clock()))
+        mutes = frozenset(self.store.mutes(self.clock()))
+        if mutes != self._mutes:
+            self._mutes = mutes
+            self.settings = replace(self.settings, mutes=mutes)
 
     def reconfigure(self, config: Config) -> list[str]:
         """Take a new, valid config while running; returns what needs a restart to apply."""
@@ -313,9 +241,10 @@ class Pipeline:
     def load_stories(self) -> None:
         """Rebuild the in-memory story index from the store (at start, or after a failed write)."""
         now = self.clock()
-        index = StoryIndex(self.stories.tuning)
-        absorb(index, self.store.open_stories(now - self.config.bot.story_window), self.router)
-        self.stories = index
+        stories = OpenStories(StoryIndex(self.open.index.tuning))
+        changes = self.store.open_stories(now - self.config.bot.story_window)
+        absorb(stories, changes, self.settings.router)
+        self.open = stories
         self._stories_loaded = True
 
     def check_feed_health(self) -> int:
@@ -352,9 +281,9 @@ class Pipeline:
     def housekeeping(self) -> dict[str, int]:
         """Close stories past their window and prune old rows (an hourly job)."""
         now = self.clock()
-        closed = self.stories.close_before(now - self.config.bot.story_window)
+        closed = self.open.index.close_before(now - self.config.bot.story_window)
         for story_id in closed:
-            self._story_severity.pop(story_id, None)
+            self.open.severity.pop(story_id, None)
         pruned: dict[str, int] = {}
         if self.store.claim_job("prune", now, now + PRUNE_EVERY, self.owner):
             pruned = self.store.prune(now, self.config.bot.retention)  # one replica an hour
@@ -561,34 +490,18 @@ class Pipeline:
                 parsed.problem,
             )
         first_poll = state.first_success_at is None
-        # The store runs `planned` under its story lock, in the transaction that records the
-        # result, so no other replica assigns stories meanwhile; `_record_batch` runs the plans
-        # of a batch one after the other without awaiting, so no other poll of this process does.
-
-        def planned(ctx: IngestContext) -> list[NewEntry]:
-            absorb(self.stories, ctx.changes, self.router)  # what other replicas recorded
-            return self.plan(
-                parsed.items,
-                keys,
-                now=now,
-                first_poll=first_poll,
-                known=ctx.known,
-                classified=classifications,
-                activity=ctx.activity,
-            )
-
         result = await self._record(
-            IngestRequest(
-                feed.url,
-                now,
-                next_check(now, interval, bot.jitter, self.rng),
-                etag=fetched.etag,
-                last_modified=fetched.last_modified,
-                body_hash=body_hash,
-                keys=[k for ks in keys for k in ks],
-                plan=planned,
+            Fetched(
+                FeedWrite(
+                    feed.url,
+                    now,
+                    next_check(now, interval, bot.jitter, self.rng),
+                    etag=fetched.etag,
+                    last_modified=fetched.last_modified,
+                    body_hash=body_hash,
+                ),
+                Poll(parsed.items, keys, now, first_poll, classifications),
                 titles_since=now - bot.title_window,
-                activity_since=now - self._storm_lookback,
             )
         )
         if first_poll:
@@ -608,7 +521,7 @@ class Pipeline:
             alerts=result.alerts_queued,
         )
 
-    async def _record(self, request: IngestRequest) -> IngestResult:
+    async def _record(self, request: Fetched) -> IngestResult:
         """Record a fetched feed together with the others fetched meanwhile (group commit).
 
         While other feeds are being parsed, the first of a batch waits up to RECORD_WAIT for
@@ -637,7 +550,7 @@ class Pipeline:
             for i in range(0, len(batch), RECORD_BATCH):
                 part = batch[i : i + RECORD_BATCH]
                 try:
-                    results = self.store.ingest_many([r for r, _ in part])
+                    results = self._ingest([r for r, _ in part])
                     self.metrics.record_batch.observe(len(part))
                 except Exception as e:
                     self.load_stories()  # forget the assignments that were not recorded
@@ -647,7 +560,7 @@ class Pipeline:
                     # one feed at a time, so one that cannot be recorded costs only its poll
                     for request, future in part:
                         try:
-                            result = self.store.ingest_many([request])[0]
+                            result = self._ingest([request])[0]
                         except Exception as alone:
                             self.load_stories()
                             self._not_recorded(request, future, alone)
@@ -664,161 +577,48 @@ class Pipeline:
                 self._not_recorded(request, future, e)
 
     @staticmethod
-    def _not_recorded(
-        request: IngestRequest, future: asyncio.Future[IngestResult], e: Exception
-    ) -> None:
+    def _not_recorded(request: Fetched, future: asyncio.Future[IngestResult], e: Exception) -> None:
         if future.done():
             return
         if not isinstance(e, StoreError):  # a fault of ours, not the database's: keep the trace
-            log.error("recording %s failed", request.url, exc_info=e)
+            log.error("recording %s failed", request.feed.url, exc_info=e)
             e = StoreError(f"recording failed: {e!r}")
         future.set_exception(e)
 
-    def plan(
-        self,
-        items: Sequence[Item],
-        item_keys_: Sequence[tuple[str, ...]],
-        *,
-        now: datetime,
-        first_poll: bool,
-        known: set[str],
-        classified: Sequence[Classification] | None = None,
-        activity: Callable[[], dict[str, ChannelActivity]] | None = None,
-    ) -> list[NewEntry]:
-        """Classify, dedupe, assign to stories, route and format: what the store should record.
-
-        `item_keys_[n]` are the dedupe keys of `items[n]`, computed once by the caller;
-        `activity()` gives each channel's recent alerts (storm mode), updated as alerts are planned.
-        """
-        recent: list[dict[str, ChannelActivity]] = []
-
-        def channel_activity() -> dict[str, ChannelActivity]:
-            """Read once, and only if some story is to be posted."""
-            if not recent:
-                recent.append({} if activity is None else activity())
-            return recent[0]
-
-        backfill_from = now - self.config.bot.backfill
-        oldest_alertable = now - self.config.bot.retention + timedelta(days=1)
-        entries: list[NewEntry] = []
-        batch: set[str] = set()
-        # reports of one poll of one feed: two of them are two events unless one is a
-        # near-duplicate or an update of the other
-        poll = f"{items[0].feed_url}@{now.isoformat()}" if items else ""
-        for n, item in enumerate(items):
-            keys = item_keys_[n]
-            repeat = any(k in known or k in batch for k in keys)
-            batch.update(keys)
-            if repeat:
-                entries.append(NewEntry(keys=keys))
-                continue
-            c = (
-                classified[n]
-                if classified is not None
-                else classify(self.config.packs, item.title, item.summary, explain=False)
-            )
-            text = _entry_text(item, keys[0], now, first_poll)
-            if not c.labels:
-                entries.append(NewEntry(keys=keys, text=text))
-                continue
-            if first_poll:
-                may_alert = (
-                    self.config.bot.backfill > timedelta(0)
-                    and item.dated
-                    and item.published >= backfill_from
+    def _ingest(self, batch: Sequence[Fetched]) -> list[IngestResult]:
+        """Record fetched feeds in one ingest session: for each, the store's reads, the pure
+        plan over them, and the store's writes. The session holds the story lock, so no other
+        replica assigns stories meanwhile; nothing here awaits, so no other poll of this
+        process does. If the session fails, the caller reloads the open stories."""
+        settings = self.settings
+        results = []
+        with self.store.ingest_session() as tx:
+            absorb(self.open, tx.changes, settings.router)  # what other replicas recorded
+            for fetched in batch:
+                poll = fetched.poll
+                known = tx.known([k for ks in poll.keys for k in ks], fetched.titles_since)
+                poll = classify_new(poll, known, settings)
+                activity = (
+                    tx.activity(poll.now - settings.storm_lookback)
+                    if needs_activity(poll, known)
+                    else None
                 )
-            else:
-                may_alert = not item.dated or item.published >= oldest_alertable
-            fp = fingerprint(
-                keys[0],
-                item.title,
-                item.summary,
-                c.labels,
-                item.published,
-                item.feed_name,
-                batch=poll,
-            )
-            decided = self.router.decide(item, c)
-            decisions: dict[str, Decision] = {d.channel: d for d, _labels in decided}
-            # routing is per report: the channels this report's text and labels are for
-            wants = {d.channel: labels for d, labels in decided if d.route}
-            if not may_alert:
-                for channel in wants:
-                    decisions[channel] = _too_old(channel, item, first_poll, self.config.bot)
-            routes = wants if may_alert else {}
-            match = self.stories.assign(fp)
-            outgoing: list[Outgoing] = []
-            for label in c.labels:
-                self.metrics.items_classified.labels(label).inc()
-            if match is None:
-                story = self.stories.create(fp, item, c, now)
-                self.metrics.stories_created.inc()
-            else:
-                joined = self.stories.join(match.story_id, fp, item, now)
-                story = joined.story
-            # a story's severity only rises: a later, vaguer report does not lower it
-            severity = max(
-                self._severity(story, item),
-                self._story_severity.get(story.id, "normal"),
-                key=rank,
-            )
-            # a report too old to alert (or undated, on a feed's first poll) joins its story
-            # silently: no reply, no edit, and the story's severity stays as it was (its
-            # `routes` are empty, so it opens no post either)
-            if may_alert:
-                self._story_severity[story.id] = severity
-            if may_alert and match is not None:
-                for channel in sorted(story.channels):
-                    if channel in decisions and decisions[channel].route:
-                        decisions[channel] = _in_story(
-                            decisions[channel],
-                            story,
-                            joined,
-                            threaded=self._threads.get(channel, True),
-                            muted=(channel, story.id) in self._mutes,
-                        )
-                self._joined(joined, item, severity, wants, outgoing)
-            for channel in sorted(set(routes) - story.channels):
-                wanted = self._channels.get(channel)
-                if wanted is not None and rank(severity) < rank(wanted.min_severity):
-                    decisions[channel] = Decision(
-                        channel,
-                        False,
-                        f"{decisions[channel].reason}, but its severity {severity} is below the "
-                        f"channel's min_severity {wanted.min_severity}",
-                        "min_severity",
-                    )
-                    continue  # below the channel's minimum; a later, graver report may post
-                if (channel, story.id) in self._mutes:
-                    decisions[channel] = _muted(channel, story)
-                    continue
-                story.channels.add(channel)
-                if match is not None:
-                    # the first report did not reach this channel: this one heads its post
-                    story.channel_headlines[channel] = item
-                first = self._first_post(story, item, channel, severity, now, channel_activity())
-                outgoing += first
-                decisions[channel] = _posted(decisions[channel], first, wanted, severity)
-            self._count_drops(item, decisions.values())
-            entries.append(
-                NewEntry(
-                    keys=keys,
-                    item=_item_row(text, c),
-                    text=text,
-                    severity=severity if may_alert else None,
-                    decisions=tuple(decisions.values()),
-                    story=self._story_write(story),
-                    outgoing=tuple(outgoing),
-                )
-            )
-        return entries
+                planned = plan(poll, Reads(known, activity), self.open, settings)
+                self._count(planned)
+                results.append(tx.record(fetched.feed, known, planned.entries))
+        return results
 
-    def _count_drops(self, item: Item, decisions: Iterable[Decision]) -> None:
-        """Count, and log at debug, every channel that dropped this labelled item."""
-        for d in decisions:
-            if d.drop is None:
-                continue
-            self.metrics.items_dropped.labels(d.channel, d.drop).inc()
+    def _count(self, planned: Plan) -> None:
+        """A plan's counts into the metrics; each drop is logged at debug."""
+        m = self.metrics
+        for label, n in planned.labelled.items():
+            m.items_classified.labels(label).inc(n)
+        if planned.stories_created:
+            m.stories_created.inc(planned.stories_created)
+        for (source, how), n in planned.absorbed.items():
+            m.reports_absorbed.labels(source, how).inc(n)
+        for item, d in planned.dropped:
+            m.items_dropped.labels(d.channel, d.drop).inc()
             log.debug(
                 "not for %s (%s): %r: %s",
                 d.channel,
@@ -828,140 +628,15 @@ class Pipeline:
                 extra={"channel": d.channel, "feed": item.feed_name},
             )
 
-    @staticmethod
-    def _story_write(story: StoryState) -> StoryWrite:
-        return StoryWrite(
-            key=story.id,
-            labels=tuple(sorted(story.labels)),
-            first_published=story.first_published,
-            sources=len(story.sources),
-            members=len(story.members),
-        )
-
-    def _joined(
-        self,
-        joined: Joined,
-        item: Item,
-        severity: str,
-        wants: dict[str, tuple[str, ...]],
-        outgoing: list[Outgoing],
-    ) -> None:
-        """A report joined a story: a thread reply where its channel takes this report (a
-        further report from a source already in the story says "Update from"), and the parent
-        edited when the sources or the facts changed. Nothing joins unseen but by a channel's
-        choice (threads = false, muted), which the absorbed-reports metric counts."""
-        story = joined.story
-        shown = False
-        for channel in sorted(story.channels):
-            if not self._threads.get(channel, True):
-                continue  # threads = false: later reports are absorbed silently
-            if (channel, story.id) in self._mutes:
-                continue  # muted from Slack: no replies or edits there
-            if channel in wants:
-                again = not joined.new_source
-                tz = cfg.timezone if (cfg := self._channels.get(channel)) else "UTC"
-                reply = format_reply(item, tz, again=again, added=joined.added)
-                outgoing.append(Outgoing("reply", channel, reply))
-                shown = True
-            if joined.new_source or joined.adds_facts:
-                message = self._parent(story, channel, severity)
-                outgoing.append(Outgoing("update", channel, message, severity))
-        how = "reply" if shown else "silent"
-        source = "new" if joined.new_source else "already-in-story"
-        self.metrics.reports_absorbed.labels(source, how).inc()
-
-    def _severity(self, story: StoryState, item: Item) -> str:
-        """The pack's severity rules applied to the story's facts and to the text of its
-        headline and of this report."""
-        text = f"{story.headline.title}\n{story.headline.summary}\n{item.title}\n{item.summary}"
-        return severity_of(self._severity_rules, story.labels, story.facts.classes, text)
-
-    def _first_post(
-        self,
-        story: StoryState,
-        item: Item,
-        channel: str,
-        severity: str,
-        now: datetime,
-        activity: dict[str, ChannelActivity],
-    ) -> list[Outgoing]:
-        """A story's first message in a channel: posted now, held for a digest or the end of
-        quiet hours, or listed in the channel's storm summary. Critical alerts are posted now."""
-        message = self._parent(story, channel, severity)
-        cfg = self._channels.get(channel)
-        if cfg is None or severity == "critical":
-            activity.setdefault(channel, ChannelActivity()).alerts.append(now)
-            return [Outgoing("post", channel, message, severity)]
-        release = release_at(cfg, now)
-        if release is not None:
-            return [Outgoing("post", channel, message, severity, "held", release)]
-        a = activity.setdefault(channel, ChannelActivity())
-        recent = sum(1 for t in a.alerts if t > now - cfg.storm_window)
-        a.alerts.append(now)
-        if recent < cfg.storm_threshold or cfg.webhook_url is not None:
-            return [Outgoing("post", channel, message, severity)]  # webhooks cannot edit
-        head = story.channel_headlines.get(channel, story.headline)
-        entry = DigestEntry(
-            label=sorted(story.labels)[0] if story.labels else "",
-            severity=severity,
-            title=head.title,
-            url=head.url,
-            source=head.feed_name,
-            published=head.published,
-            sources=len(story.sources),
-        )
-        new_storm = (
-            a.storm_key is None or a.storm_last is None or a.storm_last <= now - cfg.storm_window
-        )
-        if new_storm:
-            a.storm_key = f"storm:{channel}:{now:%Y%m%dT%H%M%S.%f}"
-            a.storm_started, a.storm_entries = now, []
-        assert a.storm_key is not None
-        a.storm_entries.append(entry)
-        a.storm_last = now
-        summary = format_storm(
-            a.storm_entries,
-            started=a.storm_started or now,
-            window=cfg.storm_window,
-            timezone=cfg.timezone,
-        )
-        listed = Outgoing("post", channel, message, severity, "stormed", parent=a.storm_key)
-        if new_storm:
-            # the summary first: a storm's listed stories come after it in the outbox
-            return [Outgoing("post", channel, summary, key=a.storm_key), listed]
-        edit_key = storm_update_key(a.storm_key, len(a.storm_entries))
-        return [listed, Outgoing("update", channel, summary, key=edit_key, parent=a.storm_key)]
-
-    def _compose_digest(self, channel: str, held: list[HeldStory]) -> Message:
-        cfg = self._channels.get(channel)
-        tz = cfg.timezone if cfg else "UTC"
-        why = "Digest" if cfg is None or cfg.digest.on else "Held during quiet hours"
-        return format_digest(
-            [h.entry for h in held],
-            since=min(h.held_at for h in held),
-            until=self.clock(),
-            timezone=tz,
-            why=why,
-        )
-
-    def _parent(self, story: StoryState, channel: str, severity: str = "normal") -> Message:
-        """The story's parent message for a channel, as it stands now."""
-        wanted = self._subscribed.get(channel, set())
-        labels = tuple(
-            lb for lb in self.config.labels if lb in story.labels and lb in wanted
-        ) or tuple(sorted(story.labels))
-        cfg = self._channels.get(channel)
-        alert = Alert(
-            channel=channel,
-            item=story.channel_headlines.get(channel, story.headline),
-            labels=labels,
-            classification=story.classification,
-            story=story.view(),
-            severity=severity,
-            mention=cfg.mention if cfg else "none",
-            timezone=cfg.timezone if cfg else "UTC",
-        )
-        return format_alert(alert)
+    def _release_held(self) -> None:
+        """Held stories whose time has come: per channel, one digest replaces them."""
+        now = self.clock()
+        with self.store.releasing(now) as release:
+            for channel, held in release.held.items():
+                entries = [(h.entry, h.held_at) for h in held]
+                release.digest(
+                    channel, digest_message(entries, channel, self.settings, self.clock())
+                )
 
     def _failed(
         self,
@@ -1015,7 +690,7 @@ class Pipeline:
         With a `deadline`, no send starts after it (one in flight ends within slack.timeout)."""
         async with self._deliver_lock:
             stats = DeliveryStats()
-            self.store.release_held(self.clock(), self._compose_digest)
+            self._release_held()
             while True:
                 if self.stopping:
                     return stats
@@ -1215,75 +890,3 @@ class Pipeline:
             for channel, when in self.store.next_delivery_by_channel().items()
         ]
         return min(times, default=None)
-
-
-def _too_old(channel: str, item: Item, first_poll: bool, bot: BotConfig) -> Decision:
-    if first_poll:
-        reason = (
-            "the feed's first poll: entries are recorded, and only those dated within "
-            f"backfill = {format_duration(bot.backfill)} may alert"
-        )
-        return Decision(channel, False, reason, "backfill")
-    reason = f"published more than retention = {format_duration(bot.retention)} ago"
-    return Decision(channel, False, reason, "too_old")
-
-
-def _in_story(
-    was: Decision, story: StoryState, joined: Joined, *, threaded: bool, muted: bool
-) -> Decision:
-    """A report of a story the channel already has: a thread reply and an edit, not an alert."""
-    if muted:
-        return _muted(was.channel, story)
-    head = f'{was.reason}; its story ("{story.headline.title[:100]}") is already posted here'
-    if not threaded:
-        return Decision(
-            was.channel, False, f"{head}, and with threads = false later reports are absorbed"
-        )
-    if joined.new_source:
-        return Decision(was.channel, True, f"{head}: this report goes to its thread and updates it")
-    return Decision(
-        was.channel,
-        True,
-        f"{head}: a further report from a source already in it, posted in its thread as an update",
-    )
-
-
-def _muted(channel: str, story: StoryState) -> Decision:
-    reason = (
-        f'its story ("{story.headline.title[:100]}") is muted in this channel from Slack '
-        "(/newsbot mute)"
-    )
-    return Decision(channel, False, reason, "muted")
-
-
-def _posted(
-    was: Decision, first: Sequence[Outgoing], cfg: ChannelConfig | None, severity: str
-) -> Decision:
-    """How a story's first message in a channel goes out: now, held, or in a storm summary."""
-    post = next(o for o in first if o.key is None or is_alert(o.key))
-    if post.status == "held" and cfg is not None and post.release_at is not None:
-        when = local_time(post.release_at, cfg.timezone)
-        if cfg.digest.on:
-            how = f"held for the channel's {cfg.digest.kind} digest, sent {when}"
-        else:
-            how = f"held for quiet hours, until {when}"
-    elif post.status == "stormed" and cfg is not None:
-        how = (
-            f"storm mode: more than {cfg.storm_threshold} alerts within "
-            f"{format_duration(cfg.storm_window)}, so it is listed in the storm summary"
-        )
-    elif severity == "critical":
-        how = "posted now (critical: no digest, quiet hours or storm holds it)"
-    else:
-        how = f"posted now (severity {severity})"
-    return Decision(was.channel, True, f"{was.reason}: {how}")
-
-
-def release_at(channel: ChannelConfig, now: datetime) -> datetime | None:
-    """When a below-critical story for `channel` may go out, if not now: its next digest, or
-    the end of its quiet hours (a digest due inside quiet hours waits for their end)."""
-    release = channel.digest.next_after(now) if channel.digest.on else None
-    quiet = channel.quiet_hours
-    if quiet is not None and quiet.active(release or now):
-        release = quiet.ends_after(release or now)
-    return release

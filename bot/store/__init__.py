@@ -1,40 +1,49 @@
 """Storage: the only package that speaks SQL (SQLite by default, PostgreSQL for replicas)."""
 
-from bot.store.sql import (
-    PARENT_FAILED,
+from bot.plan.intents import (
     ChannelActivity,
-    ChannelPrefs,
-    Delivery,
-    FeedState,
-    HeldStory,
-    IngestContext,
-    IngestRequest,
-    IngestResult,
     NewEntry,
-    OutboxRow,
     Outgoing,
-    Parent,
-    Store,
-    StoredEntry,
     StoredMember,
     StoryChanges,
     StoryWrite,
 )
+from bot.store.ingest import IngestSession
+from bot.store.outbox import HeldRelease
+from bot.store.protocols import DeliveryStore, OpsStore, PollingStore, SlashStore
+from bot.store.records import (
+    PARENT_FAILED,
+    ChannelPrefs,
+    Delivery,
+    FeedState,
+    FeedWrite,
+    HeldStory,
+    IngestResult,
+    OutboxRow,
+    Parent,
+    StoredEntry,
+)
+from bot.store.sql import Store
 
 __all__ = [
     "PARENT_FAILED",
     "ChannelActivity",
     "ChannelPrefs",
     "Delivery",
+    "DeliveryStore",
     "FeedState",
+    "FeedWrite",
+    "HeldRelease",
     "HeldStory",
-    "IngestContext",
-    "IngestRequest",
     "IngestResult",
+    "IngestSession",
     "NewEntry",
+    "OpsStore",
     "OutboxRow",
     "Outgoing",
     "Parent",
+    "PollingStore",
+    "SlashStore",
     "Store",
     "StoredEntry",
     "StoredMember",

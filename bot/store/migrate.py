@@ -39,11 +39,23 @@ def _v3_to_v4_entry_text(conn: Connection) -> None:
     which create_all below makes. Entries recorded before the upgrade are not in it."""
 
 
+def _v4_to_v5_story_severity(conn: Connection) -> None:
+    """A story's highest severity so far is kept on the story (it lived in the process's
+    memory, so a restart forgot it). Stories recorded before the upgrade start at normal."""
+    if any(c["name"] == "severity" for c in inspect(conn).get_columns("stories")):
+        return  # a database turned back to an older version by hand keeps the column
+    varchar = String(10).compile(dialect=conn.dialect)
+    conn.execute(
+        text(f"ALTER TABLE stories ADD COLUMN severity {varchar} NOT NULL DEFAULT 'normal'")
+    )
+
+
 # STEPS[n] takes a database from version n to n + 1.
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4_entry_text,
+    4: _v4_to_v5_story_severity,
 }
 
 

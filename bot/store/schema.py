@@ -17,7 +17,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_VERSION = 4  # bump with a step in bot/store/migrate.py
+SCHEMA_VERSION = 5  # bump with a step in bot/store/migrate.py
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -108,6 +108,8 @@ stories = Table(
     Column("last_updated", UTCDateTime, nullable=False),
     Column("sources", Integer, nullable=False),
     Column("members", Integer, nullable=False),
+    # the highest severity its reports reached so far (bot.kinds.Severity); it only rises
+    Column("severity", String(10), nullable=False, server_default="normal"),
 )
 Index("stories_first", stories.c.first_published)
 
