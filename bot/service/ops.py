@@ -9,7 +9,6 @@ index; nothing is posted and nothing is written to the database.
 from __future__ import annotations
 
 import copy
-import io
 import json
 import re
 import sys
@@ -21,10 +20,11 @@ from itertools import groupby
 from typing import Any, TextIO
 
 from bot.delivery.format import local_time
-from bot.delivery.slack import PERMANENT, ConsoleNotifier
+from bot.delivery.policy import PERMANENT
 from bot.domain.classify import classify
 from bot.domain.dedupe import item_keys
 from bot.domain.stories import StoryIndex, Tuning
+from bot.kinds import MessageKind, OutboxStatus, Severity
 from bot.models import Classification, Item
 from bot.poll.fetch import FeedClients
 from bot.poll.parse import canonical_url
@@ -39,13 +39,12 @@ class BadLine(ValueError):
 
 
 def planner(config: Config, store: Store, now: datetime) -> Pipeline:
-    """A pipeline that only plans: channel settings and mutes from the store, no HTTP client
-    in use, and a notifier that is never called."""
+    """A pipeline that only plans: channel settings and mutes from the store, and no HTTP
+    client in use."""
     pipeline = Pipeline(
         config,
         store=store,
         http=FeedClients(connect_timeout=1, read_timeout=1, max_connections=1),
-        notifier=ConsoleNotifier(io.StringIO()),
         clock=lambda: now,
     )
     pipeline.refresh_slack_settings()
@@ -179,7 +178,7 @@ def explain_command(config: Config, input_path: str | None, out: TextIO, err: Te
 
 # -- replay ---------------------------------------------------------------------------------
 
-DELIVERED = ("sent", "digested", "stormed")
+DELIVERED = (OutboxStatus.SENT, OutboxStatus.DIGESTED, OutboxStatus.STORMED)
 PAGE = 2000  # entries read per transaction (the store's default page)  # a story post that reached the channel somehow
 
 
@@ -246,7 +245,7 @@ def replay(config: Config, store: Store, since: datetime, now: datetime) -> Repl
         would = Would(
             story=story,
             headline=state.headline.title if state else "",
-            severity=severity.get(story, "normal"),
+            severity=severity.get(story, Severity.NORMAL),
             sources=len(state.sources) if state else 1,
             how=how,
             sent_before=(channel, story) in was_sent,
@@ -297,12 +296,12 @@ def _take(
     item_key = entry.keys[0]
     if entry.story is not None:
         stories_of[item_key] = entry.story.key
-        severity[entry.story.key] = entry.severity or "normal"
+        severity[entry.story.key] = entry.severity or Severity.NORMAL
     for d in entry.decisions:
         reasons.setdefault((d.channel, item_key), d.reason)
     for out in entry.outgoing:
-        if out.kind == "post" and out.key is None and entry.story is not None:
-            how = {"pending": "posted"}.get(out.status, out.status)
+        if out.kind == MessageKind.POST and out.key is None and entry.story is not None:
+            how = "posted" if out.status == OutboxStatus.PENDING else out.status
             posts.setdefault((out.channel, entry.story.key), how)
 
 
@@ -365,7 +364,11 @@ def replay_command(config: Config, since_text: str, out: TextIO, *, as_json: boo
 
 # -- outbox ---------------------------------------------------------------------------------
 
-STATUS_NAMES = {"failed": "parked", "pending": "pending", "held": "held"}
+STATUS_NAMES: dict[str, str] = {
+    OutboxStatus.FAILED: "parked",
+    OutboxStatus.PENDING: "pending",
+    OutboxStatus.HELD: "held",
+}
 _SLACK_ERROR = re.compile(r"Slack said ([a-z_]+)")
 
 
@@ -374,9 +377,9 @@ def advice(row: OutboxRow) -> tuple[str | None, str]:
     error = row.last_error or ""
     code_match = _SLACK_ERROR.search(error)
     code = code_match.group(1) if code_match else None
-    if row.status == "held":
+    if row.status == OutboxStatus.HELD:
         return None, f"held for a digest or quiet hours; goes out {local_time(row.next_attempt_at)}"
-    if row.status == "pending":
+    if row.status == OutboxStatus.PENDING:
         if not error:
             return None, "waiting to be sent; a running newsbot sends it within seconds"
         return code, (
@@ -395,9 +398,12 @@ def advice(row: OutboxRow) -> tuple[str | None, str]:
 
 
 def outbox_list(config: Config, status: str | None, out: TextIO, *, as_json: bool) -> int:
-    wanted = {"parked": ["failed"], "pending": ["pending"], "held": ["held"]}.get(
-        status or "", ["failed", "pending", "held"]
-    )
+    every: list[str] = [OutboxStatus.FAILED, OutboxStatus.PENDING, OutboxStatus.HELD]
+    wanted = {
+        "parked": [OutboxStatus.FAILED],
+        "pending": [OutboxStatus.PENDING],
+        "held": [OutboxStatus.HELD],
+    }.get(status or "", every)
     store = Store.open(config.bot.database)
     try:
         rows = store.outbox_rows(wanted)
