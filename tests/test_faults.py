@@ -186,6 +186,21 @@ def test_run_once_with_a_refused_token_stops_and_says_why(
     store.close()
 
 
+def test_a_refused_token_pauses_every_channel_not_only_the_one_that_met_it(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
+    two = "".join(
+        f'[[channels]]\nchannel = "{c}"\nlabels = ["missile-test"]\n\n' for c in ("C0A", "C0B")
+    )
+    config = write_config({"Wire": url}, channels=two)
+    slack.fail_next(*[Failure(error="invalid_auth")] * 10)
+    stats, counts = poll_and_drain(config, env, timedelta(minutes=1), VirtualTime())
+    # the token is the problem, not the channel: the second channel is not tried in vain
+    assert len(slack.attempts()) == 1
+    assert counts == {"pending": 2} and stats.retried == 1 and stats.failed == 0
+
+
 def test_run_once_with_slack_down_stops_after_drain_timeout(
     feeds: FeedServer, write_config, env, caplog: pytest.LogCaptureFixture
 ) -> None:
