@@ -137,7 +137,7 @@ def child_newsbot(port: int, feeds: int, workdir: Path) -> dict[str, dict[str, f
 
                 async def cycle() -> None:
                     await app.pipeline.poll_all()
-                    await app.pipeline.drain(timedelta(seconds=60))
+                    await app.deliverer.drain(timedelta(seconds=60))
 
                 for name in SCENARIOS:
                     if name == "realistic":

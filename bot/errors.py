@@ -6,6 +6,9 @@ met them, with ``raise ... from e``. "Not modified" and "nothing new" are return
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+
 
 class NewsbotError(Exception):
     """Root of every error newsbot raises deliberately."""
@@ -47,38 +50,46 @@ class FeedParseError(NewsbotError):
         return (type(self), (self.url, self.reason))
 
 
-class DeliveryError(NewsbotError):
-    """Slack (or the console) refused or failed a delivery.
+class FailureKind(StrEnum):
+    """What the delivery edge saw when a send failed; `bot.delivery.policy` decides what follows."""
 
-    `permanent` errors (unknown channel, message too long) are parked, not retried; the rest
-    are retried with backoff, or after `retry_after` seconds when Slack said so. `hold_channel`
-    says whether the channel's other messages wait too (rate limits, Slack down, a bad token) or
-    only this one (an error about this message). `token_error`: the token itself was refused.
-    `maybe_sent`: Slack may have posted it (a timeout, a 5xx, a reset), so it is looked for in
-    the channel before it is sent again.
+    RATE_LIMITED = "rate_limited"  # Slack or the webhook said 429: wait as long as it asked
+    TOKEN = "token"  # the token itself was refused: every message would fail the same way
+    PERMANENT = "permanent"  # retrying will not help (unknown channel, message too long)
+    MAYBE_SENT = "maybe_sent"  # the request left and no good answer came (timeout, 5xx, reset)
+    UNREACHABLE = "unreachable"  # the request never reached Slack (refused, DNS) or failed there
+    REFUSED = "refused"  # an error newsbot does not know, about this one message
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One failed delivery as observed at the edge: its kind, the words for the operator, and
+    the seconds the server asked to wait (already bounded by the policy's parser), if any."""
+
+    kind: FailureKind
+    reason: str
+    retry_after: float | None = None
+
+
+class DeliveryError(NewsbotError):
+    """Slack (or the console) refused or failed a delivery; `failure` says how (see FailureKind).
+
+    The error only carries what the edge observed; whether to retry, when, whether the channel's
+    other messages wait, and when to give up is `DeliveryPolicy.decide`'s answer.
     """
 
-    def __init__(
-        self,
-        channel: str,
-        reason: str,
-        *,
-        permanent: bool = False,
-        retry_after: float | None = None,
-        rate_limited: bool = False,
-        maybe_sent: bool = False,
-        hold_channel: bool = True,
-        token_error: bool = False,
-    ) -> None:
+    def __init__(self, channel: str, failure: Failure) -> None:
         self.channel = channel
-        self.reason = reason
-        self.permanent = permanent
-        self.retry_after = retry_after
-        self.rate_limited = rate_limited
-        self.maybe_sent = maybe_sent  # e.g. a timeout: Slack may have posted it
-        self.hold_channel = hold_channel
-        self.token_error = token_error
-        super().__init__(f"channel {channel}: {reason}")
+        self.failure = failure
+        super().__init__(f"channel {channel}: {failure.reason}")
+
+    @property
+    def reason(self) -> str:
+        return self.failure.reason
+
+    @property
+    def kind(self) -> FailureKind:
+        return self.failure.kind
 
 
 class StoreError(NewsbotError):

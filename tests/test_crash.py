@@ -38,12 +38,12 @@ def _interrupted_after_slack_accepted(feeds, slack, write_config, env, *, histor
         app = build_app(load_config(str(config), env))
         try:
             await app.pipeline.poll_all()
-            await app.pipeline.drain(__import__("datetime").timedelta(seconds=5))
+            await app.deliverer.drain(__import__("datetime").timedelta(seconds=5))
             with app.store.engine.begin() as conn:
                 conn.exec_driver_sql(
                     "UPDATE outbox SET status = 'pending', in_flight = 1, slack_ts = NULL"
                 )
-            stats = await app.pipeline.drain(__import__("datetime").timedelta(seconds=5))
+            stats = await app.deliverer.drain(__import__("datetime").timedelta(seconds=5))
             return stats.sent
         finally:
             await app.aclose()

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.delivery.outbox import DeliveryStats
 from bot.service.app import build_app
 from bot.service.cli import EXIT_UNDELIVERED, main
 from bot.service.config import load_config
-from bot.service.pipeline import DeliveryStats
 from bot.store import Store
 from bot.tools.feedserver import FeedServer
 from tests.conftest import DISTINCT_LAUNCHES, LAUNCH, ago, rss
@@ -51,7 +51,7 @@ def poll_and_drain(
         app = build_app(load_config(str(config), env), clock=time.clock, sleep=time.sleep)
         try:
             await app.pipeline.poll_all()
-            stats = await app.pipeline.drain(drain)
+            stats = await app.deliverer.drain(drain)
             return stats, app.store.outbox_counts()
         finally:
             await app.aclose()
@@ -74,7 +74,7 @@ def test_an_unknown_error_on_one_message_does_not_hold_back_its_channel(
         app = build_app(load_config(str(config), env), clock=time.clock, sleep=time.sleep)
         try:
             await app.pipeline.poll_all()
-            return await app.pipeline.deliver_due()
+            return await app.deliverer.deliver_due()
         finally:
             await app.aclose()
 
@@ -186,6 +186,21 @@ def test_run_once_with_a_refused_token_stops_and_says_why(
     store.close()
 
 
+def test_a_refused_token_pauses_every_channel_not_only_the_one_that_met_it(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
+    two = "".join(
+        f'[[channels]]\nchannel = "{c}"\nlabels = ["missile-test"]\n\n' for c in ("C0A", "C0B")
+    )
+    config = write_config({"Wire": url}, channels=two)
+    slack.fail_next(*[Failure(error="invalid_auth")] * 10)
+    stats, counts = poll_and_drain(config, env, timedelta(minutes=1), VirtualTime())
+    # the token is the problem, not the channel: the second channel is not tried in vain
+    assert len(slack.attempts()) == 1
+    assert counts == {"pending": 2} and stats.retried == 1 and stats.failed == 0
+
+
 def test_run_once_with_slack_down_stops_after_drain_timeout(
     feeds: FeedServer, write_config, env, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -255,7 +270,7 @@ def test_a_restart_waits_for_the_hold_of_a_send_cut_short_then_finds_it(
         app = build_app(load_config(str(config), env), clock=time.clock, sleep=time.sleep)
         try:
             app.pipeline.sync_feeds()
-            return await app.pipeline.drain(drain)
+            return await app.deliverer.drain(drain)
         finally:
             await app.aclose()
 
@@ -473,7 +488,7 @@ def test_feed_warnings_do_not_print_url_passwords(
 def test_a_huge_retry_after_from_slack_is_honoured_only_up_to_its_bound(
     feeds: FeedServer, slack: SlackStandIn, write_config, env
 ) -> None:
-    from bot.delivery.slack import MAX_SLACK_RETRY_AFTER
+    from bot.delivery.policy import RETRY_AFTER_MAX as MAX_SLACK_RETRY_AFTER
 
     url = feeds.set("/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}))
     config = write_config({"Wire": url})

@@ -499,7 +499,7 @@ def test_metrics_count_alerts_not_edits_and_show_build_and_last_success(
         app = build_app(load_config(str(config), env), metrics=metrics)
         try:
             await app.pipeline.poll_all()
-            await app.pipeline.drain(timedelta(seconds=10))
+            await app.deliverer.drain(timedelta(seconds=10))
         finally:
             await app.aclose()
 

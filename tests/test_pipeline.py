@@ -126,7 +126,7 @@ def test_deliveries_are_paced_per_channel(
         app = _app(config, env, clock)
         try:
             await app.pipeline.poll_all()
-            return await app.pipeline.drain(timedelta(seconds=30))
+            return await app.deliverer.drain(timedelta(seconds=30))
         finally:
             await app.aclose()
 
@@ -165,7 +165,7 @@ def test_feed_health_alerts_once_when_down_and_once_when_recovered(
             await p.poll_all()
             assert p.check_feed_health() == 1  # recovered
             assert p.check_feed_health() == 0
-            await p.drain(timedelta(seconds=5))
+            await app.deliverer.drain(timedelta(seconds=5))
         finally:
             await app.aclose()
 
@@ -193,7 +193,7 @@ def test_a_channel_may_get_a_small_burst_then_one_message_a_second(
         app = _app(config, env, clock)
         try:
             await app.pipeline.poll_all()
-            return await app.pipeline.drain(timedelta(seconds=60))
+            return await app.deliverer.drain(timedelta(seconds=60))
         finally:
             await app.aclose()
 
@@ -333,11 +333,11 @@ def test_a_broken_write_for_one_feed_does_not_stop_the_others_alerts(
             app.pipeline.sync_feeds()
             _refuse_seen_rows_of(app, urls["Wire1"])
             first = await app.pipeline.poll_all()
-            await app.pipeline.drain(timedelta(seconds=10))
+            await app.deliverer.drain(timedelta(seconds=10))
             posted_first = len(slack.posts())
             _allow_seen_rows(app)
             second = await app.pipeline.poll_all()
-            await app.pipeline.drain(timedelta(seconds=10))
+            await app.deliverer.drain(timedelta(seconds=10))
             return first, posted_first, second
         finally:
             await app.aclose()
@@ -393,7 +393,7 @@ def test_a_storys_severity_survives_a_restart(
                 if path:
                     feeds.set(path, body)
                 await app.pipeline.poll_all()
-                await app.pipeline.drain(timedelta(seconds=10))
+                await app.deliverer.drain(timedelta(seconds=10))
         finally:
             await app.aclose()
 

@@ -129,7 +129,7 @@ def test_severity_filters_by_channel_minimum_and_only_critical_alerts_mention(
             rss(item(ICBM, 1, published), item(CRUISE, 2, published), item(ENVOY, 3, published)),
         )
         await app.pipeline.poll_all()
-        await app.pipeline.drain(timedelta(seconds=30))
+        await app.deliverer.drain(timedelta(seconds=30))
 
     scenario(config, env, clock, body)
     desk = [c.args for c in slack.posts() if c.args["channel"] == "C0DESK"]
@@ -157,7 +157,7 @@ def test_feed_text_can_never_produce_a_mention(
         await app.pipeline.poll_all()
         feeds.set("/w.xml", rss(item(sneaky, 1, clock.now - timedelta(minutes=1))))
         await app.pipeline.poll_all()
-        await app.pipeline.drain(timedelta(seconds=30))
+        await app.deliverer.drain(timedelta(seconds=30))
 
     scenario(config, env, clock, body)
     [post] = slack.posts()
@@ -202,14 +202,14 @@ def test_a_storm_of_fifty_stories_in_two_minutes_makes_at_most_six_messages_plus
             shown.extend(volcano(n, clock.now) for n in range(5 * burst, 5 * burst + 5))
             feeds.set("/geo.xml", rss(*shown))
             await app.pipeline.poll_all()
-            await app.pipeline.deliver_due()
-        await app.pipeline.drain(timedelta(seconds=30))
+            await app.deliverer.deliver_due()
+        await app.deliverer.drain(timedelta(seconds=30))
         # calm: eleven minutes later, one more eruption is posted on its own again
         clock.now = start + timedelta(minutes=13)
         shown.append(volcano(99, clock.now))
         feeds.set("/geo.xml", rss(*shown))
         await app.pipeline.poll_all()
-        await app.pipeline.drain(timedelta(seconds=30))
+        await app.deliverer.drain(timedelta(seconds=30))
 
     scenario(config, env, clock, body)
     posts = slack.posts()
@@ -244,7 +244,7 @@ def test_storm_mode_on_a_webhook_channel_degrades_to_separate_posts(
         await app.pipeline.poll_all()
         feeds.set("/geo.xml", rss(*(volcano(n, clock.now) for n in range(6))))
         await app.pipeline.poll_all()
-        await app.pipeline.drain(timedelta(seconds=30))
+        await app.deliverer.drain(timedelta(seconds=30))
 
     scenario(config, env, clock, body)
     hooks = slack.attempts("webhook")
@@ -273,13 +273,13 @@ def test_quiet_hours_across_midnight_in_seoul_hold_all_but_critical_until_they_e
             rss(item(CRUISE, 1, published), item(ENVOY, 2, published), item(ICBM, 3, published)),
         )
         await app.pipeline.poll_all()
-        await app.pipeline.drain(timedelta(seconds=30))
+        await app.deliverer.drain(timedelta(seconds=30))
         seen["night"] = len(slack.posts())
         clock.now = datetime(2026, 11, 20, 21, 59, tzinfo=UTC)  # 06:59 in Seoul, next morning
-        await app.pipeline.deliver_due()
+        await app.deliverer.deliver_due()
         seen["06:59"] = len(slack.posts())
         clock.now = datetime(2026, 11, 20, 22, 0, 1, tzinfo=UTC)  # 07:00:01 in Seoul
-        await app.pipeline.drain(timedelta(seconds=30))
+        await app.deliverer.drain(timedelta(seconds=30))
         seen["07:00"] = len(slack.posts())
 
     scenario(config, env, clock, body)
@@ -306,15 +306,15 @@ def test_a_daily_digest_lists_the_period_by_label_instead_of_posting_each(
         await app.pipeline.poll_all()
         feeds.set("/w.xml", rss(item(CRUISE, 1, clock.now), item(ENVOY, 2, clock.now)))
         await app.pipeline.poll_all()
-        await app.pipeline.drain(timedelta(seconds=30))
+        await app.deliverer.drain(timedelta(seconds=30))
         counts.append(len(slack.posts()))
         clock.now = datetime(2026, 11, 20, 23, 29, tzinfo=UTC)  # 08:29 the next day in Seoul
-        await app.pipeline.deliver_due()
+        await app.deliverer.deliver_due()
         counts.append(len(slack.posts()))
         clock.now = datetime(2026, 11, 20, 23, 30, 5, tzinfo=UTC)
-        await app.pipeline.drain(timedelta(seconds=30))
+        await app.deliverer.drain(timedelta(seconds=30))
         counts.append(len(slack.posts()))
-        await app.pipeline.drain(timedelta(seconds=30))  # released once, not again
+        await app.deliverer.drain(timedelta(seconds=30))  # released once, not again
         counts.append(len(slack.posts()))
 
     scenario(config, env, clock, body)
@@ -342,7 +342,7 @@ def test_replies_to_a_story_held_for_a_digest_are_not_threaded(
         feeds.set("/b.xml", rss(item(CRUISE, 2, clock.now)))
         await app.pipeline.poll_all()
         clock.now += timedelta(hours=1)
-        await app.pipeline.drain(timedelta(seconds=30))
+        await app.deliverer.drain(timedelta(seconds=30))
 
     scenario(config, env, clock, body)
     [digest] = slack.posts()

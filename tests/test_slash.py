@@ -109,7 +109,7 @@ def test_subscribe_from_slack_layers_over_the_config_and_stays_in_its_channel(
         replies["status"] = command(bolt, "C0DESK", "status")
         feeds.set("/w.xml", rss(item(ENVOY, 1, clock.now)))
         await app.pipeline.poll_all()
-        await app.pipeline.drain(timedelta(seconds=30))
+        await app.deliverer.drain(timedelta(seconds=30))
         replies["unsub"] = command(bolt, "C0NEW", "unsubscribe diplomacy")
         replies["status_new"] = command(bolt, "C0NEW", "status")
 
@@ -139,7 +139,7 @@ def test_keywords_narrow_a_channel_and_can_be_listed_and_removed(
         replies.append(command(bolt, "C0DESK", "keywords list"))
         feeds.set("/w.xml", rss(item(CRUISE, 1, clock.now), item(ICBM, 2, clock.now)))
         await app.pipeline.poll_all()
-        await app.pipeline.drain(timedelta(seconds=30))
+        await app.deliverer.drain(timedelta(seconds=30))
         replies.append(command(bolt, "C0DESK", "keywords remove ICBM"))
         replies.append(command(bolt, "C0DESK", "keywords remove ICBM"))
 
@@ -166,7 +166,7 @@ def test_mute_stops_replies_and_edits_for_a_story_in_that_channel_only(
         await app.pipeline.poll_all()
         feeds.set("/a.xml", rss(item(CRUISE, 1, clock.now)))
         await app.pipeline.poll_all()
-        await app.pipeline.drain(timedelta(seconds=30))
+        await app.deliverer.drain(timedelta(seconds=30))
         replies.append(command(bolt, "C0DESK", "mute <https://wire.test/1?utm_source=x> 6h"))
         replies.append(command(bolt, "C0DESK", "mute https://nowhere.test/x"))
         replies.append(command(bolt, "C0DESK", "mute https://wire.test/1 soon"))
@@ -175,7 +175,7 @@ def test_mute_stops_replies_and_edits_for_a_story_in_that_channel_only(
             "/b.xml", rss(item({**CRUISE, "title": CRUISE["title"] + ", KCNA says"}, 2, clock.now))
         )
         await app.pipeline.poll_all()
-        await app.pipeline.drain(timedelta(seconds=30))
+        await app.deliverer.drain(timedelta(seconds=30))
 
     run(config, env, clock, body)
     assert replies[0].startswith("Muted *North Korea test-fires strategic cruise missiles")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.delivery.format import escape, format_alert, lead
+from bot.delivery.policy import delivery_backoff
 from bot.domain.classify import classify, load_pack
 from bot.domain.dedupe import item_keys, normalise_title
 from bot.domain.route import Router
@@ -17,7 +18,7 @@ from bot.errors import FeedParseError
 from bot.models import Alert, Classification, Item
 from bot.poll.parse import canonical_url, parse_feed, plain_text
 from bot.service.config import ChannelConfig
-from bot.service.pipeline import backoff, delivery_backoff, next_check
+from bot.service.pipeline import backoff, next_check
 from bot.validate import Problems
 from tests.conftest import DATA, RULES
 

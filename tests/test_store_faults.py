@@ -22,7 +22,7 @@ def _poll_and_deliver(config: Path, env: dict[str, str], store: Store):  # type:
     async def go():  # type: ignore[no-untyped-def]
         app = build_app(load_config(str(config), env), store=store)
         outcomes = await app.pipeline.poll_all()
-        stats = await app.pipeline.drain(__import__("datetime").timedelta(seconds=5))
+        stats = await app.deliverer.drain(__import__("datetime").timedelta(seconds=5))
         await app.http.aclose()
         return outcomes, stats
 
@@ -55,7 +55,7 @@ def test_locked_database_is_a_clear_error_and_the_next_tick_recovers(
         holder.rollback()
         holder.close()
         outcomes = await app.pipeline.tick()
-        stats = await app.pipeline.drain(__import__("datetime").timedelta(seconds=5))
+        stats = await app.deliverer.drain(__import__("datetime").timedelta(seconds=5))
         await app.http.aclose()
         assert [o.status for o in outcomes] == ["new"]
         return stats.sent

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.domain import cjk_facts
 from bot.domain.classify.text import detect_language, matched_words
 from bot.domain.stories import extract_facts
+from bot.kinds import MessageKind, Severity
 from bot.models import Alert, DigestEntry, Item, Message
 
 # Slack's limits (https://api.slack.com/reference/block-kit): a header's text, a section's text,
@@ -23,9 +24,9 @@ SECTION_MAX = 3000
 BLOCKS_MAX = 50
 TEXT_MAX = 40000
 SEVERITY_STYLE: Mapping[str, str] = {
-    "critical": ":red_circle: Critical",
-    "high": ":large_orange_circle: High",
-    "normal": ":white_circle: Normal",
+    Severity.CRITICAL: ":red_circle: Critical",
+    Severity.HIGH: ":large_orange_circle: High",
+    Severity.NORMAL: ":white_circle: Normal",
 }
 MENTION = {"here": "<!here>", "channel": "<!channel>"}
 
@@ -131,7 +132,7 @@ def format_alert(alert: Alert) -> Message:
     tz = alert.timezone
     labels = " + ".join(label_title(lb) for lb in alert.labels)
     severity = SEVERITY_STYLE.get(alert.severity, alert.severity)
-    mention = MENTION.get(alert.mention, "") if alert.severity == "critical" else ""
+    mention = MENTION.get(alert.mention, "") if alert.severity == Severity.CRITICAL else ""
     lead_item = story.summary if story is not None and story.summary is not None else item
     summary = escape(lead(lead_item.summary))
     why = escape(clip(_why(alert), 500))
@@ -282,7 +283,6 @@ def format_digest(
     why: str = "Digest",
 ) -> Message:
     """One message listing held stories, grouped by label, most severe first."""
-    order = {"critical": 0, "high": 1, "normal": 2}
     by_label: dict[str, list[DigestEntry]] = {}
     for e in entries:
         by_label.setdefault(e.label, []).append(e)
@@ -291,7 +291,7 @@ def format_digest(
             label_title(label),
             [
                 _entry_line(e, timezone)
-                for e in sorted(items, key=lambda e: (order.get(e.severity, 3), e.published))
+                for e in sorted(items, key=lambda e: (_loudest_first(e.severity), e.published))
             ],
         )
         for label, items in sorted(by_label.items())
@@ -373,14 +373,25 @@ def _unslack(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
-def render_console(channel: str, message: Message, *, kind: str = "post") -> str:
+def _loudest_first(severity: str) -> int:
+    """Sort key of a digest line: critical first, then high, normal, and unknown levels last."""
+    try:
+        return -Severity(severity).rank
+    except ValueError:
+        return 1
+
+
+CONSOLE_HEADINGS: Mapping[str, str] = {
+    MessageKind.POST: "alert for",
+    MessageKind.REPLY: "  ↳ thread reply in",
+    MessageKind.UPDATE: "  ↻ story updated in",
+}
+
+
+def render_console(channel: str, message: Message, *, kind: str = MessageKind.POST) -> str:
     """A readable block of plain text for console mode."""
-    heading = {
-        "post": "alert for",
-        "reply": "  ↳ thread reply in",
-        "update": "  ↻ story updated in",
-    }[kind]
-    if kind != "post":
+    heading = CONSOLE_HEADINGS[kind]
+    if kind != MessageKind.POST:
         return f"{heading} {channel}: {_unslack(message.text)}\n"
     lines = [f"── {heading} {channel} " + "─" * max(0, 50 - len(channel))]
     for block in message.blocks:

@@ -1,8 +1,8 @@
 """Delivery edges: Slack through slack-sdk (the only importer of slack_sdk), or the console.
 
 Retries are explicit and belong to the outbox: the WebClient is built with no retry handlers,
-so one call is one HTTP request, and every failure comes back as a DeliveryError that says
-whether to retry (and after how long) or to park the alert.
+so one call is one HTTP request, and every failure comes back as a DeliveryError carrying what
+was observed (a `Failure`); what follows from it is `bot.delivery.policy`'s decision.
 """
 
 from __future__ import annotations
@@ -19,22 +19,10 @@ from slack_sdk.web import SlackResponse
 from slack_sdk.webhook import WebhookClient
 
 from bot.delivery.format import render_console
-from bot.errors import DeliveryError
+from bot.delivery.policy import classify_slack, retry_after_seconds
+from bot.errors import DeliveryError, Failure, FailureKind
+from bot.kinds import MessageKind
 from bot.models import Message
-
-# Slack errors that retrying will not fix; the alert is parked and the log says what to do.
-PERMANENT = {
-    "channel_not_found": "the channel does not exist or the bot cannot see it; check the channel id",
-    "not_in_channel": "invite the bot to the channel (/invite @newsbot)",
-    "is_archived": "the channel is archived; unarchive it or change the config",
-    "msg_too_long": "the message is too long for Slack",
-    "invalid_blocks": "Slack rejected the message layout",
-    "no_text": "the message had no text",
-    "restricted_action": "the workspace does not let the bot post there",
-    "message_not_found": "the message to edit no longer exists",
-    "cant_update_message": "the bot cannot edit that message",
-    "edit_window_closed": "the workspace no longer allows editing that message",
-}
 
 
 @dataclass(frozen=True)
@@ -43,22 +31,8 @@ class Posted:
     channel_id: str | None  # the channel id Slack answered with (needed by chat.update)
 
 
-# Errors of the token itself: every alert would fail the same way, so none is parked. All are
-# held and retried every few minutes, with a loud log, until the token is fixed.
-AUTH = {
-    "invalid_auth": "SLACK_BOT_TOKEN is not valid; create a new bot token",
-    "not_authed": "no token was sent; set SLACK_BOT_TOKEN",
-    "account_inactive": "the token's app or user was deactivated; reinstall the app",
-    "token_revoked": "the token was revoked; reinstall the app and set the new SLACK_BOT_TOKEN",
-    "token_expired": "the token expired; set a fresh SLACK_BOT_TOKEN",
-}
-AUTH_RETRY = 300.0
-# Slack's own errors for trouble on its side; the call may have taken effect
-SLACK_TROUBLE = frozenset(
-    {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
-)
-MAX_SLACK_RETRY_AFTER = 600.0  # the longest Retry-After from Slack or a webhook that is honoured
 METADATA_TYPE = "newsbot_message"
+MAYBE_SENT, UNREACHABLE = FailureKind.MAYBE_SENT, FailureKind.UNREACHABLE
 
 
 class Notifier(Protocol):
@@ -96,15 +70,15 @@ class ConsoleNotifier:
         thread_ts: str | None = None,
         key: str | None = None,
     ) -> Posted:
-        kind = "post" if thread_ts is None else "reply"
+        kind = MessageKind.POST if thread_ts is None else MessageKind.REPLY
         self.stream.write(
-            render_console(channel, message, kind=kind) + ("\n" if kind == "post" else "")
+            render_console(channel, message, kind=kind) + ("\n" if kind == MessageKind.POST else "")
         )
         self.stream.flush()
         return Posted(ts=f"console-{id(message)}", channel_id=channel)
 
     def update(self, channel: str, ts: str, message: Message) -> None:
-        self.stream.write(render_console(channel, message, kind="update"))
+        self.stream.write(render_console(channel, message, kind=MessageKind.UPDATE))
         self.stream.flush()
 
     def find(
@@ -146,7 +120,7 @@ class SlackNotifier:
         if not ts:
             # the post may be in the channel, but without its id no reply or edit can follow it
             raise DeliveryError(
-                channel, "Slack said ok but gave no message id (ts)", maybe_sent=True
+                channel, Failure(MAYBE_SENT, "Slack said ok but gave no message id (ts)")
             )
         answered = response.get("channel")
         return Posted(ts=str(ts), channel_id=str(answered) if answered else None)
@@ -207,80 +181,42 @@ class SlackNotifier:
                 needed=str(data.get("needed") or needs),
             ) from e
         except SlackClientError as e:
-            raise DeliveryError(channel, f"cannot reach Slack: {e}") from e
+            raise DeliveryError(channel, Failure(UNREACHABLE, f"cannot reach Slack: {e}")) from e
         except TimeoutError as e:  # the request went out; Slack may have posted it
-            raise DeliveryError(channel, "Slack did not answer in time", maybe_sent=True) from e
+            raise DeliveryError(channel, Failure(MAYBE_SENT, "Slack did not answer in time")) from e
         except OSError as e:  # connection refused, reset, DNS, timeouts from urllib
             reason = getattr(e, "reason", None)
             # refused or unresolved: the request never left; anything else may have reached Slack
             never_sent = isinstance(reason or e, ConnectionRefusedError | socket.gaierror)
+            kind = UNREACHABLE if never_sent else MAYBE_SENT
             raise DeliveryError(
-                channel,
-                f"cannot reach Slack: {type(e).__name__}: {e}",
-                maybe_sent=not never_sent,
+                channel, Failure(kind, f"cannot reach Slack: {type(e).__name__}: {e}")
             ) from e
         except (AttributeError, TypeError, ValueError) as e:
             # slack-sdk fails this way on a 200 whose body is JSON but not an object ("ok", [])
             raise DeliveryError(
                 channel,
-                f"Slack answered with something that is not a Slack API response ({e})",
-                maybe_sent=True,
+                Failure(
+                    MAYBE_SENT,
+                    f"Slack answered with something that is not a Slack API response ({e})",
+                ),
             ) from e
         if not isinstance(response.data, dict) or response.data.get("ok") is not True:
             raise DeliveryError(
                 channel,
-                "Slack answered without ok: true; treating it as a failure",
-                maybe_sent=True,
+                Failure(MAYBE_SENT, "Slack answered without ok: true; treating it as a failure"),
             )
         return response
-
-
-def _retry_after(raw: object, default: float) -> float:
-    """Seconds from a Retry-After header, at most MAX_SLACK_RETRY_AFTER (a server may not park a
-    channel for longer: after that the message is tried again, and may be told to wait again)."""
-    text = str(raw).strip() if raw is not None else ""
-    if not text.isdigit():
-        return default
-    return min(float(text[:10]), MAX_SLACK_RETRY_AFTER)  # ten digits already exceed the cap
 
 
 def slack_failure(
     channel: str, *, status: int, error: str, retry_after: object = None, needed: str = ""
 ) -> DeliveryError:
-    """What a failed Slack Web API answer means for the outbox: the one place that decides."""
-    if status == 429 or error == "ratelimited":
-        wait = _retry_after(retry_after, 30.0)
-        return DeliveryError(
-            channel,
-            f"rate limited by Slack; retrying after {wait:.0f}s",
-            retry_after=wait,
-            rate_limited=True,
-        )
-    if error in AUTH:
-        return DeliveryError(
-            channel,
-            f"Slack said {error}: {AUTH[error]}. Every alert is held until this is fixed.",
-            retry_after=AUTH_RETRY,
-            token_error=True,
-        )
-    if error == "missing_scope":
-        scope = f"the {needed} scope" if needed else "a scope this call needs"
-        return DeliveryError(
-            channel,
-            f"Slack said missing_scope: the app lacks {scope}; add it and reinstall the app",
-            permanent=True,
-        )
-    if error in PERMANENT:
-        return DeliveryError(channel, f"Slack said {error}: {PERMANENT[error]}", permanent=True)
-    if error.startswith("Received a response in a non-JSON format"):
-        error = ""  # slack-sdk's words for a body that is not JSON (an HTML error page)
-    if status >= 500 or error in SLACK_TROUBLE:
-        # Slack may have done the work before failing: look before posting again
-        detail = error or f"HTTP {status}"
-        return DeliveryError(channel, f"Slack is having trouble ({detail})", maybe_sent=True)
-    # an error newsbot does not know, about this message: it waits, the channel's others do not
-    detail = error or f"HTTP {status}"
-    return DeliveryError(channel, f"Slack refused the message: {detail}", hold_channel=False)
+    """A failed Slack Web API answer as a DeliveryError (the policy's `classify_slack` reads it)."""
+    return DeliveryError(
+        channel,
+        classify_slack(status=status, error=error, retry_after=retry_after, needed=needed),
+    )
 
 
 class WebhookNotifier:
@@ -305,24 +241,24 @@ class WebhookNotifier:
                 unfurl_media=False,
             )
         except OSError as e:
-            raise DeliveryError(channel, f"cannot reach the webhook: {type(e).__name__}") from e
+            reason = f"cannot reach the webhook: {type(e).__name__}"
+            raise DeliveryError(channel, Failure(UNREACHABLE, reason)) from e
         status, body = response.status_code, (response.body or "").strip()
         if status == 200:
             return Posted(ts=None, channel_id=None)
         if status == 429:
             raw = response.headers.get("Retry-After") or response.headers.get("retry-after")
-            retry_after = _retry_after(raw, 30.0)
+            wait = retry_after_seconds(raw)
             raise DeliveryError(
-                channel, "webhook rate limited", retry_after=retry_after, rate_limited=True
+                channel, Failure(FailureKind.RATE_LIMITED, "webhook rate limited", wait)
             )
         if status in (400, 403, 404, 410):
-            raise DeliveryError(
-                channel,
+            reason = (
                 f"the webhook refused the message (HTTP {status} {body[:60]}); check the URL in "
-                "the channel's webhook_url_env variable",
-                permanent=True,
+                "the channel's webhook_url_env variable"
             )
-        raise DeliveryError(channel, f"webhook answered HTTP {status}")
+            raise DeliveryError(channel, Failure(FailureKind.PERMANENT, reason))
+        raise DeliveryError(channel, Failure(UNREACHABLE, f"webhook answered HTTP {status}"))
 
     def update(self, channel: str, ts: str, message: Message) -> None:
         """Webhook messages cannot be edited; the pipeline never asks."""

@@ -1,4 +1,5 @@
-"""The one wiring point: config + clock + HTTP client + store + notifier -> a running pipeline."""
+"""The one wiring point: config + clock + HTTP client + store + notifier -> the pipeline (polls
+into the outbox) and the deliverer (outbox to Slack)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TextIO
 
+from bot.delivery.outbox import Deliverer
+from bot.delivery.policy import DeliveryPolicy
 from bot.delivery.slack import (
     ChannelNotifier,
     ConsoleNotifier,
@@ -43,6 +46,7 @@ class App:
     http: FeedClients
     notifier: Notifier
     pipeline: Pipeline
+    deliverer: Deliverer
 
     async def aclose(self) -> None:
         await self.http.aclose()
@@ -81,19 +85,37 @@ def build_app(
     if notifier is None:
         notifier = make_notifier(config, stdout)
     executor = make_parse_executor(bot.parse_processes, config.packs)
+    metrics = metrics or Metrics()
+    owner = f"{socket.gethostname()}:{os.getpid()}"
     pipeline = Pipeline(
         config,
         store=store,
         http=http,
-        notifier=notifier,
         clock=clock,
         sleep=sleep or asyncio.sleep,
         rng=rng,
-        owner=f"{socket.gethostname()}:{os.getpid()}",
+        owner=owner,
         metrics=metrics,
         parse_executor=executor,
     )
-    return App(config=config, store=store, http=http, notifier=notifier, pipeline=pipeline)
+    deliverer = Deliverer(
+        store=store,
+        notifier=notifier,
+        clock=clock,
+        policy=DeliveryPolicy.from_config(config),
+        compose_digest=pipeline.compose_digest,
+        metrics=metrics,
+        sleep=sleep or asyncio.sleep,
+        owner=owner,
+    )
+    return App(
+        config=config,
+        store=store,
+        http=http,
+        notifier=notifier,
+        pipeline=pipeline,
+        deliverer=deliverer,
+    )
 
 
 def make_parse_executor(processes: int, packs: Sequence[RulePack]) -> ProcessPoolExecutor | None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 # commands that use them.
 from bot import __version__
 from bot.errors import ConfigError, NewsbotError
+from bot.kinds import OutboxStatus
 from bot.service import logs
 from bot.service.config import Config, load_config, parse_config
 from bot.validate import format_duration, safe_url
@@ -266,9 +267,9 @@ def _status(config: Config, *, as_json: bool) -> int:
         for s in states
     ]
     outbox = {
-        "pending": counts.get("pending", 0),
-        "failed": counts.get("failed", 0),
-        "sent": counts.get("sent", 0),
+        "pending": counts.get(OutboxStatus.PENDING, 0),
+        "failed": counts.get(OutboxStatus.FAILED, 0),
+        "sent": counts.get(OutboxStatus.SENT, 0),
     }
     story_info = {"stories": stories, "reports_absorbed": absorbed}
     if as_json:
@@ -309,8 +310,8 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
     try:
         app.store.hold_sole_runner()
         outcomes = await app.pipeline.poll_all()
-        stats = await app.pipeline.drain(config.bot.drain_timeout)
-        pending = app.store.outbox_counts().get("pending", 0)
+        stats = await app.deliverer.drain(config.bot.drain_timeout)
+        pending = app.store.outbox_counts().get(OutboxStatus.PENDING, 0)
         waiting = app.store.pending_by_channel() if pending else []
     finally:
         await app.aclose()

@@ -20,11 +20,12 @@ from itertools import groupby
 from typing import Any, TextIO
 
 from bot.delivery.format import local_time
-from bot.delivery.slack import PERMANENT
+from bot.delivery.policy import PERMANENT
 from bot.domain.classify import classify
 from bot.domain.classify.pack import story_labels
 from bot.domain.dedupe import item_keys
 from bot.domain.stories import StoryIndex, Tuning
+from bot.kinds import MessageKind, OutboxStatus, Severity
 from bot.models import Classification, Item
 from bot.plan.intents import OpenStories, Poll, Reads, Settings
 from bot.plan.planner import absorb, plan
@@ -182,7 +183,7 @@ def explain_command(config: Config, input_path: str | None, out: TextIO, err: Te
 
 # -- replay ---------------------------------------------------------------------------------
 
-DELIVERED = ("sent", "digested", "stormed")
+DELIVERED = (OutboxStatus.SENT, OutboxStatus.DIGESTED, OutboxStatus.STORMED)
 PAGE = 2000  # entries read per transaction (the store's default page)  # a story post that reached the channel somehow
 
 
@@ -252,7 +253,7 @@ def replay(config: Config, store: OpsStore, since: datetime, now: datetime) -> R
         would = Would(
             story=story,
             headline=state.headline.title if state else "",
-            severity=severity.get(story, "normal"),
+            severity=severity.get(story, Severity.NORMAL),
             sources=len(state.sources) if state else 1,
             how=how,
             sent_before=(channel, story) in was_sent,
@@ -303,12 +304,12 @@ def _take(
     item_key = entry.keys[0]
     if entry.story is not None:
         stories_of[item_key] = entry.story.key
-        severity[entry.story.key] = entry.severity or "normal"
+        severity[entry.story.key] = entry.severity or Severity.NORMAL
     for d in entry.decisions:
         reasons.setdefault((d.channel, item_key), d.reason)
     for out in entry.outgoing:
-        if out.kind == "post" and out.key is None and entry.story is not None:
-            how = {"pending": "posted"}.get(out.status, out.status)
+        if out.kind == MessageKind.POST and out.key is None and entry.story is not None:
+            how = "posted" if out.status == OutboxStatus.PENDING else out.status
             posts.setdefault((out.channel, entry.story.key), how)
 
 
@@ -371,7 +372,11 @@ def replay_command(config: Config, since_text: str, out: TextIO, *, as_json: boo
 
 # -- outbox ---------------------------------------------------------------------------------
 
-STATUS_NAMES = {"failed": "parked", "pending": "pending", "held": "held"}
+STATUS_NAMES: dict[str, str] = {
+    OutboxStatus.FAILED: "parked",
+    OutboxStatus.PENDING: "pending",
+    OutboxStatus.HELD: "held",
+}
 _SLACK_ERROR = re.compile(r"Slack said ([a-z_]+)")
 
 
@@ -380,9 +385,9 @@ def advice(row: OutboxRow) -> tuple[str | None, str]:
     error = row.last_error or ""
     code_match = _SLACK_ERROR.search(error)
     code = code_match.group(1) if code_match else None
-    if row.status == "held":
+    if row.status == OutboxStatus.HELD:
         return None, f"held for a digest or quiet hours; goes out {local_time(row.next_attempt_at)}"
-    if row.status == "pending":
+    if row.status == OutboxStatus.PENDING:
         if not error:
             return None, "waiting to be sent; a running newsbot sends it within seconds"
         return code, (
@@ -401,9 +406,12 @@ def advice(row: OutboxRow) -> tuple[str | None, str]:
 
 
 def outbox_list(config: Config, status: str | None, out: TextIO, *, as_json: bool) -> int:
-    wanted = {"parked": ["failed"], "pending": ["pending"], "held": ["held"]}.get(
-        status or "", ["failed", "pending", "held"]
-    )
+    every: list[str] = [OutboxStatus.FAILED, OutboxStatus.PENDING, OutboxStatus.HELD]
+    wanted = {
+        "parked": [OutboxStatus.FAILED],
+        "pending": [OutboxStatus.PENDING],
+        "held": [OutboxStatus.HELD],
+    }.get(status or "", every)
     store = Store.open(config.bot.database)
     try:
         rows = store.outbox_rows(wanted)

@@ -1,10 +1,9 @@
-"""One poll cycle, stage by stage, and the outbox's delivery loop.
+"""One poll cycle, stage by stage, into the outbox (delivery is `bot.delivery.outbox`).
 
     claim due feeds -> fetch (httpx) -> parse + classify (worker) -> group commit
       -> ingest session (store: story lock, catch-up, known keys, channel activity)
       -> plan (bot/plan/planner.py, pure: dedupe, stories, severity, route, format)
       -> record (store: entries, stories, outbox rows, feed state; one transaction)
-    outbox -> deliver (Slack or console), paced per channel, retried until Slack says ok
 
 Pure stages do the deciding; this module only sequences them and does the I/O. Time comes from
 the `clock` given to the constructor, and waiting goes through the `sleep` given to it.
@@ -17,20 +16,17 @@ import functools
 import hashlib
 import logging
 import random
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from bot.delivery.format import format_feed_health
-from bot.delivery.pacing import Pacer
-from bot.delivery.slack import Notifier, Posted
 from bot.domain.classify.pack import story_labels
 from bot.domain.stories import StoryIndex, Tuning
-from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
-from bot.kinds import is_alert
+from bot.errors import FeedFetchError, FeedParseError, StoreError
+from bot.models import Message
 from bot.plan.intents import OpenStories, Plan, Poll, Reads, Settings
 from bot.plan.planner import absorb, classify_new, digest_message, needs_activity, plan
 from bot.poll.fetch import MAX_RETRY_AFTER, FeedClients, fetch
@@ -39,13 +35,11 @@ from bot.service.commands import effective_channels
 from bot.service.config import Config, FeedConfig
 from bot.service.metrics import Metrics
 from bot.store import (
-    PARENT_FAILED,
     ChannelPrefs,
-    Delivery,
     FeedState,
     FeedWrite,
+    HeldStory,
     IngestResult,
-    Parent,
     Store,
 )
 from bot.validate import format_duration
@@ -57,12 +51,8 @@ Sleep = Callable[[float], Awaitable[None]]
 PRUNE_EVERY = timedelta(minutes=50)  # claimed cluster-wide; the job itself runs hourly
 HEALTH_EVERY = timedelta(seconds=30)  # feed-health check, claimed cluster-wide
 RECORD_BATCH = 50  # fetched feeds recorded in one transaction, at most
-SENT_POSTS_KEPT = 10_000  # first posts remembered for their replies and edits
 # fetch errors that say the host could not be reached at all (bot/poll/fetch.py's reasons)
 UNREACHABLE = ("cannot resolve", "cannot connect", "timed out", "no complete response")
-# a message Slack refuses with an error newsbot does not know is tried this often, then parked
-# (5 s, 10 s ... apart: about ten minutes in all); its channel's other messages go on meanwhile
-MAX_REFUSED_ATTEMPTS = 8
 RECORD_WAIT = 0.02  # seconds a fetched feed waits for others being parsed to join its batch
 
 
@@ -88,12 +78,6 @@ def backoff(
     return now + delay
 
 
-def delivery_backoff(attempts: int) -> timedelta:
-    """Wait before retrying a failed delivery: 5 s, 10 s, 20 s ... capped at 10 minutes."""
-    delay: timedelta = timedelta(seconds=5) * (2 ** min(max(attempts - 1, 0), 10))
-    return min(delay, timedelta(minutes=10))
-
-
 @dataclass
 class PollOutcome:
     feed: str
@@ -113,17 +97,8 @@ class Fetched:
     titles_since: datetime  # a title key counts as seen only if seen since then
 
 
-@dataclass
-class DeliveryStats:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    rate_limited: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
 class Pipeline:
-    """Polls feeds into the store and drains the outbox. Collaborators are passed in."""
+    """Polls feeds into the store's outbox. Collaborators are passed in."""
 
     def __init__(
         self,
@@ -131,7 +106,6 @@ class Pipeline:
         *,
         store: Store,
         http: FeedClients,
-        notifier: Notifier,
         clock: Clock,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
@@ -142,7 +116,6 @@ class Pipeline:
         self.config = config
         self.store = store
         self.http = http
-        self.notifier = notifier
         self.clock = clock
         self.sleep = sleep
         self.rng = rng or random.Random()
@@ -157,13 +130,6 @@ class Pipeline:
         self._global = asyncio.Semaphore(config.bot.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._logged_problems: set[tuple[str, str]] = set()
-        self.pacer = Pacer(config.slack.pace, config.slack.burst)
-        self._paused: dict[str, datetime] = {}
-        self._parents: dict[int, tuple[str | None, str | None]] = {}
-        # first posts this process sent, by outbox key: "sent" is final, so their replies and
-        # edits need not look them up (a bounded memo; another replica's posts are looked up)
-        self._sent_posts: OrderedDict[str, Parent] = OrderedDict()
-        self._warned: set[str] = set()
         self._unchanged: list[tuple[str, datetime, datetime]] = []
         # failed polls of the batch in progress: (feed, error, failures, next try, unreachable)
         self._failures: list[tuple[str, str, int, datetime, bool]] = []
@@ -173,7 +139,6 @@ class Pipeline:
         self._to_record: list[tuple[Fetched, asyncio.Future[IngestResult]]] = []
         self._record_timer: asyncio.Handle | None = None
         self._parsing = 0  # polls whose bodies are being parsed now
-        self._deliver_lock = asyncio.Lock()
         # the open stories (and each one's highest severity so far), as the planner sees them
         self.open = OpenStories(
             StoryIndex(Tuning(window=config.bot.story_window, labels=story_labels(config.packs)))
@@ -628,15 +593,11 @@ class Pipeline:
                 extra={"channel": d.channel, "feed": item.feed_name},
             )
 
-    def _release_held(self) -> None:
-        """Held stories whose time has come: per channel, one digest replaces them."""
-        now = self.clock()
-        with self.store.releasing(now) as release:
-            for channel, held in release.held.items():
-                entries = [(h.entry, h.held_at) for h in held]
-                release.digest(
-                    channel, digest_message(entries, channel, self.settings, self.clock())
-                )
+    def compose_digest(self, channel: str, held: Sequence[HeldStory]) -> Message:
+        """A channel's held stories -> the digest that replaces them (pure, under the current
+        settings); the deliverer releases them from the store."""
+        entries = [(h.entry, h.held_at) for h in held]
+        return digest_message(entries, channel, self.settings, self.clock())
 
     def _failed(
         self,
@@ -682,211 +643,3 @@ class Pipeline:
                 "" if nowhere else f" Check the URL in {self.config.path} or remove the feed.",
                 extra={"feed": name},
             )
-
-    # -- delivery --------------------------------------------------------------------------
-
-    async def deliver_due(self, deadline: datetime | None = None) -> DeliveryStats:
-        """Send every alert that is due, paced per channel; failures are rescheduled, not lost.
-        With a `deadline`, no send starts after it (one in flight ends within slack.timeout)."""
-        async with self._deliver_lock:
-            stats = DeliveryStats()
-            self._release_held()
-            while True:
-                if self.stopping:
-                    return stats
-                now = self.clock()
-                if deadline is not None and now >= deadline:
-                    return stats
-                waiting = [c for c, until in self._paused.items() if until > now]
-                batch = self.store.due_deliveries(now, skip_channels=waiting)
-                if not batch:
-                    return stats
-                for d in batch:
-                    if self.stopping:
-                        return stats
-                    now = self.clock()
-                    if self._paused.get(d.channel, now) > now:
-                        continue
-                    if d.kind != "post" and not self._parent_ready(d, now):
-                        continue
-                    wait = self.pacer.wait(d.channel, now)
-                    if deadline is not None and now + timedelta(seconds=wait) >= deadline:
-                        return stats
-                    if wait > 0:
-                        await self.sleep(wait)
-                    # held for at most a history look-up and a send; if this process dies,
-                    # another replica takes the message over when the claim runs out
-                    hold = 2 * self.config.slack.timeout + timedelta(seconds=15)
-                    if not self.store.claim_delivery(d, now, now + hold, self.owner):
-                        continue  # another replica has it
-                    try:
-                        posted = await asyncio.to_thread(self._send, d)
-                    except DeliveryError as e:
-                        now = self.clock()
-                        self.pacer.spend(d.channel, now)
-                        self._delivery_failed(d, d.attempts + 1, e, now, stats)
-                        continue
-                    now = self.clock()
-                    self.pacer.spend(d.channel, now)
-                    self.store.mark_sent(d.id, now, posted[0], posted[1])
-                    if d.kind == "post":
-                        self._sent_posts[d.key] = Parent("sent", posted[0], posted[1])
-                        if len(self._sent_posts) > SENT_POSTS_KEPT:
-                            self._sent_posts.popitem(last=False)
-                    stats.sent += 1
-                    self.metrics.messages.labels("sent", d.kind).inc()
-                    if is_alert(d.key):  # a story's alert, not an edit or a digest
-                        self.metrics.alerts.labels("sent").inc()
-                    if d.kind == "post" and d.published is not None:
-                        self.metrics.delay.observe(max(0.0, (now - d.published).total_seconds()))
-
-    def _already_posted(self, d: Delivery, channel: str, thread_ts: str | None) -> Posted | None:
-        try:
-            found = self.notifier.find(
-                channel, d.key, d.created_at.timestamp(), thread_ts=thread_ts
-            )
-        except DeliveryError as e:
-            if not e.permanent:
-                raise
-            if "history" not in self._warned:
-                self._warned.add("history")
-                log.warning(
-                    "cannot check whether an interrupted message reached %s (%s); posting it again. "
-                    "Give the Slack app the channels:history and groups:history scopes so that a "
-                    "crash can never cause a duplicate.",
-                    channel,
-                    e.reason,
-                )
-            return None
-        if found is not None:
-            log.info(
-                "message %s had reached %s before the interruption; not posting it again",
-                d.key,
-                channel,
-            )
-        return found
-
-    def _parent_ready(self, d: Delivery, now: datetime) -> bool:
-        """A reply or edit waits for its story's first post; if that failed, so does it."""
-        parent = self._sent_posts.get(d.parent_key or "") or self.store.parent(d.parent_key or "")
-        if parent is None or parent.status == "failed":
-            self.store.mark_failed(d.id, PARENT_FAILED)
-            return False
-        if parent.status in ("held", "digested", "stormed"):
-            self.store.mark_skipped(
-                d.id, f"the story is in a {parent.status} listing, not a thread"
-            )
-            return False
-        if parent.status != "sent":
-            self.store.postpone(d.id, now + timedelta(seconds=2))
-            return False
-        self._parents[d.id] = (parent.slack_ts, parent.slack_channel)
-        return True
-
-    def _send(self, d: Delivery) -> tuple[str | None, str | None]:
-        """One Slack call for one outbox row (runs in a worker thread).
-
-        A row whose earlier attempt may have reached Slack (the process died mid-send, or Slack
-        timed out) is first looked for in the channel, by the key in its metadata, so that it
-        is not posted twice.
-        """
-        if d.kind == "post":
-            found = self._already_posted(d, d.channel, None) if d.in_flight else None
-            posted = found or self.notifier.post(d.channel, d.message, key=d.key)
-            return posted.ts, posted.channel_id
-        ts, channel_id = self._parents.pop(d.id, (None, None))
-        if ts is None:
-            return None, None  # nothing to thread on or edit (the parent went to the console)
-        if d.kind == "reply":
-            channel = channel_id or d.channel
-            found = self._already_posted(d, channel, ts) if d.in_flight else None
-            posted = found or self.notifier.post(channel, d.message, thread_ts=ts, key=d.key)
-            return posted.ts, posted.channel_id
-        self.notifier.update(channel_id or d.channel, ts, d.message)
-        return ts, channel_id
-
-    def _delivery_failed(
-        self,
-        d: Delivery,
-        attempts: int,
-        e: DeliveryError,
-        now: datetime,
-        stats: DeliveryStats,
-    ) -> None:
-        delivery_id, channel = d.id, d.channel
-        alert = is_alert(d.key)
-        if not e.hold_channel and attempts >= MAX_REFUSED_ATTEMPTS:
-            e = DeliveryError(
-                channel,
-                f"{e.reason}; Slack refused it {attempts} times, so it is parked",
-                permanent=True,
-            )
-        stats.errors.append(str(e))
-        if e.permanent:
-            self.store.mark_failed(delivery_id, e.reason)
-            stats.failed += 1
-            self.metrics.messages.labels("failed", d.kind).inc()
-            if alert:
-                self.metrics.alerts.labels("failed").inc()
-            log.error("alert for %s parked, not retried: %s", channel, e.reason)
-            return
-        if e.retry_after is not None:
-            when = now + timedelta(seconds=e.retry_after)
-        else:
-            when = now + delivery_backoff(attempts)
-        if e.hold_channel:  # Slack is limiting or failing: the channel's other messages wait too
-            self._paused[channel] = when
-        self.store.mark_retry(delivery_id, when, e.reason, maybe_sent=e.maybe_sent)
-        stats.retried += 1
-        self.metrics.messages.labels("retried", d.kind).inc()
-        if alert:
-            self.metrics.alerts.labels("retried").inc()
-        if e.rate_limited:
-            stats.rate_limited += 1
-            self.metrics.slack_429.labels(channel).inc()
-            log.warning(
-                "Slack rate-limited %s; holding its alerts until %s",
-                channel,
-                when.strftime("%H:%M:%S UTC"),
-            )
-        elif e.token_error:
-            log.error(
-                "%s; retrying at %s",
-                e.reason,
-                when.strftime("%H:%M:%S UTC"),
-                extra={"channel": channel},
-            )
-        else:
-            log.warning(
-                "could not deliver to %s (%s); alert kept in the outbox, retry %d at %s",
-                channel,
-                e.reason,
-                attempts,
-                when.strftime("%H:%M:%S UTC"),
-            )
-
-    async def drain(self, timeout: timedelta) -> DeliveryStats:
-        """Deliver until the outbox is empty, or `timeout` has passed, or nothing left can be
-        sent before it ends (the next retry, a channel's pause or a lease falls after it)."""
-        total = DeliveryStats()
-        deadline = self.clock() + timeout
-        while True:
-            stats = await self.deliver_due(deadline)
-            for name in ("sent", "retried", "failed", "rate_limited"):
-                setattr(total, name, getattr(total, name) + getattr(stats, name))
-            total.errors.extend(stats.errors)
-            now = self.clock()
-            upcoming = self.next_send_at()
-            if upcoming is None or upcoming > deadline or now >= deadline or self.stopping:
-                return total
-            # never sooner than the next message can go: no retry faster than its back-off
-            await self.sleep(max(0.0, (upcoming - now).total_seconds()) + 0.01)
-
-    def next_send_at(self) -> datetime | None:
-        """When the next pending message may be sent: its retry time, its lease's end, or the
-        end of its channel's pause, whichever is latest."""
-        times = [
-            max(when, self._paused.get(channel, when))
-            for channel, when in self.store.next_delivery_by_channel().items()
-        ]
-        return min(times, default=None)

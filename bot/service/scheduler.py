@@ -19,6 +19,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.errors import ConfigError, NewsbotError
+from bot.kinds import OutboxStatus
 from bot.service.app import App
 from bot.service.config import Config
 from bot.service.slash import SocketModeRunner, make_bolt_app
@@ -119,7 +120,7 @@ async def run_forever(
         **common,
     )
     scheduler.add_job(
-        guarded("delivery", pipeline.deliver_due),
+        guarded("delivery", app.deliverer.deliver_due),
         "interval",
         seconds=1,
         id="deliver",
@@ -166,7 +167,7 @@ async def run_forever(
     try:
         await stop.wait()
     finally:
-        pipeline.stopping = True
+        pipeline.stopping = app.deliverer.stopping = True
         scheduler.pause()  # no new job runs; APScheduler's shutdown would cancel running ones
         in_flight = set(running) | pipeline.polls_in_flight()
         if in_flight:
@@ -181,7 +182,7 @@ async def run_forever(
                 slash.stop()
         if health is not None:
             await health.stop()
-        depth = app.store.outbox_counts().get("pending", 0)
+        depth = app.store.outbox_counts().get(OutboxStatus.PENDING, 0)
         log.info("stopped; %d messages still queued will be sent on the next start", depth)
 
 
