@@ -127,6 +127,9 @@ def test_a_version_1_database_is_upgraded_in_place_keeping_its_rows(stores, data
             conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(text("ALTER TABLE outbox DROP COLUMN leased_by"))
         conn.execute(text("ALTER TABLE outbox DROP COLUMN lease_until"))
+        conn.execute(text("DROP TABLE websub"))  # version 5's
+        conn.execute(text("ALTER TABLE feeds DROP COLUMN polite_until"))
+        conn.execute(text("ALTER TABLE feeds DROP COLUMN ttl"))
         conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema'"))
     store.close()
     reopened = Store.open(database_url)
@@ -136,6 +139,9 @@ def test_a_version_1_database_is_upgraded_in_place_keeping_its_rows(stores, data
         assert {"jobs", "channel_prefs", "mutes"} <= set(inspect(reopened.engine).get_table_names())
         columns = {c["name"] for c in inspect(reopened.engine).get_columns("outbox")}
         assert {"leased_by", "lease_until"} <= columns
+        feed_columns = {c["name"] for c in inspect(reopened.engine).get_columns("feeds")}
+        assert {"polite_until", "ttl"} <= feed_columns
+        assert "websub" in set(inspect(reopened.engine).get_table_names())
         assert [d.key for d in reopened.due_deliveries(T0)] == ["health:x"]
         assert reopened.claim_job("prune", T0, T0 + timedelta(hours=1), "me")
     finally:

@@ -40,7 +40,9 @@ from bot.domain.stories import Joined, StoryIndex, StoryState, Tuning, fingerpri
 from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
 from bot.kinds import is_alert, storm_update_key
 from bot.models import Alert, Classification, Decision, DigestEntry, Item, Message
-from bot.poll.fetch import MAX_RETRY_AFTER, FeedClients, fetch
+from bot.poll import polite
+from bot.poll.fetch import MAX_RETRY_AFTER, FeedClients, Fetched, fetch
+from bot.poll.hot import HotBoard, HotPolicy, planned_next
 from bot.poll.work import parse_and_classify
 from bot.service.commands import effective_channels
 from bot.service.config import BotConfig, ChannelConfig, Config, FeedConfig
@@ -245,6 +247,9 @@ class Pipeline:
         self._story_severity: dict[str, str] = {}  # open stories' highest severity so far
         self._stories_loaded = False
         self.last_tick: datetime | None = None
+        # latency: fresh grave stories (hot mode), and floors of feeds polled without a new body
+        self.hot = HotBoard()
+        self._polite: list[tuple[str, datetime | None]] = []
         self.stopping = False  # set on shutdown: finish the message in flight, start no other
 
     # -- polling ---------------------------------------------------------------------------
@@ -378,6 +383,7 @@ class Pipeline:
         self.last_tick = now
         self.metrics.last_tick.set(now.timestamp())
         self.refresh_slack_settings()
+        self._hurry_hot(now)
         started = self._claim_and_start()
         now = self.clock()
         bot = self.config.bot
@@ -436,6 +442,9 @@ class Pipeline:
         unchanged, self._unchanged = self._unchanged, []
         if unchanged:
             self.store.record_unchanged_many(unchanged)
+        floors, self._polite = self._polite, []
+        if floors:
+            self.store.record_polite_many(floors)
 
     def polls_in_flight(self) -> set[asyncio.Task[PollOutcome]]:
         return set(self._polls)
@@ -518,15 +527,17 @@ class Pipeline:
             if fetched.body is None:
                 # 304s are recorded together at the end of the batch (one transaction, not
                 # one per feed); if that write is lost, the feed is simply polled again
-                self._unchanged.append(
-                    (feed.url, now, next_check(now, interval, bot.jitter, self.rng))
-                )
+                when, until = self._next_check(feed, now, fetched, state.ttl)
+                self._unchanged.append((feed.url, now, when))
+                if until is not None or state.polite_until is not None:
+                    self._polite.append((feed.url, until))
                 return PollOutcome(feed.name, "unchanged")
             body_hash = hashlib.sha256(fetched.body).hexdigest()
             if body_hash == state.body_hash:
-                self.store.record_unchanged(
-                    feed.url, now, next_check(now, interval, bot.jitter, self.rng)
-                )
+                when, until = self._next_check(feed, now, fetched, state.ttl)
+                self.store.record_unchanged(feed.url, now, when)
+                if until is not None or state.polite_until is not None:
+                    self.store.record_polite_many([(feed.url, until)])
                 return PollOutcome(feed.name, "unchanged")
             self._parsing += 1
             try:
@@ -562,9 +573,11 @@ class Pipeline:
         # result, so no other replica assigns stories meanwhile; `_record_batch` runs the plans
         # of a batch one after the other without awaiting, so no other poll of this process does.
 
+        recorded: list[NewEntry] = []  # what the plan recorded, for hot mode
+
         def planned(ctx: IngestContext) -> list[NewEntry]:
             absorb(self.stories, ctx.changes, self.router)  # what other replicas recorded
-            return self.plan(
+            entries = self.plan(
                 parsed.items,
                 keys,
                 now=now,
@@ -573,12 +586,15 @@ class Pipeline:
                 classified=classifications,
                 activity=ctx.activity,
             )
+            recorded[:] = entries
+            return entries
 
+        when, until = self._next_check(feed, now, fetched, parsed.ttl)
         result = await self._record(
             IngestRequest(
                 feed.url,
                 now,
-                next_check(now, interval, bot.jitter, self.rng),
+                when,
                 etag=fetched.etag,
                 last_modified=fetched.last_modified,
                 body_hash=body_hash,
@@ -586,8 +602,11 @@ class Pipeline:
                 plan=planned,
                 titles_since=now - bot.story_window,
                 activity_since=now - self._storm_lookback,
+                polite_until=until,
+                ttl=parsed.ttl,
             )
         )
+        self._note_hot(feed, recorded, now)
         if first_poll:
             log.info(
                 "feed %r: first poll, %d entries recorded; only those newer than backfill=%s may alert",
@@ -604,6 +623,63 @@ class Pipeline:
             new_items=result.new_items,
             alerts=result.alerts_queued,
         )
+
+    # -- latency: politeness and hot mode (bot/poll/polite.py, bot/poll/hot.py) -------------
+
+    @property
+    def hot_policy(self) -> HotPolicy:
+        bot = self.config.bot
+        return HotPolicy(bot.hot_interval, bot.hot_window, bot.hot_severity)
+
+    def _next_check(
+        self, feed: FeedConfig, now: datetime, fetched: Fetched, ttl: int | None
+    ) -> tuple[datetime, datetime | None]:
+        """(next check, polite_until) after a successful poll: the interval (or the hot
+        interval, while the feed is hot), then never sooner than the server's floor."""
+        bot = self.config.bot
+        interval = self.config.interval_for(feed)
+        normal = next_check(now, interval, bot.jitter, self.rng)
+        policy = self.hot_policy
+        hot = feed.url in self.hot.hot_feeds(now, policy, self._flagged_hot())
+        if hot:
+            normal = planned_next(
+                normal, next_check(now, policy.interval, bot.jitter, self.rng), hot
+            )
+        return polite.polite_next(
+            now,
+            normal,
+            polite.floor(fetched.fresh_for, ttl),
+            interval=interval,
+            cap=bot.max_polite_delay,
+        )
+
+    def _flagged_hot(self) -> list[str]:
+        return [f.url for f in self.config.feeds if f.hot]
+
+    def _note_hot(self, feed: FeedConfig, entries: Sequence[NewEntry], now: datetime) -> None:
+        """Grave reports just recorded make their story hot: the feeds that reported it (this
+        one and the story's other sources) are polled at the hot interval for a while."""
+        policy = self.hot_policy
+        urls = {f.name: f.url for f in self.config.feeds}
+        for entry in entries:
+            if entry.story is None or not policy.grave(entry.severity):
+                continue
+            story = self.stories.stories.get(entry.story.key)
+            sources = story.sources if story is not None else []
+            feeds = {feed.url, *(urls[s] for s in sources if s in urls)}
+            self.hot.note(entry.story.key, feeds, now)
+
+    def _hurry_hot(self, now: datetime) -> None:
+        """Bring the hot feeds' next checks to within the hot interval (never before their
+        server's floor). One UPDATE per tick while a grave story is fresh; the store keeps the
+        schedule, so any replica may do the poll."""
+        policy = self.hot_policy
+        self.hot.prune(now, policy)
+        feeds = self.hot.hot_feeds(now, policy, self._flagged_hot())
+        if feeds:
+            moved = self.store.hurry_feeds(sorted(feeds), now + policy.interval)
+            if moved:
+                log.debug("hot mode: %d feeds brought forward", moved)
 
     async def _record(self, request: IngestRequest) -> IngestResult:
         """Record a fetched feed together with the others fetched meanwhile (group commit).

@@ -1,5 +1,6 @@
 """Storage: the only package that speaks SQL (SQLite by default, PostgreSQL for replicas)."""
 
+from bot.store.latency import Subscription
 from bot.store.sql import (
     PARENT_FAILED,
     ChannelActivity,
@@ -40,4 +41,5 @@ __all__ = [
     "StoredMember",
     "StoryChanges",
     "StoryWrite",
+    "Subscription",
 ]

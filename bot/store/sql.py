@@ -56,6 +56,7 @@ from bot.errors import StoreError
 from bot.kinds import digest_key, is_alert, outbox_key
 from bot.models import Decision, DigestEntry, Item, Message
 from bot.store import schema as t
+from bot.store.latency import LatencyStore
 from bot.store.migrate import STORY_LOCK, migrate
 from bot.validate import safe_url
 
@@ -77,6 +78,9 @@ class FeedState:
     last_polled_at: datetime | None = None
     failing_since: datetime | None = None
     health_alerted: bool = False
+    # politeness (bot/poll/polite.py): no poll before `polite_until`; the feed's last <ttl>
+    polite_until: datetime | None = None
+    ttl: int | None = None
 
 
 @dataclass(frozen=True)
@@ -267,6 +271,9 @@ class IngestRequest:
     plan: Planner
     titles_since: datetime
     activity_since: datetime | None = None
+    # politeness: the earliest next poll the server allows, and the feed's <ttl> (seconds)
+    polite_until: datetime | None = None
+    ttl: int | None = None
 
 
 @dataclass(frozen=True)
@@ -327,7 +334,7 @@ def _message_from_json(text: str) -> Message:
     return Message(text=data["text"], blocks=tuple(data["blocks"]))
 
 
-class Store:
+class Store(LatencyStore):
     """Feeds, seen entries, labelled items and the outbox."""
 
     def __init__(self, engine: Engine) -> None:
@@ -674,6 +681,7 @@ class Store:
         # what every successful poll sets (`_success`, shared with the 304 path), and the rest
         values = _success(r.now, r.next_check_at)
         values.update(etag=r.etag, last_modified=r.last_modified, body_hash=r.body_hash)
+        values.update(polite_until=r.polite_until, ttl=r.ttl)
         sql.run(
             f"UPDATE feeds SET {', '.join(f'{column} = ?' for column in values)},"
             " items_seen = items_seen + ?, first_success_at = COALESCE(first_success_at, ?)"
@@ -1440,6 +1448,8 @@ def _feed_state(row: Any) -> FeedState:
         last_polled_at=row["last_polled_at"],
         failing_since=row["failing_since"],
         health_alerted=bool(row["health_alerted"]),
+        polite_until=row["polite_until"],
+        ttl=row["ttl"],
     )
 
 
