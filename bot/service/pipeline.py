@@ -43,6 +43,7 @@ from bot.models import Alert, Classification, Decision, DigestEntry, Item, Messa
 from bot.poll import polite
 from bot.poll.fetch import MAX_RETRY_AFTER, FeedClients, Fetched, fetch
 from bot.poll.hot import HotBoard, HotPolicy, planned_next
+from bot.poll.websub import link_header
 from bot.poll.work import parse_and_classify
 from bot.service.commands import effective_channels
 from bot.service.config import BotConfig, ChannelConfig, Config, FeedConfig
@@ -250,6 +251,8 @@ class Pipeline:
         # latency: fresh grave stories (hot mode), and floors of feeds polled without a new body
         self.hot = HotBoard()
         self._polite: list[tuple[str, datetime | None]] = []
+        # told of the WebSub hubs a poll found (bot/service/websub.py sets it)
+        self.on_hubs: Callable[[FeedConfig, tuple[str, ...], str | None], None] | None = None
         self.stopping = False  # set on shutdown: finish the message in flight, start no other
 
     # -- polling ---------------------------------------------------------------------------
@@ -504,24 +507,30 @@ class Pipeline:
             m.items_parsed.labels(feed.name).inc(outcome.items)
         return outcome
 
-    async def poll_feed(self, feed: FeedConfig, state: FeedState) -> PollOutcome:
-        """Fetch, parse, classify and record one feed. Never raises for feed problems."""
+    async def poll_feed(
+        self, feed: FeedConfig, state: FeedState, pushed: Fetched | None = None
+    ) -> PollOutcome:
+        """Fetch, parse, classify and record one feed. Never raises for feed problems.
+        `pushed`: content a WebSub hub pushed (bot/service/websub.py), taken as this poll's."""
         bot = self.config.bot
         interval = self.config.interval_for(feed)
         now = self.clock()
         try:
-            with self.http.client_for(feed.url) as client:
-                fetched = await fetch(
-                    client,
-                    feed.url,
-                    etag=state.etag,
-                    last_modified=state.last_modified,
-                    max_bytes=bot.max_feed_bytes,
-                    deadline=(bot.connect_timeout + bot.read_timeout).total_seconds(),
-                    now=now,
-                    max_redirects=bot.max_redirects,
-                    allow_private=bot.allow_private_networks,
-                )
+            if pushed is not None:
+                fetched = pushed
+            else:
+                with self.http.client_for(feed.url) as client:
+                    fetched = await fetch(
+                        client,
+                        feed.url,
+                        etag=state.etag,
+                        last_modified=state.last_modified,
+                        max_bytes=bot.max_feed_bytes,
+                        deadline=(bot.connect_timeout + bot.read_timeout).total_seconds(),
+                        now=now,
+                        max_redirects=bot.max_redirects,
+                        allow_private=bot.allow_private_networks,
+                    )
             started, now = now, self.clock()
             self._took[feed.url] = (now - started).total_seconds()
             if fetched.body is None:
@@ -607,6 +616,11 @@ class Pipeline:
             )
         )
         self._note_hot(feed, recorded, now)
+        if self.on_hubs is not None and pushed is None:
+            header_hubs, header_self = link_header(fetched.link)
+            hubs = tuple(dict.fromkeys(parsed.hubs + header_hubs))
+            if hubs:
+                self.on_hubs(feed, hubs, parsed.self_url or header_self)
         if first_poll:
             log.info(
                 "feed %r: first poll, %d entries recorded; only those newer than backfill=%s may alert",

@@ -1,6 +1,6 @@
 """Storage: the only package that speaks SQL (SQLite by default, PostgreSQL for replicas)."""
 
-from bot.store.latency import Subscription
+from bot.poll.websub import Subscription
 from bot.store.sql import (
     PARENT_FAILED,
     ChannelActivity,

@@ -5,28 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, case, insert, select, update
 
+from bot.poll.websub import Subscription
 from bot.store import schema as t
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """A feed's WebSub subscription as stored."""
-
-    feed_url: str
-    token: str
-    hub: str
-    topic: str
-    secret: str
-    state: str  # requested | active | denied | failed
-    requested_at: datetime
-    lease_until: datetime | None = None
-    last_push_at: datetime | None = None
-    last_error: str | None = None
 
 
 def _subscription(row: object) -> Subscription:
