@@ -62,11 +62,6 @@ def link_header(value: str | None) -> tuple[tuple[str, ...], str | None]:
     return tuple(hubs), self_url
 
 
-def token_for(feed_url: str) -> str:
-    """The callback path's name for a feed: stable, so a renewal keeps its callback."""
-    return hashlib.sha256(feed_url.encode()).hexdigest()[:32]
-
-
 def callback_url(public_url: str, token: str) -> str:
     return public_url.rstrip("/") + CALLBACK_PREFIX + token
 

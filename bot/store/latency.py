@@ -71,6 +71,11 @@ class LatencyStore:
             row = conn.execute(select(t.websub).where(t.websub.c.token == token)).first()
             return None if row is None else _subscription(row)
 
+    def subscription_of(self, feed_url: str) -> Subscription | None:
+        with self._tx() as conn:
+            row = conn.execute(select(t.websub).where(t.websub.c.feed_url == feed_url)).first()
+            return None if row is None else _subscription(row)
+
     def request_subscription(
         self, feed_url: str, hub: str, topic: str, *, token: str, secret: str, now: datetime
     ) -> Subscription:
