@@ -654,7 +654,9 @@ class Pipeline:
         interval = self.config.interval_for(feed)
         normal = next_check(now, interval, bot.jitter, self.rng)
         policy = self.hot_policy
-        hot = feed.url in self.hot.hot_feeds(now, policy, self._flagged_hot())
+        hot = bool(self.hot.stories) and feed.url in self.hot.hot_feeds(
+            now, policy, self._flagged_hot()
+        )
         if hot:
             normal = planned_next(
                 normal, next_check(now, policy.interval, bot.jitter, self.rng), hot
@@ -674,10 +676,11 @@ class Pipeline:
         """Grave reports just recorded make their story hot: the feeds that reported it (this
         one and the story's other sources) are polled at the hot interval for a while."""
         policy = self.hot_policy
-        urls = {f.name: f.url for f in self.config.feeds}
+        urls: dict[str, str] = {}
         for entry in entries:
             if entry.story is None or not policy.grave(entry.severity):
                 continue
+            urls = urls or {f.name: f.url for f in self.config.feeds}
             story = self.stories.stories.get(entry.story.key)
             sources = story.sources if story is not None else []
             feeds = {feed.url, *(urls[s] for s in sources if s in urls)}
@@ -687,6 +690,8 @@ class Pipeline:
         """Bring the hot feeds' next checks to within the hot interval (never before their
         server's floor). One UPDATE per tick while a grave story is fresh; the store keeps the
         schedule, so any replica may do the poll."""
+        if not self.hot.stories:
+            return
         policy = self.hot_policy
         self.hot.prune(now, policy)
         feeds = self.hot.hot_feeds(now, policy, self._flagged_hot())
