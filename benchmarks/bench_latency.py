@@ -264,7 +264,8 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report: object = reports[0] if len(reports) == 1 else reports
-    (out / "latency.json").write_text(json.dumps(report, indent=2))
+    name = "latency.json" if len(reports) == 1 else "latency-modes.json"
+    (out / name).write_text(json.dumps(report, indent=2))
     for r in reports:
         print(
             f"{r['mode']:>7}: {r['posted']}/{r['items']} posted, median {r['median_s']} s, "
