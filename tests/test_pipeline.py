@@ -235,12 +235,12 @@ def _requests(app, urls: list[str]):  # type: ignore[no-untyped-def]
     """One fetched feed per URL, each with one new entry (not a story) keyed k<n>."""
     from bot.models import Item
     from bot.plan.intents import Poll
-    from bot.service.pipeline import Fetched
+    from bot.service.pipeline import Polled
     from bot.store import FeedWrite
 
     now = datetime.now(UTC)
     return [
-        Fetched(
+        Polled(
             FeedWrite(
                 url,
                 now,

@@ -120,6 +120,9 @@ def test_a_version_1_database_is_upgraded_in_place_keeping_its_rows(stores, data
         conn.execute(text("ALTER TABLE outbox DROP COLUMN leased_by"))
         conn.execute(text("ALTER TABLE outbox DROP COLUMN lease_until"))
         conn.execute(text("ALTER TABLE stories DROP COLUMN severity"))  # version 5's
+        conn.execute(text("DROP TABLE websub"))  # version 5's
+        conn.execute(text("ALTER TABLE feeds DROP COLUMN polite_until"))
+        conn.execute(text("ALTER TABLE feeds DROP COLUMN ttl"))
         conn.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema'"))
     store.close()
     reopened = Store.open(database_url)
@@ -130,6 +133,9 @@ def test_a_version_1_database_is_upgraded_in_place_keeping_its_rows(stores, data
         columns = {c["name"] for c in inspect(reopened.engine).get_columns("outbox")}
         assert {"leased_by", "lease_until"} <= columns
         assert "severity" in {c["name"] for c in inspect(reopened.engine).get_columns("stories")}
+        feed_columns = {c["name"] for c in inspect(reopened.engine).get_columns("feeds")}
+        assert {"polite_until", "ttl"} <= feed_columns
+        assert "websub" in set(inspect(reopened.engine).get_table_names())
         assert [d.key for d in reopened.due_deliveries(T0)] == ["health:x"]
         assert reopened.claim_job("prune", T0, T0 + timedelta(hours=1), "me")
     finally:

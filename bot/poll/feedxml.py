@@ -36,6 +36,7 @@ import contextlib
 import email.utils
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -120,6 +121,35 @@ class Entry:
 class Feed:
     title: str
     entries: tuple[Entry, ...]
+    ttl: str | None = None  # RSS <ttl>, minutes, as written
+    links: tuple[tuple[str, str], ...] = ()  # the feed's own (rel, href) links: hub, self
+
+
+def feed_links(links: Iterable[tuple[str, str]]) -> tuple[tuple[str, ...], str | None]:
+    """(WebSub hub URLs, the feed's self URL) among a feed's (rel, href) links; absolute
+    http(s) URLs only, each hub once, in order."""
+    hubs: list[str] = []
+    self_url = None
+    for rel, href in links:
+        href = href.strip()
+        if not _ABSOLUTE.match(href):
+            continue
+        if rel == "hub" and href not in hubs:
+            hubs.append(href)
+        elif rel == "self" and self_url is None:
+            self_url = href
+    return tuple(hubs), self_url
+
+
+def _own_links(parent: ET.Element) -> tuple[tuple[str, str], ...]:
+    """The (rel, href) of the atom:link children of a channel or Atom feed."""
+    links = []
+    for link in parent.findall(ATOM + "link"):
+        rel, href = link.get("rel", "alternate"), link.get("href", "")
+        if rel in ("hub", "self"):
+            _link(href)  # relative: feedparser resolves it against the feed's URL
+        links.append((rel, href))
+    return tuple(links)
 
 
 class _Unsure(Exception):
@@ -338,7 +368,13 @@ def _rss(root: ET.Element) -> Feed:
     entries = [_rss_item(item, "", item.attrib) for item in channel.findall("item")]
     if len(entries) != sum(1 for _ in root.iter("item")):
         raise _Unsure  # items outside the channel, or inside something else
-    return Feed(_feed_title(channel, ""), tuple(entries))
+    ttl = channel.find("ttl")
+    return Feed(
+        _feed_title(channel, ""),
+        tuple(entries),
+        ttl=None if ttl is None else _text(ttl),
+        links=_own_links(channel),
+    )
 
 
 def _rdf(root: ET.Element) -> Feed:
@@ -352,7 +388,7 @@ def _rdf(root: ET.Element) -> Feed:
         entries.append(_rss_item(item, RSS1, attrs, about=item.get(RDF + "about", "")))
     if len(entries) != sum(1 for _ in root.iter(RSS1 + "item")):
         raise _Unsure
-    return Feed(_feed_title(channel, RSS1), tuple(entries))
+    return Feed(_feed_title(channel, RSS1), tuple(entries), links=_own_links(channel))
 
 
 def _rss_item(item: ET.Element, ns: str, attrs: dict[str, str], about: str = "") -> Entry:
@@ -451,7 +487,7 @@ def _atom(root: ET.Element) -> Feed:
         )
     if len(entries) != sum(1 for _ in root.iter(ATOM + "entry")):
         raise _Unsure  # entries nested in something else
-    return Feed(_feed_title(root, ATOM), tuple(entries))
+    return Feed(_feed_title(root, ATOM), tuple(entries), links=_own_links(root))
 
 
 def _feed_title(parent: ET.Element, ns: str) -> str:

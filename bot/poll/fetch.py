@@ -23,6 +23,7 @@ import httpx
 
 from bot import __version__
 from bot.errors import FeedFetchError
+from bot.poll.polite import freshness
 
 USER_AGENT = f"newsbot/{__version__} (news alerting bot; httpx/{httpx.__version__})"
 
@@ -37,6 +38,10 @@ class Fetched:
     last_modified: str | None
     content_type: str | None
     final_url: str
+    # seconds the server says the answer stays fresh (Cache-Control max-age, Expires): the
+    # floor of the next poll (bot/poll/polite.py); None when it says nothing
+    fresh_for: float | None = None
+    link: str | None = None  # the Link header (WebSub hubs are announced there too)
 
 
 def make_client(
@@ -354,6 +359,8 @@ async def _get(
                 headers.get("If-Modified-Since"),
                 None,
                 target,
+                fresh_for=_fresh_for(response.headers, now),
+                link=response.headers.get("Link"),
             )
         if response.status_code != 200:
             retry_after = None
@@ -380,4 +387,16 @@ async def _get(
             last_modified=response.headers.get("Last-Modified"),
             content_type=response.headers.get("Content-Type"),
             final_url=str(response.url),
+            fresh_for=_fresh_for(response.headers, now),
+            link=response.headers.get("Link"),
         )
+
+
+def _fresh_for(headers: httpx.Headers, now: datetime) -> float | None:
+    return freshness(
+        headers.get("Cache-Control"),
+        headers.get("Expires"),
+        date=headers.get("Date"),
+        age=headers.get("Age"),
+        now=now,
+    )

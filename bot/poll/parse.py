@@ -23,6 +23,7 @@ import feedparser
 from bot.errors import FeedParseError
 from bot.models import Item
 from bot.poll import feedxml
+from bot.poll.polite import ttl_seconds
 
 _TRACKING_PARAMS = frozenset(
     {
@@ -53,6 +54,9 @@ class ParsedFeed:
     items: tuple[Item, ...]
     title: str
     problem: str | None  # feedparser's "bozo" reason, when the feed was not well-formed
+    ttl: int | None = None  # RSS <ttl> in seconds: a floor on the poll interval (polite.py)
+    hubs: tuple[str, ...] = ()  # WebSub hubs the feed names (<link rel="hub">)
+    self_url: str | None = None  # its <link rel="self">: the topic to subscribe to
 
 
 class _TextExtractor(HTMLParser):
@@ -210,6 +214,7 @@ def parse_feed(
     if fast:
         plain = feedxml.read(body, content_type)
         if plain is not None:
+            hubs, self_url = feedxml.feed_links(plain.links)
             return ParsedFeed(
                 items=_items(
                     ((e.title, e.summary, e.link, e.guid, e.published) for e in plain.entries),
@@ -219,6 +224,9 @@ def parse_feed(
                 ),
                 title=plain_text(plain.title),
                 problem=None,
+                ttl=ttl_seconds(plain.ttl),
+                hubs=hubs,
+                self_url=self_url,
             )
     headers = {"content-location": url}
     if content_type:
@@ -240,6 +248,10 @@ def parse_feed(
     if not entries and problem is not None:
         raise FeedParseError(url, f"not a readable feed ({problem})")
     feed = parsed.get("feed") or {}
+    hubs, self_url = feedxml.feed_links(
+        (str(link.get("rel") or "alternate"), str(link.get("href") or ""))
+        for link in feed.get("links") or ()
+    )
     return ParsedFeed(
         items=_items(
             (
@@ -260,6 +272,9 @@ def parse_feed(
         ),
         title=plain_text(feed.get("title") or ""),
         problem=problem,
+        ttl=ttl_seconds(feed.get("ttl")),
+        hubs=hubs,
+        self_url=self_url,
     )
 
 

@@ -20,7 +20,7 @@ from bot.domain.severity import LEVELS
 from bot.errors import ConfigError
 from bot.plan.calendar import Digest, QuietHours, parse_digest, parse_quiet_hours, zone
 from bot.service.logs import redact
-from bot.validate import Problems, Table
+from bot.validate import Problems, Table, format_duration
 
 DEFAULT_CONFIG = Path("config") / "newsbot.toml"
 SLACK_API_URL = "https://slack.com/api/"
@@ -60,6 +60,13 @@ class BotConfig:
     # most this long), and how many due feeds one tick claims at a time
     lease: timedelta = timedelta(minutes=5)
     claim_batch: int = 200
+    # latency and politeness (bot/poll/polite.py, bot/poll/hot.py, bot/poll/websub.py)
+    max_polite_delay: timedelta = timedelta(hours=1)  # cap on a server's floor past the interval
+    hot_interval: timedelta = timedelta(seconds=30)
+    hot_window: timedelta = timedelta(minutes=20)  # 0s: hot mode off
+    hot_severity: str = "high"  # high | critical
+    public_url: str = ""  # where hubs reach this bot (WebSub callbacks); empty: no WebSub
+    websub_lease: timedelta = timedelta(days=7)  # the lease asked of hubs
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ class FeedConfig:
     name: str
     url: str
     interval: timedelta | None = None
+    hot: bool = False  # polled at bot.hot_interval while a grave story is fresh
 
 
 @dataclass(frozen=True)
@@ -291,7 +299,14 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         shutdown_grace=b.duration("shutdown_grace", d.shutdown_grace),
         lease=b.duration("lease", d.lease),
         claim_batch=b.integer("claim_batch", d.claim_batch, minimum=1),
+        max_polite_delay=b.duration("max_polite_delay", d.max_polite_delay),
+        hot_interval=b.duration("hot_interval", d.hot_interval),
+        hot_window=b.duration("hot_window", d.hot_window),
+        hot_severity=b.choice("hot_severity", ("high", "critical"), d.hot_severity),
+        public_url=b.string("public_url", d.public_url),
+        websub_lease=b.duration("websub_lease", d.websub_lease),
     )
+    _check_latency_keys(bot, problems)
     rules = b.strings("rules", ("northkorea",))
     if bot.poll_interval < timedelta(seconds=1):
         problems.add("bot.poll_interval", "must be at least 1s")
@@ -349,6 +364,7 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         name = t.string("name", required=True)
         url = t.string("url", required=True)
         interval = t.duration("interval", timedelta(0)) if t.has("interval") else None
+        hot = t.boolean("hot", False)
         if interval is not None and interval < timedelta(seconds=1):
             problems.add(t.key_path("interval"), "must be at least 1s")
         if url and (problem := _url_problem(url)) is not None:
@@ -370,7 +386,7 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         names.add(name)
         urls.add(url)
         t.finish()
-        feeds.append(FeedConfig(name=name, url=url, interval=interval))
+        feeds.append(FeedConfig(name=name, url=url, interval=interval, hot=hot))
 
     base = Path(path).parent
     raw_packs = _read_pack_files(base, rules, problems)
@@ -488,6 +504,34 @@ def parse_config(text: str, path: str, env: Mapping[str, str]) -> Config:
         channels=tuple(channels),
         packs=tuple(packs),
     )
+
+
+MIN_HOT_INTERVAL = timedelta(seconds=10)
+MIN_WEBSUB_LEASE = timedelta(hours=1)
+
+
+def _check_latency_keys(bot: BotConfig, problems: Problems) -> None:
+    """Bounds of the politeness, hot-mode and WebSub keys."""
+    if bot.hot_interval < MIN_HOT_INTERVAL:
+        problems.add(
+            "bot.hot_interval",
+            f"must be at least {format_duration(MIN_HOT_INTERVAL)}: hot mode must not hammer "
+            "the feeds it polls",
+        )
+    if bot.hot_window > timedelta(hours=6):
+        problems.add("bot.hot_window", "must be at most 6h (0s turns hot mode off)")
+    if bot.public_url:
+        problem = _url_problem(bot.public_url)
+        if problem is not None:
+            problems.add("bot.public_url", f"{problem} (hubs post to <public_url>/websub/...)")
+        elif urlsplit(bot.public_url).query or urlsplit(bot.public_url).fragment:
+            problems.add("bot.public_url", "must not have a query or a fragment")
+    if bot.websub_lease < MIN_WEBSUB_LEASE:
+        problems.add(
+            "bot.websub_lease",
+            f"must be at least {format_duration(MIN_WEBSUB_LEASE)} (subscriptions are renewed "
+            "before they run out)",
+        )
 
 
 def anchor_sqlite(url: str, base: Path) -> str:

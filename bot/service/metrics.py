@@ -95,3 +95,9 @@ class Metrics:
         self.last_tick = Gauge(
             "newsbot_last_tick_timestamp_seconds", "When the scheduler last ticked.", registry=r
         )
+        self.websub_pushes = Counter(
+            "newsbot_websub_pushes",
+            "WebSub pushes by outcome (new, unchanged, error, bad-signature).",
+            ["feed", "outcome"],
+            registry=r,
+        )

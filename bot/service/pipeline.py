@@ -27,9 +27,12 @@ from bot.domain.classify.pack import story_labels
 from bot.domain.stories import StoryIndex, Tuning
 from bot.errors import FeedFetchError, FeedParseError, StoreError
 from bot.models import Message
-from bot.plan.intents import OpenStories, Plan, Poll, Reads, Settings
+from bot.plan.intents import NewEntry, OpenStories, Plan, Poll, Reads, Settings
 from bot.plan.planner import absorb, classify_new, digest_message, needs_activity, plan
-from bot.poll.fetch import MAX_RETRY_AFTER, FeedClients, fetch
+from bot.poll import polite
+from bot.poll.fetch import MAX_RETRY_AFTER, FeedClients, Fetched, fetch
+from bot.poll.hot import HotBoard, HotPolicy, planned_next
+from bot.poll.websub import link_header
 from bot.poll.work import parse_and_classify
 from bot.service.commands import effective_channels
 from bot.service.config import Config, FeedConfig
@@ -89,7 +92,7 @@ class PollOutcome:
 
 
 @dataclass(frozen=True)
-class Fetched:
+class Polled:
     """A fetched and parsed feed waiting to be recorded (see `Pipeline._record`)."""
 
     feed: FeedWrite
@@ -136,7 +139,7 @@ class Pipeline:
         self._polls: set[asyncio.Task[PollOutcome]] = set()  # feed polls started by start_due
         self._refill: asyncio.Handle | None = None
         # fetched feeds waiting to be recorded, with the futures their polls wait on
-        self._to_record: list[tuple[Fetched, asyncio.Future[IngestResult]]] = []
+        self._to_record: list[tuple[Polled, asyncio.Future[IngestResult]]] = []
         self._record_timer: asyncio.Handle | None = None
         self._parsing = 0  # polls whose bodies are being parsed now
         # the open stories (and each one's highest severity so far), as the planner sees them
@@ -145,6 +148,11 @@ class Pipeline:
         )
         self._stories_loaded = False
         self.last_tick: datetime | None = None
+        # latency: fresh grave stories (hot mode), and floors of feeds polled without a new body
+        self.hot = HotBoard()
+        self._polite: list[tuple[str, datetime | None]] = []
+        # told of the WebSub hubs a poll found (bot/service/websub.py sets it)
+        self.on_hubs: Callable[[FeedConfig, tuple[str, ...], str | None], None] | None = None
         self.stopping = False  # set on shutdown: finish the message in flight, start no other
 
     # -- polling ---------------------------------------------------------------------------
@@ -275,6 +283,7 @@ class Pipeline:
         self.last_tick = now
         self.metrics.last_tick.set(now.timestamp())
         self.refresh_slack_settings()
+        self._hurry_hot(now)
         started = self._claim_and_start()
         now = self.clock()
         bot = self.config.bot
@@ -333,6 +342,9 @@ class Pipeline:
         unchanged, self._unchanged = self._unchanged, []
         if unchanged:
             self.store.record_unchanged_many(unchanged)
+        floors, self._polite = self._polite, []
+        if floors:
+            self.store.record_polite_many(floors)
 
     def polls_in_flight(self) -> set[asyncio.Task[PollOutcome]]:
         return set(self._polls)
@@ -392,38 +404,46 @@ class Pipeline:
             m.items_parsed.labels(feed.name).inc(outcome.items)
         return outcome
 
-    async def poll_feed(self, feed: FeedConfig, state: FeedState) -> PollOutcome:
-        """Fetch, parse, classify and record one feed. Never raises for feed problems."""
+    async def poll_feed(
+        self, feed: FeedConfig, state: FeedState, pushed: Fetched | None = None
+    ) -> PollOutcome:
+        """Fetch, parse, classify and record one feed. Never raises for feed problems.
+        `pushed`: content a WebSub hub pushed (bot/service/websub.py), taken as this poll's."""
         bot = self.config.bot
         interval = self.config.interval_for(feed)
         now = self.clock()
         try:
-            with self.http.client_for(feed.url) as client:
-                fetched = await fetch(
-                    client,
-                    feed.url,
-                    etag=state.etag,
-                    last_modified=state.last_modified,
-                    max_bytes=bot.max_feed_bytes,
-                    deadline=(bot.connect_timeout + bot.read_timeout).total_seconds(),
-                    now=now,
-                    max_redirects=bot.max_redirects,
-                    allow_private=bot.allow_private_networks,
-                )
+            if pushed is not None:
+                fetched = pushed
+            else:
+                with self.http.client_for(feed.url) as client:
+                    fetched = await fetch(
+                        client,
+                        feed.url,
+                        etag=state.etag,
+                        last_modified=state.last_modified,
+                        max_bytes=bot.max_feed_bytes,
+                        deadline=(bot.connect_timeout + bot.read_timeout).total_seconds(),
+                        now=now,
+                        max_redirects=bot.max_redirects,
+                        allow_private=bot.allow_private_networks,
+                    )
             started, now = now, self.clock()
             self._took[feed.url] = (now - started).total_seconds()
             if fetched.body is None:
                 # 304s are recorded together at the end of the batch (one transaction, not
                 # one per feed); if that write is lost, the feed is simply polled again
-                self._unchanged.append(
-                    (feed.url, now, next_check(now, interval, bot.jitter, self.rng))
-                )
+                when, until = self._next_check(feed, now, fetched, state.ttl)
+                self._unchanged.append((feed.url, now, when))
+                if until is not None or state.polite_until is not None:
+                    self._polite.append((feed.url, until))
                 return PollOutcome(feed.name, "unchanged")
             body_hash = hashlib.sha256(fetched.body).hexdigest()
             if body_hash == state.body_hash:
-                self.store.record_unchanged(
-                    feed.url, now, next_check(now, interval, bot.jitter, self.rng)
-                )
+                when, until = self._next_check(feed, now, fetched, state.ttl)
+                self.store.record_unchanged(feed.url, now, when)
+                if until is not None or state.polite_until is not None:
+                    self.store.record_polite_many([(feed.url, until)])
                 return PollOutcome(feed.name, "unchanged")
             self._parsing += 1
             try:
@@ -455,20 +475,29 @@ class Pipeline:
                 parsed.problem,
             )
         first_poll = state.first_success_at is None
+        when, until = self._next_check(feed, now, fetched, parsed.ttl)
         result = await self._record(
-            Fetched(
+            Polled(
                 FeedWrite(
                     feed.url,
                     now,
-                    next_check(now, interval, bot.jitter, self.rng),
+                    when,
                     etag=fetched.etag,
                     last_modified=fetched.last_modified,
                     body_hash=body_hash,
+                    polite_until=until,
+                    ttl=parsed.ttl,
                 ),
                 Poll(parsed.items, keys, now, first_poll, classifications),
                 titles_since=now - bot.title_window,
             )
         )
+        self._note_hot(feed, result.entries, now)
+        if self.on_hubs is not None and pushed is None:
+            header_hubs, header_self = link_header(fetched.link)
+            hubs = tuple(dict.fromkeys(parsed.hubs + header_hubs))
+            if hubs:
+                self.on_hubs(feed, hubs, parsed.self_url or header_self)
         if first_poll:
             log.info(
                 "feed %r: first poll, %d entries recorded; only those newer than backfill=%s may alert",
@@ -486,7 +515,69 @@ class Pipeline:
             alerts=result.alerts_queued,
         )
 
-    async def _record(self, request: Fetched) -> IngestResult:
+    # -- latency: politeness and hot mode (bot/poll/polite.py, bot/poll/hot.py) -------------
+
+    @property
+    def hot_policy(self) -> HotPolicy:
+        bot = self.config.bot
+        return HotPolicy(bot.hot_interval, bot.hot_window, bot.hot_severity)
+
+    def _next_check(
+        self, feed: FeedConfig, now: datetime, fetched: Fetched, ttl: int | None
+    ) -> tuple[datetime, datetime | None]:
+        """(next check, polite_until) after a successful poll: the interval (or the hot
+        interval, while the feed is hot), then never sooner than the server's floor."""
+        bot = self.config.bot
+        interval = self.config.interval_for(feed)
+        normal = next_check(now, interval, bot.jitter, self.rng)
+        policy = self.hot_policy
+        hot = bool(self.hot.stories) and feed.url in self.hot.hot_feeds(
+            now, policy, self._flagged_hot()
+        )
+        if hot:
+            normal = planned_next(
+                normal, next_check(now, policy.interval, bot.jitter, self.rng), hot
+            )
+        return polite.polite_next(
+            now,
+            normal,
+            polite.floor(fetched.fresh_for, ttl),
+            interval=interval,
+            cap=bot.max_polite_delay,
+        )
+
+    def _flagged_hot(self) -> list[str]:
+        return [f.url for f in self.config.feeds if f.hot]
+
+    def _note_hot(self, feed: FeedConfig, entries: Sequence[NewEntry], now: datetime) -> None:
+        """Grave reports just recorded make their story hot: the feeds that reported it (this
+        one and the story's other sources) are polled at the hot interval for a while."""
+        policy = self.hot_policy
+        urls: dict[str, str] = {}
+        for entry in entries:
+            if entry.story is None or not policy.grave(entry.severity):
+                continue
+            urls = urls or {f.name: f.url for f in self.config.feeds}
+            story = self.stories.stories.get(entry.story.key)
+            sources = story.sources if story is not None else []
+            feeds = {feed.url, *(urls[s] for s in sources if s in urls)}
+            self.hot.note(entry.story.key, feeds, now)
+
+    def _hurry_hot(self, now: datetime) -> None:
+        """Bring the hot feeds' next checks to within the hot interval (never before their
+        server's floor). One UPDATE per tick while a grave story is fresh; the store keeps the
+        schedule, so any replica may do the poll."""
+        if not self.hot.stories:
+            return
+        policy = self.hot_policy
+        self.hot.prune(now, policy)
+        feeds = self.hot.hot_feeds(now, policy, self._flagged_hot())
+        if feeds:
+            moved = self.store.hurry_feeds(sorted(feeds), now + policy.interval)
+            if moved:
+                log.debug("hot mode: %d feeds brought forward", moved)
+
+    async def _record(self, request: Polled) -> IngestResult:
         """Record a fetched feed together with the others fetched meanwhile (group commit).
 
         While other feeds are being parsed, the first of a batch waits up to RECORD_WAIT for
@@ -542,7 +633,7 @@ class Pipeline:
                 self._not_recorded(request, future, e)
 
     @staticmethod
-    def _not_recorded(request: Fetched, future: asyncio.Future[IngestResult], e: Exception) -> None:
+    def _not_recorded(request: Polled, future: asyncio.Future[IngestResult], e: Exception) -> None:
         if future.done():
             return
         if not isinstance(e, StoreError):  # a fault of ours, not the database's: keep the trace
@@ -550,7 +641,7 @@ class Pipeline:
             e = StoreError(f"recording failed: {e!r}")
         future.set_exception(e)
 
-    def _ingest(self, batch: Sequence[Fetched]) -> list[IngestResult]:
+    def _ingest(self, batch: Sequence[Polled]) -> list[IngestResult]:
         """Record fetched feeds in one ingest session: for each, the store's reads, the pure
         plan over them, and the store's writes. The session holds the story lock, so no other
         replica assigns stories meanwhile; nothing here awaits, so no other poll of this
@@ -570,7 +661,8 @@ class Pipeline:
                 )
                 planned = plan(poll, Reads(known, activity), self.open, settings)
                 self._count(planned)
-                results.append(tx.record(fetched.feed, known, planned.entries))
+                result = tx.record(fetched.feed, known, planned.entries)
+                results.append(replace(result, entries=planned.entries))
         return results
 
     def _count(self, planned: Plan) -> None:

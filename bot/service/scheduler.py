@@ -24,6 +24,7 @@ from bot.service.app import App
 from bot.service.config import Config
 from bot.service.slash import SocketModeRunner, make_bolt_app
 from bot.service.web import HealthServer
+from bot.service.websub import RENEW_EVERY, WebSub
 from bot.validate import format_duration
 
 log = logging.getLogger("newsbot")
@@ -142,11 +143,25 @@ async def run_forever(
     scheduler.add_job(
         guarded("config watch", watch_config), "interval", seconds=2, id="watch", **common
     )
+    websub: WebSub | None = None
+    if app.config.bot.public_url and app.config.bot.http_port:
+        websub = WebSub(pipeline)  # subscribes as polls find hubs; callbacks on the health port
+        scheduler.add_job(
+            guarded("WebSub renewal", websub.renew_due),
+            "interval",
+            seconds=RENEW_EVERY.total_seconds(),
+            id="websub",
+            **common,
+        )
+    elif app.config.bot.public_url:
+        log.warning(
+            "bot.public_url is set but bot.http_port is 0: no WebSub callbacks, polling only"
+        )
     scheduler.start()
     slash = _start_slash_command(app)
     health: HealthServer | None = None
     if app.config.bot.http_port:
-        health = HealthServer(pipeline.metrics, lambda: _ready(app, scheduler))
+        health = HealthServer(pipeline.metrics, lambda: _ready(app, scheduler), websub)
         try:
             await health.start("0.0.0.0", app.config.bot.http_port)
         except OSError as e:
@@ -182,6 +197,8 @@ async def run_forever(
                 slash.stop()
         if health is not None:
             await health.stop()
+        if websub is not None:
+            await websub.aclose()
         depth = app.store.outbox_counts().get(OutboxStatus.PENDING, 0)
         log.info("stopped; %d messages still queued will be sent on the next start", depth)
 

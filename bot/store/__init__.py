@@ -8,6 +8,7 @@ from bot.plan.intents import (
     StoryChanges,
     StoryWrite,
 )
+from bot.poll.websub import Subscription
 from bot.store.ingest import IngestSession
 from bot.store.outbox import HeldRelease
 from bot.store.protocols import DeliveryStore, OpsStore, PollingStore, SlashStore
@@ -49,4 +50,5 @@ __all__ = [
     "StoredMember",
     "StoryChanges",
     "StoryWrite",
+    "Subscription",
 ]

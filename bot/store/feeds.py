@@ -165,4 +165,6 @@ def feed_state(row: Any) -> FeedState:
         items_seen=row["items_seen"],
         failing_since=row["failing_since"],
         health_alerted=bool(row["health_alerted"]),
+        polite_until=row["polite_until"],
+        ttl=row["ttl"],
     )

@@ -269,6 +269,7 @@ class IngestSession:
         # what every successful poll sets (`success_values`, shared with the 304 path), and the rest
         values = success_values(feed.now, feed.next_check_at)
         values.update(etag=feed.etag, last_modified=feed.last_modified, body_hash=feed.body_hash)
+        values.update(polite_until=feed.polite_until, ttl=feed.ttl)
         sql.run(
             f"UPDATE feeds SET {', '.join(f'{column} = ?' for column in values)},"
             " items_seen = items_seen + ?, first_success_at = COALESCE(first_success_at, ?)"

@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, DateTime, String, func, insert, inspect, select, text, update
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Integer,
+    String,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
 
 from bot.errors import StoreError
 from bot.store import schema as t
@@ -50,12 +61,22 @@ def _v4_to_v5_story_severity(conn: Connection) -> None:
     )
 
 
+def _v5_to_v6_politeness_websub(conn: Connection) -> None:
+    """Each feed's politeness floor (`polite_until`) and last <ttl>; WebSub subscriptions are
+    a new table (`websub`), which create_all below makes."""
+    stamp = DateTime().compile(dialect=conn.dialect)
+    number = Integer().compile(dialect=conn.dialect)
+    conn.execute(text(f"ALTER TABLE feeds ADD COLUMN polite_until {stamp}"))
+    conn.execute(text(f"ALTER TABLE feeds ADD COLUMN ttl {number}"))
+
+
 # STEPS[n] takes a database from version n to n + 1.
 STEPS: dict[int, Callable[[Connection], None]] = {
     1: _v1_to_v2,
     2: _v2_to_v3,
     3: _v3_to_v4_entry_text,
     4: _v4_to_v5_story_severity,
+    5: _v5_to_v6_politeness_websub,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,9 @@ class FeedState:
     items_seen: int
     failing_since: datetime | None = None
     health_alerted: bool = False
+    # politeness (bot/poll/polite.py): no poll before `polite_until`; the feed's last <ttl>
+    polite_until: datetime | None = None
+    ttl: int | None = None
 
 
 @dataclass(frozen=True)
@@ -120,12 +124,16 @@ class FeedWrite:
     etag: str | None
     last_modified: str | None
     body_hash: str
+    # politeness: the earliest next poll the server allows, and the feed's <ttl> (seconds)
+    polite_until: datetime | None = None
+    ttl: int | None = None
 
 
 @dataclass(frozen=True)
 class IngestResult:
     new_items: int
     alerts_queued: int
+    entries: Sequence[NewEntry] = ()  # what was recorded (the pipeline's hot mode reads it)
 
 
 def message_json(

@@ -17,7 +17,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-SCHEMA_VERSION = 5  # bump with a step in bot/store/migrate.py
+SCHEMA_VERSION = 6  # bump with a step in bot/store/migrate.py
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -68,6 +68,10 @@ feeds = Table(
     Column("items_seen", Integer, nullable=False, default=0),
     Column("leased_by", String(100)),
     Column("lease_until", UTCDateTime),
+    # politeness (version 6): the earliest next poll the server allows (Cache-Control, Expires,
+    # <ttl>; bot/poll/polite.py), and the feed's last <ttl> in seconds (a 304 does not repeat it)
+    Column("polite_until", UTCDateTime),
+    Column("ttl", Integer),
 )
 
 seen = Table(
@@ -194,3 +198,20 @@ entries = Table(
     Column("first_seen", UTCDateTime, nullable=False),
 )
 Index("entries_first_seen", entries.c.first_seen)
+
+# WebSub subscriptions (version 6): one per feed whose document names a hub, where
+# bot.public_url is set. `token` names the callback (/websub/<token>); `secret` signs pushes.
+websub = Table(
+    "websub",
+    metadata,
+    Column("feed_url", String(2000), primary_key=True),
+    Column("token", String(40), nullable=False, unique=True),
+    Column("hub", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("secret", String(80), nullable=False),
+    Column("state", String(16), nullable=False),  # requested | active | denied | failed
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime),  # set when the hub verified the subscription
+    Column("last_push_at", UTCDateTime),
+    Column("last_error", Text),
+)

@@ -28,11 +28,12 @@ from bot.store.engine import connect
 from bot.store.feeds import FeedStore
 from bot.store.ingest import IngestStore
 from bot.store.jobs import JobStore
+from bot.store.latency import LatencyStore
 from bot.store.migrate import migrate
 from bot.store.outbox import OutboxStore
 
 
-class Store(FeedStore, IngestStore, OutboxStore, ChannelStore, JobStore):
+class Store(FeedStore, IngestStore, OutboxStore, ChannelStore, JobStore, LatencyStore):
     """The whole store: each concern in its own module (feeds, ingest and stories, outbox and
     delivery, channel settings, jobs), one engine under them all. A consumer that needs one
     part is typed with its Protocol (bot/store/protocols.py)."""
