@@ -40,7 +40,7 @@ from bot.domain.stories import Joined, StoryIndex, StoryState, Tuning, fingerpri
 from bot.errors import DeliveryError, FeedFetchError, FeedParseError, StoreError
 from bot.kinds import is_alert, storm_update_key
 from bot.models import Alert, Classification, Decision, DigestEntry, Item, Message
-from bot.poll.fetch import MAX_RETRY_AFTER, FeedClients, fetch
+from bot.poll.fetch import MAX_RETRY_AFTER, FeedClients, Fetched, fetch
 from bot.poll.work import parse_and_classify
 from bot.service.commands import effective_channels
 from bot.service.config import BotConfig, ChannelConfig, Config, FeedConfig
@@ -217,6 +217,8 @@ class Pipeline:
         self.metrics = metrics or Metrics()
         self.parse_executor = parse_executor  # None: the loop's default thread pool
         self._took: dict[str, float] = {}  # seconds each feed's last fetch took (slowest first)
+        # requests sent before the pipeline was built (bot/service/early.py), by feed URL
+        self.early: dict[str, Callable[..., Awaitable[Fetched]]] = {}
         self._packs_in_workers = isinstance(parse_executor, ProcessPoolExecutor)
         self._prefs: dict[str, ChannelPrefs] = {}  # channel settings made from Slack
         self._mutes: set[tuple[str, str]] = set()  # (channel, story) muted from Slack
@@ -502,7 +504,7 @@ class Pipeline:
         now = self.clock()
         try:
             with self.http.client_for(feed.url) as client:
-                fetched = await fetch(
+                fetched = await self.early.pop(feed.url, fetch)(
                     client,
                     feed.url,
                     etag=state.etag,
