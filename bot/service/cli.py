@@ -296,7 +296,8 @@ def _status(config: Config, *, as_json: bool) -> int:
     return 0
 
 
-EXIT_UNDELIVERED = 3  # run --once: alerts are still queued because Slack failed or was too slow
+EXIT_UNDELIVERED = 3
+EARLY_TURNS = 20  # run --once: alerts are still queued because Slack failed or was too slow
 
 
 async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
@@ -312,6 +313,8 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
     first = early.start(config)
     switch = sys.getswitchinterval()
     try:
+        for _ in range(EARLY_TURNS):  # a few turns of the loop alone get the requests moving
+            await asyncio.sleep(0)
         # the importing thread hands the loop the GIL within 0.1 ms instead of 5 ms
         sys.setswitchinterval(1e-4)
         try:
