@@ -238,6 +238,7 @@ class Pipeline:
         self._failures: list[tuple[str, str, int, datetime, bool]] = []
         self._polls: set[asyncio.Task[PollOutcome]] = set()  # feed polls started by start_due
         self._refill: asyncio.Handle | None = None
+        self._backlog = False  # the last claim took as many due feeds as it asked for
         # fetched feeds waiting to be recorded, with the futures their polls wait on
         self._to_record: list[tuple[IngestRequest, asyncio.Future[IngestResult]]] = []
         self._record_timer: asyncio.Handle | None = None
@@ -406,7 +407,10 @@ class Pipeline:
                 self._polls.add(task)
                 task.add_done_callback(self._poll_finished)
                 started.append(task)
-            if len(claimed) < limit:
+            # fewer claimed than asked: nothing else is due, so slots freed before the next
+            # tick need not ask the database again
+            self._backlog = len(claimed) == limit
+            if not self._backlog:
                 break
         return started
 
@@ -427,10 +431,10 @@ class Pipeline:
     def _refill_slots(self) -> None:
         self._refill = None
         try:
-            if len(self._polls) <= self._poll_capacity() * 3 // 4:
+            if self._backlog and len(self._polls) <= self._poll_capacity() * 3 // 4:
                 self._claim_and_start()
-            else:
-                self._flush_unchanged()
+            elif len(self._unchanged) >= RECORD_BATCH or not self._polls:
+                self._flush_unchanged()  # else with more 304s, or at the next tick
         except StoreError as e:  # the next tick tries again
             log.error("could not claim due feeds: %s", e)
 
