@@ -10,6 +10,12 @@ process through three scenarios:
   warm       nothing changed: every feed answers 304
   realistic  10% of feeds changed, with 1-3 new entries each
 Each is reported as wall time, CPU time (the process and its children), peak RSS, feeds/s.
+These are steady-state cycles of one running process (`--mode cycles`). `--mode processes`
+measures whole processes instead, as a cron job or a restart runs them: `newsbot run --once`
+(the real command line, Slack stand-in included) and a `reader` script (make_reader,
+add_feed on the first run, update_feeds), once cold (a new database) and once warm (the same
+database, every feed answering 304), wall and CPU from spawn to exit, peak RSS summed over the
+process tree (sampled every 20 ms with psutil). `--mode both` (the default) does both.
 The report (median of the runs, newsbot/reader ratios) goes to out/farm.json and out/farm.png.
 `--farm real` serves real outlets' saved feeds (benchmarks/realfeeds.py, cached by
 `python -m benchmarks.realfeeds`) instead of generated ones; its report is out/farm-real.json.
@@ -18,6 +24,7 @@ The report (median of the runs, newsbot/reader ratios) goes to out/farm.json and
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing as mp
 import os
@@ -106,14 +113,7 @@ class SlackPeer:
         self._proc.join(timeout=10)
 
 
-def child_newsbot(port: int, feeds: int, workdir: Path) -> dict[str, dict[str, float]]:
-    import asyncio
-    from datetime import timedelta
-    from urllib.request import urlopen
-
-    from bot.service.app import build_app
-    from bot.service.config import load_config
-
+def _newsbot_config(port: int, feeds: int, workdir: Path) -> Path:
     config = workdir / "newsbot.toml"
     body = "".join(
         f'[[feeds]]\nname = "Farm {i}"\nurl = "http://127.0.0.1:{port}/feed{i}.xml"\n'
@@ -123,9 +123,22 @@ def child_newsbot(port: int, feeds: int, workdir: Path) -> dict[str, dict[str, f
         f'[bot]\ndatabase = "sqlite:///{workdir}/bench.db"\nbackfill = "3650d"\nretention = "4000d"\n'
         f'rules = ["{ROOT / "config" / "rules" / "northkorea.toml"}"]\nallow_private_networks = true\n'
         'max_concurrency = 20\nper_host_concurrency = 20\nread_timeout = "30s"\n'
+        'drain_timeout = "300s"\n'
         f'[slack]\npace = "0s"\n{body}'
         '[[channels]]\nchannel = "C0BENCH"\nlabels = ["missile-test", "diplomacy"]\nstorm_threshold = 100000\n'
     )
+    return config
+
+
+def child_newsbot(port: int, feeds: int, workdir: Path) -> dict[str, dict[str, float]]:
+    import asyncio
+    from datetime import timedelta
+    from urllib.request import urlopen
+
+    from bot.service.app import build_app
+    from bot.service.config import load_config
+
+    config = _newsbot_config(port, feeds, workdir)
     out: dict[str, dict[str, float]] = {}
     with SlackPeer() as slack:
         env = {"SLACK_BOT_TOKEN": "xoxb-bench", "NEWSBOT_SLACK_API_URL": slack.url}
@@ -186,6 +199,95 @@ def child_reader(port: int, feeds: int, workdir: Path, workers: int) -> dict[str
     return out
 
 
+PROCESS_SCENARIOS = ("cold", "warm")
+
+
+def _whole(cmd: list[str], env: dict[str, str], cwd: Path, feeds: int) -> dict[str, float]:
+    """Wall and CPU seconds from spawn to exit, and peak RSS (MB) of the process tree."""
+    import threading
+
+    import psutil
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    peak = [0.0]
+
+    def sample() -> None:
+        try:
+            root = psutil.Process(proc.pid)
+            while proc.poll() is None:
+                total = root.memory_info().rss
+                for child in root.children(recursive=True):
+                    with contextlib.suppress(psutil.Error):
+                        total += child.memory_info().rss
+                peak[0] = max(peak[0], total / 2**20)
+                time.sleep(0.02)
+        except psutil.Error:
+            pass
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate(timeout=3600)
+    wall = time.perf_counter() - t0
+    sampler.join()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[:3]} exited {proc.returncode}: {err[-3000:]}")
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "peak_rss_mb": round(peak[0], 1),
+        "feeds_per_s": round(feeds / wall, 1),
+    }
+
+
+READER_SCRIPT = """
+import sys
+from reader import make_reader
+db, port, feeds, workers, add = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+r = make_reader(db)
+if add == "add":
+    for i in range(feeds):
+        r.add_feed(f"http://127.0.0.1:{port}/feed{i}.xml")
+r.update_feeds(workers=workers, scheduled=False)
+r.close()
+"""
+
+
+def run_processes(
+    system: str, feeds: int, items: int, workers: int, real: bool = False
+) -> dict[str, dict[str, float]]:
+    """One fresh farm; the system as whole processes, cold then warm."""
+    from benchmarks.farm import Farm
+
+    farm = Farm(feeds=feeds, items=items, real=real).start()
+    out: dict[str, dict[str, float]] = {}
+    try:
+        with tempfile.TemporaryDirectory() as tmp, SlackPeer() as slack:
+            work = Path(tmp)
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT"))}
+            if system == "newsbot":
+                config = _newsbot_config(farm.port, feeds, work)
+                env |= {"SLACK_BOT_TOKEN": "xoxb-bench", "NEWSBOT_SLACK_API_URL": slack.url}
+                newsbot = str(Path(sys.executable).parent / "newsbot")
+                cmd = [newsbot, "run", "--once", "--config", str(config)]
+            for name in PROCESS_SCENARIOS:
+                if system == "reader":
+                    add = "add" if name == "cold" else "no"
+                    cmd = [sys.executable, "-c", READER_SCRIPT, str(work / "reader.sqlite")]
+                    cmd += [str(farm.port), str(feeds), str(workers), add]
+                out[name] = _whole(cmd, env, ROOT, feeds)
+            if system == "newsbot":
+                out["alerts_posted"] = {"count": slack.posts()}
+    finally:
+        farm.stop()
+    return out
+
+
 def run_child(
     system: str, feeds: int, items: int, workers: int, real: bool = False
 ) -> dict[str, dict[str, float]]:
@@ -217,6 +319,40 @@ def run_child(
         farm.stop()
 
 
+def _summary(
+    results_by: dict[str, list[dict[str, dict[str, float]]]], scenarios: tuple[str, ...]
+) -> tuple[
+    dict[str, dict[str, dict[str, float]]], dict[str, dict[str, float]], dict[str, list[float]]
+]:
+    """Medians per system and scenario, the newsbot/reader ratios of the medians, and each
+    run's wall ratio (how much the runs spread)."""
+    median = {
+        system: {
+            sc: {k: round(statistics.median(r[sc][k] for r in results), 3) for k in results[0][sc]}
+            for sc in scenarios
+        }
+        for system, results in results_by.items()
+        if results
+    }
+    ratios: dict[str, dict[str, float]] = {}
+    spread: dict[str, list[float]] = {}
+    if "newsbot" in median and "reader" in median:
+        ratios = {
+            sc: {
+                k: round(median["newsbot"][sc][k] / median["reader"][sc][k], 3)
+                for k in ("wall_s", "cpu_s")
+                if median["reader"][sc][k]
+            }
+            for sc in scenarios
+        }
+        pairs = zip(results_by["newsbot"], results_by["reader"], strict=True)
+        spread = {sc: [] for sc in scenarios}
+        for nb, rd in pairs:
+            for sc in scenarios:
+                spread[sc].append(round(nb[sc]["wall_s"] / rd[sc]["wall_s"], 3))
+    return median, ratios, spread
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--feeds", type=int, default=1000)
@@ -228,6 +364,7 @@ def main() -> None:
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     parser.add_argument("--systems", default="newsbot,reader")
     parser.add_argument("--farm", choices=("generated", "real"), default="generated")
+    parser.add_argument("--mode", choices=("cycles", "processes", "both"), default="both")
     parser.add_argument("--child")
     parser.add_argument("--port", type=int)
     parser.add_argument("--workdir")
@@ -241,14 +378,22 @@ def main() -> None:
         )
         print(json.dumps(result))
         return
-    runs: dict[str, list[dict[str, dict[str, float]]]] = {s: [] for s in args.systems.split(",")}
+    systems = args.systems.split(",")
+    runs: dict[str, list[dict[str, dict[str, float]]]] = {s: [] for s in systems}
+    whole: dict[str, list[dict[str, dict[str, float]]]] = {s: [] for s in systems}
+    load = [os.getloadavg()[0]]
+    real = args.farm == "real"
     for r in range(args.runs):
-        for system in runs:
-            result = run_child(
-                system, args.feeds, args.items, args.workers, real=args.farm == "real"
-            )
-            runs[system].append(result)
-            print(f"run {r + 1} {system}: {json.dumps(result)}", file=sys.stderr)
+        for system in systems:  # newsbot and reader alternate, in both modes
+            if args.mode in ("cycles", "both"):
+                result = run_child(system, args.feeds, args.items, args.workers, real=real)
+                runs[system].append(result)
+                print(f"run {r + 1} {system} cycles: {json.dumps(result)}", file=sys.stderr)
+            if args.mode in ("processes", "both"):
+                result = run_processes(system, args.feeds, args.items, args.workers, real=real)
+                whole[system].append(result)
+                print(f"run {r + 1} {system} processes: {json.dumps(result)}", file=sys.stderr)
+        load.append(os.getloadavg()[0])
     report: dict[str, object] = {
         "machine": {
             "cpus": os.cpu_count(),
@@ -260,30 +405,27 @@ def main() -> None:
         "items_per_feed": args.items if args.farm == "generated" else "as the outlets' feeds",
         "runs": args.runs,
         "reader_workers": args.workers,
-        "median": {},
-        "ratios_newsbot_over_reader": {},
+        "load_average_1min": [round(x, 2) for x in load],
     }
     median: dict[str, dict[str, dict[str, float]]] = {}
-    for system, results in runs.items():
-        median[system] = {
-            sc: {
-                k: round(statistics.median(res[sc][k] for res in results), 3)
-                for k in results[0][sc]
-            }
-            for sc in SCENARIOS
-        }
-    report["median"] = median
-    if "newsbot" in median and "reader" in median:
-        report["ratios_newsbot_over_reader"] = {
-            sc: {
-                k: round(median["newsbot"][sc][k] / median["reader"][sc][k], 3)
-                for k in ("wall_s", "cpu_s")
-                if median["reader"][sc][k]
-            }
-            for sc in SCENARIOS
-        }
+    for key, results_by, scenarios in (
+        ("", runs, SCENARIOS),
+        ("process_", whole, PROCESS_SCENARIOS),
+    ):
+        med, ratios, spread = _summary(results_by, scenarios)
+        if med:
+            report[key + "median"] = med
+            report[key + "ratios_newsbot_over_reader"] = ratios
+            report[key + "per_run_wall_ratios"] = spread
+        if not key:
+            median = med
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if not median:  # processes only: no cycles to plot
+        name = "farm" if args.farm == "generated" else "farm-real"
+        (out / f"{name}.json").write_text(json.dumps(report, indent=2))
+        print(json.dumps(report, indent=2))
+        return
     name = "farm" if args.farm == "generated" else "farm-real"
     (out / f"{name}.json").write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))

@@ -28,6 +28,7 @@ from bot.domain.classify import RulePack
 from bot.poll.fetch import FeedClients
 from bot.poll.work import init_worker
 from bot.service.config import Config
+from bot.service.early import make_http
 from bot.service.metrics import Metrics
 from bot.service.pipeline import Clock, Pipeline, Sleep
 from bot.store import Store
@@ -77,11 +78,7 @@ def build_app(
     if store is None:
         store = Store.open(bot.database)
     if http is None:
-        http = FeedClients(
-            connect_timeout=bot.connect_timeout.total_seconds(),
-            read_timeout=bot.read_timeout.total_seconds(),
-            max_connections=bot.max_concurrency,
-        )
+        http = make_http(config)
     if notifier is None:
         notifier = make_notifier(config, stdout)
     executor = make_parse_executor(bot.parse_processes, config.packs)

@@ -126,6 +126,8 @@ class Pipeline:
         self.metrics = metrics or Metrics()
         self.parse_executor = parse_executor  # None: the loop's default thread pool
         self._took: dict[str, float] = {}  # seconds each feed's last fetch took (slowest first)
+        # requests sent before the pipeline was built (bot/service/early.py), by feed URL
+        self.early: dict[str, Callable[..., Awaitable[Fetched]]] = {}
         self._packs_in_workers = isinstance(parse_executor, ProcessPoolExecutor)
         self._prefs: dict[str, ChannelPrefs] = {}  # channel settings made from Slack
         self._mutes: frozenset[tuple[str, str]] = frozenset()  # (channel, story) muted in Slack
@@ -138,6 +140,7 @@ class Pipeline:
         self._failures: list[tuple[str, str, int, datetime, bool]] = []
         self._polls: set[asyncio.Task[PollOutcome]] = set()  # feed polls started by start_due
         self._refill: asyncio.Handle | None = None
+        self._backlog = False  # the last claim took as many due feeds as it asked for
         # fetched feeds waiting to be recorded, with the futures their polls wait on
         self._to_record: list[tuple[Polled, asyncio.Future[IngestResult]]] = []
         self._record_timer: asyncio.Handle | None = None
@@ -310,7 +313,10 @@ class Pipeline:
                 self._polls.add(task)
                 task.add_done_callback(self._poll_finished)
                 started.append(task)
-            if len(claimed) < limit:
+            # fewer claimed than asked: nothing else is due, so slots freed before the next
+            # tick need not ask the database again
+            self._backlog = len(claimed) == limit
+            if not self._backlog:
                 break
         return started
 
@@ -331,10 +337,10 @@ class Pipeline:
     def _refill_slots(self) -> None:
         self._refill = None
         try:
-            if len(self._polls) <= self._poll_capacity() * 3 // 4:
+            if self._backlog and len(self._polls) <= self._poll_capacity() * 3 // 4:
                 self._claim_and_start()
-            else:
-                self._flush_unchanged()
+            elif len(self._unchanged) >= RECORD_BATCH or not self._polls:
+                self._flush_unchanged()  # else with more 304s, or at the next tick
         except StoreError as e:  # the next tick tries again
             log.error("could not claim due feeds: %s", e)
 
@@ -417,7 +423,7 @@ class Pipeline:
                 fetched = pushed
             else:
                 with self.http.client_for(feed.url) as client:
-                    fetched = await fetch(
+                    fetched = await self.early.pop(feed.url, fetch)(
                         client,
                         feed.url,
                         etag=state.etag,

@@ -93,6 +93,8 @@ def migrate(conn: Connection) -> tuple[int, int]:
             f"the database has schema version {found}, newer than this newsbot "
             f"({t.SCHEMA_VERSION}); upgrade newsbot or point it at another database"
         )
+    if found == t.SCHEMA_VERSION:
+        return found, found  # current: no step to run and no table to create
     if found:
         for version in range(found, t.SCHEMA_VERSION):
             STEPS[version](conn)

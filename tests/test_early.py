@@ -1,0 +1,124 @@
+"""`run --once` sends its first requests before the store and the pipeline are loaded
+(bot/service/early.py), and the store still decides what was asked."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import hashlib
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.service import early
+from bot.service.cli import main
+from bot.service.config import load_config
+from bot.store import Store
+from bot.tools.feedserver import FeedServer
+from tests.conftest import rss
+
+WIRE = rss({"title": "Council approves budget", "summary": "The city council met."})
+
+
+def test_the_first_request_goes_out_before_sqlalchemy_is_imported(
+    feeds: FeedServer, write_config: Callable[..., Path], tmp_path: Path
+) -> None:
+    config = write_config({"Wire": feeds.set("/wire.xml", WIRE)})
+    # the child notes, at its first connection to the feed server, which modules it has loaded
+    child = textwrap.dedent(
+        f"""
+        import sys
+        seen = []
+        def hook(event, args):
+            if event == "socket.connect" and not seen and args[1][1:2] == ({feeds.port},):
+                seen.append("sqlalchemy" in sys.modules or "bot.service.pipeline" in sys.modules)
+        sys.addaudithook(hook)
+        from bot.service.cli import main
+        code = main(["run", "--once", "--config", {str(config)!r}], {{}})
+        print("loaded at first request:", seen)
+        sys.exit(code)
+        """
+    )
+    for _ in range(2):  # a new database, then one with the feed's validators
+        done = subprocess.run(
+            [sys.executable, "-c", child], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        assert "loaded at first request: [False]" in done.stdout
+    second = feeds.hits("/wire.xml")[1]
+    assert second.status == 304 and "If-None-Match" in second.headers
+
+
+def test_no_request_while_another_newsbot_holds_the_database(
+    feeds: FeedServer,
+    write_config: Callable[..., Path],
+    tmp_path: Path,
+    env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = write_config({"Wire": feeds.set("/wire.xml", WIRE)})
+    lock = os.open(tmp_path / "newsbot.db.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.write(lock, b"4242\n")
+        assert main(["run", "--once", "--config", str(config)], env) == 1
+    finally:
+        os.close(lock)
+    assert "another newsbot (pid 4242) is already running" in capsys.readouterr().err
+    assert feeds.hits("/wire.xml") == []
+    assert main(["run", "--once", "--config", str(config)], env) == 0  # free again
+
+
+def test_a_request_sent_with_other_validators_than_the_store_has_is_sent_again(
+    feeds: FeedServer, write_config: Callable[..., Path], tmp_path: Path, env: dict[str, str]
+) -> None:
+    url = feeds.set("/wire.xml", WIRE)
+    config = load_config(str(write_config({"Wire": url})), env)
+
+    async def poll_with(stored_etag: str | None) -> str:
+        first = early.start(config)
+        try:
+            fetcher = first.fetches[url]
+            assert isinstance(fetcher, early.EarlyFetch)
+            await asyncio.wait([fetcher.task])  # answered before the pipeline asks for it
+            with first.http.client_for(url) as client:
+                fetched = await fetcher(
+                    client,
+                    url,
+                    etag=stored_etag,
+                    last_modified=None,
+                    **early.fetch_options(config, datetime.now(UTC)),
+                )
+            return str(fetched.status)
+        finally:
+            await first.cancel()
+            await first.http.aclose()
+
+    # a new database: the early request asks without validators; the store agrees
+    assert asyncio.run(poll_with(None)) == "200"
+    assert len(feeds.hits("/wire.xml")) == 1
+    # the store knows an ETag the early request did not carry: asked again, with it
+    etag = '"' + hashlib.sha1(WIRE.encode()).hexdigest()[:16] + '"'
+    assert asyncio.run(poll_with(etag)) == "304"
+    hits = feeds.hits("/wire.xml")
+    assert len(hits) == 3 and hits[2].headers.get("If-None-Match") == etag
+
+
+def test_nothing_starts_early_for_a_database_it_cannot_read_as_plain_sqlite(
+    tmp_path: Path,
+) -> None:
+    assert early.sqlite_file("postgresql://u@h/db") is None
+    assert early.sqlite_file(f"sqlite:///file:{tmp_path}/x.db?mode=ro&uri=true") is None
+    assert early.sqlite_file("sqlite:///:memory:") is None
+    assert early.sqlite_file(f"sqlite:///{tmp_path}/x.db") == f"{tmp_path}/x.db"
+    assert early.read_validators(str(tmp_path / "none.db")) == {}
+    (tmp_path / "junk.db").write_bytes(b"not a database at all, not even close" * 100)
+    assert early.read_validators(str(tmp_path / "junk.db")) is None
+    Store.open(f"sqlite:///{tmp_path}/new.db").close()
+    assert early.read_validators(str(tmp_path / "new.db")) == {}
