@@ -113,12 +113,17 @@ class SlackPeer:
         self._proc.join(timeout=10)
 
 
-def _newsbot_config(port: int, feeds: int, workdir: Path) -> Path:
-    config = workdir / "newsbot.toml"
-    body = "".join(
+def feed_tables(port: int, feeds: int) -> str:
+    """The [[feeds]] of a farm served on `port`, as config text."""
+    return "".join(
         f'[[feeds]]\nname = "Farm {i}"\nurl = "http://127.0.0.1:{port}/feed{i}.xml"\n'
         for i in range(feeds)
     )
+
+
+def _newsbot_config(port: int, feeds: int, workdir: Path) -> Path:
+    config = workdir / "newsbot.toml"
+    body = feed_tables(port, feeds)
     config.write_text(
         f'[bot]\ndatabase = "sqlite:///{workdir}/bench.db"\nbackfill = "3650d"\nretention = "4000d"\n'
         f'rules = ["{ROOT / "config" / "rules" / "northkorea.toml"}"]\nallow_private_networks = true\n'

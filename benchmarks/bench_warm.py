@@ -33,15 +33,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from benchmarks.bench_farm import feed_tables
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _config(port: int, feeds: int, workdir: Path) -> Path:
     path = workdir / "newsbot.toml"
-    body = "".join(
-        f'[[feeds]]\nname = "Farm {i}"\nurl = "http://127.0.0.1:{port}/feed{i}.xml"\n'
-        for i in range(feeds)
-    )
+    body = feed_tables(port, feeds)
     path.write_text(
         f'[bot]\ndatabase = "sqlite:///{workdir}/warm.db"\nallow_private_networks = true\n'
         f'rules = ["{ROOT / "config" / "rules" / "northkorea.toml"}"]\n{body}'
