@@ -428,3 +428,53 @@ def test_a_storys_severity_survives_a_restart(
     assert len([p for p in slack.posts() if "thread_ts" not in p.args]) == 1  # one story
     assert severities == ["critical", "critical"]
     assert stored == ["critical"]
+
+
+def test_reports_recorded_together_are_headed_by_the_one_published_first(
+    feeds: FeedServer, write_config, env
+) -> None:
+    """Three outlets' reports of one launch reach the writer in one batch, the English wire
+    first; the Korean flash was published minutes before it, so the alert is headed by the
+    Korean report and the others reply in its thread (issue 20: the first to say it is
+    posted first), whatever order the polls finished in."""
+    from bot.models import Item
+    from bot.plan.intents import Poll
+    from bot.service.pipeline import Polled
+    from bot.store import FeedWrite
+
+    reports = [  # (feed, title, minutes before now), in the order the polls finished
+        ("Wire", "North Korea fires ballistic missile into East Sea, Seoul says", 2),
+        ("Yonhap KR", '[속보] 합참 "북한, 동해상으로 탄도미사일 발사"', 9),
+        ("NHK", "北朝鮮 弾道ミサイルの可能性があるもの発射 防衛省", 5),
+    ]
+    urls = {name: feeds.set(f"/{n}.xml", rss(LAUNCH)) for n, (name, _, _) in enumerate(reports)}
+    config = write_config(urls)
+    now = datetime.now(UTC)
+
+    def polled(n: int, name: str, title: str, minutes: int) -> Polled:
+        url = urls[name]
+        published = now - timedelta(minutes=minutes)
+        item = Item(name, url, f"id{n}", f"{url}#{n}", title, "", published)
+        return Polled(
+            FeedWrite(url, now, now + timedelta(minutes=2), None, None, f"h{n}"),
+            Poll([item], [(f"k{n}",)], now, first_poll=False),
+            titles_since=now - timedelta(hours=36),
+        )
+
+    async def scenario():  # type: ignore[no-untyped-def]
+        app = _app(config, env, FakeTime())
+        try:
+            app.pipeline.sync_feeds()
+            batch = [polled(n, *r) for n, r in enumerate(reports)]
+            results = await asyncio.gather(*(app.pipeline._record(p) for p in batch))
+            return app, results
+        finally:
+            await app.aclose()
+
+    app, results = asyncio.run(scenario())
+    assert [r.new_items for r in results] == [1, 1, 1]  # each poll still gets its own result
+    rows = app.store.outbox_rows(["pending"])
+    posts = [r for r in rows if r.kind == "post"]
+    assert len(posts) == 1, [r.text for r in rows]
+    assert "합참" in posts[0].text, posts[0].text
+    assert sum(r.kind == "reply" for r in rows) == 2

@@ -19,7 +19,7 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from bot.delivery.format import format_feed_health
@@ -653,10 +653,11 @@ class Pipeline:
         replica assigns stories meanwhile; nothing here awaits, so no other poll of this
         process does. If the session fails, the caller reloads the open stories."""
         settings = self.settings
-        results = []
+        results: list[IngestResult | None] = [None] * len(batch)
         with self.store.ingest_session() as tx:
             absorb(self.open, tx.changes, settings.router)  # what other replicas recorded
-            for fetched in batch:
+            for n in _earliest_news_first(batch, tx.known):
+                fetched = batch[n]
                 poll = fetched.poll
                 known = tx.known([k for ks in poll.keys for k in ks], fetched.titles_since)
                 poll = classify_new(poll, known, settings)
@@ -668,8 +669,8 @@ class Pipeline:
                 planned = plan(poll, Reads(known, activity), self.open, settings)
                 self._count(planned)
                 result = tx.record(fetched.feed, known, planned.entries)
-                results.append(replace(result, entries=planned.entries))
-        return results
+                results[n] = replace(result, entries=planned.entries)
+        return [r for r in results if r is not None]
 
     def _count(self, planned: Plan) -> None:
         """A plan's counts into the metrics; each drop is logged at debug."""
@@ -741,3 +742,26 @@ class Pipeline:
                 "" if nowhere else f" Check the URL in {self.config.path} or remove the feed.",
                 extra={"feed": name},
             )
+
+
+def _earliest_news_first(
+    batch: Sequence[Polled], known: Callable[[Sequence[str], datetime], frozenset[str]]
+) -> list[int]:
+    """The order to plan a batch in: the poll whose newest news was published first goes first,
+    so when several outlets' reports of one event are recorded together, the story is headed by
+    the report that said it first (a Korean flash before the English wire that followed it),
+    not by whichever poll happened to finish first. A poll's "news" is its entries not seen
+    before this batch; a poll without any keeps its place at the end."""
+    if len(batch) < 2:
+        return list(range(len(batch)))
+    far = datetime.max.replace(tzinfo=UTC)
+
+    def first_news(n: int) -> datetime:
+        poll = batch[n].poll
+        seen = known([k for ks in poll.keys for k in ks], batch[n].titles_since)
+        fresh = [
+            i.published for i, ks in zip(poll.items, poll.keys, strict=True) if seen.isdisjoint(ks)
+        ]
+        return min(fresh, default=far)
+
+    return sorted(range(len(batch)), key=lambda n: (first_news(n), n))
