@@ -153,7 +153,7 @@ def test_subscribe_verify_push_and_renew_against_a_local_hub(
         port = await server.start("127.0.0.1", 0)
         public = f"http://127.0.0.1:{port}/"
         app = build_app(load_config(str(_config(tmp_path, feed_url, public)), env), clock=clock)
-        websub = WebSub(app.pipeline)
+        websub = WebSub(app.pipeline, app.store)
         server.websub = websub
         try:
             await app.pipeline.poll_all()  # finds the hub, asks it
@@ -236,7 +236,7 @@ def test_a_hub_named_in_the_link_header_is_found_and_none_without_public_url(
         home = tmp_path / ("with" if public_url else "without")  # a database each
         home.mkdir()
         app = build_app(load_config(str(_config(home, feed_url, public_url)), env), clock=clock)
-        websub = WebSub(app.pipeline)
+        websub = WebSub(app.pipeline, app.store)
         try:
             await app.pipeline.poll_all()
             await websub.settle()

@@ -31,7 +31,7 @@ from bot.delivery.slack import Notifier, Posted
 from bot.errors import DeliveryError
 from bot.kinds import MessageKind, OutboxStatus, is_alert
 from bot.models import Message
-from bot.store import PARENT_FAILED, Delivery, HeldStory, Parent, Store
+from bot.store import PARENT_FAILED, Delivery, DeliveryStore, HeldStory, Parent
 
 if TYPE_CHECKING:
     from bot.service.metrics import Metrics
@@ -69,7 +69,7 @@ class Deliverer:
     def __init__(
         self,
         *,
-        store: Store,
+        store: DeliveryStore,
         notifier: Notifier,
         clock: Clock,
         policy: DeliveryPolicy,

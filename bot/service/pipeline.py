@@ -43,7 +43,7 @@ from bot.store import (
     FeedWrite,
     HeldStory,
     IngestResult,
-    Store,
+    PollingStore,
 )
 from bot.validate import format_duration
 
@@ -107,7 +107,7 @@ class Pipeline:
         self,
         config: Config,
         *,
-        store: Store,
+        store: PollingStore,
         http: FeedClients,
         clock: Clock,
         sleep: Sleep = asyncio.sleep,

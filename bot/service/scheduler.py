@@ -145,7 +145,9 @@ async def run_forever(
     )
     websub: WebSub | None = None
     if app.config.bot.public_url and app.config.bot.http_port:
-        websub = WebSub(pipeline)  # subscribes as polls find hubs; callbacks on the health port
+        websub = WebSub(
+            pipeline, app.store
+        )  # subscribes as polls find hubs; callbacks on the health port
         scheduler.add_job(
             guarded("WebSub renewal", websub.renew_due),
             "interval",

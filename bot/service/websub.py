@@ -23,6 +23,7 @@ from bot.poll import websub as ws
 from bot.poll.fetch import USER_AGENT, Fetched, check_url
 from bot.service.config import FeedConfig
 from bot.service.pipeline import Pipeline
+from bot.store import WebSubStore
 
 log = logging.getLogger("newsbot")
 RENEW_EVERY = timedelta(minutes=1)
@@ -32,9 +33,11 @@ class WebSub:
     """The subscriber side of WebSub for one process (subscriptions live in the store, so a
     hub's verification or push may reach any replica)."""
 
-    def __init__(self, pipeline: Pipeline, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self, pipeline: Pipeline, store: WebSubStore, client: httpx.AsyncClient | None = None
+    ) -> None:
         self.pipeline = pipeline
-        self.store = pipeline.store
+        self.store = store
         self.client = client or httpx.AsyncClient(
             timeout=httpx.Timeout(15.0, connect=5.0),
             headers={"User-Agent": USER_AGENT},

@@ -11,7 +11,7 @@ from bot.plan.intents import (
 from bot.poll.websub import Subscription
 from bot.store.ingest import IngestSession
 from bot.store.outbox import HeldRelease
-from bot.store.protocols import DeliveryStore, OpsStore, PollingStore, SlashStore
+from bot.store.protocols import DeliveryStore, OpsStore, PollingStore, SlashStore, WebSubStore
 from bot.store.records import (
     PARENT_FAILED,
     ChannelPrefs,
@@ -51,4 +51,5 @@ __all__ = [
     "StoryChanges",
     "StoryWrite",
     "Subscription",
+    "WebSubStore",
 ]
