@@ -498,3 +498,52 @@ def test_a_huge_retry_after_from_slack_is_honoured_only_up_to_its_bound(
     stats, counts = poll_and_drain(config, env, timedelta(hours=1), time)
     assert counts == {"sent": 1} and stats.rate_limited == 1
     assert MAX_SLACK_RETRY_AFTER - 1 <= max(time.slept) <= MAX_SLACK_RETRY_AFTER + 1
+
+
+def test_unchanged_polls_that_end_during_shutdown_are_recorded(
+    feeds: FeedServer, write_config, env, database: str
+) -> None:
+    """A feed answers 304 while another poll is still in flight, and the bot is told to stop at
+    that moment: the 304 waits in the batch of unchanged feeds (it is written 50 at a time, when
+    no poll is left, or at the next tick), and shutdown writes it before the process ends, so the
+    feed's last success and next check are not lost."""
+    from bot.service.scheduler import run_forever
+
+    slow = feeds.set("/slow.xml", rss(title="Slow"))
+    fast = feeds.set("/fast.xml", rss(title="Fast"))
+    config = write_config(
+        {"Slow": slow, "Fast": fast},
+        extra_bot='poll_interval = "1s"\ntick = "1s"\nshutdown_grace = "10s"',
+    )
+    seen: dict[str, datetime | None] = {}
+
+    async def go() -> None:
+        app = build_app(load_config(str(config), {**env, "NEWSBOT_HTTP_PORT": "0"}))
+        stop = asyncio.Event()
+        runner = asyncio.create_task(run_forever(app, stop=stop))
+        try:
+            for _ in range(400):  # both feeds' first polls (200) are recorded
+                await asyncio.sleep(0.02)
+                states = {s.name: s for s in app.store.feed_states()}
+                if all(states.get(n) and states[n].last_success_at for n in ("Slow", "Fast")):
+                    break
+            seen["first"] = {s.name: s for s in app.store.feed_states()}["Fast"].last_success_at
+            feeds.set("/slow.xml", rss(title="Slow"), delay=1.5)  # the next slow poll lingers
+            hits = len(feeds.hits("/fast.xml"))
+            for _ in range(400):  # the fast feed's next poll: a 304, while the slow one waits
+                await asyncio.sleep(0.01)
+                if len(feeds.hits("/fast.xml")) > hits and app.pipeline.polls_in_flight():
+                    break
+        finally:
+            stop.set()
+            await runner
+            await app.aclose()
+
+    asyncio.run(go())
+    store = Store.open(database)
+    try:
+        fast_state = {s.name: s for s in store.feed_states()}["Fast"]
+    finally:
+        store.close()
+    assert fast_state.last_success_at is not None and seen["first"] is not None
+    assert fast_state.last_success_at > seen["first"]  # the 304 at shutdown was written

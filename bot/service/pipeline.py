@@ -352,6 +352,14 @@ class Pipeline:
         if floors:
             self.store.record_polite_many(floors)
 
+    def flush_unchanged(self) -> None:
+        """Write the 304s still waiting in the batch (at shutdown: polls that ended after
+        `stopping` was set schedule no refill, so nothing else would write them)."""
+        try:
+            self._flush_unchanged()
+        except StoreError as e:
+            log.warning("%s; those feeds are simply polled again at the next start", e)
+
     def polls_in_flight(self) -> set[asyncio.Task[PollOutcome]]:
         return set(self._polls)
 

@@ -193,6 +193,7 @@ async def run_forever(
             for task in pending:
                 log.warning("a job did not finish within the grace period; it is cancelled")
                 task.cancel()
+        pipeline.flush_unchanged()  # 304s of the polls that ended meanwhile
         scheduler.shutdown(wait=False)
         if slash is not None:
             with contextlib.suppress(Exception):
