@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
-
 _DAILY = re.compile(r"^daily\s+([01]?\d|2[0-3]):([0-5]\d)(?:\s+(\S+))?$")
 _QUIET = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)\s*-\s*([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -41,6 +39,10 @@ class Digest:
 
     def next_after(self, now: datetime) -> datetime:
         """The first digest moment after `now` (UTC)."""
+        # imported here: APScheduler's cron module costs tens of ms of start-up, and only a
+        # channel with a digest needs it (run --once sends its first requests before this)
+        from apscheduler.triggers.cron import CronTrigger
+
         tz = ZoneInfo(self.timezone)
         if self.kind == "hourly":
             trigger = CronTrigger(minute=0, timezone=tz)
