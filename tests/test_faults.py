@@ -9,14 +9,16 @@ fault, says what is still queued and why, and exits non-zero.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.delivery.outbox import DeliveryStats
-from bot.service.app import build_app
+from bot.service.app import App, build_app
 from bot.service.cli import EXIT_UNDELIVERED, main
 from bot.service.config import load_config
 from bot.store import Store
@@ -430,13 +432,27 @@ def test_a_second_run_on_one_sqlite_file_is_refused_with_a_message(
     assert main(["run", "--once", "--config", str(config)], env) == 0  # free again
 
 
+@contextlib.asynccontextmanager
+async def _running(config: Path, env: dict[str, str]) -> AsyncIterator[App]:
+    """The bot as `newsbot run` runs it (the scheduler's loop), stopped and closed on exit."""
+    from bot.service.scheduler import run_forever
+
+    app = build_app(load_config(str(config), {**env, "NEWSBOT_HTTP_PORT": "0"}))
+    stop = asyncio.Event()
+    runner = asyncio.create_task(run_forever(app, stop=stop))
+    try:
+        yield app
+    finally:
+        stop.set()
+        await runner
+        await app.aclose()
+
+
 def test_one_slow_feed_holds_only_itself(
     feeds: FeedServer, write_config, env, database: str
 ) -> None:
     """The scheduler starts each poll on its own: while one feed trickles for seconds, the others
     are polled at their own interval, and the tick goes on (readiness stays true)."""
-    from bot.service.scheduler import run_forever
-
     slow = feeds.set("/slow.xml", rss(title="Slow"), delay=30)  # cut at connect + read timeout
     fast = {f"Fast {n}": feeds.set(f"/fast{n}.xml", rss(title=f"Fast {n}")) for n in range(3)}
     config = write_config(
@@ -446,10 +462,7 @@ def test_one_slow_feed_holds_only_itself(
     ticks: list[datetime] = []
 
     async def go() -> None:
-        app = build_app(load_config(str(config), {**env, "NEWSBOT_HTTP_PORT": "0"}))
-        stop = asyncio.Event()
-        runner = asyncio.create_task(run_forever(app, stop=stop))
-        try:
+        async with _running(config, env) as app:
             for _ in range(400):  # until the slow feed's first poll has ended
                 await asyncio.sleep(0.05)
                 if app.pipeline.last_tick is not None:
@@ -457,10 +470,6 @@ def test_one_slow_feed_holds_only_itself(
                 states = {s.name: s for s in app.store.feed_states()}
                 if states.get("Slow") and states["Slow"].failures:
                     break
-        finally:
-            stop.set()
-            await runner
-            await app.aclose()
 
     asyncio.run(go())
     assert len(feeds.hits("/slow.xml")) <= 1  # (a request is logged once it is answered)
@@ -507,8 +516,6 @@ def test_unchanged_polls_that_end_during_shutdown_are_recorded(
     that moment: the 304 waits in the batch of unchanged feeds (it is written 50 at a time, when
     no poll is left, or at the next tick), and shutdown writes it before the process ends, so the
     feed's last success and next check are not lost."""
-    from bot.service.scheduler import run_forever
-
     slow = feeds.set("/slow.xml", rss(title="Slow"))
     fast = feeds.set("/fast.xml", rss(title="Fast"))
     config = write_config(
@@ -518,10 +525,7 @@ def test_unchanged_polls_that_end_during_shutdown_are_recorded(
     seen: dict[str, datetime | None] = {}
 
     async def go() -> None:
-        app = build_app(load_config(str(config), {**env, "NEWSBOT_HTTP_PORT": "0"}))
-        stop = asyncio.Event()
-        runner = asyncio.create_task(run_forever(app, stop=stop))
-        try:
+        async with _running(config, env) as app:
             for _ in range(400):  # both feeds' first polls (200) are recorded
                 await asyncio.sleep(0.02)
                 states = {s.name: s for s in app.store.feed_states()}
@@ -534,10 +538,6 @@ def test_unchanged_polls_that_end_during_shutdown_are_recorded(
                 await asyncio.sleep(0.01)
                 if len(feeds.hits("/fast.xml")) > hits and app.pipeline.polls_in_flight():
                     break
-        finally:
-            stop.set()
-            await runner
-            await app.aclose()
 
     asyncio.run(go())
     store = Store.open(database)
