@@ -112,6 +112,21 @@ def ago(**kwargs: float) -> datetime:
     return datetime.now(UTC) - timedelta(**kwargs)
 
 
+def outlet_rss(outlet: str, title: str, lead: str, minutes_ago: float, n: int = 0) -> str:
+    """One outlet's feed with one report, published `minutes_ago` (link and guid from its name)."""
+    slug = outlet.lower().replace(" ", "-")
+    return rss(
+        {
+            "title": title,
+            "summary": lead,
+            "link": f"https://{slug}.test/nk/{n}",
+            "guid": f"{slug}-{n}",
+            "published": ago(minutes=minutes_ago),
+        },
+        title=outlet,
+    )
+
+
 LAUNCH = {
     "title": "North Korea fires ballistic missile into East Sea, JCS says",
     "summary": "North Korea launched a short-range ballistic missile from near Pyongyang on Tuesday, "

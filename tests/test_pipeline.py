@@ -15,7 +15,7 @@ from bot.service.config import load_config
 from bot.store import Store
 from bot.store import schema as t
 from bot.tools.feedserver import FeedServer
-from tests.conftest import DISTINCT_LAUNCHES, LAUNCH, ago, rss
+from tests.conftest import DISTINCT_LAUNCHES, LAUNCH, ago, outlet_rss, rss
 from tests.peers import SlackStandIn
 
 
@@ -352,20 +352,6 @@ def test_a_broken_write_for_one_feed_does_not_stop_the_others_alerts(
     assert str(DISTINCT_LAUNCHES[1]["title"]) in str(posts[-1].args)
 
 
-def _one(outlet: str, title: str, summary: str, minutes: float) -> str:
-    slug = outlet.lower()
-    return rss(
-        {
-            "title": title,
-            "summary": summary,
-            "link": f"https://{slug}.test/nk/1",
-            "guid": f"{slug}-1",
-            "published": ago(minutes=minutes),
-        },
-        title=outlet,
-    )
-
-
 def test_a_storys_severity_survives_a_restart(
     feeds: FeedServer, slack: SlackStandIn, write_config, env
 ) -> None:
@@ -377,7 +363,7 @@ def test_a_storys_severity_survives_a_restart(
     clock = FakeTime()
     feeds.set(
         "/Yonhap.xml",
-        _one(
+        outlet_rss(
             "Yonhap",
             "N. Korea fires ballistic missile into East Sea: JCS",
             "North Korea fired a ballistic missile into the East Sea on Tuesday morning, "
@@ -397,14 +383,14 @@ def test_a_storys_severity_survives_a_restart(
         finally:
             await app.aclose()
 
-    shelter = _one(
+    shelter = outlet_rss(
         "Kyodo",
         "N. Korea fires ballistic missile; Japan tells residents to take shelter",
         "Japan's government issued a J-Alert after North Korea fired a ballistic missile into "
         "the East Sea on Tuesday, telling residents to take shelter.",
         10,
     )
-    plain = _one(
+    plain = outlet_rss(
         "AP",
         "North Korea test-fires ballistic missile toward its eastern waters",
         "North Korea test-fired a ballistic missile toward its eastern waters on Tuesday, "

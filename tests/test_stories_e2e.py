@@ -13,7 +13,7 @@ from bot.service.cli import main
 from bot.store import Store
 from bot.store import schema as t
 from bot.tools.feedserver import FeedServer
-from tests.conftest import ago, rss
+from tests.conftest import outlet_rss
 from tests.peers import SlackStandIn
 
 # One launch, told ten ways (outlet, title, lead). Invented, in the project's own words.
@@ -77,20 +77,6 @@ def database(database_url: str) -> str:
     return database_url
 
 
-def _feed(outlet: str, title: str, lead: str, minutes_ago: float, n: int = 0) -> str:
-    slug = outlet.lower().replace(" ", "-")
-    return rss(
-        {
-            "title": title,
-            "summary": lead,
-            "link": f"https://{slug}.test/nk/{n}",
-            "guid": f"{slug}-{n}",
-            "published": ago(minutes=minutes_ago),
-        },
-        title=outlet,
-    )
-
-
 def _run(config: Path, env: dict[str, str]) -> None:
     assert main(["run", "--once", "--config", str(config)], env) == 0
 
@@ -106,7 +92,7 @@ def test_ten_outlets_make_one_post_nine_replies_and_parent_updates(
     config = write_config(urls)
     _run(config, env)  # first poll of empty feeds: nothing to say
     for i, (outlet, title, lead) in enumerate(OUTLETS):
-        feeds.set(f"/{i}.xml", _feed(outlet, title, lead, minutes_ago=30 - i))
+        feeds.set(f"/{i}.xml", outlet_rss(outlet, title, lead, minutes_ago=30 - i))
     _run(config, env)
 
     posts = slack.posts()
@@ -138,7 +124,7 @@ def test_ten_outlets_make_one_post_nine_replies_and_parent_updates(
     db.close()
     feeds.set(
         "/0.xml",
-        _feed(
+        outlet_rss(
             "Yonhap",
             "(URGENT) N. Korea fires ballistic missile into East Sea: JCS",
             "North Korea fired a ballistic missile into the East Sea on Thursday, the Joint Chiefs of Staff said.",
@@ -155,7 +141,7 @@ def test_threads_false_absorbs_later_reports_and_restart_continues_the_thread(
     feeds: FeedServer, slack: SlackStandIn, write_config, env
 ) -> None:
     urls = {
-        outlet: feeds.set(f"/{i}.xml", _feed(outlet, title, lead, minutes_ago=20 - i))
+        outlet: feeds.set(f"/{i}.xml", outlet_rss(outlet, title, lead, minutes_ago=20 - i))
         for i, (outlet, title, lead) in enumerate(OUTLETS[:2])
     }
     urls["AP"] = feeds.set("/2.xml", "<rss version='2.0'><channel><title>x</title></channel></rss>")
@@ -173,7 +159,7 @@ def test_threads_false_absorbs_later_reports_and_restart_continues_the_thread(
 
     # restart (a new process run) and a third outlet reports: the same thread continues
     outlet, title, lead = OUTLETS[2]
-    feeds.set("/2.xml", _feed(outlet, title, lead, minutes_ago=5))
+    feeds.set("/2.xml", outlet_rss(outlet, title, lead, minutes_ago=5))
     _run(config, env)
     threads = [p for p in slack.posts() if p.args["channel"] == "C0THREADS"]
     assert len(threads) == 3
@@ -185,7 +171,7 @@ def test_incoming_webhook_channel_gets_the_first_report_only(
     feeds: FeedServer, slack: SlackStandIn, write_config, env
 ) -> None:
     urls = {
-        outlet: feeds.set(f"/{i}.xml", _feed(outlet, title, lead, minutes_ago=20 - i))
+        outlet: feeds.set(f"/{i}.xml", outlet_rss(outlet, title, lead, minutes_ago=20 - i))
         for i, (outlet, title, lead) in enumerate(OUTLETS[:3])
     }
     channels = (

@@ -122,12 +122,7 @@ class FeedStore(Database):
 
     def record_unchanged(self, url: str, now: datetime, next_check_at: datetime) -> None:
         """A 304, or a body identical to the last one."""
-        with self._tx() as conn:
-            conn.execute(
-                update(t.feeds)
-                .where(t.feeds.c.url == url)
-                .values(**success_values(now, next_check_at))
-            )
+        self.record_unchanged_many([(url, now, next_check_at)])
 
     def set_health_alerted(self, url: str, alerted: bool) -> None:
         with self._tx() as conn:

@@ -177,45 +177,27 @@ class OutboxStore(Database):
     def mark_retry(
         self, delivery_id: int, next_attempt_at: datetime, error: str, *, maybe_sent: bool = False
     ) -> None:
-        with self._tx() as conn:
-            conn.execute(
-                update(t.outbox)
-                .where(t.outbox.c.id == delivery_id)
-                .values(
-                    next_attempt_at=next_attempt_at,
-                    last_error=error[:2000],
-                    in_flight=int(maybe_sent),
-                    leased_by=None,
-                    lease_until=None,
-                )
-            )
+        self._settle(
+            delivery_id,
+            next_attempt_at=next_attempt_at,
+            last_error=error,
+            in_flight=int(maybe_sent),
+        )
 
     def mark_failed(self, delivery_id: int, error: str) -> None:
-        with self._tx() as conn:
-            conn.execute(
-                update(t.outbox)
-                .where(t.outbox.c.id == delivery_id)
-                .values(
-                    status=OutboxStatus.FAILED,
-                    last_error=error[:2000],
-                    in_flight=0,
-                    leased_by=None,
-                    lease_until=None,
-                )
-            )
+        self._settle(delivery_id, status=OutboxStatus.FAILED, last_error=error, in_flight=0)
 
     def mark_skipped(self, delivery_id: int, reason: str) -> None:
         """Not sent, and not a failure: e.g. a reply to a story that went into a digest."""
+        self._settle(delivery_id, status=OutboxStatus.SUPERSEDED, last_error=reason)
+
+    def _settle(self, delivery_id: int, *, last_error: str, **values: object) -> None:
+        """The end of an attempt that did not send: its outcome, and the claim released."""
         with self._tx() as conn:
             conn.execute(
                 update(t.outbox)
                 .where(t.outbox.c.id == delivery_id)
-                .values(
-                    status=OutboxStatus.SUPERSEDED,
-                    last_error=reason[:2000],
-                    leased_by=None,
-                    lease_until=None,
-                )
+                .values(last_error=last_error[:2000], leased_by=None, lease_until=None, **values)
             )
 
     def queue_message(self, key: str, channel: str, message: Message, now: datetime) -> bool:
