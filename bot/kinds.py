@@ -79,6 +79,16 @@ def storm_update_key(storm: str, entries: int) -> str:
     return f"{MessageKind.UPDATE}:{storm}:{entries}"
 
 
+def storm_key(channel: str, now: datetime) -> str:
+    """A storm post: the summary that lists a channel's stories while it is in storm mode."""
+    return f"storm:{channel}:{now:%Y%m%dT%H%M%S.%f}"
+
+
+def health_key(feed_url: str, *, down: bool, since: datetime) -> str:
+    """The ops channel's note that a feed is down (since it began failing) or back up (now)."""
+    return f"health:{'down' if down else 'up'}:{feed_url[:80]}:{since:%Y%m%d%H%M}"[:KEY_LIMIT]
+
+
 def digest_key(channel: str, now: datetime, first_held: int) -> str:
     return f"digest:{channel}:{now:%Y%m%dT%H%M%S}:{first_held}"[:KEY_LIMIT]
 

@@ -24,7 +24,7 @@ from bot.domain.classify import classify
 from bot.domain.route import Router
 from bot.domain.severity import severity_of
 from bot.domain.stories import Joined, StoryIndex, StoryState, fingerprint
-from bot.kinds import MessageKind, OutboxStatus, Severity, is_alert, storm_update_key
+from bot.kinds import MessageKind, OutboxStatus, Severity, is_alert, storm_key, storm_update_key
 from bot.models import Alert, Classification, Decision, DigestEntry, Item, Message
 from bot.plan.intents import (
     ChannelActivity,
@@ -348,7 +348,7 @@ class _Planner:
             a.storm_key is None or a.storm_last is None or a.storm_last <= now - cfg.storm_window
         )
         if new_storm:
-            a.storm_key = f"storm:{channel}:{now:%Y%m%dT%H%M%S.%f}"
+            a.storm_key = storm_key(channel, now)
             a.storm_started, a.storm_entries = now, []
         assert a.storm_key is not None
         a.storm_entries.append(entry)

@@ -26,6 +26,7 @@ from bot.delivery.format import format_feed_health
 from bot.domain.classify.pack import story_labels
 from bot.domain.stories import StoryIndex, Tuning
 from bot.errors import FeedFetchError, FeedParseError, StoreError
+from bot.kinds import OutboxStatus, health_key
 from bot.models import Message
 from bot.plan.intents import NewEntry, OpenStories, Plan, Poll, Reads, Settings
 from bot.plan.planner import absorb, classify_new, digest_message, needs_activity, plan
@@ -228,7 +229,7 @@ class Pipeline:
         once more when they recover. Returns the number of messages queued."""
         ops = self.config.bot.ops_channel
         counts = self.store.outbox_counts()
-        self.metrics.outbox_depth.set(counts.get("pending", 0))
+        self.metrics.outbox_depth.set(counts.get(OutboxStatus.PENDING, 0))
         if not ops:
             return 0
         now = self.clock()
@@ -238,19 +239,20 @@ class Pipeline:
         for state in self.store.feed_states():
             if state.url not in names:
                 continue
-            down = state.failing_since is not None and now - state.failing_since >= limit
-            if down and not state.health_alerted:
-                hours = int((now - state.failing_since).total_seconds() // 3600)  # type: ignore[operator]
+            since = state.failing_since
+            down = since is not None and now - since >= limit
+            if since is not None and down and not state.health_alerted:
+                hours = int((now - since).total_seconds() // 3600)
                 message = format_feed_health(
                     state.name, hours=hours, polls=state.failures, error=state.last_error
                 )
-                key = f"health:down:{state.url[:80]}:{state.failing_since:%Y%m%d%H%M}"
+                key = health_key(state.url, down=True, since=since)
             elif state.health_alerted and state.failures == 0:
                 message = format_feed_health(state.name)
-                key = f"health:up:{state.url[:80]}:{now:%Y%m%d%H%M}"
+                key = health_key(state.url, down=False, since=now)
             else:
                 continue
-            queued += self.store.queue_message(key[:160], ops, message, now)
+            queued += self.store.queue_message(key, ops, message, now)
             self.store.set_health_alerted(state.url, down)
         return queued
 
