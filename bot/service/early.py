@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import os
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -33,6 +32,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from bot import runlock
 from bot.poll.fetch import FeedClients, Fetched, fetch
 from bot.service.config import Config
 
@@ -120,17 +120,9 @@ def _take_lock(path: str) -> int | None:
     """The runner lock (`<database>.lock`, as Store.hold_sole_runner takes it), or None when
     another process holds it or it cannot be taken here."""
     try:
-        fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        return runlock.acquire(f"{path}.lock")
     except OSError:
         return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        os.close(fd)
-        return None
-    os.ftruncate(fd, 0)
-    os.write(fd, f"{os.getpid()}\n".encode())
-    return fd
 
 
 def read_validators(path: str) -> dict[str, tuple[str | None, str | None]] | None:

@@ -37,6 +37,7 @@ from bot.poll.websub import link_header
 from bot.poll.work import parse_and_classify
 from bot.service.commands import effective_channels
 from bot.service.config import Config, FeedConfig
+from bot.service.early import fetch_options
 from bot.service.metrics import Metrics
 from bot.store import (
     ChannelPrefs,
@@ -438,11 +439,7 @@ class Pipeline:
                         feed.url,
                         etag=state.etag,
                         last_modified=state.last_modified,
-                        max_bytes=bot.max_feed_bytes,
-                        deadline=(bot.connect_timeout + bot.read_timeout).total_seconds(),
-                        now=now,
-                        max_redirects=bot.max_redirects,
-                        allow_private=bot.allow_private_networks,
+                        **fetch_options(self.config, now),
                     )
             started, now = now, self.clock()
             self._took[feed.url] = (now - started).total_seconds()

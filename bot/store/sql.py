@@ -16,12 +16,12 @@ Several processes may share one PostgreSQL database (replicas). They coordinate 
 
 from __future__ import annotations
 
-import fcntl
 import os
 import time
 
 from sqlalchemy import Engine
 
+from bot import runlock
 from bot.errors import StoreError
 from bot.store.channels import ChannelStore
 from bot.store.engine import connect
@@ -80,19 +80,13 @@ class Store(FeedStore, IngestStore, OutboxStore, ChannelStore, JobStore, Latency
             return
         lock_path = f"{path.removeprefix('file:')}.lock"
         try:
-            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = runlock.acquire(lock_path)
         except OSError as e:
             raise StoreError(f"cannot create the lock file {lock_path}: {e.strerror}") from e
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as e:
-            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
-            os.close(fd)
+        if fd is None:
             raise StoreError(
-                f"another newsbot (pid {holder}) is already running on {path}; stop it first. "
-                "Two processes on one SQLite file would send alerts twice; to run several "
-                "replicas, use PostgreSQL (see README, 'Scaling out')"
-            ) from e
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+                f"another newsbot (pid {runlock.holder(lock_path)}) is already running on {path};"
+                " stop it first. Two processes on one SQLite file would send alerts twice; to run"
+                " several replicas, use PostgreSQL (see README, 'Scaling out')"
+            )
         self._runner_lock = fd
