@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import email.utils
 import ipaddress
 import math
 import socket
@@ -17,14 +16,14 @@ import ssl
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
 
 import httpx
 
 from bot import __version__
 from bot.errors import FeedFetchError
-from bot.poll.polite import freshness
+from bot.poll.polite import freshness, http_date
 
 USER_AGENT = f"newsbot/{__version__} (news alerting bot; httpx/{httpx.__version__})"
 
@@ -195,12 +194,9 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     value = value.strip()
     if value.isdigit():
         return min(float(value[:12]) if len(value) <= 12 else MAX_RETRY_AFTER, MAX_RETRY_AFTER)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, OverflowError):
+    when = http_date(value)
+    if when is None:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
     return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER)
 
 

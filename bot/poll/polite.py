@@ -19,7 +19,8 @@ from datetime import UTC, datetime, timedelta
 MAX_FLOOR = 7 * 24 * 3600.0  # seconds: longer answers are read as this (the cap is lower anyway)
 
 
-def _http_date(value: str | None) -> datetime | None:
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP date header as an aware datetime (UTC when it names no zone); None if unreadable."""
     if not value:
         return None
     try:
@@ -59,10 +60,10 @@ def freshness(
         return max(0.0, max_age - (held or 0.0))
     if expires is None:
         return None
-    until = _http_date(expires)
+    until = http_date(expires)
     if until is None:
         return 0.0  # an invalid Expires means "already expired" (RFC 9111 5.3)
-    sent = _http_date(date) or now
+    sent = http_date(date) or now
     return min(max(0.0, (until - sent).total_seconds()), MAX_FLOOR)
 
 
