@@ -416,13 +416,16 @@ def test_a_storys_severity_survives_a_restart(
     assert stored == ["critical"]
 
 
+@pytest.mark.parametrize("in_workers", [False, True], ids=["classified-here", "in-workers"])
 def test_reports_recorded_together_are_headed_by_the_one_published_first(
-    feeds: FeedServer, write_config, env
+    feeds: FeedServer, write_config, env, in_workers: bool
 ) -> None:
     """Three outlets' reports of one launch reach the writer in one batch, the English wire
     first; the Korean flash was published minutes before it, so the alert is headed by the
     Korean report and the others reply in its thread (issue 20: the first to say it is
-    posted first), whatever order the polls finished in."""
+    posted first), whatever order the polls finished in, and whether the parse workers
+    classified the entries or the writer does."""
+    from bot.domain.classify import classify
     from bot.models import Item
     from bot.plan.intents import Poll
     from bot.service.pipeline import Polled
@@ -435,6 +438,7 @@ def test_reports_recorded_together_are_headed_by_the_one_published_first(
     ]
     urls = {name: feeds.set(f"/{n}.xml", rss(LAUNCH)) for n, (name, _, _) in enumerate(reports)}
     config = write_config(urls)
+    packs = load_config(str(config), env).packs
     now = datetime.now(UTC)
 
     def polled(n: int, name: str, title: str, minutes: int) -> Polled:
@@ -443,7 +447,13 @@ def test_reports_recorded_together_are_headed_by_the_one_published_first(
         item = Item(name, url, f"id{n}", f"{url}#{n}", title, "", published)
         return Polled(
             FeedWrite(url, now, now + timedelta(minutes=2), None, None, f"h{n}"),
-            Poll([item], [(f"k{n}",)], now, first_poll=False),
+            Poll(
+                [item],
+                [(f"k{n}",)],
+                now,
+                first_poll=False,
+                classified=[classify(packs, title, "")] if in_workers else None,
+            ),
             titles_since=now - timedelta(hours=36),
         )
 

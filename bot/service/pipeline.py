@@ -27,7 +27,7 @@ from bot.domain.classify.pack import story_labels
 from bot.domain.stories import StoryIndex, Tuning
 from bot.errors import FeedFetchError, FeedParseError, StoreError
 from bot.kinds import OutboxStatus, health_key
-from bot.models import Message
+from bot.models import Classification, Message
 from bot.plan.intents import NewEntry, OpenStories, Plan, Poll, Reads, Settings
 from bot.plan.planner import absorb, classify_new, digest_message, needs_activity, plan
 from bot.poll import polite
@@ -754,21 +754,34 @@ class Pipeline:
 def _earliest_news_first(
     batch: Sequence[Polled], known: Callable[[Sequence[str], datetime], frozenset[str]]
 ) -> list[int]:
-    """The order to plan a batch in: the poll whose newest news was published first goes first,
-    so when several outlets' reports of one event are recorded together, the story is headed by
-    the report that said it first (a Korean flash before the English wire that followed it),
-    not by whichever poll happened to finish first. A poll's "news" is its entries not seen
-    before this batch; a poll without any keeps its place at the end."""
-    if len(batch) < 2:
+    """The order to plan a batch in: the poll whose earliest news was published first goes
+    first, so when several outlets' reports of one event are recorded together, the story is
+    headed by the report that said it first (a Korean flash before the English wire that
+    followed it), not by whichever poll happened to finish first. "News" is what may head a
+    story: a poll's entries not seen before this batch that have a label (every entry, when the
+    workers did not classify them). Polls without any go last, in their order. The order only
+    matters when two polls or more may head stories, so only then are their keys looked up."""
+    candidates = [n for n, p in enumerate(batch) if _may_head(p.poll)]
+    if len(candidates) < 2:
         return list(range(len(batch)))
     far = datetime.max.replace(tzinfo=UTC)
 
     def first_news(n: int) -> datetime:
+        if n not in candidates:
+            return far
         poll = batch[n].poll
         seen = known([k for ks in poll.keys for k in ks], batch[n].titles_since)
+        labelled: Sequence[Classification | None] = poll.classified or [None] * len(poll.items)
         fresh = [
-            i.published for i, ks in zip(poll.items, poll.keys, strict=True) if seen.isdisjoint(ks)
+            item.published
+            for item, keys, c in zip(poll.items, poll.keys, labelled, strict=True)
+            if seen.isdisjoint(keys) and (c is None or c.labels)
         ]
         return min(fresh, default=far)
 
     return sorted(range(len(batch)), key=lambda n: (first_news(n), n))
+
+
+def _may_head(poll: Poll) -> bool:
+    """Whether a poll has an entry that may start a story (known only when it was classified)."""
+    return poll.classified is None or any(c.labels for c in poll.classified)
