@@ -3,6 +3,7 @@ one byte per second, gzip bombs, redirect loops. Each path names its behaviour."
 
 from __future__ import annotations
 
+import functools
 import gzip
 import io
 import socket
@@ -12,6 +13,7 @@ import time
 BOMB_SIZE = 200 * 1024 * 1024  # 200 MB of zeros, gzipped to ~200 KB
 
 
+@functools.cache
 def _gzip_bomb() -> bytes:
     buf = io.BytesIO()
     with gzip.GzipFile(fileobj=buf, mode="wb", compresslevel=9) as f:
@@ -42,7 +44,9 @@ class HostileServer:
         self.sock.listen(32)
         self.port = self.sock.getsockname()[1]
         self.stop = threading.Event()
-        self._bomb: bytes | None = None
+        # built before the first request: compressing 200 MB takes seconds on a loaded machine,
+        # which a client with a short read timeout would see as a silent server
+        self._bomb = _gzip_bomb()
         self.bytes_sent: dict[str, int] = {}
         threading.Thread(target=self._serve, daemon=True).start()
 
@@ -102,8 +106,6 @@ class HostileServer:
                     self._send(conn, path, bytes([byte]))
                     time.sleep(1)
             elif path == "/gzip-bomb":
-                if self._bomb is None:
-                    self._bomb = _gzip_bomb()
                 self._send(
                     conn,
                     path,
@@ -115,8 +117,6 @@ class HostileServer:
                 )
             elif path in ("/gzip-gzip", "/gzip-bomb-small"):
                 # the bomb gzipped once more (a few KB), or one 1 MB-cap-sized single layer
-                if self._bomb is None:
-                    self._bomb = _gzip_bomb()
                 body, encoding = (
                     (gzip.compress(self._bomb, 9), "gzip, gzip")
                     if path == "/gzip-gzip"
@@ -155,8 +155,6 @@ class HostileServer:
             conn.close()
 
     def stacked_size(self) -> int:
-        if self._bomb is None:
-            self._bomb = _gzip_bomb()
         return len(gzip.compress(self._bomb, 9))
 
     def close(self) -> None:
