@@ -80,14 +80,14 @@ def test_language_is_detected_per_item_by_script() -> None:
         ('김여정 담화 "미국과 마주앉을 생각 없다"', "", ("diplomacy",)),
         # negative contexts: South Korea's and Japan's own launches, products, typhoons, a
         # Pyongyang housing district named Hwasong, Mars, fireworks, exams, K-pop
-        ("국방과학연구소, 현무-5 탄도미사일 시험발사 성공", "", ()),
+        ("국방과학연구소, 현무-4 탄도미사일 시험발사 성공", "", ()),
         ("H3ロケット 打ち上げ成功 種子島宇宙センター", "JAXAは衛星を軌道に投入しました。", ()),
         ("H-IIAロケット 打ち上げ成功", "", ()),
         ("아이돌 그룹 컴백…신곡 발매", "", ()),
         ("갤럭시 신제품 출시", "", ()),
         ("台風14号 北上 九州に接近", "", ()),
         ("태풍 북상…제주 비상", "", ()),
-        ("김정은, 화성지구 살림집 준공식 참석", "", ()),
+        ("김정은, 화성지구 1단계 살림집 준공식 참석", "", ()),
         ("화성 탐사선 발사 성공", "", ()),
         ("隅田川花火大会 打ち上げ花火", "", ()),
         ("수능 모의평가 실시", "", ()),

@@ -35,8 +35,8 @@ CASES = [
         {"missile-test"},
     ),
     (
-        "Pyongyang test-fires cruise missiles as Kim's sister rebuffs Tokyo summit offer",
-        "The launches came hours after Kim Yo Jong said talks with Japan were of no interest.",
+        "Pyongyang test-fires cruise missiles as vice minister rebuffs Tokyo summit offer",
+        "The launches came hours after a vice foreign minister said talks with Japan were of no interest.",
         {"missile-test"},
     ),
     (
@@ -68,8 +68,8 @@ CASES = [
         set(),
     ),
     (
-        "Kim Jong Un greets Russian defence minister in Pyongyang",
-        "The visit deepens military ties between Moscow and North Korea, state media said.",
+        "Kim Jong Un greets Russian defence minister Shoigu in Pyongyang",
+        "The visit for the armistice anniversary deepens military ties between Moscow and North Korea, state media said.",
         {"diplomacy"},
     ),
     (

@@ -44,11 +44,11 @@ BURST = [
     ),
     (
         "North Korea fires multiple rocket launcher shells near western border islands",
-        "North Korea fired about 60 artillery rounds from multiple rocket launchers into the sea near Yeonpyeong island on Friday, the JCS said.",
+        "North Korea fired about 130 artillery rounds from multiple rocket launchers into the maritime buffer zone north of the western islands on Friday, the JCS said.",
     ),
     (
-        "North Korea fires hypersonic intermediate-range missile Hwasong-16B",
-        "North Korea said it test-fired a solid-fuel intermediate-range ballistic missile carrying a hypersonic glide vehicle, which flew 1,000 km.",
+        "North Korea fires new hypersonic missile Hwasong-8 from Jagang",
+        "North Korea said it test-fired the newly developed Hwasong-8, a missile carrying a detachable hypersonic gliding warhead.",
     ),
     (
         "North Korea fires three short-range ballistic missiles from Koksan",
