@@ -115,7 +115,7 @@ def test_hold_out_figures_stay_above_the_floor() -> None:
     """Floors a little under the measured figures (README, Classification): regressions fail."""
     report = _report(_rebuilt("holdout.jsonl"))
     assert report.labels["missile-test"].f1 >= 0.90, report.labels["missile-test"]
-    assert report.labels["diplomacy"].f1 >= 0.78, report.labels["diplomacy"]
+    assert report.labels["diplomacy"].f1 >= 0.76, report.labels["diplomacy"]
     assert report.non_nk_rate <= 0.01
 
 
