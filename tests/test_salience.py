@@ -100,6 +100,42 @@ CASES = [
         "State Department officials said a launch would breach council resolutions.",
         {"missile-test", "diplomacy"},
     ),
+    # benchmarks/realnews/GUIDELINES.md G12: arms for Russia, as a government reports them
+    (
+        "Pyongyang has shipped artillery shells to Russia, White House says",
+        "A spokesman said North Korea sent several trainloads of munitions to Moscow last month.",
+        {"diplomacy"},
+    ),
+    (
+        "Moscow seeks an arms-for-food deal with North Korea, US officials say",
+        "Russia has offered grain in exchange for rockets and shells, the officials said.",
+        {"diplomacy"},
+    ),
+    # G7: an allied pact over the North
+    (
+        "Biden and Yoon sign Washington Declaration to deter North Korea",
+        "The two presidents agreed to set up a nuclear consultative group.",
+        {"diplomacy"},
+    ),
+    # G3: a year's plans are not a test
+    (
+        "North Korea says it will launch three new spy satellites in 2024",
+        "Kim Jong Un set out the goals at a party meeting that closed on Sunday.",
+        set(),
+    ),
+    # G5: an event after the launch that is no reaction to it
+    (
+        "Allies issue cybersecurity advisory following North Korean satellite launch",
+        "The advisory warns of phishing campaigns by a hacking group linked to Pyongyang.",
+        set(),
+    ),
+    # North Korea only in the title's background clause, and the lead a photo caption
+    (
+        "Pentagon chief to hold talks with Asian allies amid North Korea threats",
+        "The defense secretary speaks at a news conference in Washington on May 2. "
+        "(Photo by A. Photographer/AFP via Getty Images)",
+        set(),
+    ),
     # the title reports sanctions: the lead's tests are their background
     (
         "US sanctions shipping firms in new North Korea coal measures",
