@@ -157,19 +157,18 @@ def first_pass(row: dict[str, Any]) -> tuple[list[str], str]:
     return old, _NK_KIND.get(tuple(old), "nk-both")
 
 
-def relabel(first: bool = False) -> int:
+def relabel(first: bool = False, data: Path = DATA) -> int:
     """Re-apply labels.jsonl to the rebuilt sets in place (no sources needed).
 
     With `first`, write the first pass's labels instead, to data/pass1/, so the figures under
     the original and the audited labels can be set side by side.
     """
     labels, _days = read_labels()
-    out_dir = DATA / "pass1" if first else DATA
+    out_dir = data / "pass1" if first else data
     out_dir.mkdir(exist_ok=True)
     for name in ("dev", "holdout", "days"):
-        rows = [
-            json.loads(line) for line in (DATA / f"{name}.jsonl").read_text("utf-8").splitlines()
-        ]
+        path = data / f"{name}.jsonl"
+        rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
         for row in rows:
             lab = labels.get(row["id"])
             if lab is None:
@@ -180,7 +179,7 @@ def relabel(first: bool = False) -> int:
         (out_dir / f"{name}.jsonl").write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
         )
-    print(f"relabelled dev, holdout and days in {out_dir.relative_to(HERE)}")
+    print(f"relabelled dev, holdout and days in {out_dir}")
     return 0
 
 
