@@ -14,6 +14,9 @@ as plain text, date, feed), and writes, under benchmarks/realnews/data/ (git-ign
 
 - items.jsonl: every English entry, deduplicated by link (the pool the labels were drawn from);
 - dev.jsonl and holdout.jsonl: the hand-labelled items (labels.jsonl) in `newsbot eval` form;
+- dev-round2.jsonl: the dev items of the second labelling round alone (labels.jsonl rows with
+  `"batch": "round2"`, also in dev.jsonl), so the rules can be scored on items they were not
+  written from;
 - days.jsonl: every English entry of the whole days listed in labels.jsonl's `days`, with hand
   labels where an item was labelled (all North Korea items of those days are) and none otherwise.
 
@@ -166,8 +169,10 @@ def relabel(first: bool = False, data: Path = DATA) -> int:
     labels, _days = read_labels()
     out_dir = data / "pass1" if first else data
     out_dir.mkdir(exist_ok=True)
-    for name in ("dev", "holdout", "days"):
+    for name in ("dev", "holdout", "days", "dev-round2"):
         path = data / f"{name}.jsonl"
+        if name == "dev-round2" and not path.exists():
+            continue  # rebuilt before the second round
         rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
         for row in rows:
             lab = labels.get(row["id"])
@@ -232,7 +237,12 @@ def main(argv: list[str] | None = None) -> int:
         if e is None or lab.get("dup"):
             continue  # a copy under another link is labelled for the whole days only
         row = {**e, "labels": lab["labels"], "kind": lab.get("kind", ""), "note": lab.get("note")}
-        parts["holdout" if in_holdout(e["date"]) else "dev"].append(json.dumps(row))
+        part = "holdout" if in_holdout(e["date"]) else "dev"
+        if lab.get("batch"):
+            row["batch"] = lab["batch"]
+            if part == "dev":  # a later batch of dev items, also scored alone
+                parts.setdefault(f"dev-{lab['batch']}", []).append(json.dumps(row))
+        parts[part].append(json.dumps(row))
     for name, rows in parts.items():
         (DATA / f"{name}.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
     (DATA / "days.jsonl").write_text(
