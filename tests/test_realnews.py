@@ -49,6 +49,9 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
     kinds = [r["kind"] for r in labels.values()]
     assert kinds.count("nk-test") >= 200 and kinds.count("nk-diplomacy") >= 100
     assert sum(k in ("other-test", "other-diplomacy", "hard-negative") for k in kinds) >= 400
+    # the second labelling round: dev days only, scored alone as data/dev-round2.jsonl
+    batches = [r["batch"] for r in labels.values() if "batch" in r]
+    assert set(batches) == {"round2"} and len(batches) >= 500
 
 
 def test_audit_changes_are_recorded_and_can_be_undone(tmp_path: Path) -> None:
@@ -140,10 +143,23 @@ def test_hold_out_figures_stay_above_the_floor() -> None:
 
 
 def test_dev_figures_stay_above_the_floor() -> None:
-    """The set the rules are tuned on (audited labels): floors a little under the figures."""
+    """The set the rules are tuned on (audited labels and the second round): floors a little
+    under the figures."""
     report = _report(_rebuilt("dev.jsonl"))
-    assert report.labels["missile-test"].f1 >= 0.95, report.labels["missile-test"]
-    assert report.labels["diplomacy"].f1 >= 0.89, report.labels["diplomacy"]
+    assert report.labels["missile-test"].f1 >= 0.94, report.labels["missile-test"]
+    assert report.labels["diplomacy"].f1 >= 0.88, report.labels["diplomacy"]
+    assert report.non_nk_rate <= 0.01
+
+
+def test_second_round_figures_stay_above_the_floor() -> None:
+    """The second labelling round alone (first scored before any rule saw it, then tuned on)."""
+    rows = _rebuilt("dev-round2.jsonl")
+    assert len(rows) >= 500 and all(
+        r["batch"] == "round2" and not in_holdout(r["date"]) for r in rows
+    )
+    report = _report(rows)
+    assert report.labels["missile-test"].f1 >= 0.90, report.labels["missile-test"]
+    assert report.labels["diplomacy"].f1 >= 0.85, report.labels["diplomacy"]
     assert report.non_nk_rate <= 0.01
 
 
