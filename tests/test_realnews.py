@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.realnews.rebuild import DATA, entries, in_holdout, item_id, read_labels
+from benchmarks.realnews.rebuild import DATA, entries, in_holdout, item_id, read_labels, relabel
 from bot.domain.classify import classify
 from bot.service.config import load_config
 from bot.tools.evaluate import Example, Report, evaluate
@@ -42,10 +42,33 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
         assert row["kind"] in KINDS, row
         assert row["note"], row
         assert (row["kind"] == "nk-both") == (len(row["labels"]) == 2), row
+        if "pass1" in row:  # changed by the audit (benchmarks/realnews/GUIDELINES.md)
+            assert sorted(row["pass1"]) != sorted(row["labels"]), row
+            assert re.search(r"relabelled by G\d+", str(row["note"])), row
     assert days and not any(d.startswith("2024") for d in days)  # 2024 is reserved
     kinds = [r["kind"] for r in labels.values()]
     assert kinds.count("nk-test") >= 200 and kinds.count("nk-diplomacy") >= 100
     assert sum(k in ("other-test", "other-diplomacy", "hard-negative") for k in kinds) >= 400
+    # the second labelling round: dev days only, scored alone as data/dev-round2.jsonl
+    batches = [r["batch"] for r in labels.values() if "batch" in r]
+    assert set(batches) == {"round2"} and len(batches) >= 500
+
+
+def test_audit_changes_are_recorded_and_can_be_undone(tmp_path: Path) -> None:
+    """relabel() re-applies labels.jsonl; with first=True it writes the first pass's labels."""
+    labels, _days = read_labels()
+    changed = [i for i, r in labels.items() if "pass1" in r]
+    assert len(changed) >= 50
+    i = changed[0]
+    row = {"id": i, "title": "t", "summary": "s", "labels": ["stale"], "kind": "x"}
+    for name in ("dev", "holdout", "days"):
+        (tmp_path / f"{name}.jsonl").write_text(json.dumps(row) + "\n", encoding="utf-8")
+    assert relabel(data=tmp_path) == 0
+    now = json.loads((tmp_path / "holdout.jsonl").read_text(encoding="utf-8"))
+    assert now["labels"] == labels[i]["labels"] and now["kind"] == labels[i]["kind"]
+    assert relabel(first=True, data=tmp_path) == 0
+    before = json.loads((tmp_path / "pass1" / "days.jsonl").read_text(encoding="utf-8"))
+    assert sorted(before["labels"]) == sorted(labels[i]["pass1"]) != sorted(now["labels"])
 
 
 def test_split_is_by_day_and_fixed() -> None:
@@ -114,8 +137,29 @@ def _report(rows: list[dict[str, Any]]) -> Report:
 def test_hold_out_figures_stay_above_the_floor() -> None:
     """Floors a little under the measured figures (README, Classification): regressions fail."""
     report = _report(_rebuilt("holdout.jsonl"))
+    assert report.labels["missile-test"].f1 >= 0.92, report.labels["missile-test"]
+    assert report.labels["diplomacy"].f1 >= 0.82, report.labels["diplomacy"]
+    assert report.non_nk_rate <= 0.01
+
+
+def test_dev_figures_stay_above_the_floor() -> None:
+    """The set the rules are tuned on (audited labels and the second round): floors a little
+    under the figures."""
+    report = _report(_rebuilt("dev.jsonl"))
+    assert report.labels["missile-test"].f1 >= 0.94, report.labels["missile-test"]
+    assert report.labels["diplomacy"].f1 >= 0.88, report.labels["diplomacy"]
+    assert report.non_nk_rate <= 0.01
+
+
+def test_second_round_figures_stay_above_the_floor() -> None:
+    """The second labelling round alone (first scored before any rule saw it, then tuned on)."""
+    rows = _rebuilt("dev-round2.jsonl")
+    assert len(rows) >= 500 and all(
+        r["batch"] == "round2" and not in_holdout(r["date"]) for r in rows
+    )
+    report = _report(rows)
     assert report.labels["missile-test"].f1 >= 0.90, report.labels["missile-test"]
-    assert report.labels["diplomacy"].f1 >= 0.78, report.labels["diplomacy"]
+    assert report.labels["diplomacy"].f1 >= 0.85, report.labels["diplomacy"]
     assert report.non_nk_rate <= 0.01
 
 

@@ -100,6 +100,42 @@ CASES = [
         "State Department officials said a launch would breach council resolutions.",
         {"missile-test", "diplomacy"},
     ),
+    # benchmarks/realnews/GUIDELINES.md G12: arms for Russia, as a government reports them
+    (
+        "Pyongyang has shipped artillery shells to Russia, White House says",
+        "A spokesman said North Korea sent several trainloads of munitions to Moscow last month.",
+        {"diplomacy"},
+    ),
+    (
+        "Moscow seeks an arms-for-food deal with North Korea, US officials say",
+        "Russia has offered grain in exchange for rockets and shells, the officials said.",
+        {"diplomacy"},
+    ),
+    # G7: an allied pact over the North
+    (
+        "Biden and Yoon sign Washington Declaration to deter North Korea",
+        "The two presidents agreed to set up a nuclear consultative group.",
+        {"diplomacy"},
+    ),
+    # G3: a year's plans are not a test
+    (
+        "North Korea says it will launch three new spy satellites in 2024",
+        "Kim Jong Un set out the goals at a party meeting that closed on Sunday.",
+        set(),
+    ),
+    # G5: an event after the launch that is no reaction to it
+    (
+        "Allies issue cybersecurity advisory following North Korean satellite launch",
+        "The advisory warns of phishing campaigns by a hacking group linked to Pyongyang.",
+        set(),
+    ),
+    # North Korea only in the title's background clause, and the lead a photo caption
+    (
+        "Pentagon chief to hold talks with Asian allies amid North Korea threats",
+        "The defense secretary speaks at a news conference in Washington on May 2. "
+        "(Photo by A. Photographer/AFP via Getty Images)",
+        set(),
+    ),
     # the title reports sanctions: the lead's tests are their background
     (
         "US sanctions shipping firms in new North Korea coal measures",
@@ -128,8 +164,46 @@ CASES = [
     ),
 ]
 
+ROUND2 = [
+    # round 2 of the real-news tuning (benchmarks/realnews/GUIDELINES.md): missions closed,
+    # messages to Moscow, the allies' deterrence pacts, and what is no diplomatic act
+    (
+        "North Korea shuts its embassies in Spain and Hong Kong",
+        "The foreign ministry said the closures would let it use its diplomatic resources more "
+        "efficiently.",
+        {"diplomacy"},
+    ),
+    (
+        "North Korea commends Moscow in a holiday message",
+        "The message from Pyongyang praised Russia's struggle and promised solidarity.",
+        {"diplomacy"},
+    ),
+    (
+        "Washington and Seoul agree to strengthen extended deterrence",
+        "The allies will hold regular talks on nuclear planning, officials in Seoul said.",
+        {"diplomacy"},
+    ),
+    (
+        "North Korea slams allies' new nuclear pact as 'dangerous'",
+        "A foreign ministry statement said the agreement between Washington and Seoul would "
+        "bring the peninsula closer to war.",
+        set(),
+    ),
+    (
+        "US and South Korea warn of North Korean hackers exploiting a zero-day flaw",
+        "The joint advisory describes malware aimed at defence contractors.",
+        set(),
+    ),
+    (
+        "Kim oversees drill simulating a nuclear counterattack",
+        "State media said the exercise rehearsed the North Korean army's response to an enemy "
+        "attack.",
+        set(),
+    ),
+]
 
-@pytest.mark.parametrize(("title", "summary", "labels"), CASES)
+
+@pytest.mark.parametrize(("title", "summary", "labels"), CASES + ROUND2)
 def test_labels_follow_what_the_item_is_mainly_about(
     pack: RulePack, title: str, summary: str, labels: set[str]
 ) -> None:
@@ -156,7 +230,7 @@ def test_evidence_names_another_countrys_launch(pack: RulePack) -> None:
 
 
 def test_bulk_classification_gives_the_same_labels(pack: RulePack) -> None:
-    for title, summary, labels in CASES:
+    for title, summary, labels in CASES + ROUND2:
         assert set(classify([pack], title, summary, explain=False).labels) == labels
 
 
@@ -206,3 +280,10 @@ def test_evidence_says_when_the_title_reports_another_label(pack: RulePack) -> N
     title, summary, _ = CASES[-3]
     c = classify([pack], title, summary)
     assert "mentioned in passing: North Korea not in the title or lead" in c.evidence["diplomacy"]
+
+
+def test_evidence_names_the_norths_denunciation(pack: RulePack) -> None:
+    """A diplomacy label withheld from a threat or denunciation says so (GUIDELINES.md, G13)."""
+    title, summary, _ = ROUND2[3]
+    c = classify([pack], title, summary)
+    assert "not: the North denounces" in c.evidence["diplomacy"]

@@ -5,11 +5,18 @@ feed entries. Bring each repository here as a git directory (a bare clone or a s
 
     python -m benchmarks.realnews.rebuild --source 2022=PATH --source 2023=PATH
 
+After a change to labels.jsonl only, `--relabel` re-applies it to the rebuilt sets without the
+sources, and `--relabel --first-pass` writes the labels before the audit (GUIDELINES.md) to
+data/pass1/.
+
 It reads the daily files at the pinned commits below, keeps English entries (title, description
 as plain text, date, feed), and writes, under benchmarks/realnews/data/ (git-ignored):
 
 - items.jsonl: every English entry, deduplicated by link (the pool the labels were drawn from);
 - dev.jsonl and holdout.jsonl: the hand-labelled items (labels.jsonl) in `newsbot eval` form;
+- dev-round2.jsonl: the dev items of the second labelling round alone (labels.jsonl rows with
+  `"batch": "round2"`, also in dev.jsonl), so the rules can be scored on items they were not
+  written from;
 - days.jsonl: every English entry of the whole days listed in labels.jsonl's `days`, with hand
   labels where an item was labelled (all North Korea items of those days are) and none otherwise.
 
@@ -30,6 +37,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from bot.poll.parse import plain_text
 
@@ -141,12 +149,59 @@ def read_labels() -> tuple[dict[str, dict[str, object]], list[str]]:
     return labels, days
 
 
+_NK_KIND = {(): "nk-other", ("missile-test",): "nk-test", ("diplomacy",): "nk-diplomacy"}
+
+
+def first_pass(row: dict[str, Any]) -> tuple[list[str], str]:
+    """An item's labels and kind before the audit (GUIDELINES.md): `pass1` where it changed."""
+    if "pass1" not in row:
+        return list(row["labels"]), str(row.get("kind", ""))
+    old = sorted(row["pass1"])
+    return old, _NK_KIND.get(tuple(old), "nk-both")
+
+
+def relabel(first: bool = False, data: Path = DATA) -> int:
+    """Re-apply labels.jsonl to the rebuilt sets in place (no sources needed).
+
+    With `first`, write the first pass's labels instead, to data/pass1/, so the figures under
+    the original and the audited labels can be set side by side.
+    """
+    labels, _days = read_labels()
+    out_dir = data / "pass1" if first else data
+    out_dir.mkdir(exist_ok=True)
+    for name in ("dev", "holdout", "days", "dev-round2"):
+        path = data / f"{name}.jsonl"
+        if name == "dev-round2" and not path.exists():
+            continue  # rebuilt before the second round
+        rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+        for row in rows:
+            lab = labels.get(row["id"])
+            if lab is None:
+                continue
+            row["labels"], row["kind"] = first_pass(lab) if first else (lab["labels"], lab["kind"])
+            if name != "days":
+                row["note"] = lab.get("note")
+        (out_dir / f"{name}.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
+    print(f"relabelled dev, holdout and days in {out_dir}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--source", action="append", help="YEAR=git directory of that year")
     parser.add_argument(
-        "--source", action="append", required=True, help="YEAR=git directory of that year"
+        "--relabel", action="store_true", help="re-apply labels.jsonl to the rebuilt sets"
+    )
+    parser.add_argument(
+        "--first-pass", action="store_true", help="with --relabel: the labels before the audit"
     )
     args = parser.parse_args(argv)
+    if args.relabel:
+        return relabel(args.first_pass)
+    if not args.source:
+        parser.error("--source is required (or --relabel)")
     DATA.mkdir(exist_ok=True)
     labels, days = read_labels()
     seen: set[str] = set()
@@ -182,7 +237,12 @@ def main(argv: list[str] | None = None) -> int:
         if e is None or lab.get("dup"):
             continue  # a copy under another link is labelled for the whole days only
         row = {**e, "labels": lab["labels"], "kind": lab.get("kind", ""), "note": lab.get("note")}
-        parts["holdout" if in_holdout(e["date"]) else "dev"].append(json.dumps(row))
+        part = "holdout" if in_holdout(e["date"]) else "dev"
+        if lab.get("batch"):
+            row["batch"] = lab["batch"]
+            if part == "dev":  # a later batch of dev items, also scored alone
+                parts.setdefault(f"dev-{lab['batch']}", []).append(json.dumps(row))
+        parts[part].append(json.dumps(row))
     for name, rows in parts.items():
         (DATA / f"{name}.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
     (DATA / "days.jsonl").write_text(

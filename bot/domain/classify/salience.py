@@ -253,14 +253,15 @@ def judge(
         and not any(sentence[p] in where.near_sentences for p in where.subject)
     ):
         return Verdict(False, "mentioned in passing: the subject is not in the title or lead")
-    # diplomacy "over North Korea": a title that does not name North Korea needs it in the
-    # lead's main clause ("Yoon arrives in Japan for talks with Kishida" is other countries'
-    # diplomacy, whatever the lead's subordinate clauses add about the North)
+    # diplomacy "over North Korea": a title that does not name North Korea in its main clause
+    # (or its cause: "... after being freed by North Korea") needs it in the lead's main clause ("Yoon arrives in Japan for talks with Kishida" and
+    # "... talks with allies amid North Korea threats" are other countries' diplomacy,
+    # whatever the subordinate clauses add about the North)
     if (
         topic.needs_subject
         and not topic.events
         and not other_in_title
-        and not any(where.tokens.in_title[p] for p in where.subject)
+        and not any(where.title_main(p) or where.title_cause(p) for p in where.subject)
         and not any(where.main(p) for p in where.subject)
     ):
         return Verdict(False, "mentioned in passing: North Korea not in the title or lead")

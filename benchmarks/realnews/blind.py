@@ -1,0 +1,44 @@
+"""Print a rebuilt real-news set for a blind labelling pass: text only, no labels, no classifier.
+
+    python -m benchmarks.realnews.blind dev --start 0 --count 150
+
+Each line is "N | title || summary" (the summary cut at `--chars`), in a fixed order (by id), so
+the labeller sees neither the first pass's labels nor what the classifier says. The labeller
+writes "N m", "N d" or "N md" lines for the items that get labels (every other item gets none)
+and `python -m benchmarks.realnews.audit` compares them with labels.jsonl.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from benchmarks.realnews.rebuild import DATA
+
+
+def ordered(name: str) -> list[dict[str, str]]:
+    rows = [json.loads(line) for line in (DATA / f"{name}.jsonl").read_text("utf-8").splitlines()]
+    return sorted(
+        ({"id": r["id"], "title": r["title"], "summary": r["summary"]} for r in rows),
+        key=lambda r: r["id"],
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("set", choices=["dev", "holdout"])
+    parser.add_argument("--start", type=int, default=0)
+    parser.add_argument("--count", type=int, default=150)
+    parser.add_argument("--chars", type=int, default=420)
+    args = parser.parse_args(argv)
+    rows = ordered(args.set)
+    for n in range(args.start, min(args.start + args.count, len(rows))):
+        r = rows[n]
+        summary = " ".join(r["summary"].split())[: args.chars]
+        print(f"{n} | {' '.join(r['title'].split())} || {summary}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
