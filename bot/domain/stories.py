@@ -968,7 +968,15 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
     stories, so there the words must agree more.
     """
     best: Match | None = None
-    best_rank: tuple[bool, bool, float, float, str] = (False, False, 0.0, 0.0, "")
+    best_rank: tuple[bool, bool, bool, int, float, float, str] = (
+        False,
+        False,
+        False,
+        0,
+        0.0,
+        0.0,
+        "",
+    )
     specific = fp.words - _GENERIC
     for story in stories:
         if not fp.labels & story.labels:
@@ -1058,7 +1066,16 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         active = {fp.facts.kind, story.facts.kind} <= {"meeting", "feature"} and any(
             abs(fp.published - m.published) <= tuning.stage_gap for m in story.members[-8:]
         )
-        rank = (len(story.sources) > 1, active, score, -gap.total_seconds(), story.id)
+        same_kind = fp.facts.kind == story.facts.kind
+        rank = (
+            len(story.sources) > 1,
+            active,
+            same_kind,
+            len(story.sources) // 4,
+            score,
+            -gap.total_seconds(),
+            story.id,
+        )
         if best is None or rank > best_rank:
             best, best_rank = Match(story.id, score), rank
     return best
