@@ -339,6 +339,12 @@ class Facts:
     # Korea scraps..."): two measures by different sides are two events
     actor: str = ""
     names_launch: bool = False  # the headline names a launch or a weapon anywhere in it
+    # the headline's subject is a named speaker of the launching side (Kim Yo Jong): her
+    # statement about a launch is an event of its own, not a report of the launch
+    statement: bool = False
+    # the headline's act is a measure (a pact suspended or scrapped, sanctions): one side's
+    # answer to a launch is its own event
+    measure: bool = False
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -360,6 +366,8 @@ class Facts:
             self.stage or other.stage,
             self.actor,
             self.names_launch,
+            self.statement,
+            self.measure,
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -556,7 +564,22 @@ def extract_facts(title: str, summary: str) -> Facts:
         stage=_stage(title) if kind in ("meeting", "feature") else "",
         actor="" if talks else _actor(main_clause),
         names_launch=bool(_LAUNCH_WORDS.search(title) or _TEST_WORDS.search(title)),
+        statement=bool(_SPEAKER.match(main_clause)),
+        measure=bool(_MEASURE.search(main_clause)),
     )
+
+
+# "Kim Yo Jong vows ...", "North Korean leader's sister slams ...": the headline's subject
+_SPEAKER = re.compile(
+    r"\W*(?:(?:north korea(?:n|'s|\u2019s)?\s+)?leader(?:'s|\u2019s)\s+(?:younger\s+)?sister|"
+    r"kim(?:'s|\u2019s|\s+jong[\s-]un(?:'s|\u2019s))\s+(?:younger\s+)?sister|kim\s+yo[\s-]jong)\b",
+    re.IGNORECASE,
+)
+_MEASURE = re.compile(
+    r"\b(?:suspend\w*|scraps?|scrapp\w*|pact|accord|military (?:deal|agreement)|no-fly zone|"
+    r"military measures)\b",
+    re.IGNORECASE,
+)
 
 
 # With _LAUNCH_WORDS, what a reaction's headline calls the event ("H-bomb claim", "the test")
@@ -860,7 +883,7 @@ class Tuning:
     # Nothing reports a launch long before the first report of it: a report published this
     # much earlier than a launch story's first is about something else (it arrived late, with
     # a slow feed or in one poll with newer reports).
-    early_gap: timedelta = timedelta(hours=3)
+    early_gap: timedelta = timedelta(hours=6)
     # Word overlap needed to join a story. Tuned on tests/data/stories_dev.jsonl: reports of
     # one launch hours apart share few words, so for launches time and facts decide and words
     # only matter for reports that come late; diplomacy needs shared leaders or venue, or words.
@@ -955,6 +978,13 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
             continue
         if not close and (fp.facts.follow_up or _specific_agree(fp.facts, m.facts or Facts())):
             continue
+        if (
+            not close
+            and not fp.facts.repeat
+            and fp.facts.kind == story.facts.kind == "launch"
+            and score >= tuning.launch_agreeing
+        ):
+            continue  # hours later in one poll, the same launch told again in other words
         return False
     return True
 
@@ -1005,6 +1035,17 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
                 continue
         if fp.source in story.sources and not _same_source_allows(fp, story, tuning):
             continue
+        if story.facts.kind == "launch" and (
+            (fp.facts.statement and not story.facts.statement)
+            or (fp.facts.measure and not story.facts.measure)
+        ):
+            continue  # Kim Yo Jong's statement on a launch, a pact scrapped over it: apart
+        if (
+            fp.facts.kind == "launch"
+            and not fp.facts.statement
+            and (story.facts.statement or story.facts.measure)
+        ):
+            continue  # nor does a launch report join a statement's or a measure's story
         if (
             story.facts.kind == "launch"
             and fp.facts.kind in ("meeting", "feature")
@@ -1034,6 +1075,7 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and not fp.facts.follow_up
             and gap > tuning.early_gap
             and not _specific_agree(fp.facts, story.facts)
+            and not (fp.facts.statement and story.facts.statement)
         ):
             continue  # a story begun by a reaction or a claim: a launch hours later is another
         if (late or (launches and gap > tuning.fresh_gap)) and not _continues(
