@@ -1065,6 +1065,12 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and gap > tuning.stage_gap
         ):
             continue  # the arrival for talks and, the next day, the talks: two events
+        if (
+            fp.facts.kind == story.facts.kind == "plan"
+            and fp.facts.follow_up != story.facts.follow_up
+            and gap > tuning.stage_gap
+        ):
+            continue  # a notice of a launch, and the launcher's own word of it a day on: two
         late = gap > tuning.follow_up_after
         launches = fp.facts.kind == story.facts.kind == "launch"
         if story.facts.kind == "launch" and fp.published < story.first_published - tuning.early_gap:
