@@ -109,8 +109,14 @@ def rebuild(repo: str, out: Path = OUT, labels: Path = LABELS, *, listing: bool 
                 if listing:
                     if c.labels:
                         found[ident] = {"id": ident, "published": published.isoformat()}
-                        print(ident, published.isoformat(), _feed_name(str(e.get("source") or "")),
-                              ",".join(c.labels), title, sep="\t")
+                        print(
+                            ident,
+                            published.isoformat(),
+                            _feed_name(str(e.get("source") or "")),
+                            ",".join(c.labels),
+                            title,
+                            sep="\t",
+                        )
                     continue
                 found[ident] = {
                     "id": ident,

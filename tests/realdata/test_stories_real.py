@@ -1,35 +1,38 @@
 """Stories on real feeds: the rebuilt set (see rebuild_stories.py) replayed through the pipeline.
 
-Skips where the set has not been rebuilt (its text is not in the repository). The floors are
-a margin under today's figures, so that a change that makes them clearly worse fails; the targets (B-cubed precision
+Skips where a set has not been rebuilt (its text is not in the repository). The 2023 set
+(stories_labels.tsv) is the one the stories code is tuned on; the 2022 set
+(stories_labels_2022.tsv) is for measurement only. The floors are a margin under today's
+figures, so that a change that makes them clearly worse fails; the targets (B-cubed precision
 0.98, recall 0.95) are not reached yet: see the README, "Stories".
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from bot.tools.evaluate import StoryExample
 from bot.tools.replay import replay_stories
 from tests.conftest import RULES
-from tests.realdata.rebuild_stories import OUT
-
-pytestmark = pytest.mark.skipif(
-    not OUT.exists(), reason="real story set not rebuilt (python -m tests.realdata.rebuild_stories)"
-)
+from tests.realdata.rebuild_stories import OUT, OUT_2022
 
 
-def _examples() -> list[StoryExample]:
+def _examples(path: Path) -> list[StoryExample]:
+    if not path.exists():
+        pytest.skip(
+            f"real story set not rebuilt (python -m tests.realdata.rebuild_stories): {path.name}"
+        )
     out = []
-    for line in OUT.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         out.append(StoryExample.from_json(json.loads(line)))
     return out
 
 
 def test_day_by_day_replay_of_real_feeds() -> None:
-    examples = _examples()
+    examples = _examples(OUT)
     result = replay_stories(examples, rules=str(RULES))
     # Reports the classifier does not label get no story. The set's labels are the ones the
     # classifier gave before salience (issue 18), which now withholds some of them as mentioned
@@ -38,6 +41,17 @@ def test_day_by_day_replay_of_real_feeds() -> None:
     assert len(result.unassigned) <= len(examples) // 20, [u.title for u in result.unassigned]
     # feeds of one poll cycle are fetched concurrently, so the order reports reach the story
     # index varies from run to run: the figures move by about 0.015, hence the margin (today
+    # P 0.917-0.918, R 0.65-0.66; before statements, measures and notices were told apart,
     # P 0.88-0.89, R 0.59-0.63; before follow-ups joined for 72 h, P 0.88, R 0.50)
-    assert result.report.bcubed_precision >= 0.85
-    assert result.report.bcubed_recall >= 0.55
+    assert result.report.bcubed_precision >= 0.90
+    assert result.report.bcubed_recall >= 0.62
+
+
+def test_day_by_day_replay_of_the_measurement_set() -> None:
+    """The 2022 set, on which nothing was tuned: 133 reports of 43 events, all labelled."""
+    examples = _examples(OUT_2022)
+    result = replay_stories(examples, rules=str(RULES))
+    assert len(result.unassigned) <= len(examples) // 20, [u.title for u in result.unassigned]
+    # today P 0.944, R 0.74-0.76 (on main before this work, P 0.92, R 0.71)
+    assert result.report.bcubed_precision >= 0.92
+    assert result.report.bcubed_recall >= 0.71
