@@ -139,3 +139,20 @@ def test_one_polls_launch_reports_hours_apart_in_other_words_are_one_launch() ->
         batch=batch,
     )
     assert later == first
+
+
+def test_a_feature_about_something_else_does_not_take_launch_reports() -> None:
+    """A video feed's clip of the day about something else (mislabelled by the classifier)
+    founds a story: a clip of the launch that evening is not its."""
+    index = StoryIndex()
+    clip = _story(
+        index, "f1", "WATCH: Zoo's red pandas enjoy their first snow day", 0, "Video desk"
+    )
+    launch = _story(
+        index,
+        "f2",
+        "WATCH: North Korean state TV shows video of the missile launch",
+        3,
+        "Video desk 2",
+    )
+    assert launch != clip

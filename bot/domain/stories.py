@@ -1037,6 +1037,13 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         ):
             continue  # nor does a launch report join a statement's or a measure's story
         if (
+            story.facts.kind == "feature"
+            and not story.facts.names_launch
+            and fp.facts.names_launch
+            and fp.facts.kind in ("launch", "feature")
+        ):
+            continue  # a feature about something else that day does not take launch reports
+        if (
             story.facts.kind == "launch"
             and fp.facts.kind in ("meeting", "feature")
             and not fp.facts.names_launch
