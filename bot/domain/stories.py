@@ -893,6 +893,8 @@ class Tuning:
     threshold_agreeing: float = 0.05  # diplomacy (or mixed) when leaders, venue or class agree
     threshold: float = 0.2  # diplomacy (or mixed) otherwise
     close: timedelta = timedelta(hours=30)  # state media report a launch the next morning
+    # a fresh launch report ("fires missile") this long after: it needs more than the time
+    fresh_close: timedelta = timedelta(hours=16)
     repeat_gap: timedelta = timedelta(hours=2)  # "again"/"another" this long after: not "close"
     # A second report from a source already in the story, in the same poll or this soon after
     # its report there, joins only as a near-duplicate or a marked update of it.
@@ -1089,7 +1091,12 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         # mentions an ICBM is not thereby about today's ICBM
         agree = _agree(fp.facts, story.facts, classes="launch" == fp.facts.kind == story.facts.kind)
         if launch:
-            if gap <= tuning.close and not (fp.facts.repeat and gap > tuning.repeat_gap):
+            fresh_late = not fp.facts.follow_up and gap > tuning.fresh_close
+            if (
+                gap <= tuning.close
+                and not fresh_late
+                and not (fp.facts.repeat and gap > tuning.repeat_gap)
+            ):
                 need = tuning.launch_close
             else:
                 need = tuning.launch_agreeing if agree else tuning.launch_far
