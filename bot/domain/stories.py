@@ -663,9 +663,10 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
     that quotes Abe and another that quotes Obama are still about one launch. A UN meeting is
     its own event, unless its headline is about a launch and the other report is that launch.
     """
-    if not _classes_compatible(a.classes, b.classes):
-        return False
-    if {a.kind, b.kind} == {"plan", "launch"}:
+    talks = {a.kind, b.kind} <= {"meeting", "feature"}
+    if not talks and not _classes_compatible(a.classes, b.classes):
+        return False  # (the weapons a lead names as the background of talks do not count)
+    if {a.kind, b.kind} == {"plan", "launch"} and not (a.statement and b.statement):
         return False  # the announcement of a launch and the launch are two events
     if (a.kind == "un") != (b.kind == "un"):
         un, other = (a, b) if a.kind == "un" else (b, a)
