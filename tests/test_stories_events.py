@@ -156,3 +156,33 @@ def test_a_feature_about_something_else_does_not_take_launch_reports() -> None:
         "Video desk 2",
     )
     assert launch != clip
+
+
+def test_weapons_named_as_the_background_of_talks_do_not_split_the_talks() -> None:
+    index = StoryIndex()
+    talks = ("diplomacy",)
+
+    def report(key: str, title: str, summary: str, hours: float, source: str) -> str:
+        when = T0 + timedelta(hours=hours)
+        fp = fingerprint(key, title, summary, talks, when, source)
+        item = Item(source, "", key, "", title, summary, when)
+        match = index.assign(fp)
+        if match is None:
+            return index.create(fp, item, Classification(talks, {}, {}), when).id
+        return index.join(match.story_id, fp, item, when).story.id
+
+    first = report(
+        "t1",
+        "Kim and Putin hold talks at Vostochny cosmodrome",
+        "The leaders met as Washington warned of a deal for artillery shells.",
+        0,
+        "Wire A",
+    )
+    second = report(
+        "t2",
+        "Putin and Kim discuss military ties at Vostochny summit",
+        "Putin said Russia would help North Korea build satellites.",
+        2,
+        "Wire B",
+    )
+    assert second == first
