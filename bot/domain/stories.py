@@ -448,7 +448,8 @@ _PLANNED = re.compile(
 # pictures, others' reactions. Anything else naming a launch is taken as a fresh launch.
 _FOLLOW_UP = re.compile(
     r"\b(?:confirm\w*|claim\w*|admit\w*|says it|said it|says its|state (?:media|tv|television)|"
-    r"kcna|video|photos?|pictures|images?|footage|shows|condemn\w*|denounc\w*|protest\w*|"
+    r"kcna|video|photos?|pictures|images?|footage|shows|shown|airs|aired|televised|captures?|"
+    r"captured|condemn\w*|denounc\w*|protest\w*|"
     r"slams?|criticiz\w*|rebuk\w*|urges?|vows?|pledges?|analys[ti]\w*|explain\w*|"
     r"what|why|how|oversees|oversaw|guides|guided (?:a|the)|observes|observed|watches|watched|"
     r"inspects|success\w*|academy of defen[cs]e science|calls? for)\b|"
