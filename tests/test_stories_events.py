@@ -186,3 +186,20 @@ def test_weapons_named_as_the_background_of_talks_do_not_split_the_talks() -> No
         "Wire B",
     )
     assert second == first
+
+
+def test_another_sides_missile_is_not_the_norths_launch() -> None:
+    """A South Korean missile that fails in a drill founds its own story; the North's launch
+    hours later is not its (nor the reverse)."""
+    index = StoryIndex()
+    drill = _story(
+        index,
+        "o1",
+        "South Korean missile malfunctions and crashes during drill with US",
+        0,
+        "Wire A",
+    )
+    launch = _story(
+        index, "o2", "North Korea fires two short-range ballistic missiles into sea", 14, "Wire B"
+    )
+    assert launch != drill

@@ -345,6 +345,9 @@ class Facts:
     # the headline's act is a measure (a pact suspended or scrapped, sanctions): one side's
     # answer to a launch is its own event
     measure: bool = False
+    # the headline's launch is another side's own ("South Korean missile malfunctions in a
+    # drill", "US test-fires Minuteman"): never the same launch as one of North Korea's
+    other_side: bool = False
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -368,6 +371,7 @@ class Facts:
             self.names_launch,
             self.statement,
             self.measure,
+            self.other_side,
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -567,7 +571,21 @@ def extract_facts(title: str, summary: str) -> Facts:
         names_launch=bool(_LAUNCH_WORDS.search(title) or _TEST_WORDS.search(title)),
         statement=bool(_SPEAKER.match(main_clause)),
         measure=bool(_MEASURE.search(main_clause)),
+        other_side=kind == "launch"
+        and bool(_OTHER_SIDE.match(main_clause))
+        and not _NORTH.search(main_clause),
     )
+
+
+# "South Korean missile ...", "US test-fires ...": a launch by another side than the North
+_OTHER_SIDE = re.compile(
+    r"\W*(?:(?:south korean?|s\.? ?korean?|u\.?s\.?|american|japanese|japan's|south korea's|"
+    r"seoul's)\s+(?:[\w-]+\s+){0,2}?(?:missiles?|rockets?|interceptors?)\b|"
+    r"(?:the\s+)?(?:us|u\.s\.|united states|south korea|japan)\s+(?:military\s+)?"
+    r"test[- ]?fires?\b)",
+    re.IGNORECASE,
+)
+_NORTH = re.compile(r"\b(?:north|n\.? ?korea\w*|pyongyang|dprk|kim)\b", re.IGNORECASE)
 
 
 # "Kim Yo Jong vows ...", "North Korean leader's sister slams ...": the headline's subject
@@ -669,6 +687,8 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         return False  # (the weapons a lead names as the background of talks do not count)
     if {a.kind, b.kind} == {"plan", "launch"} and not (a.statement and b.statement):
         return False  # the announcement of a launch and the launch are two events
+    if a.kind == b.kind == "launch" and a.other_side != b.other_side:
+        return False  # a South Korean missile's failure in a drill is not the North's launch
     if (a.kind == "un") != (b.kind == "un"):
         un, other = (a, b) if a.kind == "un" else (b, a)
         if not (un.about_launch and other.kind == "launch"):

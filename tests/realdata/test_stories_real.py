@@ -53,7 +53,7 @@ def test_day_by_day_replay_of_the_measurement_set() -> None:
     examples = _examples(OUT_2022)
     result = replay_stories(examples, rules=str(RULES))
     assert len(result.unassigned) <= len(examples) // 20, [u.title for u in result.unassigned]
-    # today P 0.90-0.94, R 0.75-0.80 over eight runs (the previous stories code: P 0.92-0.94,
+    # today P 0.89-0.94, R 0.74-0.80 over five runs (the previous stories code: P 0.92-0.94,
     # R 0.69-0.72 over five)
     assert result.report.bcubed_precision >= 0.87
-    assert result.report.bcubed_recall >= 0.72
+    assert result.report.bcubed_recall >= 0.71
