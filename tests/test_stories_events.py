@@ -203,3 +203,22 @@ def test_another_sides_missile_is_not_the_norths_launch() -> None:
         index, "o2", "North Korea fires two short-range ballistic missiles into sea", 14, "Wire B"
     )
     assert launch != drill
+
+
+def test_one_sides_warning_and_the_others_notice_a_day_later_are_two_events() -> None:
+    index = StoryIndex()
+    warning = _story(
+        index,
+        "w1",
+        "South Korea warns North Korea to drop its spy satellite launch plan",
+        0,
+        "Wire A",
+    )
+    notice = _story(
+        index,
+        "w2",
+        "North Korea notifies Japan of satellite launch window from Wednesday",
+        18,
+        "Wire B",
+    )
+    assert notice != warning

@@ -1088,8 +1088,11 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             continue  # the arrival for talks and, the next day, the talks: two events
         if (
             fp.facts.kind == story.facts.kind == "plan"
-            and fp.facts.follow_up != story.facts.follow_up
             and gap > tuning.stage_gap
+            and (
+                fp.facts.follow_up != story.facts.follow_up
+                or _disjoint(_fs({fp.facts.actor} - {""}), _fs({story.facts.actor} - {""}))
+            )
         ):
             continue  # a notice of a launch, and the launcher's own word of it a day on: two
         late = gap > tuning.follow_up_after
