@@ -12,8 +12,8 @@ An alertable item joins an existing story when it reports the same event:
   Candidates come from an inverted index over those words (word -> open stories using it), so
   the cost does not grow with the number of stories in the window; the overlap is then computed
   exactly;
-- a second report from a source already in the story, in the same poll or soon after, joins
-  only as a near-duplicate or an update ("(LEAD)", "UPDATE"): an outlet that publishes two
+- a second report from a source already in the story, published within the hour of that
+  source's report there, joins only as a near-duplicate or an update ("(LEAD)", "UPDATE"): an outlet that publishes two
   different headlines within minutes is most often reporting two events, and a swallowed launch
   costs more than a duplicate alert.
 
@@ -339,6 +339,15 @@ class Facts:
     # Korea scraps..."): two measures by different sides are two events
     actor: str = ""
     names_launch: bool = False  # the headline names a launch or a weapon anywhere in it
+    # the headline's subject is a named speaker of the launching side (Kim Yo Jong): her
+    # statement about a launch is an event of its own, not a report of the launch
+    statement: bool = False
+    # the headline's act is a measure (a pact suspended or scrapped, sanctions): one side's
+    # answer to a launch is its own event
+    measure: bool = False
+    # the headline's launch is another side's own ("South Korean missile malfunctions in a
+    # drill", "US test-fires Minuteman"): never the same launch as one of North Korea's
+    other_side: bool = False
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -360,6 +369,9 @@ class Facts:
             self.stage or other.stage,
             self.actor,
             self.names_launch,
+            self.statement,
+            self.measure,
+            self.other_side,
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -440,7 +452,8 @@ _PLANNED = re.compile(
 # pictures, others' reactions. Anything else naming a launch is taken as a fresh launch.
 _FOLLOW_UP = re.compile(
     r"\b(?:confirm\w*|claim\w*|admit\w*|says it|said it|says its|state (?:media|tv|television)|"
-    r"kcna|video|photos?|pictures|images?|footage|shows|condemn\w*|denounc\w*|protest\w*|"
+    r"kcna|video|photos?|pictures|images?|footage|shows|shown|airs|aired|televised|captures?|"
+    r"captured|condemn\w*|denounc\w*|protest\w*|"
     r"slams?|criticiz\w*|rebuk\w*|urges?|vows?|pledges?|analys[ti]\w*|explain\w*|"
     r"what|why|how|oversees|oversaw|guides|guided (?:a|the)|observes|observed|watches|watched|"
     r"inspects|success\w*|academy of defen[cs]e science|calls? for)\b|"
@@ -556,7 +569,36 @@ def extract_facts(title: str, summary: str) -> Facts:
         stage=_stage(title) if kind in ("meeting", "feature") else "",
         actor="" if talks else _actor(main_clause),
         names_launch=bool(_LAUNCH_WORDS.search(title) or _TEST_WORDS.search(title)),
+        statement=bool(_SPEAKER.match(main_clause)),
+        measure=bool(_MEASURE.search(main_clause)),
+        other_side=kind == "launch"
+        and bool(_OTHER_SIDE.match(main_clause))
+        and not _NORTH.search(main_clause),
     )
+
+
+# "South Korean missile ...", "US test-fires ...": a launch by another side than the North
+_OTHER_SIDE = re.compile(
+    r"\W*(?:(?:south korean?|s\.? ?korean?|u\.?s\.?|american|japanese|japan's|south korea's|"
+    r"seoul's)\s+(?:[\w-]+\s+){0,2}?(?:missiles?|rockets?|interceptors?)\b|"
+    r"(?:the\s+)?(?:us|u\.s\.|united states|south korea|japan)\s+(?:military\s+)?"
+    r"test[- ]?fires?\b)",
+    re.IGNORECASE,
+)
+_NORTH = re.compile(r"\b(?:north|n\.? ?korea\w*|pyongyang|dprk|kim)\b", re.IGNORECASE)
+
+
+# "Kim Yo Jong vows ...", "North Korean leader's sister slams ...": the headline's subject
+_SPEAKER = re.compile(
+    r"\W*(?:(?:north korea(?:n|'s|\u2019s)?\s+)?leader(?:'s|\u2019s)\s+(?:younger\s+)?sister|"
+    r"kim(?:'s|\u2019s|\s+jong[\s-]un(?:'s|\u2019s))\s+(?:younger\s+)?sister|kim\s+yo[\s-]jong)\b",
+    re.IGNORECASE,
+)
+_MEASURE = re.compile(
+    r"\b(?:suspend\w*|scraps?|scrapp\w*|pact|accord|military (?:deal|agreement)|no-fly zone|"
+    r"military measures)\b",
+    re.IGNORECASE,
+)
 
 
 # With _LAUNCH_WORDS, what a reaction's headline calls the event ("H-bomb claim", "the test")
@@ -640,10 +682,13 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
     that quotes Abe and another that quotes Obama are still about one launch. A UN meeting is
     its own event, unless its headline is about a launch and the other report is that launch.
     """
-    if not _classes_compatible(a.classes, b.classes):
-        return False
-    if {a.kind, b.kind} == {"plan", "launch"}:
+    talks = {a.kind, b.kind} <= {"meeting", "feature"}
+    if not talks and not _classes_compatible(a.classes, b.classes):
+        return False  # (the weapons a lead names as the background of talks do not count)
+    if {a.kind, b.kind} == {"plan", "launch"} and not (a.statement and b.statement):
         return False  # the announcement of a launch and the launch are two events
+    if a.kind == b.kind == "launch" and a.other_side != b.other_side:
+        return False  # a South Korean missile's failure in a drill is not the North's launch
     if (a.kind == "un") != (b.kind == "un"):
         un, other = (a, b) if a.kind == "un" else (b, a)
         if not (un.about_launch and other.kind == "launch"):
@@ -707,7 +752,9 @@ class Fingerprint:
     labels: frozenset[str]
     published: datetime
     source: str
-    batch: str = ""  # the poll that brought it: one feed's fetch (reports of one poll share it)
+    # the poll that brought it (one feed's fetch); the same-source rule now goes by publication
+    # time alone, since one poll can hold a day of a feed's news
+    batch: str = ""
     update: bool = False  # the title marks an update of the outlet's earlier report
 
 
@@ -743,7 +790,6 @@ class Member:
     key: str
     words: tuple[str, ...]  # a tuple is a fifth the size of a frozenset
     source: str
-    batch: str
     published: datetime
     update: bool
     specific: int  # how many of the words are not _GENERIC
@@ -756,7 +802,6 @@ class Member:
             fp.key,
             tuple(fp.words),
             fp.source,
-            fp.batch,
             fp.published,
             fp.update,
             specific,
@@ -860,7 +905,7 @@ class Tuning:
     # Nothing reports a launch long before the first report of it: a report published this
     # much earlier than a launch story's first is about something else (it arrived late, with
     # a slow feed or in one poll with newer reports).
-    early_gap: timedelta = timedelta(hours=3)
+    early_gap: timedelta = timedelta(hours=6)
     # Word overlap needed to join a story. Tuned on tests/data/stories_dev.jsonl: reports of
     # one launch hours apart share few words, so for launches time and facts decide and words
     # only matter for reports that come late; diplomacy needs shared leaders or venue, or words.
@@ -870,6 +915,8 @@ class Tuning:
     threshold_agreeing: float = 0.05  # diplomacy (or mixed) when leaders, venue or class agree
     threshold: float = 0.2  # diplomacy (or mixed) otherwise
     close: timedelta = timedelta(hours=30)  # state media report a launch the next morning
+    # a fresh launch report ("fires missile") this long after: it needs more than the time
+    fresh_close: timedelta = timedelta(hours=16)
     repeat_gap: timedelta = timedelta(hours=2)  # "again"/"another" this long after: not "close"
     # A second report from a source already in the story, in the same poll or this soon after
     # its report there, joins only as a near-duplicate or a marked update of it.
@@ -936,24 +983,21 @@ def _continues(fp: Fingerprint, story: StoryState, tuning: Tuning, *, late: bool
 
 
 def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> bool:
-    """A report from a source already in the story, in the same poll or soon after: only a
-    near-duplicate or a marked update of that source's report joins; anything else is taken as
-    another event (when in doubt, post).
+    """A report from a source already in the story, published within `same_source_gap` of
+    that source's report there (a burst, in one poll or not): only a near-duplicate or a marked
+    update of it joins; anything else is taken as another event (when in doubt, post).
 
     Reports one poll brings that the source published hours apart (a feed polled rarely, or
-    for the first time) are not a burst: there a confirmation or a reaction ("North Korea
-    confirms ICBM test") or a report sharing the launch's class, name or count joins too."""
+    for the first time) are not a burst: for them the same-source rule does not apply, and the
+    rules for any two reports decide (a launch and the analysis of it that evening, the talks
+    and the invitation that came of them)."""
     for m in story.by_source.get(fp.source, ()):
-        same_poll = bool(fp.batch) and m.batch == fp.batch
-        close = abs(fp.published - m.published) <= tuning.same_source_gap
-        if not same_poll and not close:
+        if abs(fp.published - m.published) > tuning.same_source_gap:
             continue
         score = overlap(fp.words, m.words)
         if score >= tuning.near_duplicate:
             continue
         if (fp.update or m.update) and score >= tuning.update_overlap:
-            continue
-        if not close and (fp.facts.follow_up or _specific_agree(fp.facts, m.facts or Facts())):
             continue
         return False
     return True
@@ -968,7 +1012,15 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
     stories, so there the words must agree more.
     """
     best: Match | None = None
-    best_rank: tuple[bool, bool, float, float, str] = (False, False, 0.0, 0.0, "")
+    best_rank: tuple[bool, bool, bool, int, float, float, str] = (
+        False,
+        False,
+        False,
+        0,
+        0.0,
+        0.0,
+        "",
+    )
     specific = fp.words - _GENERIC
     for story in stories:
         if not fp.labels & story.labels:
@@ -997,6 +1049,24 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
                 continue
         if fp.source in story.sources and not _same_source_allows(fp, story, tuning):
             continue
+        if story.facts.kind == "launch" and (
+            (fp.facts.statement and not story.facts.statement)
+            or (fp.facts.measure and not story.facts.measure)
+        ):
+            continue  # Kim Yo Jong's statement on a launch, a pact scrapped over it: apart
+        if (
+            fp.facts.kind == "launch"
+            and not fp.facts.statement
+            and (story.facts.statement or story.facts.measure)
+        ):
+            continue  # nor does a launch report join a statement's or a measure's story
+        if (
+            story.facts.kind == "feature"
+            and not story.facts.names_launch
+            and fp.facts.names_launch
+            and fp.facts.kind in ("launch", "feature")
+        ):
+            continue  # a feature about something else that day does not take launch reports
         if (
             story.facts.kind == "launch"
             and fp.facts.kind in ("meeting", "feature")
@@ -1016,6 +1086,15 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and gap > tuning.stage_gap
         ):
             continue  # the arrival for talks and, the next day, the talks: two events
+        if (
+            fp.facts.kind == story.facts.kind == "plan"
+            and gap > tuning.stage_gap
+            and (
+                fp.facts.follow_up != story.facts.follow_up
+                or _disjoint(_fs({fp.facts.actor} - {""}), _fs({story.facts.actor} - {""}))
+            )
+        ):
+            continue  # a notice of a launch, and the launcher's own word of it a day on: two
         late = gap > tuning.follow_up_after
         launches = fp.facts.kind == story.facts.kind == "launch"
         if story.facts.kind == "launch" and fp.published < story.first_published - tuning.early_gap:
@@ -1026,6 +1105,7 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and not fp.facts.follow_up
             and gap > tuning.early_gap
             and not _specific_agree(fp.facts, story.facts)
+            and not (fp.facts.statement and story.facts.statement)
         ):
             continue  # a story begun by a reaction or a claim: a launch hours later is another
         if (late or (launches and gap > tuning.fresh_gap)) and not _continues(
@@ -1036,7 +1116,12 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         # mentions an ICBM is not thereby about today's ICBM
         agree = _agree(fp.facts, story.facts, classes="launch" == fp.facts.kind == story.facts.kind)
         if launch:
-            if gap <= tuning.close and not (fp.facts.repeat and gap > tuning.repeat_gap):
+            fresh_late = not fp.facts.follow_up and gap > tuning.fresh_close
+            if (
+                gap <= tuning.close
+                and not fresh_late
+                and not (fp.facts.repeat and gap > tuning.repeat_gap)
+            ):
                 need = tuning.launch_close
             else:
                 need = tuning.launch_agreeing if agree else tuning.launch_far
@@ -1058,7 +1143,16 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         active = {fp.facts.kind, story.facts.kind} <= {"meeting", "feature"} and any(
             abs(fp.published - m.published) <= tuning.stage_gap for m in story.members[-8:]
         )
-        rank = (len(story.sources) > 1, active, score, -gap.total_seconds(), story.id)
+        same_kind = fp.facts.kind == story.facts.kind
+        rank = (
+            len(story.sources) > 1,
+            active,
+            same_kind,
+            len(story.sources) // 4,
+            score,
+            -gap.total_seconds(),
+            story.id,
+        )
         if best is None or rank > best_rank:
             best, best_rank = Match(story.id, score), rank
     return best

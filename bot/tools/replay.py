@@ -16,7 +16,7 @@ import io
 import json
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -36,6 +36,7 @@ class ReplayResult:
     report: StoryReport
     polls: int
     unassigned: list[StoryExample]  # not labelled by the classifier, or dropped as duplicates
+    assigned: dict[str, str] = field(default_factory=dict)  # report id -> story key
 
 
 def _rss(name: str, reports: Sequence[StoryExample], shift: timedelta) -> str:
@@ -124,7 +125,7 @@ def replay_stories(
     """Replay `reports` through the pipeline (see the module docstring) and score the stories.
     `rules` is what `bot.rules` would hold: a bundled pack's name or a pack file."""
     if not reports:
-        return ReplayResult(score_stories([], {}), 0, [])
+        return ReplayResult(score_stories([], {}), 0, [], {})
     assigned, polls = asyncio.run(
         _replay(
             reports,
@@ -136,4 +137,4 @@ def replay_stories(
     )
     kept = [r for r in reports if r.id in assigned]
     missing = [r for r in reports if r.id not in assigned]
-    return ReplayResult(score_stories(kept, assigned), polls, missing)
+    return ReplayResult(score_stories(kept, assigned), polls, missing, assigned)

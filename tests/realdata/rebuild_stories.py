@@ -1,10 +1,13 @@
 """Rebuild the real-news story set from a saved copy of public feeds.
 
-    python -m tests.realdata.rebuild_stories --repo PATH [--out tests/realdata/stories_real.jsonl]
+    python -m tests.realdata.rebuild_stories --repo PATH [--labels tests/realdata/stories_labels.tsv]
+        [--out tests/realdata/stories_real.jsonl] [--list]
 
-PATH is a git directory of rumca-js/RSS-Link-Database-2023 (daily JSON files of many outlets'
-feed entries; a bare clone will do). The script reads, at the commit named in
-stories_labels.tsv, the entries of the days in its windows, keeps those whose id (the first 12
+PATH is a git directory of the year's rumca-js/RSS-Link-Database-<year> named in the labels
+file (daily JSON files of many outlets' feed entries; a bare clone will do): 2023 for
+stories_labels.tsv (-> stories_real.jsonl), 2022 for stories_labels_2022.tsv (-> its --out,
+by default stories_real_2022.jsonl). The script reads, at the commit named in the labels
+file, the entries of the days in its windows, keeps those whose id (the first 12
 hex digits of sha1 of the entry link) the labels file lists, and writes them as JSON lines in
 the form `newsbot eval-stories` reads, with the labels file's event ids. Only ids, event ids and
 our short notes live in the repository; the reports' text comes from the saved feeds, and the
@@ -12,6 +15,10 @@ output file is not committed (it is in .gitignore).
 
 An entry that repeats an earlier one's title exactly (an aggregator re-publishing a wire story)
 is left out: dedupe would drop it before stories are assigned.
+
+`--list` prints, instead, every entry of the windows that the classifier labels (id, time,
+feed, title, tab-separated): the candidates to label, whether or not the labels file lists them
+yet. It is how a labels file is started; the listing is not kept.
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ from urllib.parse import urlsplit
 HERE = Path(__file__).parent
 LABELS = HERE / "stories_labels.tsv"
 OUT = HERE / "stories_real.jsonl"
+LABELS_2022 = HERE / "stories_labels_2022.tsv"
+OUT_2022 = HERE / "stories_real_2022.jsonl"
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -65,11 +74,11 @@ def _git(repo: str, *args: str) -> bytes:
     return subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True).stdout
 
 
-def rebuild(repo: str, out: Path = OUT) -> int:
+def rebuild(repo: str, out: Path = OUT, labels: Path = LABELS, *, listing: bool = False) -> int:
     from bot.domain.classify import classify
     from bot.service.config import load_config
 
-    commit, windows, events = read_labels()
+    commit, windows, events = read_labels(labels)
     packs = load_config(str(HERE.parent.parent / "config" / "newsbot.toml"), {}).packs
     days = []
     for a, b in windows:
@@ -92,11 +101,23 @@ def rebuild(repo: str, out: Path = OUT) -> int:
             for e in entries:
                 link = e.get("link") or ""
                 ident = hashlib.sha1(link.encode()).hexdigest()[:12]
-                if ident not in events or ident in found:
+                if (ident not in events and not listing) or ident in found:
                     continue
                 title, summary = _clean(e.get("title")), _clean(e.get("description"))
                 published = datetime.fromisoformat(str(e["date_published"]))
                 c = classify(packs, title, summary, explain=False)
+                if listing:
+                    if c.labels:
+                        found[ident] = {"id": ident, "published": published.isoformat()}
+                        print(
+                            ident,
+                            published.isoformat(),
+                            _feed_name(str(e.get("source") or "")),
+                            ",".join(c.labels),
+                            title,
+                            sep="\t",
+                        )
+                    continue
                 found[ident] = {
                     "id": ident,
                     "event": events[ident],
@@ -106,6 +127,8 @@ def rebuild(repo: str, out: Path = OUT) -> int:
                     "summary": summary,
                     "labels": list(c.labels) or ["missile-test"],
                 }
+    if listing:
+        return 0
     rows = sorted(found.values(), key=lambda r: (str(r["published"]), str(r["id"])))
     titles: set[str] = set()
     kept = []
@@ -127,10 +150,14 @@ def rebuild(repo: str, out: Path = OUT) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repo", required=True, help="git directory of RSS-Link-Database-2023")
-    parser.add_argument("--out", default=str(OUT))
+    parser.add_argument("--repo", required=True, help="git directory of RSS-Link-Database-<year>")
+    parser.add_argument("--labels", default=str(LABELS))
+    parser.add_argument("--out", help="default: stories_real.jsonl, or _2022 for the 2022 labels")
+    parser.add_argument("--list", action="store_true", help="list the candidates to label")
     args = parser.parse_args()
-    return rebuild(args.repo, Path(args.out))
+    labels = Path(args.labels)
+    out = Path(args.out) if args.out else OUT_2022 if labels.name == LABELS_2022.name else OUT
+    return rebuild(args.repo, out, labels, listing=args.list)
 
 
 if __name__ == "__main__":

@@ -1,35 +1,38 @@
 """Stories on real feeds: the rebuilt set (see rebuild_stories.py) replayed through the pipeline.
 
-Skips where the set has not been rebuilt (its text is not in the repository). The floors are
-a margin under today's figures, so that a change that makes them clearly worse fails; the targets (B-cubed precision
+Skips where a set has not been rebuilt (its text is not in the repository). The 2023 set
+(stories_labels.tsv) is the one the stories code is tuned on; the 2022 set
+(stories_labels_2022.tsv) is for measurement only. The floors are a margin under today's
+figures, so that a change that makes them clearly worse fails; the targets (B-cubed precision
 0.98, recall 0.95) are not reached yet: see the README, "Stories".
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from bot.tools.evaluate import StoryExample
 from bot.tools.replay import replay_stories
 from tests.conftest import RULES
-from tests.realdata.rebuild_stories import OUT
-
-pytestmark = pytest.mark.skipif(
-    not OUT.exists(), reason="real story set not rebuilt (python -m tests.realdata.rebuild_stories)"
-)
+from tests.realdata.rebuild_stories import OUT, OUT_2022
 
 
-def _examples() -> list[StoryExample]:
+def _examples(path: Path) -> list[StoryExample]:
+    if not path.exists():
+        pytest.skip(
+            f"real story set not rebuilt (python -m tests.realdata.rebuild_stories): {path.name}"
+        )
     out = []
-    for line in OUT.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         out.append(StoryExample.from_json(json.loads(line)))
     return out
 
 
 def test_day_by_day_replay_of_real_feeds() -> None:
-    examples = _examples()
+    examples = _examples(OUT)
     result = replay_stories(examples, rules=str(RULES))
     # Reports the classifier does not label get no story. The set's labels are the ones the
     # classifier gave before salience (issue 18), which now withholds some of them as mentioned
@@ -37,7 +40,20 @@ def test_day_by_day_replay_of_real_feeds() -> None:
     # the classifier's measure, not the stories'. A classifier change that drops many more fails.
     assert len(result.unassigned) <= len(examples) // 20, [u.title for u in result.unassigned]
     # feeds of one poll cycle are fetched concurrently, so the order reports reach the story
-    # index varies from run to run: the figures move by about 0.015, hence the margin (today
-    # P 0.88-0.89, R 0.59-0.63; before follow-ups joined for 72 h, P 0.88, R 0.50)
-    assert result.report.bcubed_precision >= 0.85
-    assert result.report.bcubed_recall >= 0.55
+    # index varies from run to run: the figures move by a few hundredths, hence the margin
+    # (today P 0.933, R 0.72-0.76; before statements, measures and notices were told
+    # apart and one poll's hours-apart reports of a source were judged like any two, P
+    # 0.89, R 0.60-0.62; before follow-ups joined for 72 h, P 0.88, R 0.50)
+    assert result.report.bcubed_precision >= 0.90
+    assert result.report.bcubed_recall >= 0.70
+
+
+def test_day_by_day_replay_of_the_measurement_set() -> None:
+    """The 2022 set, on which nothing was tuned: 133 reports of 43 events, all labelled."""
+    examples = _examples(OUT_2022)
+    result = replay_stories(examples, rules=str(RULES))
+    assert len(result.unassigned) <= len(examples) // 20, [u.title for u in result.unassigned]
+    # today P 0.91-0.95, R 0.76-0.79 over five runs (the previous stories code: P 0.92-0.94,
+    # R 0.69-0.72 over five)
+    assert result.report.bcubed_precision >= 0.87
+    assert result.report.bcubed_recall >= 0.71

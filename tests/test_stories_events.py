@@ -1,0 +1,224 @@
+"""Which reports are events of their own beside a launch, and which are the launch told again.
+
+Fixture headlines are written for these tests (none is a real outlet's). Each case fails
+without the rule it names in bot/domain/stories.py.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.domain.stories import StoryIndex, fingerprint
+from bot.models import Classification, Item
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+LAUNCH = ("missile-test",)
+
+
+def _story(
+    index: StoryIndex,
+    key: str,
+    title: str,
+    hours: float,
+    source: str,
+    *,
+    summary: str = "",
+    batch: str = "",
+) -> str:
+    when = T0 + timedelta(hours=hours)
+    fp = fingerprint(key, title, summary, LAUNCH, when, source, batch=batch)
+    item = Item(source, "", key, "", title, summary, when)
+    match = index.assign(fp)
+    if match is None:
+        return index.create(fp, item, Classification(LAUNCH, {}, {}), when).id
+    return index.join(match.story_id, fp, item, when).story.id
+
+
+def _launch(index: StoryIndex) -> str:
+    first = _story(index, "a1", "North Korea launches rocket carrying spy satellite", 0, "Wire A")
+    assert (
+        _story(
+            index,
+            "a2",
+            "North Korea's spy satellite launch fails, rocket falls into sea",
+            1,
+            "Wire B",
+        )
+        == first
+    )
+    assert (
+        _story(
+            index,
+            "a3",
+            "Japan lifts alert after North Korean satellite rocket crashes",
+            2,
+            "Wire C",
+        )
+        == first
+    )
+    assert _story(index, "a4", "North Korea admits satellite launch failed", 4, "Wire D") == first
+    return first
+
+
+def test_a_statement_by_kim_yo_jong_about_the_launch_is_its_own_event() -> None:
+    index = StoryIndex()
+    launch = _launch(index)
+    first = _story(
+        index,
+        "s1",
+        "Kim Yo Jong slams US for criticism of failed satellite launch",
+        22,
+        "Wire E",
+    )
+    assert first != launch
+    # her statement as other outlets tell it joins her statement, not the launch
+    second = _story(
+        index,
+        "s2",
+        "North Korean leader's sister accuses US of hypocrisy over satellite launch",
+        23,
+        "Wire F",
+    )
+    assert second == first
+
+
+def test_a_pact_suspended_over_the_launch_is_its_own_event() -> None:
+    index = StoryIndex()
+    launch = _launch(index)
+    measure = _story(
+        index,
+        "m1",
+        "South Korea suspends part of military pact after North's satellite launch",
+        8,
+        "Wire E",
+    )
+    assert measure != launch
+
+
+def test_a_notice_of_a_launch_and_the_launchers_word_a_day_later_are_two_events() -> None:
+    index = StoryIndex()
+    notice = _story(
+        index, "n1", "North Korea notifies Japan it plans to launch a satellite", 0, "Wire A"
+    )
+    assert (
+        _story(
+            index,
+            "n2",
+            "North Korea tells Japan of plan to launch satellite next week",
+            1,
+            "Wire B",
+        )
+        == notice
+    )
+    statement = _story(
+        index, "n3", "North Korea says it will launch its first spy satellite in June", 22, "Wire C"
+    )
+    assert statement != notice
+
+
+def test_one_polls_launch_reports_hours_apart_in_other_words_are_one_launch() -> None:
+    """A feed polled once a day brings the morning's flash and the evening's fuller report in
+    one poll: the same launch told again joins (a burst of different headlines minutes apart
+    stays apart: tests/test_stories_burst.py)."""
+    index = StoryIndex()
+    batch = "https://wire-a.test/rss@2026-03-02T23:00:00+00:00"
+    first = _story(
+        index,
+        "p1",
+        "North Korea fires ballistic missile into sea off east coast",
+        0,
+        "Wire A",
+        batch=batch,
+    )
+    later = _story(
+        index,
+        "p2",
+        "Missile from North Korea came down in waters near Japan",
+        6,
+        "Wire A",
+        batch=batch,
+    )
+    assert later == first
+
+
+def test_a_feature_about_something_else_does_not_take_launch_reports() -> None:
+    """A video feed's clip of the day about something else (mislabelled by the classifier)
+    founds a story: a clip of the launch that evening is not its."""
+    index = StoryIndex()
+    clip = _story(
+        index, "f1", "WATCH: Zoo's red pandas enjoy their first snow day", 0, "Video desk"
+    )
+    launch = _story(
+        index,
+        "f2",
+        "WATCH: North Korean state TV shows video of the missile launch",
+        3,
+        "Video desk 2",
+    )
+    assert launch != clip
+
+
+def test_weapons_named_as_the_background_of_talks_do_not_split_the_talks() -> None:
+    index = StoryIndex()
+    talks = ("diplomacy",)
+
+    def report(key: str, title: str, summary: str, hours: float, source: str) -> str:
+        when = T0 + timedelta(hours=hours)
+        fp = fingerprint(key, title, summary, talks, when, source)
+        item = Item(source, "", key, "", title, summary, when)
+        match = index.assign(fp)
+        if match is None:
+            return index.create(fp, item, Classification(talks, {}, {}), when).id
+        return index.join(match.story_id, fp, item, when).story.id
+
+    first = report(
+        "t1",
+        "Kim and Putin hold talks at Vostochny cosmodrome",
+        "The leaders met as Washington warned of a deal for artillery shells.",
+        0,
+        "Wire A",
+    )
+    second = report(
+        "t2",
+        "Putin and Kim discuss military ties at Vostochny summit",
+        "Putin said Russia would help North Korea build satellites.",
+        2,
+        "Wire B",
+    )
+    assert second == first
+
+
+def test_another_sides_missile_is_not_the_norths_launch() -> None:
+    """A South Korean missile that fails in a drill founds its own story; the North's launch
+    hours later is not its (nor the reverse)."""
+    index = StoryIndex()
+    drill = _story(
+        index,
+        "o1",
+        "South Korean missile malfunctions and crashes during drill with US",
+        0,
+        "Wire A",
+    )
+    launch = _story(
+        index, "o2", "North Korea fires two short-range ballistic missiles into sea", 14, "Wire B"
+    )
+    assert launch != drill
+
+
+def test_one_sides_warning_and_the_others_notice_a_day_later_are_two_events() -> None:
+    index = StoryIndex()
+    warning = _story(
+        index,
+        "w1",
+        "South Korea warns North Korea to drop its spy satellite launch plan",
+        0,
+        "Wire A",
+    )
+    notice = _story(
+        index,
+        "w2",
+        "North Korea notifies Japan of satellite launch window from Wednesday",
+        18,
+        "Wire B",
+    )
+    assert notice != warning
