@@ -12,8 +12,8 @@ An alertable item joins an existing story when it reports the same event:
   Candidates come from an inverted index over those words (word -> open stories using it), so
   the cost does not grow with the number of stories in the window; the overlap is then computed
   exactly;
-- a second report from a source already in the story, published within the hour of that
-  source's report there, joins only as a near-duplicate or an update ("(LEAD)", "UPDATE"): an outlet that publishes two
+- a second report from a source already in the story, in the same poll or soon after, joins
+  only as a near-duplicate or an update ("(LEAD)", "UPDATE"): an outlet that publishes two
   different headlines within minutes is most often reporting two events, and a swallowed launch
   costs more than a duplicate alert.
 
@@ -752,9 +752,7 @@ class Fingerprint:
     labels: frozenset[str]
     published: datetime
     source: str
-    # the poll that brought it (one feed's fetch); the same-source rule now goes by publication
-    # time alone, since one poll can hold a day of a feed's news
-    batch: str = ""
+    batch: str = ""  # the poll that brought it: one feed's fetch (reports of one poll share it)
     update: bool = False  # the title marks an update of the outlet's earlier report
 
 
@@ -790,6 +788,7 @@ class Member:
     key: str
     words: tuple[str, ...]  # a tuple is a fifth the size of a frozenset
     source: str
+    batch: str
     published: datetime
     update: bool
     specific: int  # how many of the words are not _GENERIC
@@ -802,6 +801,7 @@ class Member:
             fp.key,
             tuple(fp.words),
             fp.source,
+            fp.batch,
             fp.published,
             fp.update,
             specific,
@@ -983,22 +983,32 @@ def _continues(fp: Fingerprint, story: StoryState, tuning: Tuning, *, late: bool
 
 
 def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> bool:
-    """A report from a source already in the story, published within `same_source_gap` of
-    that source's report there (a burst, in one poll or not): only a near-duplicate or a marked
-    update of it joins; anything else is taken as another event (when in doubt, post).
+    """A report from a source already in the story, in the same poll or soon after: only a
+    near-duplicate or a marked update of that source's report joins; anything else is taken as
+    another event (when in doubt, post).
 
     Reports one poll brings that the source published hours apart (a feed polled rarely, or
-    for the first time) are not a burst: for them the same-source rule does not apply, and the
-    rules for any two reports decide (a launch and the analysis of it that evening, the talks
-    and the invitation that came of them)."""
+    for the first time) are not a burst: there a confirmation or a reaction ("North Korea
+    confirms ICBM test") or a report sharing the launch's class, name or count joins too."""
     for m in story.by_source.get(fp.source, ()):
-        if abs(fp.published - m.published) > tuning.same_source_gap:
+        same_poll = bool(fp.batch) and m.batch == fp.batch
+        close = abs(fp.published - m.published) <= tuning.same_source_gap
+        if not same_poll and not close:
             continue
         score = overlap(fp.words, m.words)
         if score >= tuning.near_duplicate:
             continue
         if (fp.update or m.update) and score >= tuning.update_overlap:
             continue
+        if not close and (fp.facts.follow_up or _specific_agree(fp.facts, m.facts or Facts())):
+            continue
+        if (
+            not close
+            and not fp.facts.repeat
+            and fp.facts.kind == story.facts.kind == "launch"
+            and score >= tuning.launch_agreeing
+        ):
+            continue  # hours later in one poll, the same launch told again in other words
         return False
     return True
 
