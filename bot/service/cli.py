@@ -310,7 +310,7 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
 
     started = time.monotonic()
     # the first requests go out now; the store, pipeline and Slack load (in a thread, so the
-    # loop sends them meanwhile) while the answers come back
+    # loop sends them, and the next feeds' as answers come back, meanwhile)
     first = early.start(config)
     switch = sys.getswitchinterval()
     try:
@@ -332,8 +332,11 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
         raise
     try:
         app.store.hold_sole_runner()
+        first.handover([f.url for f in config.feeds])  # the early requests went on till now
         app.pipeline.early = first.fetches
         outcomes = await app.pipeline.poll_all()
+        if (slow := first.slowest()) is not None:
+            app.store.record_slow_feeds(slow)  # the next run starts these first
         stats = await app.deliverer.drain(config.bot.drain_timeout)
         pending = app.store.outbox_counts().get(OutboxStatus.PENDING, 0)
         waiting = app.store.pending_by_channel() if pending else []
