@@ -413,7 +413,7 @@ def _reference_tokenize_cjk(text: str, sent: int, part_no: int) -> tuple:
             clause.append(part_no)
             sent += 1
             part_no += 1
-        for raw in text_module._CJK_TOKEN.findall(chunk):
+        for raw in text_module.wide().cjk_token.findall(chunk):
             stems.append(stem(raw.lower()))
             sentence.append(sent)
             clause.append(part_no)
@@ -455,7 +455,7 @@ def test_fast_korean_and_japanese_reading_equals_the_reference(pack) -> None:
             clause: list[int] = []
             out = text_module._tokenize_cjk(prepared, 3, 5, stems, sentence, clause)
             assert (stems, sentence, clause, *out) == _reference_tokenize_cjk(prepared, 3, 5)
-            cjk_parts += bool(text_module._HAS_CJK.search(prepared))
+            cjk_parts += bool(text_module.wide().has_cjk.search(prepared))
         # the bulk subject check asks what a check on the whole stem set asks
         words = stem_set(title, summary)
         assert _may_mention(pack, *quick_words(title, summary)) == any(

@@ -122,3 +122,124 @@ def test_nothing_starts_early_for_a_database_it_cannot_read_as_plain_sqlite(
     assert early.read_validators(str(tmp_path / "junk.db")) is None
     Store.open(f"sqlite:///{tmp_path}/new.db").close()
     assert early.read_validators(str(tmp_path / "new.db")) == {}
+
+
+def _in_flight_peak(feeds: FeedServer) -> Callable[[], int]:
+    """Wraps the feed server's handler to count requests being answered at once."""
+    handler = feeds.server.RequestHandlerClass
+    state = {"now": 0, "peak": 0}
+    lock = __import__("threading").Lock()
+    answer = handler.do_GET  # type: ignore[attr-defined]
+
+    def counted(self: object) -> None:
+        with lock:
+            state["now"] += 1
+            state["peak"] = max(state["peak"], state["now"])
+        try:
+            answer(self)
+        finally:
+            with lock:
+                state["now"] -= 1
+
+    handler.do_GET = counted  # type: ignore[attr-defined]
+    return lambda: state["peak"]
+
+
+def test_early_requests_go_on_until_the_pipeline_takes_over_within_the_bounds(
+    feeds: FeedServer, write_config: Callable[..., Path], env: dict[str, str]
+) -> None:
+    """With room for two requests at a time, each answer starts the next feed's request: every
+    feed is asked before any pipeline exists, never more than two at once. Changed feeds'
+    bodies are held only up to max_concurrency of them: a new database's run stops early."""
+    peak = _in_flight_peak(feeds)
+    urls = {f"Feed {i}": feeds.set(f"/f{i}.xml", WIRE, delay=0.05) for i in range(6)}
+    path = write_config(urls, extra_bot="max_concurrency = 2")
+    config = load_config(str(path), env)
+
+    async def run() -> list[str]:
+        first = early.start(config)
+        try:
+            for _ in range(400):  # the loop alone, no pipeline: bounded, not timed
+                done = [u for u, f in first.fetches.items() if isinstance(f, early.EarlyFetch)]
+                if len(done) == 6 and all(first.fetches[u].task.done() for u in done):  # type: ignore[attr-defined]
+                    break
+                await asyncio.sleep(0.01)
+            return list(first.fetches)
+        finally:
+            await first.cancel()
+            await first.http.aclose()
+
+    cold = asyncio.run(run())
+    assert 2 < len(cold) < 6 and cold == list(urls.values())[: len(cold)]  # bodies: it stops
+    assert main(["run", "--once", "--config", str(path)], env) == 0  # now every feed has an ETag
+    before = len(feeds.requests)
+    assert asyncio.run(run()) == list(urls.values())  # 304s: every feed, in the config's order
+    assert [r.status for r in feeds.requests[before:]] == [304] * 6
+    assert peak() <= 2
+
+
+def test_a_feed_the_early_start_had_not_reached_waits_for_a_slot(
+    feeds: FeedServer, write_config: Callable[..., Path], env: dict[str, str]
+) -> None:
+    """After the handover, the pipeline's own request for a feed waits while the early ones
+    fill max_concurrency: the two together keep the bound."""
+    peak = _in_flight_peak(feeds)
+    slow = feeds.set("/slow.xml", WIRE, delay=0.3)
+    other = feeds.set("/other.xml", WIRE)
+    config = load_config(
+        str(write_config({"Slow": slow, "Other": other}, extra_bot="max_concurrency = 1")), env
+    )
+
+    async def run() -> tuple[bool, str]:
+        first = early.start(config)
+        try:
+            for _ in range(5):
+                await asyncio.sleep(0)
+            first.handover([slow, other])
+            gated = first.fetches[other]
+            assert isinstance(gated, early.Gated)
+            with first.http.client_for(other) as client:
+                fetched = await gated(
+                    client,
+                    other,
+                    etag=None,
+                    last_modified=None,
+                    **early.fetch_options(config, datetime.now(UTC)),
+                )
+            slow_fetch = first.fetches[slow]
+            assert isinstance(slow_fetch, early.EarlyFetch)
+            return slow_fetch.task.done(), str(fetched.status)
+        finally:
+            await first.cancel()
+            await first.http.aclose()
+
+    slow_done_first, status = asyncio.run(run())
+    assert status == "200" and slow_done_first
+    assert peak() == 1
+
+
+def test_a_feed_that_was_slow_is_asked_first_the_next_time(
+    feeds: FeedServer, write_config: Callable[..., Path], env: dict[str, str]
+) -> None:
+    urls = {
+        "Fast": feeds.set("/fast.xml", WIRE),
+        "Also fast": feeds.set("/also.xml", WIRE),
+        "Slow": feeds.set("/slow.xml", WIRE, delay=early.SLOW + 0.1),
+    }
+    path = write_config(urls, extra_bot="max_concurrency = 1")
+    config = load_config(str(path), env)
+
+    async def first_asked() -> str:
+        first = early.start(config)
+        try:
+            return next(iter(first.fetches))
+        finally:
+            await first.cancel()
+            await first.http.aclose()
+
+    assert asyncio.run(first_asked()) == urls["Fast"]  # nothing known yet: the config's order
+    assert main(["run", "--once", "--config", str(path)], env) == 0
+    assert asyncio.run(first_asked()) == urls["Slow"]
+    feeds.routes["/slow.xml"].delay = 0  # fast now: the next run forgets it
+    assert main(["run", "--once", "--config", str(path)], env) == 0
+    assert asyncio.run(first_asked()) == urls["Fast"]

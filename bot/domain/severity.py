@@ -8,6 +8,7 @@ gives, and "normal" when none matches. The mapping lives in the pack, not in cod
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,11 @@ class SeverityRule:
     label: str  # as the pack's users see it: bare for the default pack, else pack:label
     facts: frozenset[str]
     phrases: tuple[str, ...]
-    pattern: re.Pattern[str] | None  # the phrases, compiled
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str] | None:
+        """The phrases, compiled on first use (not while the config loads)."""
+        return compile_phrases(self.phrases)
 
     def matches(self, labels: Iterable[str], facts: Iterable[str], text: str) -> bool:
         if self.label not in set(labels):
@@ -33,15 +38,18 @@ class SeverityRule:
 
 # Hangul, kana and Han: Korean and Japanese phrases are found inside longer words ("J얼럿을",
 # "日本上空を"), as the classifier finds them, so no word boundary is asked for at a CJK end.
-_CJK = re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7a3]")
+@functools.cache
+def _cjk() -> re.Pattern[str]:
+    return re.compile("[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7a3]")
 
 
 def _alternative(phrase: str) -> str:
+    cjk = _cjk()
     body = r"\s*".join(re.escape(word) for word in phrase.split())
-    if not _CJK.search(phrase):
+    if not cjk.search(phrase):
         body = r"\s+".join(re.escape(word) for word in phrase.split())
-    left = "" if _CJK.match(phrase[:1]) else r"(?<!\w)"
-    right = "" if _CJK.match(phrase[-1:]) else r"(?!\w)"
+    left = "" if cjk.match(phrase[:1]) else r"(?<!\w)"
+    right = "" if cjk.match(phrase[-1:]) else r"(?!\w)"
     return f"{left}{body}{right}"
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, true, update
+from sqlalchemy import bindparam, func, insert, select, true, update
 
 from bot.store import schema as t
 from bot.store.engine import Database, insert_new
@@ -124,11 +125,26 @@ class FeedStore(Database):
         """A 304, or a body identical to the last one."""
         self.record_unchanged_many([(url, now, next_check_at)])
 
+    def record_slow_feeds(self, took: Mapping[str, float]) -> None:
+        """Replace the slow feeds' durations (seconds): `run --once` sends their requests first
+        next time (bot/service/early.py), so a slow feed overlaps the others instead of ending
+        the run late. A hint for ordering only, kept in `meta`."""
+        value = json.dumps({url: round(s, 3) for url, s in took.items()}, sort_keys=True)
+        with self._tx() as conn:
+            done = conn.execute(
+                update(t.meta).where(t.meta.c.key == SLOW_FEEDS).values(value=value)
+            )
+            if not done.rowcount:
+                conn.execute(insert(t.meta).values(key=SLOW_FEEDS, value=value))
+
     def set_health_alerted(self, url: str, alerted: bool) -> None:
         with self._tx() as conn:
             conn.execute(
                 update(t.feeds).where(t.feeds.c.url == url).values(health_alerted=int(alerted))
             )
+
+
+SLOW_FEEDS = "slow_feeds"  # the meta row of record_slow_feeds (read by bot/service/early.py)
 
 
 def success_values(now: datetime, next_check_at: datetime) -> dict[str, Any]:

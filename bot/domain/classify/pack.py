@@ -7,18 +7,16 @@ and "near" rules that pair two word groups within a window of the same sentence.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.domain.classify.text import CJK_CHARS, pattern_stems
-from bot.domain.severity import LEVELS, SeverityRule, compile_phrases
+from bot.domain.classify.text import is_cjk, pattern_stems
+from bot.domain.severity import LEVELS, SeverityRule
 from bot.domain.storykinds import FACT_CLASSES, StoryLabels
 from bot.validate import Problems, Table
 
 LABEL_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
-_HAS_CJK = re.compile(f"[{CJK_CHARS}]")
 
 
 @dataclass(frozen=True)
@@ -271,7 +269,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
             problems.add(s.key_path("phrases"), "a severity rule needs facts or phrases")
         s.finish()
         full = label if default else f"{name}:{label}"
-        severity.append(SeverityRule(level, full, facts, phrases, compile_phrases(phrases)))
+        severity.append(SeverityRule(level, full, facts, phrases))
     root.finish()
     if len(problems.items) > before:
         return None
@@ -457,7 +455,7 @@ def _by_second(
 ) -> dict[str, tuple[_Candidates, Mapping[str, _Candidates]]]:
     out: dict[str, tuple[_Candidates, Mapping[str, _Candidates]]] = {}
     for first, candidates in index.items():
-        if len(candidates) < 6 or len(first) != 1 or not _HAS_CJK.match(first):
+        if len(candidates) < 6 or len(first) != 1 or not is_cjk(first):
             continue
         rest = []
         seconds: dict[str, list[tuple[Pattern, tuple[str, int, int]]]] = {}

@@ -12,8 +12,10 @@ Japanese").
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from bisect import bisect
 from dataclasses import dataclass
 
 import snowballstemmer
@@ -23,13 +25,65 @@ CJK_CHARS = (
     "\u1100-\u11ff\u3005\u3040-\u30ff\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf"
     "\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
 )
-# a CJK character alone, or a run of other letters and digits, or a sentence or clause break
-_TOKEN = re.compile(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+|[.!?;\u3002,:|]|\\s-\\s")
-# the same tokens for ASCII text, where [^\W_] is exactly [A-Za-z0-9]: a third faster
+
+
+def _bounds(ranges: str) -> tuple[int, ...]:
+    """A character class's ranges ("a-z" or one character) as sorted code-point bounds: a
+    character is in the class when `bisect` puts it at an odd position (`is_cjk`)."""
+    out: list[int] = []
+    at = 0
+    while at < len(ranges):
+        span = 3 if ranges[at + 1 : at + 2] == "-" else 1
+        out += [ord(ranges[at]), ord(ranges[at + span - 1]) + 1]
+        at += span
+    return tuple(out)
+
+
+_CJK_BOUNDS = _bounds(CJK_CHARS)
+# the tokens of ASCII text, where [^\W_] is exactly [A-Za-z0-9]: a third faster than the
+# general ones (`_Wide.token`)
 _ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+|[.!?;,:|]|\s-\s")
-_WORD = re.compile(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+")  # the same, without the breaks
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
-_OTHER_WORD = re.compile(f"[^\\W_{CJK_CHARS}]+")  # words that are not Korean or Japanese
+_ASCII_PHRASE = re.compile(r"[A-Za-z0-9]+|[#*]")  # a rule's phrase in ASCII (pattern_stems)
+
+
+class _Wide:
+    """The expressions over Korean and Japanese characters. Their classes span tens of
+    thousands of code points, and compiling them costs ~25 ms: they are compiled when a text
+    is first read (`wide()`), not at import, so loading the rule packs (validation, `run
+    --once` before its first request) does not wait for them."""
+
+    def __init__(self) -> None:
+        # a CJK character alone, or a run of other letters and digits, or a sentence or clause
+        # break
+        self.token = re.compile(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+|[.!?;\u3002,:|]|\\s-\\s")
+        self.word = re.compile(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+")  # the same, without breaks
+        self.other_word = re.compile(f"[^\\W_{CJK_CHARS}]+")  # words not Korean or Japanese
+        self.has_cjk = re.compile(f"[{CJK_CHARS}]")
+        # In Korean and Japanese text, punctuation separates words that would otherwise run
+        # together ("북, 위성발사" is not "북위", latitude): every punctuation mark but the
+        # joining ones (the middle dots of "북·러" and "日・朝", the hyphen of "화성-18형")
+        # stays in the stems as a barrier that no phrase can match across. Spaces do not:
+        # "위성 발사" and "위성발사" are one.
+        self.cjk_token = re.compile(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+|[^\\w\\s\\-\u00b7\u30fb~]")
+        self.hangul = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
+        # runs of what is not of a script (see _NOT_LATIN)
+        self.not_cjk = re.compile(f"[^{CJK_CHARS}]+")
+        self.not_hangul = re.compile("[^\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]+")
+
+
+@functools.cache
+def wide() -> _Wide:
+    """The expressions over Korean and Japanese characters, compiled on the first call."""
+    return _Wide()
+
+
+def is_cjk(char: str) -> bool:
+    """Whether one character is Hangul, kana or Han (one of CJK_CHARS), without compiling the
+    expressions of `wide()`."""
+    return bisect(_CJK_BOUNDS, ord(char)) % 2 == 1
+
+
 _DASHES = str.maketrans(
     {c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"} | {"\u119e": "\u00b7"}
 )  # dashes to "-"; the Hangul vowel ㆍ (NFKC makes U+318D U+119E), which Korean writes as a
@@ -151,7 +205,7 @@ def tokenize(title: str, summary: str) -> Tokens:
     for part, is_title in ((title, True), (summary, False)):
         prev = ""
         text = _prepare(part)
-        if not text.isascii() and _HAS_CJK.search(text) and _mostly_cjk(text):
+        if not text.isascii() and wide().has_cjk.search(text) and _mostly_cjk(text):
             if stems:
                 add_stem(_BARRIER)  # a phrase does not run on from the title into the summary
                 add_sentence(sent)
@@ -162,7 +216,7 @@ def tokenize(title: str, summary: str) -> Tokens:
             sent += 1
             part_no += 1
             continue
-        for raw in (_ASCII_TOKEN if text.isascii() else _TOKEN).findall(text):
+        for raw in (_ASCII_TOKEN if text.isascii() else wide().token).findall(text):
             stemmed = cache.get(raw)
             if stemmed is None:
                 if raw in _BREAKS:
@@ -188,12 +242,6 @@ def tokenize(title: str, summary: str) -> Tokens:
     return Tokens(tuple(stems), tuple(sentence), tuple(in_title), tuple(clause), cjk)
 
 
-_HAS_CJK = re.compile(f"[{CJK_CHARS}]")
-# In Korean and Japanese text, punctuation separates words that would otherwise run together
-# ("북, 위성발사" is not "북위", latitude): every punctuation mark but the joining ones (the
-# middle dots of "북·러" and "日・朝", the hyphen of "화성-18형") stays in the stems as a
-# barrier that no phrase can match across. Spaces do not: "위성 발사" and "위성발사" are one.
-_CJK_TOKEN = re.compile(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+|[^\\w\\s\\-\u00b7\u30fb~]")
 _CJK_BREAK = re.compile("[.!?;\u3002]")
 _BARRIER = "|"
 
@@ -224,7 +272,7 @@ def _tokenize_cjk(
     (and clause). One `findall` over the whole part; only a part with a sentence break in it
     is walked, break by break.
     """
-    raws = _CJK_TOKEN.findall(text)
+    raws = wide().cjk_token.findall(text)
     found = list(map(_cjk_cache.get, raws))
     if None in found:
         found = [f if f is not None else _stem_cjk(r) for f, r in zip(found, raws, strict=True)]
@@ -273,15 +321,16 @@ def _quick(title: str, summary: str) -> tuple[set[str], list[str]]:
     summary = _lead(summary)
     out: set[str] = set()
     chars: list[str] = []
+    rx = wide()
     for part in (title, summary):
         text = _prepare(part)
         if text.isascii():
             words = set(_ASCII_WORD.findall(text))
-        elif _HAS_CJK.search(text):
+        elif rx.has_cjk.search(text):
             chars.append(text)
-            words = set(_OTHER_WORD.findall(text))
+            words = set(rx.other_word.findall(text))
         else:
-            words = set(_WORD.findall(text))
+            words = set(rx.word.findall(text))
         found = list(map(_raw_cache.get, words))
         if None in found:
             out.update(
@@ -309,11 +358,30 @@ def _stem_raw(raw: str) -> str:
 
 def pattern_stems(pattern: str) -> tuple[str, ...]:
     """A rule's phrase as stems. ``#`` stands for any number, ``*`` for any one word."""
+    text = _prepare(pattern)
+    found = _ASCII_PHRASE.findall(text) if text.isascii() else _phrase_tokens(text)
+    return tuple(raw if raw in "#*" else stem(raw.lower()) for raw in found)
+
+
+def _phrase_tokens(text: str) -> list[str]:
+    """What `[CJK]|[^\\W_CJK]+|[#*]` finds (a CJK character alone, a run of other letters and
+    digits, a wildcard), read character by character: a pack's phrases are short, and loading
+    them then needs none of the wide expressions (`wide()`). In ASCII, `_ASCII_PHRASE` is the
+    same expression."""
     out: list[str] = []
-    for match in re.finditer(f"[{CJK_CHARS}]|[^\\W_{CJK_CHARS}]+|[#*]", _prepare(pattern)):
-        raw = match.group()
-        out.append(raw if raw in "#*" else stem(raw.lower()))
-    return tuple(out)
+    run = ""
+    for c in text:
+        if c.isalnum() and not is_cjk(c):  # [^\W_]: a letter or digit; "_" is not alnum
+            run += c
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        if is_cjk(c) or c in "#*":
+            out.append(c)
+    if run:
+        out.append(run)
+    return out
 
 
 def token_fits(pattern_token: str, stem_: str) -> bool:
@@ -329,7 +397,7 @@ def matched_words(text: str, phrase: str) -> str | None:
     if not wanted:
         return None
     prepared = _prepare(text)
-    words = list(_WORD.finditer(prepared))
+    words = list(wide().word.finditer(prepared))
     stems = [_stem_raw(w.group()) for w in words]
     size = len(wanted)
     for i in range(len(stems) - size + 1):
@@ -339,15 +407,11 @@ def matched_words(text: str, phrase: str) -> str | None:
     return prepared[at : at + len(phrase)] if at >= 0 and phrase.strip() else None
 
 
-_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 _KANA = re.compile("[\u3040-\u309f\u30a1-\u30fa\u31f0-\u31ff]")  # not the long-vowel mark
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
 # What is not of a script, in runs: `len(X.sub("", text))` counts a script's letters in one C
 # pass, without the list of one-character strings `findall` would build (a third the cost).
-_NOT_CJK = re.compile(f"[^{CJK_CHARS}]+")
 _NOT_LATIN = re.compile("[^A-Za-z\u00c0-\u024f]+")
-_NOT_HANGUL = re.compile("[^\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]+")
 _NOT_KANA = re.compile("[^\u3040-\u309f\u30a1-\u30fa\u31f0-\u31ff]+")
 
 
@@ -367,15 +431,16 @@ def detect_language(title: str, summary: str) -> str:
 def _script_language(text: str) -> str:
     """`detect_language` of a text that is not ASCII."""
     has_latin = _LATIN.search(text) is not None
-    if _HAS_CJK.search(text) is None:
+    rx = wide()
+    if rx.has_cjk.search(text) is None:
         return "en" if has_latin else "und"
-    if has_latin and len(_NOT_CJK.sub("", text)) * 4 < len(_NOT_LATIN.sub("", text)):
+    if has_latin and len(rx.not_cjk.sub("", text)) * 4 < len(_NOT_LATIN.sub("", text)):
         return "en"
-    hangul = _HANGUL.search(text) is not None
+    hangul = rx.hangul.search(text) is not None
     kana = _KANA.search(text) is not None
     if hangul and kana:  # both scripts: the one with more letters
         kana_n = len(_NOT_KANA.sub("", text))
-        return "ja" if kana_n >= len(_NOT_HANGUL.sub("", text)) else "ko"
+        return "ja" if kana_n >= len(rx.not_hangul.sub("", text)) else "ko"
     if kana:
         return "ja"
     if hangul:
