@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, tuple_
+from sqlalchemy import Connection, case, func, select, tuple_
 
 from bot.domain.dedupe import is_title_key
 from bot.kinds import MessageKind, OutboxStatus, Severity, is_alert, outbox_key
@@ -208,6 +208,7 @@ class IngestSession:
         self._conn = conn
         self._sql = Sql(conn)
         self._rows: set[str] = set()  # keys known to have a seen row
+        self._posts: _PostFold | None = None  # the channels' alerts read in this session
 
     def known(self, keys: Sequence[str], titles_since: datetime) -> frozenset[str]:
         """Which of a feed's dedupe keys count as seen (a title only within `titles_since`)."""
@@ -216,8 +217,25 @@ class IngestSession:
         return frozenset(known)
 
     def activity(self, since: datetime) -> dict[str, ChannelActivity]:
-        """Story alerts queued per channel since `since`, and each channel's latest storm."""
-        return _activity(self._conn, since)
+        """Story alerts queued per channel since `since`, and each channel's latest storm.
+
+        Asked for every poll that may post, so the session reads each alert row once: the
+        first call reads the rows since `since`, later ones only the rows added since (the
+        story lock keeps other processes from queueing alerts meanwhile, and a row's status
+        never moves into or out of what is counted here). The rows are folded as they come;
+        a call for a `since` that leaves some of them out folds the ones it counts afresh."""
+        posts = self._posts
+        if posts is None or since < posts.since:  # read from the earliest time asked for
+            posts = self._posts = _PostFold(since)
+        for row in _post_rows(self._conn, posts.since, posts.last_id):
+            posts.add(*row)
+        if posts.first is None or posts.first >= since:
+            return posts.activity()
+        fold = _PostFold(since)
+        for row in posts.rows:
+            if row[5] >= since:
+                fold.add(*row)
+        return fold.activity()
 
     def record(
         self, feed: FeedWrite, known: frozenset[str], entries: Sequence[NewEntry]
@@ -299,27 +317,64 @@ def _known(sql: Sql, keys: Sequence[str], titles_since: datetime) -> tuple[set[s
 
 
 def _activity(conn: Connection, since: datetime) -> dict[str, ChannelActivity]:
-    """Story alerts queued per channel since `since`, and each channel's latest storm, rebuilt
-    from the outbox: a storm summary's key starts with "storm:", the stories it lists are rows
-    `stormed` under it, with their digest entry in the payload."""
-    alerts: dict[str, list[datetime]] = {}
-    storms: dict[str, tuple[str, datetime, datetime, list[DigestEntry]]] = {}
-    rows = conn.execute(
+    """Story alerts queued per channel since `since`, and each channel's latest storm."""
+    fold = _PostFold(since)
+    for row in _post_rows(conn, since, 0):
+        fold.add(*row)
+    return fold.activity()
+
+
+def _post_rows(conn: Connection, since: datetime, after_id: int) -> Any:
+    """The posts queued since `since` that storm mode counts (not held, not digested), past
+    the row `after_id`, in the order they were queued: (id, channel, key, status, parent,
+    created_at, payload); the payload only for a row listed in a storm summary."""
+    o = t.outbox.c
+    return conn.execute(
         select(
-            t.outbox.c.channel,
-            t.outbox.c.key,
-            t.outbox.c.status,
-            t.outbox.c.parent_key,
-            t.outbox.c.created_at,
-            t.outbox.c.payload,
+            o.id,
+            o.channel,
+            o.key,
+            o.status,
+            o.parent_key,
+            o.created_at,
+            case((o.status == OutboxStatus.STORMED, o.payload), else_=None),
         )
-        .where(t.outbox.c.kind == MessageKind.POST)
-        .where(t.outbox.c.created_at >= since)
-        .where(t.outbox.c.status != OutboxStatus.HELD)
-        .where(t.outbox.c.status != OutboxStatus.DIGESTED)
-        .order_by(t.outbox.c.id)
-    ).all()
-    for channel, key, status, parent, created, payload in rows:
+        .where(o.kind == MessageKind.POST)
+        .where(o.created_at >= since)
+        .where(o.status != OutboxStatus.HELD)
+        .where(o.status != OutboxStatus.DIGESTED)
+        .where(o.id > after_id)
+        .order_by(o.id)
+    )
+
+
+class _PostFold:
+    """Channel activity rebuilt from the outbox's posts, one row at a time in id order: a
+    storm summary's key starts with "storm:", the stories it lists are rows `stormed` under
+    it, with their digest entry in the payload."""
+
+    def __init__(self, since: datetime) -> None:
+        self.since = since  # rows are read from here
+        self.first: datetime | None = None  # the earliest created_at folded in
+        self.last_id = 0
+        self.rows: list[Any] = []  # every row folded in, in id order
+        self.alerts: dict[str, list[datetime]] = {}
+        self.storms: dict[str, tuple[str, datetime, datetime, list[DigestEntry]]] = {}
+
+    def add(
+        self,
+        row_id: int,
+        channel: str,
+        key: str,
+        status: str,
+        parent: str | None,
+        created: datetime,
+        payload: str | None,
+    ) -> None:
+        self.last_id = row_id
+        self.rows.append((row_id, channel, key, status, parent, created, payload))
+        self.first = created if self.first is None else min(self.first, created)
+        alerts, storms = self.alerts, self.storms
         alerts.setdefault(channel, [])
         if key.startswith("storm:"):
             storms[channel] = (key, created, created, [])
@@ -327,19 +382,21 @@ def _activity(conn: Connection, since: datetime) -> dict[str, ChannelActivity]:
             alerts[channel].append(created)
             storm = storms.get(channel)
             if status == OutboxStatus.STORMED and storm is not None and parent == storm[0]:
-                entry = json.loads(payload).get("entry")
+                entry = json.loads(payload or "{}").get("entry")
                 storms[channel] = (storm[0], storm[1], created, storm[3])
                 if entry:
                     storm[3].append(entry_from_json(entry))
-    out: dict[str, ChannelActivity] = {}
-    for channel, times in alerts.items():
-        storm = storms.get(channel)
-        if storm is None:
-            out[channel] = ChannelActivity(tuple(times))
-        else:
-            key, started, last, entries = storm
-            out[channel] = ChannelActivity(tuple(times), key, started, last, tuple(entries))
-    return out
+
+    def activity(self) -> dict[str, ChannelActivity]:
+        out: dict[str, ChannelActivity] = {}
+        for channel, times in self.alerts.items():
+            storm = self.storms.get(channel)
+            if storm is None:
+                out[channel] = ChannelActivity(tuple(times))
+            else:
+                key, started, last, entries = storm
+                out[channel] = ChannelActivity(tuple(times), key, started, last, tuple(entries))
+        return out
 
 
 def _severities(conn: Connection, story_keys: set[str]) -> list[tuple[str, str]]:
