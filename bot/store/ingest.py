@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select, tuple_
+from sqlalchemy import Connection, bindparam, case, func, select, tuple_
 
 from bot.domain.dedupe import is_title_key
 from bot.kinds import MessageKind, OutboxStatus, Severity, is_alert, outbox_key
@@ -254,6 +254,16 @@ class IngestSession:
         queued = 0
         new_seen: list[tuple[str, str, object, object]] = []
         texts: list[list[object]] = []
+        stamps: dict[datetime, object] = {feed.now: now}  # every entry's first_seen is feed.now
+
+        def value(v: object) -> object:
+            if not isinstance(v, datetime):
+                return v
+            stamp = stamps.get(v)
+            if stamp is None:
+                stamp = stamps[v] = sql.when(v)
+            return stamp
+
         for entry in entries:
             if any(k in seen for k in entry.keys):
                 fresh = [k for k in entry.keys if k not in seen]  # e.g. an edited title
@@ -262,7 +272,7 @@ class IngestSession:
                 new_items += 1
                 queued += _record_entry(sql, entry, feed.now)
                 if entry.text is not None:
-                    texts.append([sql.value(entry.text[c]) for c in ENTRY_COLUMNS])
+                    texts.append([value(entry.text[c]) for c in ENTRY_COLUMNS])
             for key in dict.fromkeys(fresh):
                 if key in rows:  # a stale title key, seen again
                     sql.run(
@@ -328,24 +338,27 @@ def _post_rows(conn: Connection, since: datetime, after_id: int) -> Any:
     """The posts queued since `since` that storm mode counts (not held, not digested), past
     the row `after_id`, in the order they were queued: (id, channel, key, status, parent,
     created_at, payload); the payload only for a row listed in a storm summary."""
-    o = t.outbox.c
-    return conn.execute(
-        select(
-            o.id,
-            o.channel,
-            o.key,
-            o.status,
-            o.parent_key,
-            o.created_at,
-            case((o.status == OutboxStatus.STORMED, o.payload), else_=None),
-        )
-        .where(o.kind == MessageKind.POST)
-        .where(o.created_at >= since)
-        .where(o.status != OutboxStatus.HELD)
-        .where(o.status != OutboxStatus.DIGESTED)
-        .where(o.id > after_id)
-        .order_by(o.id)
+    return conn.execute(_POST_ROWS, {"since": since, "after_id": after_id})
+
+
+_o = t.outbox.c
+_POST_ROWS = (  # built once: it runs for every poll that may post
+    select(
+        _o.id,
+        _o.channel,
+        _o.key,
+        _o.status,
+        _o.parent_key,
+        _o.created_at,
+        case((_o.status == OutboxStatus.STORMED, _o.payload), else_=None),
     )
+    .where(_o.kind == MessageKind.POST)
+    .where(_o.created_at >= bindparam("since", type_=t.UTCDateTime))
+    .where(_o.status != OutboxStatus.HELD)
+    .where(_o.status != OutboxStatus.DIGESTED)
+    .where(_o.id > bindparam("after_id"))
+    .order_by(_o.id)
+)
 
 
 class _PostFold:
