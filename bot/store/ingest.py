@@ -61,23 +61,9 @@ class IngestStore(Database):
         if self.shared:
             conn.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
         item_id, outbox_id = self._cursor
-        members = [
-            _member(r)
-            for r in conn.execute(
-                select(t.items)
-                .where(t.items.c.id > item_id)
-                .where(t.items.c.story_key.is_not(None))
-                .order_by(t.items.c.id)
-            )
-        ]
+        members = [_member(r) for r in conn.execute(_NEW_MEMBERS, {"after_id": item_id})]
         channels = [
-            (r.story_key, r.channel)
-            for r in conn.execute(
-                select(t.outbox.c.story_key, t.outbox.c.channel)
-                .where(t.outbox.c.id > outbox_id)
-                .where(t.outbox.c.kind == MessageKind.POST)
-                .where(t.outbox.c.story_key.is_not(None))
-            )
+            (r.story_key, r.channel) for r in conn.execute(_NEW_POSTS, {"after_id": outbox_id})
         ]
         return StoryChanges(members, channels, _severities(conn, {m.story_key for m in members}))
 
@@ -196,6 +182,21 @@ class IngestStore(Database):
             return int(stories), int(members) - int(stories)
 
 
+# built once: they run for every ingest session
+_NEW_MEMBERS = (
+    select(t.items)
+    .where(t.items.c.id > bindparam("after_id"))
+    .where(t.items.c.story_key.is_not(None))
+    .order_by(t.items.c.id)
+)
+_NEW_POSTS = (
+    select(t.outbox.c.story_key, t.outbox.c.channel)
+    .where(t.outbox.c.id > bindparam("after_id"))
+    .where(t.outbox.c.kind == MessageKind.POST)
+    .where(t.outbox.c.story_key.is_not(None))
+)
+
+
 class IngestSession:
     """The reads and writes of one ingest transaction (`Store.ingest_session`), under the
     story lock. The statements here run for every entry of every new feed, so they are written
@@ -265,7 +266,7 @@ class IngestSession:
             return stamp
 
         for entry in entries:
-            if any(k in seen for k in entry.keys):
+            if not seen.isdisjoint(entry.keys):
                 fresh = [k for k in entry.keys if k not in seen]  # e.g. an edited title
             else:
                 fresh = list(entry.keys)
