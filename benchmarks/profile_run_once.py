@@ -39,7 +39,7 @@ def read(path: str, under: str | None, top: int = 30) -> None:
     counts: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
     for line in Path(path).read_text().splitlines():
         stack, _, n = line.rpartition(" ")
-        role = "worker" if "multiprocessing" in stack.split(";", 1)[0] else "main"
+        role = "worker" if "multiprocessing-fork" in stack else "main"
         frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")[1:]]
         if under is None:
             for name in dict.fromkeys(frames):
