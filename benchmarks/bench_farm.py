@@ -17,6 +17,9 @@ add_feed on the first run, update_feeds), once cold (a new database) and once wa
 database, every feed answering 304), wall and CPU from spawn to exit, peak RSS summed over the
 process tree (sampled every 20 ms with psutil). `--mode both` (the default) does both.
 The report (median of the runs, newsbot/reader ratios) goes to out/farm.json and out/farm.png.
+`--baseline DIR --mode processes` also runs newsbot from the code in DIR (say, `git archive
+<commit> | tar -x -C DIR`) as the system "baseline", alternating with the others in each run,
+for before/after figures from the same minutes. Each scenario reports the alerts it posted.
 `--farm real` serves real outlets' saved feeds (benchmarks/realfeeds.py, cached by
 `python -m benchmarks.realfeeds`) instead of generated ones; its report is out/farm-real.json.
 """
@@ -170,8 +173,11 @@ def child_newsbot(port: int, feeds: int, workdir: Path) -> dict[str, dict[str, f
                         registry.get_sample_value(f"newsbot_record_batch_feeds_{k}") or 0.0
                         for k in ("sum", "count")
                     ]
+                    posted = await loop.run_in_executor(None, slack.posts)
                     with _measured(out, name, feeds):
                         await cycle()
+                    # alerts this scenario posted (the realistic one's new entries bring a few)
+                    out[name]["alerts"] = await loop.run_in_executor(None, slack.posts) - posted
                     total, batches = (
                         (registry.get_sample_value(f"newsbot_record_batch_feeds_{k}") or 0.0) - b
                         for k, b in zip(("sum", "count"), before, strict=True)
@@ -264,9 +270,16 @@ r.close()
 
 
 def run_processes(
-    system: str, feeds: int, items: int, workers: int, real: bool = False
+    system: str,
+    feeds: int,
+    items: int,
+    workers: int,
+    real: bool = False,
+    baseline: str | None = None,
 ) -> dict[str, dict[str, float]]:
-    """One fresh farm; the system as whole processes, cold then warm."""
+    """One fresh farm; the system as whole processes, cold then warm. The system "baseline" is
+    newsbot run from the code at `baseline` (put first on PYTHONPATH: an unpacked archive of
+    another commit), for before/after figures taken in the same minutes."""
     from benchmarks.farm import Farm
 
     farm = Farm(feeds=feeds, items=items, real=real).start()
@@ -275,7 +288,12 @@ def run_processes(
         with tempfile.TemporaryDirectory() as tmp, SlackPeer() as slack:
             work = Path(tmp)
             env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT"))}
-            if system == "newsbot":
+            bot = system in ("newsbot", "baseline")
+            if system == "baseline" and baseline:
+                env["PYTHONPATH"] = os.pathsep.join(
+                    p for p in (str(Path(baseline).resolve()), env.get("PYTHONPATH")) if p
+                )
+            if bot:
                 config = _newsbot_config(farm.port, feeds, work)
                 env |= {"SLACK_BOT_TOKEN": "xoxb-bench", "NEWSBOT_SLACK_API_URL": slack.url}
                 newsbot = str(Path(sys.executable).parent / "newsbot")
@@ -285,8 +303,11 @@ def run_processes(
                     add = "add" if name == "cold" else "no"
                     cmd = [sys.executable, "-c", READER_SCRIPT, str(work / "reader.sqlite")]
                     cmd += [str(farm.port), str(feeds), str(workers), add]
+                posted = slack.posts()
                 out[name] = _whole(cmd, env, ROOT, feeds)
-            if system == "newsbot":
+                if bot:
+                    out[name]["alerts"] = slack.posts() - posted
+            if bot:
                 out["alerts_posted"] = {"count": slack.posts()}
     finally:
         farm.stop()
@@ -341,16 +362,17 @@ def _summary(
     }
     ratios: dict[str, dict[str, float]] = {}
     spread: dict[str, list[float]] = {}
-    if "newsbot" in median and "reader" in median:
+    system = "newsbot" if "newsbot" in median else "baseline"
+    if system in median and "reader" in median:
         ratios = {
             sc: {
-                k: round(median["newsbot"][sc][k] / median["reader"][sc][k], 3)
+                k: round(median[system][sc][k] / median["reader"][sc][k], 3)
                 for k in ("wall_s", "cpu_s")
                 if median["reader"][sc][k]
             }
             for sc in scenarios
         }
-        pairs = zip(results_by["newsbot"], results_by["reader"], strict=True)
+        pairs = zip(results_by[system], results_by["reader"], strict=True)
         spread = {sc: [] for sc in scenarios}
         for nb, rd in pairs:
             for sc in scenarios:
@@ -370,6 +392,11 @@ def main() -> None:
     parser.add_argument("--systems", default="newsbot,reader")
     parser.add_argument("--farm", choices=("generated", "real"), default="generated")
     parser.add_argument("--mode", choices=("cycles", "processes", "both"), default="both")
+    parser.add_argument(
+        "--baseline",
+        help="also run newsbot from this folder's code (e.g. `git archive <commit>` unpacked) as "
+        "the system 'baseline', alternating with the others (processes mode only)",
+    )
     parser.add_argument("--child")
     parser.add_argument("--port", type=int)
     parser.add_argument("--workdir")
@@ -384,6 +411,10 @@ def main() -> None:
         print(json.dumps(result))
         return
     systems = args.systems.split(",")
+    if args.baseline:
+        if args.mode != "processes":
+            parser.error("--baseline needs --mode processes")
+        systems = ["baseline", *(s for s in systems if s != "baseline")]
     runs: dict[str, list[dict[str, dict[str, float]]]] = {s: [] for s in systems}
     whole: dict[str, list[dict[str, dict[str, float]]]] = {s: [] for s in systems}
     load = [os.getloadavg()[0]]
@@ -395,7 +426,9 @@ def main() -> None:
                 runs[system].append(result)
                 print(f"run {r + 1} {system} cycles: {json.dumps(result)}", file=sys.stderr)
             if args.mode in ("processes", "both"):
-                result = run_processes(system, args.feeds, args.items, args.workers, real=real)
+                result = run_processes(
+                    system, args.feeds, args.items, args.workers, real=real, baseline=args.baseline
+                )
                 whole[system].append(result)
                 print(f"run {r + 1} {system} processes: {json.dumps(result)}", file=sys.stderr)
         load.append(os.getloadavg()[0])
@@ -422,6 +455,11 @@ def main() -> None:
             report[key + "median"] = med
             report[key + "ratios_newsbot_over_reader"] = ratios
             report[key + "per_run_wall_ratios"] = spread
+        if results_by.get("baseline"):
+            others = {k: v for k, v in results_by.items() if k != "newsbot"}
+            _, base_ratios, base_spread = _summary(others, scenarios)
+            report[key + "ratios_baseline_over_reader"] = base_ratios
+            report[key + "baseline_per_run_wall_ratios"] = base_spread
         if not key:
             median = med
     out = Path(args.out)

@@ -56,6 +56,46 @@ def test_plain_text_is_folded_and_never_fails(text: str) -> None:
     assert out == out.strip() and "  " not in out and "\n" not in out
 
 
+_HOSTS = st.from_regex(r"[a-z0-9][a-z0-9.-]{0,12}[a-z0-9]|[a-z0-9]", fullmatch=True)
+_PATHS = st.text(alphabet="/abcXYZ09-_.~%;:@!$&'()*+,=[]\\ \t\n?#é", max_size=20)
+
+
+@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["http", "https", "HTTP", "ftp"]), _HOSTS, _PATHS)
+def test_canonical_url_takes_its_shortcut_only_where_urllib_reads_it_the_same(
+    scheme: str, host: str, path: str
+) -> None:
+    from bot.poll.parse import _canonical
+
+    url = f"{scheme}://{host}{path}".strip()
+    assert canonical_url(url) == _canonical(url)
+
+
+@settings(max_examples=400)
+@given(
+    st.sampled_from(["", "Tue, ", "tue, ", "Xyz, ", "Tuesday, "]),
+    st.integers(0, 32),
+    st.sampled_from(["Jan", "dec", "Dex", "May"]),
+    st.integers(0, 2100),
+    st.integers(0, 25),
+    st.integers(0, 61),
+    st.sampled_from(["+0000", "-0000", "GMT", "UT", "Z", "gmt", "EST", "+2400", "-0530", "+0099"]),
+)
+def test_the_plain_rfc822_reading_agrees_with_email_utils(
+    name: str, day: int, month: str, year: int, hour: int, second: int, zone: str
+) -> None:
+    import email.utils
+
+    from bot.poll.feedxml import _plain_rfc822, _utc
+
+    value = f"{name}{day:02d} {month} {year:04d} {hour:02d}:07:{second:02d} {zone}"
+    fast = _plain_rfc822(value)
+    if fast is None:
+        return
+    when = email.utils.parsedate_to_datetime(value)
+    assert when.tzinfo is not None and _utc(when) == fast and fast.tzinfo is UTC
+
+
 @SETTINGS
 @given(st.text(max_size=300))
 def test_canonical_url_is_idempotent(url: str) -> None:

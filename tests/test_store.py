@@ -312,6 +312,44 @@ def test_feeds_ingested_together_see_each_others_entries_and_are_all_or_nothing(
     assert len(store.due_deliveries(T0)) == 1
 
 
+def test_channel_activity_read_along_a_session_matches_a_fresh_read(stores) -> None:
+    """The session reads the channels' alerts once and folds in only the rows added since
+    (`IngestSession.activity`); whatever the order of its polls' times, it must give what a
+    fresh read of the outbox gives at that point: posts, held and stormed stories, storm
+    summaries, and a `since` that leaves earlier rows out."""
+    from bot.kinds import OutboxStatus, storm_key
+    from bot.store.ingest import _activity
+
+    (store,) = stores(1)
+    urls = [f"https://s{n}.test/rss" for n in range(8)]
+    store.sync_feeds([(u, u) for u in urls], T0)
+    storm = storm_key("C1", T0)
+    kinds = [
+        Outgoing(MessageKind.POST, "C1", MSG),
+        Outgoing(MessageKind.POST, "C1", MSG, key=storm),
+        Outgoing(MessageKind.POST, "C1", MSG, status=OutboxStatus.STORMED, parent=storm),
+        Outgoing(MessageKind.POST, "C2", MSG, status=OutboxStatus.HELD, release_at=T0),
+        Outgoing(MessageKind.POST, "C1", MSG, status=OutboxStatus.STORMED, parent=storm),
+        Outgoing(MessageKind.POST, "C2", MSG),
+        Outgoing(MessageKind.POST, "C1", MSG),
+        Outgoing(MessageKind.POST, "C2", MSG),
+    ]
+    minutes = [5, 3, 7, 1, 9, 2, 8, 6]  # the polls' times, out of order as a batch plans them
+    with store.ingest_session() as tx:
+        for n, (url, out, minute) in enumerate(zip(urls, kinds, minutes, strict=True)):
+            now = T0 + timedelta(minutes=minute)
+            for since in (now, now - timedelta(minutes=4), T0):
+                got = tx.activity(since)
+                assert got == _activity(tx._conn, since), (n, since)
+            e = replace(entry(n, feed=f"s{n}"), outgoing=(out,))
+            feed = FeedWrite(url, now, now + timedelta(minutes=2), None, None, "h")
+            tx.record(feed, frozenset(), [e])
+        final = tx.activity(T0)
+        assert final == _activity(tx._conn, T0)
+    assert final["C1"].storm_key == storm and len(final["C1"].storm_entries) == 2
+    assert sum(len(a.alerts) for a in final.values()) == 6  # not the summary nor the held one
+
+
 def test_story_assignment_is_serialised_between_replicas(stores) -> None:
     """Each plan runs alone: while one replica plans, no other replica's plan is running."""
     replicas = stores(3)

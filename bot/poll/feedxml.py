@@ -38,7 +38,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
@@ -246,7 +246,50 @@ _MONTHS = frozenset(
 )
 
 
+_MONTH_NUMBER = {
+    m: n
+    for n, m in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1
+    )
+}
+# The shape nearly every feed writes, "Tue, 01 Dec 2026 08:09:58 +0000" or "... GMT", read
+# here as email.utils reads it; any other shape, or a value out of range, goes the general way.
+_PLAIN_RFC822 = re.compile(
+    r"(?:([A-Za-z]{3}), )?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d\d):(\d\d):(\d\d)"
+    r" (?:(GMT|UTC?|Z)|([+-])(\d\d)(\d\d))"
+)
+
+
+def _plain_rfc822(value: str) -> datetime | None:
+    plain = _PLAIN_RFC822.fullmatch(value)
+    if plain is None:
+        return None
+    name, day, month, year, hour, minute, second, utc, sign, zh, zm = plain.groups()
+    number = _MONTH_NUMBER.get(month.lower())
+    if number is None or (name is not None and name.lower() not in _DAYS) or year < "0100":
+        return None  # email.utils reads a year below 100 as 19xx or 20xx, even "0099"
+    if utc or (zh == "00" and zm == "00" and sign == "+"):
+        zone = UTC
+    elif zh == "00" and zm == "00":
+        return None  # "-0000": no zone known, which email.utils gives as a naive time
+    else:
+        offset = timedelta(hours=int(zh), minutes=int(zm))
+        if offset >= timedelta(hours=24):
+            return None
+        zone = timezone(-offset if sign == "-" else offset)
+    try:
+        when = datetime(
+            int(year), number, int(day), int(hour), int(minute), int(second), tzinfo=zone
+        )
+    except ValueError:
+        return None
+    return _utc(when)
+
+
 def _rfc822(value: str) -> datetime:
+    plain = _plain_rfc822(value)
+    if plain is not None:
+        return plain
     parts = value.lower().split()
     if parts and parts[0][:3] in _DAYS:
         parts = parts[1:]

@@ -158,9 +158,22 @@ def plain_text(fragment: str) -> str:
     return " ".join(fragment.split())  # the same whitespace as re's \s, several times faster
 
 
+# A link already in canonical form but for its path: a lower-case http(s) scheme and host, no
+# user, port, query or fragment, nothing that urlsplit would strip or read another way
+_PLAIN_URL = re.compile(r"https?://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(/[^?#\s\\]*)?")
+
+
 def canonical_url(url: str) -> str:
     """Lower-case scheme and host, no fragment, no default port, no tracking parameters."""
     url = url.strip()
+    plain = _PLAIN_URL.fullmatch(url)
+    if plain is not None and url.isascii():
+        return url if plain[1] else url + "/"
+    return _canonical(url)
+
+
+def _canonical(url: str) -> str:
+    """`canonical_url` of any stripped URL, by urllib's reading of it."""
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select, tuple_
+from sqlalchemy import Connection, bindparam, case, func, select, tuple_
 
 from bot.domain.dedupe import is_title_key
 from bot.kinds import MessageKind, OutboxStatus, Severity, is_alert, outbox_key
@@ -61,23 +61,9 @@ class IngestStore(Database):
         if self.shared:
             conn.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
         item_id, outbox_id = self._cursor
-        members = [
-            _member(r)
-            for r in conn.execute(
-                select(t.items)
-                .where(t.items.c.id > item_id)
-                .where(t.items.c.story_key.is_not(None))
-                .order_by(t.items.c.id)
-            )
-        ]
+        members = [_member(r) for r in conn.execute(_NEW_MEMBERS, {"after_id": item_id})]
         channels = [
-            (r.story_key, r.channel)
-            for r in conn.execute(
-                select(t.outbox.c.story_key, t.outbox.c.channel)
-                .where(t.outbox.c.id > outbox_id)
-                .where(t.outbox.c.kind == MessageKind.POST)
-                .where(t.outbox.c.story_key.is_not(None))
-            )
+            (r.story_key, r.channel) for r in conn.execute(_NEW_POSTS, {"after_id": outbox_id})
         ]
         return StoryChanges(members, channels, _severities(conn, {m.story_key for m in members}))
 
@@ -196,6 +182,21 @@ class IngestStore(Database):
             return int(stories), int(members) - int(stories)
 
 
+# built once: they run for every ingest session
+_NEW_MEMBERS = (
+    select(t.items)
+    .where(t.items.c.id > bindparam("after_id"))
+    .where(t.items.c.story_key.is_not(None))
+    .order_by(t.items.c.id)
+)
+_NEW_POSTS = (
+    select(t.outbox.c.story_key, t.outbox.c.channel)
+    .where(t.outbox.c.id > bindparam("after_id"))
+    .where(t.outbox.c.kind == MessageKind.POST)
+    .where(t.outbox.c.story_key.is_not(None))
+)
+
+
 class IngestSession:
     """The reads and writes of one ingest transaction (`Store.ingest_session`), under the
     story lock. The statements here run for every entry of every new feed, so they are written
@@ -208,6 +209,7 @@ class IngestSession:
         self._conn = conn
         self._sql = Sql(conn)
         self._rows: set[str] = set()  # keys known to have a seen row
+        self._posts: _PostFold | None = None  # the channels' alerts read in this session
 
     def known(self, keys: Sequence[str], titles_since: datetime) -> frozenset[str]:
         """Which of a feed's dedupe keys count as seen (a title only within `titles_since`)."""
@@ -216,8 +218,25 @@ class IngestSession:
         return frozenset(known)
 
     def activity(self, since: datetime) -> dict[str, ChannelActivity]:
-        """Story alerts queued per channel since `since`, and each channel's latest storm."""
-        return _activity(self._conn, since)
+        """Story alerts queued per channel since `since`, and each channel's latest storm.
+
+        Asked for every poll that may post, so the session reads each alert row once: the
+        first call reads the rows since `since`, later ones only the rows added since (the
+        story lock keeps other processes from queueing alerts meanwhile, and a row's status
+        never moves into or out of what is counted here). The rows are folded as they come;
+        a call for a `since` that leaves some of them out folds the ones it counts afresh."""
+        posts = self._posts
+        if posts is None or since < posts.since:  # read from the earliest time asked for
+            posts = self._posts = _PostFold(since)
+        for row in _post_rows(self._conn, posts.since, posts.last_id):
+            posts.add(*row)
+        if posts.first is None or posts.first >= since:
+            return posts.activity()
+        fold = _PostFold(since)
+        for row in posts.rows:
+            if row[5] >= since:
+                fold.add(*row)
+        return fold.activity()
 
     def record(
         self, feed: FeedWrite, known: frozenset[str], entries: Sequence[NewEntry]
@@ -236,15 +255,25 @@ class IngestSession:
         queued = 0
         new_seen: list[tuple[str, str, object, object]] = []
         texts: list[list[object]] = []
+        stamps: dict[datetime, object] = {feed.now: now}  # every entry's first_seen is feed.now
+
+        def value(v: object) -> object:
+            if not isinstance(v, datetime):
+                return v
+            stamp = stamps.get(v)
+            if stamp is None:
+                stamp = stamps[v] = sql.when(v)
+            return stamp
+
         for entry in entries:
-            if any(k in seen for k in entry.keys):
+            if not seen.isdisjoint(entry.keys):
                 fresh = [k for k in entry.keys if k not in seen]  # e.g. an edited title
             else:
                 fresh = list(entry.keys)
                 new_items += 1
                 queued += _record_entry(sql, entry, feed.now)
                 if entry.text is not None:
-                    texts.append([sql.value(entry.text[c]) for c in ENTRY_COLUMNS])
+                    texts.append([value(entry.text[c]) for c in ENTRY_COLUMNS])
             for key in dict.fromkeys(fresh):
                 if key in rows:  # a stale title key, seen again
                     sql.run(
@@ -299,27 +328,67 @@ def _known(sql: Sql, keys: Sequence[str], titles_since: datetime) -> tuple[set[s
 
 
 def _activity(conn: Connection, since: datetime) -> dict[str, ChannelActivity]:
-    """Story alerts queued per channel since `since`, and each channel's latest storm, rebuilt
-    from the outbox: a storm summary's key starts with "storm:", the stories it lists are rows
-    `stormed` under it, with their digest entry in the payload."""
-    alerts: dict[str, list[datetime]] = {}
-    storms: dict[str, tuple[str, datetime, datetime, list[DigestEntry]]] = {}
-    rows = conn.execute(
-        select(
-            t.outbox.c.channel,
-            t.outbox.c.key,
-            t.outbox.c.status,
-            t.outbox.c.parent_key,
-            t.outbox.c.created_at,
-            t.outbox.c.payload,
-        )
-        .where(t.outbox.c.kind == MessageKind.POST)
-        .where(t.outbox.c.created_at >= since)
-        .where(t.outbox.c.status != OutboxStatus.HELD)
-        .where(t.outbox.c.status != OutboxStatus.DIGESTED)
-        .order_by(t.outbox.c.id)
-    ).all()
-    for channel, key, status, parent, created, payload in rows:
+    """Story alerts queued per channel since `since`, and each channel's latest storm."""
+    fold = _PostFold(since)
+    for row in _post_rows(conn, since, 0):
+        fold.add(*row)
+    return fold.activity()
+
+
+def _post_rows(conn: Connection, since: datetime, after_id: int) -> Any:
+    """The posts queued since `since` that storm mode counts (not held, not digested), past
+    the row `after_id`, in the order they were queued: (id, channel, key, status, parent,
+    created_at, payload); the payload only for a row listed in a storm summary."""
+    return conn.execute(_POST_ROWS, {"since": since, "after_id": after_id})
+
+
+_o = t.outbox.c
+_POST_ROWS = (  # built once: it runs for every poll that may post
+    select(
+        _o.id,
+        _o.channel,
+        _o.key,
+        _o.status,
+        _o.parent_key,
+        _o.created_at,
+        case((_o.status == OutboxStatus.STORMED, _o.payload), else_=None),
+    )
+    .where(_o.kind == MessageKind.POST)
+    .where(_o.created_at >= bindparam("since", type_=t.UTCDateTime))
+    .where(_o.status != OutboxStatus.HELD)
+    .where(_o.status != OutboxStatus.DIGESTED)
+    .where(_o.id > bindparam("after_id"))
+    .order_by(_o.id)
+)
+
+
+class _PostFold:
+    """Channel activity rebuilt from the outbox's posts, one row at a time in id order: a
+    storm summary's key starts with "storm:", the stories it lists are rows `stormed` under
+    it, with their digest entry in the payload."""
+
+    def __init__(self, since: datetime) -> None:
+        self.since = since  # rows are read from here
+        self.first: datetime | None = None  # the earliest created_at folded in
+        self.last_id = 0
+        self.rows: list[Any] = []  # every row folded in, in id order
+        self.alerts: dict[str, list[datetime]] = {}
+        self.storms: dict[str, tuple[str, datetime, datetime, list[DigestEntry]]] = {}
+
+    def add(
+        self,
+        row_id: int,
+        channel: str,
+        key: str,
+        status: str,
+        parent: str | None,
+        created: datetime,
+        payload: str | None,
+    ) -> None:
+        self.last_id = row_id
+        self.rows.append((row_id, channel, key, status, parent, created, payload))
+        self.first = created if self.first is None else min(self.first, created)
+        alerts, storms = self.alerts, self.storms
         alerts.setdefault(channel, [])
         if key.startswith("storm:"):
             storms[channel] = (key, created, created, [])
@@ -327,19 +396,21 @@ def _activity(conn: Connection, since: datetime) -> dict[str, ChannelActivity]:
             alerts[channel].append(created)
             storm = storms.get(channel)
             if status == OutboxStatus.STORMED and storm is not None and parent == storm[0]:
-                entry = json.loads(payload).get("entry")
+                entry = json.loads(payload or "{}").get("entry")
                 storms[channel] = (storm[0], storm[1], created, storm[3])
                 if entry:
                     storm[3].append(entry_from_json(entry))
-    out: dict[str, ChannelActivity] = {}
-    for channel, times in alerts.items():
-        storm = storms.get(channel)
-        if storm is None:
-            out[channel] = ChannelActivity(tuple(times))
-        else:
-            key, started, last, entries = storm
-            out[channel] = ChannelActivity(tuple(times), key, started, last, tuple(entries))
-    return out
+
+    def activity(self) -> dict[str, ChannelActivity]:
+        out: dict[str, ChannelActivity] = {}
+        for channel, times in self.alerts.items():
+            storm = self.storms.get(channel)
+            if storm is None:
+                out[channel] = ChannelActivity(tuple(times))
+            else:
+                key, started, last, entries = storm
+                out[channel] = ChannelActivity(tuple(times), key, started, last, tuple(entries))
+        return out
 
 
 def _severities(conn: Connection, story_keys: set[str]) -> list[tuple[str, str]]:

@@ -390,18 +390,29 @@ def token_fits(pattern_token: str, stem_: str) -> bool:
     return pattern_token == "*" or pattern_token == stem_
 
 
+@functools.lru_cache(maxsize=8)
+def _stemmed_words(text: str) -> tuple[str, tuple[re.Match[str], ...], tuple[str, ...]]:
+    """A text prepared, its words and their stems: an alert's explanation asks `matched_words`
+    about several phrases of one text."""
+    prepared = _prepare(text)
+    words = tuple(wide().word.finditer(prepared))
+    return prepared, words, tuple(_raw_cache.get(w.group()) or _stem_raw(w.group()) for w in words)
+
+
 def matched_words(text: str, phrase: str) -> str | None:
     """The words of `text` that a rule's phrase matches, as the text writes them ("test-fired"
     for the phrase "test fire"), or None when the phrase is not in it (a near rule's name)."""
     wanted = pattern_stems(phrase)
     if not wanted:
         return None
-    prepared = _prepare(text)
-    words = list(wide().word.finditer(prepared))
-    stems = [_stem_raw(w.group()) for w in words]
+    prepared, words, stems = _stemmed_words(text)
     size = len(wanted)
+    first = wanted[0]
+    wild = first in ("#", "*")
     for i in range(len(stems) - size + 1):
-        if all(token_fits(wanted[k], stems[i + k]) for k in range(size)):
+        if (wild or stems[i] == first) and all(
+            token_fits(wanted[k], stems[i + k]) for k in range(size)
+        ):
             return prepared[words[i].start() : words[i + size - 1].end()]
     at = prepared.casefold().find(phrase.casefold())  # scripts without spaces between words
     return prepared[at : at + len(phrase)] if at >= 0 and phrase.strip() else None
