@@ -11,10 +11,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-import snowballstemmer
 from hypothesis import given
 from hypothesis import strategies as st
-from snowballstemmer.english_stemmer import EnglishStemmer
 
 from bot.domain.classify import text
 
@@ -75,16 +73,3 @@ def test_ascii_phrases_are_split_as_the_general_expression_splits_them(phrase: s
 )
 def test_other_phrases_are_split_as_before(phrase: str) -> None:
     assert text.pattern_stems(phrase) == _reference_pattern_stems(phrase)
-
-
-def test_the_c_stemmer_gives_the_pure_python_stems() -> None:
-    """snowballstemmer hands the work to PyStemmer (Snowball's C library) when it is installed;
-    both must give the same stems for the words of the packs and of a labelled set."""
-    assert type(text._stemmer).__module__ == "Stemmer"  # the C one is what the bot uses
-    words: set[str] = set()
-    sources = [*ROOT.glob("config/rules/**/*.toml"), ROOT / "tests/data/classify_dev.jsonl"]
-    for path in sources:
-        words.update(w.lower() for w in re.findall(r"[^\W_]+", path.read_text(encoding="utf-8")))
-    assert len(words) > 2000
-    c_stems = snowballstemmer.stemmer("english").stemWords(sorted(words))
-    assert c_stems == EnglishStemmer().stemWords(sorted(words))
