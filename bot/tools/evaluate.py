@@ -192,8 +192,8 @@ class StoryReport(PairCounts):
     )  # one event, two stories
 
 
-def evaluate_stories(reports: Sequence[StoryExample], tuning: Tuning | None = None) -> StoryReport:
-    """Feed the reports in publication order through a story index; score all pairs."""
+def assign_stories(reports: Sequence[StoryExample], tuning: Tuning | None = None) -> dict[str, str]:
+    """Report id -> story id: the reports fed in publication order through a story index alone."""
     index = StoryIndex(tuning)
     assigned: dict[str, str] = {}
     for r in sorted(reports, key=lambda r: (r.published, r.id)):
@@ -205,7 +205,12 @@ def evaluate_stories(reports: Sequence[StoryExample], tuning: Tuning | None = No
         else:
             story = index.join(match.story_id, fp, item, r.published).story
         assigned[r.id] = story.id
-    return score_stories(reports, assigned)
+    return assigned
+
+
+def evaluate_stories(reports: Sequence[StoryExample], tuning: Tuning | None = None) -> StoryReport:
+    """Feed the reports in publication order through a story index; score all pairs."""
+    return score_stories(reports, assign_stories(reports, tuning))
 
 
 def bcubed(events: dict[str, str], stories: dict[str, str]) -> tuple[float, float]:

@@ -21,9 +21,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from bot.domain.stories import StoryIndex, fingerprint
-from bot.models import Classification, Item
-from bot.tools.evaluate import StoryExample
+from bot.tools.evaluate import StoryExample, assign_stories
 
 HERE = Path(__file__).parent
 
@@ -40,18 +38,7 @@ class EventRow:
 
 def index_assign(reports: Sequence[StoryExample]) -> dict[str, str]:
     """report id -> story id, the story index alone, reports in publication order."""
-    index = StoryIndex()
-    out: dict[str, str] = {}
-    for r in sorted(reports, key=lambda r: (r.published, r.id)):
-        item = Item(r.source, "", r.id, "", r.title, r.summary, r.published)
-        fp = fingerprint(r.id, r.title, r.summary, r.labels, r.published, r.source)
-        match = index.assign(fp)
-        if match is None:
-            story = index.create(fp, item, Classification(r.labels, {}, {}), r.published)
-        else:
-            story = index.join(match.story_id, fp, item, r.published).story
-        out[r.id] = story.id
-    return out
+    return assign_stories(reports)
 
 
 def breakdown(reports: Sequence[StoryExample], assigned: dict[str, str]) -> list[EventRow]:
