@@ -416,6 +416,65 @@ def test_a_storys_severity_survives_a_restart(
     assert stored == ["critical"]
 
 
+def test_a_restart_that_finds_every_feed_unchanged_does_not_rebuild_the_story_index(
+    feeds: FeedServer, slack: SlackStandIn, write_config, env
+) -> None:
+    """A warm run (every feed 304) needs no story index, so it is not rebuilt from the store;
+    the first new report afterwards loads it and joins the story recorded before the restart
+    (one alert, not two)."""
+    empty = "<rss version='2.0'><channel><title>x</title></channel></rss>"
+    urls = {name: feeds.set(f"/{name}.xml", empty) for name in ("Yonhap", "AP")}
+    config = write_config(urls)
+    clock = FakeTime()
+    feeds.set(
+        "/Yonhap.xml",
+        outlet_rss(
+            "Yonhap",
+            "N. Korea fires ballistic missile into East Sea: JCS",
+            "North Korea fired a ballistic missile into the East Sea on Tuesday morning, "
+            "South Korea's Joint Chiefs of Staff said.",
+            20,
+        ),
+    )
+
+    async def first_run() -> None:
+        app = _app(config, env, clock)
+        try:
+            await app.pipeline.poll_all()
+            await app.deliverer.drain(timedelta(seconds=10))
+        finally:
+            await app.aclose()
+
+    async def restart() -> tuple[list[str], bool, bool]:
+        app = _app(config, env, clock)
+        try:
+            warm = await app.pipeline.poll_all()
+            loaded_when_warm = app.pipeline._stories_loaded
+            feeds.set(
+                "/AP.xml",
+                outlet_rss(
+                    "AP",
+                    "North Korea test-fires ballistic missile toward its eastern waters",
+                    "North Korea test-fired a ballistic missile toward its eastern waters on "
+                    "Tuesday, South Korea's military said.",
+                    5,
+                ),
+            )
+            clock.now += timedelta(hours=1)  # both feeds due again
+            await app.pipeline.poll_all()
+            await app.deliverer.drain(timedelta(seconds=10))
+            return [o.status for o in warm], loaded_when_warm, app.pipeline._stories_loaded
+        finally:
+            await app.aclose()
+
+    asyncio.run(first_run())
+    statuses, loaded_when_warm, loaded_after = asyncio.run(restart())
+    assert statuses == ["unchanged", "unchanged"]
+    assert not loaded_when_warm
+    assert loaded_after
+    assert len([p for p in slack.posts() if "thread_ts" not in p.args]) == 1  # joined, one story
+
+
 @pytest.mark.parametrize("in_workers", [False, True], ids=["classified-here", "in-workers"])
 def test_reports_recorded_together_are_headed_by_the_one_published_first(
     feeds: FeedServer, write_config, env, in_workers: bool

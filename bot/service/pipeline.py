@@ -207,14 +207,16 @@ class Pipeline:
     def sync_feeds(self) -> None:
         """Register configured feeds. At start a lone process (SQLite) takes back the feed leases
         it left; replicas sharing PostgreSQL leave each other's to expire. Message leases always
-        run out first (their hold), so a send cut short is not repeated before it could land."""
+        run out first (their hold), so a send cut short is not repeated before it could land.
+
+        The story index is not loaded here but by the first batch of new entries to record
+        (`_record_batch`): a run in which every feed answers 304 never needs it, and rebuilding
+        it (fingerprinting every open story's reports) was a fifth of a warm `run --once`."""
         self.store.sync_feeds(
             [(f.url, f.name) for f in self.config.feeds],
             self.clock(),
             reclaim_all=not self.store.shared,
         )
-        if not self._stories_loaded:  # the index is kept up to date once loaded
-            self.load_stories()
 
     def load_stories(self) -> None:
         """Rebuild the in-memory story index from the store (at start, or after a failed write)."""
