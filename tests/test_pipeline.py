@@ -352,6 +352,28 @@ def test_a_broken_write_for_one_feed_does_not_stop_the_others_alerts(
     assert str(DISTINCT_LAUNCHES[1]["title"]) in str(posts[-1].args)
 
 
+def _yonhap_launch() -> str:
+    """Yonhap's first report of a launch, 20 minutes ago."""
+    return outlet_rss(
+        "Yonhap",
+        "N. Korea fires ballistic missile into East Sea: JCS",
+        "North Korea fired a ballistic missile into the East Sea on Tuesday morning, "
+        "South Korea's Joint Chiefs of Staff said.",
+        20,
+    )
+
+
+def _ap_follow_up() -> str:
+    """AP's plainer report of the same launch, 5 minutes ago."""
+    return outlet_rss(
+        "AP",
+        "North Korea test-fires ballistic missile toward its eastern waters",
+        "North Korea test-fired a ballistic missile toward its eastern waters on Tuesday, "
+        "South Korea's military said.",
+        5,
+    )
+
+
 def test_a_storys_severity_survives_a_restart(
     feeds: FeedServer, slack: SlackStandIn, write_config, env
 ) -> None:
@@ -361,16 +383,7 @@ def test_a_storys_severity_survives_a_restart(
     urls = {name: feeds.set(f"/{name}.xml", empty) for name in ("Yonhap", "Kyodo", "AP")}
     config = write_config(urls)
     clock = FakeTime()
-    feeds.set(
-        "/Yonhap.xml",
-        outlet_rss(
-            "Yonhap",
-            "N. Korea fires ballistic missile into East Sea: JCS",
-            "North Korea fired a ballistic missile into the East Sea on Tuesday morning, "
-            "South Korea's Joint Chiefs of Staff said.",
-            20,
-        ),
-    )
+    feeds.set("/Yonhap.xml", _yonhap_launch())
 
     async def run(then: list[tuple[str, str]]) -> None:
         app = _app(config, env, clock)
@@ -390,13 +403,7 @@ def test_a_storys_severity_survives_a_restart(
         "the East Sea on Tuesday, telling residents to take shelter.",
         10,
     )
-    plain = outlet_rss(
-        "AP",
-        "North Korea test-fires ballistic missile toward its eastern waters",
-        "North Korea test-fired a ballistic missile toward its eastern waters on Tuesday, "
-        "South Korea's military said.",
-        5,
-    )
+    plain = _ap_follow_up()
     asyncio.run(run([("/Kyodo.xml", shelter)]))
     asyncio.run(run([("/AP.xml", plain)]))  # a restart: a new pipeline over the same database
     store = Store.open(load_config(str(config), env).bot.database)
@@ -426,16 +433,7 @@ def test_a_restart_that_finds_every_feed_unchanged_does_not_rebuild_the_story_in
     urls = {name: feeds.set(f"/{name}.xml", empty) for name in ("Yonhap", "AP")}
     config = write_config(urls)
     clock = FakeTime()
-    feeds.set(
-        "/Yonhap.xml",
-        outlet_rss(
-            "Yonhap",
-            "N. Korea fires ballistic missile into East Sea: JCS",
-            "North Korea fired a ballistic missile into the East Sea on Tuesday morning, "
-            "South Korea's Joint Chiefs of Staff said.",
-            20,
-        ),
-    )
+    feeds.set("/Yonhap.xml", _yonhap_launch())
 
     async def first_run() -> None:
         app = _app(config, env, clock)
@@ -450,16 +448,7 @@ def test_a_restart_that_finds_every_feed_unchanged_does_not_rebuild_the_story_in
         try:
             warm = await app.pipeline.poll_all()
             loaded_when_warm = app.pipeline._stories_loaded
-            feeds.set(
-                "/AP.xml",
-                outlet_rss(
-                    "AP",
-                    "North Korea test-fires ballistic missile toward its eastern waters",
-                    "North Korea test-fired a ballistic missile toward its eastern waters on "
-                    "Tuesday, South Korea's military said.",
-                    5,
-                ),
-            )
+            feeds.set("/AP.xml", _ap_follow_up())
             clock.now += timedelta(hours=1)  # both feeds due again
             await app.pipeline.poll_all()
             await app.deliverer.drain(timedelta(seconds=10))
