@@ -350,6 +350,11 @@ def _lead(summary: str) -> str:
 
 
 def _stem_raw(raw: str) -> str:
+    """The stem of a word as the text writes it (any case), through `_raw_cache`. The hot loops
+    of `tokenize` and `_quick` look the cache up themselves first and call this on a miss."""
+    stemmed = _raw_cache.get(raw)
+    if stemmed is not None:
+        return stemmed
     stemmed = stem(raw.lower())
     if len(_raw_cache) < 200_000:
         _raw_cache[raw] = stemmed
@@ -396,7 +401,7 @@ def _stemmed_words(text: str) -> tuple[str, tuple[re.Match[str], ...], tuple[str
     about several phrases of one text."""
     prepared = _prepare(text)
     words = tuple(wide().word.finditer(prepared))
-    return prepared, words, tuple(_raw_cache.get(w.group()) or _stem_raw(w.group()) for w in words)
+    return prepared, words, tuple(_stem_raw(w.group()) for w in words)
 
 
 def matched_words(text: str, phrase: str) -> str | None:
