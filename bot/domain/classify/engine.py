@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from bot.domain.classify import model as learned
 from bot.domain.classify.pack import Pattern, RulePack
 from bot.domain.classify.salience import clauses, judge, title_acts, title_mentions
 from bot.domain.classify.text import (
@@ -239,6 +240,60 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
     return results
 
 
+def label_features(
+    pack: RulePack,
+    tokens: Tokens,
+    results: Mapping[str, tuple[float, list[str], bool]],
+    *,
+    words: bool = False,
+) -> dict[str, tuple[list[str], bool]]:
+    """Each topic the rules scored (score > 0) in an English item: bare label -> (the model's
+    features, the rules' decision). Korean and Japanese items are left to the rules. With
+    `words`, the title's and the lead sentence's stems count too ("title: summit")."""
+    if tokens.cjk:
+        return {}
+    extra: list[str] = []
+    if words and any(r[0] > 0 for r in results.values()):
+        lead = tokens.sentence[0] + 1 if tokens.sentence else 0
+        extra = list(
+            dict.fromkeys(
+                f"title: {s}" if t else f"lead: {s}"
+                for s, t, n in zip(tokens.stems, tokens.in_title, tokens.sentence, strict=True)
+                if t or n == lead
+            )
+        )
+    by_label = {t.label: results[pack.label_name(t.label)] for t in pack.topics}
+    thresholds = {t.label: t.threshold for t in pack.topics}
+    out: dict[str, tuple[list[str], bool]] = {}
+    for topic in pack.topics:
+        score, _ev, salient = by_label[topic.label]
+        if score > 0:
+            rules = score >= topic.threshold and salient
+            feats = learned.features(topic.label, by_label, thresholds)
+            out[topic.label] = (feats + extra, rules)
+    return out
+
+
+def _combined(
+    pack: RulePack,
+    model: learned.Model,
+    tokens: Tokens,
+    results: dict[str, tuple[float, list[str], bool]],
+) -> dict[str, bool]:
+    """The model's decisions (label name -> given), its note appended to each one's evidence."""
+    decided: dict[str, bool] = {}
+    found = label_features(pack, tokens, results, words=model.words)
+    for label, (feats, rules) in found.items():
+        lm = model.labels.get(label)
+        if lm is None:
+            continue
+        s = learned.score(lm, feats, rules)
+        name = pack.label_name(label)
+        results[name][1].append(learned.note(s, rules))
+        decided[name] = s.label
+    return decided
+
+
 def _may_mention(pack: RulePack, words: set[str], chars: str) -> bool:
     """Whether some subject phrase of the pack has all its stems in the text (see
     `quick_words`: `words`, plus each character of `chars`, are the text's stems)."""
@@ -292,12 +347,17 @@ def classify(
         if tokens is None:
             tokens = tokenize(title, summary)
         results = _score_pack(tokens, pack)
+        model = learned.bundled(pack.model) if pack.model else None
+        decided = _combined(pack, model, tokens, results) if model is not None else {}
         for topic in pack.topics:
             name = pack.label_name(topic.label)
             score, ev, salient = results[name]
             scores[name] = score
             evidence[name] = tuple(ev)
-            if score >= topic.threshold and score > 0 and salient:
+            given = decided.get(name)
+            if given is None:
+                given = score >= topic.threshold and score > 0 and salient
+            if given:
                 labels.append(name)
     return Classification(
         labels=tuple(labels),
