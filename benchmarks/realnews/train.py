@@ -35,7 +35,6 @@ PROJECT_DEV = ROOT / "tests/data/classify_dev.jsonl"
 PACK = ROOT / "config/rules/northkorea.toml"
 OUT = ROOT / "config/rules/northkorea.model.json"
 FOLDS = 5
-WORDS = "--no-words" not in sys.argv  # the title's and lead's stems as features too
 CS = (0.03, 0.1, 0.3, 1.0, 3.0)
 MIN_COUNT = 2  # a feature seen in fewer training items is left out
 THRESHOLDS = tuple(round(0.2 + 0.05 * i, 2) for i in range(13))  # 0.2 .. 0.8
@@ -63,7 +62,8 @@ def _pack():  # type: ignore[no-untyped-def]
     return replace(pack, model=None)
 
 
-def rows() -> list[Row]:
+def rows(words: bool = True) -> list[Row]:
+    """Every dev item with its features; `words`: the title's and lead's stems too."""
     from bot.domain.classify.engine import _score_pack, label_features
     from bot.domain.classify.text import tokenize
 
@@ -75,7 +75,7 @@ def rows() -> list[Row]:
         for line in path.read_text(encoding="utf-8").splitlines():
             d = json.loads(line)
             tokens = tokenize(d["title"], d.get("summary", ""))
-            feats = label_features(pack, tokens, _score_pack(tokens, pack), words=WORDS)
+            feats = label_features(pack, tokens, _score_pack(tokens, pack), words=words)
             if real:
                 group = d["date"]
             else:
@@ -159,10 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-words", action="store_true", help="the rules' features alone")
     ap.add_argument("--check", action="store_true", help="do not write; fail if the file differs")
     args = ap.parse_args(argv)
-    data = rows()
+    data = rows(not args.no_words)
     labels = [t.label for t in _pack().topics]
     real = [r.real for r in data]
-    model: dict[str, object] = {"format": 1, "words": WORDS, "labels": {}}
+    model: dict[str, object] = {"format": 1, "words": not args.no_words, "labels": {}}
     print(
         f"{sum(real)} real dev items, {len(data) - sum(real)} project dev items, {FOLDS} folds by day"
     )
