@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.domain.classify import classify
-from bot.domain.classify.model import LabelModel, bundled, parse_model, score
+from bot.domain.classify.model import LabelModel, bundled, explain, parse_model, score
 from bot.domain.classify.pack import RulePack, load_pack
 from bot.errors import ConfigError
 from bot.service.cli import main
@@ -50,17 +50,28 @@ def test_the_weights_file_ships_in_the_package() -> None:
 
 def test_the_scorer_is_a_logistic_dot_product() -> None:
     lm = LabelModel({"a": 1.5, "b": -0.5, "c": 0.25}, bias=-1.0, combine="model", threshold=0.5)
-    s = score(lm, ["a", "b", "a", "unknown"], rules=False)
-    assert s.p == pytest.approx(1 / (1 + math.exp(-(-1.0 + 1.5 - 0.5))))
-    assert s.p == 0.5 and s.label  # z = 0: at the threshold, given
+    feats = ["a", "b", "unknown"]
+    s = explain(lm, feats, score(lm, feats, rules=False))
+    assert s.p == 0.5 and s.label  # z = -1 + 1.5 - 0.5 = 0: at the threshold, given
     assert s.top == (("a", 1.5), ("b", -0.5))  # by size; unknown features count nothing
-    assert not score(lm, ["b", "c"], rules=True).label  # the model decides, whatever the rules
+    # the title's and the lead's stems are the "title: " and "lead: " features
+    words = LabelModel(
+        {"title: summit": 2.0, "lead: summit": -0.5},
+        bias=0.0,
+        combine="model",
+    )
+    both = score(words, [], False, frozenset({"summit"}), frozenset({"summit", "x"}))
+    assert both == score(words, ["title: summit", "lead: summit"], False)
+    assert both[1] == pytest.approx(1 / (1 + math.exp(-1.5)))
+    assert explain(words, [], both, frozenset({"summit"})).top == (("title: summit", 2.0),)
+    assert score(lm, ["c"], rules=False)[1] == pytest.approx(1 / (1 + math.exp(0.75)))
+    assert not score(lm, ["b", "c"], rules=True)[0]  # the model decides, whatever the rules
     # "rules": the rules decide unless the model is confident either way
     keep = LabelModel({"a": 3.0}, bias=-1.0, combine="rules", give=0.9, withhold=0.2)
-    assert score(keep, [], rules=True).label  # p 0.27 > 0.2: the rules' label stays
-    assert not score(keep, ["a"], rules=False).label  # p 0.88 < 0.9: still withheld
-    assert score(replace(keep, give=0.8), ["a"], rules=False).label
-    assert not score(replace(keep, withhold=0.3), [], rules=True).label
+    assert score(keep, [], rules=True)[0]  # p 0.27 > 0.2: the rules' label stays
+    assert not score(keep, ["a"], rules=False)[0]  # p 0.88 < 0.9: still withheld
+    assert score(replace(keep, give=0.8), ["a"], rules=False)[0]
+    assert not score(replace(keep, withhold=0.3), [], rules=True)[0]
 
 
 def test_a_model_file_of_another_format_is_refused() -> None:
@@ -80,6 +91,8 @@ def test_same_weights_same_output(pack: RulePack) -> None:
     # and the pipeline's bulk mode gives the same labels
     bulk = [classify(packs, t, s, explain=False) for t, s in _examples("classify_dev.jsonl")[:120]]
     assert [c.labels for c in bulk] == [c.labels for c in first]
+    labelled = [(b, c) for b, c in zip(bulk, first, strict=True) if c.labels]
+    assert labelled and all(b.evidence == c.evidence for b, c in labelled)
 
 
 def test_evidence_shows_the_model_score_and_top_features(pack: RulePack) -> None:

@@ -94,6 +94,7 @@ def _f1(pred: list[bool], want: list[bool]) -> float:
 def _fit(xs: list[list[str]], ys: list[bool], c: float):  # type: ignore[no-untyped-def]
     from sklearn.feature_extraction import DictVectorizer
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
     counts: dict[str, int] = {}
     for x in xs:
@@ -101,9 +102,12 @@ def _fit(xs: list[list[str]], ys: list[bool], c: float):  # type: ignore[no-unty
             counts[f] = counts.get(f, 0) + 1
     keep = {f for f, n in counts.items() if n >= MIN_COUNT}
     vec = DictVectorizer(sort=True)
-    matrix = vec.fit_transform([{f: 1 for f in x if f in keep} for x in xs])
-    clf = LogisticRegression(C=c, solver="lbfgs", max_iter=5000)
-    clf.fit(matrix, ys)
+    matrix = vec.fit_transform([{f: 1 for f in sorted(set(x)) if f in keep} for x in xs])
+    matrix.sort_indices()
+    # converged far past the 4 decimals written, on one thread: the same file on any machine
+    clf = LogisticRegression(C=c, solver="lbfgs", max_iter=100_000, tol=1e-10)
+    with threadpool_limits(1):
+        clf.fit(matrix, ys)
     return vec, clf
 
 
@@ -243,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{OUT.relative_to(ROOT)}: {'identical' if same else 'DIFFERS'}")
         return 0 if same else 1
     OUT.write_text(text, encoding="utf-8")
-    print(f"\nwrote {OUT.relative_to(ROOT)}")
+    print(f"\nwrote {OUT.relative_to(ROOT) if OUT.is_relative_to(ROOT) else OUT}")
     return 0
 
 

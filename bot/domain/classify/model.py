@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -36,6 +36,28 @@ class LabelModel:
     threshold: float = 0.5  # "model": give the label at p >= threshold
     give: float = 1.0  # "rules": give a withheld label at p >= give
     withhold: float = 0.0  # "rules": withhold a given label at p <= withhold
+    # derived from `weights`: those of the "title: <stem>" and "lead: <stem>" features by
+    # stem (scoring looks the item's stems up without building a name for each), and for the
+    # evidence each feature's (-|weight|, name, weight): the largest contributions sort first
+    title: Mapping[str, float] = field(init=False, repr=False, compare=False)
+    lead: Mapping[str, float] = field(init=False, repr=False, compare=False)
+    ranked: Mapping[str, tuple[float, str, float]] = field(init=False, repr=False, compare=False)
+    ranked_title: Mapping[str, tuple[float, str, float]] = field(
+        init=False, repr=False, compare=False
+    )
+    ranked_lead: Mapping[str, tuple[float, str, float]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        w = self.weights
+        ranked = {k: (-abs(v), k, v) for k, v in w.items()}
+        set_ = object.__setattr__
+        set_(self, "title", {k[7:]: v for k, v in w.items() if k.startswith("title: ")})
+        set_(self, "lead", {k[6:]: v for k, v in w.items() if k.startswith("lead: ")})
+        set_(self, "ranked", ranked)
+        set_(self, "ranked_title", {k[7:]: r for k, r in ranked.items() if k.startswith("title: ")})
+        set_(self, "ranked_lead", {k[6:]: r for k, r in ranked.items() if k.startswith("lead: ")})
 
 
 @dataclass(frozen=True)
@@ -61,8 +83,9 @@ def parse_model(data: Mapping[str, Any], name: str) -> Model:
         combine = str(d["combine"])
         if combine not in ("model", "rules"):
             raise ValueError(f"model {name}: label {label}: combine {combine!r}")
+        weights = {str(k): float(v) for k, v in dict(d["weights"]).items()}
         labels[str(label)] = LabelModel(
-            weights={str(k): float(v) for k, v in dict(d["weights"]).items()},
+            weights=weights,
             bias=float(d["bias"]),
             combine=combine,
             threshold=float(d.get("threshold", 0.5)),
@@ -95,6 +118,19 @@ def _kind(entry: str) -> str:
     return entry
 
 
+# feature names by (prefix, evidence entry): the entries are the pack's phrases and notes, few
+# and repeated on every item
+_NAMES: dict[tuple[str, str], str] = {}
+_FIXED = {
+    prefix: (
+        f"{prefix}rules give",
+        f"{prefix}rules withhold",
+        *(f"{prefix}score >= {b}t" for b in _BUCKETS),
+    )
+    for prefix in ("", "other ")
+}
+
+
 def features(
     label: str,
     results: Mapping[str, tuple[float, Sequence[str], bool]],
@@ -104,31 +140,65 @@ def features(
     (name -> (score, evidence, salient)) and the labels' thresholds. The other labels'
     evidence counts too, under "other ": a launch report's diplomacy is judged beside it."""
     out: list[str] = []
+    names = _NAMES
     for name, (score, evidence, salient) in results.items():
         prefix = "" if name == label else "other "
+        fixed = _FIXED[prefix]
         t = thresholds[name]
-        reached = score >= t and score > 0
-        if reached and salient:
-            out.append(f"{prefix}rules give")
-        elif reached:
-            out.append(f"{prefix}rules withhold")
-        out += [f"{prefix}score >= {b}t" for b in _BUCKETS if score > 0 and score >= b * t]
-        out += [f"{prefix}{_kind(e)}" for e in evidence]
+        if score > 0:
+            if score >= t:
+                out.append(fixed[0] if salient else fixed[1])
+            out += [fixed[2 + i] for i, b in enumerate(_BUCKETS) if score >= b * t]
+        for e in evidence:
+            f = names.get((prefix, e))
+            if f is None:
+                if len(names) > 50_000:
+                    names.clear()
+                f = names[prefix, e] = prefix + _kind(e)
+            out.append(f)
     return out
 
 
-def score(model: LabelModel, feats: Sequence[str], rules: bool, *, top: int = 4) -> Scored:
-    """The model's probability for the label and the decision under its combination rule."""
+def score(
+    model: LabelModel,
+    feats: Sequence[str],
+    rules: bool,
+    title: Set[str] = frozenset(),
+    lead: Set[str] = frozenset(),
+) -> tuple[bool, float]:
+    """The decision under the label's combination rule, and the model's probability, from the
+    features and the stems of the title and the lead (the "title: " and "lead: " features)."""
     weights = model.weights
-    parts = [(f, weights[f]) for f in dict.fromkeys(feats) if f in weights]
-    z = model.bias + sum(w for _f, w in parts)
+    z = model.bias + sum([weights.get(f, 0.0) for f in set(feats)])
+    if title:
+        tw = model.title
+        z += sum([tw[s] for s in tw.keys() & title])
+    if lead:
+        lw = model.lead
+        z += sum([lw[s] for s in lw.keys() & lead])
     p = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
     if model.combine == "model":
-        label = p >= model.threshold
-    else:
-        label = p >= model.give if not rules else p > model.withhold
-    parts.sort(key=lambda fw: (-abs(fw[1]), fw[0]))
-    return Scored(label, p, tuple(parts[:top]))
+        return p >= model.threshold, p
+    return (p >= model.give if not rules else p > model.withhold), p
+
+
+def explain(
+    model: LabelModel,
+    feats: Sequence[str],
+    decided: tuple[bool, float],
+    title: Set[str] = frozenset(),
+    lead: Set[str] = frozenset(),
+    *,
+    top: int = 4,
+) -> Scored:
+    """A decision `score` made, with the features that weighed most (by size; a feature the
+    model does not know weighs nothing)."""
+    ranked, rt, rl = model.ranked, model.ranked_title, model.ranked_lead
+    parts = [ranked[f] for f in set(feats) if f in ranked]
+    parts += [rt[s] for s in rt.keys() & title]
+    parts += [rl[s] for s in rl.keys() & lead]
+    best = sorted(parts)[:top]
+    return Scored(decided[0], decided[1], tuple((f, w) for _r, f, w in best))
 
 
 def note(s: Scored, rules: bool) -> str:
