@@ -172,10 +172,10 @@ def score(
     z = model.bias + sum([weights.get(f, 0.0) for f in set(feats)])
     if title:
         tw = model.title
-        z += sum([tw[s] for s in tw.keys() & title])
+        z += sum([tw[s] for s in title if s in tw])
     if lead:
         lw = model.lead
-        z += sum([lw[s] for s in lw.keys() & lead])
+        z += sum([lw[s] for s in lead if s in lw])
     p = 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
     if model.combine == "model":
         return p >= model.threshold, p
@@ -195,8 +195,8 @@ def explain(
     model does not know weighs nothing)."""
     ranked, rt, rl = model.ranked, model.ranked_title, model.ranked_lead
     parts = [ranked[f] for f in set(feats) if f in ranked]
-    parts += [rt[s] for s in rt.keys() & title]
-    parts += [rl[s] for s in rl.keys() & lead]
+    parts += [rt[s] for s in title if s in rt]
+    parts += [rl[s] for s in lead if s in rl]
     best = sorted(parts)[:top]
     return Scored(decided[0], decided[1], tuple((f, w) for _r, f, w in best))
 
