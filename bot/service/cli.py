@@ -484,7 +484,10 @@ def _eval(
 ) -> int:
     """Per-label figures for each data set; the rules beside a baseline (the naive keyword
     one, or another config's rules with `against`). One set alone lists its mistakes."""
+    from dataclasses import replace
+
     from bot.domain.classify import classify
+    from bot.domain.classify.model import bundled
     from bot.tools.evaluate import (
         Example,
         evaluate,
@@ -495,8 +498,19 @@ def _eval(
 
     labels = [lb for p in config.packs if p.default for lb in p.labels] or list(config.labels)
 
+    # a pack with a learned model beside it (on, or shipped switched off) is scored both ways
+    modelled = [
+        replace(p, model=p.model or p.name) if bundled(p.model or p.name) else p
+        for p in config.packs
+    ]
+    plain = [replace(p, model=None) for p in config.packs]
+    with_model = modelled != plain
+
     def rules(title: str, summary: str) -> Classification:
-        return classify(config.packs, title, summary)
+        return classify(modelled, title, summary)
+
+    def rules_only(title: str, summary: str) -> Classification:
+        return classify(plain, title, summary)
 
     def other(title: str, summary: str) -> Classification:
         assert against is not None
@@ -523,9 +537,10 @@ def _eval(
             print(format_report(evaluate(examples, labels, naive_baseline), show_mistakes=False))
             continue
         report = evaluate(examples, labels, rules)
+        alone = evaluate(examples, labels, rules_only) if with_model else None
         base = evaluate(examples, labels, other if against else naive_baseline)
         name = "against" if against else "keyword baseline"
-        print(format_comparison(dataset, report, base, baseline_name=name))
+        print(format_comparison(dataset, report, base, baseline_name=name, rules_only=alone))
         if mistakes or len(datasets) == 1:
             listed = format_report(report, show_mistakes=True).split("\n\nmisclassified", 1)
             if len(listed) == 2:

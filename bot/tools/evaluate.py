@@ -129,23 +129,41 @@ def format_report(report: Report, *, show_mistakes: bool = True) -> str:
 
 
 def format_comparison(
-    dataset: str, report: Report, baseline: Report, *, baseline_name: str = "baseline"
+    dataset: str,
+    report: Report,
+    baseline: Report,
+    *,
+    baseline_name: str = "baseline",
+    rules_only: Report | None = None,
 ) -> str:
-    """One data set's per-label figures, the rules beside a baseline (P, R, F1 each)."""
-    head = f"{'':<16}{'rules':>30}   {baseline_name:>30}"
+    """One data set's per-label figures, the rules beside a baseline (P, R, F1 each). With
+    `rules_only`, `report` is the rules combined with the learned model, and the rules alone
+    stand between the two."""
+    columns = [("rules + model" if rules_only else "rules", report)]
+    if rules_only is not None:
+        columns.append(("rules only", rules_only))
+    columns.append((baseline_name, baseline))
+    head = f"{'':<16}" + "   ".join(f"{name:>30}" for name, _r in columns)
     cols = f"{'precision':>10}{'recall':>10}{'F1':>10}"
-    lines = [f"{dataset}: {report.total} items", head, f"{'label':<16}{cols}   {cols}"]
-    for label, s in report.labels.items():
-        b = baseline.labels.get(label, LabelScore())
-        lines.append(
-            f"{label:<16}{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>10.3f}   "
-            f"{b.precision:>10.3f}{b.recall:>10.3f}{b.f1:>10.3f}"
-        )
+    lines = [
+        f"{dataset}: {report.total} items",
+        head,
+        f"{'label':<16}" + "   ".join([cols] * len(columns)),
+    ]
+    for label in report.labels:
+        figures = []
+        for _name, r in columns:
+            s = r.labels.get(label, LabelScore())
+            figures.append(f"{s.precision:>10.3f}{s.recall:>10.3f}{s.f1:>10.3f}")
+        lines.append(f"{label:<16}" + "   ".join(figures))
     if report.non_nk:
+        parts = [
+            f"{name}: {r.non_nk_labelled}/{r.non_nk} ({100 * r.non_nk_rate:.1f}%)"
+            for name, r in columns[1:]
+        ]
         lines.append(
             f"non-North-Korea items labelled: {report.non_nk_labelled}/{report.non_nk} "
-            f"({100 * report.non_nk_rate:.1f}%); {baseline_name}: "
-            f"{baseline.non_nk_labelled}/{baseline.non_nk} ({100 * baseline.non_nk_rate:.1f}%)"
+            f"({100 * report.non_nk_rate:.1f}%); " + "; ".join(parts)
         )
     return "\n".join(lines)
 

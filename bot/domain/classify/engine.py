@@ -9,8 +9,10 @@ given when the pack's subject is mentioned and the score reaches the topic's thr
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 
+from bot.domain.classify import model as learned
 from bot.domain.classify.pack import Pattern, RulePack
 from bot.domain.classify.salience import clauses, judge, title_acts, title_mentions
 from bot.domain.classify.text import (
@@ -239,6 +241,94 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
     return results
 
 
+def head_words(tokens: Tokens) -> tuple[frozenset[str], frozenset[str]]:
+    """The stems of the title, and those of the lead sentence (the one after the first)."""
+    sentence = tokens.sentence
+    if not sentence:
+        return frozenset(), frozenset()
+    k = tokens.in_title.count(True)  # the title's tokens come first
+    lead = sentence[0] + 1
+    end = bisect_right(sentence, lead)  # sentences are numbered in order
+    stems = tokens.stems
+    return frozenset(stems[:k]), frozenset(stems[i] for i in range(k, end) if sentence[i] == lead)
+
+
+def label_features(
+    pack: RulePack,
+    tokens: Tokens,
+    results: Mapping[str, tuple[float, list[str], bool]],
+    *,
+    words: bool = False,
+) -> dict[str, tuple[list[str], bool]]:
+    """Each topic the rules scored (score > 0) in an English item: bare label -> (the model's
+    features, the rules' decision). Korean and Japanese items are left to the rules. With
+    `words`, the title's and the lead sentence's stems count too ("title: summit")."""
+    if tokens.cjk:
+        return {}
+    by_label = {t.label: results[pack.label_name(t.label)] for t in pack.topics}
+    thresholds = {t.label: t.threshold for t in pack.topics}
+    out: dict[str, tuple[list[str], bool]] = {}
+    extra: list[str] | None = None
+    for topic in pack.topics:
+        score, _ev, salient = by_label[topic.label]
+        if score > 0:
+            if extra is None:
+                title, lead = head_words(tokens) if words else ((), ())
+                extra = sorted(f"title: {s}" for s in title) + sorted(f"lead: {s}" for s in lead)
+            rules = score >= topic.threshold and salient
+            feats = learned.features(topic.label, by_label, thresholds)
+            out[topic.label] = (feats + extra, rules)
+    return out
+
+
+def _combined(
+    pack: RulePack,
+    model: learned.Model,
+    tokens: Tokens,
+    results: dict[str, tuple[float, list[str], bool]],
+    explain: bool,
+) -> dict[str, bool]:
+    """The model's decisions (label name -> given). Its note ends each scored label's
+    evidence when `explain`, or when the pack gives some label (bulk classification keeps
+    only labelled items, with the same evidence as `explain` would give)."""
+    if tokens.cjk:
+        return {}
+    by_label = {t.label: results[pack.label_name(t.label)] for t in pack.topics}
+    thresholds = {t.label: t.threshold for t in pack.topics}
+    title: frozenset[str] | None = None
+    lead: frozenset[str] = frozenset()
+    decided: dict[str, bool] = {}
+    scored: list[tuple[str, learned.LabelModel, list[str], bool, tuple[bool, float]]] = []
+    for topic in pack.topics:
+        score, _ev, salient = by_label[topic.label]
+        lm = model.labels.get(topic.label)
+        if score <= 0 or lm is None:
+            continue
+        if title is None:
+            title, lead = head_words(tokens) if model.words else (frozenset(), frozenset())
+        rules = score >= topic.threshold and salient
+        feats = learned.features(topic.label, by_label, thresholds)
+        name = pack.label_name(topic.label)
+        s = learned.score(lm, feats, rules, title, lead)
+        decided[name] = s[0]
+        scored.append((name, lm, feats, rules, s))
+    if not scored:
+        return decided
+    if not explain and not any(decided.values()):
+        rules_give = any(
+            score >= t.threshold and score > 0 and salient
+            for t in pack.topics
+            if pack.label_name(t.label) not in decided
+            for score, _e, salient in (results[pack.label_name(t.label)],)
+        )
+        if not rules_give:
+            return decided
+    assert title is not None
+    for name, lm, feats, rules, s in scored:
+        results[name][1].append(learned.note(learned.explain(lm, feats, s, title, lead), rules))
+    return decided
+
+
 def _may_mention(pack: RulePack, words: set[str], chars: str) -> bool:
     """Whether some subject phrase of the pack has all its stems in the text (see
     `quick_words`: `words`, plus each character of `chars`, are the text's stems)."""
@@ -292,12 +382,17 @@ def classify(
         if tokens is None:
             tokens = tokenize(title, summary)
         results = _score_pack(tokens, pack)
+        model = learned.bundled(pack.model) if pack.model else None
+        decided = _combined(pack, model, tokens, results, explain) if model is not None else {}
         for topic in pack.topics:
             name = pack.label_name(topic.label)
             score, ev, salient = results[name]
             scores[name] = score
             evidence[name] = tuple(ev)
-            if score >= topic.threshold and score > 0 and salient:
+            given = decided.get(name)
+            if given is None:
+                given = score >= topic.threshold and score > 0 and salient
+            if given:
                 labels.append(name)
     return Classification(
         labels=tuple(labels),

@@ -100,6 +100,8 @@ class RulePack:
     # phrases in which an alias is part of another word ("북한산 국립공원", "北上", "東北"):
     # an alias or contextual alias that starts inside one of them does not count
     not_subject: tuple[Pattern, ...] = ()
+    # the bundled learned model's name (`model = "northkorea"`), None for the rules alone
+    model: str | None = None
     # first stem -> [(pattern, role)], role = ("alias"|"contextual"|"context", -1) or
     # ("term", topic index, term index) or ("near1"/"near2", topic index, rule index) or
     # ("event", topic index, -1)
@@ -174,6 +176,24 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         problems.add(root.key_path("name"), "use lower-case letters, digits, '-' and '_' only")
     description = root.string("description")
     default = root.boolean("default", False)
+    # a learned model shipped beside the bundled pack (bot/domain/classify/model.py): true
+    # for the one named after the pack, or its name; false (the default) for the rules alone
+    if isinstance(data.get("model"), bool):
+        model_name = name if root.boolean("model", False) else ""
+    else:
+        model_name = root.string("model")
+    if model_name:
+        from bot.domain.classify.model import bundled
+
+        try:
+            found = bundled(model_name)
+        except (ValueError, KeyError, TypeError) as e:
+            problems.add(root.key_path("model"), f'the model "{model_name}" is unreadable: {e}')
+        else:
+            if found is None:
+                problems.add(
+                    root.key_path("model"), f'"{model_name}" is not a model shipped with newsbot'
+                )
 
     subject = root.table("subject")
     subject_name = subject.string("name", name)
@@ -292,6 +312,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         story_facts=story_facts,
         salience=salience,
         not_subject=not_subject,
+        model=model_name or None,
     )
     object.__setattr__(pack, "index", _build_index(pack))
     object.__setattr__(pack, "follows", _follows(pack.index))
