@@ -104,7 +104,7 @@ def test_the_2025_set_is_rebuilt_as_labelled() -> None:
     No floor on its figures: it is for measurement only (README, "Stories").
     """
     _commit, windows, events = read_labels(LABELS_2025)
-    assert len(events) == 46 and len(set(events.values())) == 26
+    assert len(events) == 50 and len(set(events.values())) == 27
     assert all(a.year == 2025 for a, _b in windows)
     examples = _examples(OUT_2025)
     assert {e.id: e.event for e in examples} == events
