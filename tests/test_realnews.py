@@ -16,7 +16,16 @@ from typing import Any
 
 import pytest
 
-from benchmarks.realnews.rebuild import DATA, entries, in_holdout, item_id, read_labels, relabel
+from benchmarks.realnews.rebuild import (
+    DATA,
+    dir_entries,
+    entries,
+    feed_days,
+    in_holdout,
+    item_id,
+    read_labels,
+    relabel,
+)
 from bot.domain.classify import classify
 from bot.service.config import load_config
 from bot.tools.evaluate import Example, Report, evaluate
@@ -50,9 +59,11 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
     kinds = [r["kind"] for r in labels.values()]
     assert kinds.count("nk-test") >= 200 and kinds.count("nk-diplomacy") >= 100
     assert sum(k in ("other-test", "other-diplomacy", "hard-negative") for k in kinds) >= 400
-    # the second labelling round: dev days only, scored alone as data/dev-round2.jsonl
+    # the second labelling round: dev days only, scored alone as data/dev-round2.jsonl; the
+    # 2025 measurement set: measure2025.jsonl alone (GUIDELINES.md, "The 2025 measurement set")
     batches = [r["batch"] for r in labels.values() if "batch" in r]
-    assert set(batches) == {"round2"} and len(batches) >= 500
+    assert set(batches) == {"round2", "2025"} and batches.count("round2") >= 500
+    assert all(r["id"].startswith("rl-") for r in labels.values() if r.get("batch") == "2025")
 
 
 def test_audit_changes_are_recorded_and_can_be_undone(tmp_path: Path) -> None:
@@ -111,6 +122,53 @@ def test_rebuild_reads_daily_files_from_a_git_directory(tmp_path: Path) -> None:
     assert [e["title"] for e in got] == ["A bold title", "Dated next year"]
     assert got[0]["summary"] == "First & only." and got[0]["id"] == item_id(rows[0]["link"])
     assert got[1]["date"] == "2023-03-01"  # a 2024 date is replaced by the day it was saved
+
+
+def test_rebuild_reads_listed_daily_files_from_a_plain_directory(tmp_path: Path) -> None:
+    """The 2025 source: a clone's working tree, of which only the listed feed-days are read."""
+    day = tmp_path / "2025" / "01" / "2025-01-06"
+    day.mkdir(parents=True)
+    rows = [
+        {
+            "link": "https://news.example/k",
+            "title": "A <i>launch</i>",
+            "description": "<p>Seoul says.</p>",
+            "date_published": "2025-01-06T04:49:16+00:00",
+            "language": "en-gb",
+        },
+        {"link": "https://news.example/p", "title": "Tytuł", "language": "pl"},
+    ]
+    (day / "https...news.example.feed_entries.json").write_text(json.dumps(rows))
+    (day / "https...other.example.feed_entries.json").write_text(json.dumps(rows))
+    listed = [
+        "2025/01/2025-01-06/https...news.example.feed_entries.json",
+        "2025/01/2025-01-07/https...news.example.feed_entries.json",  # absent: skipped
+    ]
+    got = list(dir_entries(str(tmp_path), "2025", listed))
+    assert [(e["id"], e["title"], e["summary"]) for e in got] == [
+        (item_id(rows[0]["link"]), "A launch", "Seoul says.")
+    ]
+    assert got[0]["date"] == "2025-01-06" and got[0]["feed"] == "https...news.example.feed"
+
+
+def test_the_2025_set_is_documented_and_kept_apart() -> None:
+    """Every 2025 label is on a listed feed-day of 2025 and never in dev, hold-out or days."""
+    labels, days = read_labels()
+    files = feed_days()
+    assert files and all(re.match(r"2025/\d\d/2025-\d\d-\d\d/.+_entries\.json$", f) for f in files)
+    assert not any(d.startswith("2025") for d in days)
+    measured = {i for i, r in labels.items() if r.get("batch") == "2025"}
+    assert len(measured) >= 40
+    path = DATA / "measure2025.jsonl"
+    if not path.exists():
+        pytest.skip("the 2025 set is not rebuilt (rebuild --source 2025=DIR)")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert {r["id"] for r in rows} == measured
+    assert all(r["date"].startswith("2025") for r in rows)
+    for name in ("dev.jsonl", "holdout.jsonl", "days.jsonl"):
+        if (DATA / name).exists():
+            other = (DATA / name).read_text(encoding="utf-8")
+            assert not any(i in other for i in measured), name
 
 
 def _rebuilt(name: str) -> list[dict[str, Any]]:

@@ -3,7 +3,7 @@
 The items come from rumca-js/RSS-Link-Database-2022 and -2023: daily JSON files of many outlets'
 feed entries. Bring each repository here as a git directory (a bare clone or a snapshot), then:
 
-    python -m benchmarks.realnews.rebuild --source 2022=PATH --source 2023=PATH
+    python -m benchmarks.realnews.rebuild --source 2022=PATH --source 2023=PATH [--source 2025=DIR]
 
 After a change to labels.jsonl only, `--relabel` re-applies it to the rebuilt sets without the
 sources, and `--relabel --first-pass` writes the labels before the audit (GUIDELINES.md) to
@@ -23,6 +23,15 @@ as plain text, date, feed), and writes, under benchmarks/realnews/data/ (git-ign
 An item's id is "rl-" + the first 12 hex digits of the SHA-1 of its link. The split was fixed
 before any tuning: an item belongs to the hold-out when the SHA-1 of its publication date
 (YYYY-MM-DD) is 0 modulo 3, so reports of one day's events stay on one side.
+
+The 2025 measurement set comes from rumca-js/RSS-Link-Database-2025, too big to bring here as a
+git directory: `--source 2025=DIR` names a plain directory tree of its daily files (the working
+tree of a clone, YYYY/MM/YYYY-MM-DD/<feed>_entries.json). Only the feed-days listed in
+days2025.txt are read, so a full clone rebuilds exactly the same set. Its items get the same
+id rule, and the labels.jsonl rows marked `"batch": "2025"` are written to measure2025.jsonl
+alone: they never enter dev.jsonl, holdout.jsonl or days.jsonl, so the figures and floors of
+those sets do not move; the 2025 feed-days' entries are written to items2025.jsonl, not to
+items.jsonl. Without the 2025 source the other files are rebuilt exactly as before.
 
 No 2024 news is read: it is reserved for independent measurement.
 """
@@ -44,6 +53,9 @@ from bot.poll.parse import plain_text
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 LABELS = HERE / "labels.jsonl"
+DAYS_2025 = HERE / "days2025.txt"
+# the labels.jsonl batch of the 2025 measurement set (never dev, hold-out or whole days)
+MEASURE_BATCH = "2025"
 
 # the commits whose tree holds the daily files (the newest commits replace them by zip files)
 PINNED = {
@@ -106,33 +118,67 @@ def _read_blobs(git_dir: str, shas: list[str]) -> Iterator[bytes]:
     proc.wait()
 
 
+def _rows(data: bytes, date: str, feed: str, year: str) -> Iterator[dict[str, str]]:
+    """English entries of one daily file, in file order."""
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return
+    rows = doc.get("entries", []) if isinstance(doc, dict) else doc
+    for e in rows:
+        if not isinstance(e, dict) or not e.get("link") or not e.get("title"):
+            continue
+        lang = (e.get("language") or "en").lower()
+        if not lang.startswith("en"):
+            continue
+        published = str(e.get("date_published") or date)[:10]
+        if published.startswith("2024") or not published.startswith(year):
+            published = date  # the day the database saw it
+        yield {
+            "id": item_id(e["link"]),
+            "date": published,
+            "feed": feed,
+            "title": plain_text(str(e["title"])),
+            "summary": plain_text(str(e.get("description") or "")),
+        }
+
+
 def entries(git_dir: str, year: str, commit: str | None = None) -> Iterator[dict[str, str]]:
     """English entries of one year's database (at its pinned commit), in file order."""
     blobs = _blobs(git_dir, commit or PINNED[year])
     for (_sha, date, feed), data in zip(
         blobs, _read_blobs(git_dir, [b[0] for b in blobs]), strict=True
     ):
-        try:
-            doc = json.loads(data)
-        except ValueError:
+        yield from _rows(data, date, feed, year)
+
+
+def feed_days(path: Path = DAYS_2025) -> list[str]:
+    """The daily files (paths inside the repository) the 2025 set is drawn from."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(line)
+    return out
+
+
+def dir_entries(root: str, year: str, files: list[str]) -> Iterator[dict[str, str]]:
+    """English entries of the listed daily files of a plain directory tree, in list order.
+
+    A listed file that is absent is reported on stderr and skipped (the labelled ids it held
+    are then counted as not found).
+    """
+    for rel in files:
+        m = _DAILY.match(rel)
+        if not m or _SKIP_FEED.search(m.group(3) + "_"):
             continue
-        rows = doc.get("entries", []) if isinstance(doc, dict) else doc
-        for e in rows:
-            if not isinstance(e, dict) or not e.get("link") or not e.get("title"):
-                continue
-            lang = (e.get("language") or "en").lower()
-            if not lang.startswith("en"):
-                continue
-            published = str(e.get("date_published") or date)[:10]
-            if published.startswith("2024") or not published.startswith(year):
-                published = date  # the day the database saw it
-            yield {
-                "id": item_id(e["link"]),
-                "date": published,
-                "feed": feed,
-                "title": plain_text(str(e["title"])),
-                "summary": plain_text(str(e.get("description") or "")),
-            }
+        if m.group(1) != year or m.group(2).startswith("2024"):
+            continue
+        path = Path(root) / rel
+        if not path.is_file():
+            print(f"rebuild: {rel} is not in {root}", file=sys.stderr)
+            continue
+        yield from _rows(path.read_bytes(), m.group(2), m.group(3), year)
 
 
 def read_labels() -> tuple[dict[str, dict[str, object]], list[str]]:
@@ -169,10 +215,10 @@ def relabel(first: bool = False, data: Path = DATA) -> int:
     labels, _days = read_labels()
     out_dir = data / "pass1" if first else data
     out_dir.mkdir(exist_ok=True)
-    for name in ("dev", "holdout", "days", "dev-round2"):
+    for name in ("dev", "holdout", "days", "dev-round2", "measure2025"):
         path = data / f"{name}.jsonl"
-        if name == "dev-round2" and not path.exists():
-            continue  # rebuilt before the second round
+        if name in ("dev-round2", "measure2025") and not path.exists():
+            continue  # rebuilt before the second round, or without the 2025 source
         rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
         for row in rows:
             lab = labels.get(row["id"])
@@ -190,7 +236,11 @@ def relabel(first: bool = False, data: Path = DATA) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--source", action="append", help="YEAR=git directory of that year")
+    parser.add_argument(
+        "--source",
+        action="append",
+        help="YEAR=git directory of that year (2025=a plain directory of its daily files)",
+    )
     parser.add_argument(
         "--relabel", action="store_true", help="re-apply labels.jsonl to the rebuilt sets"
     )
@@ -208,11 +258,18 @@ def main(argv: list[str] | None = None) -> int:
     found: dict[str, dict[str, str]] = {}
     day_set = set(days)
     day_items: list[dict[str, object]] = []
+    measure: list[dict[str, str]] = []
     with (DATA / "items.jsonl").open("w", encoding="utf-8") as pool:
         for spec in args.source:
             year, _, git_dir = spec.partition("=")
+            if year == MEASURE_BATCH:
+                measure.extend(dir_entries(git_dir, year, feed_days()))
+                continue
             if year not in PINNED:
-                print(f"rebuild: no pinned commit for {year!r} (use {', '.join(PINNED)})")
+                print(
+                    f"rebuild: no pinned commit for {year!r} "
+                    f"(use {', '.join(PINNED)}, or {MEASURE_BATCH}=DIR)"
+                )
                 return 2
             for e in entries(git_dir, year):
                 if e["id"] in seen:
@@ -230,9 +287,21 @@ def main(argv: list[str] | None = None) -> int:
                             "kind": lab.get("kind", "general"),
                         }
                     )
-    missing = sorted(set(labels) - set(found))
+    found_2025: dict[str, dict[str, str]] = {}
+    if measure:
+        with (DATA / "items2025.jsonl").open("w", encoding="utf-8") as pool:
+            for e in measure:
+                if e["id"] in seen or e["id"] in found_2025:
+                    continue
+                found_2025[e["id"]] = e
+                pool.write(json.dumps(e, ensure_ascii=False) + "\n")
+    measured = {i for i, lab in labels.items() if lab.get("batch") == MEASURE_BATCH}
+    expected = set(labels) - measured if not measure else set(labels)
+    missing = sorted(expected - set(found) - set(found_2025))
     parts: dict[str, list[str]] = {"dev": [], "holdout": []}
     for i, lab in labels.items():
+        if i in measured:
+            continue  # the 2025 measurement set: measure2025.jsonl alone, below
         e = found.get(i)
         if e is None or lab.get("dup"):
             continue  # a copy under another link is labelled for the whole days only
@@ -248,10 +317,27 @@ def main(argv: list[str] | None = None) -> int:
     (DATA / "days.jsonl").write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in day_items), encoding="utf-8"
     )
-    print(
+    summary = (
         f"{len(seen)} items; dev {len(parts['dev'])}, hold-out {len(parts['holdout'])}, "
-        f"{len(day_items)} items on {len(day_set)} whole days; {len(missing)} labelled ids not found"
+        f"{len(day_items)} items on {len(day_set)} whole days"
     )
+    if measure:
+        rows_2025 = [
+            {
+                **found_2025[i],
+                "labels": labels[i]["labels"],
+                "kind": labels[i].get("kind", ""),
+                "note": labels[i].get("note"),
+                "batch": MEASURE_BATCH,
+            }
+            for i in sorted(measured, key=lambda i: (found_2025[i]["date"], i))
+            if i in found_2025
+        ]
+        (DATA / "measure2025.jsonl").write_text(
+            "".join(json.dumps(r) + "\n" for r in rows_2025), encoding="utf-8"
+        )
+        summary += f"; 2025: {len(found_2025)} items, measure2025 {len(rows_2025)}"
+    print(f"{summary}; {len(missing)} labelled ids not found")
     return 0 if not missing else 1
 
 

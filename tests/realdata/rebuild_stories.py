@@ -2,11 +2,15 @@
 
     python -m tests.realdata.rebuild_stories --repo PATH [--labels tests/realdata/stories_labels.tsv]
         [--out tests/realdata/stories_real.jsonl] [--list]
+    python -m tests.realdata.rebuild_stories --dir DIR --labels tests/realdata/stories_labels_2025.tsv
 
 PATH is a git directory of the year's rumca-js/RSS-Link-Database-<year> named in the labels
 file (daily JSON files of many outlets' feed entries; a bare clone will do): 2023 for
 stories_labels.tsv (-> stories_real.jsonl), 2022 for stories_labels_2022.tsv (-> its --out,
-by default stories_real_2022.jsonl). The script reads, at the commit named in the labels
+by default stories_real_2022.jsonl). rumca-js/RSS-Link-Database-2025 is too big to bring here
+as a git directory: for stories_labels_2025.tsv (-> stories_real_2025.jsonl), `--dir DIR` names a
+plain directory tree of its daily files instead (a clone's working tree, YYYY/MM/YYYY-MM-DD/
+<feed>_entries.json), read as it is. The script reads, at the commit named in the labels
 file, the entries of the days in its windows, keeps those whose id (the first 12
 hex digits of sha1 of the entry link) the labels file lists, and writes them as JSON lines in
 the form `newsbot eval-stories` reads, with the labels file's event ids. Only ids, event ids and
@@ -39,6 +43,8 @@ LABELS = HERE / "stories_labels.tsv"
 OUT = HERE / "stories_real.jsonl"
 LABELS_2022 = HERE / "stories_labels_2022.tsv"
 OUT_2022 = HERE / "stories_real_2022.jsonl"
+LABELS_2025 = HERE / "stories_labels_2025.tsv"
+OUT_2025 = HERE / "stories_real_2025.jsonl"
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -74,7 +80,37 @@ def _git(repo: str, *args: str) -> bytes:
     return subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True).stdout
 
 
-def rebuild(repo: str, out: Path = OUT, labels: Path = LABELS, *, listing: bool = False) -> int:
+def _day_files(repo: str, commit: str, folder: str, *, plain: bool) -> list[tuple[str, bytes]]:
+    """(name, bytes) of one day's entries files: from git at `commit`, or a plain directory."""
+    if plain:
+        day = Path(repo) / folder
+        if not day.is_dir():
+            return []
+        return [
+            (f.name, f.read_bytes())
+            for f in sorted(day.iterdir())
+            if f.name.endswith("_entries.json")
+        ]
+    names = _git(repo, "ls-tree", "--name-only", f"{commit}:{folder}").decode().split()
+    out = []
+    for name in names:
+        if not name.endswith("_entries.json"):
+            continue
+        try:
+            out.append((name, _git(repo, "show", f"{commit}:{folder}{name}")))
+        except subprocess.CalledProcessError:
+            continue
+    return out
+
+
+def rebuild(
+    repo: str,
+    out: Path = OUT,
+    labels: Path = LABELS,
+    *,
+    listing: bool = False,
+    plain: bool = False,
+) -> int:
     from bot.domain.classify import classify
     from bot.service.config import load_config
 
@@ -89,13 +125,10 @@ def rebuild(repo: str, out: Path = OUT, labels: Path = LABELS, *, listing: bool 
     found: dict[str, dict[str, object]] = {}
     for d in days:
         folder = f"{d:%Y}/{d:%m}/{d.isoformat()}/"
-        names = _git(repo, "ls-tree", "--name-only", f"{commit}:{folder}").decode().split()
-        for name in names:
-            if not name.endswith("_entries.json"):
-                continue
+        for _name, raw in _day_files(repo, commit, folder, plain=plain):
             try:
-                data = json.loads(_git(repo, "show", f"{commit}:{folder}{name}"))
-            except (subprocess.CalledProcessError, ValueError):
+                data = json.loads(raw)
+            except ValueError:
                 continue
             entries = data.get("entries", []) if isinstance(data, dict) else data
             for e in entries:
@@ -112,7 +145,7 @@ def rebuild(repo: str, out: Path = OUT, labels: Path = LABELS, *, listing: bool 
                         print(
                             ident,
                             published.isoformat(),
-                            _feed_name(str(e.get("source") or "")),
+                            _feed_name(str(e.get("source") or e.get("source_url") or "")),
                             ",".join(c.labels),
                             title,
                             sep="\t",
@@ -121,7 +154,7 @@ def rebuild(repo: str, out: Path = OUT, labels: Path = LABELS, *, listing: bool 
                 found[ident] = {
                     "id": ident,
                     "event": events[ident],
-                    "source": _feed_name(str(e.get("source") or "")),
+                    "source": _feed_name(str(e.get("source") or e.get("source_url") or "")),
                     "published": published.isoformat(),
                     "title": title,
                     "summary": summary,
@@ -150,14 +183,20 @@ def rebuild(repo: str, out: Path = OUT, labels: Path = LABELS, *, listing: bool 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repo", required=True, help="git directory of RSS-Link-Database-<year>")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--repo", help="git directory of RSS-Link-Database-<year>")
+    where.add_argument("--dir", help="plain directory of the year's daily files (2025)")
     parser.add_argument("--labels", default=str(LABELS))
-    parser.add_argument("--out", help="default: stories_real.jsonl, or _2022 for the 2022 labels")
+    parser.add_argument(
+        "--out", help="default: stories_real.jsonl, or _2022 / _2025 for those labels files"
+    )
     parser.add_argument("--list", action="store_true", help="list the candidates to label")
     args = parser.parse_args()
     labels = Path(args.labels)
-    out = Path(args.out) if args.out else OUT_2022 if labels.name == LABELS_2022.name else OUT
-    return rebuild(args.repo, out, labels, listing=args.list)
+    default = {LABELS_2022.name: OUT_2022, LABELS_2025.name: OUT_2025}.get(labels.name, OUT)
+    out = Path(args.out) if args.out else default
+    repo = args.repo or args.dir
+    return rebuild(repo, out, labels, listing=args.list, plain=args.dir is not None)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ figures, so that a change that makes them clearly worse fails; the targets (B-cu
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -17,7 +18,14 @@ import pytest
 from bot.tools.evaluate import StoryExample
 from bot.tools.replay import replay_stories
 from tests.conftest import RULES
-from tests.realdata.rebuild_stories import OUT, OUT_2022
+from tests.realdata.rebuild_stories import (
+    LABELS_2025,
+    OUT,
+    OUT_2022,
+    OUT_2025,
+    read_labels,
+    rebuild,
+)
 
 
 def _examples(path: Path) -> list[StoryExample]:
@@ -59,3 +67,44 @@ def test_day_by_day_replay_of_the_measurement_set() -> None:
     # R 0.69-0.72 over five)
     assert result.report.bcubed_precision >= 0.87
     assert result.report.bcubed_recall >= 0.71
+
+
+def test_a_labels_file_rebuilds_from_a_plain_directory(tmp_path: Path) -> None:
+    """--dir: a clone's working tree of daily files (the 2025 database), no git needed."""
+    day = tmp_path / "db" / "2025" / "01" / "2025-01-06"
+    day.mkdir(parents=True)
+    entry = {
+        "link": "https://news.example/launch",
+        "title": "North Korea fires a ballistic missile",
+        "description": "<p>Seoul says the launch came at dawn.</p>",
+        "date_published": "2025-01-06T04:49:16+00:00",
+        "source_url": "https://news.example/world/rss.xml",
+    }
+    other = {**entry, "link": "https://news.example/other", "title": "Unlisted report"}
+    (day / "https...news.example.world.rss.xml_entries.json").write_text(json.dumps([entry, other]))
+    ident = hashlib.sha1(entry["link"].encode()).hexdigest()[:12]
+    labels = tmp_path / "labels.tsv"
+    labels.write_text(
+        "# repo rumca-js/RSS-Link-Database-2025 directory\n# window 2025-01-06 2025-01-07\n"
+        f"id\tevent\tnote\n{ident}\t2025-01-06-launch\t\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    assert rebuild(str(tmp_path / "db"), out, labels, plain=True) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["event"], r["source"]) for r in rows] == [
+        (ident, "2025-01-06-launch", "news.example/world/rss.xml")
+    ]
+    assert rows[0]["summary"] == "Seoul says the launch came at dawn."
+
+
+def test_the_2025_set_is_rebuilt_as_labelled() -> None:
+    """The 2025 measurement set: its reports and event ids as the labels file has them.
+
+    No floor on its figures: it is for measurement only (README, "Stories").
+    """
+    _commit, windows, events = read_labels(LABELS_2025)
+    assert len(events) == 50 and len(set(events.values())) == 27
+    assert all(a.year == 2025 for a, _b in windows)
+    examples = _examples(OUT_2025)
+    assert {e.id: e.event for e in examples} == events
