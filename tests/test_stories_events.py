@@ -222,3 +222,71 @@ def test_one_sides_warning_and_the_others_notice_a_day_later_are_two_events() ->
         "Wire B",
     )
     assert notice != warning
+
+
+def test_a_reaction_after_the_named_launch_joins_that_launch() -> None:
+    """A reaction a day on whose headline says which launch it follows ("after North Korea's
+    ICBM launch") is that launch's, though it shares few words with its reports; an SRBM
+    launch in between does not take it."""
+    index = StoryIndex()
+    icbm = _story(
+        index,
+        "i1",
+        "North Korea fires ICBM into sea off east coast",
+        0,
+        "Wire A",
+        summary="The missile flew for over an hour before splashing down, the joint chiefs said.",
+    )
+    assert (
+        _story(
+            index,
+            "i2",
+            "Japan says North Korean ICBM fell inside its waters",
+            2,
+            "Wire B",
+            summary="Tokyo lodged a protest through embassy channels in Beijing.",
+        )
+        == icbm
+    )
+    srbm = _story(
+        index, "r1", "North Korea launches two short-range missiles toward Yellow Sea", 20, "Wire C"
+    )
+    assert srbm != icbm
+    reaction = _story(
+        index,
+        "x1",
+        "Allied bombers stage flyover in show of force after North Korea's ICBM launch",
+        27,
+        "Wire D",
+        summary="Strategic bombers flew escorted by fighter jets over the peninsula.",
+    )
+    assert reaction == icbm
+
+
+def test_reports_that_fit_a_story_and_its_same_source_twin_join_the_story() -> None:
+    """An outlet's second headline within the hour cannot join the story its first is in
+    (the same-source rule): it starts a story of its own, which is posted. Later reports of
+    other outlets that fit both join the story the event began in, not the twin."""
+    index = StoryIndex()
+    story = _story(index, "k1", "Kim Jong Un to travel to Russia for talks with Putin", 0, "Wire A")
+    assert (
+        _story(index, "k2", "Kremlin says Putin will host Kim Jong Un for talks", 1, "Wire B")
+        == story
+    )
+    twin = _story(
+        index,
+        "k3",
+        "Kim's armoured train leaves Pyongyang for Russia ahead of Putin talks",
+        0.5,
+        "Wire A",
+    )
+    assert twin != story
+    when = T0 + timedelta(hours=2)
+    fp = fingerprint(
+        "k4", "Armoured train with Kim crosses into Russia", "", LAUNCH, when, "Wire C"
+    )
+    index.join(twin, fp, Item("Wire C", "", "k4", "", fp.key, "", when), when)
+    later = _story(
+        index, "k5", "Kim's armoured train reaches Russia ahead of talks with Putin", 3, "Wire D"
+    )
+    assert later == story

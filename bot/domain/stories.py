@@ -348,6 +348,11 @@ class Facts:
     # the headline's launch is another side's own ("South Korean missile malfunctions in a
     # drill", "US test-fires Minuteman"): never the same launch as one of North Korea's
     other_side: bool = False
+    # the launch a reaction's headline says it follows ("US flies bombers after North Korea's
+    # ICBM launch", "Kim vows ... after observing new ICBM launch"): its classes, beyond
+    # "ballistic". Only for a headline that is not itself a fresh launch: "fires missile two
+    # days after ICBM test" names another launch
+    refers: frozenset[str] = frozenset()
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -372,6 +377,7 @@ class Facts:
             self.statement,
             self.measure,
             self.other_side,
+            self.refers,
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -545,6 +551,9 @@ def extract_facts(title: str, summary: str) -> Facts:
         cjk_kind = cjk_facts.kind(title)
         if cjk_kind and (kind == "meeting" or detect_language(title, "") in ("ko", "ja", "zh")):
             kind = cjk_kind
+    follow_up = bool(
+        cjk_follow_up or _FOLLOW_UP.search(title) or _GUIDANCE.search(f"{title}. {summary}")
+    )
     # a named missile implies its class ("Hwasong-18" is an ICBM), in any language
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.lower())) is not None)
@@ -563,9 +572,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         apogees=_figures(_APOGEE, text),
         acts=_fs(a for a, p in _ACT_PATTERNS.items() if p.search(main_clause.lower())),
         about_launch=bool(_LAUNCH_WORDS.search(_OTHER_EVENT.sub(" ", title))),
-        follow_up=bool(
-            cjk_follow_up or _FOLLOW_UP.search(title) or _GUIDANCE.search(f"{title}. {summary}")
-        ),
+        follow_up=follow_up,
         stage=_stage(title) if kind in ("meeting", "feature") else "",
         actor="" if talks else _actor(main_clause),
         names_launch=bool(_LAUNCH_WORDS.search(title) or _TEST_WORDS.search(title)),
@@ -574,7 +581,29 @@ def extract_facts(title: str, summary: str) -> Facts:
         other_side=kind == "launch"
         and bool(_OTHER_SIDE.match(main_clause))
         and not _NORTH.search(main_clause),
+        refers=_refers(title) if kind != "launch" or follow_up else frozenset(),
     )
+
+
+# "..., after North Korea's ICBM launch": the event a reaction's headline follows
+_AFTER = re.compile(r"\b(?:after|following)\b[^,.;:]*", re.IGNORECASE)
+
+
+def _refers(title: str) -> frozenset[str]:
+    """The specific classes of the launch a headline's "after ..." clause names."""
+    found: set[str] = set()
+    for m in _AFTER.finditer(title):
+        clause = m.group(0)
+        if not _LAUNCH_WORDS.search(clause) and not _TEST_WORDS.search(clause):
+            continue
+        low = clause.lower().replace("-", " ")
+        found.update(c for c, phrases in _CLASSES.items() if any(p in low for p in phrases))
+        for n in _NAME.finditer(clause):
+            name = f"{n.group(1)}-{n.group(2)}".lower()
+            c = _NAME_CLASS.get(name) or _NAME_CLASS.get(n.group(1).lower())
+            if c is not None:
+                found.add(c)
+    return _fs(found - {"ballistic"})
 
 
 # "South Korean missile ...", "US test-fires ...": a launch by another side than the North
@@ -864,6 +893,9 @@ class StoryState:
     # keywords) shows that report's headline, never one its filter rejects
     channel_headlines: dict[str, Item] = field(default_factory=dict)
     update_note: str | None = None  # "Updated by Yonhap: 2 missiles", after a fact changed
+    # the story this one's first report would have joined but for the same-source rule (its
+    # source was already there, with another headline in the same poll or hour)
+    twin_of: str | None = None
 
     def view(self) -> StoryView:
         return StoryView(
@@ -1013,7 +1045,9 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
     return True
 
 
-def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Match | None:
+def decide(
+    fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning, *, same_source: bool = True
+) -> Match | None:
     """The best existing story for `fp` among the candidates, or None for a new story. Pure.
 
     Reports of one launch, hours apart, often share few words ("fires ballistic missile into
@@ -1022,6 +1056,8 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
     stories, so there the words must agree more.
     """
     best: Match | None = None
+    best_twin: str | None = None
+    qualified: dict[str, tuple[float, str | None]] = {}  # story -> (score, its twin_of)
     best_rank: tuple[bool, bool, bool, int, float, float, str] = (
         False,
         False,
@@ -1057,8 +1093,6 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             statement = fp.facts.kind == "meeting" and fp.facts.follow_up and fp.facts.names_launch
             if not (statement and story.facts.kind == "launch"):
                 continue
-        if fp.source in story.sources and not _same_source_allows(fp, story, tuning):
-            continue
         if story.facts.kind == "launch" and (
             (fp.facts.statement and not story.facts.statement)
             or (fp.facts.measure and not story.facts.measure)
@@ -1124,7 +1158,9 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             continue
         # a shared class only vouches for two launch reports: a reaction or an analysis that
         # mentions an ICBM is not thereby about today's ICBM
-        agree = _agree(fp.facts, story.facts, classes="launch" == fp.facts.kind == story.facts.kind)
+        agree = _agree(
+            fp.facts, story.facts, classes="launch" == fp.facts.kind == story.facts.kind
+        ) or bool(story.facts.kind == "launch" and fp.facts.refers & story.facts.classes)
         if launch:
             fresh_late = not fp.facts.follow_up and gap > tuning.fresh_close
             if (
@@ -1163,8 +1199,23 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             -gap.total_seconds(),
             story.id,
         )
+        if (
+            same_source
+            and fp.source in story.sources
+            and not _same_source_allows(fp, story, tuning)
+        ):
+            continue  # (last: the costliest test)
+        qualified[story.id] = (score, story.twin_of)
         if best is None or rank > best_rank:
-            best, best_rank = Match(story.id, score), rank
+            best, best_rank, best_twin = Match(story.id, score), rank, story.twin_of
+    # a story that a report of a source already in another story had to start beside it (its
+    # twin) does not draw the other sources' reports away from that story: both qualify, so
+    # the report joins the story the event began in
+    for _ in range(3):
+        if best is None or best_twin is None or best_twin not in qualified:
+            break
+        score, twin_of = qualified[best_twin]
+        best, best_twin = Match(best_twin, score), twin_of
     return best
 
 
@@ -1239,12 +1290,20 @@ class StoryIndex:
             headline=item,
             classification=classification,
             last_updated=now,
+            twin_of=self._twin_of(fp),
         )
         self.stories[story.id] = story
         for label in fp.labels:
             self._order.setdefault(label, []).append(story.id)
         self._add_member(story, fp)
         return story
+
+    def _twin_of(self, fp: Fingerprint) -> str | None:
+        """The story a new story's first report would have joined but for the same-source
+        rule: only there, and only for ranking (a second pass over the same candidates, paid
+        when a story is created, not when a report joins one)."""
+        match = decide(fp, self.candidates(fp), self.tuning, same_source=False)
+        return None if match is None else match.story_id
 
     def join(self, story_id: str, fp: Fingerprint, item: Item, now: datetime) -> Joined:
         story = self.stories[story_id]
