@@ -261,32 +261,3 @@ def test_a_reaction_after_the_named_launch_joins_that_launch() -> None:
         summary="Strategic bombers flew escorted by fighter jets over the peninsula.",
     )
     assert reaction == icbm
-
-
-def test_reports_that_fit_a_story_and_its_same_source_twin_join_the_story() -> None:
-    """An outlet's second headline within the hour cannot join the story its first is in
-    (the same-source rule): it starts a story of its own, which is posted. Later reports of
-    other outlets that fit both join the story the event began in, not the twin."""
-    index = StoryIndex()
-    story = _story(index, "k1", "Kim Jong Un to travel to Russia for talks with Putin", 0, "Wire A")
-    assert (
-        _story(index, "k2", "Kremlin says Putin will host Kim Jong Un for talks", 1, "Wire B")
-        == story
-    )
-    twin = _story(
-        index,
-        "k3",
-        "Kim's armoured train leaves Pyongyang for Russia ahead of Putin talks",
-        0.5,
-        "Wire A",
-    )
-    assert twin != story
-    when = T0 + timedelta(hours=2)
-    fp = fingerprint(
-        "k4", "Armoured train with Kim crosses into Russia", "", LAUNCH, when, "Wire C"
-    )
-    index.join(twin, fp, Item("Wire C", "", "k4", "", fp.key, "", when), when)
-    later = _story(
-        index, "k5", "Kim's armoured train reaches Russia ahead of talks with Putin", 3, "Wire D"
-    )
-    assert later == story

@@ -893,9 +893,6 @@ class StoryState:
     # keywords) shows that report's headline, never one its filter rejects
     channel_headlines: dict[str, Item] = field(default_factory=dict)
     update_note: str | None = None  # "Updated by Yonhap: 2 missiles", after a fact changed
-    # the story this one's first report would have joined but for the same-source rule (its
-    # source was already there, with another headline in the same poll or hour)
-    twin_of: str | None = None
 
     def view(self) -> StoryView:
         return StoryView(
@@ -1045,9 +1042,7 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
     return True
 
 
-def decide(
-    fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning, *, same_source: bool = True
-) -> Match | None:
+def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Match | None:
     """The best existing story for `fp` among the candidates, or None for a new story. Pure.
 
     Reports of one launch, hours apart, often share few words ("fires ballistic missile into
@@ -1056,8 +1051,6 @@ def decide(
     stories, so there the words must agree more.
     """
     best: Match | None = None
-    best_twin: str | None = None
-    qualified: dict[str, tuple[float, str | None]] = {}  # story -> (score, its twin_of)
     best_rank: tuple[bool, bool, bool, int, float, float, str] = (
         False,
         False,
@@ -1093,6 +1086,8 @@ def decide(
             statement = fp.facts.kind == "meeting" and fp.facts.follow_up and fp.facts.names_launch
             if not (statement and story.facts.kind == "launch"):
                 continue
+        if fp.source in story.sources and not _same_source_allows(fp, story, tuning):
+            continue
         if story.facts.kind == "launch" and (
             (fp.facts.statement and not story.facts.statement)
             or (fp.facts.measure and not story.facts.measure)
@@ -1199,23 +1194,8 @@ def decide(
             -gap.total_seconds(),
             story.id,
         )
-        if (
-            same_source
-            and fp.source in story.sources
-            and not _same_source_allows(fp, story, tuning)
-        ):
-            continue  # (last: the costliest test)
-        qualified[story.id] = (score, story.twin_of)
         if best is None or rank > best_rank:
-            best, best_rank, best_twin = Match(story.id, score), rank, story.twin_of
-    # a story that a report of a source already in another story had to start beside it (its
-    # twin) does not draw the other sources' reports away from that story: both qualify, so
-    # the report joins the story the event began in
-    for _ in range(3):
-        if best is None or best_twin is None or best_twin not in qualified:
-            break
-        score, twin_of = qualified[best_twin]
-        best, best_twin = Match(best_twin, score), twin_of
+            best, best_rank = Match(story.id, score), rank
     return best
 
 
@@ -1290,20 +1270,12 @@ class StoryIndex:
             headline=item,
             classification=classification,
             last_updated=now,
-            twin_of=self._twin_of(fp),
         )
         self.stories[story.id] = story
         for label in fp.labels:
             self._order.setdefault(label, []).append(story.id)
         self._add_member(story, fp)
         return story
-
-    def _twin_of(self, fp: Fingerprint) -> str | None:
-        """The story a new story's first report would have joined but for the same-source
-        rule: only there, and only for ranking (a second pass over the same candidates, paid
-        when a story is created, not when a report joins one)."""
-        match = decide(fp, self.candidates(fp), self.tuning, same_source=False)
-        return None if match is None else match.story_id
 
     def join(self, story_id: str, fp: Fingerprint, item: Item, now: datetime) -> Joined:
         story = self.stories[story_id]
