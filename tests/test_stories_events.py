@@ -261,3 +261,27 @@ def test_a_reaction_after_the_named_launch_joins_that_launch() -> None:
         summary="Strategic bombers flew escorted by fighter jets over the peninsula.",
     )
     assert reaction == icbm
+
+
+def test_a_repost_hours_later_with_us_for_u_s_is_the_same_launch() -> None:
+    """An aggregator posts a wire's launch headline again the next morning, with "US" and
+    "S. Korea" where the first had "U.S." and "South Korea": a copy of that report, not a
+    fresh launch (the dotted abbreviations are the same words)."""
+    index = StoryIndex()
+    launch = _story(
+        index, "u1", "North Korea fires ballistic missile into sea off east coast", 0, "Wire A"
+    )
+    assert (
+        _story(
+            index,
+            "u2",
+            "North Korea fires missile as U.S., South Korea prepare for drills",
+            4,
+            "Hub",
+        )
+        == launch
+    )
+    repost = _story(
+        index, "u3", "North Korea fires missile as US, S. Korea prepare for drills", 20, "Hub"
+    )
+    assert repost == launch

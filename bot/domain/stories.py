@@ -747,9 +747,28 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
     )
 
 
+# Dotted abbreviations the tokenizer would cut into letters ("U.S." -> "u", "s"): written out,
+# so that "U.S." and "US", "S. Korea" and "South Korea" are one word
+_ABBREVIATIONS = (
+    (re.compile(r"\bU\.S\.(?:A\.)?"), "US"),
+    (re.compile(r"\bU\.N\."), "UN"),
+    (re.compile(r"\bS\. ?Korea"), "South Korea"),
+    (re.compile(r"\bN\. ?Korea"), "North Korea"),
+)
+
+
+def _spelled_out(text: str) -> str:
+    if "." not in text:
+        return text
+    for pattern, full in _ABBREVIATIONS:
+        text = pattern.sub(full, text)
+    return text
+
+
 def words(title: str, summary: str, *, lead_sentences: int = 2) -> frozenset[str]:
     """Normalised content words of the title and the lead, synonyms folded (and interned: the
     index holds each word once however many reports use it)."""
+    title, summary = _spelled_out(title), _spelled_out(summary)
     tokens = tokenize(title, summary)
     last = (tokens.sentence[0] + lead_sentences) if tokens.sentence else 0
     out = set()
