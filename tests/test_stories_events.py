@@ -285,3 +285,32 @@ def test_a_repost_hours_later_with_us_for_u_s_is_the_same_launch() -> None:
         index, "u3", "North Korea fires missile as US, S. Korea prepare for drills", 20, "Hub"
     )
     assert repost == launch
+
+
+def test_the_measure_answering_a_launch_does_not_take_the_launchs_reactions() -> None:
+    """A pact suspended over the launch is its own story; an explainer of the launch and a
+    condemnation of it published while that story is fresh belong to the launch."""
+    index = StoryIndex()
+    launch = _launch(index)
+    measure = _story(
+        index,
+        "m1",
+        "South Korea suspends part of military pact after North's satellite launch",
+        6,
+        "Wire E",
+    )
+    assert measure != launch
+    assert (
+        _story(
+            index,
+            "m2",
+            "Seoul suspends part of its military pact with the North",
+            7,
+            "Wire F",
+        )
+        == measure
+    )
+    explainer = _story(
+        index, "m3", "What to know about North Korea's spy satellite launch", 8, "Wire G"
+    )
+    assert explainer == launch

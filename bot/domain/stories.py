@@ -1118,6 +1118,8 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and (story.facts.statement or story.facts.measure)
         ):
             continue  # nor does a launch report join a statement's or a measure's story
+        if story.facts.measure and not fp.facts.measure and fp.facts.names_launch:
+            continue  # nor a reaction to the launch or an explainer of it the measure's story
         if (
             story.facts.kind == "feature"
             and not story.facts.names_launch
