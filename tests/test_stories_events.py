@@ -314,3 +314,26 @@ def test_the_measure_answering_a_launch_does_not_take_the_launchs_reactions() ->
         index, "m3", "What to know about North Korea's spy satellite launch", 8, "Wire G"
     )
     assert explainer == launch
+
+
+def test_a_measure_over_a_planned_launch_is_not_the_notice_of_it() -> None:
+    """A notice of a launch to come founds a story; one side's measure answering it (a pact
+    suspended) is an event of its own, as it is beside the launch itself."""
+    index = StoryIndex()
+    notice = _story(
+        index, "p1", "North Korea notifies Japan it plans to launch a satellite", 0, "Wire A"
+    )
+    assert (
+        _story(
+            index, "p2", "North Korea tells Japan of its plan to launch a satellite", 1, "Wire B"
+        )
+        == notice
+    )
+    measure = _story(
+        index,
+        "p3",
+        "South Korea suspends military pact over North Korea's plan to launch a satellite",
+        5,
+        "Wire C",
+    )
+    assert measure != notice

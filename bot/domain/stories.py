@@ -1107,7 +1107,7 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
                 continue
         if fp.source in story.sources and not _same_source_allows(fp, story, tuning):
             continue
-        if story.facts.kind == "launch" and (
+        if story.facts.kind in ("launch", "plan") and (
             (fp.facts.statement and not story.facts.statement)
             or (fp.facts.measure and not story.facts.measure)
         ):
