@@ -337,3 +337,27 @@ def test_a_measure_over_a_planned_launch_is_not_the_notice_of_it() -> None:
         "Wire C",
     )
     assert measure != notice
+
+
+def test_a_launch_headline_that_names_the_summit_founds_a_launch_story() -> None:
+    """A launch report whose headline also names a summit ("fires missile as Kim prepares to
+    meet Putin") carries the diplomacy label too; the next outlet's plain launch flash, an
+    hour later with other words, is the same launch."""
+    index = StoryIndex()
+    both = ("missile-test", "diplomacy")
+    when = T0
+    title = "North Korea fires ballistic missile as Kim prepares to meet Putin"
+    summary = "The launch came as Kim Jong Un headed to Russia for talks on arms sales."
+    fp = fingerprint("s1", title, summary, both, when, "Wire A")
+    first = index.create(
+        fp, Item("Wire A", "", "s1", "", title, summary, when), Classification(both, {}, {}), when
+    ).id
+    flash = _story(
+        index,
+        "s2",
+        "North Korea launches possible ballistic missile, Japan's defence ministry says",
+        1,
+        "Wire B",
+        summary="Japan's defence ministry said on social media the missile had already landed.",
+    )
+    assert flash == first

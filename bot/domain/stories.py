@@ -1087,9 +1087,11 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         if gap > tuning.window:
             continue
         # launch reports of one launch hours apart share few words: time and facts decide
+        # (a launch headline that also names a summit, "fires missile as Kim prepares to meet
+        # Putin", is a launch report too: its kind says so, whatever other label it carries)
         launch = (
             tuning.labels.launches(fp.labels)
-            and tuning.labels.launches(story.founding_labels)
+            and bool(story.founding_labels & tuning.labels.launch)
             and fp.facts.kind == story.facts.kind == "launch"
         )
         if not compatible(fp.facts, story.facts, diplomacy=not launch) and not (
