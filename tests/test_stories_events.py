@@ -361,3 +361,32 @@ def test_a_launch_headline_that_names_the_summit_founds_a_launch_story() -> None
         summary="Japan's defence ministry said on social media the missile had already landed.",
     )
     assert flash == first
+
+
+def test_the_launchers_word_of_a_plan_joins_its_own_sides_story() -> None:
+    """Two plan stories the same morning: the North's own announcement, and Japan readying
+    its defences against the rocket. A further report of the North's announcement joins the
+    North's story, not the neighbour's that happens to be nearer in time and as close in words."""
+    index = StoryIndex()
+    own = _story(
+        index,
+        "q1",
+        "North Korea says it will launch its first spy satellite",
+        0,
+        "Wire A",
+        summary="The spy satellite is to watch the drills of its rivals from orbit, the state "
+        "news agency said.",
+    )
+    japan = _story(
+        index,
+        "q2",
+        "Japan on standby to shoot down North Korean spy rocket",
+        0.6,
+        "Wire B",
+        summary="Tokyo said the rocket could fly in June.",
+    )
+    assert japan != own
+    later = _story(
+        index, "q3", "North Korea says it will launch spy satellite in June", 2.5, "Wire C"
+    )
+    assert later == own

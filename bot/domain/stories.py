@@ -1070,11 +1070,12 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
     stories, so there the words must agree more.
     """
     best: Match | None = None
-    best_rank: tuple[bool, bool, bool, int, float, float, str] = (
+    best_rank: tuple[bool, bool, bool, int, bool, float, float, str] = (
         False,
         False,
         False,
         0,
+        False,
         0.0,
         0.0,
         "",
@@ -1208,11 +1209,20 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             abs(fp.published - m.published) <= tuning.stage_gap for m in story.members[-8:]
         )
         same_kind = fp.facts.kind == story.facts.kind
+        # a plan or a statement: the story of the same side's word (the launcher's own
+        # announcement, not a neighbour's reaction to its notice)
+        same_side = (
+            same_kind
+            and fp.facts.kind in ("plan", "meeting")
+            and bool(fp.facts.actor)
+            and fp.facts.actor == story.facts.actor
+        )
         rank = (
             len(story.sources) > 1,
             active,
             same_kind,
             len(story.sources) // 4,
+            same_side,
             score,
             -gap.total_seconds(),
             story.id,
