@@ -390,3 +390,28 @@ def test_the_launchers_word_of_a_plan_joins_its_own_sides_story() -> None:
         index, "q3", "North Korea says it will launch spy satellite in June", 2.5, "Wire C"
     )
     assert later == own
+
+
+def test_one_statement_by_kim_yo_jong_told_in_other_words_is_one_story() -> None:
+    """Her statement on the failed launch as one outlet heads it (what she attacks) and as
+    the next does (what she promises): one statement, though the headlines share one word."""
+    index = StoryIndex()
+    launch = _launch(index)
+    first = _story(
+        index,
+        "y1",
+        "North Korean leader's sister slams US for criticizing failed satellite launch",
+        20,
+        "Wire E",
+        summary="She called the criticism a double standard, in remarks carried by state media.",
+    )
+    assert first != launch
+    second = _story(
+        index,
+        "y2",
+        "Kim Yo Jong promises more spy satellite launches",
+        21,
+        "Wire F",
+        summary="Pyongyang will keep trying until the satellite reaches orbit, she vowed.",
+    )
+    assert second == first

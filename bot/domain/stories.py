@@ -1180,6 +1180,10 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         agree = _agree(
             fp.facts, story.facts, classes="launch" == fp.facts.kind == story.facts.kind
         ) or bool(story.facts.kind == "launch" and fp.facts.refers & story.facts.classes)
+        # the same speaker's statement, however each outlet words it (her statement on the
+        # launch as one outlet tells it, and as the next does: "sister slams US", "Kim Yo Jong
+        # vows more launches")
+        agree = agree or (fp.facts.statement and story.facts.statement)
         if launch:
             fresh_late = not fp.facts.follow_up and gap > tuning.fresh_close
             if (
