@@ -222,3 +222,196 @@ def test_one_sides_warning_and_the_others_notice_a_day_later_are_two_events() ->
         "Wire B",
     )
     assert notice != warning
+
+
+def test_a_reaction_after_the_named_launch_joins_that_launch() -> None:
+    """A reaction a day on whose headline says which launch it follows ("after North Korea's
+    ICBM launch") is that launch's, though it shares few words with its reports; an SRBM
+    launch in between does not take it."""
+    index = StoryIndex()
+    icbm = _story(
+        index,
+        "i1",
+        "North Korea fires ICBM into sea off east coast",
+        0,
+        "Wire A",
+        summary="The missile flew for over an hour before splashing down, the joint chiefs said.",
+    )
+    assert (
+        _story(
+            index,
+            "i2",
+            "Japan says North Korean ICBM fell inside its waters",
+            2,
+            "Wire B",
+            summary="Tokyo lodged a protest through embassy channels in Beijing.",
+        )
+        == icbm
+    )
+    srbm = _story(
+        index, "r1", "North Korea launches two short-range missiles toward Yellow Sea", 20, "Wire C"
+    )
+    assert srbm != icbm
+    reaction = _story(
+        index,
+        "x1",
+        "Allied bombers stage flyover in show of force after North Korea's ICBM launch",
+        27,
+        "Wire D",
+        summary="Strategic bombers flew escorted by fighter jets over the peninsula.",
+    )
+    assert reaction == icbm
+
+
+def test_a_repost_hours_later_with_us_for_u_s_is_the_same_launch() -> None:
+    """An aggregator posts a wire's launch headline again the next morning, with "US" and
+    "S. Korea" where the first had "U.S." and "South Korea": a copy of that report, not a
+    fresh launch (the dotted abbreviations are the same words)."""
+    index = StoryIndex()
+    launch = _story(
+        index, "u1", "North Korea fires ballistic missile into sea off east coast", 0, "Wire A"
+    )
+    assert (
+        _story(
+            index,
+            "u2",
+            "North Korea fires missile as U.S., South Korea prepare for drills",
+            4,
+            "Hub",
+        )
+        == launch
+    )
+    repost = _story(
+        index, "u3", "North Korea fires missile as US, S. Korea prepare for drills", 20, "Hub"
+    )
+    assert repost == launch
+
+
+def test_the_measure_answering_a_launch_does_not_take_the_launchs_reactions() -> None:
+    """A pact suspended over the launch is its own story; an explainer of the launch and a
+    condemnation of it published while that story is fresh belong to the launch."""
+    index = StoryIndex()
+    launch = _launch(index)
+    measure = _story(
+        index,
+        "m1",
+        "South Korea suspends part of military pact after North's satellite launch",
+        6,
+        "Wire E",
+    )
+    assert measure != launch
+    assert (
+        _story(
+            index,
+            "m2",
+            "Seoul suspends part of its military pact with the North",
+            7,
+            "Wire F",
+        )
+        == measure
+    )
+    explainer = _story(
+        index, "m3", "What to know about North Korea's spy satellite launch", 8, "Wire G"
+    )
+    assert explainer == launch
+
+
+def test_a_measure_over_a_planned_launch_is_not_the_notice_of_it() -> None:
+    """A notice of a launch to come founds a story; one side's measure answering it (a pact
+    suspended) is an event of its own, as it is beside the launch itself."""
+    index = StoryIndex()
+    notice = _story(
+        index, "p1", "North Korea notifies Japan it plans to launch a satellite", 0, "Wire A"
+    )
+    assert (
+        _story(
+            index, "p2", "North Korea tells Japan of its plan to launch a satellite", 1, "Wire B"
+        )
+        == notice
+    )
+    measure = _story(
+        index,
+        "p3",
+        "South Korea suspends military pact over North Korea's plan to launch a satellite",
+        5,
+        "Wire C",
+    )
+    assert measure != notice
+
+
+def test_a_launch_headline_that_names_the_summit_founds_a_launch_story() -> None:
+    """A launch report whose headline also names a summit ("fires missile as Kim prepares to
+    meet Putin") carries the diplomacy label too; the next outlet's plain launch flash, an
+    hour later with other words, is the same launch."""
+    index = StoryIndex()
+    both = ("missile-test", "diplomacy")
+    when = T0
+    title = "North Korea fires ballistic missile as Kim prepares to meet Putin"
+    summary = "The launch came as Kim Jong Un headed to Russia for talks on arms sales."
+    fp = fingerprint("s1", title, summary, both, when, "Wire A")
+    first = index.create(
+        fp, Item("Wire A", "", "s1", "", title, summary, when), Classification(both, {}, {}), when
+    ).id
+    flash = _story(
+        index,
+        "s2",
+        "North Korea launches possible ballistic missile, Japan's defence ministry says",
+        1,
+        "Wire B",
+        summary="Japan's defence ministry said on social media the missile had already landed.",
+    )
+    assert flash == first
+
+
+def test_the_launchers_word_of_a_plan_joins_its_own_sides_story() -> None:
+    """Two plan stories the same morning: the North's own announcement, and Japan readying
+    its defences against the rocket. A further report of the North's announcement joins the
+    North's story, not the neighbour's that happens to be nearer in time and as close in words."""
+    index = StoryIndex()
+    own = _story(
+        index,
+        "q1",
+        "North Korea says it will launch its first spy satellite",
+        0,
+        "Wire A",
+        summary="The spy satellite is to watch the drills of its rivals from orbit, the state "
+        "news agency said.",
+    )
+    japan = _story(
+        index,
+        "q2",
+        "Japan on standby to shoot down North Korean spy rocket",
+        0.6,
+        "Wire B",
+        summary="Tokyo said the rocket could fly in June.",
+    )
+    assert japan != own
+    later = _story(
+        index, "q3", "North Korea says it will launch spy satellite in June", 2.5, "Wire C"
+    )
+    assert later == own
+
+
+def test_one_statement_by_kim_yo_jong_told_in_other_words_is_one_story() -> None:
+    """Her statement on the failed launch as one outlet heads it (what she attacks) and as
+    the next does (what she promises): one statement, though the headlines share one word."""
+    index = StoryIndex()
+    launch = _launch(index)
+    first = _story(
+        index,
+        "y1",
+        "North Korean leader's sister slams US for criticizing failed satellite launch",
+        20,
+        "Wire E",
+        summary="She called the criticism a double standard, in remarks carried by state media.",
+    )
+    assert first != launch
+    second = _story(
+        index,
+        "y2",
+        "Kim Yo Jong promises more spy satellite launches",
+        21,
+        "Wire F",
+        summary="Pyongyang will keep trying until the satellite reaches orbit, she vowed.",
+    )
+    assert second == first

@@ -348,6 +348,11 @@ class Facts:
     # the headline's launch is another side's own ("South Korean missile malfunctions in a
     # drill", "US test-fires Minuteman"): never the same launch as one of North Korea's
     other_side: bool = False
+    # the launch a reaction's headline says it follows ("US flies bombers after North Korea's
+    # ICBM launch", "Kim vows ... after observing new ICBM launch"): its classes, beyond
+    # "ballistic". Only for a headline that is not itself a fresh launch: "fires missile two
+    # days after ICBM test" names another launch
+    refers: frozenset[str] = frozenset()
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -372,6 +377,7 @@ class Facts:
             self.statement,
             self.measure,
             self.other_side,
+            self.refers,
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -545,6 +551,9 @@ def extract_facts(title: str, summary: str) -> Facts:
         cjk_kind = cjk_facts.kind(title)
         if cjk_kind and (kind == "meeting" or detect_language(title, "") in ("ko", "ja", "zh")):
             kind = cjk_kind
+    follow_up = bool(
+        cjk_follow_up or _FOLLOW_UP.search(title) or _GUIDANCE.search(f"{title}. {summary}")
+    )
     # a named missile implies its class ("Hwasong-18" is an ICBM), in any language
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.lower())) is not None)
@@ -563,9 +572,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         apogees=_figures(_APOGEE, text),
         acts=_fs(a for a, p in _ACT_PATTERNS.items() if p.search(main_clause.lower())),
         about_launch=bool(_LAUNCH_WORDS.search(_OTHER_EVENT.sub(" ", title))),
-        follow_up=bool(
-            cjk_follow_up or _FOLLOW_UP.search(title) or _GUIDANCE.search(f"{title}. {summary}")
-        ),
+        follow_up=follow_up,
         stage=_stage(title) if kind in ("meeting", "feature") else "",
         actor="" if talks else _actor(main_clause),
         names_launch=bool(_LAUNCH_WORDS.search(title) or _TEST_WORDS.search(title)),
@@ -574,7 +581,29 @@ def extract_facts(title: str, summary: str) -> Facts:
         other_side=kind == "launch"
         and bool(_OTHER_SIDE.match(main_clause))
         and not _NORTH.search(main_clause),
+        refers=_refers(title) if kind != "launch" or follow_up else frozenset(),
     )
+
+
+# "..., after North Korea's ICBM launch": the event a reaction's headline follows
+_AFTER = re.compile(r"\b(?:after|following)\b[^,.;:]*", re.IGNORECASE)
+
+
+def _refers(title: str) -> frozenset[str]:
+    """The specific classes of the launch a headline's "after ..." clause names."""
+    found: set[str] = set()
+    for m in _AFTER.finditer(title):
+        clause = m.group(0)
+        if not _LAUNCH_WORDS.search(clause) and not _TEST_WORDS.search(clause):
+            continue
+        low = clause.lower().replace("-", " ")
+        found.update(c for c, phrases in _CLASSES.items() if any(p in low for p in phrases))
+        for n in _NAME.finditer(clause):
+            name = f"{n.group(1)}-{n.group(2)}".lower()
+            c = _NAME_CLASS.get(name) or _NAME_CLASS.get(n.group(1).lower())
+            if c is not None:
+                found.add(c)
+    return _fs(found - {"ballistic"})
 
 
 # "South Korean missile ...", "US test-fires ...": a launch by another side than the North
@@ -718,9 +747,28 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
     )
 
 
+# Dotted abbreviations the tokenizer would cut into letters ("U.S." -> "u", "s"): written out,
+# so that "U.S." and "US", "S. Korea" and "South Korea" are one word
+_ABBREVIATIONS = (
+    (re.compile(r"\bU\.S\.(?:A\.)?"), "US"),
+    (re.compile(r"\bU\.N\."), "UN"),
+    (re.compile(r"\bS\. ?Korea"), "South Korea"),
+    (re.compile(r"\bN\. ?Korea"), "North Korea"),
+)
+
+
+def _spelled_out(text: str) -> str:
+    if "." not in text:
+        return text
+    for pattern, full in _ABBREVIATIONS:
+        text = pattern.sub(full, text)
+    return text
+
+
 def words(title: str, summary: str, *, lead_sentences: int = 2) -> frozenset[str]:
     """Normalised content words of the title and the lead, synonyms folded (and interned: the
     index holds each word once however many reports use it)."""
+    title, summary = _spelled_out(title), _spelled_out(summary)
     tokens = tokenize(title, summary)
     last = (tokens.sentence[0] + lead_sentences) if tokens.sentence else 0
     out = set()
@@ -1022,11 +1070,12 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
     stories, so there the words must agree more.
     """
     best: Match | None = None
-    best_rank: tuple[bool, bool, bool, int, float, float, str] = (
+    best_rank: tuple[bool, bool, bool, int, bool, float, float, str] = (
         False,
         False,
         False,
         0,
+        False,
         0.0,
         0.0,
         "",
@@ -1039,9 +1088,11 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         if gap > tuning.window:
             continue
         # launch reports of one launch hours apart share few words: time and facts decide
+        # (a launch headline that also names a summit, "fires missile as Kim prepares to meet
+        # Putin", is a launch report too: its kind says so, whatever other label it carries)
         launch = (
             tuning.labels.launches(fp.labels)
-            and tuning.labels.launches(story.founding_labels)
+            and bool(story.founding_labels & tuning.labels.launch)
             and fp.facts.kind == story.facts.kind == "launch"
         )
         if not compatible(fp.facts, story.facts, diplomacy=not launch) and not (
@@ -1059,7 +1110,7 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
                 continue
         if fp.source in story.sources and not _same_source_allows(fp, story, tuning):
             continue
-        if story.facts.kind == "launch" and (
+        if story.facts.kind in ("launch", "plan") and (
             (fp.facts.statement and not story.facts.statement)
             or (fp.facts.measure and not story.facts.measure)
         ):
@@ -1070,6 +1121,8 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and (story.facts.statement or story.facts.measure)
         ):
             continue  # nor does a launch report join a statement's or a measure's story
+        if story.facts.measure and not fp.facts.measure and fp.facts.names_launch:
+            continue  # nor a reaction to the launch or an explainer of it the measure's story
         if (
             story.facts.kind == "feature"
             and not story.facts.names_launch
@@ -1124,7 +1177,13 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             continue
         # a shared class only vouches for two launch reports: a reaction or an analysis that
         # mentions an ICBM is not thereby about today's ICBM
-        agree = _agree(fp.facts, story.facts, classes="launch" == fp.facts.kind == story.facts.kind)
+        agree = _agree(
+            fp.facts, story.facts, classes="launch" == fp.facts.kind == story.facts.kind
+        ) or bool(story.facts.kind == "launch" and fp.facts.refers & story.facts.classes)
+        # the same speaker's statement, however each outlet words it (her statement on the
+        # launch as one outlet tells it, and as the next does: "sister slams US", "Kim Yo Jong
+        # vows more launches")
+        agree = agree or (fp.facts.statement and story.facts.statement)
         if launch:
             fresh_late = not fp.facts.follow_up and gap > tuning.fresh_close
             if (
@@ -1154,11 +1213,20 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             abs(fp.published - m.published) <= tuning.stage_gap for m in story.members[-8:]
         )
         same_kind = fp.facts.kind == story.facts.kind
+        # a plan or a statement: the story of the same side's word (the launcher's own
+        # announcement, not a neighbour's reaction to its notice)
+        same_side = (
+            same_kind
+            and fp.facts.kind in ("plan", "meeting")
+            and bool(fp.facts.actor)
+            and fp.facts.actor == story.facts.actor
+        )
         rank = (
             len(story.sources) > 1,
             active,
             same_kind,
             len(story.sources) // 4,
+            same_side,
             score,
             -gap.total_seconds(),
             story.id,
