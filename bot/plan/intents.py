@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.route import Router
-from bot.domain.stories import StoryIndex
 from bot.kinds import MessageKind, OutboxStatus, Severity
 from bot.models import Classification, Decision, DigestEntry, Item, Message
 
 if TYPE_CHECKING:
     from bot.domain.classify import RulePack
     from bot.domain.severity import SeverityRule
+    from bot.domain.stories import StoryIndex  # imported by the planner, when first needed
     from bot.service.config import BotConfig, ChannelConfig, Config
 
 # -- inputs ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.domain.classify import RulePack, classify
+from bot.domain.classify import RulePack
 from bot.domain.dedupe import item_keys
 from bot.models import Classification
 from bot.poll.parse import ParsedFeed, parse_feed
@@ -68,6 +68,8 @@ def parse_and_classify(
     keys = [item_keys(item) for item in parsed.items]
     if not classify_items:
         return parsed, keys, None
+    from bot.domain.classify import classify  # the engine: a bot that gets only 304s needs none
+
     use = _PACKS if packs is None else packs
     # only labelled items are kept, so the unlabelled ones need no explanation
     return (
