@@ -485,7 +485,12 @@ class Pipeline:
                 return PollOutcome(feed.name, "unchanged")
             self._parsing += 1
             try:
-                parsed, keys, classifications = await asyncio.get_running_loop().run_in_executor(
+                (
+                    parsed,
+                    keys,
+                    classifications,
+                    fingerprints,
+                ) = await asyncio.get_running_loop().run_in_executor(
                     self.parse_executor,
                     functools.partial(
                         parse_and_classify,
@@ -526,7 +531,7 @@ class Pipeline:
                     polite_until=until,
                     ttl=parsed.ttl,
                 ),
-                Poll(parsed.items, keys, now, first_poll, classifications),
+                Poll(parsed.items, keys, now, first_poll, classifications, fingerprints),
                 titles_since=now - bot.title_window,
             )
         )
