@@ -6,8 +6,9 @@ A feed farm (benchmarks/farm.py, no slow or failing feeds) runs in its own proce
 starts two fresh processes, one after the other, against it:
 
   floor  the bot's HTTP stack alone: `FeedClients` with the bot's default settings (20
-         connections in pools of 4), `max_concurrency` (20) requests in flight, each a GET with
-         the feed's ETag in If-None-Match, answered 304. Also timed: the same through
+         connections in pools of 4, each an httpx transport: `FeedClient`), `max_concurrency`
+         (20) requests in flight, each a GET with the feed's ETag in If-None-Match, answered
+         304. Also timed: the same through
          `bot.poll.fetch.fetch` (URL checks, streaming, the result), to show where the rest goes.
   bot    a running bot (`build_app`) on SQLite with the default settings, after one cold cycle:
          every feed comes due (the bot's clock moves on by an hour) and the scheduler's path
@@ -69,7 +70,8 @@ def child_floor(port: int, feeds: int, cycles: int) -> dict[str, float]:
             async with limit:
                 with http.client_for(url) as client:
                     headers = {"If-None-Match": etags[url]} if url in etags else {}
-                    r = await client.get(url, headers=headers)
+                    async with client.stream(url, headers) as r:
+                        await r.aread()
                     if url not in etags:
                         etags[url] = r.headers["ETag"]
                     elif r.status_code != 304:

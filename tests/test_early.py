@@ -243,3 +243,37 @@ def test_a_feed_that_was_slow_is_asked_first_the_next_time(
     feeds.routes["/slow.xml"].delay = 0  # fast now: the next run forgets it
     assert main(["run", "--once", "--config", str(path)], env) == 0
     assert asyncio.run(first_asked()) == urls["Fast"]
+
+
+def test_a_run_in_which_every_feed_answers_304_loads_no_parser_planner_or_story_code(
+    feeds: FeedServer, write_config: Callable[..., Path]
+) -> None:
+    config = write_config({"Wire": feeds.set("/wire.xml", WIRE)})
+    lazy = (
+        "feedparser",
+        "bot.plan.planner",
+        "bot.domain.stories",
+        "bot.domain.cjk_facts",
+        "bot.domain.classify.engine",
+        "sqlalchemy.dialects.postgresql",
+    )
+    child = textwrap.dedent(
+        f"""
+        import sys
+        from bot.service.cli import main
+        code = main(["run", "--once", "--config", {str(config)!r}], {{}})
+        print("loaded:", sorted(m for m in {lazy!r} if m in sys.modules))
+        sys.exit(code)
+        """
+    )
+    loaded = []
+    for _ in range(2):  # a new database, then one with the feed's validators
+        done = subprocess.run(
+            [sys.executable, "-c", child], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        loaded.append(done.stdout.rsplit("loaded:", 1)[1].strip())
+    assert feeds.hits("/wire.xml")[1].status == 304
+    # the first run records the feed's entries, so it plans them
+    assert "'bot.plan.planner'" in loaded[0] and "'bot.domain.stories'" in loaded[0]
+    assert loaded[1] == "[]"

@@ -89,3 +89,20 @@ def test_the_slowest_feed_is_started_first_next_time(feeds: FeedServer, write_co
     order = [r.path for r in feeds.requests]
     assert order[:5] == [f"/w{n}.xml" for n in range(5)]  # first cycle: config order
     assert order[5] == "/w4.xml" and sorted(order[5:]) == order[:5]
+
+
+def test_requests_carry_the_bots_headers_and_the_cookies_a_server_set(feeds: FeedServer) -> None:
+    """The feed clients send what an httpx.AsyncClient sent: its default headers with the bot's
+    User-Agent and encodings, and back the cookies the server set."""
+    url = feeds.set(
+        "/wire.xml", rss({**LAUNCH, "published": ago(minutes=5)}), headers={"Set-Cookie": "s=1"}
+    )
+    _fetch_three_times(url)
+    first, second, third = feeds.hits("/wire.xml")
+    for hit in (first, second, third):
+        assert hit.headers["User-Agent"].startswith("newsbot/")
+        assert hit.headers["Accept"] == "*/*" and hit.headers["Connection"] == "keep-alive"
+        assert hit.headers["Accept-Encoding"] == "gzip, deflate"
+    assert "Cookie" not in first.headers
+    assert second.headers["Cookie"] == third.headers["Cookie"] == "s=1"
+    assert second.headers["If-None-Match"] == third.headers["If-None-Match"]

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from bot.errors import FeedFetchError
-from bot.poll.fetch import MAX_RETRY_AFTER, address_problem, fetch, make_client
+from bot.poll.fetch import MAX_RETRY_AFTER, FeedClient, address_problem, fetch, make_client
 from bot.poll.parse import parse_feed
 from bot.service.app import build_app
 from bot.service.config import load_config
@@ -282,7 +282,7 @@ def test_special_purpose_addresses_are_refused_before_any_connection(url: str) -
         raise AssertionError(f"a request was made to {request.url}")
 
     async def go() -> None:
-        async with httpx.AsyncClient(transport=httpx.MockTransport(no_traffic)) as client:
+        async with FeedClient(transport=httpx.MockTransport(no_traffic)) as client:
             with pytest.raises(FeedFetchError, match="refused") as e:
                 await fetch(
                     client, url, etag=None, last_modified=None, max_bytes=1024, deadline=5, now=NOW

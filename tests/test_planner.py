@@ -268,3 +268,67 @@ def test_the_plan_does_not_read_activity_it_was_not_given() -> None:
         assert "needs the channels' activity" in str(e)
     else:
         raise AssertionError("planned a post without the channels' activity")
+
+
+def _worker_poll(s: Settings, *texts: tuple[str, str]) -> Poll:
+    """A first poll as the parse workers make it (bot/poll/work.py): classified, fingerprinted."""
+    from bot.poll.work import parse_and_classify
+    from tests.conftest import rss
+
+    body = rss(
+        *(
+            {"title": t, "summary": d, "guid": f"g{n}", "published": NOW - timedelta(minutes=5)}
+            for n, (t, d) in enumerate(texts)
+        )
+    ).encode()
+    parsed, keys, classified, fingerprints = parse_and_classify(
+        body,
+        url="https://wire.test/rss",
+        feed_name="Wire",
+        now=NOW,
+        content_type=None,
+        packs=s.packs,
+    )
+    return Poll(parsed.items, keys, NOW, True, classified, fingerprints)
+
+
+def test_the_parse_workers_fingerprint_the_labelled_items_as_the_planner_would() -> None:
+    from bot.domain.stories import fingerprint
+
+    poll = _worker_poll(settings(), LAUNCH, NOISE, ENVOY)
+    assert poll.classified is not None and poll.fingerprints is not None
+    assert [bool(c.labels) for c in poll.classified] == [True, False, True]
+    for it, keys, c, fp in zip(
+        poll.items, poll.keys, poll.classified, poll.fingerprints, strict=True
+    ):
+        made = fingerprint(
+            keys[0],
+            it.title,
+            it.summary,
+            c.labels,
+            it.published,
+            it.feed_name,
+            batch=f"{it.feed_url}@{NOW.isoformat()}",
+        )
+        assert fp == (made if c.labels else None)
+
+
+def test_the_planner_takes_the_fingerprint_the_worker_made() -> None:
+    from dataclasses import replace
+
+    s = settings(backfill="6h")
+    poll = _worker_poll(s, LAUNCH)
+    assert poll.fingerprints is not None and poll.fingerprints[0] is not None
+    carried = replace(poll.fingerprints[0], batch="made by the worker")
+    stories = fresh()
+    p = plan(replace(poll, fingerprints=[carried]), Reads(frozenset(), {}), stories, s)
+    story = p.entries[0].story
+    assert story is not None
+    assert [m.batch for m in stories.index.stories[story.key].members] == ["made by the worker"]
+    # without one, the planner makes it itself
+    stories = fresh()
+    p = plan(replace(poll, fingerprints=None), Reads(frozenset(), {}), stories, s)
+    key = p.entries[0].story.key  # type: ignore[union-attr]
+    assert [m.batch for m in stories.index.stories[key].members] == [
+        f"https://wire.test/rss@{NOW.isoformat()}"
+    ]

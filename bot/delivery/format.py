@@ -11,9 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain import cjk_facts
 from bot.domain.classify.text import detect_language, matched_words
-from bot.domain.stories import extract_facts
 from bot.kinds import MessageKind, Severity
 from bot.models import Alert, DigestEntry, Item, Message
 
@@ -109,6 +107,11 @@ def english_line(item: Item, labels: Sequence[str] = ()) -> str:
     language = detect_language(item.title, item.summary)
     if language not in LANGUAGE_NAMES:
         return ""
+    # imported here: their expressions compile at import, and a bot start that posts no
+    # Korean or Japanese report (a warm `run --once`) need not pay for them
+    from bot.domain import cjk_facts
+    from bot.domain.stories import extract_facts
+
     text = f"{item.title}\n{cjk_facts.lead_sentence(item.summary)}"
     facts = extract_facts(item.title, item.summary)
     parts = [label_title(lb).split(" ", 1)[1] for lb in labels]

@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.route import Router
-from bot.domain.stories import StoryIndex
 from bot.kinds import MessageKind, OutboxStatus, Severity
 from bot.models import Classification, Decision, DigestEntry, Item, Message
 
 if TYPE_CHECKING:
     from bot.domain.classify import RulePack
     from bot.domain.severity import SeverityRule
+    from bot.domain.stories import Fingerprint, StoryIndex  # imported by the planner when needed
     from bot.service.config import BotConfig, ChannelConfig, Config
 
 # -- inputs ---------------------------------------------------------------------------------
@@ -32,13 +32,15 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Poll:
     """One successful poll of one feed: its entries, each entry's dedupe keys (computed once by
-    the caller), and their classifications when the parse worker made them already."""
+    the caller), and their classifications when the parse worker made them already, with the
+    labelled entries' story fingerprints (None for the others)."""
 
     items: Sequence[Item]
     keys: Sequence[tuple[str, ...]]
     now: datetime
     first_poll: bool
     classified: Sequence[Classification] | None = None
+    fingerprints: Sequence[Fingerprint | None] | None = None
 
 
 @dataclass(frozen=True)

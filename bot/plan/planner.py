@@ -23,7 +23,7 @@ from bot.delivery.format import format_alert, format_digest, format_reply, forma
 from bot.domain.classify import classify
 from bot.domain.route import Router
 from bot.domain.severity import severity_of
-from bot.domain.stories import Joined, StoryIndex, StoryState, fingerprint
+from bot.domain.stories import Fingerprint, Joined, StoryIndex, StoryState, fingerprint
 from bot.kinds import MessageKind, OutboxStatus, Severity, is_alert, storm_key, storm_update_key
 from bot.models import Alert, Classification, Decision, DigestEntry, Item, Message
 from bot.plan.intents import (
@@ -149,7 +149,8 @@ class _Planner:
             if not c.labels:
                 entries.append(NewEntry(keys=keys, text=text))
                 continue
-            entries.append(self._labelled(item, keys, c, text))
+            made = poll.fingerprints[n] if poll.fingerprints is not None else None
+            entries.append(self._labelled(item, keys, c, text, made))
         activity = dict(self.reads.activity or {})
         activity.update((channel, a.frozen()) for channel, a in self.activity.items())
         return Plan(
@@ -172,17 +173,30 @@ class _Planner:
         return not item.dated or item.published >= now - bot.retention + timedelta(days=1)
 
     def _labelled(
-        self, item: Item, keys: tuple[str, ...], c: Classification, text: dict[str, object]
+        self,
+        item: Item,
+        keys: tuple[str, ...],
+        c: Classification,
+        text: dict[str, object],
+        fp: Fingerprint | None = None,
     ) -> NewEntry:
-        """A new labelled report: its story, severity and every channel's decision."""
+        """A new labelled report: its story, severity and every channel's decision. `fp`: its
+        fingerprint, when the parse worker made it already (bot/poll/work.py, the same call)."""
         s, now, poll = self.s, self.now, self.poll
         may_alert = self._may_alert(item)
-        # reports of one poll of one feed: two of them are two events unless one is a
-        # near-duplicate or an update of the other
-        batch = f"{item.feed_url}@{now.isoformat()}"
-        fp = fingerprint(
-            keys[0], item.title, item.summary, c.labels, item.published, item.feed_name, batch=batch
-        )
+        if fp is None:
+            # reports of one poll of one feed: two of them are two events unless one is a
+            # near-duplicate or an update of the other
+            batch = f"{item.feed_url}@{now.isoformat()}"
+            fp = fingerprint(
+                keys[0],
+                item.title,
+                item.summary,
+                c.labels,
+                item.published,
+                item.feed_name,
+                batch=batch,
+            )
         decided = s.router.decide(item, c)
         decisions: dict[str, Decision] = {d.channel: d for d, _labels in decided}
         # routing is per report: the channels this report's text and labels are for

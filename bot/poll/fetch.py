@@ -14,9 +14,10 @@ import math
 import socket
 import ssl
 import zlib
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from types import TracebackType
 from urllib.parse import urlsplit
 
 import httpx
@@ -44,22 +45,106 @@ class Fetched:
     link: str | None = None  # the Link header (WebSub hubs are announced there too)
 
 
+# what httpx.AsyncClient sent with every request, in its order (Host comes first, from httpx)
+_HEADERS = (
+    ("Accept", "*/*"),
+    ("Connection", "keep-alive"),
+    ("User-Agent", USER_AGENT),
+    ("Accept-Encoding", "gzip, deflate"),
+)
+
+
+class FeedClient:
+    """One small pool of connections to feed servers: httpx's transport, with the bot's headers,
+    timeouts and cookie jar, and none of httpx.AsyncClient's other layers.
+
+    fetch() follows redirects itself and uses no auth or event hooks, and the client's layers
+    around the transport (building the request, the auth and redirect flows, the response
+    wrapper) were about a sixth of a 304's CPU on loopback (0.92 -> 0.77 ms a request). The
+    requests on the wire are the same; cookies a server sets are kept and sent back as the
+    client did. `transport`: another transport (httpx.MockTransport in tests)."""
+
+    def __init__(
+        self,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 5.0,
+        max_connections: int = 4,
+        verify: ssl.SSLContext | bool = True,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
+        self.transport = transport or httpx.AsyncHTTPTransport(
+            verify=verify, limits=limits, trust_env=False
+        )
+        self.extensions = {
+            "timeout": httpx.Timeout(read_timeout, connect=connect_timeout).as_dict()
+        }
+        self.cookies = httpx.Cookies()
+
+    @contextlib.asynccontextmanager
+    async def stream(self, url: str, headers: dict[str, str]) -> AsyncIterator[httpx.Response]:
+        """GET `url` (with `headers` besides the bot's); the response is closed when the block
+        ends, returning its connection to the pool once the body was read."""
+        request = httpx.Request(
+            "GET", url, headers=[*_HEADERS, *headers.items()], extensions=self.extensions
+        )
+        if self.cookies:
+            self.cookies.set_cookie_header(request)
+        response = await self.transport.handle_async_request(request)
+        response.request = request
+        try:
+            if "set-cookie" in response.headers:
+                self.cookies.extract_cookies(response)
+            if response.has_redirect_location:
+                _check_location(request, response.headers["Location"])
+            yield response
+        finally:
+            await response.aclose()
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()
+
+    async def __aenter__(self) -> FeedClient:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def _check_location(request: httpx.Request, location: str) -> None:
+    """Refuse a redirect's Location as httpx.AsyncClient did when it read the answer (with
+    the same errors, so a feed's reason reads as before): one that is not a URL, or an
+    absolute one without a host that cannot take the request's host."""
+    try:
+        target = httpx.URL(location)
+    except httpx.InvalidURL as e:
+        raise httpx.RemoteProtocolError(
+            f"Invalid URL in location header: {e}.", request=request
+        ) from None
+    if target.scheme and not target.host:
+        target.copy_with(host=request.url.host)
+
+
 def make_client(
     *,
     connect_timeout: float,
     read_timeout: float,
     max_connections: int,
     verify: ssl.SSLContext | bool = True,
-) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
+) -> FeedClient:
+    return FeedClient(
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        max_connections=max_connections,
         verify=verify,
-        timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
-        limits=httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        ),
-        follow_redirects=False,  # redirects are followed by fetch(), which checks each hop
-        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
-        trust_env=False,
     )
 
 
@@ -95,7 +180,7 @@ class FeedClients:
         self._busy = [0] * len(self.clients)
 
     @contextlib.contextmanager
-    def client_for(self, url: str) -> Iterator[httpx.AsyncClient]:
+    def client_for(self, url: str) -> Iterator[FeedClient]:
         """The client to fetch `url` with, counted as busy until the block ends."""
         n = zlib.crc32(url.encode()) % len(self.clients)
         if self._busy[n] >= self.per:
@@ -293,7 +378,7 @@ async def check_url(url: str, *, allow_private: bool) -> None:
 
 
 async def fetch(
-    client: httpx.AsyncClient,
+    client: FeedClient,
     url: str,
     *,
     etag: str | None,
@@ -335,7 +420,7 @@ async def fetch(
 
 
 async def _get(
-    client: httpx.AsyncClient,
+    client: FeedClient,
     url: str,
     target: str,
     headers: dict[str, str],
@@ -343,7 +428,7 @@ async def _get(
     now: datetime,
 ) -> Fetched | str:
     """One request: the result, or the next URL when the answer is a redirect."""
-    async with client.stream("GET", target, headers=headers) as response:
+    async with client.stream(target, headers) as response:
         if response.status_code in (301, 302, 303, 307, 308):
             location = response.headers.get("Location")
             if not location:

@@ -18,8 +18,6 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import feedparser
-
 from bot.errors import FeedParseError
 from bot.models import Item
 from bot.poll import feedxml
@@ -244,6 +242,8 @@ def parse_feed(
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
+    import feedparser  # here: a run whose feeds all answer 304 or take the fast road needs none
+
     try:
         parsed = feedparser.parse(
             body,

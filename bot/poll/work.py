@@ -12,11 +12,15 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from bot.domain.classify import RulePack, classify
+from bot.domain.classify import RulePack
 from bot.domain.dedupe import item_keys
 from bot.models import Classification
 from bot.poll.parse import ParsedFeed, parse_feed
+
+if TYPE_CHECKING:
+    from bot.domain.stories import Fingerprint
 
 _PACKS: tuple[RulePack, ...] = ()
 
@@ -60,18 +64,36 @@ def parse_and_classify(
     content_type: str | None,
     packs: Sequence[RulePack] | None = None,
     classify_items: bool = True,
-) -> tuple[ParsedFeed, list[tuple[str, ...]], list[Classification] | None]:
+) -> tuple[
+    ParsedFeed,
+    list[tuple[str, ...]],
+    list[Classification] | None,
+    list[Fingerprint | None] | None,
+]:
     """Parse, and work out every item's dedupe keys; classify every item too when most are
     likely new (a feed's first poll), so the bulk of that work runs here, in parallel. Otherwise
-    the caller classifies the few new ones."""
+    the caller classifies the few new ones.
+
+    With the classifications come the story fingerprints of the labelled items (None for the
+    others), as the planner would make them for this poll (`bot.plan.planner`, batch
+    `url@now`): a pure function of the item, so the main process need not."""
     parsed = parse_feed(body, url=url, feed_name=feed_name, now=now, content_type=content_type)
     keys = [item_keys(item) for item in parsed.items]
     if not classify_items:
-        return parsed, keys, None
+        return parsed, keys, None, None
+    from bot.domain.classify import classify  # the engine: a bot that gets only 304s needs none
+    from bot.domain.stories import fingerprint
+
     use = _PACKS if packs is None else packs
     # only labelled items are kept, so the unlabelled ones need no explanation
-    return (
-        parsed,
-        keys,
-        [classify(use, item.title, item.summary, explain=False) for item in parsed.items],
-    )
+    classified = [classify(use, item.title, item.summary, explain=False) for item in parsed.items]
+    batch = f"{url}@{now.isoformat()}"
+    fingerprints = [
+        fingerprint(
+            k[0], item.title, item.summary, c.labels, item.published, item.feed_name, batch=batch
+        )
+        if c.labels
+        else None
+        for item, k, c in zip(parsed.items, keys, classified, strict=True)
+    ]
+    return parsed, keys, classified, fingerprints

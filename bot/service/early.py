@@ -34,10 +34,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import httpx
-
 from bot import runlock
-from bot.poll.fetch import FeedClients, Fetched, fetch
+from bot.poll.fetch import FeedClient, FeedClients, Fetched, fetch
 from bot.service.config import Config
 
 Fetcher = Callable[..., Awaitable[Fetched]]
@@ -75,7 +73,7 @@ class EarlyFetch:
 
     async def __call__(
         self,
-        client: httpx.AsyncClient,
+        client: FeedClient,
         url: str,
         *,
         etag: str | None,
@@ -134,7 +132,7 @@ class Gated:
     slots: Slots
     took: dict[str, float]
 
-    async def __call__(self, client: httpx.AsyncClient, url: str, **options: Any) -> Fetched:
+    async def __call__(self, client: FeedClient, url: str, **options: Any) -> Fetched:
         host = _host(url)
         await self.slots.acquire(host)
         started = time.monotonic()

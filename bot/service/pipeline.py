@@ -20,16 +20,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.delivery.format import format_feed_health
 from bot.domain.classify.pack import story_labels
-from bot.domain.stories import StoryIndex, Tuning
 from bot.errors import FeedFetchError, FeedParseError, StoreError
 from bot.kinds import OutboxStatus, health_key
 from bot.models import Classification, Message
 from bot.plan.intents import NewEntry, OpenStories, Plan, Poll, Reads, Settings
-from bot.plan.planner import absorb, classify_new, digest_message, needs_activity, plan
 from bot.poll import polite
 from bot.poll.fetch import MAX_RETRY_AFTER, FeedClients, Fetched, fetch
 from bot.poll.hot import HotBoard, HotPolicy, planned_next
@@ -48,6 +47,13 @@ from bot.store import (
     PollingStore,
 )
 from bot.validate import format_duration
+
+if TYPE_CHECKING:
+    from bot.domain.stories import StoryIndex
+
+# The planner and the story code (bot/plan/planner.py, bot/domain/stories.py) are imported when
+# the first entries are recorded: a run in which every feed answers 304 never needs them, and
+# the story code compiles its expressions at import.
 
 log = logging.getLogger("newsbot")
 
@@ -147,10 +153,9 @@ class Pipeline:
         self._to_record: list[tuple[Polled, asyncio.Future[IngestResult]]] = []
         self._record_timer: asyncio.Handle | None = None
         self._parsing = 0  # polls whose bodies are being parsed now
-        # the open stories (and each one's highest severity so far), as the planner sees them
-        self.open = OpenStories(
-            StoryIndex(Tuning(window=config.bot.story_window, labels=story_labels(config.packs)))
-        )
+        # the open stories' index is made on first use, from the config it was started with
+        self._story_tuning = (config.bot.story_window, story_labels(config.packs))
+        self._open: OpenStories | None = None  # built on first use (`open`)
         self._stories_loaded = False
         self.last_tick: datetime | None = None
         # latency: fresh grave stories (hot mode), and floors of feeds polled without a new body
@@ -171,6 +176,21 @@ class Pipeline:
     def channel_names(self) -> tuple[str, ...]:
         """The channels routed to: the config's and those subscribed from Slack."""
         return tuple(self.settings.channels)
+
+    @property
+    def open(self) -> OpenStories:
+        """The open stories (and each one's highest severity so far), as the planner sees them;
+        empty until `load_stories` fills it."""
+        if self._open is None:
+            from bot.domain.stories import StoryIndex, Tuning
+
+            window, labels = self._story_tuning
+            self._open = OpenStories(StoryIndex(Tuning(window=window, labels=labels)))
+        return self._open
+
+    @open.setter
+    def open(self, stories: OpenStories) -> None:
+        self._open = stories
 
     @property
     def stories(self) -> StoryIndex:
@@ -220,6 +240,9 @@ class Pipeline:
 
     def load_stories(self) -> None:
         """Rebuild the in-memory story index from the store (at start, or after a failed write)."""
+        from bot.domain.stories import StoryIndex
+        from bot.plan.planner import absorb
+
         now = self.clock()
         stories = OpenStories(StoryIndex(self.open.index.tuning))
         changes = self.store.open_stories(now - self.config.bot.story_window)
@@ -462,7 +485,12 @@ class Pipeline:
                 return PollOutcome(feed.name, "unchanged")
             self._parsing += 1
             try:
-                parsed, keys, classifications = await asyncio.get_running_loop().run_in_executor(
+                (
+                    parsed,
+                    keys,
+                    classifications,
+                    fingerprints,
+                ) = await asyncio.get_running_loop().run_in_executor(
                     self.parse_executor,
                     functools.partial(
                         parse_and_classify,
@@ -503,7 +531,7 @@ class Pipeline:
                     polite_until=until,
                     ttl=parsed.ttl,
                 ),
-                Poll(parsed.items, keys, now, first_poll, classifications),
+                Poll(parsed.items, keys, now, first_poll, classifications, fingerprints),
                 titles_since=now - bot.title_window,
             )
         )
@@ -661,6 +689,8 @@ class Pipeline:
         plan over them, and the store's writes. The session holds the story lock, so no other
         replica assigns stories meanwhile; nothing here awaits, so no other poll of this
         process does. If the session fails, the caller reloads the open stories."""
+        from bot.plan.planner import absorb, classify_new, needs_activity, plan
+
         settings = self.settings
         results: list[IngestResult | None] = [None] * len(batch)
         with self.store.ingest_session() as tx:
@@ -704,6 +734,8 @@ class Pipeline:
     def compose_digest(self, channel: str, held: Sequence[HeldStory]) -> Message:
         """A channel's held stories -> the digest that replaces them (pure, under the current
         settings); the deliverer releases them from the store."""
+        from bot.plan.planner import digest_message
+
         entries = [(h.entry, h.held_at) for h in held]
         return digest_message(entries, channel, self.settings, self.clock())
 

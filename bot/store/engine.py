@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult, Engine, Insert, Table, create_engine, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from bot.errors import StoreError
@@ -96,6 +96,8 @@ def advice(detail: str) -> str:
 def insert_new(conn: Connection, table: Table, key: str) -> Insert:
     """INSERT that does nothing when a row with the same `key` exists (no race, no error)."""
     if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql  # ~40 ms of import a SQLite bot never needs
+
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=[key])
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=[key])
 
