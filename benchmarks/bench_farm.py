@@ -124,12 +124,14 @@ def feed_tables(port: int, feeds: int) -> str:
     )
 
 
-def _newsbot_config(port: int, feeds: int, workdir: Path) -> Path:
+def _newsbot_config(port: int, feeds: int, workdir: Path, root: Path = ROOT) -> Path:
+    """The bot's config for a farm; `root`: the tree whose rule pack it reads (a baseline's
+    own, since an older pack or engine may not know a newer key)."""
     config = workdir / "newsbot.toml"
     body = feed_tables(port, feeds)
     config.write_text(
         f'[bot]\ndatabase = "sqlite:///{workdir}/bench.db"\nbackfill = "3650d"\nretention = "4000d"\n'
-        f'rules = ["{ROOT / "config" / "rules" / "northkorea.toml"}"]\nallow_private_networks = true\n'
+        f'rules = ["{root / "config" / "rules" / "northkorea.toml"}"]\nallow_private_networks = true\n'
         'max_concurrency = 20\nper_host_concurrency = 20\nread_timeout = "30s"\n'
         'drain_timeout = "300s"\n'
         f'[slack]\npace = "0s"\n{body}'
@@ -294,7 +296,8 @@ def run_processes(
                     p for p in (str(Path(baseline).resolve()), env.get("PYTHONPATH")) if p
                 )
             if bot:
-                config = _newsbot_config(farm.port, feeds, work)
+                root = Path(baseline).resolve() if system == "baseline" and baseline else ROOT
+                config = _newsbot_config(farm.port, feeds, work, root)
                 env |= {"SLACK_BOT_TOKEN": "xoxb-bench", "NEWSBOT_SLACK_API_URL": slack.url}
                 newsbot = str(Path(sys.executable).parent / "newsbot")
                 cmd = [newsbot, "run", "--once", "--config", str(config)]
