@@ -30,7 +30,7 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks.bench_farm import SlackPeer, _newsbot_config
+from benchmarks.bench_farm import ROOT, SlackPeer, _newsbot_config
 from benchmarks.farm import Farm
 
 
@@ -75,7 +75,8 @@ def main() -> None:
     farm = Farm(feeds=args.feeds, items=args.items, real=args.farm == "real").start()
     try:
         with tempfile.TemporaryDirectory() as tmp, SlackPeer() as slack:
-            config = _newsbot_config(farm.port, args.feeds, Path(tmp))
+            tree = Path(args.baseline).resolve() if args.baseline else ROOT
+            config = _newsbot_config(farm.port, args.feeds, Path(tmp), tree)
             extra = "".join(f"{line}\n" for line in (s.replace("=", " = ", 1) for s in args.set))
             config.write_text(config.read_text().replace("[bot]\n", "[bot]\n" + extra, 1))
             env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSBOT"))}
