@@ -126,7 +126,11 @@ def test_sigkill_while_slack_is_down_then_restart_delivers_exactly_once(tmp_path
         config = tmp_path / "newsbot.toml"
         config.write_text(
             f'[bot]\ndatabase = "sqlite:///{tmp_path}/bot.db"\ntick = "1s"\n'
-            f'rules = ["{ROOT / "config" / "rules" / "northkorea.toml"}"]\n[slack]\npace = "0s"\n'
+            f'rules = ["{ROOT / "config" / "rules" / "northkorea.toml"}"]\n'
+            # a kill that lands mid-send leaves that message claimed for 2 x timeout + 15 s (a
+            # slow Slack may still post it), which the restart waits out: a short timeout keeps
+            # that wait (19 s) inside the restart's drain_timeout (60 s)
+            '[slack]\npace = "0s"\ntimeout = "2s"\n'
             f'[[feeds]]\nname = "Wire"\nurl = "{url}"\n'
             '[[channels]]\nchannel = "C0ALERTS"\nlabels = ["missile-test"]\n'
         )
