@@ -826,6 +826,17 @@ def fingerprint(
     )
 
 
+def polled_fingerprint(key: str, item: Item, labels: Iterable[str], now: datetime) -> Fingerprint:
+    """A report's fingerprint as one poll of its feed saw it: reports of one poll of one feed
+    (`batch`) are two events unless one is a near-duplicate or an update of the other. The
+    parse workers (bot/poll/work.py) and the planner make it with this one call, so a carried
+    fingerprint is the one the planner would have made."""
+    batch = f"{item.feed_url}@{now.isoformat()}"
+    return fingerprint(
+        key, item.title, item.summary, labels, item.published, item.feed_name, batch=batch
+    )
+
+
 SOURCE_RECENT = 4  # a source's latest reports a story keeps for the same-source rule
 
 

@@ -23,7 +23,14 @@ from bot.delivery.format import format_alert, format_digest, format_reply, forma
 from bot.domain.classify import classify
 from bot.domain.route import Router
 from bot.domain.severity import severity_of
-from bot.domain.stories import Fingerprint, Joined, StoryIndex, StoryState, fingerprint
+from bot.domain.stories import (
+    Fingerprint,
+    Joined,
+    StoryIndex,
+    StoryState,
+    fingerprint,
+    polled_fingerprint,
+)
 from bot.kinds import MessageKind, OutboxStatus, Severity, is_alert, storm_key, storm_update_key
 from bot.models import Alert, Classification, Decision, DigestEntry, Item, Message
 from bot.plan.intents import (
@@ -185,18 +192,7 @@ class _Planner:
         s, now, poll = self.s, self.now, self.poll
         may_alert = self._may_alert(item)
         if fp is None:
-            # reports of one poll of one feed: two of them are two events unless one is a
-            # near-duplicate or an update of the other
-            batch = f"{item.feed_url}@{now.isoformat()}"
-            fp = fingerprint(
-                keys[0],
-                item.title,
-                item.summary,
-                c.labels,
-                item.published,
-                item.feed_name,
-                batch=batch,
-            )
+            fp = polled_fingerprint(keys[0], item, c.labels, now)
         decided = s.router.decide(item, c)
         decisions: dict[str, Decision] = {d.channel: d for d, _labels in decided}
         # routing is per report: the channels this report's text and labels are for

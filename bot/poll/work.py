@@ -82,18 +82,13 @@ def parse_and_classify(
     if not classify_items:
         return parsed, keys, None, None
     from bot.domain.classify import classify  # the engine: a bot that gets only 304s needs none
-    from bot.domain.stories import fingerprint
+    from bot.domain.stories import polled_fingerprint
 
     use = _PACKS if packs is None else packs
     # only labelled items are kept, so the unlabelled ones need no explanation
     classified = [classify(use, item.title, item.summary, explain=False) for item in parsed.items]
-    batch = f"{url}@{now.isoformat()}"
     fingerprints = [
-        fingerprint(
-            k[0], item.title, item.summary, c.labels, item.published, item.feed_name, batch=batch
-        )
-        if c.labels
-        else None
+        polled_fingerprint(k[0], item, c.labels, now) if c.labels else None
         for item, k, c in zip(parsed.items, keys, classified, strict=True)
     ]
     return parsed, keys, classified, fingerprints
