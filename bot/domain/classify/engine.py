@@ -253,6 +253,28 @@ def head_words(tokens: Tokens) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(stems[:k]), frozenset(stems[i] for i in range(k, end) if sentence[i] == lead)
 
 
+def _rules_give(score: float, threshold: float, salient: bool) -> bool:
+    """The rules' decision on a label: a score that reaches the topic's threshold, and a
+    mention that is not in passing."""
+    return score >= threshold and score > 0 and salient
+
+
+def _scored_topics(
+    pack: RulePack, results: Mapping[str, tuple[float, list[str], bool]]
+) -> list[tuple[str, bool, list[str]]]:
+    """Each topic the rules scored (score > 0), in the pack's order: its bare label, the
+    rules' decision, and the model's features from the rules' results."""
+    by_label = {t.label: results[pack.label_name(t.label)] for t in pack.topics}
+    thresholds = {t.label: t.threshold for t in pack.topics}
+    scored = []
+    for topic in pack.topics:
+        score, _ev, salient = by_label[topic.label]
+        if score > 0:
+            rules = _rules_give(score, topic.threshold, salient)
+            scored.append((topic.label, rules, learned.features(topic.label, by_label, thresholds)))
+    return scored
+
+
 def label_features(
     pack: RulePack,
     tokens: Tokens,
@@ -263,22 +285,12 @@ def label_features(
     """Each topic the rules scored (score > 0) in an English item: bare label -> (the model's
     features, the rules' decision). Korean and Japanese items are left to the rules. With
     `words`, the title's and the lead sentence's stems count too ("title: summit")."""
-    if tokens.cjk:
+    scored = [] if tokens.cjk else _scored_topics(pack, results)
+    if not scored:
         return {}
-    by_label = {t.label: results[pack.label_name(t.label)] for t in pack.topics}
-    thresholds = {t.label: t.threshold for t in pack.topics}
-    out: dict[str, tuple[list[str], bool]] = {}
-    extra: list[str] | None = None
-    for topic in pack.topics:
-        score, _ev, salient = by_label[topic.label]
-        if score > 0:
-            if extra is None:
-                title, lead = head_words(tokens) if words else ((), ())
-                extra = sorted(f"title: {s}" for s in title) + sorted(f"lead: {s}" for s in lead)
-            rules = score >= topic.threshold and salient
-            feats = learned.features(topic.label, by_label, thresholds)
-            out[topic.label] = (feats + extra, rules)
-    return out
+    title, lead = head_words(tokens) if words else (frozenset(), frozenset())
+    extra = sorted(f"title: {s}" for s in title) + sorted(f"lead: {s}" for s in lead)
+    return {label: (feats + extra, rules) for label, rules, feats in scored}
 
 
 def _combined(
@@ -291,40 +303,29 @@ def _combined(
     """The model's decisions (label name -> given). Its note ends each scored label's
     evidence when `explain`, or when the pack gives some label (bulk classification keeps
     only labelled items, with the same evidence as `explain` would give)."""
-    if tokens.cjk:
+    scored = [
+        (pack.label_name(label), lm, feats, rules)
+        for label, rules, feats in ([] if tokens.cjk else _scored_topics(pack, results))
+        if (lm := model.labels.get(label)) is not None
+    ]
+    if not scored:
         return {}
-    by_label = {t.label: results[pack.label_name(t.label)] for t in pack.topics}
-    thresholds = {t.label: t.threshold for t in pack.topics}
-    title: frozenset[str] | None = None
-    lead: frozenset[str] = frozenset()
+    title, lead = head_words(tokens) if model.words else (frozenset(), frozenset())
     decided: dict[str, bool] = {}
-    scored: list[tuple[str, learned.LabelModel, list[str], bool, tuple[bool, float]]] = []
-    for topic in pack.topics:
-        score, _ev, salient = by_label[topic.label]
-        lm = model.labels.get(topic.label)
-        if score <= 0 or lm is None:
-            continue
-        if title is None:
-            title, lead = head_words(tokens) if model.words else (frozenset(), frozenset())
-        rules = score >= topic.threshold and salient
-        feats = learned.features(topic.label, by_label, thresholds)
-        name = pack.label_name(topic.label)
+    outcomes = []
+    for name, lm, feats, rules in scored:
         s = learned.score(lm, feats, rules, title, lead)
         decided[name] = s[0]
-        scored.append((name, lm, feats, rules, s))
-    if not scored:
-        return decided
+        outcomes.append((lm, feats, rules, s, name))
     if not explain and not any(decided.values()):
         rules_give = any(
-            score >= t.threshold and score > 0 and salient
+            _rules_give(results[name][0], t.threshold, results[name][2])
             for t in pack.topics
-            if pack.label_name(t.label) not in decided
-            for score, _e, salient in (results[pack.label_name(t.label)],)
+            if (name := pack.label_name(t.label)) not in decided
         )
         if not rules_give:
             return decided
-    assert title is not None
-    for name, lm, feats, rules, s in scored:
+    for lm, feats, rules, s, name in outcomes:
         results[name][1].append(learned.note(learned.explain(lm, feats, s, title, lead), rules))
     return decided
 
@@ -391,7 +392,7 @@ def classify(
             evidence[name] = tuple(ev)
             given = decided.get(name)
             if given is None:
-                given = score >= topic.threshold and score > 0 and salient
+                given = _rules_give(score, topic.threshold, salient)
             if given:
                 labels.append(name)
     return Classification(
