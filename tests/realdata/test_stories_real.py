@@ -42,9 +42,11 @@ def _examples(path: Path) -> list[StoryExample]:
 def test_story_index_on_real_feeds() -> None:
     """The story index alone, reports in publication order: no poll, no run-to-run spread."""
     report = evaluate_stories(_examples(OUT))
-    # today P 0.969, R 0.813 (before issue 19's fourth round: P 0.941, R 0.758)
-    assert report.bcubed_precision >= 0.955
-    assert report.bcubed_recall >= 0.80
+    # today P 0.955, R 0.795 on a fresh rebuild from stories_labels.tsv (before issue 19's
+    # fourth round: P 0.920, R 0.749); the 0.969 / 0.813 first written here were measured on a
+    # copy rebuilt before one event id of the labels file changed
+    assert report.bcubed_precision >= 0.94
+    assert report.bcubed_recall >= 0.78
 
 
 def test_day_by_day_replay_of_real_feeds() -> None:
@@ -57,7 +59,7 @@ def test_day_by_day_replay_of_real_feeds() -> None:
     assert len(result.unassigned) <= len(examples) // 20, [u.title for u in result.unassigned]
     # feeds of one poll cycle are fetched concurrently, so the order reports reach the story
     # index varies from run to run: the figures move by a few hundredths, hence the margin
-    # (today P 0.936-0.942, R 0.70-0.72; before the fourth round of issue 19, P 0.91-0.93,
+    # (today P 0.936-0.942, R 0.70-0.72, and 0.926 / 0.690 on a fresh rebuild; before the fourth round of issue 19, P 0.91-0.93,
     # R 0.67-0.71; before statements, measures and notices were told apart, P 0.89,
     # R 0.60-0.62; before follow-ups joined for 72 h, P 0.88, R 0.50). A day
     # slot brings each feed's whole day in one poll, where the same-source rule keeps one
