@@ -2,10 +2,10 @@
 
     python -m benchmarks.realnews.blind dev --start 0 --count 150
 
-Each line is "N | title || summary" (the summary cut at `--chars`), in a fixed order (by id), so
-the labeller sees neither the first pass's labels nor what the classifier says. The labeller
-writes "N m", "N d" or "N md" lines for the items that get labels (every other item gets none)
-and `python -m benchmarks.realnews.audit` compares them with labels.jsonl.
+Each line is "N | id | title || summary" (the summary cut at `--chars`), in a fixed order (by
+id), so the labeller sees neither the committed labels nor what the classifier says. The labeller
+writes a tab-separated file in the form of labels_second.tsv (set, id, labels, note) and
+`python -m benchmarks.realnews.agreement --second FILE` compares it with labels.jsonl.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in range(args.start, min(args.start + args.count, len(rows))):
         r = rows[n]
         summary = " ".join(r["summary"].split())[: args.chars]
-        print(f"{n} | {' '.join(r['title'].split())} || {summary}")
+        print(f"{n} | {r['id']} | {' '.join(r['title'].split())} || {summary}")
     return 0
 
 

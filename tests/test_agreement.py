@@ -1,0 +1,39 @@
+"""The second annotator's labels and the agreement figures (benchmarks/realnews/agreement.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.realnews.agreement import SECOND, Pairs, read_second
+from benchmarks.realnews.rebuild import read_labels
+
+
+def test_kappa_and_f1_of_a_small_table() -> None:
+    # A says yes to the first two, B to the first only: 3 of 4 agree, chance 0.5
+    pairs = Pairs.of([True, True, False, False], [True, False, False, False])
+    assert (pairs.tp, pairs.fp, pairs.fn, pairs.tn) == (1, 0, 1, 2)
+    assert pairs.kappa == pytest.approx(0.5)
+    assert pairs.precision == 1.0
+    assert pairs.recall == 0.5
+    assert pairs.f1 == pytest.approx(2 / 3)
+    assert Pairs.of([True, False], [True, False]).kappa == 1.0
+
+
+def test_second_labels_name_only_committed_items_and_known_labels() -> None:
+    second = read_second(SECOND)
+    committed, _ = read_labels()
+    assert {s for s, _ in second} == {"2025", "holdout"}  # the sets labelled a second time
+    assert sum(s == "2025" for s, _ in second) == sum(
+        row.get("batch") == "2025" for row in committed.values()
+    )
+    missing = [i for _, i in second if i not in committed]
+    assert not missing, f"ids in labels_second.tsv that labels.jsonl lacks: {missing[:5]}"
+
+
+def test_a_bad_line_names_the_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "second.tsv"
+    bad.write_text("set\tid\tlabels\tnote\nholdout\trl-1\tmissile\tG2\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"second\.tsv:2: unknown label 'missile'"):
+        read_second(bad)
