@@ -247,10 +247,10 @@ def draw_2021(items: Iterable[dict[str, str]]) -> tuple[list[str], list[str]]:
     return sorted(nk), sorted(negatives)
 
 
-def read_labels() -> tuple[dict[str, dict[str, object]], list[str]]:
+def read_labels(path: Path = LABELS) -> tuple[dict[str, dict[str, object]], list[str]]:
     labels: dict[str, dict[str, object]] = {}
     days: list[str] = []
-    for line in LABELS.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         d = json.loads(line)
@@ -318,21 +318,35 @@ def main(argv: list[str] | None = None) -> int:
         return relabel(args.first_pass)
     if not args.source:
         parser.error("--source is required (or --relabel)")
-    DATA.mkdir(exist_ok=True)
-    labels, days = read_labels()
+    return rebuild(args.source)
+
+
+def rebuild(
+    sources: list[str],
+    data: Path = DATA,
+    labels_path: Path = LABELS,
+    pins: dict[str, str] | None = None,
+) -> int:
+    """Rebuild the sets from `sources` (YEAR=PATH) into `data`; 0 when every label was found.
+
+    `pins` replaces the pinned commits (PINNED, MEASURE_GIT) of the years it names.
+    """
+    pinned = {**PINNED, **MEASURE_GIT, **(pins or {})}
+    data.mkdir(exist_ok=True)
+    labels, days = read_labels(labels_path)
     seen: set[str] = set()
     found: dict[str, dict[str, str]] = {}
     day_set = set(days)
     day_items: list[dict[str, object]] = []
     measure: dict[str, list[dict[str, str]]] = {}  # batch -> its source's entries
-    with (DATA / "items.jsonl").open("w", encoding="utf-8") as pool:
-        for spec in args.source:
+    with (data / "items.jsonl").open("w", encoding="utf-8") as pool:
+        for spec in sources:
             year, _, git_dir = spec.partition("=")
             if year == MEASURE_BATCH:
                 measure.setdefault(year, []).extend(dir_entries(git_dir, year, feed_days()))
                 continue
             if year in MEASURE_GIT:
-                measure.setdefault(year, []).extend(entries(git_dir, year, MEASURE_GIT[year]))
+                measure.setdefault(year, []).extend(entries(git_dir, year, pinned[year]))
                 continue
             if year not in PINNED:
                 print(
@@ -340,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"(use {', '.join(PINNED)}, {', '.join(MEASURE_GIT)}, or {MEASURE_BATCH}=DIR)"
                 )
                 return 2
-            for e in entries(git_dir, year):
+            for e in entries(git_dir, year, pinned[year]):
                 if e["id"] in seen:
                     continue
                 seen.add(e["id"])
@@ -363,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         if batch not in measure:
             continue
         got = found_measure[batch] = {}
-        with (DATA / f"items{batch}.jsonl").open("w", encoding="utf-8") as pool:
+        with (data / f"items{batch}.jsonl").open("w", encoding="utf-8") as pool:
             for e in measure[batch]:
                 if e["id"] in seen or e["id"] in got:
                     continue
@@ -398,8 +412,8 @@ def main(argv: list[str] | None = None) -> int:
                 parts.setdefault(f"dev-{lab['batch']}", []).append(json.dumps(row))
         parts[part].append(json.dumps(row))
     for name, rows in parts.items():
-        (DATA / f"{name}.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
-    (DATA / "days.jsonl").write_text(
+        (data / f"{name}.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+    (data / "days.jsonl").write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in day_items), encoding="utf-8"
     )
     summary = (
@@ -419,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
             for i in sorted(measured[batch], key=lambda i: (got[i]["date"], i))
             if i in got
         ]
-        (DATA / f"measure{batch}.jsonl").write_text(
+        (data / f"measure{batch}.jsonl").write_text(
             "".join(json.dumps(r) + "\n" for r in rows_m), encoding="utf-8"
         )
         summary += f"; {batch}: {len(got)} items, measure{batch} {len(rows_m)}"
