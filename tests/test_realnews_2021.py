@@ -224,6 +224,15 @@ def test_the_2021_set_is_written_alone_and_leaves_every_other_file_as_it_was(
     assert titles[nk] == "North Korea fires two ballistic missiles into the sea"
     pool = _jsonl(with_2021 / "items2021.jsonl")
     assert len(pool) == 4 and {r["id"] for r in pool} >= {nk, negative, series}
+    # the whole year: hand labels where labelled, the rest `general` (not North Korea)
+    year = {r["id"]: (r["labels"], r["kind"]) for r in _jsonl(with_2021 / "year2021.jsonl")}
+    assert year == {
+        nk: (["missile-test"], "nk-test"),
+        negative: ([], "hard-negative"),
+        series: ([], "hard-negative"),
+        item_id("https://news.example/weather"): ([], "general"),
+    }
+    assert not (without / "year2021.jsonl").exists()
     for name in ("items.jsonl", "dev.jsonl", "holdout.jsonl", "days.jsonl"):
         text = (with_2021 / name).read_text(encoding="utf-8")
         assert not any(i in text for i in (nk, negative, series)), name

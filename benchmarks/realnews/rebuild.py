@@ -38,7 +38,8 @@ The 2021 measurement set comes from rumca-js/RSS-Link-Database-2021, a git direc
 and 2023: `--source 2021=PATH` reads the daily files at the commit pinned in MEASURE_GIT (the
 newest commit holds the same files as monthly zip files). Its items get the same id rule; the
 labels.jsonl rows marked `"batch": "2021"` are written to measure2021.jsonl alone and the
-year's entries to items2021.jsonl, never to items.jsonl, dev.jsonl, holdout.jsonl or
+year's entries to items2021.jsonl (and, labelled, to year2021.jsonl: the whole year, whose
+entries that name neither North Korea nor Korea are all non-North-Korea), never to items.jsonl, dev.jsonl, holdout.jsonl or
 days.jsonl, so without the 2021 source (or with it) every other file is byte for byte the same.
 Which entries are labelled was fixed in code before any was read (draw_2021: every entry that
 names North Korea or Korea, and 150 hard negatives drawn at random with a fixed seed), and the
@@ -247,6 +248,23 @@ def draw_2021(items: Iterable[dict[str, str]]) -> tuple[list[str], list[str]]:
     return sorted(nk), sorted(negatives)
 
 
+def whole_year(
+    pool: Iterable[dict[str, str]], labels: dict[str, dict[str, Any]]
+) -> list[dict[str, object]]:
+    """The 2021 pool as a whole-year set: hand labels where labelled, `general` (no label, not
+    North Korea) otherwise. An unlabelled entry the candidate filter matches repeats a labelled
+    title (the draw keeps one per title) and is left out, so every `general` entry is one that
+    names neither North Korea nor Korea: a label on it is a false alert."""
+    out: list[dict[str, object]] = []
+    for e in pool:
+        lab = labels.get(e["id"])
+        if lab is not None:
+            out.append({**e, "labels": lab["labels"], "kind": lab.get("kind", "")})
+        elif not NK_CANDIDATE.search(f"{e['title']} {e['summary']}"):
+            out.append({**e, "labels": [], "kind": "general"})
+    return out
+
+
 def read_labels(path: Path = LABELS) -> tuple[dict[str, dict[str, object]], list[str]]:
     labels: dict[str, dict[str, object]] = {}
     days: list[str] = []
@@ -401,11 +419,11 @@ def rebuild(
     for i, lab in labels.items():
         if lab.get("batch") in MEASURE_BATCHES:
             continue  # a measurement set: its measure<batch>.jsonl alone, below
-        e = found.get(i)
-        if e is None or lab.get("dup"):
+        hit = found.get(i)
+        if hit is None or lab.get("dup"):
             continue  # a copy under another link is labelled for the whole days only
-        row = {**e, "labels": lab["labels"], "kind": lab.get("kind", ""), "note": lab.get("note")}
-        part = "holdout" if in_holdout(e["date"]) else "dev"
+        row = {**hit, "labels": lab["labels"], "kind": lab.get("kind", ""), "note": lab.get("note")}
+        part = "holdout" if in_holdout(hit["date"]) else "dev"
         if lab.get("batch"):
             row["batch"] = lab["batch"]
             if part == "dev":  # a later batch of dev items, also scored alone
@@ -437,6 +455,12 @@ def rebuild(
             "".join(json.dumps(r) + "\n" for r in rows_m), encoding="utf-8"
         )
         summary += f"; {batch}: {len(got)} items, measure{batch} {len(rows_m)}"
+    if "2021" in found_measure:
+        whole = whole_year(found_measure["2021"].values(), labels)
+        (data / "year2021.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in whole), encoding="utf-8"
+        )
+        summary += f", year2021 {len(whole)}"
     print(f"{summary}; {len(missing)} labelled ids not found")
     return 0 if not missing else 1
 
