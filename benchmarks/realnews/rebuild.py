@@ -3,7 +3,8 @@
 The items come from rumca-js/RSS-Link-Database-2022 and -2023: daily JSON files of many outlets'
 feed entries. Bring each repository here as a git directory (a bare clone or a snapshot), then:
 
-    python -m benchmarks.realnews.rebuild --source 2022=PATH --source 2023=PATH [--source 2025=DIR]
+    python -m benchmarks.realnews.rebuild --source 2022=PATH --source 2023=PATH
+        [--source 2021=PATH] [--source 2025=DIR]
 
 After a change to labels.jsonl only, `--relabel` re-applies it to the rebuilt sets without the
 sources, and `--relabel --first-pass` writes the labels before the audit (GUIDELINES.md) to
@@ -33,6 +34,17 @@ alone: they never enter dev.jsonl, holdout.jsonl or days.jsonl, so the figures a
 those sets do not move; the 2025 feed-days' entries are written to items2025.jsonl, not to
 items.jsonl. Without the 2025 source the other files are rebuilt exactly as before.
 
+The 2021 measurement set comes from rumca-js/RSS-Link-Database-2021, a git directory like 2022
+and 2023: `--source 2021=PATH` reads the daily files at the commit pinned in MEASURE_GIT (the
+newest commit holds the same files as monthly zip files). Its items get the same id rule; the
+labels.jsonl rows marked `"batch": "2021"` are written to measure2021.jsonl alone and the
+year's entries to items2021.jsonl (and, labelled, to year2021.jsonl: the whole year, whose
+entries that name neither North Korea nor Korea are all non-North-Korea), never to items.jsonl, dev.jsonl, holdout.jsonl or
+days.jsonl, so without the 2021 source (or with it) every other file is byte for byte the same.
+Which entries are labelled was fixed in code before any was read (draw_2021: every entry that
+names North Korea or Korea, and 150 hard negatives drawn at random with a fixed seed), and the
+rebuild checks that the labelled 2021 ids are exactly that draw.
+
 No 2024 news is read: it is reserved for independent measurement.
 """
 
@@ -41,10 +53,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import random
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +69,34 @@ LABELS = HERE / "labels.jsonl"
 DAYS_2025 = HERE / "days2025.txt"
 # the labels.jsonl batch of the 2025 measurement set (never dev, hold-out or whole days)
 MEASURE_BATCH = "2025"
+# the measurement sets read from a git directory, each at the commit whose tree holds its daily
+# files (rumca-js/RSS-Link-Database-2021's newest commit replaced them by monthly zip files of
+# the same bytes): batch -> commit. Like 2025, never dev, hold-out or whole days.
+MEASURE_GIT = {"2021": "06229f4f3d3bba91e3e82563ee9fa5b1963a73f8"}
+MEASURE_BATCHES = (*MEASURE_GIT, MEASURE_BATCH)
+
+# The 2021 set's candidate filter, written before any entry was read: an English entry of the
+# year is a candidate when its title or description (as rebuilt) names North Korea, its
+# capital, leaders, state bodies, sites or weapons, the inter-Korean relation, or Korea at all
+# (so that the South's own news, a hard negative, is all in too, not only a sample of it).
+NK_CANDIDATE = re.compile(
+    r"\bkorea|north[- ]korea|\bn\.? ?korea|\bnkorea|\bdprk\b|pyongyang|kim jong|kim yo[- ]?jong|"
+    r"\bkcna\b|korean central|rodong|workers' party of korea|korean people's army|"
+    r"hwasong|pukguksong|yongbyon|punggye|sohae|sinpo|kaesong|panmunjom|"
+    r"\bdmz\b|demilitari[sz]ed zone|korean peninsula|inter-korean|two koreas|"
+    r"unification ministry|ministry of unification|denucleari[sz]",
+    re.IGNORECASE,
+)
+# ...and its hard negatives are drawn at random (seed below) from the other entries of the year
+# that match this filter: the words of tests, launches and diplomacy of any country.
+HARD_NEGATIVE = re.compile(
+    r"\b(?:missiles?|launch(?:es|ed|ing)?|tests?|tested|testing|nuclear|sanctions?|"
+    r"summits?|talks|envoys?|treaty|treaties|satellites?|rockets?|ballistic|warheads?|"
+    r"hypersonic|diplomat\w*|ambassadors?|negotiat\w*|security council|foreign minister)\b",
+    re.IGNORECASE,
+)
+NEGATIVES_2021 = 150
+SEED_2021 = 2021
 
 # the commits whose tree holds the daily files (the newest commits replace them by zip files)
 PINNED = {
@@ -181,10 +222,53 @@ def dir_entries(root: str, year: str, files: list[str]) -> Iterator[dict[str, st
         yield from _rows(path.read_bytes(), m.group(2), m.group(3), year)
 
 
-def read_labels() -> tuple[dict[str, dict[str, object]], list[str]]:
+def draw_2021(items: Iterable[dict[str, str]]) -> tuple[list[str], list[str]]:
+    """The 2021 set's ids, fixed before any entry was read: (candidates, hard negatives).
+
+    Candidates are the entries NK_CANDIDATE matches in title or summary; negatives are
+    NEGATIVES_2021 of the entries HARD_NEGATIVE matches and NK_CANDIDATE does not, drawn with
+    random.Random(SEED_2021) from them in id order. Both keep one entry per distinct title
+    (the first in file order), and both lists are in id order.
+    """
+    titles: set[str] = set()
+    nk: list[str] = []
+    pool: list[str] = []
+    for e in items:
+        key = e["title"].casefold().strip()
+        if key in titles:
+            continue
+        titles.add(key)
+        text = f"{e['title']} {e['summary']}"
+        if NK_CANDIDATE.search(text):
+            nk.append(e["id"])
+        elif HARD_NEGATIVE.search(text):
+            pool.append(e["id"])
+    pool.sort()
+    negatives = random.Random(SEED_2021).sample(pool, min(NEGATIVES_2021, len(pool)))
+    return sorted(nk), sorted(negatives)
+
+
+def whole_year(
+    pool: Iterable[dict[str, str]], labels: dict[str, dict[str, Any]]
+) -> list[dict[str, object]]:
+    """The 2021 pool as a whole-year set: hand labels where labelled, `general` (no label, not
+    North Korea) otherwise. An unlabelled entry the candidate filter matches repeats a labelled
+    title (the draw keeps one per title) and is left out, so every `general` entry is one that
+    names neither North Korea nor Korea: a label on it is a false alert."""
+    out: list[dict[str, object]] = []
+    for e in pool:
+        lab = labels.get(e["id"])
+        if lab is not None:
+            out.append({**e, "labels": lab["labels"], "kind": lab.get("kind", "")})
+        elif not NK_CANDIDATE.search(f"{e['title']} {e['summary']}"):
+            out.append({**e, "labels": [], "kind": "general"})
+    return out
+
+
+def read_labels(path: Path = LABELS) -> tuple[dict[str, dict[str, object]], list[str]]:
     labels: dict[str, dict[str, object]] = {}
     days: list[str] = []
-    for line in LABELS.read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         d = json.loads(line)
@@ -215,10 +299,10 @@ def relabel(first: bool = False, data: Path = DATA) -> int:
     labels, _days = read_labels()
     out_dir = data / "pass1" if first else data
     out_dir.mkdir(exist_ok=True)
-    for name in ("dev", "holdout", "days", "dev-round2", "measure2025"):
+    for name in ("dev", "holdout", "days", "dev-round2", "measure2021", "measure2025"):
         path = data / f"{name}.jsonl"
-        if name in ("dev-round2", "measure2025") and not path.exists():
-            continue  # rebuilt before the second round, or without the 2025 source
+        if name in ("dev-round2", "measure2021", "measure2025") and not path.exists():
+            continue  # rebuilt before the second round, or without that measurement source
         rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
         for row in rows:
             lab = labels.get(row["id"])
@@ -252,26 +336,43 @@ def main(argv: list[str] | None = None) -> int:
         return relabel(args.first_pass)
     if not args.source:
         parser.error("--source is required (or --relabel)")
-    DATA.mkdir(exist_ok=True)
-    labels, days = read_labels()
+    return rebuild(args.source)
+
+
+def rebuild(
+    sources: list[str],
+    data: Path = DATA,
+    labels_path: Path = LABELS,
+    pins: dict[str, str] | None = None,
+) -> int:
+    """Rebuild the sets from `sources` (YEAR=PATH) into `data`; 0 when every label was found.
+
+    `pins` replaces the pinned commits (PINNED, MEASURE_GIT) of the years it names.
+    """
+    pinned = {**PINNED, **MEASURE_GIT, **(pins or {})}
+    data.mkdir(exist_ok=True)
+    labels, days = read_labels(labels_path)
     seen: set[str] = set()
     found: dict[str, dict[str, str]] = {}
     day_set = set(days)
     day_items: list[dict[str, object]] = []
-    measure: list[dict[str, str]] = []
-    with (DATA / "items.jsonl").open("w", encoding="utf-8") as pool:
-        for spec in args.source:
+    measure: dict[str, list[dict[str, str]]] = {}  # batch -> its source's entries
+    with (data / "items.jsonl").open("w", encoding="utf-8") as pool:
+        for spec in sources:
             year, _, git_dir = spec.partition("=")
             if year == MEASURE_BATCH:
-                measure.extend(dir_entries(git_dir, year, feed_days()))
+                measure.setdefault(year, []).extend(dir_entries(git_dir, year, feed_days()))
+                continue
+            if year in MEASURE_GIT:
+                measure.setdefault(year, []).extend(entries(git_dir, year, pinned[year]))
                 continue
             if year not in PINNED:
                 print(
                     f"rebuild: no pinned commit for {year!r} "
-                    f"(use {', '.join(PINNED)}, or {MEASURE_BATCH}=DIR)"
+                    f"(use {', '.join(PINNED)}, {', '.join(MEASURE_GIT)}, or {MEASURE_BATCH}=DIR)"
                 )
                 return 2
-            for e in entries(git_dir, year):
+            for e in entries(git_dir, year, pinned[year]):
                 if e["id"] in seen:
                     continue
                 seen.add(e["id"])
@@ -287,56 +388,79 @@ def main(argv: list[str] | None = None) -> int:
                             "kind": lab.get("kind", "general"),
                         }
                     )
-    found_2025: dict[str, dict[str, str]] = {}
-    if measure:
-        with (DATA / "items2025.jsonl").open("w", encoding="utf-8") as pool:
-            for e in measure:
-                if e["id"] in seen or e["id"] in found_2025:
+    # each measurement set's pool (items2021.jsonl, items2025.jsonl): its source's entries
+    # that are not in items.jsonl, deduplicated by link
+    found_measure: dict[str, dict[str, dict[str, str]]] = {}
+    for batch in MEASURE_BATCHES:
+        if batch not in measure:
+            continue
+        got = found_measure[batch] = {}
+        with (data / f"items{batch}.jsonl").open("w", encoding="utf-8") as pool:
+            for e in measure[batch]:
+                if e["id"] in seen or e["id"] in got:
                     continue
-                found_2025[e["id"]] = e
+                got[e["id"]] = e
                 pool.write(json.dumps(e, ensure_ascii=False) + "\n")
-    measured = {i for i, lab in labels.items() if lab.get("batch") == MEASURE_BATCH}
-    expected = set(labels) - measured if not measure else set(labels)
-    missing = sorted(expected - set(found) - set(found_2025))
+    measured = {
+        b: {i for i, lab in labels.items() if lab.get("batch") == b} for b in MEASURE_BATCHES
+    }
+    expected = set(labels).difference(*(measured[b] for b in MEASURE_BATCHES if b not in measure))
+    missing = sorted(expected - set(found).union(*found_measure.values()))
+    if "2021" in measure:  # the labelled 2021 ids are exactly the fixed draw
+        nk, negatives = draw_2021(measure["2021"])
+        drawn = set(nk) | set(negatives)
+        if drawn != measured["2021"]:
+            print(
+                f"rebuild: the 2021 labels are not the draw: {len(drawn - measured['2021'])} "
+                f"drawn ids unlabelled, {len(measured['2021'] - drawn)} labelled ids not drawn"
+            )
+            missing.extend(sorted(drawn ^ measured["2021"]))
     parts: dict[str, list[str]] = {"dev": [], "holdout": []}
     for i, lab in labels.items():
-        if i in measured:
-            continue  # the 2025 measurement set: measure2025.jsonl alone, below
-        e = found.get(i)
-        if e is None or lab.get("dup"):
+        if lab.get("batch") in MEASURE_BATCHES:
+            continue  # a measurement set: its measure<batch>.jsonl alone, below
+        hit = found.get(i)
+        if hit is None or lab.get("dup"):
             continue  # a copy under another link is labelled for the whole days only
-        row = {**e, "labels": lab["labels"], "kind": lab.get("kind", ""), "note": lab.get("note")}
-        part = "holdout" if in_holdout(e["date"]) else "dev"
+        row = {**hit, "labels": lab["labels"], "kind": lab.get("kind", ""), "note": lab.get("note")}
+        part = "holdout" if in_holdout(hit["date"]) else "dev"
         if lab.get("batch"):
             row["batch"] = lab["batch"]
             if part == "dev":  # a later batch of dev items, also scored alone
                 parts.setdefault(f"dev-{lab['batch']}", []).append(json.dumps(row))
         parts[part].append(json.dumps(row))
     for name, rows in parts.items():
-        (DATA / f"{name}.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
-    (DATA / "days.jsonl").write_text(
+        (data / f"{name}.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+    (data / "days.jsonl").write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in day_items), encoding="utf-8"
     )
     summary = (
         f"{len(seen)} items; dev {len(parts['dev'])}, hold-out {len(parts['holdout'])}, "
         f"{len(day_items)} items on {len(day_set)} whole days"
     )
-    if measure:
-        rows_2025 = [
+    for batch in sorted(found_measure):
+        got = found_measure[batch]
+        rows_m = [
             {
-                **found_2025[i],
+                **got[i],
                 "labels": labels[i]["labels"],
                 "kind": labels[i].get("kind", ""),
                 "note": labels[i].get("note"),
-                "batch": MEASURE_BATCH,
+                "batch": batch,
             }
-            for i in sorted(measured, key=lambda i: (found_2025[i]["date"], i))
-            if i in found_2025
+            for i in sorted(measured[batch], key=lambda i: (got[i]["date"], i))
+            if i in got
         ]
-        (DATA / "measure2025.jsonl").write_text(
-            "".join(json.dumps(r) + "\n" for r in rows_2025), encoding="utf-8"
+        (data / f"measure{batch}.jsonl").write_text(
+            "".join(json.dumps(r) + "\n" for r in rows_m), encoding="utf-8"
         )
-        summary += f"; 2025: {len(found_2025)} items, measure2025 {len(rows_2025)}"
+        summary += f"; {batch}: {len(got)} items, measure{batch} {len(rows_m)}"
+    if "2021" in found_measure:
+        whole = whole_year(found_measure["2021"].values(), labels)
+        (data / "year2021.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in whole), encoding="utf-8"
+        )
+        summary += f", year2021 {len(whole)}"
     print(f"{summary}; {len(missing)} labelled ids not found")
     return 0 if not missing else 1
 

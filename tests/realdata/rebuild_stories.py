@@ -3,11 +3,14 @@
     python -m tests.realdata.rebuild_stories --repo PATH [--labels tests/realdata/stories_labels.tsv]
         [--out tests/realdata/stories_real.jsonl] [--list]
     python -m tests.realdata.rebuild_stories --dir DIR --labels tests/realdata/stories_labels_2025.tsv
+    python -m tests.realdata.rebuild_stories --repo PATH --labels tests/realdata/stories_labels_2021.tsv
 
 PATH is a git directory of the year's rumca-js/RSS-Link-Database-<year> named in the labels
 file (daily JSON files of many outlets' feed entries; a bare clone will do): 2023 for
 stories_labels.tsv (-> stories_real.jsonl), 2022 for stories_labels_2022.tsv (-> its --out,
-by default stories_real_2022.jsonl). rumca-js/RSS-Link-Database-2025 is too big to bring here
+by default stories_real_2022.jsonl), 2021 for stories_labels_2021.tsv (->
+stories_real_2021.jsonl; the commit it names is the one whose tree holds the daily files,
+before the newest commit zipped them). rumca-js/RSS-Link-Database-2025 is too big to bring here
 as a git directory: for stories_labels_2025.tsv (-> stories_real_2025.jsonl), `--dir DIR` names a
 plain directory tree of its daily files instead (a clone's working tree, YYYY/MM/YYYY-MM-DD/
 <feed>_entries.json), read as it is. The script reads, at the commit named in the labels
@@ -45,6 +48,8 @@ LABELS_2022 = HERE / "stories_labels_2022.tsv"
 OUT_2022 = HERE / "stories_real_2022.jsonl"
 LABELS_2025 = HERE / "stories_labels_2025.tsv"
 OUT_2025 = HERE / "stories_real_2025.jsonl"
+LABELS_2021 = HERE / "stories_labels_2021.tsv"
+OUT_2021 = HERE / "stories_real_2021.jsonl"
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -188,12 +193,17 @@ def main() -> int:
     where.add_argument("--dir", help="plain directory of the year's daily files (2025)")
     parser.add_argument("--labels", default=str(LABELS))
     parser.add_argument(
-        "--out", help="default: stories_real.jsonl, or _2022 / _2025 for those labels files"
+        "--out",
+        help="default: stories_real.jsonl, or _2021 / _2022 / _2025 for those labels files",
     )
     parser.add_argument("--list", action="store_true", help="list the candidates to label")
     args = parser.parse_args()
     labels = Path(args.labels)
-    default = {LABELS_2022.name: OUT_2022, LABELS_2025.name: OUT_2025}.get(labels.name, OUT)
+    default = {
+        LABELS_2021.name: OUT_2021,
+        LABELS_2022.name: OUT_2022,
+        LABELS_2025.name: OUT_2025,
+    }.get(labels.name, OUT)
     out = Path(args.out) if args.out else default
     repo = args.repo or args.dir
     return rebuild(repo, out, labels, listing=args.list, plain=args.dir is not None)
