@@ -3,7 +3,7 @@
     python -m benchmarks.realnews.agreement [--second benchmarks/realnews/labels_second.tsv]
 
 The committed labels (labels.jsonl, in the rebuilt sets under data/) are annotator A's. A second
-annotator labelled the 2025 measurement set and the hold-out again, independently: from
+annotator labelled the 2021 and 2025 measurement sets and the hold-out again, independently: from
 GUIDELINES.md and each item's title and summary alone, without A's labels or any classifier
 output. Their labels are labels_second.tsv (set, id, labels, note; "-" for none; a note that
 starts with UNSURE marks an item they could not decide).
@@ -26,7 +26,12 @@ from pathlib import Path
 from benchmarks.realnews.rebuild import DATA, HERE
 
 LABELS = ("missile-test", "diplomacy")
-SETS = {"2025": "measure2025.jsonl", "holdout": "holdout.jsonl", "dev": "dev.jsonl"}
+SETS = {
+    "2021": "measure2021.jsonl",
+    "2025": "measure2025.jsonl",
+    "holdout": "holdout.jsonl",
+    "dev": "dev.jsonl",
+}
 SECOND = HERE / "labels_second.tsv"
 
 
