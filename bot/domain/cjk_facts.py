@@ -167,6 +167,12 @@ _PARTIES = {
     "安倍": "abe",
     "루비오": "rubio",
     "ルビオ": "rubio",
+    "쇼이구": "shoigu",
+    "ショイグ": "shoigu",
+    "리창": "qiang",
+    "李強": "qiang",
+    "왕이": "wang",
+    "王毅": "wang",
 }
 _VENUES = {
     "싱가포르": "singapore",
@@ -230,6 +236,14 @@ _CONCEPTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         "러시아 ロシア": "russia",
         "EEZ 배타적경제수역 排他的経済水域": "eez",
         "낙하 落下 떨어": "landed fell",
+        "확성기 拡声器": "loudspeaker",
+        "전단 ビラ": "leaflet",
+        "파병 派兵 派遣": "troops",
+        "조약 条約": "treaty",
+        "열병식 閲兵 パレード": "parade",
+        "연락채널 통신선 ホットライン": "hotline",
+        "방문 訪問": "visit",
+        "접견 会見": "receives",
     }.items()
 )
 _KANA_OR_PARTICLE = re.compile(
@@ -315,6 +329,48 @@ _FOLLOW_UP = _any(
     "非難",
     "抗議",
 )
+
+
+# What a diplomatic headline says was done, in bot.domain.stories' _ACTS terms.
+_ACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("meeting", _any("접견", "회담", "방문", "면담", "만나", "会談", "訪問", "会見", "面会")),
+    ("sanctions", _any("제재", "制裁")),
+    ("troops", _any("파병", "파견", "派兵", "派遣", "部隊", "군대")),
+    ("treaty", _any("조약", "条約")),
+    ("parade", _any("열병식", "閲兵", "パレード")),
+    ("report", _any("모니터링", "보고서", "報告書", "監視チーム")),
+    ("message", _any("친서", "축전", "서한", "書簡", "祝電", "電話会談")),
+    ("loudspeakers", _any("확성기", "拡声器")),
+    ("leaflets", _any("전단", "ビラ", "풍선", "風船")),
+    ("hotline", _any("연락채널", "통신선", "연락선", "ホットライン", "連絡チャンネル")),
+    ("statement", _any("담화", "談話")),
+)
+# Kim Yo Jong as the headline's subject ("김여정 "...""): her statement is an event of its own
+_SPEAKER = re.compile(r"^\W*(?:김여정|金与正)")
+_SPEAKS = _any("담화", "談話", '"', "\u201c", "「", "비난", "非難", "거부", "拒否", "밝혀", "表明")
+
+
+def acts(title: str) -> set[str]:
+    acts = {name for name, pattern in _ACTS if pattern.search(title)}
+    if speaker(title) and _SPEAKS.search(title):
+        acts.add("statement")
+    return acts
+
+
+def speaker(title: str) -> bool:
+    return bool(_SPEAKER.match(title))
+
+
+# A meeting held (talks, a reception, a visit ended) or still ahead (an arrival, a departure
+# for it): stories.py's _stage
+_HELD = _any("회담", "접견", "면담", "마치", "마무리", "会談", "会見", "面会", "終え", "終了")
+_AHEAD = _any("도착", "출발", "방문 예정", "到着", "出発", "訪問へ", "訪問予定")
+
+
+def stage(title: str) -> str:
+    if _HELD.search(title):
+        return "held"
+    return "ahead" if _AHEAD.search(title) else ""
 
 
 def follow_up(title: str) -> bool:
