@@ -15,6 +15,7 @@ account of a visit, "wraps up visit", a reaction naming the event).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -23,12 +24,18 @@ from bot.tools.evaluate import StoryExample, assign_stories, evaluate_stories
 from tests.conftest import DATA
 
 SET = DATA / "stories_alignment.jsonl"
+# A second invented set, written after the first rules for diplomacy to measure them on text
+# they were not made for (B-cubed 0.776 / 0.720 then; 0.700 / 0.627 before any): a foreign
+# minister in Moscow, a defence minister in Pyongyang, allied drills and the North's warning,
+# sanctions on arms shipments, a Council statement blocked, Japan's summit offer and Kim Yo
+# Jong's answer, fishermen sent home, a leader's message
+MORE = DATA / "stories_alignment_more.jsonl"
 
 
-def _examples() -> list[StoryExample]:
+def _examples(path: Path = SET) -> list[StoryExample]:
     return [
         StoryExample.from_json(json.loads(line))
-        for line in SET.read_text(encoding="utf-8").splitlines()
+        for line in path.read_text(encoding="utf-8").splitlines()
     ]
 
 
@@ -51,6 +58,19 @@ def test_the_alignment_set_targets() -> None:
     report = evaluate_stories(_examples())
     assert report.bcubed_precision >= 0.98, report.merged[:5]
     assert report.bcubed_recall >= 0.95, report.split[:5]
+
+
+def test_the_second_set() -> None:
+    report = evaluate_stories(_examples(MORE))
+    # the allies' drills and the North's warning about them are labelled two events but join
+    # (a reaction naming an event joins it): the one known merge
+    assert report.bcubed_precision >= 0.94, report.merged[:5]
+    assert report.bcubed_recall >= 0.95, report.split[:5]
+    story = assign_stories(_examples(MORE))
+    assert story["h003"] == story["h006"] == story["h007"] == story["h008"]  # Choe in Moscow
+    assert story["h020"] == story["h025"]  # the defence minister arrives; "ends trip"
+    assert story["h003"] != story["h014"]  # talks in Moscow; Japan's offer of a summit
+    assert story["h014"] != story["h015"]  # the offer; Kim Yo Jong's answer to it
 
 
 @pytest.mark.parametrize(

@@ -167,6 +167,8 @@ _PARTIES = {
     "安倍": "abe",
     "루비오": "rubio",
     "ルビオ": "rubio",
+    "최선희": "choe",
+    "崔善姫": "choe",
     "쇼이구": "shoigu",
     "ショイグ": "shoigu",
     "리창": "qiang",
@@ -236,6 +238,8 @@ _CONCEPTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         "러시아 ロシア": "russia",
         "EEZ 배타적경제수역 排他的経済水域": "eez",
         "낙하 落下 떨어": "landed fell",
+        "납치 拉致": "abduction",
+        "총리 首相": "prime minister",
         "확성기 拡声器": "loudspeaker",
         "전단 ビラ": "leaflet",
         "파병 派兵 派遣": "troops",
@@ -344,10 +348,24 @@ _ACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("leaflets", _any("전단", "ビラ", "풍선", "風船")),
     ("hotline", _any("연락채널", "통신선", "연락선", "ホットライン", "連絡チャンネル")),
     ("statement", _any("담화", "談話")),
+    ("drills", _any("연합연습", "연합훈련", "군사연습", "演習", "合同訓練")),
 )
 # Kim Yo Jong as the headline's subject ("김여정 "...""): her statement is an event of its own
 _SPEAKER = re.compile(r"^\W*(?:김여정|金与正)")
 _SPEAKS = _any("담화", "談話", '"', "\u201c", "「", "비난", "非難", "거부", "拒否", "밝혀", "表明")
+
+
+# The countries beside North Korea a headline names: stories.py's _sides
+_SIDES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("russia", _any("러시아", "ロシア", "모스크바", "モスクワ", "푸틴", "プーチン", "露")),
+    ("china", _any("중국", "中国", "베이징", "北京", "시진핑", "習近平", "中朝")),
+    ("us", _any("미국", "米国", "アメリカ", "트럼프", "トランプ", "한미", "米朝", "日米", "米韓")),
+    ("japan", _any("일본", "日本", "首相", "日朝")),
+)
+
+
+def sides(title: str) -> set[str]:
+    return {name for name, pattern in _SIDES if pattern.search(title)}
 
 
 def acts(title: str) -> set[str]:

@@ -200,7 +200,7 @@ _PARTIES = {
     stem(w)
     for w in (
         "trump biden obama xi putin moon yoon lee abe kishida ishiba takaichi suga lavrov pompeo "
-        "blinken rubio tillerson biegun guterres shoigu wang albanese macron qiang belousov medvedev"
+        "blinken rubio tillerson biegun guterres shoigu wang albanese macron qiang belousov medvedev choe"
     ).split()
 }
 _VENUES = {
@@ -277,6 +277,7 @@ _ACTS: dict[str, tuple[str, ...]] = {
     "loudspeakers": ("loudspeaker", "loudspeakers"),
     "leaflets": ("leaflet", "leaflets", "balloons"),
     "hotline": ("hotline", "liaison line", "liaison office", "communication line"),
+    "drills": ("drill", "drills", "exercise", "exercises", "war games", "wargames"),
 }
 _ACT_PATTERNS = {
     act: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
@@ -356,7 +357,8 @@ class Facts:
     # video), not a fresh launch: only such reports join a launch story long after its start
     follow_up: bool = False
     # diplomacy: "ahead" (a meeting announced, travelled to, awaited) or "held" (it took place);
-    # the arrival for a summit and the summit's talks are two events
+    # the arrival for a summit and the summit's talks are two events; "arrival" (a visitor
+    # arrived, no meeting awaited in the headline): the visit, whose talks are its own
     stage: str = ""
     # who acts, as the headline's first country names it ("South Korea suspends...", "North
     # Korea scraps..."): two measures by different sides are two events
@@ -372,6 +374,10 @@ class Facts:
     # the side whose act a reaction's headline answers ("South Korea says North's troop
     # admission shows ..."): "nk"; the reaction joins that side's story
     answers: str = ""
+    # the countries beside North Korea a diplomatic headline names, by name, capital or
+    # leader ("Lavrov hosts North Korea's Choe in Moscow": russia; "Japan's prime minister seeks
+    # summit with Kim": japan): talks with Russia and an offer from Japan are two events
+    sides: frozenset[str] = frozenset()
     # the headline's act is a measure (a pact suspended or scrapped, sanctions): one side's
     # answer to a launch is its own event
     measure: bool = False
@@ -407,6 +413,7 @@ class Facts:
             self.statement,
             self.speaker,
             self.answers,
+            _fs(self.sides | other.sides),
             self.measure,
             self.other_side,
             self.refers,
@@ -533,11 +540,17 @@ _AHEAD = re.compile(
 # to visit" is the summit's outcome); `_HELD` words count only when `_AHEAD` finds nothing.
 _HELD_PLAINLY = re.compile(
     r"\b(?:met|meets|accept\w*|held talks|talks (?:end|ended|conclude\w*)|wraps? up|wrapped up|"
-    r"(?:ends|ended|concludes|concluded) (?:his |her |a |the )?(?:[\w-]+ ){0,2}visit|"
+    r"(?:ends|ended|concludes|concluded) (?:his |her |a |the )?(?:[\w-]+ ){0,2}(?:visit|trip|tour)|"
     r"(?:after|during|at) (?:the |a |their )?(?:[\w'\u2019-]+ ){0,2}(?:meeting|summit|talks))\b",
     re.IGNORECASE,
 )
 _HELD = re.compile(r"\b(?:meet|summit|pledges?|vows?|discuss\w*)\b", re.IGNORECASE)
+_ARRIVAL = re.compile(r"arrives?|arrived", re.IGNORECASE)
+_FOR_TALKS = re.compile(
+    r"\bfor (?:\w+ ){0,3}(?:talks|meeting|summit|meet)\b|\bfor (?:a |his |her )?(?:[\w-]+ )?"
+    r"(?:summit|meeting)\b",
+    re.IGNORECASE,
+)
 _FAILED = re.compile(r"\b(?:fail\w*|crash\w*|explod\w*|plunge\w*|blew up)\b", re.IGNORECASE)
 _UN = re.compile(r"(?i:\b(?:security council|unsc|united nations)\b)|\bU\.?N\b\.?")
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s+[A-Z\"'\u201c]|$)", re.DOTALL)
@@ -611,6 +624,9 @@ def extract_facts(title: str, summary: str) -> Facts:
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.lower())) is not None)
     stage = _stage(title) if kind in ("meeting", "feature") else ""
+    sides = _sides(title)
+    if cjk_facts.has_cjk(title):
+        sides |= cjk_facts.sides(title)
     if kind in ("meeting", "feature") and not stage and cjk_facts.has_cjk(title):
         stage = cjk_facts.stage(title)
     if not acts and not stage and kind in ("meeting", "feature"):
@@ -644,6 +660,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         statement=statement,
         speaker=speaker,
         answers=_answers(main_clause),
+        sides=_fs(sides),
         measure=bool(_MEASURE.search(main_clause)),
         other_side=kind == "launch"
         and bool(_OTHER_SIDE.match(main_clause))
@@ -715,6 +732,36 @@ _JOINT = re.compile(r"\s*(?:and|&|,|-|/)\s*|'s\s+\w+\s+and\s+", re.IGNORECASE)
 _ACTOR_NAMES = ("nk", "south", "us", "japan", "china", "russia")
 
 
+_ENVOYS = re.compile(
+    r"\b(?:(lavrov|shoigu|belousov|medvedev)|(li qiang|wang yi)|(ishiba|takaichi)|"
+    r"(rubio|hegseth|pompeo|blinken|biegun|tillerson))\b",
+    re.IGNORECASE,
+)
+
+
+# "..., Seoul says": who tells it, not a side of the event
+_ATTRIBUTION = re.compile(r",[^,]*\b(?:says?|said|reports?|reported)\s*$", re.IGNORECASE)
+
+
+def _sides(title: str) -> set[str]:
+    """The countries other than the two Koreas that a headline names (South Korea tells or
+    answers most North Korea news: it names no side of the event)."""
+    title = _ATTRIBUTION.sub("", _spelled_out(title))
+    found = {
+        name
+        for m in _ACTORS.finditer(title)
+        for name, g in zip(_ACTOR_NAMES, m.groups(), strict=True)
+        if g
+    }
+    found |= {
+        name
+        for m in _ENVOYS.finditer(title)
+        for name, g in zip(("russia", "china", "japan", "us"), m.groups(), strict=True)
+        if g
+    }
+    return found - {"nk", "south"}
+
+
 def _actor(clause: str) -> str:
     """The side of the headline's subject ("South Korea suspends ... with North Korea": south),
     or "" when the subject is not a side, or two ("Kim and Putin meet")."""
@@ -748,7 +795,12 @@ def _answers(clause: str) -> str:
 def _stage(title: str) -> str:
     if _HELD_PLAINLY.search(title):
         return "held"
-    if _AHEAD.search(title):
+    ahead = _AHEAD.search(title)
+    if ahead and _ARRIVAL.fullmatch(ahead.group(0)) and not _AHEAD.search(title, ahead.end()):
+        # "Lavrov arrives in North Korea": the visit has begun (its talks the next day are
+        # its own); "arrives to meet Putin", "arrives for talks" await a meeting
+        return "ahead" if _FOR_TALKS.search(title) else "arrival"
+    if ahead:
         return "ahead"
     return "held" if _HELD.search(title) else ""
 
@@ -831,6 +883,7 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         _disjoint(a.parties, b.parties)
         or _disjoint(a.venues, b.venues)
         or (a.kind == b.kind == "meeting" and _disjoint(a.acts, b.acts))
+        or (a.kind == b.kind == "meeting" and _disjoint(a.sides, b.sides))
         or (
             a.kind == b.kind == "meeting"
             and not a.about_launch  # the new report reacts to a launch: any side may
@@ -1267,6 +1320,7 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and fp.facts.stage != story.facts.stage
             and gap > tuning.stage_gap
             and fp.facts.stage not in story.stages
+            and "arrival" not in (fp.facts.stage, story.facts.stage)
         ):
             continue  # the arrival for talks and, the next day, the talks: two events
         # (unless the story already holds the talks: the next day's account of a visit)
