@@ -30,6 +30,11 @@ SET = DATA / "stories_alignment.jsonl"
 # sanctions on arms shipments, a Council statement blocked, Japan's summit offer and Kim Yo
 # Jong's answer, fishermen sent home, a leader's message
 MORE = DATA / "stories_alignment_more.jsonl"
+# A third, written after the second round (B-cubed 0.935 / 0.870 then, 0.878 / 0.768 before
+# issue 19e): a president's offer of talks and the envoy of another side saying the same the
+# next day, her answer, a foreign minister in Beijing and a leader's letter, more troops sent
+# and the fallen honoured, tourists at a resort, a Council meeting on human rights
+THIRD = DATA / "stories_alignment_third.jsonl"
 
 
 def _examples(path: Path = SET) -> list[StoryExample]:
@@ -71,6 +76,19 @@ def test_the_second_set() -> None:
     assert story["h020"] == story["h025"]  # the defence minister arrives; "ends trip"
     assert story["h003"] != story["h014"]  # talks in Moscow; Japan's offer of a summit
     assert story["h014"] != story["h015"]  # the offer; Kim Yo Jong's answer to it
+
+
+def test_the_third_set() -> None:
+    report = evaluate_stories(_examples(THIRD))
+    # the Council meeting and "China, Russia object as Security Council discusses ..." stay
+    # apart: the objection is the headline's own clause
+    assert report.bcubed_precision >= 0.98, report.merged[:5]
+    assert report.bcubed_recall >= 0.95, report.split[:5]
+    story = assign_stories(_examples(THIRD))
+    assert story["t001"] != story["t006"]  # Seoul's offer of talks; the US envoy's the next day
+    assert story["t006"] == story["t007"]
+    assert story["t015"] != story["t018"]  # more troops sent; the fallen honoured a day on
+    assert story["t020"] == story["t021"]  # the tourists arrive, in Japanese
 
 
 @pytest.mark.parametrize(

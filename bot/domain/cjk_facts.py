@@ -193,6 +193,8 @@ _VENUES = {
     "ストックホルム": "stockholm",
     "제네바": "geneva",
     "ジュネーブ": "geneva",
+    "원산": "wonsan",
+    "元山": "wonsan",
 }
 # Words that the English reports of the same event use, for the word overlap of stories:
 # a Korean report shares no characters with an English one, but it shares these.
@@ -337,7 +339,12 @@ _FOLLOW_UP = _any(
 
 # What a diplomatic headline says was done, in bot.domain.stories' _ACTS terms.
 _ACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("meeting", _any("접견", "회담", "방문", "면담", "만나", "会談", "訪問", "会見", "面会")),
+    (
+        "meeting",
+        _any(
+            "접견", "회담", "방문", "면담", "만나", "도착", "会談", "訪問", "会見", "面会", "到着"
+        ),
+    ),
     ("sanctions", _any("제재", "制裁")),
     ("troops", _any("파병", "파견", "派兵", "派遣", "部隊", "군대")),
     ("treaty", _any("조약", "条約")),
@@ -382,13 +389,18 @@ def speaker(title: str) -> bool:
 # A meeting held (talks, a reception, a visit ended) or still ahead (an arrival, a departure
 # for it): stories.py's _stage
 _HELD = _any("회담", "접견", "면담", "마치", "마무리", "会談", "会見", "面会", "終え", "終了")
-_AHEAD = _any("도착", "출발", "방문 예정", "到着", "出発", "訪問へ", "訪問予定")
+_AHEAD = _any("출발", "방문 예정", "出発", "訪問へ", "訪問予定")
+
+
+_ARRIVAL = _any("도착", "到着")
 
 
 def stage(title: str) -> str:
     if _HELD.search(title):
         return "held"
-    return "ahead" if _AHEAD.search(title) else ""
+    if _AHEAD.search(title):
+        return "ahead"
+    return "arrival" if _ARRIVAL.search(title) else ""
 
 
 def follow_up(title: str) -> bool:

@@ -203,11 +203,23 @@ _PARTIES = {
         "blinken rubio tillerson biegun guterres shoigu wang albanese macron qiang belousov medvedev choe"
     ).split()
 }
+# whose leader or envoy each party is (a headline naming only its own side's is no talks)
+_PARTY_SIDE = {
+    stem(w): side
+    for side, names in {
+        "us": "trump biden obama pompeo blinken rubio tillerson biegun",
+        "south": "moon yoon lee",
+        "japan": "abe kishida ishiba takaichi suga",
+        "china": "xi wang qiang",
+        "russia": "putin lavrov shoigu belousov medvedev",
+    }.items()
+    for w in names.split()
+}
 _VENUES = {
     stem(w)
     for w in (
         "singapore hanoi panmunjom vladivostok vostochny beijing dmz stockholm geneva camp david "
-        "helsinki osaka hiroshima"
+        "helsinki osaka hiroshima wonsan"
     ).split()
 }
 _CONFIRMED = re.compile(
@@ -378,6 +390,10 @@ class Facts:
     # leader ("Lavrov hosts North Korea's Choe in Moscow": russia; "Japan's prime minister seeks
     # summit with Kim": japan): talks with Russia and an offer from Japan are two events
     sides: frozenset[str] = frozenset()
+    # every side the headline's own clause names, the Koreas too, without the attribution:
+    # host and visitor ("Kim receives Russian defence minister"; "Russian minister arrives in
+    # Pyongyang") name each other, so their different subjects are still one visit
+    named: frozenset[str] = frozenset()
     # the headline's act is a measure (a pact suspended or scrapped, sanctions): one side's
     # answer to a launch is its own event
     measure: bool = False
@@ -414,6 +430,7 @@ class Facts:
             self.speaker,
             self.answers,
             _fs(self.sides | other.sides),
+            self.named,
             self.measure,
             self.other_side,
             self.refers,
@@ -592,8 +609,14 @@ def extract_facts(title: str, summary: str) -> Facts:
     stems = set(tokens.stems)
     parties, venues = stems & _PARTIES, stems & _VENUES
     # a leader of another side named in the headline: talks, not one side's measure
+    # (a headline whose country names only its own leader, "South Korean President Lee
+    # proposes talks", is that side's act)
+    own = _actor(main_clause)
+    first = _ACTORS.search(main_clause)
+    by_name = own if first and stem(first.group(0).lower()) not in _PARTIES else ""
     talks = bool(parties) and any(
-        t and s in _PARTIES for s, t in zip(tokens.stems, tokens.in_title, strict=True)
+        t and s in _PARTIES and (not by_name or _PARTY_SIDE.get(s) != by_name)
+        for s, t in zip(tokens.stems, tokens.in_title, strict=True)
     )
     confirmed, repeat = bool(_CONFIRMED.search(text)), bool(_REPEAT.search(title))
     cjk_follow_up = False
@@ -655,12 +678,13 @@ def extract_facts(title: str, summary: str) -> Facts:
         about_launch=bool(_LAUNCH_WORDS.search(_OTHER_EVENT.sub(" ", title))),
         follow_up=follow_up,
         stage=stage,
-        actor="" if talks else _actor(main_clause),
+        actor="" if talks else own,
         names_launch=bool(_LAUNCH_WORDS.search(title) or _TEST_WORDS.search(title)),
         statement=statement,
         speaker=speaker,
         answers=_answers(main_clause),
         sides=_fs(sides),
+        named=_fs(_named(main_clause)),
         measure=bool(_MEASURE.search(main_clause)),
         other_side=kind == "launch"
         and bool(_OTHER_SIDE.match(main_clause))
@@ -741,6 +765,18 @@ _ENVOYS = re.compile(
 
 # "..., Seoul says": who tells it, not a side of the event
 _ATTRIBUTION = re.compile(r",[^,]*\b(?:says?|said|reports?|reported)\s*$", re.IGNORECASE)
+
+
+def _named(clause: str) -> set[str]:
+    """Every side a headline's clause names (by country, capital or leader), its attribution
+    left out."""
+    clause = _NORTHS.sub("North Korea's", _ATTRIBUTION.sub("", _spelled_out(clause)))
+    return {
+        name
+        for m in _ACTORS.finditer(clause)
+        for name, g in zip(_ACTOR_NAMES, m.groups(), strict=True)
+        if g
+    }
 
 
 def _sides(title: str) -> set[str]:
@@ -894,6 +930,7 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
             # shows ..."): a reaction naming the event
             and not ((a.answers == b.actor or b.answers == a.actor) and a.acts & b.acts)
             and not (a.speaker and b.speaker)  # her statement, and the answer to it
+            and not (a.actor in b.named and b.actor in a.named)  # host and visitor
         )
     )
 
