@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.stories import extract_facts
+from bot.domain.stories import compatible, extract_facts
 from bot.tools.evaluate import StoryExample, assign_stories, evaluate_stories
 from tests.conftest import DATA
 
@@ -163,3 +163,18 @@ def test_the_act_of_a_diplomatic_headline(title: str, acts: set[str]) -> None:
 def test_russias_own_security_council_is_not_the_un() -> None:
     facts = extract_facts("Russia's Security Council secretary Shoigu arrives in Pyongyang", "")
     assert facts.kind == "meeting" and "shoigu" in facts.parties
+
+
+def test_a_visit_may_be_dated_over_a_weekend_but_not_longer() -> None:
+    arrival = extract_facts(
+        "Lavrov arrives in North Korea",
+        "Sergei Lavrov landed in Wonsan on Saturday, his ministry said.",
+    )
+    received = extract_facts(
+        "Kim Jong Un receives Lavrov", "Kim Jong Un received Sergei Lavrov on Monday, KCNA said."
+    )
+    later = extract_facts(
+        "Kim Jong Un receives Lavrov", "Kim Jong Un received Sergei Lavrov on Tuesday, KCNA said."
+    )
+    assert compatible(arrival, received)  # Saturday to Monday: two days
+    assert not compatible(arrival, later)

@@ -386,7 +386,7 @@ class Facts:
     # the side whose act a reaction's headline answers ("South Korea says North's troop
     # admission shows ..."): "nk"; the reaction joins that side's story
     answers: str = ""
-    # the countries beside North Korea a diplomatic headline names, by name, capital or
+    # the countries beside the two Koreas a diplomatic headline names, by name, capital or
     # leader ("Lavrov hosts North Korea's Choe in Moscow": russia; "Japan's prime minister seeks
     # summit with Kim": japan): talks with Russia and an offer from Japan are two events
     sides: frozenset[str] = frozenset()
@@ -653,8 +653,8 @@ def extract_facts(title: str, summary: str) -> Facts:
     if kind in ("meeting", "feature") and not stage and cjk_facts.has_cjk(title):
         stage = cjk_facts.stage(title)
     if not acts and not stage and kind in ("meeting", "feature"):
-        # a headline that names no act nor stage ("Xi, Putin and Kim stand together"): the
-        # lead's
+        # a headline that names neither an act nor a stage ("Xi, Putin and Kim stand
+        # together"): the lead's act stands for it
         lead = _OTHER_EVENT.sub(" ", summary).lower()
         acts |= {a for a in _TELLING_ACTS if _ACT_PATTERNS[a].search(lead)}
     if (statement and _SPEECH.search(main_clause)) or "statement" in acts:
@@ -763,6 +763,8 @@ _ENVOYS = re.compile(
 )
 
 
+# "North's troop admission": North Korea's
+_NORTHS = re.compile(r"\bnorth(?:'s|\u2019s)", re.IGNORECASE)
 # "..., Seoul says": who tells it, not a side of the event
 _ATTRIBUTION = re.compile(r",[^,]*\b(?:says?|said|reports?|reported)\s*$", re.IGNORECASE)
 
@@ -818,9 +820,6 @@ def _actor(clause: str) -> str:
 _SAYS_FIRST = re.compile(r"\W*(?:[\w'\u2019.-]+\s+){1,3}?" + _SPEECH.pattern, re.IGNORECASE)
 
 
-_NORTHS = re.compile(r"\bnorth(?:'s|\u2019s)", re.IGNORECASE)
-
-
 def _answers(clause: str) -> str:
     """The side a "X says ..." headline names after its verb ("South Korea says North's troop
     admission ...": nk), or ""."""
@@ -869,7 +868,14 @@ def _days_agree(a: frozenset[str], b: frozenset[str], *, most: int) -> bool:
     dated); a visit goes on for days."""
     if not a or not b:
         return True
-    return any(abs(_WEEK.index(x) - _WEEK.index(y)) % 6 <= most for x in a for y in b)
+    return any(_days_apart(x, y, most) for x in a for y in b)
+
+
+def _days_apart(x: str, y: str, most: int) -> bool:
+    """At most `most` days apart, around the week's end too (Saturday to Monday is two); and,
+    as before visits took two, Sunday and Monday always agree."""
+    d = abs(_WEEK.index(x) - _WEEK.index(y))
+    return d % 6 <= most or min(d, 7 - d) <= most
 
 
 def _day_slack(a: Facts, b: Facts) -> int:
