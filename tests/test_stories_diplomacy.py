@@ -80,15 +80,15 @@ def test_the_second_set() -> None:
 
 def test_the_third_set() -> None:
     report = evaluate_stories(_examples(THIRD))
-    # the Council meeting and "China, Russia object as Security Council discusses ..." stay
-    # apart: the objection is the headline's own clause
     assert report.bcubed_precision >= 0.98, report.merged[:5]
-    assert report.bcubed_recall >= 0.95, report.split[:5]
+    assert report.bcubed_recall >= 0.98, report.split[:5]
     story = assign_stories(_examples(THIRD))
     assert story["t001"] != story["t006"]  # Seoul's offer of talks; the US envoy's the next day
     assert story["t006"] == story["t007"]
     assert story["t015"] != story["t018"]  # more troops sent; the fallen honoured a day on
     assert story["t020"] == story["t021"]  # the tourists arrive, in Japanese
+    # "China, Russia object as Security Council discusses ...": no launch, so the Council's
+    assert story["t022"] == story["t023"]
 
 
 @pytest.mark.parametrize(

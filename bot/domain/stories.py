@@ -584,7 +584,11 @@ def extract_facts(title: str, summary: str) -> Facts:
     main_clause = _NOT_UN.sub(" ", _LAUNCH_PLACE.sub(" ", main_clause))
     if _FEATURE.search(title):
         kind = "feature"
-    elif _UN.search(main_clause):
+    elif _UN.search(main_clause) or (
+        # "China, Russia object as Security Council discusses ...": no launch, the Council
+        not _LAUNCH_WORDS.search(main_clause)
+        and _UN.search(_NOT_UN.sub(" ", title.split(";", 1)[0]))
+    ):
         kind = "un"
     elif _LAUNCH_WORDS.search(main_clause):
         # "fails to launch", "attempt to launch ... ends in failure": it was tried
