@@ -167,6 +167,14 @@ _PARTIES = {
     "安倍": "abe",
     "루비오": "rubio",
     "ルビオ": "rubio",
+    "최선희": "choe",
+    "崔善姫": "choe",
+    "쇼이구": "shoigu",
+    "ショイグ": "shoigu",
+    "리창": "qiang",
+    "李強": "qiang",
+    "왕이": "wang",
+    "王毅": "wang",
 }
 _VENUES = {
     "싱가포르": "singapore",
@@ -185,6 +193,8 @@ _VENUES = {
     "ストックホルム": "stockholm",
     "제네바": "geneva",
     "ジュネーブ": "geneva",
+    "원산": "wonsan",
+    "元山": "wonsan",
 }
 # Words that the English reports of the same event use, for the word overlap of stories:
 # a Korean report shares no characters with an English one, but it shares these.
@@ -230,6 +240,16 @@ _CONCEPTS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         "러시아 ロシア": "russia",
         "EEZ 배타적경제수역 排他的経済水域": "eez",
         "낙하 落下 떨어": "landed fell",
+        "납치 拉致": "abduction",
+        "총리 首相": "prime minister",
+        "확성기 拡声器": "loudspeaker",
+        "전단 ビラ": "leaflet",
+        "파병 派兵 派遣": "troops",
+        "조약 条約": "treaty",
+        "열병식 閲兵 パレード": "parade",
+        "연락채널 통신선 ホットライン": "hotline",
+        "방문 訪問": "visit",
+        "접견 会見": "receives",
     }.items()
 )
 _KANA_OR_PARTICLE = re.compile(
@@ -315,6 +335,72 @@ _FOLLOW_UP = _any(
     "非難",
     "抗議",
 )
+
+
+# What a diplomatic headline says was done, in bot.domain.stories' _ACTS terms.
+_ACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "meeting",
+        _any(
+            "접견", "회담", "방문", "면담", "만나", "도착", "会談", "訪問", "会見", "面会", "到着"
+        ),
+    ),
+    ("sanctions", _any("제재", "制裁")),
+    ("troops", _any("파병", "파견", "派兵", "派遣", "部隊", "군대")),
+    ("treaty", _any("조약", "条約")),
+    ("parade", _any("열병식", "閲兵", "パレード")),
+    ("report", _any("모니터링", "보고서", "報告書", "監視チーム")),
+    ("message", _any("친서", "축전", "서한", "書簡", "祝電", "電話会談")),
+    ("loudspeakers", _any("확성기", "拡声器")),
+    ("leaflets", _any("전단", "ビラ", "풍선", "風船")),
+    ("hotline", _any("연락채널", "통신선", "연락선", "ホットライン", "連絡チャンネル")),
+    ("statement", _any("담화", "談話")),
+    ("drills", _any("연합연습", "연합훈련", "군사연습", "演習", "合同訓練")),
+)
+# Kim Yo Jong as the headline's subject ("김여정 "...""): her statement is an event of its own
+_SPEAKER = re.compile(r"^\W*(?:김여정|金与正)")
+_SPEAKS = _any("담화", "談話", '"', "\u201c", "「", "비난", "非難", "거부", "拒否", "밝혀", "表明")
+
+
+# The countries beside North Korea a headline names: stories.py's _sides
+_SIDES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("russia", _any("러시아", "ロシア", "모스크바", "モスクワ", "푸틴", "プーチン", "露")),
+    ("china", _any("중국", "中国", "베이징", "北京", "시진핑", "習近平", "中朝")),
+    ("us", _any("미국", "米国", "アメリカ", "트럼프", "トランプ", "한미", "米朝", "日米", "米韓")),
+    ("japan", _any("일본", "日本", "首相", "日朝")),
+)
+
+
+def sides(title: str) -> set[str]:
+    return {name for name, pattern in _SIDES if pattern.search(title)}
+
+
+def acts(title: str) -> set[str]:
+    acts = {name for name, pattern in _ACTS if pattern.search(title)}
+    if speaker(title) and _SPEAKS.search(title):
+        acts.add("statement")
+    return acts
+
+
+def speaker(title: str) -> bool:
+    return bool(_SPEAKER.match(title))
+
+
+# A meeting held (talks, a reception, a visit ended) or still ahead (an arrival, a departure
+# for it): stories.py's _stage
+_HELD = _any("회담", "접견", "면담", "마치", "마무리", "会談", "会見", "面会", "終え", "終了")
+_AHEAD = _any("출발", "방문 예정", "出発", "訪問へ", "訪問予定")
+
+
+_ARRIVAL = _any("도착", "到着")
+
+
+def stage(title: str) -> str:
+    if _HELD.search(title):
+        return "held"
+    if _AHEAD.search(title):
+        return "ahead"
+    return "arrival" if _ARRIVAL.search(title) else ""
 
 
 def follow_up(title: str) -> bool:

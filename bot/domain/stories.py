@@ -200,14 +200,26 @@ _PARTIES = {
     stem(w)
     for w in (
         "trump biden obama xi putin moon yoon lee abe kishida ishiba takaichi suga lavrov pompeo "
-        "blinken rubio tillerson biegun guterres shoigu wang albanese macron"
+        "blinken rubio tillerson biegun guterres shoigu wang albanese macron qiang belousov medvedev choe"
     ).split()
+}
+# whose leader or envoy each party is (a headline naming only its own side's is no talks)
+_PARTY_SIDE = {
+    stem(w): side
+    for side, names in {
+        "us": "trump biden obama pompeo blinken rubio tillerson biegun",
+        "south": "moon yoon lee",
+        "japan": "abe kishida ishiba takaichi suga",
+        "china": "xi wang qiang",
+        "russia": "putin lavrov shoigu belousov medvedev",
+    }.items()
+    for w in names.split()
 }
 _VENUES = {
     stem(w)
     for w in (
         "singapore hanoi panmunjom vladivostok vostochny beijing dmz stockholm geneva camp david "
-        "helsinki osaka hiroshima"
+        "helsinki osaka hiroshima wonsan"
     ).split()
 }
 _CONFIRMED = re.compile(
@@ -230,8 +242,10 @@ _SAID_ON = re.compile(
     r"|claims)\s+(?:early |late )?(?:on\s+)?(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
 )
 # What a diplomatic headline says was done. Two reports whose acts differ are two events
-# (a summit and a sanctions package in one hour); a visit and its talks are one act. Only the
-# headline counts: leads mention sanctions and drills as background of every summit.
+# (a summit and a sanctions package in one hour; a minister's visit, the troops the host
+# acknowledges sending, and the anniversary of their treaty in one week); a visit and its
+# talks are one act. Only the headline counts: leads mention sanctions and drills as the
+# background of every summit. Korean and Japanese headlines: `cjk_facts.acts`.
 _ACTS: dict[str, tuple[str, ...]] = {
     "meeting": (
         "summit",
@@ -245,23 +259,45 @@ _ACTS: dict[str, tuple[str, ...]] = {
         "arrives",
         "hosts",
         "trip",
+        "receives",
+        "received",
+        "welcomes",
+        "lands in",
+        "flies into",
+        "flew into",
+        "back in",
+        "wraps up",
     ),
     "sanctions": (
         "sanctions on",
         "sanctions against",
         "sanctions over",
         "new sanctions",
+        "new us sanctions",
+        "us sanctions on",
         "imposes sanctions",
         "impose sanctions",
         "sanctions targeting",
         "blacklist",
         "blacklists",
     ),
+    "troops": ("troops", "soldiers", "troop", "deployment", "deploys", "deployed"),
+    "treaty": ("treaty", "anniversary of", "partnership pact", "defence pact", "defense pact"),
+    "parade": ("parade",),
+    "report": ("monitoring team", "monitoring group", "monitors", "panel of experts", "msmt"),
+    "message": ("letter", "greetings", "phone call", "congratulates", "message to"),
+    "loudspeakers": ("loudspeaker", "loudspeakers"),
+    "leaflets": ("leaflet", "leaflets", "balloons"),
+    "hotline": ("hotline", "liaison line", "liaison office", "communication line"),
+    "drills": ("drill", "drills", "exercise", "exercises", "war games", "wargames"),
 }
 _ACT_PATTERNS = {
     act: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
     for act, words in _ACTS.items()
 }
+# Acts that pick out one event among the many of a week of diplomacy: two reports sharing one
+# vouch for each other as a shared leader does ("meeting" does not: every visit has talks)
+_TELLING_ACTS = frozenset(_ACTS) - {"meeting", "statement"}
 # Distances: "flew about 1,000 km", "a range of 600 kilometres"; apogee: "an altitude of 6,000 km".
 _KM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(km|kilomet(?:er|re)s?|miles?)\b"
 _DISTANCE = re.compile(
@@ -333,7 +369,8 @@ class Facts:
     # video), not a fresh launch: only such reports join a launch story long after its start
     follow_up: bool = False
     # diplomacy: "ahead" (a meeting announced, travelled to, awaited) or "held" (it took place);
-    # the arrival for a summit and the summit's talks are two events
+    # the arrival for a summit and the summit's talks are two events; "arrival" (a visitor
+    # arrived, no meeting awaited in the headline): the visit, whose talks are its own
     stage: str = ""
     # who acts, as the headline's first country names it ("South Korea suspends...", "North
     # Korea scraps..."): two measures by different sides are two events
@@ -342,6 +379,21 @@ class Facts:
     # the headline's subject is a named speaker of the launching side (Kim Yo Jong): her
     # statement about a launch is an event of its own, not a report of the launch
     statement: bool = False
+    # the headline is Kim Yo Jong's statement, or a reaction to it ("White House says door
+    # stays open after Kim Yo Jong rebuff"): such reports are one story, apart from the talks
+    # and offers her statement names
+    speaker: bool = False
+    # the side whose act a reaction's headline answers ("South Korea says North's troop
+    # admission shows ..."): "nk"; the reaction joins that side's story
+    answers: str = ""
+    # the countries beside the two Koreas a diplomatic headline names, by name, capital or
+    # leader ("Lavrov hosts North Korea's Choe in Moscow": russia; "Japan's prime minister seeks
+    # summit with Kim": japan): talks with Russia and an offer from Japan are two events
+    sides: frozenset[str] = frozenset()
+    # every side the headline's own clause names, the Koreas too, without the attribution:
+    # host and visitor ("Kim receives Russian defence minister"; "Russian minister arrives in
+    # Pyongyang") name each other, so their different subjects are still one visit
+    named: frozenset[str] = frozenset()
     # the headline's act is a measure (a pact suspended or scrapped, sanctions): one side's
     # answer to a launch is its own event
     measure: bool = False
@@ -375,6 +427,10 @@ class Facts:
             self.actor,
             self.names_launch,
             self.statement,
+            self.speaker,
+            self.answers,
+            _fs(self.sides | other.sides),
+            self.named,
             self.measure,
             self.other_side,
             self.refers,
@@ -435,9 +491,24 @@ _REPEAT = re.compile(
 _SUBORDINATE = re.compile(
     r"\s(?:as|while|after|following|amid|ahead of|before|days after|hours after)\s", re.IGNORECASE
 )
-# "tour rocket launch site": a place, not a launch
+# "tour rocket launch site": a place, not a launch; "balloon launch of leaflets": no missile
 _LAUNCH_PLACE = re.compile(
-    r"\b(?:rocket |space |satellite )?launch (?:site|facility|pad|centre|center|base)s?\b",
+    r"\b(?:rocket |space |satellite )?launch (?:site|facility|pad|centre|center|base)s?\b|"
+    r"\b(?:balloon|leaflet)s?[\s-]+launch\w*|\blaunch\w*\s+(?:of\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:balloons?|leaflets?)\b",
+    re.IGNORECASE,
+)
+# Russia's own Security Council (its secretary visits Pyongyang) is not the UN's
+_NOT_UN = re.compile(
+    r"\b(?:russia(?:n|'s|\u2019s)?|kremlin(?:'s|\u2019s)?|national)\s+security council\b|"
+    r"\bsecurity council secretary\b",
+    re.IGNORECASE,
+)
+# What a speaker's headline does: a statement ("Kim Yo Jong says talks with US not in our
+# interest"), not the talks it names
+_SPEECH = re.compile(
+    r"\b(?:says?|said|speaks?|slams?|rejects?|rejected|dismiss\w*|denounc\w*|condemn\w*|warns?|"
+    r"vows?|calls?|blasts?|rebuff\w*|statement|derides?|mocks?|accuses?|threatens?)\b",
     re.IGNORECASE,
 )
 # Explainers and analysis are about events but are none: they never found a launch story that
@@ -485,11 +556,18 @@ _AHEAD = re.compile(
 # A meeting that took place, said so plainly: these win over `_AHEAD` ("accepts an invitation
 # to visit" is the summit's outcome); `_HELD` words count only when `_AHEAD` finds nothing.
 _HELD_PLAINLY = re.compile(
-    r"\b(?:met|meets|accept\w*|held talks|talks (?:end|ended|conclude\w*)|"
+    r"\b(?:met|meets|accept\w*|held talks|talks (?:end|ended|conclude\w*)|wraps? up|wrapped up|"
+    r"(?:ends|ended|concludes|concluded) (?:his |her |a |the )?(?:[\w-]+ ){0,2}(?:visit|trip|tour)|"
     r"(?:after|during|at) (?:the |a |their )?(?:[\w'\u2019-]+ ){0,2}(?:meeting|summit|talks))\b",
     re.IGNORECASE,
 )
 _HELD = re.compile(r"\b(?:meet|summit|pledges?|vows?|discuss\w*)\b", re.IGNORECASE)
+_ARRIVAL = re.compile(r"arrives?|arrived", re.IGNORECASE)
+_FOR_TALKS = re.compile(
+    r"\bfor (?:\w+ ){0,3}(?:talks|meeting|summit|meet)\b|\bfor (?:a |his |her )?(?:[\w-]+ )?"
+    r"(?:summit|meeting)\b",
+    re.IGNORECASE,
+)
 _FAILED = re.compile(r"\b(?:fail\w*|crash\w*|explod\w*|plunge\w*|blew up)\b", re.IGNORECASE)
 _UN = re.compile(r"(?i:\b(?:security council|unsc|united nations)\b)|\bU\.?N\b\.?")
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s+[A-Z\"'\u201c]|$)", re.DOTALL)
@@ -503,10 +581,14 @@ def extract_facts(title: str, summary: str) -> Facts:
     # the first is the headline's own
     main_clause = title.split(";", 1)[0]
     main_clause = _OTHER_EVENT.sub(" ", _SUBORDINATE.split(main_clause, maxsplit=1)[0])
-    main_clause = _LAUNCH_PLACE.sub(" ", main_clause)
+    main_clause = _NOT_UN.sub(" ", _LAUNCH_PLACE.sub(" ", main_clause))
     if _FEATURE.search(title):
         kind = "feature"
-    elif _UN.search(main_clause):
+    elif _UN.search(main_clause) or (
+        # "China, Russia object as Security Council discusses ...": no launch, the Council
+        not _LAUNCH_WORDS.search(main_clause)
+        and _UN.search(_NOT_UN.sub(" ", title.split(";", 1)[0]))
+    ):
         kind = "un"
     elif _LAUNCH_WORDS.search(main_clause):
         # "fails to launch", "attempt to launch ... ends in failure": it was tried
@@ -531,11 +613,20 @@ def extract_facts(title: str, summary: str) -> Facts:
     stems = set(tokens.stems)
     parties, venues = stems & _PARTIES, stems & _VENUES
     # a leader of another side named in the headline: talks, not one side's measure
+    # (a headline whose country names only its own leader, "South Korean President Lee
+    # proposes talks", is that side's act)
+    own = _actor(main_clause)
+    first = _ACTORS.search(main_clause)
+    by_name = own if first and stem(first.group(0).lower()) not in _PARTIES else ""
     talks = bool(parties) and any(
-        t and s in _PARTIES for s, t in zip(tokens.stems, tokens.in_title, strict=True)
+        t and s in _PARTIES and (not by_name or _PARTY_SIDE.get(s) != by_name)
+        for s, t in zip(tokens.stems, tokens.in_title, strict=True)
     )
     confirmed, repeat = bool(_CONFIRMED.search(text)), bool(_REPEAT.search(title))
     cjk_follow_up = False
+    acts = {a for a, p in _ACT_PATTERNS.items() if p.search(main_clause.lower())}
+    statement = bool(_SPEAKER.match(main_clause))
+    speaker = any(_SPEAKER.search(m.group(0)) for m in _AFTER.finditer(title))
     if cjk_facts.has_cjk(f"{title} {summary}"):  # Korean or Japanese: the same facts, by its words
         cjk = f"{title}\n{cjk_facts.lead_sentence(summary)}"
         classes |= cjk_facts.classes(cjk)
@@ -546,6 +637,8 @@ def extract_facts(title: str, summary: str) -> Facts:
         confirmed = confirmed or cjk_facts.confirmed(cjk)
         repeat = repeat or cjk_facts.repeat(title)
         cjk_follow_up = cjk_facts.follow_up(title)
+        acts |= cjk_facts.acts(title)
+        statement = statement or cjk_facts.speaker(title)
         # a Korean or Japanese headline's kind is read from its own words; in an English one
         # that quotes some Korean, the English kind stands unless it found nothing specific
         cjk_kind = cjk_facts.kind(title)
@@ -557,6 +650,21 @@ def extract_facts(title: str, summary: str) -> Facts:
     # a named missile implies its class ("Hwasong-18" is an ICBM), in any language
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.lower())) is not None)
+    stage = _stage(title) if kind in ("meeting", "feature") else ""
+    sides = _sides(title)
+    if cjk_facts.has_cjk(title):
+        sides |= cjk_facts.sides(title)
+    if kind in ("meeting", "feature") and not stage and cjk_facts.has_cjk(title):
+        stage = cjk_facts.stage(title)
+    if not acts and not stage and kind in ("meeting", "feature"):
+        # a headline that names neither an act nor a stage ("Xi, Putin and Kim stand
+        # together"): the lead's act stands for it
+        lead = _OTHER_EVENT.sub(" ", summary).lower()
+        acts |= {a for a in _TELLING_ACTS if _ACT_PATTERNS[a].search(lead)}
+    if (statement and _SPEECH.search(main_clause)) or "statement" in acts:
+        # her statement names the talks it rejects: its act is the statement
+        acts = {"statement"} | (acts & _TELLING_ACTS)
+        speaker = speaker or statement
     return Facts(
         classes=_fs(classes),
         names=_fs(names),
@@ -570,13 +678,17 @@ def extract_facts(title: str, summary: str) -> Facts:
         days=_matching(_WEEKDAYS, _SAID_ON.sub(" ", low)),
         distances=_figures(_DISTANCE, text),
         apogees=_figures(_APOGEE, text),
-        acts=_fs(a for a, p in _ACT_PATTERNS.items() if p.search(main_clause.lower())),
+        acts=_fs(acts),
         about_launch=bool(_LAUNCH_WORDS.search(_OTHER_EVENT.sub(" ", title))),
         follow_up=follow_up,
-        stage=_stage(title) if kind in ("meeting", "feature") else "",
-        actor="" if talks else _actor(main_clause),
+        stage=stage,
+        actor="" if talks else own,
         names_launch=bool(_LAUNCH_WORDS.search(title) or _TEST_WORDS.search(title)),
-        statement=bool(_SPEAKER.match(main_clause)),
+        statement=statement,
+        speaker=speaker,
+        answers=_answers(main_clause),
+        sides=_fs(sides),
+        named=_fs(_named(main_clause)),
         measure=bool(_MEASURE.search(main_clause)),
         other_side=kind == "launch"
         and bool(_OTHER_SIDE.match(main_clause))
@@ -648,6 +760,50 @@ _JOINT = re.compile(r"\s*(?:and|&|,|-|/)\s*|'s\s+\w+\s+and\s+", re.IGNORECASE)
 _ACTOR_NAMES = ("nk", "south", "us", "japan", "china", "russia")
 
 
+_ENVOYS = re.compile(
+    r"\b(?:(lavrov|shoigu|belousov|medvedev)|(li qiang|wang yi)|(ishiba|takaichi)|"
+    r"(rubio|hegseth|pompeo|blinken|biegun|tillerson))\b",
+    re.IGNORECASE,
+)
+
+
+# "North's troop admission": North Korea's
+_NORTHS = re.compile(r"\bnorth(?:'s|\u2019s)", re.IGNORECASE)
+# "..., Seoul says": who tells it, not a side of the event
+_ATTRIBUTION = re.compile(r",[^,]*\b(?:says?|said|reports?|reported)\s*$", re.IGNORECASE)
+
+
+def _named(clause: str) -> set[str]:
+    """Every side a headline's clause names (by country, capital or leader), its attribution
+    left out."""
+    clause = _NORTHS.sub("North Korea's", _ATTRIBUTION.sub("", _spelled_out(clause)))
+    return {
+        name
+        for m in _ACTORS.finditer(clause)
+        for name, g in zip(_ACTOR_NAMES, m.groups(), strict=True)
+        if g
+    }
+
+
+def _sides(title: str) -> set[str]:
+    """The countries other than the two Koreas that a headline names (South Korea tells or
+    answers most North Korea news: it names no side of the event)."""
+    title = _ATTRIBUTION.sub("", _spelled_out(title))
+    found = {
+        name
+        for m in _ACTORS.finditer(title)
+        for name, g in zip(_ACTOR_NAMES, m.groups(), strict=True)
+        if g
+    }
+    found |= {
+        name
+        for m in _ENVOYS.finditer(title)
+        for name, g in zip(("russia", "china", "japan", "us"), m.groups(), strict=True)
+        if g
+    }
+    return found - {"nk", "south"}
+
+
 def _actor(clause: str) -> str:
     """The side of the headline's subject ("South Korea suspends ... with North Korea": south),
     or "" when the subject is not a side, or two ("Kim and Putin meet")."""
@@ -665,10 +821,25 @@ def _actor(clause: str) -> str:
     return sides[0]
 
 
+_SAYS_FIRST = re.compile(r"\W*(?:[\w'\u2019.-]+\s+){1,3}?" + _SPEECH.pattern, re.IGNORECASE)
+
+
+def _answers(clause: str) -> str:
+    """The side a "X says ..." headline names after its verb ("South Korea says North's troop
+    admission ...": nk), or ""."""
+    said = _SAYS_FIRST.match(clause)
+    return _actor(_NORTHS.sub("North Korea's", clause[said.end() :])) if said else ""
+
+
 def _stage(title: str) -> str:
     if _HELD_PLAINLY.search(title):
         return "held"
-    if _AHEAD.search(title):
+    ahead = _AHEAD.search(title)
+    if ahead and _ARRIVAL.fullmatch(ahead.group(0)) and not _AHEAD.search(title, ahead.end()):
+        # "Lavrov arrives in North Korea": the visit has begun (its talks the next day are
+        # its own); "arrives to meet Putin", "arrives for talks" await a meeting
+        return "ahead" if _FOR_TALKS.search(title) else "arrival"
+    if ahead:
         return "ahead"
     return "held" if _HELD.search(title) else ""
 
@@ -695,13 +866,34 @@ def _disjoint(a: frozenset[object], b: frozenset[object]) -> bool:
 _WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-def _days_agree(a: frozenset[str], b: frozenset[str], *, next_day: bool) -> bool:
-    """The same weekday; or, for a follow-up (`next_day`), the next one: a launch on Wednesday
-    morning in Seoul is Tuesday evening in Washington, where the condemnation is dated."""
+def _days_agree(a: frozenset[str], b: frozenset[str], *, most: int) -> bool:
+    """The same weekday, or at most `most` days apart: for a follow-up the next one (a launch
+    on Wednesday morning in Seoul is Tuesday evening in Washington, where the condemnation is
+    dated); a visit goes on for days."""
     if not a or not b:
         return True
-    most = 1 if next_day else 0
-    return any(abs(_WEEK.index(x) - _WEEK.index(y)) % 6 <= most for x in a for y in b)
+    return any(_days_apart(x, y, most) for x in a for y in b)
+
+
+def _days_apart(x: str, y: str, most: int) -> bool:
+    """At most `most` days apart, around the week's end too (Saturday to Monday is two); and,
+    as before visits took two, Sunday and Monday always agree."""
+    d = abs(_WEEK.index(x) - _WEEK.index(y))
+    return d % 6 <= most or min(d, 7 - d) <= most
+
+
+def _day_slack(a: Facts, b: Facts) -> int:
+    """How many days apart two reports of one event may date it: a visit's talks with the same
+    named visitor or host go on for days (the arrival on Friday, the leader receives him on
+    Saturday, he leaves on Sunday); a follow-up is dated the next day; else the same day."""
+    if (
+        a.kind == b.kind == "meeting"
+        and "meeting" in a.acts
+        and "meeting" in b.acts
+        and a.parties & b.parties
+    ):
+        return 2
+    return 1 if a.follow_up or b.follow_up else 0
 
 
 def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
@@ -726,7 +918,7 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         _disjoint(a.names, b.names)
         or _disjoint(a.counts, b.counts)
         or _disjoint(a.seas, b.seas)
-        or not _days_agree(a.days, b.days, next_day=a.follow_up or b.follow_up)
+        or not _days_agree(a.days, b.days, most=_day_slack(a, b))
         or not _figures_agree(a.distances, b.distances)
         or not _figures_agree(a.apogees, b.apogees)
     ):
@@ -737,12 +929,18 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         _disjoint(a.parties, b.parties)
         or _disjoint(a.venues, b.venues)
         or (a.kind == b.kind == "meeting" and _disjoint(a.acts, b.acts))
+        or (a.kind == b.kind == "meeting" and _disjoint(a.sides, b.sides))
         or (
             a.kind == b.kind == "meeting"
             and not a.about_launch  # the new report reacts to a launch: any side may
             and a.actor
             and b.actor
             and a.actor != b.actor
+            # one side's word on the other's act ("South Korea says North's troop admission
+            # shows ..."): a reaction naming the event
+            and not ((a.answers == b.actor or b.answers == a.actor) and a.acts & b.acts)
+            and not (a.speaker and b.speaker)  # her statement, and the answer to it
+            and not (a.actor in b.named and b.actor in a.named)  # host and visitor
         )
     )
 
@@ -923,6 +1121,9 @@ class StoryState:
     # keywords) shows that report's headline, never one its filter rejects
     channel_headlines: dict[str, Item] = field(default_factory=dict)
     update_note: str | None = None  # "Updated by Yonhap: 2 missiles", after a fact changed
+    # the diplomatic stages its reports give ("ahead", "held"): a visit whose talks were
+    # already reported takes the next day's account of them
+    stages: frozenset[str] = frozenset()
 
     def view(self) -> StoryView:
         return StoryView(
@@ -990,8 +1191,10 @@ class Tuning:
 
 def _agree(a: Facts, b: Facts, *, classes: bool = True) -> bool:
     specific_a = a.classes - {"ballistic"}
+    talks = {a.kind, b.kind} <= {"meeting", "feature"}
     return bool(
         (classes and specific_a & b.classes)
+        or (talks and a.acts & b.acts & _TELLING_ACTS)
         or (a.names & b.names)
         or (a.venues & b.venues)
         or (len(a.parties & b.parties) >= 1 and a.parties and b.parties)
@@ -1038,7 +1241,7 @@ def _continues(fp: Fingerprint, story: StoryState, tuning: Tuning, *, late: bool
         return not fresh
     # a diplomatic event's own later stage only ("held" after "held"); plans, warnings and
     # measures are short events: what comes days later is another one
-    return bool(fp.facts.stage) and fp.facts.stage == story.facts.stage
+    return bool(fp.facts.stage) and fp.facts.stage in (story.stages or {story.facts.stage})
 
 
 def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> bool:
@@ -1121,6 +1324,11 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
                 continue
         if fp.source in story.sources and not _same_source_allows(fp, story, tuning):
             continue
+        if {fp.facts.kind, story.facts.kind} <= {
+            "meeting",
+            "feature",
+        } and fp.facts.speaker != story.facts.speaker:
+            continue  # Kim Yo Jong's statement rejecting talks is not the offer of talks
         if story.facts.kind in ("launch", "plan") and (
             (fp.facts.statement and not story.facts.statement)
             or (fp.facts.measure and not story.facts.measure)
@@ -1158,8 +1366,11 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and story.facts.stage
             and fp.facts.stage != story.facts.stage
             and gap > tuning.stage_gap
+            and fp.facts.stage not in story.stages
+            and "arrival" not in (fp.facts.stage, story.facts.stage)
         ):
             continue  # the arrival for talks and, the next day, the talks: two events
+        # (unless the story already holds the talks: the next day's account of a visit)
         if (
             fp.facts.kind == story.facts.kind == "plan"
             and gap > tuning.stage_gap
@@ -1223,7 +1434,12 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         active = {fp.facts.kind, story.facts.kind} <= {"meeting", "feature"} and any(
             abs(fp.published - m.published) <= tuning.stage_gap for m in story.members[-8:]
         )
-        same_kind = fp.facts.kind == story.facts.kind
+        # a story an explainer began ("Putin and Kim meet, but why?") that outlets' reports of
+        # the talks then joined is a story of the talks
+        kind = story.facts.kind
+        if kind == "feature" and len(story.sources) >= 3:
+            kind = "meeting"
+        same_kind = fp.facts.kind == kind
         # a plan or a statement: the story of the same side's word (the launcher's own
         # announcement, not a neighbour's reaction to its notice)
         same_side = (
@@ -1342,6 +1558,8 @@ class StoryIndex:
         return Joined(story, new_source, bool(added), tuple(added))
 
     def _add_member(self, story: StoryState, fp: Fingerprint) -> None:
+        if fp.facts.kind == "meeting" and fp.facts.stage and fp.facts.stage not in story.stages:
+            story.stages = _fs(story.stages | {fp.facts.stage})
         if fp.source not in story.sources:
             story.sources.append(fp.source)
         member = Member.of(fp)
