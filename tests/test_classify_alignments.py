@@ -103,6 +103,11 @@ def test_alignment_hold_out_stays_above_the_floor(pack) -> None:
             ["파병·派兵 acknowledged"],
         ),
         (
+            "Kim Jong Un says North Korea will stand with Russia in Ukraine war",
+            "Speaking at a party meeting, Kim praised Russia's fight against the West.",
+            ["ties with Russia or China"],
+        ),
+        (
             "韓国政府、北朝鮮向け拡声器放送を中断",
             "南北の緊張緩和に向けた措置だと説明した。",
             ["남북·南北 measure"],
@@ -130,6 +135,11 @@ def test_new_alignment_rules_give_diplomacy_and_show_in_the_evidence(
         (
             "Russia and Belarus sign new security pact",
             "The agreement covers air defence, similar to the treaty Moscow signed with North Korea.",
+        ),
+        # a think tank's analysis of the alignment (G12)
+        (
+            "Russia and North Korea deepen military ties, think tank says",
+            "A report by a Washington institute says Moscow may be sharing technology with Pyongyang.",
         ),
         # tourists are no delegation; a family's plea is what follows a detention at home (G15)
         (
