@@ -59,8 +59,10 @@ def test_alignment_hold_out_stays_above_the_floor(pack) -> None:
     """Not tuned on. Its first 48 items were written before the rules for them (diplomacy 0.86
     with the rules before, 0.94 after), the next 50 after two rounds of them and scored once
     (0.86 with the rules before either round, 0.94 with both), the last 30 after all of them
-    (0.88 before, 0.91 after). The floor is a little under the whole set's 0.94. Its few launch reports are there as look-alikes for diplomacy; the
-    parade and war-debris items that also get missile-test are not this set's subject."""
+    (0.88 before, 0.91 after). The floor is a little under the whole set's 0.94. Its few
+    launch reports are there as look-alikes for diplomacy; the one item that also gets
+    missile-test (Seoul accusing Moscow of giving the North missile technology) is not this
+    set's subject."""
     report = evaluate(
         _examples("classify_alignments_holdout.jsonl"), LABELS, lambda t, s: classify([pack], t, s)
     )
