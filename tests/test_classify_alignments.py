@@ -1,0 +1,158 @@
+"""Diplomacy that generalises: the alignments of 2023-2026 (issue 18, item 3).
+
+`tests/data/classify_alignments_dev.jsonl` and `..._holdout.jsonl` are the project's own
+invented items (English, Korean, Japanese) of the kinds of engagement diplomacy must cover now:
+Russia and China visits in either direction, the partnership treaty and its ratification, the
+troops officially acknowledged, thanked and decorated, what each side gives, offers and refusals
+of talks, inter-Korean measures, detainees, the Council and the sanctions monitoring team; and
+the look-alikes that are no diplomacy (battlefield reports about the troops, defectors, passing
+mentions, other countries' diplomacy). Labels follow benchmarks/realnews/GUIDELINES.md. The
+hold-out was written before any rule was changed for these sets and is not tuned on.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.domain.classify import classify
+from bot.domain.classify.text import detect_language
+from bot.tools.evaluate import Example, evaluate
+from tests.conftest import DATA
+
+LABELS = ("missile-test", "diplomacy")
+KINDS = {"nk-diplomacy", "nk-test", "nk-other", "other-diplomacy", "hard-negative"}
+
+
+def _examples(name: str) -> list[Example]:
+    out = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        d = json.loads(line)
+        out.append(Example(d["id"], d["title"], d["summary"], tuple(d["labels"]), d["kind"]))
+    return out
+
+
+@pytest.mark.parametrize("split", ["dev", "holdout"])
+def test_alignment_sets_have_every_kind_and_language(split: str) -> None:
+    examples = _examples(f"classify_alignments_{split}.jsonl")
+    assert len({e.id for e in examples}) == len(examples)
+    assert {e.kind for e in examples} <= KINDS
+    assert all(set(e.labels) <= set(LABELS) for e in examples)
+    assert all((e.kind == "nk-diplomacy") == (e.labels == ("diplomacy",)) for e in examples)
+    negatives = [e for e in examples if not e.labels]
+    assert len(negatives) >= len(examples) // 5
+    languages = {detect_language(e.title, e.summary) for e in examples}
+    assert languages == {"en", "ko", "ja"}
+
+
+def test_alignment_dev_set_meets_its_target(pack) -> None:
+    """The set the new rules were written from: every diplomacy item, no false one."""
+    report = evaluate(
+        _examples("classify_alignments_dev.jsonl"), LABELS, lambda t, s: classify([pack], t, s)
+    )
+    assert report.labels["diplomacy"].f1 >= 0.97, report.labels["diplomacy"]
+    assert report.non_nk_rate == 0.0
+
+
+def test_alignment_hold_out_stays_above_the_floor(pack) -> None:
+    """Not tuned on. Its first 48 items were written before the rules for them (diplomacy 0.86
+    with the rules before, 0.94 after), the next 50 after two rounds of them and scored once
+    (0.86 with the rules before either round, 0.94 with both), the last 30 after all of them
+    (0.88 before, 0.91 after). The floor is a little under the whole set's 0.94. Its few
+    launch reports are there as look-alikes for diplomacy; the one item that also gets
+    missile-test (Seoul accusing Moscow of giving the North missile technology) is not this
+    set's subject."""
+    report = evaluate(
+        _examples("classify_alignments_holdout.jsonl"), LABELS, lambda t, s: classify([pack], t, s)
+    )
+    assert report.labels["diplomacy"].f1 >= 0.92, report.labels["diplomacy"]
+    assert report.labels["missile-test"].recall == 1.0, report.labels["missile-test"]
+    assert report.non_nk_rate == 0.0
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "rules"),
+    [
+        (
+            "Moscow confirms North Korean troops fought for Russia",
+            "The Kremlin said the units had helped retake villages near the border.",
+            ["troops acknowledged", "the allies' governments act"],
+        ),
+        (
+            "Putin awards medals to North Korean officers",
+            "The decree was published on the Kremlin website.",
+            ["troops acknowledged", "the allies' governments act"],
+        ),
+        (
+            "Russia to help North Korea build submarines, Seoul says",
+            "South Korea's defence minister said the accord was reached during a recent visit.",
+            ["Russia or China gives or agrees"],
+        ),
+        (
+            "Seoul restores military agreement with North Korea",
+            "The government said it would bring back the ban on drills near the border.",
+            ["inter-Korean measure"],
+        ),
+        (
+            "North Korea sends home Japanese fishermen",
+            "The crew of a fishing boat seized last month were handed over at sea, Tokyo said.",
+            ["detainee released"],
+        ),
+        (
+            "러시아, 북한군 파병 공식 인정",
+            "러시아 국방부는 북한군이 작전에 참여했다고 밝혔다.",
+            ["파병·派兵 acknowledged"],
+        ),
+        (
+            "Kim Jong Un says North Korea will stand with Russia in Ukraine war",
+            "Speaking at a party meeting, Kim praised Russia's fight against the West.",
+            ["ties with Russia or China"],
+        ),
+        (
+            "韓国政府、北朝鮮向け拡声器放送を中断",
+            "南北の緊張緩和に向けた措置だと説明した。",
+            ["남북·南北 measure"],
+        ),
+    ],
+)
+def test_new_alignment_rules_give_diplomacy_and_show_in_the_evidence(
+    pack, title: str, summary: str, rules: list[str]
+) -> None:
+    c = classify([pack], title, summary)
+    assert "diplomacy" in c.labels, c.evidence["diplomacy"]
+    for rule in rules:
+        assert rule in c.evidence["diplomacy"], c.evidence["diplomacy"]
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        # the troops on the battlefield, as the other side or a spy agency reports them (G12)
+        (
+            "Kyiv confirms North Korean troops killed in drone strikes",
+            "Ukraine's army said several soldiers from the North died near the border.",
+        ),
+        # a comparison with the North's treaty inside another country's diplomacy (G1)
+        (
+            "Russia and Belarus sign new security pact",
+            "The agreement covers air defence, similar to the treaty Moscow signed with North Korea.",
+        ),
+        # a think tank's analysis of the alignment (G12)
+        (
+            "Russia and North Korea deepen military ties, think tank says",
+            "A report by a Washington institute says Moscow may be sharing technology with Pyongyang.",
+        ),
+        # tourists are no delegation; a family's plea is what follows a detention at home (G15)
+        (
+            "Russian tourists return to North Korean ski resort",
+            "A tour agency in Vladivostok said the group visited the resort for a week.",
+        ),
+        (
+            "Family of American held in North Korea pleads for his return",
+            "His relatives told reporters they had heard nothing from him for months.",
+        ),
+    ],
+)
+def test_alignment_look_alikes_get_no_diplomacy(pack, title: str, summary: str) -> None:
+    assert "diplomacy" not in classify([pack], title, summary).labels
