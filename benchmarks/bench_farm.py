@@ -90,8 +90,9 @@ def _slack_peer(conn: Connection) -> None:
 
     with SlackStandIn() as slack:
         conn.send(slack.url)
-        while conn.recv() == "posts":
-            conn.send(len(slack.posts()))
+        while (ask := conn.recv()) in ("posts", "times"):
+            calls = slack.posts()
+            conn.send(len(calls) if ask == "posts" else [c.at for c in calls])
 
 
 class SlackPeer:
@@ -107,9 +108,18 @@ class SlackPeer:
         self.url = str(self._conn.recv())
         return self
 
+    @property
+    def pid(self) -> int:
+        return self._proc.pid or 0
+
     def posts(self) -> int:
         self._conn.send("posts")
         return int(self._conn.recv())
+
+    def post_times(self) -> list[float]:
+        """When each post so far reached the stand-in (epoch seconds)."""
+        self._conn.send("times")
+        return list(self._conn.recv())
 
     def __exit__(self, *exc: object) -> None:
         self._conn.send("stop")
