@@ -332,35 +332,3 @@ def test_run_once_posts_an_alert_while_other_feeds_are_still_being_fetched(
         assert [s.last_error for s in store.feed_states(list(urls.values()))] == [None, None]
     finally:
         store.close()
-
-
-def test_a_run_that_will_parse_starts_its_parsing_workers_before_the_app_is_built(
-    feeds: FeedServer, write_config: Callable[..., Path], env: dict[str, str]
-) -> None:
-    """A feed the database has never polled will be parsed: its run starts every parsing worker
-    at once, so their imports overlap the app's; a run whose feeds are all known starts none
-    until a changed feed needs one (a run of 304s spawns no process)."""
-    import multiprocessing
-
-    from bot.service.cli import _start_workers
-
-    url = feeds.set("/wire.xml", WIRE)
-    path = write_config({"Wire": url}, extra_bot="parse_processes = 2")
-    config = load_config(str(path), env)
-
-    async def workers_at_start() -> int:
-        first = early.start(config)
-        try:
-            before = len(multiprocessing.active_children())
-            pool = _start_workers(config, first)
-            started = len(multiprocessing.active_children()) - before
-            if pool is not None:
-                pool.shutdown(wait=True)
-            return started
-        finally:
-            await first.cancel()
-            await first.http.aclose()
-
-    assert asyncio.run(workers_at_start()) == 2  # a new database
-    assert main(["run", "--once", "--config", str(path)], env) == 0
-    assert asyncio.run(workers_at_start()) == 0  # the feed is known now

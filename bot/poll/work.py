@@ -7,12 +7,10 @@ initializer, not with every call.
 from __future__ import annotations
 
 import ctypes
-import multiprocessing
 import os
 import signal
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -55,34 +53,6 @@ def die_with_parent() -> None:
         return
     if os.getppid() != parent:  # the parent ended before the request took effect
         os._exit(0)
-
-
-def make_pool(
-    processes: int, packs: Sequence[RulePack], *, start: bool = False
-) -> ProcessPoolExecutor | None:
-    """Parsing is CPU-bound: with several cores, changed feeds are parsed in worker processes
-    (fed the fetched bytes), so parsing is not serialised behind the event loop's GIL.
-    `processes`: -1 for one per core (none on one core), 0 for none.
-
-    The pool starts a worker for each job it is given while none is idle, so workers start at
-    the first parses. `start`: start them all now instead (one trivial job each), so that
-    their few hundred ms of imports overlap whatever the caller does next."""
-    if processes == -1:
-        processes = os.cpu_count() or 1
-        if processes < 2:
-            return None
-    if processes <= 0:
-        return None
-    # spawn, not forkserver: a forkserver's workers and the forkserver keep each other alive
-    # when the bot is SIGKILLed (each holds the other's "alive" pipe), while a spawned worker's
-    # parent is the bot itself, so the worker's parent-death signal (init_worker) ends it
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(
-        max_workers=processes, mp_context=context, initializer=init_worker, initargs=(tuple(packs),)
-    )
-    for _ in range(processes if start else 0):
-        pool.submit(int)
-    return pool
 
 
 def parse_and_classify(

@@ -23,11 +23,9 @@ from bot.validate import format_duration, safe_url
 
 if TYPE_CHECKING:
     import asyncio
-    from concurrent.futures import ProcessPoolExecutor
 
     from bot.delivery.outbox import Deliverer, DeliveryStats
     from bot.models import Classification
-    from bot.service import early
 
 log = logging.getLogger("newsbot")
 T = TypeVar("T")
@@ -318,11 +316,9 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
     # loop sends them, and the next feeds' as answers come back, meanwhile)
     first = early.start(config)
     switch = sys.getswitchinterval()
-    pool = None
     try:
         for _ in range(EARLY_TURNS):  # a few turns of the loop alone get the requests moving
             await asyncio.sleep(0)
-        pool = _start_workers(config, first)
         # the importing thread hands the loop the GIL within 1 ms instead of 5 ms: the loop
         # goes on sending requests as answers come (early.py); at 0.1 ms the handovers cost
         # more CPU than they gain (warm run --once, 300 feeds: about 7% more CPU, 10% more wall)
@@ -334,12 +330,10 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
         from bot.service.app import build_app
 
         first.release_lock()
-        app = build_app(config, stdout=stdout, http=first.http, parse_executor=pool)
+        app = build_app(config, stdout=stdout, http=first.http)
     except BaseException:
         await first.cancel()
         await first.http.aclose()
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
         raise
     try:
         app.store.hold_sole_runner()
@@ -391,18 +385,6 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
         )
         return EXIT_UNDELIVERED
     return 0
-
-
-def _start_workers(config: Config, first: early.EarlyStart) -> ProcessPoolExecutor | None:
-    """The parsing workers, already starting, for a run that will parse: one with a feed the
-    database has never polled (a new database, a feed added). They load while the rest of the
-    bot does, instead of at the first parse. Otherwise None: the app makes the pool, whose
-    workers start at the first changed feed, so a run of 304s starts none."""
-    if not first.active or all(f.url in first.validators for f in config.feeds):
-        return None
-    from bot.poll.work import make_pool
-
-    return make_pool(config.bot.parse_processes, config.packs, start=True)
 
 
 DELIVER_EVERY = 0.2  # run --once: seconds between looks at the outbox while feeds are polled
