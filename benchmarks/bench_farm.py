@@ -22,6 +22,9 @@ The report (median of the runs, newsbot/reader ratios) goes to out/farm.json and
 for before/after figures from the same minutes. Each scenario reports the alerts it posted.
 `--farm real` serves real outlets' saved feeds (benchmarks/realfeeds.py, cached by
 `python -m benchmarks.realfeeds`) instead of generated ones; its report is out/farm-real.json.
+`--no-faults` serves the farm without its 1% slow (1.5 s) and 1% failing feeds, so a run is
+judged on the feeds themselves (out/farm-nofaults.json, farm-real-nofaults.json); the default
+farm keeps them.
 """
 
 from __future__ import annotations
@@ -42,6 +45,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from benchmarks.farm import Farm
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ("cold", "warm", "realistic")
@@ -90,8 +97,9 @@ def _slack_peer(conn: Connection) -> None:
 
     with SlackStandIn() as slack:
         conn.send(slack.url)
-        while conn.recv() == "posts":
-            conn.send(len(slack.posts()))
+        while (ask := conn.recv()) in ("posts", "times"):
+            calls = slack.posts()
+            conn.send(len(calls) if ask == "posts" else [c.at for c in calls])
 
 
 class SlackPeer:
@@ -107,9 +115,18 @@ class SlackPeer:
         self.url = str(self._conn.recv())
         return self
 
+    @property
+    def pid(self) -> int:
+        return self._proc.pid or 0
+
     def posts(self) -> int:
         self._conn.send("posts")
         return int(self._conn.recv())
+
+    def post_times(self) -> list[float]:
+        """When each post so far reached the stand-in (epoch seconds)."""
+        self._conn.send("times")
+        return list(self._conn.recv())
 
     def __exit__(self, *exc: object) -> None:
         self._conn.send("stop")
@@ -278,13 +295,13 @@ def run_processes(
     workers: int,
     real: bool = False,
     baseline: str | None = None,
+    faults: bool = True,
 ) -> dict[str, dict[str, float]]:
     """One fresh farm; the system as whole processes, cold then warm. The system "baseline" is
     newsbot run from the code at `baseline` (put first on PYTHONPATH: an unpacked archive of
     another commit), for before/after figures taken in the same minutes."""
-    from benchmarks.farm import Farm
 
-    farm = Farm(feeds=feeds, items=items, real=real).start()
+    farm = _farm(feeds, items, real, faults).start()
     out: dict[str, dict[str, float]] = {}
     try:
         with tempfile.TemporaryDirectory() as tmp, SlackPeer() as slack:
@@ -317,12 +334,19 @@ def run_processes(
     return out
 
 
-def run_child(
-    system: str, feeds: int, items: int, workers: int, real: bool = False
-) -> dict[str, dict[str, float]]:
+def _farm(feeds: int, items: int, real: bool, faults: bool) -> Farm:
+    """The farm; without `faults`, none of its feeds is slow (1.5 s) or failing (HTTP 500)."""
     from benchmarks.farm import Farm
 
-    farm = Farm(feeds=feeds, items=items, real=real).start()
+    if faults:
+        return Farm(feeds=feeds, items=items, real=real)
+    return Farm(feeds=feeds, items=items, real=real, slow=0.0, failing=0.0)
+
+
+def run_child(
+    system: str, feeds: int, items: int, workers: int, real: bool = False, faults: bool = True
+) -> dict[str, dict[str, float]]:
+    farm = _farm(feeds, items, real, faults).start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             cmd = [
@@ -400,6 +424,13 @@ def main() -> None:
         help="also run newsbot from this folder's code (e.g. `git archive <commit>` unpacked) as "
         "the system 'baseline', alternating with the others (processes mode only)",
     )
+    parser.add_argument(
+        "--no-faults",
+        dest="faults",
+        action="store_false",
+        help="a farm without its 1%% slow and 1%% failing feeds (the default keeps them); the "
+        "report goes to farm-nofaults.json / farm-real-nofaults.json",
+    )
     parser.add_argument("--child")
     parser.add_argument("--port", type=int)
     parser.add_argument("--workdir")
@@ -425,12 +456,20 @@ def main() -> None:
     for r in range(args.runs):
         for system in systems:  # newsbot and reader alternate, in both modes
             if args.mode in ("cycles", "both"):
-                result = run_child(system, args.feeds, args.items, args.workers, real=real)
+                result = run_child(
+                    system, args.feeds, args.items, args.workers, real=real, faults=args.faults
+                )
                 runs[system].append(result)
                 print(f"run {r + 1} {system} cycles: {json.dumps(result)}", file=sys.stderr)
             if args.mode in ("processes", "both"):
                 result = run_processes(
-                    system, args.feeds, args.items, args.workers, real=real, baseline=args.baseline
+                    system,
+                    args.feeds,
+                    args.items,
+                    args.workers,
+                    real=real,
+                    baseline=args.baseline,
+                    faults=args.faults,
                 )
                 whole[system].append(result)
                 print(f"run {r + 1} {system} processes: {json.dumps(result)}", file=sys.stderr)
@@ -442,6 +481,7 @@ def main() -> None:
             "platform": platform.platform(),
         },
         "farm": args.farm,
+        "slow_and_failing_feeds": "1% and 1%" if args.faults else "none",
         "feeds": args.feeds,
         "items_per_feed": args.items if args.farm == "generated" else "as the outlets' feeds",
         "runs": args.runs,
@@ -467,12 +507,13 @@ def main() -> None:
             median = med
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    name = ("farm" if args.farm == "generated" else "farm-real") + (
+        "" if args.faults else "-nofaults"
+    )
     if not median:  # processes only: no cycles to plot
-        name = "farm" if args.farm == "generated" else "farm-real"
         (out / f"{name}.json").write_text(json.dumps(report, indent=2))
         print(json.dumps(report, indent=2))
         return
-    name = "farm" if args.farm == "generated" else "farm-real"
     (out / f"{name}.json").write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
     try:

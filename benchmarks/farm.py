@@ -13,6 +13,7 @@ so a changed feed gains items as a live one does, and every byte served is the o
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing as mp
 import random
 import re
@@ -107,6 +108,8 @@ class _State:
         self.failing = set(rng.sample(range(feeds), int(feeds * failing)))
         self.now = datetime.now(UTC)
         self.types: dict[int, str] = {}
+        # (arrived, answered, status) of every feed request, epoch seconds: `/_log` (timelines)
+        self.log: list[tuple[float, float, int]] = []
         for i in range(feeds):
             self._render(i)
 
@@ -175,20 +178,28 @@ def _serve(
                 n = state.mutate(float(q["share"][0]), int(q.get("seed", ["1"])[0]))
                 self._send(200, str(n).encode())
                 return
+            if parts.path == "/_log":
+                self._send(200, json.dumps(state.log).encode())
+                return
+            arrived = time.time()
+            status = self._feed(parts.path)
+            state.log.append((arrived, time.time(), status))
+
+        def _feed(self, path: str) -> int:
             try:
-                i = int(parts.path.strip("/").split(".")[0].removeprefix("feed"))
+                i = int(path.strip("/").split(".")[0].removeprefix("feed"))
                 body, etag, modified = state.bodies[i]
             except (ValueError, KeyError):
                 self._send(404)
-                return
+                return 404
             if i in state.failing:
                 self._send(500, b"farm: failing on purpose")
-                return
+                return 500
             if i in state.slow:
                 time.sleep(1.5)
             if self.headers.get("If-None-Match") == etag:
                 self._send(304, headers={"ETag": etag, "Last-Modified": modified})
-                return
+                return 304
             self._send(
                 200,
                 body,
@@ -198,6 +209,7 @@ def _serve(
                     "Last-Modified": modified,
                 },
             )
+            return 200
 
     class Server(ThreadingHTTPServer):
         daemon_threads = True
@@ -237,6 +249,10 @@ class Farm:
         self.port = self._queue.get(timeout=300)
         return self
 
+    @property
+    def pid(self) -> int:
+        return self._proc.pid or 0
+
     def url(self, i: int) -> str:
         return f"http://127.0.0.1:{self.port}/feed{i}.xml"
 
@@ -245,6 +261,11 @@ class Farm:
             f"http://127.0.0.1:{self.port}/_mutate?share={share}&seed={seed}", timeout=120
         ) as r:
             return int(r.read())
+
+    def requests(self) -> list[tuple[float, float, int]]:
+        """(arrived, answered, status) of every feed request so far, epoch seconds."""
+        with urlopen(f"http://127.0.0.1:{self.port}/_log", timeout=120) as r:
+            return [tuple(x) for x in json.loads(r.read())]  # type: ignore[misc]
 
     def stop(self) -> None:
         self._proc.terminate()

@@ -10,9 +10,12 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +24,8 @@ from bot.service.cli import main
 from bot.service.config import load_config
 from bot.store import Store
 from bot.tools.feedserver import FeedServer
-from tests.conftest import rss
+from tests.conftest import LAUNCH, ago, rss
+from tests.peers import SlackStandIn
 
 WIRE = rss({"title": "Council approves budget", "summary": "The city council met."})
 
@@ -277,3 +281,54 @@ def test_a_run_in_which_every_feed_answers_304_loads_no_parser_planner_or_story_
     # the first run records the feed's entries, so it plans them
     assert "'bot.plan.planner'" in loaded[0] and "'bot.domain.stories'" in loaded[0]
     assert loaded[1] == "[]"
+
+
+def test_run_once_posts_an_alert_while_other_feeds_are_still_being_fetched(
+    feeds: FeedServer,
+    slack: SlackStandIn,
+    write_config: Callable[..., Path],
+    env: dict[str, str],
+    database: str,
+) -> None:
+    """The alerts a run queues go out while its other feeds are polled, as `newsbot run` sends
+    them, not after the last poll: the slow feed here answers only once the launch alert has
+    reached Slack (or after 20 s, which fails the test), and the run still ends with the alert
+    sent exactly once, nothing queued and both feeds polled."""
+    posted = threading.Event()
+    handler = feeds.server.RequestHandlerClass
+    answer = handler.do_GET  # type: ignore[attr-defined]
+    waited: list[bool] = []
+
+    def gated(self: Any) -> None:
+        if self.path.startswith("/slow.xml"):
+            waited.append(posted.wait(20))
+        answer(self)
+
+    handler.do_GET = gated  # type: ignore[attr-defined]
+
+    def watch() -> None:
+        for _ in range(400):  # bounded: the test fails by the gate's own wait, not here
+            if slack.posts():
+                posted.set()
+                return
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    urls = {
+        "Wire": feeds.set("/wire.xml", rss(dict(LAUNCH, published=ago(minutes=5)))),
+        "Slow": feeds.set("/slow.xml", WIRE),
+    }
+    path = write_config(urls, extra_bot="max_concurrency = 2")
+    # the bot waits for the slow feed longer than the gate holds it
+    path.write_text(path.read_text().replace('read_timeout = "5s"', 'read_timeout = "60s"'))
+    assert main(["run", "--once", "--config", str(path)], env) == 0
+    watcher.join(timeout=30)
+    assert waited == [True]  # the slow feed was answered after the alert had been posted
+    assert len(slack.posts()) == 1
+    store = Store.open(database)
+    try:
+        assert store.outbox_counts().get("pending", 0) == 0
+        assert [s.last_error for s in store.feed_states(list(urls.values()))] == [None, None]
+    finally:
+        store.close()

@@ -22,6 +22,9 @@ from bot.service.config import Config, load_config, parse_config
 from bot.validate import format_duration, safe_url
 
 if TYPE_CHECKING:
+    import asyncio
+
+    from bot.delivery.outbox import Deliverer, DeliveryStats
     from bot.models import Classification
 
 log = logging.getLogger("newsbot")
@@ -336,10 +339,14 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
         app.store.hold_sole_runner()
         first.handover([f.url for f in config.feeds])  # the early requests went on till now
         app.pipeline.early = first.fetches
-        outcomes = await app.pipeline.poll_all()
+        polls = asyncio.ensure_future(app.pipeline.poll_all())
+        # alerts go out as they are queued, as `newsbot run` sends them, not after the last poll
+        meanwhile = await _deliver_while(app.deliverer, polls)
+        outcomes = polls.result()
         if (slow := first.slowest()) is not None:
             app.store.record_slow_feeds(slow)  # the next run starts these first
         stats = await app.deliverer.drain(config.bot.drain_timeout)
+        stats.add(meanwhile)
         pending = app.store.outbox_counts().get(OutboxStatus.PENDING, 0)
         waiting = app.store.pending_by_channel() if pending else []
     finally:
@@ -378,6 +385,39 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
         )
         return EXIT_UNDELIVERED
     return 0
+
+
+DELIVER_EVERY = 0.2  # run --once: seconds between looks at the outbox while feeds are polled
+
+
+async def _deliver_while(deliverer: Deliverer, polls: asyncio.Future[Any]) -> DeliveryStats:
+    """Send what the outbox holds while `polls` runs, looking again every DELIVER_EVERY; when
+    it ends, finish the message in flight and start no other (the drain takes over, within its
+    drain_timeout). A delivery fault here is logged: the drain meets the outbox as it is."""
+    import asyncio
+
+    from bot.delivery.outbox import DeliveryStats
+
+    stats = DeliveryStats()
+
+    def stop(_: object) -> None:
+        deliverer.stopping = True
+
+    polls.add_done_callback(stop)
+    try:
+        while not polls.done():
+            try:
+                stats.add(await deliverer.deliver_due())
+            except NewsbotError as e:
+                log.error("delivery failed: %s; tried again once the feeds are polled", e)
+            await asyncio.wait([polls], timeout=DELIVER_EVERY)
+    except BaseException:
+        polls.cancel()  # interrupted: the polls end with this run
+        raise
+    finally:
+        polls.remove_done_callback(stop)
+        deliverer.stopping = False
+    return stats
 
 
 def _demo(env: Mapping[str, str]) -> int:
