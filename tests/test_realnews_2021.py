@@ -31,16 +31,7 @@ from benchmarks.realnews.rebuild import (
 )
 from tests.realdata.rebuild_stories import LABELS_2021, OUT_2021
 from tests.realdata.rebuild_stories import read_labels as read_story_labels
-
-KINDS = {
-    "nk-test",
-    "nk-diplomacy",
-    "nk-both",
-    "nk-other",
-    "other-test",
-    "other-diplomacy",
-    "hard-negative",
-}
+from tests.test_realnews import KINDS
 
 
 def _git(repo: Path, *args: str) -> str:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from benchmarks.realnews.rebuild import DATA, HERE
+from bot.tools.evaluate import LabelScore
 
 LABELS = ("missile-test", "diplomacy")
 SETS = {
@@ -35,14 +36,12 @@ SETS = {
 SECOND = HERE / "labels_second.tsv"
 
 
-@dataclass(frozen=True)
-class Pairs:
-    """Counts of one label over the same items, `want` the reference, `got` the other."""
+@dataclass
+class Pairs(LabelScore):
+    """Counts of one label over the same items, `want` the reference, `got` the other; the
+    true negatives too, for kappa."""
 
-    tp: int
-    fp: int
-    fn: int
-    tn: int
+    tn: int = 0
 
     @classmethod
     def of(cls, want: Sequence[bool], got: Sequence[bool]) -> Pairs:
@@ -53,19 +52,6 @@ class Pairs:
             fn=sum(w and not g for w, g in pairs),
             tn=sum(not w and not g for w, g in pairs),
         )
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
     @property
     def kappa(self) -> float:
