@@ -1196,7 +1196,8 @@ def _agree(a: Facts, b: Facts, *, classes: bool = True) -> bool:
         (classes and specific_a & b.classes)
         or (talks and a.acts & b.acts & _TELLING_ACTS)
         or (a.names & b.names)
-        or (a.venues & b.venues)
+        # a launch area (Wonsan) is where launches come from: no sign of the same launch
+        or (a.venues & b.venues and not a.kind == b.kind == "launch")
         or (len(a.parties & b.parties) >= 1 and a.parties and b.parties)
     )
 

@@ -1,0 +1,32 @@
+"""Five defects a review of the diplomacy rounds found in bot/domain/stories.py and
+bot/domain/cjk_facts.py (issue 19f), each pinned by the input that showed it. Invented headlines
+only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.domain.stories import extract_facts
+from bot.tools.evaluate import StoryExample, assign_stories
+
+T0 = datetime(2023, 5, 2, 6, 0, tzinfo=UTC)
+
+
+def _report(
+    rid: str, title: str, hours: float, *, source: str = "a", labels: tuple[str, ...] = ()
+) -> StoryExample:
+    return StoryExample(rid, rid, source, T0 + timedelta(hours=hours), title, "", labels)
+
+
+def _together(a: StoryExample, b: StoryExample) -> bool:
+    story = assign_stories([a, b])
+    return story[a.id] == story[b.id]
+
+
+def test_a_shared_launch_area_does_not_join_two_launches_hours_apart() -> None:
+    # Wonsan is where launches come from: naming it is no sign of the same launch
+    first = _report("x", "North Korea fires missile from Wonsan", 0, labels=("missile-test",))
+    later = _report(
+        "y", "Seoul reports a launch off Wonsan coast", 17, source="b", labels=("missile-test",)
+    )
+    assert not _together(first, later)
