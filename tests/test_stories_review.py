@@ -30,3 +30,11 @@ def test_a_shared_launch_area_does_not_join_two_launches_hours_apart() -> None:
         "y", "Seoul reports a launch off Wonsan coast", 17, source="b", labels=("missile-test",)
     )
     assert not _together(first, later)
+
+
+def test_a_launch_beside_balloons_stays_a_launch() -> None:
+    assert extract_facts("North Korea launches missile and balloons toward South", "").kind == (
+        "launch"
+    )
+    # the balloon launch alone is still none
+    assert extract_facts("North Korea launches balloons toward South", "").kind == "meeting"

@@ -494,7 +494,9 @@ _SUBORDINATE = re.compile(
 # "tour rocket launch site": a place, not a launch; "balloon launch of leaflets": no missile
 _LAUNCH_PLACE = re.compile(
     r"\b(?:rocket |space |satellite )?launch (?:site|facility|pad|centre|center|base)s?\b|"
-    r"\b(?:balloon|leaflet)s?[\s-]+launch\w*|\blaunch\w*\s+(?:of\s+)?(?:[\w-]+\s+){0,2}?"
+    r"\b(?:balloon|leaflet)s?[\s-]+launch\w*|\blaunch\w*\s+(?:of\s+)?"
+    # "launches missile and balloons": a launch word between them is a launch of its own
+    r"(?:(?!(?:missiles?|rockets?|projectiles?|ballistic|icbms?|satellites?)\b)[\w-]+\s+){0,2}?"
     r"(?:balloons?|leaflets?)\b",
     re.IGNORECASE,
 )
