@@ -38,3 +38,15 @@ def test_a_launch_beside_balloons_stays_a_launch() -> None:
     )
     # the balloon launch alone is still none
     assert extract_facts("North Korea launches balloons toward South", "").kind == "meeting"
+
+
+def test_her_name_opening_the_headline_makes_it_her_statement() -> None:
+    said = extract_facts("Kim Yo Jong says North has no interest in summit with Japan", "")
+    colon = extract_facts("Kim Yo Jong: no interest in summit with Japan", "")
+    assert said.speaker and colon.speaker
+    said_r = "Kim Yo Jong says North has no interest in summit with Japan"
+    a = _report("x", said_r, 0, labels=("diplomacy",))
+    b = _report(
+        "y", "Kim Yo Jong: no interest in summit with Japan", 1, source="b", labels=("diplomacy",)
+    )
+    assert _together(a, b)

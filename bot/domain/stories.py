@@ -663,7 +663,10 @@ def extract_facts(title: str, summary: str) -> Facts:
         # together"): the lead's act stands for it
         lead = _OTHER_EVENT.sub(" ", summary).lower()
         acts |= {a for a in _TELLING_ACTS if _ACT_PATTERNS[a].search(lead)}
-    if (statement and _SPEECH.search(main_clause)) or "statement" in acts:
+    if (
+        (statement and (_SPEECH.search(main_clause) or _QUOTED.match(main_clause)))
+        or "statement" in acts
+    ):
         # her statement names the talks it rejects: its act is the statement
         acts = {"statement"} | (acts & _TELLING_ACTS)
         speaker = speaker or statement
@@ -737,6 +740,8 @@ _SPEAKER = re.compile(
     r"kim(?:'s|\u2019s|\s+jong[\s-]un(?:'s|\u2019s))\s+(?:younger\s+)?sister|kim\s+yo[\s-]jong)\b",
     re.IGNORECASE,
 )
+# "Kim Yo Jong: no interest in talks", "Kim Yo Jong 'not interested'": her words, as a statement
+_QUOTED = re.compile(_SPEAKER.pattern + r"\s*[:\"'\u201c\u2018]", re.IGNORECASE)
 _MEASURE = re.compile(
     r"\b(?:suspend\w*|scraps?|scrapp\w*|pact|accord|military (?:deal|agreement)|no-fly zone|"
     r"military measures)\b",
