@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from bot.domain import cjk_facts
 from bot.domain.stories import extract_facts
 from bot.tools.evaluate import StoryExample, assign_stories
 
@@ -50,3 +51,18 @@ def test_her_name_opening_the_headline_makes_it_her_statement() -> None:
         "y", "Kim Yo Jong: no interest in summit with Japan", 1, source="b", labels=("diplomacy",)
     )
     assert _together(a, b)
+
+
+def test_russia_is_not_read_from_words_that_merely_contain_its_character() -> None:
+    assert "russia" not in cjk_facts.sides("金正恩氏、閲兵式で新型ICBMを披露")
+    assert "russia" not in cjk_facts.sides("北朝鮮の計画が露呈")
+    assert "russia" in cjk_facts.sides("露朝首脳会談を開催")
+    assert "russia" in cjk_facts.sides("日露外相が会談")
+
+
+def test_a_king_as_subject_is_not_wang_yi() -> None:
+    assert "wang" not in cjk_facts.parties("태국 국왕이 방한")
+    assert "wang" in cjk_facts.parties("왕이 외교부장 방북")
+    assert "wang" in cjk_facts.parties("북한 외무상, 왕이 부장과 회담")
+    assert "qiang" not in cjk_facts.parties("유리창 깨져")
+    assert "qiang" in cjk_facts.parties("리창 총리 방북")
