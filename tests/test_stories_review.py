@@ -66,3 +66,19 @@ def test_a_king_as_subject_is_not_wang_yi() -> None:
     assert "wang" in cjk_facts.parties("북한 외무상, 왕이 부장과 회담")
     assert "qiang" not in cjk_facts.parties("유리창 깨져")
     assert "qiang" in cjk_facts.parties("리창 총리 방북")
+
+
+def test_a_test_while_the_un_debates_is_not_the_councils_story() -> None:
+    assert extract_facts("North Korea tests new weapon while UN debates sanctions", "").kind != (
+        "un"
+    )
+    assert extract_facts("Kim Jong Un oversees engine test ahead of UN meeting", "").kind != "un"
+    assert extract_facts("North Korea slams US after UN meeting", "").kind != "un"
+    # the Council as the later clause's subject still is
+    assert (
+        extract_facts("North Korea warns US while UN Security Council is to meet", "").kind == "un"
+    )
+    assert (
+        extract_facts("China, Russia object as Security Council discusses North Korea", "").kind
+        == "un"
+    )

@@ -572,6 +572,15 @@ _FOR_TALKS = re.compile(
 )
 _FAILED = re.compile(r"\b(?:fail\w*|crash\w*|explod\w*|plunge\w*|blew up)\b", re.IGNORECASE)
 _UN = re.compile(r"(?i:\b(?:security council|unsc|united nations)\b)|\bU\.?N\b\.?")
+_TEST = re.compile(r"\btest\w*", re.IGNORECASE)
+# the Council as a later clause's subject: "as Security Council discusses", "while UN meets"
+_COUNCIL_ACTS = re.compile(
+    r"\s(?:as|while|after|before)\s+(?:the\s+)?(?:(?:U\.?N\.?|United Nations)\s+)?"
+    r"(?:Security Council|UNSC|U\.?N\b\.?|United Nations)\s+(?:is\s+)?(?:to\s+)?"
+    r"(?:discuss\w*|debat\w*|meets?|convene\w*|vot\w*|weigh\w*|consider\w*|"
+    r"prepar\w*|hold\w*|gather\w*|adopt\w*|condemn\w*|tak\w+ up|fail\w*|mull\w*|is meeting)\b",
+    re.IGNORECASE,
+)
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s+[A-Z\"'\u201c]|$)", re.DOTALL)
 
 
@@ -587,9 +596,11 @@ def extract_facts(title: str, summary: str) -> Facts:
     if _FEATURE.search(title):
         kind = "feature"
     elif _UN.search(main_clause) or (
-        # "China, Russia object as Security Council discusses ...": no launch, the Council
+        # "China, Russia object as Security Council discusses ...": no launch nor test, the
+        # Council doing something ("... while UN debates sanctions" after a test is the test's)
         not _LAUNCH_WORDS.search(main_clause)
-        and _UN.search(_NOT_UN.sub(" ", title.split(";", 1)[0]))
+        and not _TEST.search(main_clause)
+        and _COUNCIL_ACTS.search(_NOT_UN.sub(" ", title.split(";", 1)[0]))
     ):
         kind = "un"
     elif _LAUNCH_WORDS.search(main_clause):
@@ -664,9 +675,8 @@ def extract_facts(title: str, summary: str) -> Facts:
         lead = _OTHER_EVENT.sub(" ", summary).lower()
         acts |= {a for a in _TELLING_ACTS if _ACT_PATTERNS[a].search(lead)}
     if (
-        (statement and (_SPEECH.search(main_clause) or _QUOTED.match(main_clause)))
-        or "statement" in acts
-    ):
+        statement and (_SPEECH.search(main_clause) or _QUOTED.match(main_clause))
+    ) or "statement" in acts:
         # her statement names the talks it rejects: its act is the statement
         acts = {"statement"} | (acts & _TELLING_ACTS)
         speaker = speaker or statement
