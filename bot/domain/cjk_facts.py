@@ -364,7 +364,14 @@ _SPEAKS = _any("담화", "談話", '"', "\u201c", "「", "비난", "非難", "�
 
 # The countries beside North Korea a headline names: stories.py's _sides
 _SIDES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("russia", _any("러시아", "ロシア", "모스크바", "モスクワ", "푸틴", "プーチン", "露")),
+    (
+        "russia",
+        re.compile(
+            _any("러시아", "ロシア", "모스크바", "モスクワ", "푸틴", "プーチン").pattern
+            # 露 alone (露朝, 日露, 露外相), not inside 披露, 暴露, 露呈, 露出 ...
+            + "|(?<![披暴吐発甘夜雨結])露(?![呈見出骨天店頭わ])"
+        ),
+    ),
     ("china", _any("중국", "中国", "베이징", "北京", "시진핑", "習近平", "中朝")),
     ("us", _any("미국", "米国", "アメリカ", "트럼프", "トランプ", "한미", "米朝", "日米", "米韓")),
     ("japan", _any("일본", "日本", "首相", "日朝")),
@@ -411,8 +418,17 @@ def confirmed(text: str) -> bool:
     return bool(_CONFIRMED.search(text))
 
 
+# Korean names that are also the ends of other words (국왕이 "the king", 유리창 "window"):
+# a name only where a word starts
+_WORD_START = frozenset({"왕이", "리창"})
+_PARTY_PATTERNS = tuple(
+    (re.compile(("(?<![\uac00-\ud7a3])" if k in _WORD_START else "") + re.escape(k)), v)
+    for k, v in _PARTIES.items()
+)
+
+
 def parties(text: str) -> set[str]:
-    return {stem(v) for k, v in _PARTIES.items() if k in text}
+    return {stem(v) for pattern, v in _PARTY_PATTERNS if pattern.search(text)}
 
 
 def venues(text: str) -> set[str]:

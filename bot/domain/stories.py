@@ -494,7 +494,9 @@ _SUBORDINATE = re.compile(
 # "tour rocket launch site": a place, not a launch; "balloon launch of leaflets": no missile
 _LAUNCH_PLACE = re.compile(
     r"\b(?:rocket |space |satellite )?launch (?:site|facility|pad|centre|center|base)s?\b|"
-    r"\b(?:balloon|leaflet)s?[\s-]+launch\w*|\blaunch\w*\s+(?:of\s+)?(?:[\w-]+\s+){0,2}?"
+    r"\b(?:balloon|leaflet)s?[\s-]+launch\w*|\blaunch\w*\s+(?:of\s+)?"
+    # "launches missile and balloons": a launch word between them is a launch of its own
+    r"(?:(?!(?:missiles?|rockets?|projectiles?|ballistic|icbms?|satellites?)\b)[\w-]+\s+){0,2}?"
     r"(?:balloons?|leaflets?)\b",
     re.IGNORECASE,
 )
@@ -570,6 +572,15 @@ _FOR_TALKS = re.compile(
 )
 _FAILED = re.compile(r"\b(?:fail\w*|crash\w*|explod\w*|plunge\w*|blew up)\b", re.IGNORECASE)
 _UN = re.compile(r"(?i:\b(?:security council|unsc|united nations)\b)|\bU\.?N\b\.?")
+_TEST = re.compile(r"\btest\w*", re.IGNORECASE)
+# the Council as a later clause's subject: "as Security Council discusses", "while UN meets"
+_COUNCIL_ACTS = re.compile(
+    r"\s(?:as|while|after|before)\s+(?:the\s+)?(?:(?:U\.?N\.?|United Nations)\s+)?"
+    r"(?:Security Council|UNSC|U\.?N\b\.?|United Nations)\s+(?:is\s+)?(?:to\s+)?"
+    r"(?:discuss\w*|debat\w*|meets?|convene\w*|vot\w*|weigh\w*|consider\w*|"
+    r"prepar\w*|hold\w*|gather\w*|adopt\w*|condemn\w*|tak\w+ up|fail\w*|mull\w*|is meeting)\b",
+    re.IGNORECASE,
+)
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s+[A-Z\"'\u201c]|$)", re.DOTALL)
 
 
@@ -585,9 +596,11 @@ def extract_facts(title: str, summary: str) -> Facts:
     if _FEATURE.search(title):
         kind = "feature"
     elif _UN.search(main_clause) or (
-        # "China, Russia object as Security Council discusses ...": no launch, the Council
+        # "China, Russia object as Security Council discusses ...": no launch nor test, the
+        # Council doing something ("... while UN debates sanctions" after a test is the test's)
         not _LAUNCH_WORDS.search(main_clause)
-        and _UN.search(_NOT_UN.sub(" ", title.split(";", 1)[0]))
+        and not _TEST.search(main_clause)
+        and _COUNCIL_ACTS.search(_NOT_UN.sub(" ", title.split(";", 1)[0]))
     ):
         kind = "un"
     elif _LAUNCH_WORDS.search(main_clause):
@@ -661,7 +674,9 @@ def extract_facts(title: str, summary: str) -> Facts:
         # together"): the lead's act stands for it
         lead = _OTHER_EVENT.sub(" ", summary).lower()
         acts |= {a for a in _TELLING_ACTS if _ACT_PATTERNS[a].search(lead)}
-    if (statement and _SPEECH.search(main_clause)) or "statement" in acts:
+    if (
+        statement and (_SPEECH.search(main_clause) or _QUOTED.match(main_clause))
+    ) or "statement" in acts:
         # her statement names the talks it rejects: its act is the statement
         acts = {"statement"} | (acts & _TELLING_ACTS)
         speaker = speaker or statement
@@ -735,6 +750,8 @@ _SPEAKER = re.compile(
     r"kim(?:'s|\u2019s|\s+jong[\s-]un(?:'s|\u2019s))\s+(?:younger\s+)?sister|kim\s+yo[\s-]jong)\b",
     re.IGNORECASE,
 )
+# "Kim Yo Jong: no interest in talks", "Kim Yo Jong 'not interested'": her words, as a statement
+_QUOTED = re.compile(_SPEAKER.pattern + r"\s*[:\"'\u201c\u2018]", re.IGNORECASE)
 _MEASURE = re.compile(
     r"\b(?:suspend\w*|scraps?|scrapp\w*|pact|accord|military (?:deal|agreement)|no-fly zone|"
     r"military measures)\b",
@@ -1196,7 +1213,8 @@ def _agree(a: Facts, b: Facts, *, classes: bool = True) -> bool:
         (classes and specific_a & b.classes)
         or (talks and a.acts & b.acts & _TELLING_ACTS)
         or (a.names & b.names)
-        or (a.venues & b.venues)
+        # a launch area (Wonsan) is where launches come from: no sign of the same launch
+        or (a.venues & b.venues and not a.kind == b.kind == "launch")
         or (len(a.parties & b.parties) >= 1 and a.parties and b.parties)
     )
 
