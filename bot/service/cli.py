@@ -393,7 +393,8 @@ DELIVER_EVERY = 0.2  # run --once: seconds between looks at the outbox while fee
 async def _deliver_while(deliverer: Deliverer, polls: asyncio.Future[Any]) -> DeliveryStats:
     """Send what the outbox holds while `polls` runs, looking again every DELIVER_EVERY; when
     it ends, finish the message in flight and start no other (the drain takes over, within its
-    drain_timeout). A delivery fault here is logged: the drain meets the outbox as it is."""
+    drain_timeout). A delivery fault here is logged once and ends sending until the polls are
+    done: the polls go on, and the drain meets the outbox as it is."""
     import asyncio
 
     from bot.delivery.outbox import DeliveryStats
@@ -408,8 +409,10 @@ async def _deliver_while(deliverer: Deliverer, polls: asyncio.Future[Any]) -> De
         while not polls.done():
             try:
                 stats.add(await deliverer.deliver_due())
-            except NewsbotError as e:
-                log.error("delivery failed: %s; tried again once the feeds are polled", e)
+            except Exception:  # any fault: the polls must not pay for it, nor the log
+                log.exception("delivery failed; tried again once the feeds are polled")
+                await asyncio.wait([polls])
+                break
             await asyncio.wait([polls], timeout=DELIVER_EVERY)
     except BaseException:
         polls.cancel()  # interrupted: the polls end with this run
