@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
@@ -305,6 +306,45 @@ EARLY_TURNS = 20  # run --once: alerts are still queued because Slack failed or 
 
 
 async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
+    """One poll of every feed, then the outbox drained. SIGINT or SIGTERM ends it early, as
+    `newsbot run` ends: the polls are cancelled and their records written, the message being
+    sent to Slack is finished (no other started), and it exits 128 + the signal's number; a
+    second signal stops waiting for that send."""
+    import asyncio
+    import signal
+
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    signals: list[signal.Signals] = []
+
+    def interrupt(sig: signal.Signals) -> None:
+        signals.append(sig)
+        if task is not None:
+            task.cancel()
+
+    handled = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # not possible off the main thread or on some platforms; then Python's own handling
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, interrupt, sig)
+            handled.append(sig)
+    try:
+        return await _poll_and_drain(config, stdout)
+    except asyncio.CancelledError:
+        if not signals:
+            raise
+        log.warning(
+            "run --once stopped by %s: feeds not polled yet and alerts still queued wait for "
+            "the next run",
+            signals[0].name,
+        )
+        return 128 + signals[0].value
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
+async def _poll_and_drain(config: Config, stdout: TextIO | None) -> int:
     import asyncio
     import importlib
     import time
@@ -345,7 +385,7 @@ async def _run_once(config: Config, stdout: TextIO | None = None) -> int:
         outcomes = polls.result()
         if (slow := first.slowest()) is not None:
             app.store.record_slow_feeds(slow)  # the next run starts these first
-        stats = await app.deliverer.drain(config.bot.drain_timeout)
+        stats = await _finishing_send(app.deliverer, app.deliverer.drain(config.bot.drain_timeout))
         stats.add(meanwhile)
         pending = app.store.outbox_counts().get(OutboxStatus.PENDING, 0)
         waiting = app.store.pending_by_channel() if pending else []
@@ -393,7 +433,8 @@ DELIVER_EVERY = 0.2  # run --once: seconds between looks at the outbox while fee
 async def _deliver_while(deliverer: Deliverer, polls: asyncio.Future[Any]) -> DeliveryStats:
     """Send what the outbox holds while `polls` runs, looking again every DELIVER_EVERY; when
     it ends, finish the message in flight and start no other (the drain takes over, within its
-    drain_timeout). A delivery fault here is logged: the drain meets the outbox as it is."""
+    drain_timeout). A delivery fault here is logged once and ends sending until the polls are
+    done: the polls go on, and the drain meets the outbox as it is."""
     import asyncio
 
     from bot.delivery.outbox import DeliveryStats
@@ -407,17 +448,50 @@ async def _deliver_while(deliverer: Deliverer, polls: asyncio.Future[Any]) -> De
     try:
         while not polls.done():
             try:
-                stats.add(await deliverer.deliver_due())
-            except NewsbotError as e:
-                log.error("delivery failed: %s; tried again once the feeds are polled", e)
+                stats.add(await _finishing_send(deliverer, deliverer.deliver_due()))
+            except Exception:  # any fault: the polls must not pay for it, nor the log
+                log.exception("delivery failed; tried again once the feeds are polled")
+                await asyncio.wait([polls])
+                break
             await asyncio.wait([polls], timeout=DELIVER_EVERY)
     except BaseException:
         polls.cancel()  # interrupted: the polls end with this run
+        # ... once they have unwound: they write their 304s while the store is still open
+        await asyncio.wait([polls])
+        if not polls.cancelled() and polls.exception() is not None:
+            log.error("the polls ended with an error", exc_info=polls.exception())
         raise
     finally:
         polls.remove_done_callback(stop)
         deliverer.stopping = False
     return stats
+
+
+async def _finishing_send(
+    deliverer: Deliverer, sending: Coroutine[Any, Any, DeliveryStats]
+) -> DeliveryStats:
+    """Await `sending`; if this run is cancelled meanwhile (SIGINT, SIGTERM), the message in
+    flight is finished and no other started before the cancellation goes on, as at `newsbot
+    run`'s shutdown: a post cut short could be in Slack without being marked sent. The wait is
+    bounded by one send (slack.timeout) and its pacing; a second cancellation ends it."""
+    import asyncio
+
+    task = asyncio.ensure_future(sending)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        if task.done():
+            raise
+        deliverer.stopping = True
+        log.info("stopping: finishing the message being sent to Slack")
+        try:
+            await asyncio.wait([task])
+        except asyncio.CancelledError:  # a second signal: the send is left to the next run
+            task.cancel()
+            raise
+        if not task.cancelled() and task.exception() is not None:
+            log.error("the last send ended with an error", exc_info=task.exception())
+        raise
 
 
 def _demo(env: Mapping[str, str]) -> int:
