@@ -1,0 +1,51 @@
+"""Defects a review of the default pack found in this session's alignment rules (issue 18).
+
+Invented headlines only. Each case failed with the pack as the review found it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.classify import classify
+
+# 1. Comparison words must not make launch evidence background: a passive launch headline names
+# the weapon the new one is compared with.
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Missile similar to Hwasong-18 launched by North Korea, Seoul says",
+        "New ICBM modelled on Hwasong-17 test-fired by North Korea",
+        "Solid-fuel missile modeled on KN-23 launched from near Pyongyang, Tokyo says",
+        "Ballistic missile similar to the one fired in May launched by North Korea",
+        "Missile like the one fired in March launched by North Korea, Seoul says",
+        "ICBM unlike the Hwasong-17 launched by North Korea, Tokyo says",
+    ],
+)
+def test_a_comparison_in_a_launch_headline_keeps_missile_test(pack, title: str) -> None:
+    c = classify([pack], title, "")
+    assert "missile-test" in c.labels, c.evidence["missile-test"]
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("Russia and Belarus sign a defence treaty like the one Moscow has with North Korea", ""),
+        (
+            "Russia and Iran sign partnership treaty",
+            "It has no defence clause like the one the Kremlin signed with North Korea.",
+        ),
+        (
+            "Russia and Belarus agree on joint air defence",
+            "The deal is modelled on the treaty Moscow signed with Pyongyang last year.",
+        ),
+    ],
+)
+def test_a_treaty_compared_with_the_north_s_is_still_another_country_s_diplomacy(
+    pack, title: str, summary: str
+) -> None:
+    """The comparisons that stay subordinate name the treaty or the tie they compare with."""
+    c = classify([pack], title, summary)
+    assert "diplomacy" not in c.labels, c.evidence["diplomacy"]
