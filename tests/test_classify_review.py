@@ -49,3 +49,51 @@ def test_a_treaty_compared_with_the_north_s_is_still_another_country_s_diplomacy
     """The comparisons that stay subordinate name the treaty or the tie they compare with."""
     c = classify([pack], title, summary)
     assert "diplomacy" not in c.labels, c.evidence["diplomacy"]
+
+
+# 2. A pledge to defend is diplomacy when it names the defended ally and governments give it to
+# each other; a leader's vow to protect the public, or one government reaffirming its commitment
+# after a launch (a reaction to the test, G4 and G9), is not.
+
+
+@pytest.mark.parametrize(
+    ("title", "labels"),
+    [
+        ("Japan's Ishiba vows to protect the public after North Korea's launch", ()),
+        ("Yoon vows to protect nation from North Korea's threats", ()),
+        (
+            "Kishida pledges to protect the people after North Korea's missile launch",
+            ("missile-test",),
+        ),
+        (
+            "US reaffirms commitment to defend South Korea after North Korea fires ICBM",
+            ("missile-test",),
+        ),
+        (
+            "Pentagon reaffirms ironclad commitment to defense of Japan after North Korean "
+            "missile launch",
+            ("missile-test",),
+        ),
+    ],
+)
+def test_a_vow_or_a_reaffirmed_commitment_alone_is_no_diplomacy(
+    pack, title: str, labels: tuple[str, ...]
+) -> None:
+    c = classify([pack], title, "")
+    assert c.labels == labels, c.evidence
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("Biden and Yoon agree on new pledge to defend South Korea from North Korea", ""),
+        (
+            "US to deploy bombers in new pledge to protect Japan from North Korea",
+            "The agreement was reached at talks in Tokyo.",
+        ),
+    ],
+)
+def test_a_pledge_governments_give_each_other_is_diplomacy(pack, title: str, summary: str) -> None:
+    c = classify([pack], title, summary)
+    assert "diplomacy" in c.labels, c.evidence["diplomacy"]
+    assert "pledge to defend" in c.evidence["diplomacy"], c.evidence["diplomacy"]
