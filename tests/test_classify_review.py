@@ -97,3 +97,35 @@ def test_a_pledge_governments_give_each_other_is_diplomacy(pack, title: str, sum
     c = classify([pack], title, summary)
     assert "diplomacy" in c.labels, c.evidence["diplomacy"]
     assert "pledge to defend" in c.evidence["diplomacy"], c.evidence["diplomacy"]
+
+
+# 3. The troops are diplomacy only when a government acknowledges them (G20); the other side's
+# battlefield reports of Russian forces or commanders praising them are not.
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Russian forces confirm North Korean soldiers fighting in Kursk, Ukrainian army says",
+        "Ukraine's military says Russian commanders praise North Korean troops in Kursk",
+        "Russian soldiers confirm North Korean troops fighting near Kursk, Ukraine says",
+        "Russian military bloggers praise North Korean soldiers in Kursk",
+    ],
+)
+def test_battlefield_reports_about_the_troops_are_no_diplomacy(pack, title: str) -> None:
+    c = classify([pack], title, "")
+    assert "diplomacy" not in c.labels, c.evidence["diplomacy"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Russian defence ministry confirms North Korean troops fought in Kursk",
+        "Russian foreign minister Lavrov thanks North Korean soldiers for Kursk",
+        "Kremlin confirms North Korean troops helped retake Kursk",
+    ],
+)
+def test_a_government_acknowledging_the_troops_is_diplomacy(pack, title: str) -> None:
+    c = classify([pack], title, "")
+    assert "diplomacy" in c.labels, c.evidence["diplomacy"]
+    assert "the allies' governments act" in c.evidence["diplomacy"], c.evidence["diplomacy"]
