@@ -129,3 +129,32 @@ def test_a_government_acknowledging_the_troops_is_diplomacy(pack, title: str) ->
     c = classify([pack], title, "")
     assert "diplomacy" in c.labels, c.evidence["diplomacy"]
     assert "the allies' governments act" in c.evidence["diplomacy"], c.evidence["diplomacy"]
+
+
+# 4. A passive launch headline whose agent is North Korea is its launch, whatever country the
+# weapon it names comes from ("based on Russia's Iskander"): the name before the verb is what
+# was launched, not who launched it. Another country's passive launch stays another's.
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Missile based on Russia's Iskander launched by North Korea",
+        "Missile like Russia's Iskander fired by North Korea, Seoul says",
+        "Rocket built with Russia's help launched by North Korea carries spy satellite",
+    ],
+)
+def test_a_passive_launch_by_north_korea_is_its_launch(pack, title: str) -> None:
+    c = classify([pack], title, "")
+    assert "missile-test" in c.labels, c.evidence["missile-test"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Missile launched by Russia hits Kyiv apartment block",
+        "Russia's Soyuz rocket launched by Roscosmos carries North Korean satellite parts, report says",
+    ],
+)
+def test_a_passive_launch_by_another_country_stays_another_countrys(pack, title: str) -> None:
+    assert "missile-test" not in classify([pack], title, "").labels

@@ -71,6 +71,8 @@ class Clauses:
         if self.tokens.stems[pos] not in self.acting:
             return False
         clause = self.tokens.clause
+        if self._done_by_subject(pos):
+            return False  # "missile based on Russia's Iskander launched by North Korea"
         names = [(e, s) for s, e in self.actors if e <= pos and clause[s] == clause[pos]]
         names += [(s + 1, -1) for s in self.subject if s < pos and clause[s] == clause[pos]]
         if not names:
@@ -83,6 +85,16 @@ class Clauses:
             return False  # "..., after watching a test": the clause has its own subject
         # "US interception of missile tests": the name is not the one testing
         return not any(stems[i] in _OBJECT_MARKERS for i in range(end, pos))
+
+    def _done_by_subject(self, pos: int) -> bool:
+        """A passive event whose agent is the subject: "launched by North Korea", "fired by
+        the North" (the names before it are then what was launched, not who launched it)."""
+        stems, clause = self.tokens.stems, self.tokens.clause
+        after = pos + 1
+        if after >= len(stems) or stems[after] != "by":
+            return False
+        agent = after + 2 if after + 1 < len(stems) and stems[after + 1] == "the" else after + 1
+        return agent in self.subject and clause[agent] == clause[pos]
 
     def title_main(self, pos: int) -> bool:
         return self.tokens.in_title[pos] and not self.subordinate(pos)
