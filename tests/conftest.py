@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from xml.sax.saxutils import escape
 import pytest
 
 from bot.domain.classify import RulePack, load_pack
+from bot.tools.evaluate import Example
 from bot.tools.feedserver import FeedServer
 from bot.validate import Problems
 from tests.peers import SlackStandIn
@@ -80,6 +82,17 @@ def feeds() -> Iterator[FeedServer]:
 def slack() -> Iterator[SlackStandIn]:
     with SlackStandIn() as stand_in:
         yield stand_in
+
+
+def labelled_set(name: str) -> list[Example]:
+    """A labelled project set of tests/data/ (JSON lines) as `newsbot eval` reads it."""
+    out = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        d = json.loads(line)
+        out.append(
+            Example(d["id"], d["title"], d["summary"], tuple(d["labels"]), d.get("kind", ""))
+        )
+    return out
 
 
 def rss(*items: dict[str, object], title: str = "Test Wire") -> str:

@@ -27,10 +27,10 @@ from bot.domain.stories import compatible, extract_facts, fingerprint, overlap
 from bot.models import Alert, Item
 from bot.service.cli import main
 from bot.service.config import load_config
-from bot.tools.evaluate import Example, StoryExample, evaluate, evaluate_stories
+from bot.tools.evaluate import StoryExample, evaluate, evaluate_stories
 from bot.tools.feedserver import FeedServer
 from bot.validate import Problems
-from tests.conftest import DATA, ROOT, ago, rss
+from tests.conftest import DATA, ROOT, ago, labelled_set, rss
 from tests.peers import SlackStandIn
 
 LABELS = ("missile-test", "diplomacy")
@@ -38,14 +38,6 @@ LABELS = ("missile-test", "diplomacy")
 
 def _labels(pack, title: str, summary: str = "") -> tuple[str, ...]:
     return classify([pack], title, summary).labels
-
-
-def _examples(name: str) -> list[Example]:
-    out = []
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        d = json.loads(line)
-        out.append(Example(d["id"], d["title"], d["summary"], tuple(d["labels"]), d["kind"]))
-    return out
 
 
 def test_cjk_text_is_one_token_per_character_and_punctuation_is_a_barrier() -> None:
@@ -116,7 +108,7 @@ def test_evidence_shows_the_terms_in_the_original_script(pack) -> None:
 @pytest.mark.parametrize("language", ["ko", "ja"])
 def test_held_out_sets_meet_the_targets(pack, language: str) -> None:
     """Written before the Korean and Japanese rules, and not tuned on (see the README)."""
-    examples = _examples(f"classify_{language}_holdout.jsonl")
+    examples = labelled_set(f"classify_{language}_holdout.jsonl")
     assert len(examples) >= 100
     report = evaluate(examples, LABELS, lambda t, s: classify([pack], t, s))
     assert report.labels["missile-test"].f1 >= 0.95, report.labels["missile-test"]
@@ -126,7 +118,7 @@ def test_held_out_sets_meet_the_targets(pack, language: str) -> None:
 
 @pytest.mark.parametrize("language", ["ko", "ja"])
 def test_development_sets_have_the_shape_the_issue_asks_for(language: str) -> None:
-    examples = _examples(f"classify_{language}_dev.jsonl")
+    examples = labelled_set(f"classify_{language}_dev.jsonl")
     assert len(examples) >= 150
     kinds = {e.kind for e in examples}
     assert {"nk-test", "nk-diplomacy", "hard-negative", "other-test"} <= kinds

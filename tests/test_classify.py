@@ -11,24 +11,14 @@ from bot.domain.classify import classify
 from bot.errors import ConfigError
 from bot.service.cli import main
 from bot.service.config import load_config
-from bot.tools.evaluate import Example, evaluate, naive_baseline
-from tests.conftest import DATA, ROOT, RULES, SHARED
+from bot.tools.evaluate import evaluate, naive_baseline
+from tests.conftest import DATA, ROOT, RULES, SHARED, labelled_set
 
 LABELS = ("missile-test", "diplomacy")
 
 
-def _examples(name: str) -> list[Example]:
-    out = []
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        d = json.loads(line)
-        out.append(
-            Example(d["id"], d["title"], d["summary"], tuple(d["labels"]), d.get("kind", ""))
-        )
-    return out
-
-
 def test_development_set_shape() -> None:
-    examples = _examples("classify_dev.jsonl")
+    examples = labelled_set("classify_dev.jsonl")
     assert len(examples) >= 300
     assert len({e.id for e in examples}) == len(examples)
     both = sum(set(e.labels) == set(LABELS) for e in examples)
@@ -37,7 +27,9 @@ def test_development_set_shape() -> None:
 
 
 def test_default_pack_meets_the_development_set_targets(pack) -> None:
-    report = evaluate(_examples("classify_dev.jsonl"), LABELS, lambda t, s: classify([pack], t, s))
+    report = evaluate(
+        labelled_set("classify_dev.jsonl"), LABELS, lambda t, s: classify([pack], t, s)
+    )
     for label in LABELS:
         assert report.labels[label].f1 >= 0.95, (label, report.labels[label])
     assert report.non_nk >= 100
@@ -45,7 +37,7 @@ def test_default_pack_meets_the_development_set_targets(pack) -> None:
 
 
 def test_rules_beat_the_naive_baseline_by_a_wide_margin(pack) -> None:
-    examples = _examples("classify_dev.jsonl")
+    examples = labelled_set("classify_dev.jsonl")
     rules = evaluate(examples, LABELS, lambda t, s: classify([pack], t, s))
     naive = evaluate(examples, LABELS, naive_baseline)
     for label in LABELS:
@@ -154,7 +146,7 @@ def test_bad_rule_packs_give_clear_errors(
 def test_hold_out_set_stays_above_the_floor(pack) -> None:
     """A second set, written separately from the rules; the floor guards against regressions."""
     report = evaluate(
-        _examples("classify_holdout.jsonl"), LABELS, lambda t, s: classify([pack], t, s)
+        labelled_set("classify_holdout.jsonl"), LABELS, lambda t, s: classify([pack], t, s)
     )
     for label in LABELS:
         assert report.labels[label].f1 >= 0.90, (label, report.labels[label])

@@ -12,30 +12,20 @@ hold-out was written before any rule was changed for these sets and is not tuned
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from bot.domain.classify import classify
 from bot.domain.classify.text import detect_language
-from bot.tools.evaluate import Example, evaluate
-from tests.conftest import DATA
+from bot.tools.evaluate import evaluate
+from tests.conftest import labelled_set
 
 LABELS = ("missile-test", "diplomacy")
 KINDS = {"nk-diplomacy", "nk-test", "nk-other", "other-diplomacy", "hard-negative"}
 
 
-def _examples(name: str) -> list[Example]:
-    out = []
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        d = json.loads(line)
-        out.append(Example(d["id"], d["title"], d["summary"], tuple(d["labels"]), d["kind"]))
-    return out
-
-
 @pytest.mark.parametrize("split", ["dev", "holdout"])
 def test_alignment_sets_have_every_kind_and_language(split: str) -> None:
-    examples = _examples(f"classify_alignments_{split}.jsonl")
+    examples = labelled_set(f"classify_alignments_{split}.jsonl")
     assert len({e.id for e in examples}) == len(examples)
     assert {e.kind for e in examples} <= KINDS
     assert all(set(e.labels) <= set(LABELS) for e in examples)
@@ -49,7 +39,7 @@ def test_alignment_sets_have_every_kind_and_language(split: str) -> None:
 def test_alignment_dev_set_meets_its_target(pack) -> None:
     """The set the new rules were written from: every diplomacy item, no false one."""
     report = evaluate(
-        _examples("classify_alignments_dev.jsonl"), LABELS, lambda t, s: classify([pack], t, s)
+        labelled_set("classify_alignments_dev.jsonl"), LABELS, lambda t, s: classify([pack], t, s)
     )
     assert report.labels["diplomacy"].f1 >= 0.97, report.labels["diplomacy"]
     assert report.non_nk_rate == 0.0
@@ -64,7 +54,9 @@ def test_alignment_hold_out_stays_above_the_floor(pack) -> None:
     missile-test (Seoul accusing Moscow of giving the North missile technology) is not this
     set's subject."""
     report = evaluate(
-        _examples("classify_alignments_holdout.jsonl"), LABELS, lambda t, s: classify([pack], t, s)
+        labelled_set("classify_alignments_holdout.jsonl"),
+        LABELS,
+        lambda t, s: classify([pack], t, s),
     )
     assert report.labels["diplomacy"].f1 >= 0.92, report.labels["diplomacy"]
     assert report.labels["missile-test"].recall == 1.0, report.labels["missile-test"]
