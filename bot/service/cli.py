@@ -84,6 +84,11 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--mistakes", action="store_true", help="list the misclassified items of every set"
     )
+    ev.add_argument(
+        "--figures-only",
+        action="store_true",
+        help="never list an item (for a blind measurement set: its items stay unseen)",
+    )
     es = sub.add_parser(
         "eval-stories", help="B-cubed and pairwise precision and recall of story clustering"
     )
@@ -103,6 +108,11 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         default=24.0,
         help="with --replay: hours of reports each poll reveals (default 24: day by day)",
+    )
+    es.add_argument(
+        "--figures-only",
+        action="store_true",
+        help="print the figures, not the wrongly merged or split reports",
     )
     _operator_parsers(sub)
     for command in sub.choices.values():  # `newsbot status -v` as well as `newsbot -v status`
@@ -179,7 +189,12 @@ def _dispatch(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         if args.command == "classify":
             return _classify(load_config(args.config, env), args.input, sys.stdout, sys.stderr)
         if args.command == "eval-stories":
-            return _eval_stories(args.dataset, replay=args.replay, slot_hours=args.slot_hours)
+            return _eval_stories(
+                args.dataset,
+                replay=args.replay,
+                slot_hours=args.slot_hours,
+                figures_only=args.figures_only,
+            )
         if args.command == "eval":
             against = load_config(args.against, env) if args.against else None
             return _eval(
@@ -187,7 +202,8 @@ def _dispatch(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 args.dataset,
                 baseline=args.baseline,
                 against=against,
-                mistakes=args.mistakes,
+                mistakes=args.mistakes and not args.figures_only,
+                figures_only=args.figures_only,
             )
         if args.command in ("explain", "replay", "outbox"):
             return _operator(args, load_config(args.config, env))
@@ -595,9 +611,11 @@ def _eval(
     baseline: bool,
     against: Config | None = None,
     mistakes: bool = False,
+    figures_only: bool = False,
 ) -> int:
     """Per-label figures for each data set; the rules beside a baseline (the naive keyword
-    one, or another config's rules with `against`). One set alone lists its mistakes."""
+    one, or another config's rules with `against`). One set alone lists its mistakes, unless
+    `figures_only` (a blind set's items stay unseen)."""
     from dataclasses import replace
 
     from bot.domain.classify import classify
@@ -655,14 +673,16 @@ def _eval(
         base = evaluate(examples, labels, other if against else naive_baseline)
         name = "against" if against else "keyword baseline"
         print(format_comparison(dataset, report, base, baseline_name=name, rules_only=alone))
-        if mistakes or len(datasets) == 1:
+        if mistakes or (len(datasets) == 1 and not figures_only):
             listed = format_report(report, show_mistakes=True).split("\n\nmisclassified", 1)
             if len(listed) == 2:
                 print("\nmisclassified" + listed[1])
     return 1 if failed else 0
 
 
-def _eval_stories(dataset: str, *, replay: bool = False, slot_hours: float = 24.0) -> int:
+def _eval_stories(
+    dataset: str, *, replay: bool = False, slot_hours: float = 24.0, figures_only: bool = False
+) -> int:
     from datetime import timedelta
 
     from bot.tools.evaluate import StoryExample, evaluate_stories, format_story_report
@@ -670,8 +690,9 @@ def _eval_stories(dataset: str, *, replay: bool = False, slot_hours: float = 24.
     examples = _read_jsonl(dataset, StoryExample.from_json)
     if examples is None:
         return 1
+    show = 0 if figures_only else 30
     if not replay:
-        print(format_story_report(evaluate_stories(examples)))
+        print(format_story_report(evaluate_stories(examples), show=show))
         return 0
     if slot_hours <= 0:
         print("newsbot: --slot-hours must be more than 0", file=sys.stderr)
@@ -683,7 +704,7 @@ def _eval_stories(dataset: str, *, replay: bool = False, slot_hours: float = 24.
         f"replayed through the pipeline in {result.polls} slots of {slot_hours:g} h; "
         f"{len(result.unassigned)} reports got no story (not labelled, or duplicates)"
     )
-    print(format_story_report(result.report))
+    print(format_story_report(result.report, show=show))
     return 0
 
 

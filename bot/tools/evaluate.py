@@ -282,7 +282,7 @@ def format_story_report(report: StoryReport, *, show: int = 30) -> str:
         f"(same-story pairs: {report.tp} right, {report.fp} wrongly merged, {report.fn} wrongly split)",
     ]
     for title, pairs in (("wrongly merged", report.merged), ("wrongly split", report.split)):
-        if pairs:
+        if pairs and show > 0:
             lines.append(f"\n{title} ({len(pairs)} pairs, first {min(show, len(pairs))}):")
             for a, b in pairs[:show]:
                 lines.append(f"- {a.id} [{a.event}] {a.title}\n  {b.id} [{b.event}] {b.title}")
