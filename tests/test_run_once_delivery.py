@@ -97,6 +97,35 @@ def test_a_delivery_fault_during_the_polls_is_logged_once_and_every_feed_is_poll
     assert len(slack.posts()) == 1
 
 
+def test_polls_over_before_sending_starts_leave_the_drain_free_to_send(
+    feeds: FeedServer,
+    slack: SlackStandIn,
+    write_config: Callable[..., Path],
+    env: dict[str, str],
+) -> None:
+    """A run whose polls end before the sending loop looks (one fast feed): the polls' done
+    callback then runs after the loop has finished, and must not leave the deliverer stopping,
+    or the drain sends nothing ("not tried before drain_timeout ended"). A fresh-clone CI run
+    met this once in the console-mode test."""
+    urls = {"Wire": feeds.set("/wire.xml", rss(dict(LAUNCH, published=ago(minutes=5))))}
+    config = load_config(str(write_config(urls)), env)
+
+    async def go() -> int:
+        app = build_app(config)
+        try:
+            polls = asyncio.ensure_future(app.pipeline.poll_all())
+            await asyncio.wait([polls])  # over before the loop starts
+            await _deliver_while(app.deliverer, polls)
+            await asyncio.sleep(0)  # the done callback, scheduled when it was added, runs
+            stats = await app.deliverer.drain(config.bot.drain_timeout)
+            return stats.sent
+        finally:
+            await app.aclose()
+
+    assert asyncio.run(go()) == 1
+    assert len(slack.posts()) == 1
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_run_once_stopped_during_a_send_finishes_it_and_records_its_polls(
     feeds: FeedServer,
