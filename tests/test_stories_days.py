@@ -24,22 +24,18 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.domain.stories import StoryIndex, fingerprint
-from bot.models import Classification, Item
+from bot.domain.stories import StoryIndex
+from tests.test_stories_events import T0
+from tests.test_stories_events import _story as story_at
 
-LAUNCH = ("missile-test",)
 TUESDAY = datetime(2026, 3, 24, 23, 30, tzinfo=UTC)
 
 
 def _story(
     index: StoryIndex, key: str, title: str, when: datetime, source: str, summary: str = ""
 ) -> str:
-    fp = fingerprint(key, title, summary, LAUNCH, when, source)
-    item = Item(source, "", key, "", title, summary, when)
-    match = index.assign(fp)
-    if match is None:
-        return index.create(fp, item, Classification(LAUNCH, {}, {}), when).id
-    return index.join(match.story_id, fp, item, when).story.id
+    hours = (when - T0).total_seconds() / 3600
+    return story_at(index, key, title, hours, source, summary=summary)
 
 
 @pytest.mark.xfail(strict=True, reason="known: joins the weekend test's story (see module doc)")

@@ -456,12 +456,12 @@ async def _deliver_while(deliverer: Deliverer, polls: asyncio.Future[Any]) -> De
     from bot.delivery.outbox import DeliveryStats
 
     stats = DeliveryStats()
-    active = [True]
+    active = True
 
     def stop(_: object) -> None:
         # a done callback runs later, from the loop: when the polls were over before this
         # started, after the `finally` below; it must not then stop the drain that follows
-        if active[0]:
+        if active:
             deliverer.stopping = True
 
     polls.add_done_callback(stop)
@@ -482,7 +482,7 @@ async def _deliver_while(deliverer: Deliverer, polls: asyncio.Future[Any]) -> De
             log.error("the polls ended with an error", exc_info=polls.exception())
         raise
     finally:
-        active[0] = False
+        active = False
         polls.remove_done_callback(stop)
         deliverer.stopping = False
     return stats
