@@ -59,11 +59,13 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
     kinds = [r["kind"] for r in labels.values()]
     assert kinds.count("nk-test") >= 200 and kinds.count("nk-diplomacy") >= 100
     assert sum(k in ("other-test", "other-diplomacy", "hard-negative") for k in kinds) >= 400
-    # the second labelling round: dev days only, scored alone as data/dev-round2.jsonl; the
+    # the second and third labelling rounds: dev days only, scored alone as
+    # data/dev-round2.jsonl and dev-round3.jsonl; the
     # 2025 and 2021 measurement sets: measure2025.jsonl and measure2021.jsonl alone
     # (GUIDELINES.md, "The 2025 measurement set", "The 2021 measurement set")
     batches = [r["batch"] for r in labels.values() if "batch" in r]
-    assert set(batches) == {"round2", "2025", "2021"} and batches.count("round2") >= 500
+    assert set(batches) == {"round2", "round3", "2025", "2021"}
+    assert batches.count("round2") >= 500 and batches.count("round3") >= 150
     assert all(r["id"].startswith("rl-") for r in labels.values() if r.get("batch") == "2025")
 
 

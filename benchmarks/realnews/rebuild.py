@@ -15,9 +15,9 @@ as plain text, date, feed), and writes, under benchmarks/realnews/data/ (git-ign
 
 - items.jsonl: every English entry, deduplicated by link (the pool the labels were drawn from);
 - dev.jsonl and holdout.jsonl: the hand-labelled items (labels.jsonl) in `newsbot eval` form;
-- dev-round2.jsonl: the dev items of the second labelling round alone (labels.jsonl rows with
-  `"batch": "round2"`, also in dev.jsonl), so the rules can be scored on items they were not
-  written from;
+- dev-round2.jsonl and dev-round3.jsonl: the dev items of the second and third labelling
+  rounds alone (labels.jsonl rows with `"batch": "round2"` or `"round3"`, also in dev.jsonl),
+  so the rules can be scored on items they were not written from;
 - days.jsonl: every English entry of the whole days listed in labels.jsonl's `days`, with hand
   labels where an item was labelled (all North Korea items of those days are) and none otherwise.
 
@@ -299,10 +299,11 @@ def relabel(first: bool = False, data: Path = DATA) -> int:
     labels, _days = read_labels()
     out_dir = data / "pass1" if first else data
     out_dir.mkdir(exist_ok=True)
-    for name in ("dev", "holdout", "days", "dev-round2", "measure2021", "measure2025"):
+    later = ("dev-round2", "dev-round3", "measure2021", "measure2025")
+    for name in ("dev", "holdout", "days", *later):
         path = data / f"{name}.jsonl"
-        if name in ("dev-round2", "measure2021", "measure2025") and not path.exists():
-            continue  # rebuilt before the second round, or without that measurement source
+        if name in later and not path.exists():
+            continue  # rebuilt before that round, or without that measurement source
         rows = [json.loads(line) for line in path.read_text("utf-8").splitlines()]
         for row in rows:
             lab = labels.get(row["id"])
