@@ -148,3 +148,81 @@ def test_new_alignment_rules_give_diplomacy_and_show_in_the_evidence(
 )
 def test_alignment_look_alikes_get_no_diplomacy(pack, title: str, summary: str) -> None:
     assert "diplomacy" not in classify([pack], title, summary).labels
+
+
+# The third labelling round's kinds of diplomacy (benchmarks/realnews/GUIDELINES.md, "The third
+# round"): a government's sanctions office designating, the Council's action blocked, embassies
+# closed, Moscow proposing joint activity. Invented sentences, not the round's items.
+@pytest.mark.parametrize(
+    ("title", "summary", "rule"),
+    [
+        (
+            "Treasury sanctions North Korean trading firm",
+            "The Office of Foreign Assets Control said the firm ran an evasion network.",
+            "office of foreign assets control",
+        ),
+        (
+            "Washington accuses Beijing of blocking UN action on North Korea",
+            "The remarks came at a press briefing on Tuesday.",
+            "UN action",
+        ),
+        (
+            "North Korea closes a number of its embassies",
+            "Officials in Seoul said the regime could no longer afford them.",
+            "diplomatic missions",
+        ),
+        (
+            "Moscow proposes joint exercises with North Korea",
+            "The defence ministry said the two navies could train together next year.",
+            "Russia or China gives or agrees",
+        ),
+    ],
+)
+def test_third_round_rules_give_diplomacy_and_show_in_the_evidence(
+    pack, title: str, summary: str, rule: str
+) -> None:
+    c = classify([pack], title, summary)
+    assert "diplomacy" in c.labels, c.evidence["diplomacy"]
+    assert rule in c.evidence["diplomacy"], c.evidence["diplomacy"]
+
+
+def test_what_images_suggest_is_no_diplomacy(pack) -> None:
+    """Imagery read by analysts is a report of transfers, not a move between governments (G12)."""
+    c = classify(
+        [pack],
+        "North Korean shells may be reaching Russia by rail, images suggest",
+        "Analysts counted freight wagons at a border station over several weeks.",
+    )
+    assert "diplomacy" not in c.labels, c.evidence["diplomacy"]
+
+
+def test_the_group_of_seven_spelt_with_a_hyphen_counts(pack) -> None:
+    """Outlets write "G-7" as often as "G7": a statement of the North's on it is on talks (G13)."""
+    c = classify(
+        [pack],
+        "North Korea rebuffs G-7 call to give up its nuclear weapons",
+        "The foreign ministry said the arsenal was not up for discussion.",
+    )
+    assert "diplomacy" in c.labels, c.evidence["diplomacy"]
+    assert "g 7" in c.evidence["diplomacy"], c.evidence["diplomacy"]
+
+
+def test_what_a_launch_defies_is_background(pack) -> None:
+    """A launch "in defiance of UN resolutions" names no Council action: it is the news (G0)."""
+    c = classify(
+        [pack],
+        "North Korea fires ballistic missile in defiance of UN resolutions",
+        "The missile flew about 600 km before landing in the sea, Seoul said.",
+    )
+    assert c.labels == ("missile-test",), c.evidence
+
+
+def test_an_underwater_drone_with_a_word_between_is_a_weapons_test(pack) -> None:
+    """An "underwater attack drone" or "underwater nuclear drone" test is a weapons test (G2)."""
+    c = classify(
+        [pack],
+        "North Korea tests underwater strike drone off its east coast",
+        "State media said the weapon was tried in waters off the east coast.",
+    )
+    assert "missile-test" in c.labels, c.evidence["missile-test"]
+    assert "underwater * drone" in c.evidence["missile-test"], c.evidence["missile-test"]
