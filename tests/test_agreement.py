@@ -24,11 +24,11 @@ def test_kappa_and_f1_of_a_small_table() -> None:
 def test_second_labels_name_only_committed_items_and_known_labels() -> None:
     second = read_second(SECOND)
     committed, _ = read_labels()
-    assert {s for s, _ in second} == {"2021", "2025", "holdout"}  # the sets labelled twice
-    for batch in ("2021", "2025"):  # the whole of each blind set
-        assert sum(s == batch for s, _ in second) == sum(
-            row.get("batch") == batch for row in committed.values()
-        )
+    assert {s for s, _ in second} == {"2021", "2025", "holdout", "round3"}  # labelled twice
+    for batch in ("2021", "2025", "round3"):  # the whole of each blind set and of round3
+        assert {i for s, i in second if s == batch} == {
+            i for i, row in committed.items() if row.get("batch") == batch
+        }
     missing = [i for _, i in second if i not in committed]
     assert not missing, f"ids in labels_second.tsv that labels.jsonl lacks: {missing[:5]}"
 

@@ -3,10 +3,12 @@
     python -m benchmarks.realnews.agreement [--second benchmarks/realnews/labels_second.tsv]
 
 The committed labels (labels.jsonl, in the rebuilt sets under data/) are annotator A's. A second
-annotator labelled the 2021 and 2025 measurement sets and the hold-out again, independently: from
-GUIDELINES.md and each item's title and summary alone, without A's labels or any classifier
-output. Their labels are labels_second.tsv (set, id, labels, note; "-" for none; a note that
-starts with UNSURE marks an item they could not decide).
+annotator labelled the 2021 and 2025 measurement sets, the hold-out and the third dev round
+(round3, dev-round3.jsonl) again, independently: from GUIDELINES.md and each item's title and
+summary alone, without A's labels or any classifier output. Round3 is dev: the rules were tuned
+on it after A labelled it, so its "rules" figures are tuned ones. Their labels are
+labels_second.tsv (set, id, labels, note; "-" for none; a note that starts with UNSURE marks an
+item they could not decide).
 
 For each set and label the script prints Cohen's kappa of A and B, B's precision, recall and F1
 against A (the F1 two careful readers of the guidelines reach), and the default pack's rules
@@ -32,6 +34,7 @@ SETS = {
     "2025": "measure2025.jsonl",
     "holdout": "holdout.jsonl",
     "dev": "dev.jsonl",
+    "round3": "dev-round3.jsonl",
 }
 SECOND = HERE / "labels_second.tsv"
 
