@@ -23,7 +23,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bot.delivery.format import format_feed_health
 from bot.domain.classify.pack import story_labels
 from bot.errors import FeedFetchError, FeedParseError, StoreError
 from bot.kinds import OutboxStatus, health_key
@@ -33,7 +32,6 @@ from bot.poll import polite
 from bot.poll.fetch import MAX_RETRY_AFTER, FeedClients, Fetched, fetch
 from bot.poll.hot import HotBoard, HotPolicy, planned_next
 from bot.poll.websub import link_header
-from bot.poll.work import parse_and_classify
 from bot.service.commands import effective_channels
 from bot.service.config import Config, FeedConfig
 from bot.service.early import fetch_options
@@ -268,12 +266,16 @@ class Pipeline:
             since = state.failing_since
             down = since is not None and now - since >= limit
             if since is not None and down and not state.health_alerted:
+                from bot.delivery.format import format_feed_health
+
                 hours = int((now - since).total_seconds() // 3600)
                 message = format_feed_health(
                     state.name, hours=hours, polls=state.failures, error=state.last_error
                 )
                 key = health_key(state.url, down=True, since=since)
             elif state.health_alerted and state.failures == 0:
+                from bot.delivery.format import format_feed_health
+
                 message = format_feed_health(state.name)
                 key = health_key(state.url, down=False, since=now)
             else:
@@ -483,6 +485,8 @@ class Pipeline:
                 if until is not None or state.polite_until is not None:
                     self.store.record_polite_many([(feed.url, until)])
                 return PollOutcome(feed.name, "unchanged")
+            from bot.poll.work import parse_and_classify  # not loaded by a run of unchanged feeds
+
             self._parsing += 1
             try:
                 (
