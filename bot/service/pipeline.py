@@ -12,11 +12,12 @@ the `clock` given to the constructor, and waiting goes through the `sleep` given
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -63,6 +64,10 @@ RECORD_BATCH = 50  # fetched feeds recorded in one transaction, at most
 # fetch errors that say the host could not be reached at all (bot/poll/fetch.py's reasons)
 UNREACHABLE = ("cannot resolve", "cannot connect", "timed out", "no complete response")
 RECORD_WAIT = 0.02  # seconds a fetched feed waits for others being parsed to join its batch
+# polls under way (fetching, or holding a body until it is parsed and recorded), at most, per
+# request allowed in flight: a fetch slot bounds only the request, so while earlier bodies are
+# parsed and recorded the next requests go out, and the bodies held stay within this many
+UNDER_WAY = 2
 
 
 def next_check(now: datetime, interval: timedelta, jitter: float, rng: random.Random) -> datetime:
@@ -138,8 +143,10 @@ class Pipeline:
         self._prefs: dict[str, ChannelPrefs] = {}  # channel settings made from Slack
         self._mutes: frozenset[tuple[str, str]] = frozenset()  # (channel, story) muted in Slack
         self._apply(config)
+        # requests in flight (all, and per host: `_fetch_slot`), and polls under way
         self._global = asyncio.Semaphore(config.bot.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._under_way = asyncio.Semaphore(UNDER_WAY * config.bot.max_concurrency)
         self._logged_problems: set[tuple[str, str]] = set()
         self._unchanged: list[tuple[str, datetime, datetime]] = []
         # failed polls of the batch in progress: (feed, error, failures, next try, unreachable)
@@ -414,12 +421,21 @@ class Pipeline:
             self._flush_unchanged()
             self._log_failures(len(work))
 
-    async def _poll_limited(self, feed: FeedConfig, state: FeedState) -> PollOutcome:
-        host = urlsplit(feed.url).hostname or ""
+    @contextlib.asynccontextmanager
+    async def _fetch_slot(self, url: str) -> AsyncIterator[None]:
+        """One request in flight, within `max_concurrency` and `per_host_concurrency`: held
+        while the request is out, given back when its body has arrived."""
+        host = urlsplit(url).hostname or ""
         host_limit = self._hosts.setdefault(
             host, asyncio.Semaphore(self.config.bot.per_host_concurrency)
         )
         async with self._global, host_limit:
+            yield
+
+    async def _poll_limited(self, feed: FeedConfig, state: FeedState) -> PollOutcome:
+        # under way from before its request until its body is recorded: what bounds the bodies
+        # held; the request itself takes a fetch slot only while it is out (poll_feed)
+        async with self._under_way:
             try:
                 outcome = await self.poll_feed(feed, state)
             except StoreError as e:
@@ -460,14 +476,16 @@ class Pipeline:
             if pushed is not None:
                 fetched = pushed
             else:
-                with self.http.client_for(feed.url) as client:
-                    fetched = await self.early.pop(feed.url, fetch)(
-                        client,
-                        feed.url,
-                        etag=state.etag,
-                        last_modified=state.last_modified,
-                        **fetch_options(self.config, now),
-                    )
+                async with self._fetch_slot(feed.url):
+                    now = self.clock()  # the request's own time, not its wait for a slot
+                    with self.http.client_for(feed.url) as client:
+                        fetched = await self.early.pop(feed.url, fetch)(
+                            client,
+                            feed.url,
+                            etag=state.etag,
+                            last_modified=state.last_modified,
+                            **fetch_options(self.config, now),
+                        )
             started, now = now, self.clock()
             self._took[feed.url] = (now - started).total_seconds()
             if fetched.body is None:
