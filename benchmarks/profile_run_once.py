@@ -204,7 +204,7 @@ def main() -> None:
             peers0 = {k: sum(p.cpu_times()[:2]) for k, p in peers.items()}
             machine0 = _busy()
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            farm_seen = len(farm.requests())
+            farm_seen, posts_seen = len(farm.requests()), slack.posts()  # (--warm) the first run's
             spawned = time.time()
             t0 = time.perf_counter()
             proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -246,7 +246,7 @@ def main() -> None:
                 "wall_s": round(wall, 2),
                 "cpu_s": round(cpu, 2),
                 "cpu_s_by_process": seen,
-                "alerts": slack.posts(),
+                "alerts": slack.posts() - posts_seen,
                 # the peers' CPU in the same minutes (not newsbot's, but on the same cores), and
                 # the whole machine's, in cores busy on average over the run (other users too)
                 "peers_cpu_s": peers_cpu,
@@ -262,7 +262,7 @@ def main() -> None:
                     samples,
                     farm.requests()[farm_seen:],
                     _recorded(err.decode()),
-                    slack.post_times(),
+                    slack.post_times()[posts_seen:],
                     args.bin,
                     args.timeline_out,
                 )
