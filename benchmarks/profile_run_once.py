@@ -1,7 +1,10 @@
 """One cold `newsbot run --once` on a fresh farm, with the CPU of each process of its tree.
 
     python -m benchmarks.profile_run_once [--feeds 200] [--farm generated|real] [--set KEY=VALUE]
-        [--baseline DIR] [--py-spy out.txt]
+        [--baseline DIR] [--py-spy out.txt] [--warm]
+
+`--warm` first runs the same command once, unmeasured, on the same database and farm, then
+measures (and profiles) a second run, in which every feed answers 304.
 
 The farm and the Slack stand-in run in their own processes (as in bench_farm); the bot's
 process tree is sampled every 50 ms with psutil, so the main process and each parsing worker
@@ -37,8 +40,7 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks.bench_farm import ROOT, SlackPeer, _newsbot_config
-from benchmarks.farm import Farm
+from benchmarks.bench_farm import ROOT, SlackPeer, _farm, _newsbot_config
 
 
 def read(path: str, under: str | None, top: int = 30) -> None:
@@ -154,13 +156,15 @@ def main() -> None:
     parser.add_argument("--prefix", help="a command to run the bot under, e.g. 'strace -f -c'")
     parser.add_argument("--read")
     parser.add_argument("--under")
+    parser.add_argument("--warm", action="store_true", help="measure a second run (all 304)")
+    parser.add_argument("--no-faults", dest="faults", action="store_false", help="as bench_farm's")
     args = parser.parse_args()
     if args.read:
         read(args.read, args.under)
         return
     import psutil
 
-    farm = Farm(feeds=args.feeds, items=args.items, real=args.farm == "real").start()
+    farm = _farm(args.feeds, args.items, args.farm == "real", args.faults).start()
     try:
         with tempfile.TemporaryDirectory() as tmp, SlackPeer() as slack:
             tree = Path(args.baseline).resolve() if args.baseline else ROOT
@@ -180,6 +184,8 @@ def main() -> None:
                 env["PYTHONPATH"] = str(Path(args.baseline).resolve())
             cmd = [str(Path(sys.executable).parent / "newsbot"), "run", "--once"]
             cmd += ["--config", str(config)]
+            if args.warm:
+                subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, check=True)
             if args.py_spy:
                 spy = [
                     "py-spy",
@@ -198,6 +204,7 @@ def main() -> None:
             peers0 = {k: sum(p.cpu_times()[:2]) for k, p in peers.items()}
             machine0 = _busy()
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            farm_seen, posts_seen = len(farm.requests()), slack.posts()  # (--warm) the first run's
             spawned = time.time()
             t0 = time.perf_counter()
             proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -239,7 +246,7 @@ def main() -> None:
                 "wall_s": round(wall, 2),
                 "cpu_s": round(cpu, 2),
                 "cpu_s_by_process": seen,
-                "alerts": slack.posts(),
+                "alerts": slack.posts() - posts_seen,
                 # the peers' CPU in the same minutes (not newsbot's, but on the same cores), and
                 # the whole machine's, in cores busy on average over the run (other users too)
                 "peers_cpu_s": peers_cpu,
@@ -253,9 +260,9 @@ def main() -> None:
                     spawned,
                     exited,
                     samples,
-                    farm.requests(),
+                    farm.requests()[farm_seen:],
                     _recorded(err.decode()),
-                    slack.post_times(),
+                    slack.post_times()[posts_seen:],
                     args.bin,
                     args.timeline_out,
                 )

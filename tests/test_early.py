@@ -27,7 +27,8 @@ from bot.tools.feedserver import FeedServer
 from tests.conftest import LAUNCH, ago, rss
 from tests.peers import SlackStandIn
 
-WIRE = rss({"title": "Council approves budget", "summary": "The city council met."})
+WIRE_ITEM = {"title": "Council approves budget", "summary": "The city council met."}
+WIRE = rss(WIRE_ITEM)
 
 
 def test_the_first_request_goes_out_before_sqlalchemy_is_imported(
@@ -249,38 +250,51 @@ def test_a_feed_that_was_slow_is_asked_first_the_next_time(
     assert asyncio.run(first_asked()) == urls["Fast"]
 
 
-def test_a_run_in_which_every_feed_answers_304_loads_no_parser_planner_or_story_code(
-    feeds: FeedServer, write_config: Callable[..., Path]
+def test_a_run_in_which_every_feed_answers_304_loads_no_parser_planner_story_or_slack_code(
+    feeds: FeedServer, write_config: Callable[..., Path], env: dict[str, str], slack: SlackStandIn
 ) -> None:
+    """With a bot token (so the Slack notifier is built), a run of a feed that answers 304 loads
+    no parser, planner, story or Slack client code; the first run, which records the feed's
+    entries, loads the parser and planner, and a later run in which the feed changed still
+    parses it and posts its alert."""
     config = write_config({"Wire": feeds.set("/wire.xml", WIRE)})
     lazy = (
         "feedparser",
+        "bot.poll.parse",
+        "bot.poll.feedxml",
         "bot.plan.planner",
         "bot.domain.stories",
         "bot.domain.cjk_facts",
         "bot.domain.classify.engine",
         "sqlalchemy.dialects.postgresql",
+        "slack_sdk",
     )
     child = textwrap.dedent(
         f"""
         import sys
         from bot.service.cli import main
-        code = main(["run", "--once", "--config", {str(config)!r}], {{}})
+        code = main(["run", "--once", "--config", {str(config)!r}], {env!r})
         print("loaded:", sorted(m for m in {lazy!r} if m in sys.modules))
         sys.exit(code)
         """
     )
-    loaded = []
-    for _ in range(2):  # a new database, then one with the feed's validators
+
+    def run() -> str:
         done = subprocess.run(
             [sys.executable, "-c", child], capture_output=True, text=True, timeout=120
         )
         assert done.returncode == 0, done.stderr
-        loaded.append(done.stdout.rsplit("loaded:", 1)[1].strip())
+        return done.stdout.rsplit("loaded:", 1)[1].strip()
+
+    first = run()  # a new database: the feed's entries are recorded, so parsed and planned
+    assert "'bot.plan.planner'" in first and "'bot.poll.parse'" in first
+    assert run() == "[]"  # the same feed again, with its validators: 304
     assert feeds.hits("/wire.xml")[1].status == 304
-    # the first run records the feed's entries, so it plans them
-    assert "'bot.plan.planner'" in loaded[0] and "'bot.domain.stories'" in loaded[0]
-    assert loaded[1] == "[]"
+    assert not slack.posts()
+    feeds.set("/wire.xml", rss(WIRE_ITEM, dict(LAUNCH, published=ago(minutes=5))))
+    changed = run()
+    assert "'bot.poll.parse'" in changed and "'slack_sdk'" in changed
+    assert len(slack.posts()) == 1 and "missile" in str(slack.posts()[0].args["text"])
 
 
 def test_run_once_posts_an_alert_while_other_feeds_are_still_being_fetched(

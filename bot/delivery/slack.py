@@ -3,6 +3,9 @@
 Retries are explicit and belong to the outbox: the WebClient is built with no retry handlers,
 so one call is one HTTP request, and every failure comes back as a DeliveryError carrying what
 was observed (a `Failure`); what follows from it is `bot.delivery.policy`'s decision.
+
+slack-sdk and the console's formatting are imported on the first message, not with this module:
+a run with nothing to send (every feed unchanged) does not load them.
 """
 
 from __future__ import annotations
@@ -11,18 +14,18 @@ import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, TextIO
+from functools import cached_property
+from typing import TYPE_CHECKING, Protocol, TextIO
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.web import SlackResponse
-from slack_sdk.webhook import WebhookClient
-
-from bot.delivery.format import render_console
 from bot.delivery.policy import classify_slack, retry_after_seconds
 from bot.errors import DeliveryError, Failure, FailureKind
 from bot.kinds import MessageKind
 from bot.models import Message
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+    from slack_sdk.web import SlackResponse
+    from slack_sdk.webhook import WebhookClient
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,8 @@ class ConsoleNotifier:
         thread_ts: str | None = None,
         key: str | None = None,
     ) -> Posted:
+        from bot.delivery.format import render_console
+
         kind = MessageKind.POST if thread_ts is None else MessageKind.REPLY
         self.stream.write(
             render_console(channel, message, kind=kind) + ("\n" if kind == MessageKind.POST else "")
@@ -78,6 +83,8 @@ class ConsoleNotifier:
         return Posted(ts=f"console-{id(message)}", channel_id=channel)
 
     def update(self, channel: str, ts: str, message: Message) -> None:
+        from bot.delivery.format import render_console
+
         self.stream.write(render_console(channel, message, kind=MessageKind.UPDATE))
         self.stream.flush()
 
@@ -91,8 +98,14 @@ class SlackNotifier:
     """chat.postMessage through the real slack-sdk WebClient; one attempt per call."""
 
     def __init__(self, token: str, api_url: str, *, timeout: float = 30.0) -> None:
-        self.client = WebClient(
-            token=token, base_url=api_url, timeout=int(timeout), retry_handlers=[]
+        self.token, self.api_url, self.timeout = token, api_url, timeout
+
+    @cached_property
+    def client(self) -> WebClient:
+        from slack_sdk import WebClient
+
+        return WebClient(
+            token=self.token, base_url=self.api_url, timeout=int(self.timeout), retry_handlers=[]
         )
 
     def post(
@@ -168,6 +181,8 @@ class SlackNotifier:
         self, channel: str, call: Callable[[], SlackResponse], *, needs: str = "chat:write"
     ) -> SlackResponse:
         """One Web API call; every failure becomes a DeliveryError (`needs`: the scope it needs)."""
+        from slack_sdk.errors import SlackApiError, SlackClientError
+
         try:
             response = call()
         except SlackApiError as e:
@@ -223,7 +238,13 @@ class WebhookNotifier:
     """An incoming webhook: posts only (no thread replies, no edits, no message id)."""
 
     def __init__(self, url: str, *, timeout: float = 30.0) -> None:
-        self.client = WebhookClient(url, timeout=int(timeout), retry_handlers=[])
+        self.url, self.timeout = url, timeout
+
+    @cached_property
+    def client(self) -> WebhookClient:
+        from slack_sdk.webhook import WebhookClient
+
+        return WebhookClient(self.url, timeout=int(self.timeout), retry_handlers=[])
 
     def post(
         self,

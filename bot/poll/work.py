@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 from bot.domain.classify import RulePack
 from bot.domain.dedupe import item_keys
 from bot.models import Classification
-from bot.poll.parse import ParsedFeed, parse_feed
 
 if TYPE_CHECKING:
     from bot.domain.stories import Fingerprint
+    from bot.poll.parse import ParsedFeed
 
 _PACKS: tuple[RulePack, ...] = ()
 
@@ -77,6 +77,8 @@ def parse_and_classify(
     With the classifications come the story fingerprints of the labelled items (None for the
     others), as the planner would make them for this poll (`bot.plan.planner`, batch
     `url@now`): a pure function of the item, so the main process need not."""
+    from bot.poll.parse import parse_feed  # imported by the first parse, not by the pool's start
+
     parsed = parse_feed(body, url=url, feed_name=feed_name, now=now, content_type=content_type)
     keys = [item_keys(item) for item in parsed.items]
     if not classify_items:

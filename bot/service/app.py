@@ -26,7 +26,6 @@ from bot.delivery.slack import (
 )
 from bot.domain.classify import RulePack
 from bot.poll.fetch import FeedClients
-from bot.poll.work import init_worker
 from bot.service.config import Config
 from bot.service.early import make_http
 from bot.service.metrics import Metrics
@@ -127,6 +126,8 @@ def make_parse_executor(processes: int, packs: Sequence[RulePack]) -> ProcessPoo
     # spawn, not forkserver: a forkserver's workers and the forkserver keep each other alive
     # when the bot is SIGKILLed (each holds the other's "alive" pipe), while a spawned worker's
     # parent is the bot itself, so the worker's parent-death signal (work.init_worker) ends it
+    from bot.poll.work import init_worker  # the parser: loaded once a feed changed, or here
+
     context = multiprocessing.get_context("spawn")
     return ProcessPoolExecutor(
         max_workers=processes, mp_context=context, initializer=init_worker, initargs=(tuple(packs),)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.delivery.format import escape, local_time
-from bot.poll.parse import canonical_url
 from bot.service.config import ChannelConfig
 from bot.store import ChannelPrefs, SlashStore
 from bot.validate import parse_duration
@@ -163,6 +162,8 @@ class Commands:
             if parsed is None or parsed <= timedelta(0):
                 return f'`{escape(args[1])}` is not a duration; write it like "90m", "6h" or "2d".'
             duration = parsed
+        from bot.poll.parse import canonical_url  # the parser's modules: not for every run
+
         found = self.store.story_for_link(canonical_url(link))
         if found is None:
             return "No story I alerted on has that link. Paste the link from an alert or a reply."

@@ -12,18 +12,18 @@ the `clock` given to the constructor, and waiting goes through the `sleep` given
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bot.delivery.format import format_feed_health
 from bot.domain.classify.pack import story_labels
 from bot.errors import FeedFetchError, FeedParseError, StoreError
 from bot.kinds import OutboxStatus, health_key
@@ -33,7 +33,6 @@ from bot.poll import polite
 from bot.poll.fetch import MAX_RETRY_AFTER, FeedClients, Fetched, fetch
 from bot.poll.hot import HotBoard, HotPolicy, planned_next
 from bot.poll.websub import link_header
-from bot.poll.work import parse_and_classify
 from bot.service.commands import effective_channels
 from bot.service.config import Config, FeedConfig
 from bot.service.early import fetch_options
@@ -65,6 +64,10 @@ RECORD_BATCH = 50  # fetched feeds recorded in one transaction, at most
 # fetch errors that say the host could not be reached at all (bot/poll/fetch.py's reasons)
 UNREACHABLE = ("cannot resolve", "cannot connect", "timed out", "no complete response")
 RECORD_WAIT = 0.02  # seconds a fetched feed waits for others being parsed to join its batch
+# polls under way (fetching, or holding a body until it is parsed and recorded), at most, per
+# request allowed in flight: a fetch slot bounds only the request, so while earlier bodies are
+# parsed and recorded the next requests go out, and the bodies held stay within this many
+UNDER_WAY = 2
 
 
 def next_check(now: datetime, interval: timedelta, jitter: float, rng: random.Random) -> datetime:
@@ -140,8 +143,10 @@ class Pipeline:
         self._prefs: dict[str, ChannelPrefs] = {}  # channel settings made from Slack
         self._mutes: frozenset[tuple[str, str]] = frozenset()  # (channel, story) muted in Slack
         self._apply(config)
+        # requests in flight (all, and per host: `_fetch_slot`), and polls under way
         self._global = asyncio.Semaphore(config.bot.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._under_way = asyncio.Semaphore(UNDER_WAY * config.bot.max_concurrency)
         self._logged_problems: set[tuple[str, str]] = set()
         self._unchanged: list[tuple[str, datetime, datetime]] = []
         # failed polls of the batch in progress: (feed, error, failures, next try, unreachable)
@@ -268,12 +273,16 @@ class Pipeline:
             since = state.failing_since
             down = since is not None and now - since >= limit
             if since is not None and down and not state.health_alerted:
+                from bot.delivery.format import format_feed_health
+
                 hours = int((now - since).total_seconds() // 3600)
                 message = format_feed_health(
                     state.name, hours=hours, polls=state.failures, error=state.last_error
                 )
                 key = health_key(state.url, down=True, since=since)
             elif state.health_alerted and state.failures == 0:
+                from bot.delivery.format import format_feed_health
+
                 message = format_feed_health(state.name)
                 key = health_key(state.url, down=False, since=now)
             else:
@@ -412,12 +421,21 @@ class Pipeline:
             self._flush_unchanged()
             self._log_failures(len(work))
 
-    async def _poll_limited(self, feed: FeedConfig, state: FeedState) -> PollOutcome:
-        host = urlsplit(feed.url).hostname or ""
+    @contextlib.asynccontextmanager
+    async def _fetch_slot(self, url: str) -> AsyncIterator[None]:
+        """One request in flight, within `max_concurrency` and `per_host_concurrency`: held
+        while the request is out, given back when its body has arrived."""
+        host = urlsplit(url).hostname or ""
         host_limit = self._hosts.setdefault(
             host, asyncio.Semaphore(self.config.bot.per_host_concurrency)
         )
         async with self._global, host_limit:
+            yield
+
+    async def _poll_limited(self, feed: FeedConfig, state: FeedState) -> PollOutcome:
+        # under way from before its request until its body is recorded: what bounds the bodies
+        # held; the request itself takes a fetch slot only while it is out (poll_feed)
+        async with self._under_way:
             try:
                 outcome = await self.poll_feed(feed, state)
             except StoreError as e:
@@ -458,14 +476,16 @@ class Pipeline:
             if pushed is not None:
                 fetched = pushed
             else:
-                with self.http.client_for(feed.url) as client:
-                    fetched = await self.early.pop(feed.url, fetch)(
-                        client,
-                        feed.url,
-                        etag=state.etag,
-                        last_modified=state.last_modified,
-                        **fetch_options(self.config, now),
-                    )
+                async with self._fetch_slot(feed.url):
+                    now = self.clock()  # the request's own time, not its wait for a slot
+                    with self.http.client_for(feed.url) as client:
+                        fetched = await self.early.pop(feed.url, fetch)(
+                            client,
+                            feed.url,
+                            etag=state.etag,
+                            last_modified=state.last_modified,
+                            **fetch_options(self.config, now),
+                        )
             started, now = now, self.clock()
             self._took[feed.url] = (now - started).total_seconds()
             if fetched.body is None:
@@ -483,6 +503,8 @@ class Pipeline:
                 if until is not None or state.polite_until is not None:
                     self.store.record_polite_many([(feed.url, until)])
                 return PollOutcome(feed.name, "unchanged")
+            from bot.poll.work import parse_and_classify  # not loaded by a run of unchanged feeds
+
             self._parsing += 1
             try:
                 (
