@@ -405,6 +405,9 @@ class Facts:
     # "ballistic". Only for a headline that is not itself a fresh launch: "fires missile two
     # days after ICBM test" names another launch
     refers: frozenset[str] = frozenset()
+    # the lead dates the event a week or a weekend back ("fired two projectiles last weekend"):
+    # a fresh launch reported after it is another event
+    earlier: bool = False
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -434,6 +437,7 @@ class Facts:
             self.measure,
             self.other_side,
             self.refers,
+            self.earlier,
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -709,8 +713,11 @@ def extract_facts(title: str, summary: str) -> Facts:
         and bool(_OTHER_SIDE.match(main_clause))
         and not _NORTH.search(main_clause),
         refers=_refers(title) if kind != "launch" or follow_up else frozenset(),
+        earlier=bool(_EARLIER.search(low)),
     )
 
+
+_EARLIER = re.compile(r"\blast (?:weekend|week)\b")
 
 # "..., after North Korea's ICBM launch": the event a reaction's headline follows
 _AFTER = re.compile(r"\b(?:after|following)\b[^,.;:]*", re.IGNORECASE)
@@ -1293,6 +1300,21 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
     return True
 
 
+_DAY_NUMBER = {d: n for n, d in enumerate(_WEEKDAYS)}
+
+
+def _dated_after(fp: Fingerprint, first: datetime) -> bool:
+    """Does the report's lead date its event ("on Thursday", read as the day before its
+    publication to the day after, for time zones) after the day of `first`?"""
+    published = fp.published.date()
+    return any(
+        published + timedelta(days=shift) > first.date()
+        for day in fp.facts.days
+        for shift in (-1, 0, 1)
+        if (published + timedelta(days=shift)).weekday() == _DAY_NUMBER[day]
+    )
+
+
 def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Match | None:
     """The best existing story for `fp` among the candidates, or None for a new story. Pure.
 
@@ -1398,6 +1420,16 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             )
         ):
             continue  # a notice of a launch, and the launcher's own word of it a day on: two
+        if (
+            story.facts.earlier
+            and not fp.facts.earlier
+            and (
+                (fp.facts.kind == "launch" and not fp.facts.follow_up)
+                or _dated_after(fp, story.first_published)
+            )
+            and not any(_near_copy(fp, m, tuning) for m in story.members)
+        ):
+            continue  # last weekend's test, then a fresh launch or Thursday's: when in doubt, post
         late = gap > tuning.follow_up_after
         launches = fp.facts.kind == story.facts.kind == "launch"
         if story.facts.kind == "launch" and fp.published < story.first_published - tuning.early_gap:

@@ -208,6 +208,7 @@ class StoryReport(PairCounts):
     split: list[tuple[StoryExample, StoryExample]] = field(
         default_factory=list
     )  # one event, two stories
+    swallowed: list[str] = field(default_factory=list)  # event ids, see `swallowed_events`
 
 
 def assign_stories(reports: Sequence[StoryExample], tuning: Tuning | None = None) -> dict[str, str]:
@@ -249,6 +250,16 @@ def bcubed(events: dict[str, str], stories: dict[str, str]) -> tuple[float, floa
     return precision / len(events), recall / len(events)
 
 
+def swallowed_events(reports: Sequence[StoryExample], assigned: dict[str, str]) -> list[str]:
+    """The events the channel never saw: every report of the event sits in a story whose first
+    report (by publication time, then id) is a report of another event. Sorted event ids."""
+    heads: dict[str, StoryExample] = {}
+    for x in sorted(reports, key=lambda r: (r.published, r.id)):
+        heads.setdefault(assigned[x.id], x)
+    headed = {x.event for x in heads.values()}
+    return sorted({x.event for x in reports} - headed)
+
+
 def score_stories(reports: Sequence[StoryExample], assigned: dict[str, str]) -> StoryReport:
     """Score an assignment of reports to stories: B-cubed, and every pair for the listing."""
     p, r = bcubed({x.id: x.event for x in reports}, assigned)
@@ -258,6 +269,7 @@ def score_stories(reports: Sequence[StoryExample], assigned: dict[str, str]) -> 
         stories=len({assigned[x.id] for x in reports}),
         bcubed_precision=p,
         bcubed_recall=r,
+        swallowed=swallowed_events(reports, assigned),
     )
     for i, a in enumerate(reports):
         for b in reports[i + 1 :]:
@@ -275,11 +287,17 @@ def score_stories(reports: Sequence[StoryExample], assigned: dict[str, str]) -> 
 
 
 def format_story_report(report: StoryReport, *, show: int = 30) -> str:
+    """The figures, then (for `show` > 0) the swallowed events' ids and the first `show`
+    wrongly merged and wrongly split pairs; `show=0` prints figures only (a blind set)."""
+    swallowed = f"events swallowed: {len(report.swallowed)} of {report.events}"
+    if show > 0 and report.swallowed:
+        swallowed += f" ({', '.join(report.swallowed)})"
     lines = [
         f"{report.items} reports of {report.events} events -> {report.stories} stories",
         f"B-cubed precision {report.bcubed_precision:.3f}  recall {report.bcubed_recall:.3f}",
         f"pairwise precision {report.precision:.3f}  recall {report.recall:.3f}  "
         f"(same-story pairs: {report.tp} right, {report.fp} wrongly merged, {report.fn} wrongly split)",
+        swallowed,
     ]
     for title, pairs in (("wrongly merged", report.merged), ("wrongly split", report.split)):
         if pairs and show > 0:

@@ -2,8 +2,11 @@
 
 Each distinct feed of the data set becomes a feed on a local feed server (loopback). The reports
 are revealed slot by slot (a day by default): before each poll cycle every feed shows the
-reports published in that slot, with all dates shifted by whole days so that the last slot ends
-now. The pipeline (fetch, parse, classify, dedupe, stories, route, outbox) runs on a throwaway
+reports published in that slot, with all dates shifted by whole weeks so that the last slot ends
+in the week before now (whole weeks keep every report's weekday, which rules read: "on Thursday").
+Within a slot the feeds are polled one at a time, in the order of their first report in it, so
+the reports meet the stories in the same order in every run (polled together, the feeds answered
+in whichever order the machine's timing gave, and the figures varied from run to run). The pipeline (fetch, parse, classify, dedupe, stories, route, outbox) runs on a throwaway
 SQLite database with a console notifier and a clock set to each slot's end; afterwards the
 stories are read back from the database. A report the classifier does not label, or that
 dedupe drops, gets no story and is left out of the scores (the summary says how many).
@@ -55,6 +58,12 @@ def _rss(name: str, reports: Sequence[StoryExample], shift: timedelta) -> str:
     )
 
 
+def replay_shift(end_of_last: datetime, now: datetime) -> timedelta:
+    """How far the replay moves every date: whole weeks (weekdays kept), the most that leaves
+    the last slot's end at or before `now`; nothing when it ends after `now` already."""
+    return timedelta(weeks=max(0, (now - end_of_last).days // 7))
+
+
 def _slug(name: str) -> str:
     return "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-") or "feed"
 
@@ -73,7 +82,7 @@ async def _replay(
     first = ordered[0].published.replace(hour=0, minute=0, second=0, microsecond=0)
     slots = int((ordered[-1].published - first) / slot) + 1
     end_of_last = first + slot * slots
-    shift = timedelta(days=max(0, (now - end_of_last).days))
+    shift = replay_shift(end_of_last, now)
     feeds = sorted({r.source for r in reports})
     with FeedServer() as server, tempfile.TemporaryDirectory(prefix="newsbot-replay-") as tmp:
         urls = {name: server.set(f"/{_slug(name)}.xml", _rss(name, [], shift)) for name in feeds}
@@ -98,11 +107,17 @@ async def _replay(
                 due = [r for r in ordered if start <= r.published < end]
                 if not due:
                     continue
-                for name in feeds:
+                clock_now[0] = end + shift
+                shown: list[str] = []
+                for name in dict.fromkeys(r.source for r in due):  # first report's order
+                    for other in shown:
+                        server.set(f"/{_slug(other)}.xml", _rss(other, [], shift))
                     mine = [r for r in due if r.source == name]
                     server.set(f"/{_slug(name)}.xml", _rss(name, mine, shift))
-                clock_now[0] = end + shift
-                await app.pipeline.poll_all()
+                    shown = [name]
+                    await app.pipeline.poll_all()
+                for other in shown:
+                    server.set(f"/{_slug(other)}.xml", _rss(other, [], shift))
         finally:
             await app.aclose()
         store = Store.open(config.bot.database)
