@@ -214,27 +214,25 @@ def test_dev_figures_stay_above_the_floor() -> None:
     assert report.non_nk_rate <= 0.01
 
 
-def test_second_round_figures_stay_above_the_floor() -> None:
-    """The second labelling round alone (first scored before any rule saw it, then tuned on)."""
-    rows = _rebuilt("dev-round2.jsonl")
-    assert len(rows) >= 500 and all(
-        r["batch"] == "round2" and not in_holdout(r["date"]) for r in rows
+@pytest.mark.parametrize(
+    ("batch", "rows_at_least", "missile_floor", "diplomacy_floor"),
+    [
+        # each round alone, first scored before any rule saw it, then tuned on; round3's first
+        # score was 0.833 / 0.759
+        ("round2", 500, 0.90, 0.85),
+        ("round3", 150, 0.83, 0.80),
+    ],
+)
+def test_each_later_labelling_round_stays_above_its_floor(
+    batch: str, rows_at_least: int, missile_floor: float, diplomacy_floor: float
+) -> None:
+    rows = _rebuilt(f"dev-{batch}.jsonl")
+    assert len(rows) >= rows_at_least and all(
+        r["batch"] == batch and not in_holdout(r["date"]) for r in rows
     )
     report = _report(rows)
-    assert report.labels["missile-test"].f1 >= 0.90, report.labels["missile-test"]
-    assert report.labels["diplomacy"].f1 >= 0.85, report.labels["diplomacy"]
-    assert report.non_nk_rate <= 0.01
-
-
-def test_third_round_figures_stay_above_the_floor() -> None:
-    """The third labelling round alone (first scored before any rule saw it: 0.833 / 0.759)."""
-    rows = _rebuilt("dev-round3.jsonl")
-    assert len(rows) >= 150 and all(
-        r["batch"] == "round3" and not in_holdout(r["date"]) for r in rows
-    )
-    report = _report(rows)
-    assert report.labels["missile-test"].f1 >= 0.83, report.labels["missile-test"]
-    assert report.labels["diplomacy"].f1 >= 0.80, report.labels["diplomacy"]
+    assert report.labels["missile-test"].f1 >= missile_floor, report.labels["missile-test"]
+    assert report.labels["diplomacy"].f1 >= diplomacy_floor, report.labels["diplomacy"]
     assert report.non_nk_rate <= 0.01
 
 
