@@ -408,6 +408,9 @@ class Facts:
     # the lead dates the event a week or a weekend back ("fired two projectiles last weekend"):
     # a fresh launch reported after it is another event
     earlier: bool = False
+    # a feature about a series ("why the North's satellite launches draw condemnation"): launches
+    # or tests in the plural, as a noun; it is no one event's report, and no report joins it
+    series: bool = False
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -438,6 +441,7 @@ class Facts:
             self.other_side,
             self.refers,
             self.earlier,
+            self.series,
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -714,10 +718,16 @@ def extract_facts(title: str, summary: str) -> Facts:
         and not _NORTH.search(main_clause),
         refers=_refers(title) if kind != "launch" or follow_up else frozenset(),
         earlier=bool(_EARLIER.search(low)),
+        series=kind == "feature" and bool(_SERIES.search(title)),
     )
 
 
 _EARLIER = re.compile(r"\blast (?:weekend|week)\b")
+# launches or tests as a plural noun ("satellite launches", "missile tests"; the verb would come
+# before its object: "launches satellite"): the headline is about more than one
+_SERIES = re.compile(
+    r"\b(?:missile|rocket|satellite|weapons?|nuclear|icbm)\s+(?:launches|tests)\b", re.IGNORECASE
+)
 
 # "..., after North Korea's ICBM launch": the event a reaction's headline follows
 _AFTER = re.compile(r"\b(?:after|following)\b[^,.;:]*", re.IGNORECASE)
@@ -1389,6 +1399,10 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and fp.facts.kind in ("launch", "feature")
         ):
             continue  # a feature about something else that day does not take launch reports
+        if (fp.facts.series or story.facts.series) and not any(
+            _near_copy(fp, m, tuning) for m in story.members
+        ):
+            continue  # a feature on the launches in general is no one event's report
         if (
             story.facts.kind == "launch"
             and fp.facts.kind in ("meeting", "feature")
