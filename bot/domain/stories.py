@@ -1246,6 +1246,11 @@ def _specific_agree(a: Facts, b: Facts) -> bool:
     )
 
 
+def _copies_a_member(fp: Fingerprint, story: StoryState, tuning: Tuning) -> bool:
+    """Is the report a near-copy of one of the story's members (`_near_copy`)?"""
+    return any(_near_copy(fp, m, tuning) for m in story.members)
+
+
 def _near_copy(fp: Fingerprint, m: Member, tuning: Tuning) -> bool:
     """The same report again (an aggregator re-posting a wire story hours later): most of the
     words beyond those every North Korea report has, over the larger of the two. Only near in
@@ -1399,9 +1404,7 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and fp.facts.kind in ("launch", "feature")
         ):
             continue  # a feature about something else that day does not take launch reports
-        if (fp.facts.series or story.facts.series) and not any(
-            _near_copy(fp, m, tuning) for m in story.members
-        ):
+        if (fp.facts.series or story.facts.series) and not _copies_a_member(fp, story, tuning):
             continue  # a feature on the launches in general is no one event's report
         if (
             story.facts.kind == "launch"
@@ -1441,7 +1444,7 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
                 (fp.facts.kind == "launch" and not fp.facts.follow_up)
                 or _dated_after(fp, story.first_published)
             )
-            and not any(_near_copy(fp, m, tuning) for m in story.members)
+            and not _copies_a_member(fp, story, tuning)
         ):
             continue  # last weekend's test, then a fresh launch or Thursday's: when in doubt, post
         late = gap > tuning.follow_up_after

@@ -6,8 +6,9 @@ reports published in that slot, with all dates shifted by whole weeks so that th
 in the week before now (whole weeks keep every report's weekday, which rules read: "on Thursday").
 Within a slot the feeds are polled one at a time, in the order of their first report in it, so
 the reports meet the stories in the same order in every run (polled together, the feeds answered
-in whichever order the machine's timing gave, and the figures varied from run to run). The pipeline (fetch, parse, classify, dedupe, stories, route, outbox) runs on a throwaway
-SQLite database with a console notifier and a clock set to each slot's end; afterwards the
+in whichever order the machine's timing gave, and the figures varied from run to run). The
+pipeline (fetch, parse, classify, dedupe, stories, route, outbox) runs on a throwaway SQLite
+database with a console notifier and a clock set to each slot's end; afterwards the
 stories are read back from the database. A report the classifier does not label, or that
 dedupe drops, gets no story and is left out of the scores (the summary says how many).
 """
@@ -108,16 +109,11 @@ async def _replay(
                 if not due:
                     continue
                 clock_now[0] = end + shift
-                shown: list[str] = []
                 for name in dict.fromkeys(r.source for r in due):  # first report's order
-                    for other in shown:
-                        server.set(f"/{_slug(other)}.xml", _rss(other, [], shift))
                     mine = [r for r in due if r.source == name]
                     server.set(f"/{_slug(name)}.xml", _rss(name, mine, shift))
-                    shown = [name]
                     await app.pipeline.poll_all()
-                for other in shown:
-                    server.set(f"/{_slug(other)}.xml", _rss(other, [], shift))
+                    server.set(f"/{_slug(name)}.xml", _rss(name, [], shift))  # shown once
         finally:
             await app.aclose()
         store = Store.open(config.bot.database)
