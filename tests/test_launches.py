@@ -16,6 +16,7 @@ from benchmarks.realnews.launches import (
     launches,
     main,
     read_windows,
+    story_heads,
     summary,
 )
 from benchmarks.realnews.rebuild import DATA
@@ -46,12 +47,48 @@ def test_windows_count_neighbour_days_and_isolation() -> None:
         (1, 0, True),
     ]
     assert launches(days, by_day, {}, window=2)[2].labelled == 1
+    assert [r.alerted for r in launches(days, by_day, {}, heads=frozenset({date(2022, 5, 2)}))] == [
+        True,
+        True,
+        False,
+        False,
+    ]
     figures = summary(rows)
     assert figures["launches reported in the feeds"] == 1  # the July window was read: no report
     assert figures["caught"] == 1
     assert figures["windows judged to hold no report of the launch"] == 1
     missed = summary(launches(days, by_day, {}))
     assert (missed["launches reported in the feeds"], missed["caught"]) == (2, 1)
+
+
+def test_a_second_launch_days_later_founds_its_own_story() -> None:
+    """Invented reports: a launch, another outlet's copy the same day, a different launch four
+    days later; the later one is a story of its own, so its day is a head."""
+    launch = ("missile-test",)
+    reports = [
+        (
+            date(2022, 9, 1),
+            "wire",
+            "North Korea fires ballistic missile into sea",
+            "Seoul's JCS said the short-range missile flew 600 km.",
+            launch,
+        ),
+        (
+            date(2022, 9, 1),
+            "paper",
+            "North Korea fires ballistic missile, South says",
+            "The short-range missile flew about 600 km, Seoul said.",
+            launch,
+        ),
+        (
+            date(2022, 9, 5),
+            "wire",
+            "North Korea launches cruise missiles off west coast",
+            "Two long-range cruise missiles were fired from Onchon, Seoul said.",
+            launch,
+        ),
+    ]
+    assert story_heads(reports) == frozenset({date(2022, 9, 1), date(2022, 9, 5)})
 
 
 def test_the_judged_windows_file_reads() -> None:
@@ -77,3 +114,4 @@ def test_every_reported_launch_of_2022_and_2023_is_caught(
     )
     assert int(lines["launches reported in the feeds"]) >= 45
     assert lines["caught"] == lines["launches reported in the feeds"]
+    assert lines["caught and alerted (a new story with the label in the window)"] == lines["caught"]

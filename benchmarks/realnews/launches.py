@@ -21,6 +21,12 @@ window that holds a report and gets no label is a miss. "Isolated" launches have
 launch within three days, so a label in their window cannot come from another launch's
 reports. Launches close together share windows, so for them "caught" is weaker.
 
+A caught launch is alerted when its window also holds the head (first report) of a story
+labelled `missile-test`: the labelled items go through the story index (`newsbot eval-stories`'s
+index mode) in the pool's order, each at noon UTC of its day plus a second per item (the pool
+keeps days, not times), so a launch whose reports all joined an older story counts as not
+alerted. That is a day-level stand-in for the replay of issue 19's story sets.
+
 Cruise-missile tests are not in the CNS table (it lists ballistic missiles and satellite
 vehicles), so labels far from its launch days are not all false alerts; the count of such days
 is printed for scale only. `--figures-only` (blind years) prints the counts and no item.
@@ -35,7 +41,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.realnews.rebuild import DATA, in_holdout
@@ -54,6 +60,7 @@ class Launch:
     day: date
     items: int  # items of the window that name North Korea
     labelled: int  # of those, how many got the label
+    alerted: bool  # the window holds the head of a story with the label
     isolated: bool  # no other launch within three days
     uncovered: str | None  # why the window holds no report of it (launch_windows.tsv)
 
@@ -81,19 +88,36 @@ def launches(
     labels_by_day: Mapping[date, Sequence[bool]],
     uncovered: Mapping[date, str],
     window: int = 1,
+    heads: frozenset[date] = frozenset(),
 ) -> list[Launch]:
     """Each launch day's window: `labels_by_day` holds, per day, whether each item naming
-    North Korea got the label."""
+    North Korea got the label; `heads`, the days on which a story with the label began."""
     out = []
     for day in days:
-        got = [
-            flag
-            for k in range(-window, window + 1)
-            for flag in labels_by_day.get(day + timedelta(days=k), ())
-        ]
+        span = [day + timedelta(days=k) for k in range(-window, window + 1)]
+        got = [flag for d in span for flag in labels_by_day.get(d, ())]
         isolated = all(abs((other - day).days) > 3 for other in days if other != day)
-        out.append(Launch(day, len(got), sum(got), isolated, uncovered.get(day)))
+        alerted = any(d in heads for d in span)
+        out.append(Launch(day, len(got), sum(got), alerted, isolated, uncovered.get(day)))
     return out
+
+
+def story_heads(reports: Sequence[tuple[date, str, str, str, tuple[str, ...]]]) -> frozenset[date]:
+    """The days on which a story labelled LABEL began, the labelled reports (day, feed, title,
+    summary, labels) fed through a story index in order, a second apart within a day."""
+    from bot.tools.evaluate import StoryExample, assign_stories
+
+    examples = []
+    for n, (day, feed, title, text, labels) in enumerate(sorted(reports, key=lambda r: r[0])):
+        noon = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+        examples.append(
+            StoryExample(f"r{n}", "", feed, noon + timedelta(seconds=n), title, text, labels)
+        )
+    assigned = assign_stories(examples)
+    first: dict[str, StoryExample] = {}
+    for example in examples:  # already in publication order
+        first.setdefault(assigned[example.id], example)
+    return frozenset(e.published.date() for e in first.values() if LABEL in e.labels)
 
 
 def summary(rows: Sequence[Launch]) -> dict[str, int]:
@@ -109,6 +133,10 @@ def summary(rows: Sequence[Launch]) -> dict[str, int]:
         "caught": sum(r.caught for r in covered),
         "isolated launches reported": len(isolated),
         "isolated caught": sum(r.caught for r in isolated),
+        "caught and alerted (a new story with the label in the window)": sum(
+            r.caught and r.alerted for r in covered
+        ),
+        "isolated caught and alerted": sum(r.caught and r.alerted for r in isolated),
     }
 
 
@@ -145,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
     labels_by_day: dict[date, list[bool]] = defaultdict(list)
     far: dict[date, int] = defaultdict(int)
     years: set[int] = set()
+    reports: list[tuple[date, str, str, str, tuple[str, ...]]] = []
     with args.items.open(encoding="utf-8") as lines:
         for line in lines:
             item = json.loads(line)
@@ -155,15 +184,21 @@ def main(argv: list[str] | None = None) -> int:
             title, text = item.get("title") or "", item.get("summary") or ""
             if not NAMES_NORTH.search(f"{title} {text}"):
                 continue
-            labelled = LABEL in classify(packs, title, text, explain=False).labels
+            labels = tuple(classify(packs, title, text, explain=False).labels)
+            labelled = LABEL in labels
             labels_by_day[day].append(labelled)
+            if labels:
+                reports.append((day, str(item.get("feed", "")), title, text, labels))
             far[day] += labelled
     days = launch_days(json.loads(table_file.read_text("utf-8")), years)
-    rows = launches(days, labels_by_day, read_windows(WINDOWS), args.window)
+    rows = launches(days, labels_by_day, read_windows(WINDOWS), args.window, story_heads(reports))
     if not args.figures_only:
         for r in rows:
             side = "hold-out" if in_holdout(r.day.isoformat()) else "dev"
             state = "caught" if r.caught else ("no report" if r.uncovered else "MISSED")
+            state += (
+                ", alerted" if r.caught and r.alerted else (", NOT ALERTED" if r.caught else "")
+            )
             if not r.items:
                 state = "no items"
             print(
