@@ -10,7 +10,8 @@ file (daily JSON files of many outlets' feed entries; a bare clone will do): 202
 stories_labels.tsv (-> stories_real.jsonl), 2022 for stories_labels_2022.tsv (-> its --out,
 by default stories_real_2022.jsonl), 2021 for stories_labels_2021.tsv (->
 stories_real_2021.jsonl; the commit it names is the one whose tree holds the daily files,
-before the newest commit zipped them). rumca-js/RSS-Link-Database-2025 is too big to bring here
+before the newest commit zipped them), 2023 again for stories_labels_2023b.tsv (->
+stories_real_2023b.jsonl: other windows of 2023). rumca-js/RSS-Link-Database-2025 is too big to bring here
 as a git directory: for stories_labels_2025.tsv (-> stories_real_2025.jsonl), `--dir DIR` names a
 plain directory tree of its daily files instead (a clone's working tree, YYYY/MM/YYYY-MM-DD/
 <feed>_entries.json), read as it is. The script reads, at the commit named in the labels
@@ -50,6 +51,8 @@ LABELS_2025 = HERE / "stories_labels_2025.tsv"
 OUT_2025 = HERE / "stories_real_2025.jsonl"
 LABELS_2021 = HERE / "stories_labels_2021.tsv"
 OUT_2021 = HERE / "stories_real_2021.jsonl"
+LABELS_2023B = HERE / "stories_labels_2023b.tsv"  # a second 2023 set, other windows
+OUT_2023B = HERE / "stories_real_2023b.jsonl"
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -194,7 +197,7 @@ def main() -> int:
     parser.add_argument("--labels", default=str(LABELS))
     parser.add_argument(
         "--out",
-        help="default: stories_real.jsonl, or _2021 / _2022 / _2025 for those labels files",
+        help="default: stories_real.jsonl, or _2021 / _2022 / _2023b / _2025 for those labels files",
     )
     parser.add_argument("--list", action="store_true", help="list the candidates to label")
     args = parser.parse_args()
@@ -203,6 +206,7 @@ def main() -> int:
         LABELS_2021.name: OUT_2021,
         LABELS_2022.name: OUT_2022,
         LABELS_2025.name: OUT_2025,
+        LABELS_2023B.name: OUT_2023B,
     }.get(labels.name, OUT)
     out = Path(args.out) if args.out else default
     repo = args.repo or args.dir
