@@ -124,6 +124,17 @@ def test_the_fourth_round_draw_is_fixed_and_keeps_to_unlabelled_dev_days() -> No
     assert len(first) == ROUND4_NEGATIVES_N and first == again  # fixed seed, id order
 
 
+def test_the_committed_fourth_round_is_exactly_the_fixed_draw() -> None:
+    path = DATA / "items.jsonl"
+    if not path.exists():
+        pytest.skip("the real-news set is not rebuilt (python -m benchmarks.realnews.rebuild)")
+    labels, days = read_labels()
+    with path.open(encoding="utf-8") as f:
+        pool = [json.loads(line) for line in f]
+    round4 = {i for i, row in labels.items() if row.get("batch") == "round4"}
+    assert set(draw_round4(pool, labels, days)) == round4
+
+
 def test_the_dev_sets_are_written_again_from_the_pool(tmp_path: Path) -> None:
     dev, holdout = "2023-06-15", "2023-09-13"
     pool = [

@@ -257,6 +257,15 @@ ROUND4_NK = re.compile(
     r"\bkcna\b",
     re.IGNORECASE,
 )
+# every match of ROUND4_NK holds one of these (lower case): a quick test first, for speed
+_ROUND4_HINTS = ("korea", "dprk", "pyongyang", "kim jong", "kim yo", "kcna")
+
+
+def _names_the_north(text: str) -> bool:
+    low = text.lower()
+    return any(h in low for h in _ROUND4_HINTS) and ROUND4_NK.search(text) is not None
+
+
 # ...of which those whose title also names a word of diplomacy are drawn first, so that the
 # round holds as many diplomacy items as the pool gives...
 ROUND4_DIPLOMACY = re.compile(
@@ -305,7 +314,7 @@ def draw_round4(
             continue
         if e["date"] in skip_days or in_holdout(e["date"]):
             continue
-        if ROUND4_NK.search(f"{e['title']} {e['summary']}"):
+        if _names_the_north(f"{e['title']} {e['summary']}"):
             (nk_dipl if ROUND4_DIPLOMACY.search(e["title"]) else nk_other).append(e["id"])
         elif HARD_NEGATIVE.search(e["title"]) and not NK_CANDIDATE.search(
             f"{e['title']} {e['summary']}"
