@@ -226,3 +226,68 @@ def test_an_underwater_drone_with_a_word_between_is_a_weapons_test(pack) -> None
     )
     assert "missile-test" in c.labels, c.evidence["missile-test"]
     assert "underwater * drone" in c.evidence["missile-test"], c.evidence["missile-test"]
+
+
+# The fourth labelling round's kinds that recur in the first scores of rounds 2 to 4
+# (benchmarks/realnews/GUIDELINES.md, "The fourth round"): an ally's commitment to the South's
+# defence, the North speaking at the UN or answering the UN Command, the North's partners at its
+# own celebrations. Invented sentences, not the round's items.
+@pytest.mark.parametrize(
+    ("title", "summary", "rule"),
+    [
+        (
+            "US pledges to strengthen South Korean defence against the North",
+            "The commitment came as the two presidents met in Washington and agreed on new "
+            "consultations.",
+            "commitment to an ally's security",
+        ),
+        (
+            "North Korea defends its satellite launch at UN as Kim studies the first photos",
+            "",
+            "the North at the UN",
+        ),
+        (
+            "Pyongyang replies to UN Command about detained American",
+            "The North's answer came through the border channel, officials said.",
+            "the North at the UN",
+        ),
+        (
+            "North Korea and its partners Russia and China mark victory day",
+            "Kim Jong Un hosted the guests at a banquet in Pyongyang.",
+            "ties with Russia or China",
+        ),
+    ],
+)
+def test_fourth_round_rules_give_diplomacy_and_show_in_the_evidence(
+    pack, title: str, summary: str, rule: str
+) -> None:
+    c = classify([pack], title, summary)
+    assert "diplomacy" in c.labels, c.evidence["diplomacy"]
+    assert rule in c.evidence["diplomacy"], c.evidence["diplomacy"]
+
+
+def test_a_launch_defended_at_the_un_keeps_both_labels(pack) -> None:
+    """A statement at the UN defending the North's own launch is both labels (G6, G22)."""
+    c = classify([pack], "North Korea defends its satellite launch at UN as Kim studies photos", "")
+    assert c.labels == ("missile-test", "diplomacy"), c.evidence
+
+
+def test_talking_a_claim_down_is_no_talks(pack) -> None:
+    """'Talks down' the North's claims is playing them down, like 'talks up': no diplomacy."""
+    c = classify(
+        [pack],
+        "Seoul talks down the North's claims about a new drone",
+        "Officials said the unveiled aircraft was probably a mock-up.",
+    )
+    assert "diplomacy" not in c.labels, c.evidence["diplomacy"]
+
+
+def test_a_new_weapon_tested_is_a_weapons_test(pack) -> None:
+    """KCNA's "tests new weapon", with no system named, is a weapons test (G2)."""
+    c = classify(
+        [pack],
+        "North Korea tests new weapon, state media says",
+        "Kim Jong Un watched the trial and praised the scientists.",
+    )
+    assert "missile-test" in c.labels, c.evidence["missile-test"]
+    assert "tests a new weapon" in c.evidence["missile-test"], c.evidence["missile-test"]

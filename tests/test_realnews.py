@@ -18,9 +18,12 @@ import pytest
 
 from benchmarks.realnews.rebuild import (
     DATA,
+    ROUND4_NEGATIVES_N,
     dir_entries,
+    draw_round4,
     entries,
     feed_days,
+    from_pool,
     in_holdout,
     item_id,
     read_labels,
@@ -64,8 +67,9 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
     # 2025 and 2021 measurement sets: measure2025.jsonl and measure2021.jsonl alone
     # (GUIDELINES.md, "The 2025 measurement set", "The 2021 measurement set")
     batches = [r["batch"] for r in labels.values() if "batch" in r]
-    assert set(batches) == {"round2", "round3", "2025", "2021"}
+    assert set(batches) == {"round2", "round3", "round4", "2025", "2021"}
     assert batches.count("round2") >= 500 and batches.count("round3") >= 150
+    assert batches.count("round4") >= 200
     assert all(r["id"].startswith("rl-") for r in labels.values() if r.get("batch") == "2025")
 
 
@@ -89,6 +93,73 @@ def test_audit_changes_are_recorded_and_can_be_undone(tmp_path: Path) -> None:
 def test_split_is_by_day_and_fixed() -> None:
     assert in_holdout("2023-09-13") and not in_holdout("2023-06-15")
     assert item_id("https://example.com/a") == item_id(" https://example.com/a ")
+
+
+def test_the_fourth_round_draw_is_fixed_and_keeps_to_unlabelled_dev_days() -> None:
+    dev, holdout, whole = "2023-06-15", "2023-09-13", "2023-06-16"
+    assert not in_holdout(dev) and in_holdout(holdout) and not in_holdout(whole)
+
+    def entry(i: str, title: str, date: str = dev, summary: str = "") -> dict[str, str]:
+        return {"id": i, "date": date, "title": title, "summary": summary}
+
+    pool = [
+        entry("rl-a", "North Korea and Russia hold talks"),  # NK with a word of diplomacy
+        entry("rl-b", "Kim Jong Un tours a farm"),  # NK, no word of diplomacy
+        entry("rl-c", "Pyongyang holds talks", holdout),  # a hold-out day
+        entry("rl-d", "Pyongyang holds more talks", whole),  # a whole day
+        entry("rl-e", "North Korea and Russia hold talks", summary="a copy"),  # same title
+        entry("rl-f", "A summary names the DPRK", summary="The DPRK"),  # NK in the summary
+        entry("rl-g", "Iran missile test"),  # a hard negative
+        entry("rl-h", "Iran missile talks", summary="South Korea reacts"),  # names Korea: not drawn
+        entry("rl-i", "Kim Yo Jong slams the summit"),  # labelled before
+        entry("rl-j", "KIM YO JONG SLAMS THE SUMMIT "),  # repeats a labelled title
+        entry("rl-k", "Storms in the valley"),  # neither
+    ]
+    labels: dict[str, dict[str, Any]] = {"rl-i": {"labels": []}, "rl-a": {"batch": "round4"}}
+    drawn = draw_round4(pool, labels, [whole])
+    # rl-a's own round4 label does not take it out of the draw it was labelled from
+    assert drawn == ["rl-a", "rl-b", "rl-f", "rl-g"]
+    many = [entry(f"rl-{n:04d}", f"Sri Lanka Test day {n}") for n in range(100)]
+    first, again = draw_round4(many, {}, []), draw_round4(list(reversed(many)), {}, [])
+    assert len(first) == ROUND4_NEGATIVES_N and first == again  # fixed seed, id order
+
+
+def test_the_committed_fourth_round_is_exactly_the_fixed_draw() -> None:
+    path = DATA / "items.jsonl"
+    if not path.exists():
+        pytest.skip("the real-news set is not rebuilt (python -m benchmarks.realnews.rebuild)")
+    labels, days = read_labels()
+    with path.open(encoding="utf-8") as f:
+        pool = [json.loads(line) for line in f]
+    round4 = {i for i, row in labels.items() if row.get("batch") == "round4"}
+    assert set(draw_round4(pool, labels, days)) == round4
+
+
+def test_the_dev_sets_are_written_again_from_the_pool(tmp_path: Path) -> None:
+    dev, holdout = "2023-06-15", "2023-09-13"
+    pool = [
+        {"id": "rl-a", "date": dev, "title": "North Korea fires a missile", "summary": ""},
+        {"id": "rl-b", "date": holdout, "title": "North Korea fires again", "summary": ""},
+        {"id": "rl-c", "date": dev, "title": "Kim meets Putin", "summary": ""},
+    ]
+    (tmp_path / "items.jsonl").write_text("".join(json.dumps(e) + "\n" for e in pool), "utf-8")
+    rows = [
+        {"id": "rl-a", "labels": ["missile-test"], "kind": "nk-test", "note": "launch"},
+        {"id": "rl-b", "labels": ["missile-test"], "kind": "nk-test", "note": "launch"},
+        {"id": "rl-c", "labels": ["diplomacy"], "kind": "nk-diplomacy", "note": "summit"},
+    ]
+    rows[2]["batch"] = "round9"
+    labels_path = tmp_path / "labels.jsonl"
+    labels_path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    assert from_pool(tmp_path, labels_path) == 0
+    got = {
+        name: [json.loads(x)["id"] for x in (tmp_path / f"{name}.jsonl").read_text().splitlines()]
+        for name in ("dev", "holdout", "dev-round9")
+    }
+    assert got == {"dev": ["rl-a", "rl-c"], "holdout": ["rl-b"], "dev-round9": ["rl-c"]}
+    rows.append({"id": "rl-z", "labels": [], "kind": "nk-other", "note": "not in the pool"})
+    labels_path.write_text("".join(json.dumps(r) + "\n" for r in rows), "utf-8")
+    assert from_pool(tmp_path, labels_path) == 1
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -218,9 +289,10 @@ def test_dev_figures_stay_above_the_floor() -> None:
     ("batch", "rows_at_least", "missile_floor", "diplomacy_floor"),
     [
         # each round alone, first scored before any rule saw it, then tuned on; round3's first
-        # score was 0.833 / 0.759
+        # score was 0.833 / 0.759, round4's 0.865 / 0.776
         ("round2", 500, 0.90, 0.85),
         ("round3", 150, 0.83, 0.80),
+        ("round4", 200, 0.88, 0.84),
     ],
 )
 def test_each_later_labelling_round_stays_above_its_floor(

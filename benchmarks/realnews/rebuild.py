@@ -7,17 +7,19 @@ feed entries. Bring each repository here as a git directory (a bare clone or a s
         [--source 2021=PATH] [--source 2025=DIR]
 
 After a change to labels.jsonl only, `--relabel` re-applies it to the rebuilt sets without the
-sources, and `--relabel --first-pass` writes the labels before the audit (GUIDELINES.md) to
-data/pass1/.
+sources, `--from-pool` writes dev, hold-out and the dev batches again from data/items.jsonl (after
+a labelling round added rows; `--draw-round4` prints the fourth round's fixed draw), and
+`--relabel --first-pass` writes the labels before the audit (GUIDELINES.md) to data/pass1/.
 
 It reads the daily files at the pinned commits below, keeps English entries (title, description
 as plain text, date, feed), and writes, under benchmarks/realnews/data/ (git-ignored):
 
 - items.jsonl: every English entry, deduplicated by link (the pool the labels were drawn from);
 - dev.jsonl and holdout.jsonl: the hand-labelled items (labels.jsonl) in `newsbot eval` form;
-- dev-round2.jsonl and dev-round3.jsonl: the dev items of the second and third labelling
-  rounds alone (labels.jsonl rows with `"batch": "round2"` or `"round3"`, also in dev.jsonl),
-  so the rules can be scored on items they were not written from;
+- dev-round2.jsonl, dev-round3.jsonl and dev-round4.jsonl: the dev items of the second, third
+  and fourth labelling rounds alone (labels.jsonl rows with `"batch": "round2"`, `"round3"` or
+  `"round4"`, also in dev.jsonl), so the rules can be scored on items they were not written
+  from;
 - days.jsonl: every English entry of the whole days listed in labels.jsonl's `days`, with hand
   labels where an item was labelled (all North Korea items of those days are) and none otherwise.
 
@@ -248,6 +250,88 @@ def draw_2021(items: Iterable[dict[str, str]]) -> tuple[list[str], list[str]]:
     return sorted(nk), sorted(negatives)
 
 
+# The fourth labelling round's draw (GUIDELINES.md, "The fourth round"), fixed before any of
+# its entries was read: entries of items.jsonl naming the North in title or summary...
+ROUND4_NK = re.compile(
+    r"north[- ]korea|\bn\.? ?korea|\bnkorea|\bdprk\b|pyongyang|kim jong[- ]un|kim yo[- ]?jong|"
+    r"\bkcna\b",
+    re.IGNORECASE,
+)
+# every match of ROUND4_NK holds one of these (lower case): a quick test first, for speed
+_ROUND4_HINTS = ("korea", "dprk", "pyongyang", "kim jong", "kim yo", "kcna")
+
+
+def _names_the_north(text: str) -> bool:
+    low = text.lower()
+    return any(h in low for h in _ROUND4_HINTS) and ROUND4_NK.search(text) is not None
+
+
+# ...of which those whose title also names a word of diplomacy are drawn first, so that the
+# round holds as many diplomacy items as the pool gives...
+ROUND4_DIPLOMACY = re.compile(
+    r"\b(?:talks?|summits?|envoys?|sanctions?|russi\w*|putin|moscow|lavrov|shoigu|chin\w*|xi|"
+    r"beijing|u\.?n\.?|united nations|security council|visits?|visited|treaty|pact|ministers?|"
+    r"letters?|statement|diplomat\w*|dialogue|negotiat\w*|ambassador|embassy|g-?7|biden|"
+    r"trump|yoon|kishida|blinken|allies|alliance|trilateral|detain\w*|releas\w*|expel\w*|"
+    r"deport\w*|repatriat\w*|unification|inter-korean|hotline|military agreement)\b",
+    re.IGNORECASE,
+)
+ROUND4_BATCH = "round4"
+ROUND4_SEED = 4
+ROUND4_DIPLOMACY_N = 120  # all of them: the pool holds 118
+ROUND4_OTHER_N = 52
+ROUND4_NEGATIVES_N = 30
+
+
+def draw_round4(
+    pool: Iterable[dict[str, str]], labels: dict[str, dict[str, Any]], days: Iterable[str]
+) -> list[str]:
+    """The fourth round's ids (in id order), fixed in code before any entry was read.
+
+    From the entries of `pool` (items.jsonl) on dev days (not a hold-out day, not a whole day),
+    not labelled before this round (rows of batch ROUND4_BATCH are not counted as labelled, so
+    the draw is the same after they are written) and not repeating a labelled title, one per
+    distinct title (the first in file
+    order): ROUND4_DIPLOMACY_N of those naming the North (ROUND4_NK) whose title has a word of
+    ROUND4_DIPLOMACY, ROUND4_OTHER_N of the other North Korea entries, and ROUND4_NEGATIVES_N
+    hard negatives (HARD_NEGATIVE in the title, the North named nowhere), each drawn with
+    random.Random(ROUND4_SEED) from its id-sorted list (all of it when it is shorter).
+    """
+    labels = {i: lab for i, lab in labels.items() if lab.get("batch") != ROUND4_BATCH}
+    entries = list(pool)
+    skip_days = set(days)
+    labelled_titles = {e["title"].casefold().strip() for e in entries if e["id"] in labels}
+    titles: set[str] = set()
+    nk_dipl: list[str] = []
+    nk_other: list[str] = []
+    negatives: list[str] = []
+    for e in entries:
+        key = e["title"].casefold().strip()
+        if key in titles:
+            continue
+        titles.add(key)
+        if e["id"] in labels or key in labelled_titles:
+            continue
+        if e["date"] in skip_days or in_holdout(e["date"]):
+            continue
+        if _names_the_north(f"{e['title']} {e['summary']}"):
+            (nk_dipl if ROUND4_DIPLOMACY.search(e["title"]) else nk_other).append(e["id"])
+        elif HARD_NEGATIVE.search(e["title"]) and not NK_CANDIDATE.search(
+            f"{e['title']} {e['summary']}"
+        ):
+            negatives.append(e["id"])
+    rng = random.Random(ROUND4_SEED)
+    drawn: list[str] = []
+    for ids, n in (
+        (nk_dipl, ROUND4_DIPLOMACY_N),
+        (nk_other, ROUND4_OTHER_N),
+        (negatives, ROUND4_NEGATIVES_N),
+    ):
+        ids.sort()
+        drawn.extend(rng.sample(ids, min(n, len(ids))))
+    return sorted(drawn)
+
+
 def whole_year(
     pool: Iterable[dict[str, str]], labels: dict[str, dict[str, Any]]
 ) -> list[dict[str, object]]:
@@ -299,7 +383,7 @@ def relabel(first: bool = False, data: Path = DATA) -> int:
     labels, _days = read_labels()
     out_dir = data / "pass1" if first else data
     out_dir.mkdir(exist_ok=True)
-    later = ("dev-round2", "dev-round3", "measure2021", "measure2025")
+    later = ("dev-round2", "dev-round3", "dev-round4", "measure2021", "measure2025")
     for name in ("dev", "holdout", "days", *later):
         path = data / f"{name}.jsonl"
         if name in later and not path.exists():
@@ -319,6 +403,71 @@ def relabel(first: bool = False, data: Path = DATA) -> int:
     return 0
 
 
+def write_parts(
+    labels: dict[str, dict[str, Any]], found: dict[str, dict[str, str]], data: Path
+) -> dict[str, list[str]]:
+    """Write dev.jsonl, holdout.jsonl and each later dev batch's dev-<batch>.jsonl (rows in
+    labels.jsonl order) from the labelled entries `found` (id -> entry); returns the rows."""
+    parts: dict[str, list[str]] = {"dev": [], "holdout": []}
+    for i, lab in labels.items():
+        if lab.get("batch") in MEASURE_BATCHES:
+            continue  # a measurement set: its measure<batch>.jsonl alone
+        hit = found.get(i)
+        if hit is None or lab.get("dup"):
+            continue  # a copy under another link is labelled for the whole days only
+        row = {**hit, "labels": lab["labels"], "kind": lab.get("kind", ""), "note": lab.get("note")}
+        part = "holdout" if in_holdout(hit["date"]) else "dev"
+        if lab.get("batch"):
+            row["batch"] = lab["batch"]
+            if part == "dev":  # a later batch of dev items, also scored alone
+                parts.setdefault(f"dev-{lab['batch']}", []).append(json.dumps(row))
+        parts[part].append(json.dumps(row))
+    for name, rows in parts.items():
+        (data / f"{name}.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+    return parts
+
+
+def from_pool(data: Path = DATA, labels_path: Path = LABELS) -> int:
+    """Rewrite dev, hold-out and the later dev batches from data/items.jsonl (no sources): after
+    a labelling round adds rows to labels.jsonl, the items are in the pool already. Whole days
+    and the measurement sets are left as they are; 0 when every dev or hold-out label was found.
+    """
+    labels, _days = read_labels(labels_path)
+    wanted = {i for i, lab in labels.items() if lab.get("batch") not in MEASURE_BATCHES}
+    found: dict[str, dict[str, str]] = {}
+    with (data / "items.jsonl").open(encoding="utf-8") as pool:
+        for line in pool:
+            e = json.loads(line)
+            if e["id"] in wanted and e["id"] not in found:
+                found[e["id"]] = e
+    parts = write_parts(labels, found, data)
+    missing = len(wanted - set(found))
+    pool_rows = [json.loads(line) for line in (data / "items.jsonl").open(encoding="utf-8")]
+    drawn = set(draw_round4(pool_rows, labels, _days))
+    round4 = {i for i, lab in labels.items() if lab.get("batch") == ROUND4_BATCH}
+    if round4 and round4 != drawn:  # the labelled round4 ids are exactly the fixed draw
+        print(f"from the pool: the round4 labels are not the draw ({len(round4 ^ drawn)} differ)")
+        missing += len(round4 ^ drawn)
+    print(
+        f"from the pool: dev {len(parts['dev'])}, hold-out {len(parts['holdout'])}; "
+        f"{missing} labelled ids not found"
+    )
+    return 0 if not missing else 1
+
+
+def print_round4(data: Path = DATA) -> int:
+    """Print the fourth round's draw for labelling: "N | id | date | title || summary"."""
+    labels, days = read_labels()
+    with (data / "items.jsonl").open(encoding="utf-8") as f:
+        pool = [json.loads(line) for line in f]
+    by_id = {e["id"]: e for e in pool}
+    for n, i in enumerate(draw_round4(pool, labels, days)):
+        e = by_id[i]
+        title, summary = " ".join(e["title"].split()), " ".join(e["summary"].split())[:400]
+        print(f"{n} | {i} | {e['date']} | {title} || {summary}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -332,7 +481,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--first-pass", action="store_true", help="with --relabel: the labels before the audit"
     )
+    parser.add_argument(
+        "--from-pool",
+        action="store_true",
+        help="rewrite dev, hold-out and the dev batches from data/items.jsonl (no sources)",
+    )
+    parser.add_argument(
+        "--draw-round4", action="store_true", help="print the fourth round's draw (items.jsonl)"
+    )
     args = parser.parse_args(argv)
+    if args.draw_round4:
+        return print_round4()
+    if args.from_pool:
+        return from_pool()
     if args.relabel:
         return relabel(args.first_pass)
     if not args.source:
@@ -416,22 +577,7 @@ def rebuild(
                 f"drawn ids unlabelled, {len(measured['2021'] - drawn)} labelled ids not drawn"
             )
             missing.extend(sorted(drawn ^ measured["2021"]))
-    parts: dict[str, list[str]] = {"dev": [], "holdout": []}
-    for i, lab in labels.items():
-        if lab.get("batch") in MEASURE_BATCHES:
-            continue  # a measurement set: its measure<batch>.jsonl alone, below
-        hit = found.get(i)
-        if hit is None or lab.get("dup"):
-            continue  # a copy under another link is labelled for the whole days only
-        row = {**hit, "labels": lab["labels"], "kind": lab.get("kind", ""), "note": lab.get("note")}
-        part = "holdout" if in_holdout(hit["date"]) else "dev"
-        if lab.get("batch"):
-            row["batch"] = lab["batch"]
-            if part == "dev":  # a later batch of dev items, also scored alone
-                parts.setdefault(f"dev-{lab['batch']}", []).append(json.dumps(row))
-        parts[part].append(json.dumps(row))
-    for name, rows in parts.items():
-        (data / f"{name}.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+    parts = write_parts(labels, found, data)
     (data / "days.jsonl").write_text(
         "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in day_items), encoding="utf-8"
     )
