@@ -161,3 +161,28 @@ def test_eval_shows_rules_only_beside_rules_and_model(capsys: pytest.CaptureFixt
     head = out.splitlines()
     row = next(line for line in head if line.startswith("missile-test"))
     assert len(row.split()) == 1 + 9  # three columns of precision, recall, F1
+
+
+def test_eval_lists_the_mistakes_of_what_the_bot_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The shipped pack has its model switched off, so the bot labels by the rules alone: the
+    mistakes `eval` lists must be the rules' own, not those of rules + model (the two lists
+    differ on this set: the model labels two of its non-North-Korea items)."""
+    config = str(ROOT / "config" / "newsbot.toml")
+    data = str(DATA / "classify_alignments_dev.jsonl")
+    packs = load_config(config, {}).packs
+    assert all(p.model is None for p in packs)  # shipped switched off
+    rows = [json.loads(line) for line in Path(data).read_text(encoding="utf-8").splitlines()]
+
+    def wrong(chosen: list[RulePack]) -> int:
+        return sum(
+            set(classify(chosen, r["title"], r.get("summary", "")).labels) != set(r["labels"])
+            for r in rows
+        )
+
+    modelled = [replace(p, model=p.name) if bundled(p.name) else p for p in packs]
+    assert wrong(modelled) != wrong(packs)  # else this test could not tell the lists apart
+    assert main(["eval", "--dataset", data, "--config", config, "--mistakes"], {}) == 0
+    out = capsys.readouterr().out
+    assert f"misclassified (rules only, as the config runs them: {wrong(packs)}):" in out

@@ -642,6 +642,7 @@ def _eval(
     ]
     plain = [replace(p, model=None) for p in config.packs]
     with_model = modelled != plain
+    model_on = any(p.model for p in config.packs)
 
     def rules(title: str, summary: str) -> Classification:
         return classify(modelled, title, summary)
@@ -679,9 +680,16 @@ def _eval(
         name = "against" if against else "keyword baseline"
         print(format_comparison(dataset, report, base, baseline_name=name, rules_only=alone))
         if mistakes or (len(datasets) == 1 and not figures_only):
-            listed = format_report(report, show_mistakes=True).split("\n\nmisclassified", 1)
+            # the mistakes of what the bot runs: rules alone unless a pack turns its model on
+            run = report if alone is None or model_on else alone
+            listed = format_report(run, show_mistakes=True).split("\n\nmisclassified", 1)
             if len(listed) == 2:
-                print("\nmisclassified" + listed[1])
+                how = ""
+                if alone is not None:
+                    how = "rules + model" if model_on else "rules only"
+                    how = f"{how}, as the config runs them: "
+                count, rest = listed[1].split(":", 1)
+                print(f"\nmisclassified ({how}{count.strip(' ()')}):{rest}")
     return 1 if failed else 0
 
 
