@@ -24,8 +24,9 @@ def test_kappa_and_f1_of_a_small_table() -> None:
 def test_second_labels_name_only_committed_items_and_known_labels() -> None:
     second = read_second(SECOND)
     committed, _ = read_labels()
-    assert {s for s, _ in second} == {"2021", "2025", "holdout", "round3"}  # labelled twice
-    for batch in ("2021", "2025", "round3"):  # the whole of each blind set and of round3
+    labelled_twice = {"2021", "2025", "holdout", "round3", "round4"}
+    assert {s for s, _ in second} == labelled_twice
+    for batch in ("2021", "2025", "round3", "round4"):  # whole blind sets, whole dev rounds
         assert {i for s, i in second if s == batch} == {
             i for i, row in committed.items() if row.get("batch") == batch
         }

@@ -3,10 +3,11 @@
     python -m benchmarks.realnews.agreement [--second benchmarks/realnews/labels_second.tsv]
 
 The committed labels (labels.jsonl, in the rebuilt sets under data/) are annotator A's. A second
-annotator labelled the 2021 and 2025 measurement sets, the hold-out and the third dev round
-(round3, dev-round3.jsonl) again, independently: from GUIDELINES.md and each item's title and
-summary alone, without A's labels or any classifier output. Round3 is dev: the rules were tuned
-on it after A labelled it, so its "rules" figures are tuned ones. Their labels are
+annotator labelled the 2021 and 2025 measurement sets, the hold-out and the third and fourth
+dev rounds (round3, dev-round3.jsonl; round4, dev-round4.jsonl) again, independently: from
+GUIDELINES.md and each item's title and summary alone, without A's labels or any classifier
+output. Round3 and round4 are dev: the rules were tuned on them after A labelled them, so their
+"rules" figures are tuned ones. Their labels are
 labels_second.tsv (set, id, labels, note; "-" for none; a note that starts with UNSURE marks an
 item they could not decide).
 
@@ -35,6 +36,7 @@ SETS = {
     "holdout": "holdout.jsonl",
     "dev": "dev.jsonl",
     "round3": "dev-round3.jsonl",
+    "round4": "dev-round4.jsonl",
 }
 SECOND = HERE / "labels_second.tsv"
 
