@@ -554,6 +554,14 @@ _GUIDANCE = re.compile(
     r"\b(?:oversaw|oversees|observed|observes|guides|watched|inspected)\b|\bnew-type\b",
     re.IGNORECASE,
 )
+# The launcher's own account in a report's lead ("North Korea said it launched a solid-fuel
+# ICBM", a day after the launch): a confirmation, whatever the headline's verb
+_OWN_ACCOUNT = re.compile(
+    r"\b(?:north korea|pyongyang|the north|state media|kcna)\s+(?:said|says)\s+"
+    r"(?:that\s+)?it\s+(?:had\s+|has\s+)?(?:successfully\s+)?"
+    r"(?:launched|tested|test-fired|fired)\b",
+    re.IGNORECASE,
+)
 # Diplomacy: a meeting still to come (announced, travelled to) or one that took place. "To meet"
 # and "ahead of" win over "meet": "arrives to meet Putin" is the arrival.
 _AHEAD = re.compile(
@@ -666,7 +674,10 @@ def extract_facts(title: str, summary: str) -> Facts:
         if cjk_kind and (kind == "meeting" or detect_language(title, "") in ("ko", "ja", "zh")):
             kind = cjk_kind
     follow_up = bool(
-        cjk_follow_up or _FOLLOW_UP.search(title) or _GUIDANCE.search(f"{title}. {summary}")
+        cjk_follow_up
+        or _FOLLOW_UP.search(title)
+        or _GUIDANCE.search(f"{title}. {summary}")
+        or _OWN_ACCOUNT.search(summary)
     )
     # a named missile implies its class ("Hwasong-18" is an ICBM), in any language
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)

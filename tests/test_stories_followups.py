@@ -1,0 +1,87 @@
+"""Follow-ups that join the launch they follow, and the other events that stay apart.
+
+Issue 19, point 4: state media's next-day account of a launch, the Council meeting about it,
+a second outlet's report hours later join the launch's story. Each join needs positive evidence
+of the same event; each case has a guard that another launch or meeting stays apart. Fixture
+headlines and leads are written for these tests (none is a real outlet's).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.domain.stories import StoryIndex, fingerprint
+from bot.models import Classification, Item
+
+T0 = datetime(2026, 4, 7, 22, 0, tzinfo=UTC)  # a Tuesday, 07:00 in Seoul on Wednesday
+LAUNCH = ("missile-test",)
+
+
+def _story(
+    index: StoryIndex,
+    key: str,
+    title: str,
+    hours: float,
+    source: str,
+    *,
+    summary: str = "",
+    labels: tuple[str, ...] = LAUNCH,
+) -> str:
+    when = T0 + timedelta(hours=hours)
+    fp = fingerprint(key, title, summary, labels, when, source)
+    item = Item(source, "", key, "", title, summary, when)
+    match = index.assign(fp)
+    if match is None:
+        return index.create(fp, item, Classification(labels, {}, {}), when).id
+    return index.join(match.story_id, fp, item, when).story.id
+
+
+def _icbm(index: StoryIndex) -> str:
+    first = _story(
+        index,
+        "i1",
+        "North Korea fires long-range ballistic missile into East Sea, Seoul says",
+        0,
+        "Wire A",
+        summary="South Korea's military said the North fired an ICBM from near Pyongyang.",
+    )
+    for n, (title, hours) in enumerate(
+        [
+            ("Japan says North Korean ICBM fell inside its exclusive economic zone", 1.5),
+            ("North Korea launches ICBM in first test of the year", 3),
+            ("US condemns North Korea's ICBM launch", 8),
+        ]
+    ):
+        assert _story(index, f"i{n + 2}", title, hours, f"Wire {'BCD'[n]}") == first
+    return first
+
+
+def test_the_launchers_own_account_in_the_lead_joins_the_launch_a_day_and_a_half_on() -> None:
+    index = StoryIndex()
+    launch = _icbm(index)
+    # the headline reads like a fresh launch; its lead is the North's word of the launch
+    late = _story(
+        index,
+        "k1",
+        "North Korea launches new solid-fuel ICBM",
+        38,
+        "Wire E",
+        summary="North Korea said that it launched a new solid-fuel intercontinental ballistic "
+        "missile for the first time. The test was overseen by its leader.",
+    )
+    assert late == launch
+
+
+def test_a_fresh_launch_report_a_day_and_a_half_on_is_still_another_launch() -> None:
+    index = StoryIndex()
+    launch = _icbm(index)
+    fresh = _story(
+        index,
+        "n1",
+        "North Korea launches ICBM toward East Sea",
+        38,
+        "Wire E",
+        summary="South Korea's military said North Korea fired an intercontinental ballistic "
+        "missile on Thursday morning.",
+    )
+    assert fresh != launch
