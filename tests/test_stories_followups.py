@@ -15,6 +15,7 @@ from bot.models import Classification, Item
 
 T0 = datetime(2026, 4, 7, 22, 0, tzinfo=UTC)  # a Tuesday, 07:00 in Seoul on Wednesday
 LAUNCH = ("missile-test",)
+BOTH = ("missile-test", "diplomacy")
 
 
 def _story(
@@ -85,3 +86,64 @@ def test_a_fresh_launch_report_a_day_and_a_half_on_is_still_another_launch() -> 
         "missile on Thursday morning.",
     )
     assert fresh != launch
+
+
+def _srbms(index: StoryIndex, hours: float) -> str:
+    first = _story(
+        index,
+        "s1",
+        "North Korea fires two short-range ballistic missiles, Seoul says",
+        hours,
+        "Wire A",
+        summary="South Korea's military said the North fired two SRBMs into the Yellow Sea.",
+    )
+    second = _story(
+        index,
+        "s2",
+        "North Korea launches two short-range missiles toward Yellow Sea",
+        hours + 1,
+        "Wire B",
+    )
+    assert second == first
+    return first
+
+
+COUNCIL = "Security Council to meet in emergency session over North Korea's latest missile launch"
+
+
+def test_a_council_meeting_about_the_latest_launch_joins_that_launch() -> None:
+    index = StoryIndex()
+    launch = _icbm(index)
+    council = _story(
+        index,
+        "u1",
+        COUNCIL,
+        40,
+        "Wire F",
+        summary="Diplomats said the fifteen members would convene behind closed doors.",
+        labels=BOTH,
+    )
+    assert council == launch
+
+
+def test_the_latest_launch_is_the_launch_story_begun_last() -> None:
+    index = StoryIndex()
+    srbms = _srbms(index, -30)
+    launch = _icbm(index)
+    assert srbms != launch
+    council = _story(index, "u1", COUNCIL, 20, "Wire F", labels=BOTH)
+    assert council == launch
+
+
+def test_a_council_meeting_that_names_no_launch_stays_apart() -> None:
+    index = StoryIndex()
+    launch = _icbm(index)
+    vote = _story(
+        index,
+        "u2",
+        "Security Council fails to renew panel monitoring North Korea sanctions",
+        30,
+        "Wire F",
+        labels=BOTH,
+    )
+    assert vote != launch

@@ -403,7 +403,8 @@ class Facts:
     # the launch a reaction's headline says it follows ("US flies bombers after North Korea's
     # ICBM launch", "Kim vows ... after observing new ICBM launch"): its classes, beyond
     # "ballistic". Only for a headline that is not itself a fresh launch: "fires missile two
-    # days after ICBM test" names another launch
+    # days after ICBM test" names another launch. "latest" for a headline naming "the latest
+    # launch" ("Council meets over latest missile launch"): the most recent launch story's
     refers: frozenset[str] = frozenset()
     # the lead dates the event a week or a weekend back ("fired two projectiles last weekend"):
     # a fresh launch reported after it is another event
@@ -744,9 +745,19 @@ _SERIES = re.compile(
 _AFTER = re.compile(r"\b(?:after|following)\b[^,.;:]*", re.IGNORECASE)
 
 
+# "in response to the latest missile launch", "over its most recent test": a launch already
+# reported, the one before this report. An event's noun, not a weapon's: "its latest ICBM" is
+# the newest model, whichever day it flew
+_LATEST = re.compile(
+    r"\b(?:latest|most recent)\s+(?:[\w-]+\s+){0,2}?(?:launch(?:es)?|tests?|firings?|salvos?)\b",
+    re.IGNORECASE,
+)
+
+
 def _refers(title: str) -> frozenset[str]:
-    """The specific classes of the launch a headline's "after ..." clause names."""
-    found: set[str] = set()
+    """The specific classes of the launch a headline's "after ..." clause names, and "latest"
+    when the headline names the latest launch."""
+    found: set[str] = {"latest"} if _LATEST.search(title) else set()
     for m in _AFTER.finditer(title):
         clause = m.group(0)
         if not _LAUNCH_WORDS.search(clause) and not _TEST_WORDS.search(clause):
@@ -1361,6 +1372,24 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         "",
     )
     specific = fp.words - _GENERIC
+    stories = list(stories)
+    # "the latest launch" a reaction or a Council meeting names: the launch story begun last,
+    # among those several sources share if any (one outlet's late retelling starts its own)
+    latest = (
+        max(
+            (
+                s
+                for s in stories
+                if s.facts.kind == "launch"
+                and not s.facts.other_side
+                and s.first_published <= fp.published
+            ),
+            key=lambda s: (len(s.sources) > 1, s.first_published, s.id),
+            default=None,
+        )
+        if "latest" in fp.facts.refers
+        else None
+    )
     for story in stories:
         if not fp.labels & story.labels:
             continue
@@ -1494,6 +1523,8 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
                 need = tuning.launch_close
             else:
                 need = tuning.launch_agreeing if agree else tuning.launch_far
+        elif story is latest:
+            need = 0.0  # the headline's own reference to this launch is the evidence
         else:
             need = tuning.threshold_agreeing if agree else tuning.threshold
         members = story.members
