@@ -147,3 +147,49 @@ def test_a_council_meeting_that_names_no_launch_stays_apart() -> None:
         labels=BOTH,
     )
     assert vote != launch
+
+
+def _satellite(index: StoryIndex) -> str:
+    first = _story(
+        index,
+        "t1",
+        "North Korea launches rocket carrying military spy satellite",
+        0,
+        "Wire A",
+    )
+    for n, (title, hours) in enumerate(
+        [
+            ("North Korea says spy satellite placed into orbit", 4),
+            ("Japan issues missile alert as North Korea fires satellite rocket", 1),
+            ("North Korea claims spy satellite sent images of US bases", 20),
+        ]
+    ):
+        assert _story(index, f"t{n + 2}", title, hours, f"Wire {'BCD'[n]}") == first
+    return first
+
+
+def test_how_the_launch_was_made_possible_joins_the_launch_two_days_on() -> None:
+    index = StoryIndex()
+    launch = _satellite(index)
+    # "to launch" here is no plan: the launch was made, the report says how
+    helped = _story(
+        index,
+        "h1",
+        "Seoul says foreign engineers likely enabled North Korea to launch its spy satellite",
+        46,
+        "Wire E",
+    )
+    assert helped == launch
+
+
+def test_a_promise_to_help_launch_satellites_stays_apart_from_the_launch() -> None:
+    index = StoryIndex()
+    launch = _satellite(index)
+    promise = _story(
+        index,
+        "h2",
+        "Moscow promises to help North Korea launch more spy satellites",
+        30,
+        "Wire E",
+    )
+    assert promise != launch

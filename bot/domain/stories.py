@@ -587,6 +587,13 @@ _FOR_TALKS = re.compile(
     r"(?:summit|meeting)\b",
     re.IGNORECASE,
 )
+# "Russian help enabled North Korea to launch a satellite": how a launch already made came
+# about, not a launch to come (a follow-up of that launch)
+_ENABLED = re.compile(
+    r"\b(?:enabled|helped|allowed)\s+(?:[\w'\u2019-]+\s+){0,3}?(?:to\s+)?"
+    r"(?:launch|fire|put|test)\b",
+    re.IGNORECASE,
+)
 _FAILED = re.compile(r"\b(?:fail\w*|crash\w*|explod\w*|plunge\w*|blew up)\b", re.IGNORECASE)
 _UN = re.compile(r"(?i:\b(?:security council|unsc|united nations)\b)|\bU\.?N\b\.?")
 _TEST = re.compile(r"\btest\w*", re.IGNORECASE)
@@ -622,7 +629,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         kind = "un"
     elif _LAUNCH_WORDS.search(main_clause):
         # "fails to launch", "attempt to launch ... ends in failure": it was tried
-        tried = _FAILED.search(main_clause)
+        tried = _FAILED.search(main_clause) or _ENABLED.search(main_clause)
         kind = "plan" if _PLANNED.search(main_clause) and not tried else "launch"
     else:
         kind = "meeting"  # anything else: talks, statements, reactions, measures
@@ -679,6 +686,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         or _FOLLOW_UP.search(title)
         or _GUIDANCE.search(f"{title}. {summary}")
         or _OWN_ACCOUNT.search(summary)
+        or (kind == "launch" and _ENABLED.search(main_clause))
     )
     # a named missile implies its class ("Hwasong-18" is an ICBM), in any language
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)
