@@ -193,3 +193,62 @@ def test_a_promise_to_help_launch_satellites_stays_apart_from_the_launch() -> No
         "Wire E",
     )
     assert promise != launch
+
+
+DIPLOMACY = ("diplomacy",)
+
+
+def _trip(index: StoryIndex) -> str:
+    first = _story(
+        index,
+        "v1",
+        "Kim Jong Un heads to Moscow by armoured train for talks with Putin",
+        0,
+        "Wire A",
+        labels=DIPLOMACY,
+    )
+    for n, (title, hours) in enumerate(
+        [
+            ("Kremlin confirms Kim Jong Un will visit Russia for talks with Putin", 1),
+            ("North Korea's Kim travels to Russia to meet Putin, state media say", 2),
+        ]
+    ):
+        assert _story(index, f"v{n + 2}", title, hours, f"Wire {'BC'[n]}", labels=DIPLOMACY) == (
+            first
+        )
+    return first
+
+
+def _explainer_then_news(index: StoryIndex, trip: str) -> None:
+    explainer = _story(
+        index, "x1", "Explainer: why Kim is going to Russia", 5, "Wire D", labels=DIPLOMACY
+    )
+    assert explainer == trip
+    # the same outlet's news report minutes later: not a second event of its burst
+    news = _story(
+        index,
+        "x2",
+        "Kim Jong Un's train crosses into Russia ahead of talks with Putin",
+        5.2,
+        "Wire D",
+        labels=DIPLOMACY,
+    )
+    assert news == trip
+
+
+def test_an_outlets_news_report_joins_the_story_its_own_explainer_is_in() -> None:
+    index = StoryIndex()
+    _explainer_then_news(index, _trip(index))
+
+
+SPACEPORT = "Putin to host Kim Jong Un at far eastern spaceport, Kremlin says"
+
+
+def test_an_outlets_two_news_reports_within_the_hour_stay_two_events_beside_its_explainer() -> None:
+    index = StoryIndex()
+    trip = _trip(index)
+    _explainer_then_news(index, trip)
+    # from the outlet whose news report came minutes before, it is taken as another event
+    # (when in doubt, post); from another outlet it joins the trip
+    assert _story(index, "y3", SPACEPORT, 5.5, "Wire D", labels=DIPLOMACY) != trip
+    assert _story(index, "y4", SPACEPORT, 5.6, "Wire E", labels=DIPLOMACY) == trip

@@ -1111,7 +1111,9 @@ class Member:
     source: str
     batch: str
     published: datetime
-    update: bool
+    # "update": the title marks an update of the outlet's earlier report; "feature": an
+    # explainer, photos or an analysis (no event of its own for the same-source rule); or ""
+    mark: str
     specific: int  # how many of the words are not _GENERIC
     facts: Facts | None  # only when it names a class, a missile or a count (for _outvoted)
 
@@ -1124,7 +1126,7 @@ class Member:
             fp.source,
             fp.batch,
             fp.published,
-            fp.update,
+            "feature" if fp.facts.kind == "feature" else "update" if fp.update else "",
             specific,
             fp.facts if fp.facts.classes or fp.facts.names or fp.facts.counts else None,
         )
@@ -1321,8 +1323,15 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
 
     Reports one poll brings that the source published hours apart (a feed polled rarely, or
     for the first time) are not a burst: there a confirmation or a reaction ("North Korea
-    confirms ICBM test") or a report sharing the launch's class, name or count joins too."""
+    confirms ICBM test") or a report sharing the launch's class, name or count joins too.
+
+    An explainer, photos or an analysis is no event: an outlet's feature and its news report
+    within the hour are not two events told apart, and the other rules judge them."""
+    if fp.facts.kind == "feature":
+        return True
     for m in story.by_source.get(fp.source, ()):
+        if m.mark == "feature":
+            continue
         same_poll = bool(fp.batch) and m.batch == fp.batch
         close = abs(fp.published - m.published) <= tuning.same_source_gap
         if not same_poll and not close:
@@ -1330,7 +1339,7 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
         score = overlap(fp.words, m.words)
         if score >= tuning.near_duplicate:
             continue
-        if (fp.update or m.update) and score >= tuning.update_overlap:
+        if (fp.update or m.mark == "update") and score >= tuning.update_overlap:
             continue
         if not close and (fp.facts.follow_up or _specific_agree(fp.facts, m.facts or Facts())):
             continue
