@@ -252,3 +252,35 @@ def test_an_outlets_two_news_reports_within_the_hour_stay_two_events_beside_its_
     # (when in doubt, post); from another outlet it joins the trip
     assert _story(index, "y3", SPACEPORT, 5.5, "Wire D", labels=DIPLOMACY) != trip
     assert _story(index, "y4", SPACEPORT, 5.6, "Wire E", labels=DIPLOMACY) == trip
+
+
+def test_an_aside_about_someone_does_not_make_an_arrival_a_launch_plan() -> None:
+    index = StoryIndex()
+    trip = _trip(index)
+    # "who ... will share satellite technology" is about Putin; the headline's act is the
+    # arrival, a stage of the trip a day and a half on (read as a plan to launch a satellite,
+    # it gave no stage and stayed out of the trip's story)
+    arrival = _story(
+        index,
+        "r1",
+        "Kim Jong Un arrives in Russia for talks with Putin - who he hopes will share "
+        "satellite technology",
+        38,
+        "Wire E",
+        labels=DIPLOMACY,
+    )
+    assert arrival == trip
+
+
+def test_a_launch_headline_with_an_aside_is_still_a_launch() -> None:
+    index = StoryIndex()
+    trip = _trip(index)
+    launch = _story(
+        index,
+        "r2",
+        "North Korea fires ballistic missile, which lands outside Japan's waters",
+        6,
+        "Wire E",
+        labels=BOTH,
+    )
+    assert launch != trip

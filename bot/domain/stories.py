@@ -500,6 +500,12 @@ _REPEAT = re.compile(
 _SUBORDINATE = re.compile(
     r"\s(?:as|while|after|following|amid|ahead of|before|days after|hours after)\s", re.IGNORECASE
 )
+# "Kim arrives in Russia - who he hopes will provide satellite tech -": an aside about
+# someone, not the headline's own act
+_RELATIVE = re.compile(
+    r"\s*[,\u2013\u2014]\s*(?:who|whom|whose|which|where)\s|\s-\s*(?:who|whom|whose|which|where)\s",
+    re.IGNORECASE,
+)
 # "tour rocket launch site": a place, not a launch; "balloon launch of leaflets": no missile
 _LAUNCH_PLACE = re.compile(
     r"\b(?:rocket |space |satellite )?launch (?:site|facility|pad|centre|center|base)s?\b|"
@@ -614,7 +620,7 @@ def extract_facts(title: str, summary: str) -> Facts:
     summary = first.group(1) if first else summary
     # a live page's headline lists several items ("war live: Putin meets Kim; shipyard hit"):
     # the first is the headline's own
-    main_clause = title.split(";", 1)[0]
+    main_clause = _RELATIVE.split(title.split(";", 1)[0], maxsplit=1)[0]
     main_clause = _OTHER_EVENT.sub(" ", _SUBORDINATE.split(main_clause, maxsplit=1)[0])
     main_clause = _NOT_UN.sub(" ", _LAUNCH_PLACE.sub(" ", main_clause))
     if _FEATURE.search(title):
