@@ -403,7 +403,8 @@ class Facts:
     # the launch a reaction's headline says it follows ("US flies bombers after North Korea's
     # ICBM launch", "Kim vows ... after observing new ICBM launch"): its classes, beyond
     # "ballistic". Only for a headline that is not itself a fresh launch: "fires missile two
-    # days after ICBM test" names another launch
+    # days after ICBM test" names another launch. "latest" for a headline naming "the latest
+    # launch" ("Council meets over latest missile launch"): the most recent launch story's
     refers: frozenset[str] = frozenset()
     # the lead dates the event a week or a weekend back ("fired two projectiles last weekend"):
     # a fresh launch reported after it is another event
@@ -499,6 +500,12 @@ _REPEAT = re.compile(
 _SUBORDINATE = re.compile(
     r"\s(?:as|while|after|following|amid|ahead of|before|days after|hours after)\s", re.IGNORECASE
 )
+# "Kim arrives in Russia - who he hopes will provide satellite tech -": an aside about
+# someone, not the headline's own act
+_RELATIVE = re.compile(
+    r"\s*[,\u2013\u2014]\s*(?:who|whom|whose|which|where)\s|\s-\s*(?:who|whom|whose|which|where)\s",
+    re.IGNORECASE,
+)
 # "tour rocket launch site": a place, not a launch; "balloon launch of leaflets": no missile
 _LAUNCH_PLACE = re.compile(
     r"\b(?:rocket |space |satellite )?launch (?:site|facility|pad|centre|center|base)s?\b|"
@@ -554,6 +561,14 @@ _GUIDANCE = re.compile(
     r"\b(?:oversaw|oversees|observed|observes|guides|watched|inspected)\b|\bnew-type\b",
     re.IGNORECASE,
 )
+# The launcher's own account in a report's lead ("North Korea said it launched a solid-fuel
+# ICBM", a day after the launch): a confirmation, whatever the headline's verb
+_OWN_ACCOUNT = re.compile(
+    r"\b(?:north korea|pyongyang|the north|state media|kcna)\s+(?:said|says)\s+"
+    r"(?:that\s+)?it\s+(?:had\s+|has\s+)?(?:successfully\s+)?"
+    r"(?:launched|tested|test-fired|fired)\b",
+    re.IGNORECASE,
+)
 # Diplomacy: a meeting still to come (announced, travelled to) or one that took place. "To meet"
 # and "ahead of" win over "meet": "arrives to meet Putin" is the arrival.
 _AHEAD = re.compile(
@@ -578,6 +593,13 @@ _FOR_TALKS = re.compile(
     r"(?:summit|meeting)\b",
     re.IGNORECASE,
 )
+# "Russian help enabled North Korea to launch a satellite": how a launch already made came
+# about, not a launch to come (a follow-up of that launch)
+_ENABLED = re.compile(
+    r"\b(?:enabled|helped|allowed)\s+(?:[\w'\u2019-]+\s+){0,3}?(?:to\s+)?"
+    r"(?:launch|fire|put|test)\b",
+    re.IGNORECASE,
+)
 _FAILED = re.compile(r"\b(?:fail\w*|crash\w*|explod\w*|plunge\w*|blew up)\b", re.IGNORECASE)
 _UN = re.compile(r"(?i:\b(?:security council|unsc|united nations)\b)|\bU\.?N\b\.?")
 _TEST = re.compile(r"\btest\w*", re.IGNORECASE)
@@ -598,7 +620,7 @@ def extract_facts(title: str, summary: str) -> Facts:
     summary = first.group(1) if first else summary
     # a live page's headline lists several items ("war live: Putin meets Kim; shipyard hit"):
     # the first is the headline's own
-    main_clause = title.split(";", 1)[0]
+    main_clause = _RELATIVE.split(title.split(";", 1)[0], maxsplit=1)[0]
     main_clause = _OTHER_EVENT.sub(" ", _SUBORDINATE.split(main_clause, maxsplit=1)[0])
     main_clause = _NOT_UN.sub(" ", _LAUNCH_PLACE.sub(" ", main_clause))
     if _FEATURE.search(title):
@@ -613,7 +635,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         kind = "un"
     elif _LAUNCH_WORDS.search(main_clause):
         # "fails to launch", "attempt to launch ... ends in failure": it was tried
-        tried = _FAILED.search(main_clause)
+        tried = _FAILED.search(main_clause) or _ENABLED.search(main_clause)
         kind = "plan" if _PLANNED.search(main_clause) and not tried else "launch"
     else:
         kind = "meeting"  # anything else: talks, statements, reactions, measures
@@ -666,7 +688,11 @@ def extract_facts(title: str, summary: str) -> Facts:
         if cjk_kind and (kind == "meeting" or detect_language(title, "") in ("ko", "ja", "zh")):
             kind = cjk_kind
     follow_up = bool(
-        cjk_follow_up or _FOLLOW_UP.search(title) or _GUIDANCE.search(f"{title}. {summary}")
+        cjk_follow_up
+        or _FOLLOW_UP.search(title)
+        or _GUIDANCE.search(f"{title}. {summary}")
+        or _OWN_ACCOUNT.search(summary)
+        or (kind == "launch" and _ENABLED.search(main_clause))
     )
     # a named missile implies its class ("Hwasong-18" is an ICBM), in any language
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)
@@ -733,9 +759,19 @@ _SERIES = re.compile(
 _AFTER = re.compile(r"\b(?:after|following)\b[^,.;:]*", re.IGNORECASE)
 
 
+# "in response to the latest missile launch", "over its most recent test": a launch already
+# reported, the one before this report. An event's noun, not a weapon's: "its latest ICBM" is
+# the newest model, whichever day it flew
+_LATEST = re.compile(
+    r"\b(?:latest|most recent)\s+(?:[\w-]+\s+){0,2}?(?:launch(?:es)?|tests?|firings?|salvos?)\b",
+    re.IGNORECASE,
+)
+
+
 def _refers(title: str) -> frozenset[str]:
-    """The specific classes of the launch a headline's "after ..." clause names."""
-    found: set[str] = set()
+    """The specific classes of the launch a headline's "after ..." clause names, and "latest"
+    when the headline names the latest launch."""
+    found: set[str] = {"latest"} if _LATEST.search(title) else set()
     for m in _AFTER.finditer(title):
         clause = m.group(0)
         if not _LAUNCH_WORDS.search(clause) and not _TEST_WORDS.search(clause):
@@ -1081,7 +1117,9 @@ class Member:
     source: str
     batch: str
     published: datetime
-    update: bool
+    # "update": the title marks an update of the outlet's earlier report; "feature": an
+    # explainer, photos or an analysis (no event of its own for the same-source rule); or ""
+    mark: str
     specific: int  # how many of the words are not _GENERIC
     facts: Facts | None  # only when it names a class, a missile or a count (for _outvoted)
 
@@ -1094,7 +1132,7 @@ class Member:
             fp.source,
             fp.batch,
             fp.published,
-            fp.update,
+            "feature" if fp.facts.kind == "feature" else "update" if fp.update else "",
             specific,
             fp.facts if fp.facts.classes or fp.facts.names or fp.facts.counts else None,
         )
@@ -1291,8 +1329,15 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
 
     Reports one poll brings that the source published hours apart (a feed polled rarely, or
     for the first time) are not a burst: there a confirmation or a reaction ("North Korea
-    confirms ICBM test") or a report sharing the launch's class, name or count joins too."""
+    confirms ICBM test") or a report sharing the launch's class, name or count joins too.
+
+    An explainer, photos or an analysis is no event: an outlet's feature and its news report
+    within the hour are not two events told apart, and the other rules judge them."""
+    if fp.facts.kind == "feature":
+        return True
     for m in story.by_source.get(fp.source, ()):
+        if m.mark == "feature":
+            continue
         same_poll = bool(fp.batch) and m.batch == fp.batch
         close = abs(fp.published - m.published) <= tuning.same_source_gap
         if not same_poll and not close:
@@ -1300,7 +1345,7 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
         score = overlap(fp.words, m.words)
         if score >= tuning.near_duplicate:
             continue
-        if (fp.update or m.update) and score >= tuning.update_overlap:
+        if (fp.update or m.mark == "update") and score >= tuning.update_overlap:
             continue
         if not close and (fp.facts.follow_up or _specific_agree(fp.facts, m.facts or Facts())):
             continue
@@ -1350,6 +1395,24 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         "",
     )
     specific = fp.words - _GENERIC
+    stories = list(stories)
+    # "the latest launch" a reaction or a Council meeting names: the launch story begun last,
+    # among those several sources share if any (one outlet's late retelling starts its own)
+    latest = (
+        max(
+            (
+                s
+                for s in stories
+                if s.facts.kind == "launch"
+                and not s.facts.other_side
+                and s.first_published <= fp.published
+            ),
+            key=lambda s: (len(s.sources) > 1, s.first_published, s.id),
+            default=None,
+        )
+        if "latest" in fp.facts.refers
+        else None
+    )
     for story in stories:
         if not fp.labels & story.labels:
             continue
@@ -1483,6 +1546,8 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
                 need = tuning.launch_close
             else:
                 need = tuning.launch_agreeing if agree else tuning.launch_far
+        elif story is latest:
+            need = 0.0  # the headline's own reference to this launch is the evidence
         else:
             need = tuning.threshold_agreeing if agree else tuning.threshold
         members = story.members
