@@ -287,3 +287,65 @@ def test_evidence_names_the_norths_denunciation(pack: RulePack) -> None:
     title, summary, _ = ROUND2[3]
     c = classify([pack], title, summary)
     assert "not: the North denounces" in c.evidence["diplomacy"]
+
+
+# GUIDELINES G7: a meeting or statement about several adversaries at once is diplomacy only
+# when North Korea is its main subject. The default pack leaves `adversity` unset (it cost a
+# true label on the hold-out); a pack that sets it reads the North in such a list as background.
+ADVERSITY = [
+    "threat", "threats", "aggression", "crisis", "crises", "challenge", "challenges", "danger",
+    "dangers", "risk", "risks", "menace", "posed by", "counter",
+]  # fmt: skip
+
+ADVERSARIES = [
+    # (title, summary): diplomacy withheld, the North one adversary among several
+    ("EU foreign ministers to weigh Russia, China, North Korea risks at Brussels meeting", ""),
+    (
+        "Canada's prime minister visits Seoul to deepen ties",
+        "The two leaders discussed the challenges posed by North Korea and China, officials said.",
+    ),
+]
+
+PARTNERS = [
+    # (title, summary): still diplomacy, the North a partner or the meeting's own subject
+    ("China and North Korea pledge closer ties at Beijing talks", ""),
+    ("Putin and Kim sign mutual defence pact in Pyongyang", ""),
+    ("Allies clash with Russia, China at UN over North Korea's missile launch", ""),
+    ("Envoys meet in Geneva to defuse US-North Korea crisis", ""),
+    ("Seoul and Tokyo leaders discuss North Korea threat at summit", ""),
+    ("Lavrov to visit North Korea and China next week", ""),
+    ("Envoys resume talks, facing new challenges for Washington and Pyongyang", ""),
+    (
+        "Russia and North Korea threats dominate talks between Seoul and Tokyo",
+        "The foreign ministers agreed to coordinate their response to North Korea's nuclear "
+        "programme.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def adversity_pack() -> RulePack:
+    data = tomllib.loads(RULES.read_text())
+    data["salience"]["adversity"] = ADVERSITY
+    problems = Problems()
+    loaded = load_pack(data, problems)
+    assert loaded is not None, problems.items
+    return loaded
+
+
+@pytest.mark.parametrize(("title", "summary"), ADVERSARIES)
+def test_the_north_as_one_of_several_adversaries_is_background(
+    pack: RulePack, adversity_pack: RulePack, title: str, summary: str
+) -> None:
+    assert "diplomacy" in classify([pack], title, summary).labels  # the default pack's reading
+    c = classify([adversity_pack], title, summary)
+    assert "diplomacy" not in c.labels
+    assert "mentioned in passing: North Korea one of several adversaries" in c.evidence["diplomacy"]
+    assert "diplomacy" not in classify([adversity_pack], title, summary, explain=False).labels
+
+
+@pytest.mark.parametrize(("title", "summary"), PARTNERS)
+def test_the_norths_partners_and_own_meetings_keep_diplomacy(
+    adversity_pack: RulePack, title: str, summary: str
+) -> None:
+    assert "diplomacy" in classify([adversity_pack], title, summary).labels
