@@ -11,7 +11,7 @@ import tomllib
 
 import pytest
 
-from bot.domain.classify import classify, load_pack
+from bot.domain.classify import classify, load_pack, text
 from bot.domain.classify.pack import RulePack
 from bot.domain.classify.text import tokenize
 from bot.validate import Problems
@@ -349,3 +349,19 @@ def test_the_norths_partners_and_own_meetings_keep_diplomacy(
     adversity_pack: RulePack, title: str, summary: str
 ) -> None:
     assert "diplomacy" in classify([adversity_pack], title, summary).labels
+
+
+def test_the_adjective_critical_is_no_reaction(pack: RulePack) -> None:
+    """Snowball stems "critical" as "criticize": "talks with 'critical partners'" read as a
+    reaction made the "amid" clause main, and the meeting of others diplomacy over the North."""
+    assert text.stem("critical") != text.stem("criticize") == text.stem("criticizes")
+    title = (
+        "Australian defence chief to hold talks with 'critical partners' amid Iran, "
+        "North Korea threats"
+    )
+    c = classify([pack], title, "The minister arrived in Singapore on Friday.")
+    assert "diplomacy" not in c.labels
+    assert "mentioned in passing: North Korea not in the title or lead" in c.evidence["diplomacy"]
+    # the verb still reacts: what it is about counts as main
+    title = "South Korea criticizes North Korea over ballistic missile launch"
+    assert "missile-test" in classify([pack], title, "").labels
