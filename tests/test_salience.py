@@ -365,3 +365,20 @@ def test_the_adjective_critical_is_no_reaction(pack: RulePack) -> None:
     # the verb still reacts: what it is about counts as main
     title = "South Korea criticizes North Korea over ballistic missile launch"
     assert "missile-test" in classify([pack], title, "").labels
+
+
+def test_what_a_meeting_looks_beyond_is_background(pack: RulePack) -> None:
+    """ "... risks beyond North Korea": the allies' meeting is about other dangers (G7)."""
+    title = "Canberra hosts Seoul's president to seek unity against risks beyond North Korea"
+    summary = (
+        "The president arrived in Canberra for talks with the prime minister, whose government "
+        "wants to align more closely on China."
+    )
+    c = classify([pack], title, summary)
+    assert "diplomacy" not in c.labels
+    assert "mentioned in passing: North Korea not in the title or lead" in c.evidence["diplomacy"]
+    # the North in the main clause, before "beyond", keeps its labels
+    title = "North Korea's Kim vows to take ties with Russia beyond arms trade"
+    assert "diplomacy" in classify([pack], title, "").labels
+    title = "North Korea launches ballistic missile that flies beyond Japan"
+    assert "missile-test" in classify([pack], title, "").labels
