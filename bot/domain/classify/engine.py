@@ -103,6 +103,7 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         if inner:
             matches = [m for m in matches if id(m) not in inner]
     subject_pos: list[int] = []
+    subject_ends: dict[int, int] = {}
     contextual_pos: list[int] = []
     contextual_terms: list[str] = []
     cancelled: set[int] = set()
@@ -113,6 +114,7 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         kind = role[0]
         if kind == "alias":
             subject_pos.append(start)
+            subject_ends[start] = max(end, subject_ends.get(start, end))
             subject_terms.append(pattern.display)
         elif kind == "contextual":
             contextual_pos.append(start)
@@ -225,7 +227,7 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         found_markers = _find(tokens, pack, pack.salience_index, pack.salience_follows)
         markers = [(a, b, r[0]) for a, b, _p, r in found_markers]
         acting = frozenset(p.stems[0] for p in pack.salience.acting)
-        where = clauses(tokens, markers, subject_pos, acting)
+        where = clauses(tokens, markers, subject_pos, acting, subject_ends)
         acts = {ti: title_acts(ev, where) for ti, (ev, _e) in found.items()}
         named = {ti: title_mentions(ev, e, where) for ti, (ev, e) in found.items()}
         for ti in judged:

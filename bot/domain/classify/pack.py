@@ -70,6 +70,8 @@ class Salience:
     other_actors: tuple[Pattern, ...] = ()  # "south korea", "spacex": not the subject acting
     captions: tuple[Pattern, ...] = ()  # "getty images": the summary opens with a photo caption
     acting: tuple[Pattern, ...] = ()  # event words whose subject is checked ("launch")
+    # what a list of names beside it is: adversaries ("threats from China, Russia, North Korea")
+    adversity: tuple[Pattern, ...] = ()
 
     @property
     def enabled(self) -> bool:
@@ -216,6 +218,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         other_actors=_patterns(sal, "other_actors"),
         captions=_patterns(sal, "captions"),
         acting=_patterns(sal, "acting"),
+        adversity=_patterns(sal, "adversity"),
     )
     sal.finish()
 
@@ -454,6 +457,7 @@ def _build_salience_index(
         ("reaction", salience.reaction),
         ("actor", salience.other_actors),
         ("caption", salience.captions),
+        ("adversity", salience.adversity),
     ):
         for p in patterns:
             index.setdefault(p.stems[0], []).append((p, (kind, -1, -1)))

@@ -16,15 +16,19 @@ label is withheld; the evidence says why. Refinements:
 - a summary that opens with a photo caption has no lead: the title decides;
 - label against label: a topic absent from the title, beside another label's title, counts
   only from the lead's main clause; a topic without events named only in the title's
-  subordinate clause, beside another label's main clause, is background.
+  subordinate clause, beside another label's main clause, is background;
+- the subject as one name of a list of adversaries ("threats from China, Russia and North
+  Korea", "Ukraine, China, North Korea crises", "challenges posed by North Korea and China")
+  is one adversary among several: a topic without events needs it named on its own.
 
 The markers are pack data (`[salience]`), so other languages add their own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from bot.domain.classify.pack import Topic
 from bot.domain.classify.text import Tokens
@@ -50,6 +54,7 @@ class Clauses:
     subject: tuple[int, ...]  # starts of subject mentions
     acting: frozenset[str]  # event words whose subject matters ("launch", not "evacuation")
     cause_sentences: frozenset[int] = frozenset()  # the subordinate clause names a cause
+    listed: frozenset[int] = frozenset()  # subject mentions in a list of adversaries
 
     def in_head(self, pos: int) -> bool:
         return self.tokens.sentence[pos] in self.head_sentences
@@ -107,13 +112,65 @@ class Clauses:
         return self.title_subordinate(pos) and self.tokens.sentence[pos] in self.cause_sentences
 
 
+_LINKS = frozenset({"and", "or"})
+_SOURCES = frozenset({"from", "by", "of"})
+
+
+def _listed(
+    tokens: Tokens,
+    names: Sequence[tuple[int, int, bool]],
+    adversity: Sequence[tuple[int, int]],
+) -> frozenset[int]:
+    """The subject mentions that are one name of a list of adversaries: names joined by
+    commas, dashes, "and" or "or" in one sentence, the subject's and another country's among
+    them, that an `adversity` word qualifies right after ("China, North Korea threats") or just
+    before ("threats from China, Russia and North Korea", "to counter China and North Korea").
+    `names`: (start, end, is the subject), in order."""
+    if not adversity or len(names) < 2:
+        return frozenset()
+    stems, sentence = tokens.stems, tokens.sentence
+    n = len(stems)
+    after = {a for a, _b in adversity}
+    before = {b for _a, b in adversity}
+    out: set[int] = set()
+    run = [names[0]]
+    for name in [*names[1:], None]:
+        last = run[-1]
+        if name is not None and sentence[name[0]] == sentence[last[0]]:
+            gap = name[0] - last[1]
+            if gap == 0 or (gap == 1 and stems[last[1]] in _LINKS):
+                run.append(name)
+                continue
+        first, end = run[0][0], run[-1][1]
+        mine = [s for s, _e, own in run if own]
+        # two names joined by a dash or a space are a pair ("US-North Korea crisis": the two
+        # sides of one relation), not a list
+        joined = len(run) > 2 or any(
+            tokens.clause[a[1] - 1] != tokens.clause[b[0]] or b[0] > a[1] for a, b in pairwise(run)
+        )
+        if mine and len(mine) < len(run) and joined:
+            stop = end + 1 if end < n and stems[end] == "s" else end  # "China, North Korea's"
+            # before the list, the word acts on it ("counter") or names its source: "threats
+            # from", "aggression by" (not "challenges for Washington and Pyongyang")
+            qualified = stop in after or first in before
+            if not qualified and first - 1 in before and first - 1 > 0:
+                qualified = stems[first - 1] in _SOURCES
+            if qualified:
+                out.update(mine)
+        if name is not None:
+            run = [name]
+    return frozenset(out)
+
+
 def clauses(
     tokens: Tokens,
     markers: Iterable[tuple[int, int, str]],
     subject: Sequence[int],
     acting: frozenset[str] = frozenset(),
+    subject_ends: Mapping[int, int] | None = None,
 ) -> Clauses:
-    """Read the clause structure from the salience markers found: (start, end, kind)."""
+    """Read the clause structure from the salience markers found: (start, end, kind).
+    `subject_ends`: where each subject mention (by its start) ends, for lists of names."""
     sentence = tokens.sentence
     clause = tokens.clause
     subs: list[tuple[int, int]] = []
@@ -122,6 +179,7 @@ def clauses(
     actors: list[tuple[int, int]] = []
     captions: list[int] = []
     causes: set[int] = set()
+    adversity: list[tuple[int, int]] = []
     for start, end, kind in markers:
         if kind in ("sub", "cause") or (
             kind == "open" and (start == 0 or sentence[start - 1] != sentence[start])
@@ -137,6 +195,8 @@ def clauses(
             actors.append((start, end))
         elif kind == "caption":
             captions.append(start)
+        elif kind == "adversity":
+            adversity.append((start, end))
     sub_from: dict[int, tuple[int, int]] = {}
     cause_sentences: set[int] = set()
     n = len(tokens.stems)
@@ -171,6 +231,11 @@ def clauses(
     near = frozenset(head | ({lead + 1} if lead is not None else set()))
     own = set(subject)
     actors = [(a, b) for a, b in actors if a not in own]
+    ends = subject_ends or {}
+    names = sorted(
+        {(a, b, False) for a, b in actors} | {(p, ends.get(p, p + 1), True) for p in own}
+    )
+    listed = _listed(tokens, names, adversity)
     probe = Clauses(
         tokens, head, near, sub_from, frozenset(), tuple(actors), tuple(subject), acting
     )
@@ -188,6 +253,7 @@ def clauses(
         tuple(subject),
         acting,
         frozenset(cause_sentences),
+        listed,
     )
 
 
@@ -269,14 +335,15 @@ def judge(
     # (or its cause: "... after being freed by North Korea") needs it in the lead's main clause ("Yoon arrives in Japan for talks with Kishida" and
     # "... talks with allies amid North Korea threats" are other countries' diplomacy,
     # whatever the subordinate clauses add about the North)
-    if (
-        topic.needs_subject
-        and not topic.events
-        and not other_in_title
-        and not any(where.title_main(p) or where.title_cause(p) for p in where.subject)
-        and not any(where.main(p) for p in where.subject)
-    ):
-        return Verdict(False, "mentioned in passing: North Korea not in the title or lead")
+    if topic.needs_subject and not topic.events and not other_in_title:
+        # the subject as one of a list of adversaries ("G7 vows tough stance on China, North
+        # Korea and Russia") is not what the meeting or statement is about (G7)
+        named = [p for p in where.subject if where.title_main(p) or where.title_cause(p)]
+        named += [p for p in where.subject if where.main(p)]
+        if not named:
+            return Verdict(False, "mentioned in passing: North Korea not in the title or lead")
+        if all(p in where.listed for p in named):
+            return Verdict(False, "mentioned in passing: North Korea one of several adversaries")
     if topic.events:
         title_events = [p for p in events if where.tokens.in_title[p] and main(p)]
         if title_events and all(where.other_actor(p) for p in title_events):

@@ -134,6 +134,10 @@ _ABBREVIATIONS = frozenset(
 )
 _NUMBER = re.compile(r"\d+")
 _stemmer = snowballstemmer.stemmer("english")
+# Snowball gives "criticize" and "critical" one stem ("critic"): the adjective ("talks with
+# 'critical allies'", "critical minerals") is then read as a reaction that makes the clause it
+# governs main. It keeps a stem of its own.
+_OWN_STEMS = {"critical": "critical", "critically": "critical"}
 _stem_cache: dict[str, str] = {}
 _raw_cache: dict[str, str] = {}
 _BREAKS = frozenset(".!?;\u3002")
@@ -144,7 +148,9 @@ def stem(word: str) -> str:
     """The stem of one lower-case word (numbers stay as they are)."""
     cached = _stem_cache.get(word)
     if cached is None:
-        cached = word if word.isdigit() else str(_stemmer.stemWord(word))
+        cached = _OWN_STEMS.get(word)
+        if cached is None:
+            cached = word if word.isdigit() else str(_stemmer.stemWord(word))
         if len(_stem_cache) < 200_000:
             _stem_cache[word] = cached
     return cached
