@@ -119,6 +119,8 @@ _CLASSES: dict[str, tuple[str, ...]] = {
         "atomic test",
     ),
     "artillery": ("rocket launcher", "artillery", "multiple rocket"),
+    # an underwater nuclear attack drone (the Haeil) is a weapon of its own, not a missile
+    "drone": ("underwater drone", "underwater nuclear", "underwater attack", "attack drone"),
     "ballistic": ("ballistic",),
 }
 _CLASS_NAMES = {
@@ -133,6 +135,7 @@ _CLASS_NAMES = {
     "satellite": "satellite launch",
     "nuclear": "nuclear test",
     "artillery": "rocket artillery",
+    "drone": "underwater drone",
 }
 _BALLISTIC = frozenset({"icbm", "irbm", "mrbm", "srbm", "slbm", "long", "ballistic"})
 # Ballistic classes that can name the same missile ("long-range" covers ICBMs and IRBMs).
@@ -143,6 +146,7 @@ _FAMILY = {c: "launch" for c in (*_BALLISTIC, "satellite")} | {
     "cruise": "cruise",
     "nuclear": "nuclear",
     "artillery": "artillery",
+    "drone": "drone",
 }
 _NAME = re.compile(
     r"\b(hwasong|hwasal|pukguksong|chollima|unha|taepodong|kn|haeil|pulhwasal|malligyong|"
@@ -163,6 +167,7 @@ _NAME_CLASS = {
     "kn-23": "srbm",
     "kn-24": "srbm",
     "kn-25": "artillery",
+    "haeil": "drone",
     "pukguksong": "slbm",
     "hwasal": "cruise",
     "pulhwasal": "cruise",
@@ -278,6 +283,12 @@ _ACTS: dict[str, tuple[str, ...]] = {
         "imposes sanctions",
         "impose sanctions",
         "sanctions targeting",
+        # the verb: "U.S. sanctions Russian company over ...", "Treasury sanctioned ..."
+        "us sanctions",
+        "u.s. sanctions",
+        "treasury sanctions",
+        "sanctioned",
+        "sanctioning",
         "blacklist",
         "blacklists",
     ),
@@ -542,6 +553,13 @@ _PLANNED = re.compile(
     r"about to|vows? to|promis\w+|hints? at|abandon\w*|shoot down|on standby)\b",
     re.IGNORECASE,
 )
+# "North Korea could take military action around key summit": a warning of the North's act
+# to come, as a launch plan is; not the summit it names
+_CONJECTURE = re.compile(
+    r"\b(?:could|may|might|likely to|poised to|set to|prepar\w+ (?:for|to))\s+(?:\w+\s+){0,2}?"
+    r"(?:military action|provocations?|weapons? tests?|nuclear test)\b",
+    re.IGNORECASE,
+)
 # A headline about a launch already reported: the launcher's own confirmation or claim, its
 # pictures, others' reactions. Anything else naming a launch is taken as a fresh launch.
 _FOLLOW_UP = re.compile(
@@ -637,6 +655,8 @@ def extract_facts(title: str, summary: str) -> Facts:
         # "fails to launch", "attempt to launch ... ends in failure": it was tried
         tried = _FAILED.search(main_clause) or _ENABLED.search(main_clause)
         kind = "plan" if _PLANNED.search(main_clause) and not tried else "launch"
+    elif _CONJECTURE.search(main_clause):
+        kind = "plan"  # "could take military action around summit": a warning, not the summit
     else:
         kind = "meeting"  # anything else: talks, statements, reactions, measures
     text = _OTHER_EVENT.sub(" ", f"{title}. {summary}")
@@ -1431,10 +1451,17 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             launch and _outvoted(fp, story)
         ):
             continue
-        if {fp.facts.kind, story.facts.kind} == {
-            "launch",
-            "meeting",
-        } and (fp.labels | story.founding_labels) & tuning.labels.meeting:
+        pair = {fp.facts.kind, story.facts.kind}
+        if (
+            pair == {"plan", "meeting"}
+            and (fp.labels | story.founding_labels) & tuning.labels.meeting
+            and not fp.facts.parties & story.facts.parties
+        ):
+            continue  # a warning of military action around a summit is not the summit
+        # (a leader's promise at the talks, "Putin promises to help launch satellites", is)
+        if pair == {"launch", "meeting"} and (fp.labels | story.founding_labels) & (
+            tuning.labels.meeting
+        ):
             # a launch during a summit is not the summit's story, nor the reverse; a statement
             # about the launch ("US calls for talks after the launch") is the launch's
             statement = fp.facts.kind == "meeting" and fp.facts.follow_up and fp.facts.names_launch
