@@ -227,3 +227,80 @@ def test_a_later_report_of_the_cruise_launch_still_joins() -> None:
         summary="State media said the cruise missiles flew for more than two hours.",
     )
     assert later == cruise
+
+
+def _slcm(index: StoryIndex) -> str:
+    first = _story(
+        index,
+        "m1",
+        "North Korea test-fires two cruise missiles from a submarine",
+        0,
+        "Wire A",
+        summary="State media said the submarine-launched cruise missiles hit a target off "
+        "the east coast on Sunday.",
+    )
+    assert (
+        _story(
+            index,
+            "m2",
+            "North Korea fires 2 missiles from submarine as allied drills begin",
+            4,
+            "Wire B",
+            summary="The two sea-launched cruise missiles flew for over two hours.",
+        )
+        == first
+    )
+    return first
+
+
+def test_a_submarine_launched_cruise_missile_is_no_slbm() -> None:
+    facts = extract_facts(
+        "North Korea test-fires cruise missiles from a submarine",
+        "The submarine-launched cruise missiles flew for two hours.",
+    )
+    assert "cruise" in facts.classes and "slbm" not in facts.classes
+    # guard: a submarine-launched ballistic missile still is one
+    slbm = extract_facts("North Korea fires submarine-launched ballistic missile", "")
+    assert "slbm" in slbm.classes
+
+
+def test_ballistic_missiles_a_day_on_do_not_join_the_submarine_cruise_launch() -> None:
+    index = StoryIndex()
+    slcm = _slcm(index)
+    srbm = _story(
+        index,
+        "b1",
+        "North Korea fires two ballistic missiles off its east coast",
+        26,
+        "Wire C",
+        summary="The two missiles hit a target off the coast, Seoul said.",
+    )
+    assert srbm != slcm
+
+
+def test_a_second_test_in_three_days_is_another_launch() -> None:
+    index = StoryIndex()
+    slcm = _slcm(index)
+    second = _story(
+        index,
+        "b2",
+        "North Korea fires two missiles, second test in three days",
+        26,
+        "Wire C",
+    )
+    assert second != slcm
+    assert extract_facts("North Korea fires two missiles, second test in three days", "").repeat
+
+
+def test_the_submarine_launch_confirmed_the_next_day_still_joins() -> None:
+    index = StoryIndex()
+    slcm = _slcm(index)
+    later = _story(
+        index,
+        "m3",
+        "North Korea launches two cruise missiles from submarine, state media says",
+        14,
+        "Wire C",
+        summary="The cruise missiles were fired from a submarine off the east coast.",
+    )
+    assert later == slcm

@@ -503,9 +503,10 @@ _LAUNCH_WORDS = re.compile(
 )
 _REPEAT = re.compile(
     r"\b(?:again|another|fresh|renewed|more (?:missiles?|rockets?|projectiles?)|"
-    r"(?:second|third|new) (?:launch|round|salvo|volley))\b",
+    r"(?:second|third|new) (?:launch|round|salvo|volley)|(?:second|third) test in)\b",
     re.IGNORECASE,
 )
+_BALLISTIC_WORDS = re.compile(r"\b(?:ballistic|slbm)", re.IGNORECASE)
 # "World condemns launch as Security Council prepares to meet": the headline's own event is
 # what comes before such a clause.
 _SUBORDINATE = re.compile(
@@ -662,6 +663,8 @@ def extract_facts(title: str, summary: str) -> Facts:
     text = _OTHER_EVENT.sub(" ", f"{title}. {summary}")
     low = text.lower().replace("-", " ")
     classes = {name for name, phrases in _CLASSES.items() if any(p in low for p in phrases)}
+    if "cruise" in classes and not _BALLISTIC_WORDS.search(low):
+        classes.discard("slbm")  # "cruise missiles launched from a submarine": no SLBM
     names = {f"{m.group(1).capitalize()}-{m.group(2).upper()}" for m in _NAME.finditer(text)}
     names = {n.replace("Kn-", "KN-") for n in names}
     counts = set()
