@@ -304,3 +304,96 @@ def test_the_submarine_launch_confirmed_the_next_day_still_joins() -> None:
         summary="The cruise missiles were fired from a submarine off the east coast.",
     )
     assert later == slcm
+
+
+def test_a_late_report_naming_the_submarine_joins_the_submarine_launch() -> None:
+    # 19 hours on, with no class nor count: the platform it was fired from is the shared fact
+    index = StoryIndex()
+    slcm = _slcm(index)
+    late = _story(
+        index,
+        "m4",
+        "North Korea test fires missiles from submarine amid allied military drills",
+        19,
+        "Wire D",
+        summary="North Korea fired missiles from a submarine off its east coast on Sunday.",
+    )
+    assert late == slcm
+    assert extract_facts("North Korea fires missiles from submarine", "").platforms == {"submarine"}
+    # guard: "training" is no train
+    assert not extract_facts("North Korea fires missile amid joint training", "").platforms
+
+
+def _srbm(index: StoryIndex) -> str:
+    first = _story(
+        index,
+        "r1",
+        "North Korea fires short-range ballistic missile into the sea, Seoul says",
+        0,
+        "Wire A",
+        summary="The missile flew about 800 km on Sunday, the Joint Chiefs of Staff said.",
+    )
+    assert (
+        _story(
+            index,
+            "r2",
+            "North Korea launches ballistic missile as allied drills go on",
+            2,
+            "Wire B",
+        )
+        == first
+    )
+    return first
+
+
+def test_another_set_of_missiles_days_on_is_another_launch_whatever_it_quotes() -> None:
+    # "calls for" reads as a reaction; "another" says it is a further launch
+    index = StoryIndex()
+    srbm = _srbm(index)
+    other = _story(
+        index,
+        "r3",
+        "North Korea launches another set of missiles amid US calls for talks",
+        60,
+        "Wire C",
+        summary="North Korea launched yet another round of missiles as allied drills went on.",
+    )
+    assert other != srbm
+
+
+def test_another_launch_does_not_join_the_councils_meeting_on_the_last_one() -> None:
+    # the launch story has closed (72 hours); the Council's, begun later, is still open
+    index = StoryIndex()
+    _srbm(index)
+    council = _story(
+        index,
+        "u1",
+        "US, China and Russia clash over North Korea's missile launches at UN meeting",
+        50,
+        "Wire C",
+        labels=("diplomacy", "missile-test"),
+    )
+    other = _story(
+        index,
+        "u2",
+        "North Korea launches another set of missiles amid US calls for UN action",
+        80,
+        "Wire D",
+        summary="The launch came as the Security Council met over the missile launch.",
+    )
+    assert other != council
+
+
+def test_the_launchers_later_word_on_the_launch_still_joins_it() -> None:
+    # guard: a follow-up without "another" still joins, a day and a half on
+    index = StoryIndex()
+    srbm = _srbm(index)
+    later = _story(
+        index,
+        "r4",
+        "North Korea says its ballistic missile launch was a warning to allied drills",
+        40,
+        "Wire C",
+        summary="State media said the short-range ballistic missile flew 800 km on Sunday.",
+    )
+    assert later == srbm

@@ -232,6 +232,11 @@ _CONFIRMED = re.compile(
 )
 # Where the missile came down: two launches into different seas are two events. Matched on the
 # lower-cased text with hyphens as spaces; a table to extend (other languages add their names).
+# What a launch was made from: two reports naming the same platform share a fact of one launch
+_PLATFORMS = {
+    "submarine": re.compile(r"\b(?:submarines?|from (?:a )?sub)\b"),
+    "rail": re.compile(r"\b(?:trains?|railway|rail borne|rail launched)\b"),
+}
 _SEAS: dict[str, tuple[str, ...]] = {
     "east": ("east sea", "sea of japan", "east coast", "eastern waters", "eastern coast"),
     "west": ("yellow sea", "west sea", "west coast", "western waters", "western coast"),
@@ -423,6 +428,8 @@ class Facts:
     # a feature about a series ("why the North's satellite launches draw condemnation"): launches
     # or tests in the plural, as a noun; it is no one event's report, and no report joins it
     series: bool = False
+    # what it was launched from ("from a submarine", "from a train"): a fact of one launch
+    platforms: frozenset[str] = frozenset()
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -454,6 +461,7 @@ class Facts:
             self.refers,
             self.earlier,
             self.series,
+            _fs(self.platforms | other.platforms),
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -768,6 +776,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         refers=_refers(title) if kind != "launch" or follow_up else frozenset(),
         earlier=bool(_EARLIER.search(low)),
         series=kind == "feature" and bool(_SERIES.search(title)),
+        platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
     )
 
 
@@ -1303,6 +1312,7 @@ def _specific_agree(a: Facts, b: Facts) -> bool:
         (a.classes - {"ballistic"}) & b.classes
         or a.names & b.names
         or a.counts & b.counts
+        or a.platforms & b.platforms
         or (a.distances and b.distances and _figures_agree(a.distances, b.distances))
     )
 
@@ -1334,7 +1344,9 @@ def _continues(fp: Fingerprint, story: StoryState, tuning: Tuning, *, late: bool
     ):
         return True
     fresh = fp.facts.kind == "launch" and not fp.facts.follow_up
-    if fresh and (fp.facts.repeat or not _specific_agree(fp.facts, story.facts)):
+    if fp.facts.kind == "launch" and fp.facts.repeat:
+        return False  # "launches another set of missiles amid US calls for ...": a further one
+    if fresh and not _specific_agree(fp.facts, story.facts):
         return False
     if not late:
         return True
@@ -1542,6 +1554,8 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             continue  # last weekend's test, then a fresh launch or Thursday's: when in doubt, post
         late = gap > tuning.follow_up_after
         launches = fp.facts.kind == story.facts.kind == "launch"
+        if fp.facts.kind == "launch" and fp.facts.repeat and story.facts.kind == "un":
+            continue  # "launches another set of missiles": not the Council's earlier meeting
         if story.facts.kind == "launch" and fp.published < story.first_published - tuning.early_gap:
             continue
         if (
