@@ -119,6 +119,8 @@ _CLASSES: dict[str, tuple[str, ...]] = {
         "atomic test",
     ),
     "artillery": ("rocket launcher", "artillery", "multiple rocket"),
+    # an underwater nuclear attack drone (the Haeil) is a weapon of its own, not a missile
+    "drone": ("underwater drone", "underwater nuclear", "underwater attack", "attack drone"),
     "ballistic": ("ballistic",),
 }
 _CLASS_NAMES = {
@@ -133,6 +135,7 @@ _CLASS_NAMES = {
     "satellite": "satellite launch",
     "nuclear": "nuclear test",
     "artillery": "rocket artillery",
+    "drone": "underwater drone",
 }
 _BALLISTIC = frozenset({"icbm", "irbm", "mrbm", "srbm", "slbm", "long", "ballistic"})
 # Ballistic classes that can name the same missile ("long-range" covers ICBMs and IRBMs).
@@ -143,6 +146,7 @@ _FAMILY = {c: "launch" for c in (*_BALLISTIC, "satellite")} | {
     "cruise": "cruise",
     "nuclear": "nuclear",
     "artillery": "artillery",
+    "drone": "drone",
 }
 _NAME = re.compile(
     r"\b(hwasong|hwasal|pukguksong|chollima|unha|taepodong|kn|haeil|pulhwasal|malligyong|"
@@ -163,6 +167,7 @@ _NAME_CLASS = {
     "kn-23": "srbm",
     "kn-24": "srbm",
     "kn-25": "artillery",
+    "haeil": "drone",
     "pukguksong": "slbm",
     "hwasal": "cruise",
     "pulhwasal": "cruise",
@@ -227,6 +232,11 @@ _CONFIRMED = re.compile(
 )
 # Where the missile came down: two launches into different seas are two events. Matched on the
 # lower-cased text with hyphens as spaces; a table to extend (other languages add their names).
+# What a launch was made from: two reports naming the same platform share a fact of one launch
+_PLATFORMS = {
+    "submarine": re.compile(r"\b(?:submarines?|from (?:a )?sub)\b"),
+    "rail": re.compile(r"\b(?:trains?|railway|rail borne|rail launched)\b"),
+}
 _SEAS: dict[str, tuple[str, ...]] = {
     "east": ("east sea", "sea of japan", "east coast", "eastern waters", "eastern coast"),
     "west": ("yellow sea", "west sea", "west coast", "western waters", "western coast"),
@@ -278,6 +288,12 @@ _ACTS: dict[str, tuple[str, ...]] = {
         "imposes sanctions",
         "impose sanctions",
         "sanctions targeting",
+        # the verb: "U.S. sanctions Russian company over ...", "Treasury sanctioned ..."
+        "us sanctions",
+        "u.s. sanctions",
+        "treasury sanctions",
+        "sanctioned",
+        "sanctioning",
         "blacklist",
         "blacklists",
     ),
@@ -412,6 +428,8 @@ class Facts:
     # a feature about a series ("why the North's satellite launches draw condemnation"): launches
     # or tests in the plural, as a noun; it is no one event's report, and no report joins it
     series: bool = False
+    # what it was launched from ("from a submarine", "from a train"): a fact of one launch
+    platforms: frozenset[str] = frozenset()
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -443,6 +461,7 @@ class Facts:
             self.refers,
             self.earlier,
             self.series,
+            _fs(self.platforms | other.platforms),
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -492,9 +511,10 @@ _LAUNCH_WORDS = re.compile(
 )
 _REPEAT = re.compile(
     r"\b(?:again|another|fresh|renewed|more (?:missiles?|rockets?|projectiles?)|"
-    r"(?:second|third|new) (?:launch|round|salvo|volley))\b",
+    r"(?:second|third|new) (?:launch|round|salvo|volley)|(?:second|third) test in)\b",
     re.IGNORECASE,
 )
+_BALLISTIC_WORDS = re.compile(r"\b(?:ballistic|slbm)", re.IGNORECASE)
 # "World condemns launch as Security Council prepares to meet": the headline's own event is
 # what comes before such a clause.
 _SUBORDINATE = re.compile(
@@ -540,6 +560,13 @@ _PLANNED = re.compile(
     r"\b(?:plans?|planned|planning|will|to launch|"
     r"notif\w+|could launch|may launch|prepar\w+|imminent|set to|intends?|scrap|halt|ready to|"
     r"about to|vows? to|promis\w+|hints? at|abandon\w*|shoot down|on standby)\b",
+    re.IGNORECASE,
+)
+# "North Korea could take military action around key summit": a warning of the North's act
+# to come, as a launch plan is; not the summit it names
+_CONJECTURE = re.compile(
+    r"\b(?:could|may|might|likely to|poised to|set to|prepar\w+ (?:for|to))\s+(?:\w+\s+){0,2}?"
+    r"(?:military action|provocations?|weapons? tests?|nuclear test)\b",
     re.IGNORECASE,
 )
 # A headline about a launch already reported: the launcher's own confirmation or claim, its
@@ -637,11 +664,15 @@ def extract_facts(title: str, summary: str) -> Facts:
         # "fails to launch", "attempt to launch ... ends in failure": it was tried
         tried = _FAILED.search(main_clause) or _ENABLED.search(main_clause)
         kind = "plan" if _PLANNED.search(main_clause) and not tried else "launch"
+    elif _CONJECTURE.search(main_clause):
+        kind = "plan"  # "could take military action around summit": a warning, not the summit
     else:
         kind = "meeting"  # anything else: talks, statements, reactions, measures
     text = _OTHER_EVENT.sub(" ", f"{title}. {summary}")
     low = text.lower().replace("-", " ")
     classes = {name for name, phrases in _CLASSES.items() if any(p in low for p in phrases)}
+    if "cruise" in classes and not _BALLISTIC_WORDS.search(low):
+        classes.discard("slbm")  # "cruise missiles launched from a submarine": no SLBM
     names = {f"{m.group(1).capitalize()}-{m.group(2).upper()}" for m in _NAME.finditer(text)}
     names = {n.replace("Kn-", "KN-") for n in names}
     counts = set()
@@ -745,6 +776,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         refers=_refers(title) if kind != "launch" or follow_up else frozenset(),
         earlier=bool(_EARLIER.search(low)),
         series=kind == "feature" and bool(_SERIES.search(title)),
+        platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
     )
 
 
@@ -1280,6 +1312,7 @@ def _specific_agree(a: Facts, b: Facts) -> bool:
         (a.classes - {"ballistic"}) & b.classes
         or a.names & b.names
         or a.counts & b.counts
+        or a.platforms & b.platforms
         or (a.distances and b.distances and _figures_agree(a.distances, b.distances))
     )
 
@@ -1311,7 +1344,9 @@ def _continues(fp: Fingerprint, story: StoryState, tuning: Tuning, *, late: bool
     ):
         return True
     fresh = fp.facts.kind == "launch" and not fp.facts.follow_up
-    if fresh and (fp.facts.repeat or not _specific_agree(fp.facts, story.facts)):
+    if fp.facts.kind == "launch" and fp.facts.repeat:
+        return False  # "launches another set of missiles amid US calls for ...": a further one
+    if fresh and not _specific_agree(fp.facts, story.facts):
         return False
     if not late:
         return True
@@ -1431,10 +1466,17 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             launch and _outvoted(fp, story)
         ):
             continue
-        if {fp.facts.kind, story.facts.kind} == {
-            "launch",
-            "meeting",
-        } and (fp.labels | story.founding_labels) & tuning.labels.meeting:
+        pair = {fp.facts.kind, story.facts.kind}
+        if (
+            pair == {"plan", "meeting"}
+            and (fp.labels | story.founding_labels) & tuning.labels.meeting
+            and not fp.facts.parties & story.facts.parties
+        ):
+            continue  # a warning of military action around a summit is not the summit
+        # (a leader's promise at the talks, "Putin promises to help launch satellites", is)
+        if pair == {"launch", "meeting"} and (fp.labels | story.founding_labels) & (
+            tuning.labels.meeting
+        ):
             # a launch during a summit is not the summit's story, nor the reverse; a statement
             # about the launch ("US calls for talks after the launch") is the launch's
             statement = fp.facts.kind == "meeting" and fp.facts.follow_up and fp.facts.names_launch
@@ -1512,6 +1554,8 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             continue  # last weekend's test, then a fresh launch or Thursday's: when in doubt, post
         late = gap > tuning.follow_up_after
         launches = fp.facts.kind == story.facts.kind == "launch"
+        if fp.facts.kind == "launch" and fp.facts.repeat and story.facts.kind == "un":
+            continue  # "launches another set of missiles": not the Council's earlier meeting
         if story.facts.kind == "launch" and fp.published < story.first_published - tuning.early_gap:
             continue
         if (

@@ -21,6 +21,7 @@ FACT_CLASSES = frozenset(
         "satellite",
         "nuclear",
         "artillery",
+        "drone",
     }
 )
 
