@@ -24,13 +24,17 @@ def _story(
     *,
     summary: str = "",
     batch: str = "",
+    labels: tuple[str, ...] = LAUNCH,
+    start: datetime = T0,
 ) -> str:
-    when = T0 + timedelta(hours=hours)
-    fp = fingerprint(key, title, summary, LAUNCH, when, source, batch=batch)
+    """A report `hours` after `start` through the index as the pipeline sends it: joined to the
+    story `assign` finds, or a story of its own; its story's id (other story tests use it too)."""
+    when = start + timedelta(hours=hours)
+    fp = fingerprint(key, title, summary, labels, when, source, batch=batch)
     item = Item(source, "", key, "", title, summary, when)
     match = index.assign(fp)
     if match is None:
-        return index.create(fp, item, Classification(LAUNCH, {}, {}), when).id
+        return index.create(fp, item, Classification(labels, {}, {}), when).id
     return index.join(match.story_id, fp, item, when).story.id
 
 

@@ -9,33 +9,18 @@ headlines and leads are written for these tests (none is a real outlet's).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import functools
+from datetime import UTC, datetime
 
-from bot.domain.stories import StoryIndex, extract_facts, fingerprint
-from bot.models import Classification, Item
+from bot.domain.stories import StoryIndex, extract_facts
+from tests.test_stories_events import _story as story_at
 
 T0 = datetime(2026, 6, 9, 6, 0, tzinfo=UTC)  # a Tuesday
 LAUNCH = ("missile-test",)
 TALKS = ("diplomacy",)
 
 
-def _story(
-    index: StoryIndex,
-    key: str,
-    title: str,
-    hours: float,
-    source: str,
-    *,
-    summary: str = "",
-    labels: tuple[str, ...] = LAUNCH,
-) -> str:
-    when = T0 + timedelta(hours=hours)
-    fp = fingerprint(key, title, summary, labels, when, source)
-    item = Item(source, "", key, "", title, summary, when)
-    match = index.assign(fp)
-    if match is None:
-        return index.create(fp, item, Classification(labels, {}, {}), when).id
-    return index.join(match.story_id, fp, item, when).story.id
+_story = functools.partial(story_at, start=T0)
 
 
 def _warning(index: StoryIndex) -> str:
