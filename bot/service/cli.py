@@ -629,6 +629,7 @@ def _eval(
         Example,
         evaluate,
         format_comparison,
+        format_mistakes,
         format_report,
         naive_baseline,
     )
@@ -682,14 +683,11 @@ def _eval(
         if mistakes or (len(datasets) == 1 and not figures_only):
             # the mistakes of what the bot runs: rules alone unless a pack turns its model on
             run = report if alone is None or model_on else alone
-            listed = format_report(run, show_mistakes=True).split("\n\nmisclassified", 1)
-            if len(listed) == 2:
-                how = ""
-                if alone is not None:
-                    how = "rules + model" if model_on else "rules only"
-                    how = f"{how}, as the config runs them: "
-                count, rest = listed[1].split(":", 1)
-                print(f"\nmisclassified ({how}{count.strip(' ()')}):{rest}")
+            how = ""
+            if alone is not None:
+                how = f"{'rules + model' if model_on else 'rules only'}, as the config runs them"
+            if listed := format_mistakes(run, how=how):
+                print("\n" + "\n".join(listed))
     return 1 if failed else 0
 
 

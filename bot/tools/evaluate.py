@@ -117,15 +117,22 @@ def format_report(report: Report, *, show_mistakes: bool = True) -> str:
             f"({100 * report.non_nk_rate:.1f}%)"
         )
     if show_mistakes and report.mistakes:
-        lines.append(f"\nmisclassified ({len(report.mistakes)}):")
-        for ex, c in report.mistakes:
-            lines.append(
-                f"- {ex.id}: expected {sorted(ex.labels)} got {sorted(c.labels)}  {ex.title}"
-            )
-            for label, terms in c.evidence.items():
-                if terms:
-                    lines.append(f"    {label} {c.scores.get(label, 0.0):.1f}: {', '.join(terms)}")
+        lines += ["", *format_mistakes(report)]
     return "\n".join(lines)
+
+
+def format_mistakes(report: Report, *, how: str = "") -> list[str]:
+    """The misclassified items with their evidence, under a heading that counts them (`how`
+    says whose mistakes they are, e.g. "rules only, as the config runs them"); [] for none."""
+    if not report.mistakes:
+        return []
+    lines = [f"misclassified ({f'{how}: ' if how else ''}{len(report.mistakes)}):"]
+    for ex, c in report.mistakes:
+        lines.append(f"- {ex.id}: expected {sorted(ex.labels)} got {sorted(c.labels)}  {ex.title}")
+        for label, terms in c.evidence.items():
+            if terms:
+                lines.append(f"    {label} {c.scores.get(label, 0.0):.1f}: {', '.join(terms)}")
+    return lines
 
 
 def format_comparison(
