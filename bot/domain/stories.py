@@ -230,13 +230,13 @@ _VENUES = {
 _CONFIRMED = re.compile(
     r"\b(kcna|confirmed|joint chiefs|defen[cs]e ministry|state media)\b", re.IGNORECASE
 )
-# Where the missile came down: two launches into different seas are two events. Matched on the
-# lower-cased text with hyphens as spaces; a table to extend (other languages add their names).
 # What a launch was made from: two reports naming the same platform share a fact of one launch
 _PLATFORMS = {
     "submarine": re.compile(r"\b(?:submarines?|from (?:a )?sub)\b"),
     "rail": re.compile(r"\b(?:trains?|railway|rail borne|rail launched)\b"),
 }
+# Where the missile came down: two launches into different seas are two events. Matched on the
+# lower-cased text with hyphens as spaces; a table to extend (other languages add their names).
 _SEAS: dict[str, tuple[str, ...]] = {
     "east": ("east sea", "sea of japan", "east coast", "eastern waters", "eastern coast"),
     "west": ("yellow sea", "west sea", "west coast", "western waters", "western coast"),
@@ -420,7 +420,8 @@ class Facts:
     # ICBM launch", "Kim vows ... after observing new ICBM launch"): its classes, beyond
     # "ballistic". Only for a headline that is not itself a fresh launch: "fires missile two
     # days after ICBM test" names another launch. "latest" for a headline naming "the latest
-    # launch" ("Council meets over latest missile launch"): the most recent launch story's
+    # launch" ("Council meets over latest missile launch"): it refers to the launch story begun
+    # last (`decide`)
     refers: frozenset[str] = frozenset()
     # the lead dates the event a week or a weekend back ("fired two projectiles last weekend"):
     # a fresh launch reported after it is another event
