@@ -27,6 +27,7 @@ from benchmarks.realnews.rebuild import (
     in_holdout,
     item_id,
     read_labels,
+    read_pool,
     relabel,
 )
 from bot.domain.classify import classify
@@ -129,10 +130,8 @@ def test_the_committed_fourth_round_is_exactly_the_fixed_draw() -> None:
     if not path.exists():
         pytest.skip("the real-news set is not rebuilt (python -m benchmarks.realnews.rebuild)")
     labels, days = read_labels()
-    with path.open(encoding="utf-8") as f:
-        pool = [json.loads(line) for line in f]
     round4 = {i for i, row in labels.items() if row.get("batch") == "round4"}
-    assert set(draw_round4(pool, labels, days)) == round4
+    assert set(draw_round4(read_pool(), labels, days)) == round4
 
 
 def test_the_dev_sets_are_written_again_from_the_pool(tmp_path: Path) -> None:

@@ -403,6 +403,12 @@ def relabel(first: bool = False, data: Path = DATA) -> int:
     return 0
 
 
+def read_pool(data: Path = DATA) -> list[dict[str, str]]:
+    """Every entry of data/items.jsonl (the 2022/2023 pool), in file order."""
+    with (data / "items.jsonl").open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
 def write_parts(
     labels: dict[str, dict[str, Any]], found: dict[str, dict[str, str]], data: Path
 ) -> dict[str, list[str]]:
@@ -432,18 +438,16 @@ def from_pool(data: Path = DATA, labels_path: Path = LABELS) -> int:
     a labelling round adds rows to labels.jsonl, the items are in the pool already. Whole days
     and the measurement sets are left as they are; 0 when every dev or hold-out label was found.
     """
-    labels, _days = read_labels(labels_path)
+    labels, days = read_labels(labels_path)
     wanted = {i for i, lab in labels.items() if lab.get("batch") not in MEASURE_BATCHES}
+    pool = read_pool(data)
     found: dict[str, dict[str, str]] = {}
-    with (data / "items.jsonl").open(encoding="utf-8") as pool:
-        for line in pool:
-            e = json.loads(line)
-            if e["id"] in wanted and e["id"] not in found:
-                found[e["id"]] = e
+    for e in pool:
+        if e["id"] in wanted and e["id"] not in found:
+            found[e["id"]] = e
     parts = write_parts(labels, found, data)
     missing = len(wanted - set(found))
-    pool_rows = [json.loads(line) for line in (data / "items.jsonl").open(encoding="utf-8")]
-    drawn = set(draw_round4(pool_rows, labels, _days))
+    drawn = set(draw_round4(pool, labels, days))
     round4 = {i for i, lab in labels.items() if lab.get("batch") == ROUND4_BATCH}
     if round4 and round4 != drawn:  # the labelled round4 ids are exactly the fixed draw
         print(f"from the pool: the round4 labels are not the draw ({len(round4 ^ drawn)} differ)")
@@ -458,8 +462,7 @@ def from_pool(data: Path = DATA, labels_path: Path = LABELS) -> int:
 def print_round4(data: Path = DATA) -> int:
     """Print the fourth round's draw for labelling: "N | id | date | title || summary"."""
     labels, days = read_labels()
-    with (data / "items.jsonl").open(encoding="utf-8") as f:
-        pool = [json.loads(line) for line in f]
+    pool = read_pool(data)
     by_id = {e["id"]: e for e in pool}
     for n, i in enumerate(draw_round4(pool, labels, days)):
         e = by_id[i]
