@@ -224,6 +224,19 @@ def dir_entries(root: str, year: str, files: list[str]) -> Iterator[dict[str, st
         yield from _rows(path.read_bytes(), m.group(2), m.group(3), year)
 
 
+def first_per_title(
+    entries: Iterable[dict[str, str]],
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """(title key, entry) of the first entry of each distinct title, in file order: the draws
+    keep one entry per title (the key: the title case-folded and stripped)."""
+    titles: set[str] = set()
+    for e in entries:
+        key = e["title"].casefold().strip()
+        if key not in titles:
+            titles.add(key)
+            yield key, e
+
+
 def draw_2021(items: Iterable[dict[str, str]]) -> tuple[list[str], list[str]]:
     """The 2021 set's ids, fixed before any entry was read: (candidates, hard negatives).
 
@@ -232,14 +245,9 @@ def draw_2021(items: Iterable[dict[str, str]]) -> tuple[list[str], list[str]]:
     random.Random(SEED_2021) from them in id order. Both keep one entry per distinct title
     (the first in file order), and both lists are in id order.
     """
-    titles: set[str] = set()
     nk: list[str] = []
     pool: list[str] = []
-    for e in items:
-        key = e["title"].casefold().strip()
-        if key in titles:
-            continue
-        titles.add(key)
+    for _key, e in first_per_title(items):
         text = f"{e['title']} {e['summary']}"
         if NK_CANDIDATE.search(text):
             nk.append(e["id"])
@@ -301,15 +309,10 @@ def draw_round4(
     entries = list(pool)
     skip_days = set(days)
     labelled_titles = {e["title"].casefold().strip() for e in entries if e["id"] in labels}
-    titles: set[str] = set()
     nk_dipl: list[str] = []
     nk_other: list[str] = []
     negatives: list[str] = []
-    for e in entries:
-        key = e["title"].casefold().strip()
-        if key in titles:
-            continue
-        titles.add(key)
+    for key, e in first_per_title(entries):
         if e["id"] in labels or key in labelled_titles:
             continue
         if e["date"] in skip_days or in_holdout(e["date"]):
