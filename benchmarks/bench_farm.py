@@ -20,6 +20,9 @@ The report (median of the runs, newsbot/reader ratios) goes to out/farm.json and
 `--baseline DIR --mode processes` also runs newsbot from the code in DIR (say, `git archive
 <commit> | tar -x -C DIR`) as the system "baseline", alternating with the others in each run,
 for before/after figures from the same minutes. Each scenario reports the alerts it posted.
+`--systems newsbot,reader,floor --mode processes` adds the floor (benchmarks/floor_client.py:
+an httpx poller that fetches every feed and keeps its validators, nothing more), the best
+ratio to `reader` any bot on this HTTP stack could reach on the farm.
 `--farm real` serves real outlets' saved feeds (benchmarks/realfeeds.py, cached by
 `python -m benchmarks.realfeeds`) instead of generated ones; its report is out/farm-real.json.
 `--no-faults` serves the farm without its 1% slow (1.5 s) and 1% failing feeds, so a run is
@@ -232,12 +235,17 @@ def child_reader(port: int, feeds: int, workdir: Path, workers: int) -> dict[str
 PROCESS_SCENARIOS = ("cold", "warm")
 
 
-def _whole(cmd: list[str], env: dict[str, str], cwd: Path, feeds: int) -> dict[str, float]:
-    """Wall and CPU seconds from spawn to exit, and peak RSS (MB) of the process tree."""
+def _whole(
+    cmd: list[str], env: dict[str, str], cwd: Path, feeds: int, server: int
+) -> dict[str, float]:
+    """Wall and CPU seconds from spawn to exit, and peak RSS (MB) of the process tree; and the
+    CPU seconds the farm's server process (pid `server`) spent meanwhile, answering it."""
     import threading
 
     import psutil
 
+    farm = psutil.Process(server)
+    farm_before = sum(farm.cpu_times()[:2])
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(
@@ -270,6 +278,7 @@ def _whole(cmd: list[str], env: dict[str, str], cwd: Path, feeds: int) -> dict[s
     return {
         "wall_s": round(wall, 3),
         "cpu_s": round(cpu, 3),
+        "farm_cpu_s": round(sum(farm.cpu_times()[:2]) - farm_before, 3),
         "peak_rss_mb": round(peak[0], 1),
         "feeds_per_s": round(feeds / wall, 1),
     }
@@ -323,8 +332,11 @@ def run_processes(
                     add = "add" if name == "cold" else "no"
                     cmd = [sys.executable, "-c", READER_SCRIPT, str(work / "reader.sqlite")]
                     cmd += [str(farm.port), str(feeds), str(workers), add]
+                elif system == "floor":  # benchmarks/floor_client.py: fetch and keep, no more
+                    cmd = [sys.executable, "-m", "benchmarks.floor_client", str(work / "floor.db")]
+                    cmd += [str(farm.port), str(feeds), name]
                 posted = slack.posts()
-                out[name] = _whole(cmd, env, ROOT, feeds)
+                out[name] = _whole(cmd, env, ROOT, feeds, farm.pid)
                 if bot:
                     out[name]["alerts"] = slack.posts() - posted
             if bot:
@@ -373,11 +385,13 @@ def run_child(
 
 
 def _summary(
-    results_by: dict[str, list[dict[str, dict[str, float]]]], scenarios: tuple[str, ...]
+    results_by: dict[str, list[dict[str, dict[str, float]]]],
+    scenarios: tuple[str, ...],
+    system: str = "newsbot",
 ) -> tuple[
     dict[str, dict[str, dict[str, float]]], dict[str, dict[str, float]], dict[str, list[float]]
 ]:
-    """Medians per system and scenario, the newsbot/reader ratios of the medians, and each
+    """Medians per system and scenario, the `system`/reader ratios of the medians, and each
     run's wall ratio (how much the runs spread)."""
     median = {
         system: {
@@ -389,7 +403,6 @@ def _summary(
     }
     ratios: dict[str, dict[str, float]] = {}
     spread: dict[str, list[float]] = {}
-    system = "newsbot" if "newsbot" in median else "baseline"
     if system in median and "reader" in median:
         ratios = {
             sc: {
@@ -416,7 +429,12 @@ def main() -> None:
         "--workers", type=int, default=20, help="reader's update_feeds(workers=...)"
     )
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
-    parser.add_argument("--systems", default="newsbot,reader")
+    parser.add_argument(
+        "--systems",
+        default="newsbot,reader",
+        help="any of newsbot, reader, floor (benchmarks/floor_client.py: an httpx poller that "
+        "fetches and keeps validators and nothing else, processes mode only)",
+    )
     parser.add_argument("--farm", choices=("generated", "real"), default="generated")
     parser.add_argument("--mode", choices=("cycles", "processes", "both"), default="both")
     parser.add_argument(
@@ -455,7 +473,7 @@ def main() -> None:
     real = args.farm == "real"
     for r in range(args.runs):
         for system in systems:  # newsbot and reader alternate, in both modes
-            if args.mode in ("cycles", "both"):
+            if args.mode in ("cycles", "both") and system != "floor":  # floor: processes only
                 result = run_child(
                     system, args.feeds, args.items, args.workers, real=real, faults=args.faults
                 )
@@ -498,11 +516,11 @@ def main() -> None:
             report[key + "median"] = med
             report[key + "ratios_newsbot_over_reader"] = ratios
             report[key + "per_run_wall_ratios"] = spread
-        if results_by.get("baseline"):
-            others = {k: v for k, v in results_by.items() if k != "newsbot"}
-            _, base_ratios, base_spread = _summary(others, scenarios)
-            report[key + "ratios_baseline_over_reader"] = base_ratios
-            report[key + "baseline_per_run_wall_ratios"] = base_spread
+        for other in ("baseline", "floor"):
+            if results_by.get(other):
+                _, other_ratios, other_spread = _summary(results_by, scenarios, other)
+                report[key + f"ratios_{other}_over_reader"] = other_ratios
+                report[key + f"{other}_per_run_wall_ratios"] = other_spread
         if not key:
             median = med
     out = Path(args.out)
