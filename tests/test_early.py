@@ -183,6 +183,51 @@ def test_early_requests_go_on_until_the_pipeline_takes_over_within_the_bounds(
     assert peak() <= 2
 
 
+def test_the_first_changed_body_calls_on_body_once_and_a_run_of_304s_never(
+    feeds: FeedServer, write_config: Callable[..., Path], env: dict[str, str]
+) -> None:
+    """`run --once` starts its parsing workers from `on_body` (bot.poll.work.start_parse_workers),
+    so they load while the store does: once at the first body of a new database's run, and not
+    at all in a run where every feed answers 304, which needs no parser."""
+    urls = {f"Feed {i}": feeds.set(f"/b{i}.xml", WIRE) for i in range(3)}
+    path = write_config(urls)
+    config = load_config(str(path), env)
+
+    async def run() -> list[str]:
+        calls: list[str] = []
+        first = early.start(config, on_body=lambda: calls.append(f"{len(first.took)} answered"))
+        try:
+            for _ in range(400):  # bounded, not timed
+                tasks = [f.task for f in first.fetches.values() if isinstance(f, early.EarlyFetch)]
+                if len(tasks) == 3 and all(t.done() for t in tasks):
+                    break
+                await asyncio.sleep(0.01)
+            return calls
+        finally:
+            await first.cancel()
+            await first.http.aclose()
+
+    assert asyncio.run(run()) == ["1 answered"]  # a new database: at the first body, once
+    assert main(["run", "--once", "--config", str(path)], env) == 0
+    before = len(feeds.requests)
+    assert asyncio.run(run()) == []
+    assert [r.status for r in feeds.requests[before:]] == [304] * 3
+
+
+def test_a_run_once_with_parsing_workers_started_early_records_and_posts(
+    feeds: FeedServer, write_config: Callable[..., Path], env: dict[str, str], slack: SlackStandIn
+) -> None:
+    """Two parsing workers started at the first body (the config asks for them, whatever the
+    machine's cores) parse a new database's feeds, and the launch among them is posted once."""
+    wire = feeds.set("/wire.xml", WIRE)
+    launch = feeds.set("/launch.xml", rss(dict(LAUNCH, published=ago(minutes=5))))
+    path = write_config({"Wire": wire, "Launch": launch}, extra_bot="parse_processes = 2")
+    assert main(["run", "--once", "--config", str(path)], env) == 0
+    assert len(slack.posts()) == 1 and "missile" in str(slack.posts()[0].args["text"])
+    assert main(["run", "--once", "--config", str(path)], env) == 0  # 304s: nothing new
+    assert len(slack.posts()) == 1
+
+
 def test_a_feed_the_early_start_had_not_reached_waits_for_a_slot(
     feeds: FeedServer, write_config: Callable[..., Path], env: dict[str, str]
 ) -> None:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
 import random
 import socket
-from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,8 +22,8 @@ from bot.delivery.slack import (
     SlackNotifier,
     WebhookNotifier,
 )
-from bot.domain.classify import RulePack
 from bot.poll.fetch import FeedClients
+from bot.poll.work import make_parse_executor
 from bot.service.config import Config
 from bot.service.early import make_http
 from bot.service.metrics import Metrics
@@ -71,8 +69,10 @@ def build_app(
     rng: random.Random | None = None,
     stdout: TextIO | None = None,
     metrics: Metrics | None = None,
+    parse_executor: ProcessPoolExecutor | None = None,
 ) -> App:
-    """Build the app from config; anything passed in replaces the default collaborator."""
+    """Build the app from config; anything passed in replaces the default collaborator (a
+    `parse_executor` already started: `run --once` starts its workers early)."""
     bot = config.bot
     if store is None:
         store = Store.open(bot.database)
@@ -80,7 +80,7 @@ def build_app(
         http = make_http(config)
     if notifier is None:
         notifier = make_notifier(config, stdout)
-    executor = make_parse_executor(bot.parse_processes, config.packs)
+    executor = parse_executor or make_parse_executor(bot.parse_processes, config.packs)
     metrics = metrics or Metrics()
     owner = f"{socket.gethostname()}:{os.getpid()}"
     pipeline = Pipeline(
@@ -111,26 +111,6 @@ def build_app(
         notifier=notifier,
         pipeline=pipeline,
         deliverer=deliverer,
-    )
-
-
-def make_parse_executor(processes: int, packs: Sequence[RulePack]) -> ProcessPoolExecutor | None:
-    """Parsing is CPU-bound: with several cores, changed feeds are parsed in worker processes
-    (fed the fetched bytes), so parsing is not serialised behind the event loop's GIL."""
-    if processes == -1:
-        processes = os.cpu_count() or 1
-        if processes < 2:
-            return None
-    if processes <= 0:
-        return None
-    # spawn, not forkserver: a forkserver's workers and the forkserver keep each other alive
-    # when the bot is SIGKILLed (each holds the other's "alive" pipe), while a spawned worker's
-    # parent is the bot itself, so the worker's parent-death signal (work.init_worker) ends it
-    from bot.poll.work import init_worker  # the parser: loaded once a feed changed, or here
-
-    context = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(
-        max_workers=processes, mp_context=context, initializer=init_worker, initargs=(tuple(packs),)
     )
 
 

@@ -24,6 +24,7 @@ from bot.validate import format_duration, safe_url
 
 if TYPE_CHECKING:
     import asyncio
+    from concurrent.futures import ProcessPoolExecutor
 
     from bot.delivery.outbox import Deliverer, DeliveryStats
     from bot.models import Classification
@@ -368,9 +369,17 @@ async def _poll_and_drain(config: Config, stdout: TextIO | None) -> int:
     from bot.service import early
 
     started = time.monotonic()
+    # the parsing workers, started at the first changed feed's body (none when all answer 304)
+    workers: list[ProcessPoolExecutor | None] = []
+
+    def start_workers() -> None:
+        from bot.poll.work import start_parse_workers
+
+        workers.append(start_parse_workers(config.bot.parse_processes, config.packs))
+
     # the first requests go out now; the store, pipeline and Slack load (in a thread, so the
     # loop sends them, and the next feeds' as answers come back, meanwhile)
-    first = early.start(config)
+    first = early.start(config, on_body=start_workers)
     switch = sys.getswitchinterval()
     try:
         for _ in range(EARLY_TURNS):  # a few turns of the loop alone get the requests moving
@@ -386,10 +395,14 @@ async def _poll_and_drain(config: Config, stdout: TextIO | None) -> int:
         from bot.service.app import build_app
 
         first.release_lock()
-        app = build_app(config, stdout=stdout, http=first.http)
+        executor = workers[0] if workers else None
+        app = build_app(config, stdout=stdout, http=first.http, parse_executor=executor)
     except BaseException:
         await first.cancel()
         await first.http.aclose()
+        for pool in workers:
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
         raise
     try:
         app.store.hold_sole_runner()

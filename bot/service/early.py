@@ -164,6 +164,9 @@ class EarlyStart:
     stopped: bool = False
     active: bool = False  # requests were started early (a plain SQLite database)
     took: dict[str, float] = field(default_factory=dict)  # seconds each fetch took, by URL
+    # called once, when the first answer with a body (a changed feed) comes in: `run --once`
+    # starts the parsing workers then, while the rest of the bot is still loading
+    on_body: Callable[[], None] | None = None
 
     def release_lock(self) -> None:
         if self.lock is not None:
@@ -210,6 +213,9 @@ class EarlyStart:
         self.took[url] = time.monotonic() - started
         if task.exception() is None and task.result().body is not None:
             self.held += 1
+            hook, self.on_body = self.on_body, None
+            if hook is not None:
+                hook()
         self.slots.give(host)
         left = self.queues.get(host)
         if left and self.slots.hosts[host] == self.slots.per_host - 1:
@@ -300,14 +306,17 @@ def read_slow_feeds(path: str) -> dict[str, float]:
     }
 
 
-def start(config: Config) -> EarlyStart:
+def start(config: Config, on_body: Callable[[], None] | None = None) -> EarlyStart:
     """Build the HTTP clients and, where the database allows it, start the first requests: the
     feeds in the config's order (the order a fresh process polls them in), those that were slow
     last time first, at most `max_concurrency` at a time and `per_host_concurrency` per host,
-    each answer starting the next feed's request until the pipeline takes over."""
+    each answer starting the next feed's request until the pipeline takes over. `on_body` is
+    called at the first answer that brings a body (EarlyStart.on_body)."""
     bot = config.bot
     early = EarlyStart(
-        make_http(config), slots=Slots(bot.max_concurrency, bot.per_host_concurrency)
+        make_http(config),
+        slots=Slots(bot.max_concurrency, bot.per_host_concurrency),
+        on_body=on_body,
     )
     path = sqlite_file(bot.database)
     if path is None or not config.feeds:
