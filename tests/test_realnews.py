@@ -70,9 +70,9 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
     # 2025 and 2021 measurement sets: measure2025.jsonl and measure2021.jsonl alone
     # (GUIDELINES.md, "The 2025 measurement set", "The 2021 measurement set")
     batches = [r["batch"] for r in labels.values() if "batch" in r]
-    assert set(batches) == {"round2", "round3", "round4", "2025", "2021"}
+    assert set(batches) == {"round2", "round3", "round4", "holdout2", "2025", "2021"}
     assert batches.count("round2") >= 500 and batches.count("round3") >= 150
-    assert batches.count("round4") >= 200
+    assert batches.count("round4") >= 200 and batches.count("holdout2") == 240
     assert all(r["id"].startswith("rl-") for r in labels.values() if r.get("batch") == "2025")
 
 
@@ -190,6 +190,15 @@ def test_the_committed_fourth_round_is_exactly_the_fixed_draw() -> None:
     labels, days = read_labels()
     round4 = {i for i, row in labels.items() if row.get("batch") == "round4"}
     assert set(draw_round4(read_pool(), labels, days)) == round4
+
+
+def test_the_committed_second_hold_out_is_exactly_the_fixed_draw() -> None:
+    path = DATA / "items.jsonl"
+    if not path.exists():
+        pytest.skip("the real-news set is not rebuilt (python -m benchmarks.realnews.rebuild)")
+    labels, days = read_labels()
+    holdout2 = {i for i, row in labels.items() if row.get("batch") == "holdout2"}
+    assert set(draw_holdout2(read_pool(), labels, days)) == holdout2
 
 
 def test_the_dev_sets_are_written_again_from_the_pool(tmp_path: Path) -> None:
