@@ -341,6 +341,19 @@ def test_hold_out_figures_stay_above_the_floor() -> None:
     assert report.non_nk_rate <= 0.01
 
 
+def test_second_hold_out_figures_stay_above_the_floor() -> None:
+    """The second hold-out, a measurement set (its first score 0.898 / 0.845, README): floors a
+    little under it; its own figures say nothing of tuning, since no rule is written from it."""
+    rows = _rebuilt("holdout2.jsonl")
+    assert len(rows) == 240 and all(
+        r["batch"] == "holdout2" and in_holdout(r["date"]) for r in rows
+    )
+    report = _report(rows)
+    assert report.labels["missile-test"].f1 >= 0.88, report.labels["missile-test"]
+    assert report.labels["diplomacy"].f1 >= 0.83, report.labels["diplomacy"]
+    assert report.non_nk_rate <= 0.01
+
+
 def test_dev_figures_stay_above_the_floor() -> None:
     """The set the rules are tuned on (audited labels, the second and third rounds): floors a
     little under the figures (the third round's launches brought missile-test from 0.946 to
