@@ -18,8 +18,10 @@ import pytest
 
 from benchmarks.realnews.rebuild import (
     DATA,
+    HOLDOUT2_NEGATIVES_N,
     ROUND4_NEGATIVES_N,
     dir_entries,
+    draw_holdout2,
     draw_round4,
     entries,
     feed_days,
@@ -68,9 +70,9 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
     # 2025 and 2021 measurement sets: measure2025.jsonl and measure2021.jsonl alone
     # (GUIDELINES.md, "The 2025 measurement set", "The 2021 measurement set")
     batches = [r["batch"] for r in labels.values() if "batch" in r]
-    assert set(batches) == {"round2", "round3", "round4", "2025", "2021"}
+    assert set(batches) == {"round2", "round3", "round4", "holdout2", "2025", "2021"}
     assert batches.count("round2") >= 500 and batches.count("round3") >= 150
-    assert batches.count("round4") >= 200
+    assert batches.count("round4") >= 200 and batches.count("holdout2") == 240
     assert all(r["id"].startswith("rl-") for r in labels.values() if r.get("batch") == "2025")
 
 
@@ -125,6 +127,62 @@ def test_the_fourth_round_draw_is_fixed_and_keeps_to_unlabelled_dev_days() -> No
     assert len(first) == ROUND4_NEGATIVES_N and first == again  # fixed seed, id order
 
 
+def test_the_second_hold_out_draw_is_fixed_and_keeps_to_unlabelled_hold_out_days() -> None:
+    dev, holdout, whole = "2023-06-15", "2023-09-13", "2023-06-14"
+    assert not in_holdout(dev) and in_holdout(holdout) and in_holdout(whole)
+
+    def entry(i: str, title: str, date: str = holdout, summary: str = "") -> dict[str, str]:
+        return {"id": i, "date": date, "title": title, "summary": summary}
+
+    pool = [
+        entry("rl-a", "North Korea and Russia hold talks"),  # NK with a word of diplomacy
+        entry("rl-b", "Kim Jong Un tours a farm"),  # NK, no word of diplomacy
+        entry("rl-c", "Pyongyang holds talks", dev),  # a dev day
+        entry("rl-d", "Pyongyang holds more talks", whole),  # a whole day
+        entry("rl-e", "North Korea and Russia hold talks", summary="a copy"),  # same title
+        entry("rl-f", "A summary names the DPRK", summary="The DPRK"),  # NK in the summary
+        entry("rl-g", "Iran missile test"),  # a hard negative
+        entry("rl-h", "Iran missile talks", summary="South Korea reacts"),  # names Korea: not drawn
+        entry("rl-i", "Kim Yo Jong slams the summit"),  # labelled before
+        entry("rl-j", "KIM YO JONG SLAMS THE SUMMIT "),  # repeats a labelled title
+        entry("rl-k", "Storms in the valley"),  # neither
+    ]
+    labels: dict[str, dict[str, Any]] = {"rl-i": {"labels": []}, "rl-a": {"batch": "holdout2"}}
+    drawn = draw_holdout2(pool, labels, [whole])
+    # rl-a's own holdout2 label does not take it out of the draw it was labelled from
+    assert drawn == ["rl-a", "rl-b", "rl-f", "rl-g"]
+    many = [entry(f"rl-{n:04d}", f"Sri Lanka Test day {n}") for n in range(100)]
+    first, again = draw_holdout2(many, {}, []), draw_holdout2(list(reversed(many)), {}, [])
+    assert len(first) == HOLDOUT2_NEGATIVES_N and first == again  # fixed seed, id order
+    assert not set(first) & set(draw_round4(many, {}, []))  # hold-out days are never round 4's
+
+
+def test_the_second_hold_out_is_written_alone(tmp_path: Path) -> None:
+    """Its rows go to holdout2.jsonl, never to dev.jsonl or holdout.jsonl."""
+    holdout = "2023-09-13"
+    pool = [
+        {"id": "rl-a", "date": holdout, "title": "North Korea fires a missile", "summary": ""},
+        {"id": "rl-b", "date": holdout, "title": "Pyongyang and Moscow sign a pact", "summary": ""},
+    ]
+    labels = [
+        {"days": []},
+        {"id": "rl-a", "labels": ["missile-test"], "kind": "nk-test", "note": "launch"},
+        {"id": "rl-b", "labels": ["diplomacy"], "kind": "nk-diplomacy", "note": "pact"},
+    ]
+    labels[2]["batch"] = "holdout2"
+    (tmp_path / "items.jsonl").write_text("".join(json.dumps(e) + "\n" for e in pool), "utf-8")
+    path = tmp_path / "labels.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in labels), encoding="utf-8")
+    assert from_pool(tmp_path, path) == 0
+
+    def ids(name: str) -> list[str]:
+        text = (tmp_path / name).read_text(encoding="utf-8")
+        return [json.loads(line)["id"] for line in text.splitlines()]
+
+    assert ids("holdout.jsonl") == ["rl-a"] and ids("holdout2.jsonl") == ["rl-b"]
+    assert ids("dev.jsonl") == []
+
+
 def test_the_committed_fourth_round_is_exactly_the_fixed_draw() -> None:
     path = DATA / "items.jsonl"
     if not path.exists():
@@ -132,6 +190,15 @@ def test_the_committed_fourth_round_is_exactly_the_fixed_draw() -> None:
     labels, days = read_labels()
     round4 = {i for i, row in labels.items() if row.get("batch") == "round4"}
     assert set(draw_round4(read_pool(), labels, days)) == round4
+
+
+def test_the_committed_second_hold_out_is_exactly_the_fixed_draw() -> None:
+    path = DATA / "items.jsonl"
+    if not path.exists():
+        pytest.skip("the real-news set is not rebuilt (python -m benchmarks.realnews.rebuild)")
+    labels, days = read_labels()
+    holdout2 = {i for i, row in labels.items() if row.get("batch") == "holdout2"}
+    assert set(draw_holdout2(read_pool(), labels, days)) == holdout2
 
 
 def test_the_dev_sets_are_written_again_from_the_pool(tmp_path: Path) -> None:
@@ -271,6 +338,19 @@ def test_hold_out_figures_stay_above_the_floor() -> None:
     report = _report(_rebuilt("holdout.jsonl"))
     assert report.labels["missile-test"].f1 >= 0.92, report.labels["missile-test"]
     assert report.labels["diplomacy"].f1 >= 0.82, report.labels["diplomacy"]
+    assert report.non_nk_rate <= 0.01
+
+
+def test_second_hold_out_figures_stay_above_the_floor() -> None:
+    """The second hold-out, a measurement set (its first score 0.898 / 0.845, README): floors a
+    little under it; its own figures say nothing of tuning, since no rule is written from it."""
+    rows = _rebuilt("holdout2.jsonl")
+    assert len(rows) == 240 and all(
+        r["batch"] == "holdout2" and in_holdout(r["date"]) for r in rows
+    )
+    report = _report(rows)
+    assert report.labels["missile-test"].f1 >= 0.88, report.labels["missile-test"]
+    assert report.labels["diplomacy"].f1 >= 0.83, report.labels["diplomacy"]
     assert report.non_nk_rate <= 0.01
 
 

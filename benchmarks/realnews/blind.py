@@ -6,12 +6,15 @@ Each line is "N | id | title || summary" (the summary cut at `--chars`), in a fi
 id), so the labeller sees neither the committed labels nor what the classifier says. The labeller
 writes a tab-separated file in the form of labels_second.tsv (set, id, labels, note) and
 `python -m benchmarks.realnews.agreement --second FILE` compares it with labels.jsonl.
+`--sample N` prints N items drawn with random.Random(`--seed`) from the id-sorted set, in the
+order drawn (the second hold-out's second pass: `holdout2 --sample 80 --seed 80`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 
 from benchmarks.realnews.rebuild import DATA
@@ -27,12 +30,16 @@ def ordered(name: str) -> list[dict[str, str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("set", choices=["dev", "holdout"])
+    parser.add_argument("set", choices=["dev", "holdout", "holdout2"])
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--count", type=int, default=150)
     parser.add_argument("--chars", type=int, default=420)
+    parser.add_argument("--sample", type=int, help="N items at random, in the order drawn")
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     rows = ordered(args.set)
+    if args.sample:
+        rows = random.Random(args.seed).sample(rows, min(args.sample, len(rows)))
     for n in range(args.start, min(args.start + args.count, len(rows))):
         r = rows[n]
         summary = " ".join(r["summary"].split())[: args.chars]

@@ -8,7 +8,8 @@ feed entries. Bring each repository here as a git directory (a bare clone or a s
 
 After a change to labels.jsonl only, `--relabel` re-applies it to the rebuilt sets without the
 sources, `--from-pool` writes dev, hold-out and the dev batches again from data/items.jsonl (after
-a labelling round added rows; `--draw-round4` prints the fourth round's fixed draw), and
+a labelling round added rows; `--draw-round4` and `--draw-holdout2` print the fourth round's
+and the second hold-out's fixed draws), and
 `--relabel --first-pass` writes the labels before the audit (GUIDELINES.md) to data/pass1/.
 
 It reads the daily files at the pinned commits below, keeps English entries (title, description
@@ -20,6 +21,8 @@ as plain text, date, feed), and writes, under benchmarks/realnews/data/ (git-ign
   and fourth labelling rounds alone (labels.jsonl rows with `"batch": "round2"`, `"round3"` or
   `"round4"`, also in dev.jsonl), so the rules can be scored on items they were not written
   from;
+- holdout2.jsonl: the second hold-out (rows with `"batch": "holdout2"`, items of hold-out days
+  drawn by draw_holdout2), a measurement set alone: never in dev.jsonl or holdout.jsonl;
 - days.jsonl: every English entry of the whole days listed in labels.jsonl's `days`, with hand
   labels where an item was labelled (all North Korea items of those days are) and none otherwise.
 
@@ -305,7 +308,30 @@ def draw_round4(
     hard negatives (HARD_NEGATIVE in the title, the North named nowhere), each drawn with
     random.Random(ROUND4_SEED) from its id-sorted list (all of it when it is shorter).
     """
-    labels = {i: lab for i, lab in labels.items() if lab.get("batch") != ROUND4_BATCH}
+    return _draw(
+        pool,
+        labels,
+        days,
+        ROUND4_BATCH,
+        holdout_days=False,
+        sizes=(ROUND4_DIPLOMACY_N, ROUND4_OTHER_N, ROUND4_NEGATIVES_N),
+        seed=ROUND4_SEED,
+    )
+
+
+def _draw(
+    pool: Iterable[dict[str, str]],
+    labels: dict[str, dict[str, Any]],
+    days: Iterable[str],
+    batch: str,
+    *,
+    holdout_days: bool,
+    sizes: tuple[int, int, int],
+    seed: int,
+) -> list[str]:
+    """The draw of draw_round4 and draw_holdout2: on dev days or on hold-out days, `sizes` of
+    (North Korea with a word of diplomacy in the title, other North Korea, hard negatives)."""
+    labels = {i: lab for i, lab in labels.items() if lab.get("batch") != batch}
     entries = list(pool)
     skip_days = set(days)
     labelled_titles = {e["title"].casefold().strip() for e in entries if e["id"] in labels}
@@ -315,7 +341,7 @@ def draw_round4(
     for key, e in first_per_title(entries):
         if e["id"] in labels or key in labelled_titles:
             continue
-        if e["date"] in skip_days or in_holdout(e["date"]):
+        if e["date"] in skip_days or in_holdout(e["date"]) != holdout_days:
             continue
         if _names_the_north(f"{e['title']} {e['summary']}"):
             (nk_dipl if ROUND4_DIPLOMACY.search(e["title"]) else nk_other).append(e["id"])
@@ -323,16 +349,50 @@ def draw_round4(
             f"{e['title']} {e['summary']}"
         ):
             negatives.append(e["id"])
-    rng = random.Random(ROUND4_SEED)
+    rng = random.Random(seed)
     drawn: list[str] = []
-    for ids, n in (
-        (nk_dipl, ROUND4_DIPLOMACY_N),
-        (nk_other, ROUND4_OTHER_N),
-        (negatives, ROUND4_NEGATIVES_N),
-    ):
+    for ids, n in zip((nk_dipl, nk_other, negatives), sizes, strict=True):
         ids.sort()
         drawn.extend(rng.sample(ids, min(n, len(ids))))
     return sorted(drawn)
+
+
+# The second hold-out (GUIDELINES.md, "The second hold-out"), a measurement set like the 2021
+# one: its draw was fixed here before any of its entries was read, and its items are written to
+# data/holdout2.jsonl alone (never dev.jsonl or holdout.jsonl, never trained or tuned on).
+HOLDOUT2_BATCH = "holdout2"
+HOLDOUT2_SEED = 22
+# of the 626 North Korea entries the draw reads from, 274 have a word of diplomacy in the title:
+# more than the ~200 items planned, so 150 of them are drawn (three in four of the set) and 50
+# of the other 352
+HOLDOUT2_DIPLOMACY_N = 150
+HOLDOUT2_OTHER_N = 50
+HOLDOUT2_NEGATIVES_N = 40
+
+
+def draw_holdout2(
+    pool: Iterable[dict[str, str]], labels: dict[str, dict[str, Any]], days: Iterable[str]
+) -> list[str]:
+    """The second hold-out's ids (in id order), fixed in code before any entry was read.
+
+    From the entries of `pool` (items.jsonl) on hold-out days (`in_holdout`, not a whole day),
+    not labelled before (rows of batch HOLDOUT2_BATCH are not counted as labelled, so the draw
+    is the same after they are written) and not repeating a labelled title, one per distinct
+    title (the first in file order): of those naming the North (ROUND4_NK), every one whose
+    title has a word of ROUND4_DIPLOMACY (HOLDOUT2_DIPLOMACY_N of them) and HOLDOUT2_OTHER_N of
+    the others; and HOLDOUT2_NEGATIVES_N hard negatives (HARD_NEGATIVE in the title, the North
+    named nowhere), each drawn with random.Random(HOLDOUT2_SEED) from its id-sorted list (all of
+    it when it is shorter).
+    """
+    return _draw(
+        pool,
+        labels,
+        days,
+        HOLDOUT2_BATCH,
+        holdout_days=True,
+        sizes=(HOLDOUT2_DIPLOMACY_N, HOLDOUT2_OTHER_N, HOLDOUT2_NEGATIVES_N),
+        seed=HOLDOUT2_SEED,
+    )
 
 
 def whole_year(
@@ -386,7 +446,7 @@ def relabel(first: bool = False, data: Path = DATA) -> int:
     labels, _days = read_labels()
     out_dir = data / "pass1" if first else data
     out_dir.mkdir(exist_ok=True)
-    later = ("dev-round2", "dev-round3", "dev-round4", "measure2021", "measure2025")
+    later = ("dev-round2", "dev-round3", "dev-round4", "holdout2", "measure2021", "measure2025")
     for name in ("dev", "holdout", "days", *later):
         path = data / f"{name}.jsonl"
         if name in later and not path.exists():
@@ -415,9 +475,10 @@ def read_pool(data: Path = DATA) -> list[dict[str, str]]:
 def write_parts(
     labels: dict[str, dict[str, Any]], found: dict[str, dict[str, str]], data: Path
 ) -> dict[str, list[str]]:
-    """Write dev.jsonl, holdout.jsonl and each later dev batch's dev-<batch>.jsonl (rows in
-    labels.jsonl order) from the labelled entries `found` (id -> entry); returns the rows."""
-    parts: dict[str, list[str]] = {"dev": [], "holdout": []}
+    """Write dev.jsonl, holdout.jsonl, each later dev batch's dev-<batch>.jsonl and the second
+    hold-out's holdout2.jsonl (rows in labels.jsonl order) from the labelled entries `found`
+    (id -> entry); returns the rows."""
+    parts: dict[str, list[str]] = {"dev": [], "holdout": [], HOLDOUT2_BATCH: []}
     for i, lab in labels.items():
         if lab.get("batch") in MEASURE_BATCHES:
             continue  # a measurement set: its measure<batch>.jsonl alone
@@ -425,6 +486,9 @@ def write_parts(
         if hit is None or lab.get("dup"):
             continue  # a copy under another link is labelled for the whole days only
         row = {**hit, "labels": lab["labels"], "kind": lab.get("kind", ""), "note": lab.get("note")}
+        if lab.get("batch") == HOLDOUT2_BATCH:  # a measurement set of hold-out days, alone
+            parts[HOLDOUT2_BATCH].append(json.dumps({**row, "batch": HOLDOUT2_BATCH}))
+            continue
         part = "holdout" if in_holdout(hit["date"]) else "dev"
         if lab.get("batch"):
             row["batch"] = lab["batch"]
@@ -450,14 +514,15 @@ def from_pool(data: Path = DATA, labels_path: Path = LABELS) -> int:
             found[e["id"]] = e
     parts = write_parts(labels, found, data)
     missing = len(wanted - set(found))
-    drawn = set(draw_round4(pool, labels, days))
-    round4 = {i for i, lab in labels.items() if lab.get("batch") == ROUND4_BATCH}
-    if round4 and round4 != drawn:  # the labelled round4 ids are exactly the fixed draw
-        print(f"from the pool: the round4 labels are not the draw ({len(round4 ^ drawn)} differ)")
-        missing += len(round4 ^ drawn)
+    for batch, draw in ((ROUND4_BATCH, draw_round4), (HOLDOUT2_BATCH, draw_holdout2)):
+        drawn = set(draw(pool, labels, days))
+        got = {i for i, lab in labels.items() if lab.get("batch") == batch}
+        if got and got != drawn:  # the labelled ids of the batch are exactly its fixed draw
+            print(f"from the pool: the {batch} labels are not the draw ({len(got ^ drawn)} differ)")
+            missing += len(got ^ drawn)
     print(
-        f"from the pool: dev {len(parts['dev'])}, hold-out {len(parts['holdout'])}; "
-        f"{missing} labelled ids not found"
+        f"from the pool: dev {len(parts['dev'])}, hold-out {len(parts['holdout'])}, "
+        f"second hold-out {len(parts[HOLDOUT2_BATCH])}; {missing} labelled ids not found"
     )
     return 0 if not missing else 1
 
@@ -471,6 +536,19 @@ def print_round4(data: Path = DATA) -> int:
         e = by_id[i]
         title, summary = " ".join(e["title"].split()), " ".join(e["summary"].split())[:400]
         print(f"{n} | {i} | {e['date']} | {title} || {summary}")
+    return 0
+
+
+def print_holdout2(data: Path = DATA) -> int:
+    """Print the second hold-out's draw for labelling, "id | title || summary" in id order:
+    the entries only, never a label or the classifier's output."""
+    labels, days = read_labels()
+    pool = read_pool(data)
+    by_id = {e["id"]: e for e in pool}
+    for i in draw_holdout2(pool, labels, days):
+        e = by_id[i]
+        title, summary = " ".join(e["title"].split()), " ".join(e["summary"].split())[:400]
+        print(f"{i} | {title} || {summary}")
     return 0
 
 
@@ -495,9 +573,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--draw-round4", action="store_true", help="print the fourth round's draw (items.jsonl)"
     )
+    parser.add_argument(
+        "--draw-holdout2",
+        action="store_true",
+        help="print the second hold-out's draw (items.jsonl)",
+    )
     args = parser.parse_args(argv)
     if args.draw_round4:
         return print_round4()
+    if args.draw_holdout2:
+        return print_holdout2()
     if args.from_pool:
         return from_pool()
     if args.relabel:
