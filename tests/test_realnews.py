@@ -19,8 +19,11 @@ import pytest
 from benchmarks.realnews.rebuild import (
     DATA,
     ROUND4_NEGATIVES_N,
+    ROUND5_NEGATIVES_N,
+    ROUND5_NK_N,
     dir_entries,
     draw_round4,
+    draw_round5,
     entries,
     feed_days,
     from_pool,
@@ -132,6 +135,39 @@ def test_the_committed_fourth_round_is_exactly_the_fixed_draw() -> None:
     labels, days = read_labels()
     round4 = {i for i, row in labels.items() if row.get("batch") == "round4"}
     assert set(draw_round4(read_pool(), labels, days)) == round4
+
+
+def test_the_fifth_round_draw_is_fixed_and_takes_no_entry_of_an_earlier_round() -> None:
+    dev, holdout, whole = "2023-06-15", "2023-09-13", "2023-06-16"
+
+    def entry(i: str, title: str, date: str = dev, summary: str = "") -> dict[str, str]:
+        return {"id": i, "date": date, "title": title, "summary": summary}
+
+    pool = [
+        entry("rl-a", "Kim Jong Un tours a fertiliser plant"),  # NK
+        entry("rl-b", "North Korea and China hold talks"),  # NK, a round4 entry: not again
+        entry("rl-c", "Pyongyang hosts a marathon", holdout),  # a hold-out day
+        entry("rl-d", "Pyongyang opens a hospital", whole),  # a whole day
+        entry("rl-e", "Kim Jong Un tours a fertiliser plant", summary="a copy"),  # same title
+        entry("rl-f", "Flood season begins", summary="Rain falls in the DPRK"),  # NK in summary
+        entry("rl-g", "Chile tests a rocket engine"),  # a hard negative
+        entry("rl-h", "Seoul nuclear talks", summary="South Korea hosts"),  # names Korea
+        entry("rl-i", "KIM JONG UN TOURS A FERTILISER PLANT", dev),  # same title again
+        entry("rl-j", "north korea and china hold talks "),  # repeats round4's title
+        entry("rl-k", "Storms in the valley"),  # neither
+    ]
+    labels: dict[str, dict[str, Any]] = {
+        "rl-b": {"labels": ["diplomacy"], "batch": "round4"},
+        "rl-a": {"labels": [], "batch": "round5"},
+    }
+    # rl-a's own round5 label does not take it out of the draw it was labelled from
+    assert draw_round5(pool, labels, [whole]) == ["rl-a", "rl-f", "rl-g"]
+    many = [entry(f"rl-{n:04d}", f"DPRK day {n}") for n in range(300)]
+    many += [entry(f"rl-n{n:03d}", f"Sri Lanka Test day {n}") for n in range(100)]
+    first, again = draw_round5(many, {}, []), draw_round5(list(reversed(many)), {}, [])
+    assert first == again == sorted(first)  # fixed seed, id order
+    assert sum(i.startswith("rl-n") for i in first) == ROUND5_NEGATIVES_N
+    assert len(first) == ROUND5_NK_N + ROUND5_NEGATIVES_N
 
 
 def test_the_dev_sets_are_written_again_from_the_pool(tmp_path: Path) -> None:

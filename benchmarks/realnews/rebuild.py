@@ -8,7 +8,8 @@ feed entries. Bring each repository here as a git directory (a bare clone or a s
 
 After a change to labels.jsonl only, `--relabel` re-applies it to the rebuilt sets without the
 sources, `--from-pool` writes dev, hold-out and the dev batches again from data/items.jsonl (after
-a labelling round added rows; `--draw-round4` prints the fourth round's fixed draw), and
+a labelling round added rows; `--draw-round4` and `--draw-round5` print the fourth and fifth
+rounds' fixed draws), and
 `--relabel --first-pass` writes the labels before the audit (GUIDELINES.md) to data/pass1/.
 
 It reads the daily files at the pinned commits below, keeps English entries (title, description
@@ -16,10 +17,9 @@ as plain text, date, feed), and writes, under benchmarks/realnews/data/ (git-ign
 
 - items.jsonl: every English entry, deduplicated by link (the pool the labels were drawn from);
 - dev.jsonl and holdout.jsonl: the hand-labelled items (labels.jsonl) in `newsbot eval` form;
-- dev-round2.jsonl, dev-round3.jsonl and dev-round4.jsonl: the dev items of the second, third
-  and fourth labelling rounds alone (labels.jsonl rows with `"batch": "round2"`, `"round3"` or
-  `"round4"`, also in dev.jsonl), so the rules can be scored on items they were not written
-  from;
+- dev-round2.jsonl to dev-round5.jsonl: the dev items of the second to fifth labelling rounds
+  alone (labels.jsonl rows with `"batch": "round2"` to `"round5"`, also in dev.jsonl), so the
+  rules can be scored on items they were not written from;
 - days.jsonl: every English entry of the whole days listed in labels.jsonl's `days`, with hand
   labels where an item was labelled (all North Korea items of those days are) and none otherwise.
 
@@ -291,48 +291,100 @@ ROUND4_OTHER_N = 52
 ROUND4_NEGATIVES_N = 30
 
 
-def draw_round4(
-    pool: Iterable[dict[str, str]], labels: dict[str, dict[str, Any]], days: Iterable[str]
-) -> list[str]:
-    """The fourth round's ids (in id order), fixed in code before any entry was read.
+def _dev_candidates(
+    pool: Iterable[dict[str, str]],
+    labels: dict[str, dict[str, Any]],
+    days: Iterable[str],
+    batch: str,
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """(North Korea entries, hard negatives) a later dev round draws from, in file order.
 
-    From the entries of `pool` (items.jsonl) on dev days (not a hold-out day, not a whole day),
-    not labelled before this round (rows of batch ROUND4_BATCH are not counted as labelled, so
-    the draw is the same after they are written) and not repeating a labelled title, one per
-    distinct title (the first in file
-    order): ROUND4_DIPLOMACY_N of those naming the North (ROUND4_NK) whose title has a word of
-    ROUND4_DIPLOMACY, ROUND4_OTHER_N of the other North Korea entries, and ROUND4_NEGATIVES_N
-    hard negatives (HARD_NEGATIVE in the title, the North named nowhere), each drawn with
-    random.Random(ROUND4_SEED) from its id-sorted list (all of it when it is shorter).
+    The entries of `pool` (items.jsonl) on dev days (not a hold-out day, not a whole day), not
+    labelled before the round (rows of `batch` are not counted as labelled, so the draw is the
+    same after they are written) and not repeating a labelled title, one per distinct title
+    (the first in file order): those naming the North (ROUND4_NK) in title or summary, and hard
+    negatives (HARD_NEGATIVE in the title, the North named nowhere).
     """
-    labels = {i: lab for i, lab in labels.items() if lab.get("batch") != ROUND4_BATCH}
+    labels = {i: lab for i, lab in labels.items() if lab.get("batch") != batch}
     entries = list(pool)
     skip_days = set(days)
     labelled_titles = {e["title"].casefold().strip() for e in entries if e["id"] in labels}
-    nk_dipl: list[str] = []
-    nk_other: list[str] = []
-    negatives: list[str] = []
+    nk: list[dict[str, str]] = []
+    negatives: list[dict[str, str]] = []
     for key, e in first_per_title(entries):
         if e["id"] in labels or key in labelled_titles:
             continue
         if e["date"] in skip_days or in_holdout(e["date"]):
             continue
         if _names_the_north(f"{e['title']} {e['summary']}"):
-            (nk_dipl if ROUND4_DIPLOMACY.search(e["title"]) else nk_other).append(e["id"])
+            nk.append(e)
         elif HARD_NEGATIVE.search(e["title"]) and not NK_CANDIDATE.search(
             f"{e['title']} {e['summary']}"
         ):
-            negatives.append(e["id"])
-    rng = random.Random(ROUND4_SEED)
+            negatives.append(e)
+    return nk, negatives
+
+
+def _sample(rng: random.Random, groups: Iterable[tuple[list[str], int]]) -> list[str]:
+    """n ids of each group, drawn in turn with `rng` from its id-sorted list (all of a shorter
+    one); the drawn ids in id order."""
     drawn: list[str] = []
-    for ids, n in (
-        (nk_dipl, ROUND4_DIPLOMACY_N),
-        (nk_other, ROUND4_OTHER_N),
-        (negatives, ROUND4_NEGATIVES_N),
-    ):
+    for ids, n in groups:
         ids.sort()
         drawn.extend(rng.sample(ids, min(n, len(ids))))
     return sorted(drawn)
+
+
+def draw_round4(
+    pool: Iterable[dict[str, str]], labels: dict[str, dict[str, Any]], days: Iterable[str]
+) -> list[str]:
+    """The fourth round's ids (in id order), fixed in code before any entry was read.
+
+    Of the candidates (_dev_candidates, batch ROUND4_BATCH): ROUND4_DIPLOMACY_N of the North
+    Korea entries whose title has a word of ROUND4_DIPLOMACY, ROUND4_OTHER_N of the other North
+    Korea entries, and ROUND4_NEGATIVES_N hard negatives, each drawn with
+    random.Random(ROUND4_SEED) from its id-sorted list (all of it when it is shorter).
+    """
+    nk, negatives = _dev_candidates(pool, labels, days, ROUND4_BATCH)
+    nk_dipl = [e["id"] for e in nk if ROUND4_DIPLOMACY.search(e["title"])]
+    nk_other = [e["id"] for e in nk if not ROUND4_DIPLOMACY.search(e["title"])]
+    return _sample(
+        random.Random(ROUND4_SEED),
+        (
+            (nk_dipl, ROUND4_DIPLOMACY_N),
+            (nk_other, ROUND4_OTHER_N),
+            ([e["id"] for e in negatives], ROUND4_NEGATIVES_N),
+        ),
+    )
+
+
+# The fifth labelling round's draw (GUIDELINES.md, "The fifth round"), fixed before any of its
+# entries was read: after round 4 took every North Korea entry with a word of diplomacy in its
+# title, the rest of the North Korea entries at random, and hard negatives not drawn before.
+ROUND5_BATCH = "round5"
+ROUND5_SEED = 5
+ROUND5_NK_N = 170
+ROUND5_NEGATIVES_N = 30
+
+
+def draw_round5(
+    pool: Iterable[dict[str, str]], labels: dict[str, dict[str, Any]], days: Iterable[str]
+) -> list[str]:
+    """The fifth round's ids (in id order), fixed in code before any entry was read.
+
+    Of the candidates (_dev_candidates, batch ROUND5_BATCH: the rounds before it are labelled,
+    so none of their entries or titles comes again): ROUND5_NK_N of the North Korea entries and
+    ROUND5_NEGATIVES_N hard negatives, each drawn with random.Random(ROUND5_SEED) from its
+    id-sorted list (all of it when it is shorter).
+    """
+    nk, negatives = _dev_candidates(pool, labels, days, ROUND5_BATCH)
+    return _sample(
+        random.Random(ROUND5_SEED),
+        (
+            ([e["id"] for e in nk], ROUND5_NK_N),
+            ([e["id"] for e in negatives], ROUND5_NEGATIVES_N),
+        ),
+    )
 
 
 def whole_year(
@@ -386,7 +438,7 @@ def relabel(first: bool = False, data: Path = DATA) -> int:
     labels, _days = read_labels()
     out_dir = data / "pass1" if first else data
     out_dir.mkdir(exist_ok=True)
-    later = ("dev-round2", "dev-round3", "dev-round4", "measure2021", "measure2025")
+    later = ("dev-round2", "dev-round3", "dev-round4", "dev-round5", "measure2021", "measure2025")
     for name in ("dev", "holdout", "days", *later):
         path = data / f"{name}.jsonl"
         if name in later and not path.exists():
@@ -450,11 +502,12 @@ def from_pool(data: Path = DATA, labels_path: Path = LABELS) -> int:
             found[e["id"]] = e
     parts = write_parts(labels, found, data)
     missing = len(wanted - set(found))
-    drawn = set(draw_round4(pool, labels, days))
-    round4 = {i for i, lab in labels.items() if lab.get("batch") == ROUND4_BATCH}
-    if round4 and round4 != drawn:  # the labelled round4 ids are exactly the fixed draw
-        print(f"from the pool: the round4 labels are not the draw ({len(round4 ^ drawn)} differ)")
-        missing += len(round4 ^ drawn)
+    for batch, draw in ((ROUND4_BATCH, draw_round4), (ROUND5_BATCH, draw_round5)):
+        drawn = set(draw(pool, labels, days))
+        got = {i for i, lab in labels.items() if lab.get("batch") == batch}
+        if got and got != drawn:  # the labelled ids of a drawn round are exactly its draw
+            print(f"from the pool: the {batch} labels are not the draw ({len(got ^ drawn)} differ)")
+            missing += len(got ^ drawn)
     print(
         f"from the pool: dev {len(parts['dev'])}, hold-out {len(parts['holdout'])}; "
         f"{missing} labelled ids not found"
@@ -462,12 +515,13 @@ def from_pool(data: Path = DATA, labels_path: Path = LABELS) -> int:
     return 0 if not missing else 1
 
 
-def print_round4(data: Path = DATA) -> int:
-    """Print the fourth round's draw for labelling: "N | id | date | title || summary"."""
+def print_round(batch: str = ROUND4_BATCH, data: Path = DATA) -> int:
+    """Print a round's draw for labelling: "N | id | date | title || summary"."""
+    draw = {ROUND4_BATCH: draw_round4, ROUND5_BATCH: draw_round5}[batch]
     labels, days = read_labels()
     pool = read_pool(data)
     by_id = {e["id"]: e for e in pool}
-    for n, i in enumerate(draw_round4(pool, labels, days)):
+    for n, i in enumerate(draw(pool, labels, days)):
         e = by_id[i]
         title, summary = " ".join(e["title"].split()), " ".join(e["summary"].split())[:400]
         print(f"{n} | {i} | {e['date']} | {title} || {summary}")
@@ -495,9 +549,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--draw-round4", action="store_true", help="print the fourth round's draw (items.jsonl)"
     )
+    parser.add_argument(
+        "--draw-round5", action="store_true", help="print the fifth round's draw (items.jsonl)"
+    )
     args = parser.parse_args(argv)
     if args.draw_round4:
-        return print_round4()
+        return print_round(ROUND4_BATCH)
+    if args.draw_round5:
+        return print_round(ROUND5_BATCH)
     if args.from_pool:
         return from_pool()
     if args.relabel:
