@@ -66,14 +66,14 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
     kinds = [r["kind"] for r in labels.values()]
     assert kinds.count("nk-test") >= 200 and kinds.count("nk-diplomacy") >= 100
     assert sum(k in ("other-test", "other-diplomacy", "hard-negative") for k in kinds) >= 400
-    # the second and third labelling rounds: dev days only, scored alone as
-    # data/dev-round2.jsonl and dev-round3.jsonl; the
+    # the second to fifth labelling rounds: dev days only, scored alone as
+    # data/dev-round2.jsonl to dev-round5.jsonl; the
     # 2025 and 2021 measurement sets: measure2025.jsonl and measure2021.jsonl alone
     # (GUIDELINES.md, "The 2025 measurement set", "The 2021 measurement set")
     batches = [r["batch"] for r in labels.values() if "batch" in r]
-    assert set(batches) == {"round2", "round3", "round4", "2025", "2021"}
+    assert set(batches) == {"round2", "round3", "round4", "round5", "2025", "2021"}
     assert batches.count("round2") >= 500 and batches.count("round3") >= 150
-    assert batches.count("round4") >= 200
+    assert batches.count("round4") >= 200 and batches.count("round5") >= 200
     assert all(r["id"].startswith("rl-") for r in labels.values() if r.get("batch") == "2025")
 
 
@@ -160,14 +160,26 @@ def test_the_fifth_round_draw_is_fixed_and_takes_no_entry_of_an_earlier_round() 
         "rl-b": {"labels": ["diplomacy"], "batch": "round4"},
         "rl-a": {"labels": [], "batch": "round5"},
     }
-    # rl-a's own round5 label does not take it out of the draw it was labelled from
+    # rl-a's own round5 label does not take it out of the draw it was labelled from, nor out
+    # of round 4's, drawn before it
     assert draw_round5(pool, labels, [whole]) == ["rl-a", "rl-f", "rl-g"]
+    assert draw_round4(pool, labels, [whole]) == ["rl-a", "rl-b", "rl-f", "rl-g"]
     many = [entry(f"rl-{n:04d}", f"DPRK day {n}") for n in range(300)]
     many += [entry(f"rl-n{n:03d}", f"Sri Lanka Test day {n}") for n in range(100)]
     first, again = draw_round5(many, {}, []), draw_round5(list(reversed(many)), {}, [])
     assert first == again == sorted(first)  # fixed seed, id order
     assert sum(i.startswith("rl-n") for i in first) == ROUND5_NEGATIVES_N
     assert len(first) == ROUND5_NK_N + ROUND5_NEGATIVES_N
+
+
+def test_the_committed_fifth_round_is_exactly_the_fixed_draw() -> None:
+    path = DATA / "items.jsonl"
+    if not path.exists():
+        pytest.skip("the real-news set is not rebuilt (python -m benchmarks.realnews.rebuild)")
+    labels, days = read_labels()
+    round5 = {i for i, row in labels.items() if row.get("batch") == "round5"}
+    assert len(round5) == 200
+    assert set(draw_round5(read_pool(), labels, days)) == round5
 
 
 def test_the_dev_sets_are_written_again_from_the_pool(tmp_path: Path) -> None:

@@ -289,6 +289,8 @@ ROUND4_SEED = 4
 ROUND4_DIPLOMACY_N = 120  # all of them: the pool holds 118
 ROUND4_OTHER_N = 52
 ROUND4_NEGATIVES_N = 30
+# the dev rounds whose draw is fixed in code, in the order they were drawn
+DRAWN_ROUNDS = ("round4", "round5")
 
 
 def _dev_candidates(
@@ -300,12 +302,14 @@ def _dev_candidates(
     """(North Korea entries, hard negatives) a later dev round draws from, in file order.
 
     The entries of `pool` (items.jsonl) on dev days (not a hold-out day, not a whole day), not
-    labelled before the round (rows of `batch` are not counted as labelled, so the draw is the
-    same after they are written) and not repeating a labelled title, one per distinct title
-    (the first in file order): those naming the North (ROUND4_NK) in title or summary, and hard
-    negatives (HARD_NEGATIVE in the title, the North named nowhere).
+    labelled before the round (rows of `batch` and of the drawn rounds after it, DRAWN_ROUNDS,
+    are not counted as labelled, so the draw is the same after they are written) and not
+    repeating a labelled title, one per distinct title (the first in file order): those naming
+    the North (ROUND4_NK) in title or summary, and hard negatives (HARD_NEGATIVE in the title,
+    the North named nowhere).
     """
-    labels = {i: lab for i, lab in labels.items() if lab.get("batch") != batch}
+    later = DRAWN_ROUNDS[DRAWN_ROUNDS.index(batch) :]
+    labels = {i: lab for i, lab in labels.items() if lab.get("batch") not in later}
     entries = list(pool)
     skip_days = set(days)
     labelled_titles = {e["title"].casefold().strip() for e in entries if e["id"] in labels}
