@@ -323,12 +323,12 @@ def test_hold_out_figures_stay_above_the_floor() -> None:
 
 
 def test_dev_figures_stay_above_the_floor() -> None:
-    """The set the rules are tuned on (audited labels, the second and third rounds): floors a
-    little under the figures (the third round's launches brought missile-test from 0.946 to
-    0.940)."""
+    """The set the rules are tuned on (audited labels, the later rounds): floors a little under
+    the figures (the third round's launches brought missile-test from 0.946 to 0.940; the fifth
+    round's first score brought diplomacy from 0.888 to 0.877)."""
     report = _report(_rebuilt("dev.jsonl"))
-    assert report.labels["missile-test"].f1 >= 0.93, report.labels["missile-test"]
-    assert report.labels["diplomacy"].f1 >= 0.88, report.labels["diplomacy"]
+    assert report.labels["missile-test"].f1 >= 0.92, report.labels["missile-test"]
+    assert report.labels["diplomacy"].f1 >= 0.87, report.labels["diplomacy"]
     assert report.non_nk_rate <= 0.01
 
 
@@ -336,10 +336,11 @@ def test_dev_figures_stay_above_the_floor() -> None:
     ("batch", "rows_at_least", "missile_floor", "diplomacy_floor"),
     [
         # each round alone, first scored before any rule saw it, then tuned on; round3's first
-        # score was 0.833 / 0.759, round4's 0.865 / 0.776
+        # score was 0.833 / 0.759, round4's 0.865 / 0.776, round5's 0.882 / 0.308 (9 diplomacy)
         ("round2", 500, 0.90, 0.85),
         ("round3", 150, 0.83, 0.80),
         ("round4", 200, 0.88, 0.84),
+        ("round5", 200, 0.87, 0.30),
     ],
 )
 def test_each_later_labelling_round_stays_above_its_floor(
@@ -374,7 +375,9 @@ def test_training_reproduces_the_shipped_model_byte_for_byte() -> None:
 
 def test_dev_figures_with_the_model_stay_above_the_floor() -> None:
     """The model on the set it was trained on (in-sample; the cross-validated figures are in
-    the README): a floor a little under them, so a broken scorer or stale file fails."""
+    the README): a floor a little under them, so a broken scorer or stale file fails. Since the
+    fifth round, training keeps diplomacy to the rules (its cross-validation chose no weight for
+    the model there): in-sample 0.880."""
     packs = [
         replace(p, model="northkorea") if p.name == "northkorea" else p
         for p in load_config(str(ROOT / "config" / "newsbot.toml"), {}).packs
@@ -388,5 +391,5 @@ def test_dev_figures_with_the_model_stay_above_the_floor() -> None:
     ]
     report = evaluate(examples, LABEL_NAMES, lambda t, s: classify(packs, t, s))
     assert report.labels["missile-test"].f1 >= 0.93, report.labels["missile-test"]
-    assert report.labels["diplomacy"].f1 >= 0.89, report.labels["diplomacy"]
+    assert report.labels["diplomacy"].f1 >= 0.87, report.labels["diplomacy"]
     assert report.non_nk_rate <= 0.01
