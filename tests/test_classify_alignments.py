@@ -291,3 +291,46 @@ def test_a_new_weapon_tested_is_a_weapons_test(pack) -> None:
     )
     assert "missile-test" in c.labels, c.evidence["missile-test"]
     assert "tests a new weapon" in c.evidence["missile-test"], c.evidence["missile-test"]
+
+
+# The fifth labelling round's kinds (benchmarks/realnews/GUIDELINES.md, "The fifth round"):
+# several of the allies' governments acting together over the North. Invented sentences.
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        (
+            "Japan, South Korea, US rebuke North Korea over new launch",
+            "The three governments said the firing threatened the whole region.",
+        ),
+        (
+            "S Korea and Japan concerned over North Korean arms shipments",
+            "Officials of the two neighbours spoke after reports of rail traffic at the border.",
+        ),
+        (
+            "United States, Japan and South Korea to step up pressure on Pyongyang's hackers",
+            "Senior officials met in Tokyo on Friday.",
+        ),
+    ],
+)
+def test_several_allied_governments_acting_together_is_diplomacy(
+    pack, title: str, summary: str
+) -> None:
+    """A joint statement or step of several governments over the North is diplomacy (G7, G9)."""
+    c = classify([pack], title, summary)
+    assert "diplomacy" in c.labels, c.evidence["diplomacy"]
+    assert "governments together" in c.evidence["diplomacy"], c.evidence["diplomacy"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "US, South Korea fly fighter jets after North Korean drills",
+        "S Korea, US discussing larger joint exercises against the North",
+        "US condemns North Korea's latest ballistic missile launch",
+    ],
+)
+def test_allied_drills_and_one_government_condemning_are_not_a_joint_act(pack, title: str) -> None:
+    """Drills, flights and their planning are no diplomacy (G7); one government condemning a
+    launch is a reaction to the test (G9)."""
+    c = classify([pack], title, "")
+    assert "governments together" not in c.evidence.get("diplomacy", ()), c.evidence
