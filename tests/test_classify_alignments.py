@@ -334,3 +334,19 @@ def test_allied_drills_and_one_government_condemning_are_not_a_joint_act(pack, t
     launch is a reaction to the test (G9)."""
     c = classify([pack], title, "")
     assert "governments together" not in c.evidence.get("diplomacy", ()), c.evidence
+
+
+def test_a_tally_of_launches_is_no_launch_report(pack) -> None:
+    """A record number or year of tests counts them; it reports none (G3)."""
+    c = classify([pack], "A record year of weapons testing by North Korea unsettles Asia", "")
+    assert "missile-test" not in c.labels, c.evidence["missile-test"]
+    assert "not: record year of * test" in c.evidence["missile-test"], c.evidence
+
+
+def test_a_launch_reported_beside_a_tally_keeps_its_label(pack) -> None:
+    c = classify(
+        [pack],
+        "North Korea fires ballistic missile, capping a record number of launches",
+        "The missile landed in the sea east of the peninsula, Seoul's military said.",
+    )
+    assert "missile-test" in c.labels, c.evidence["missile-test"]
