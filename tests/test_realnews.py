@@ -325,10 +325,10 @@ def test_hold_out_figures_stay_above_the_floor() -> None:
 def test_dev_figures_stay_above_the_floor() -> None:
     """The set the rules are tuned on (audited labels, the later rounds): floors a little under
     the figures (the third round's launches brought missile-test from 0.946 to 0.940; the fifth
-    round's first score brought diplomacy from 0.888 to 0.877)."""
+    round's first score brought diplomacy from 0.888 to 0.877, its rules to 0.883)."""
     report = _report(_rebuilt("dev.jsonl"))
-    assert report.labels["missile-test"].f1 >= 0.92, report.labels["missile-test"]
-    assert report.labels["diplomacy"].f1 >= 0.87, report.labels["diplomacy"]
+    assert report.labels["missile-test"].f1 >= 0.925, report.labels["missile-test"]
+    assert report.labels["diplomacy"].f1 >= 0.875, report.labels["diplomacy"]
     assert report.non_nk_rate <= 0.01
 
 
@@ -340,7 +340,7 @@ def test_dev_figures_stay_above_the_floor() -> None:
         ("round2", 500, 0.90, 0.85),
         ("round3", 150, 0.83, 0.80),
         ("round4", 200, 0.88, 0.84),
-        ("round5", 200, 0.87, 0.30),
+        ("round5", 200, 0.88, 0.60),
     ],
 )
 def test_each_later_labelling_round_stays_above_its_floor(
