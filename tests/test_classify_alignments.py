@@ -291,3 +291,62 @@ def test_a_new_weapon_tested_is_a_weapons_test(pack) -> None:
     )
     assert "missile-test" in c.labels, c.evidence["missile-test"]
     assert "tests a new weapon" in c.evidence["missile-test"], c.evidence["missile-test"]
+
+
+# The fifth labelling round's kinds (benchmarks/realnews/GUIDELINES.md, "The fifth round"):
+# several of the allies' governments acting together over the North. Invented sentences.
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        (
+            "Japan, South Korea, US rebuke North Korea over new launch",
+            "The three governments said the firing threatened the whole region.",
+        ),
+        (
+            "S Korea and Japan concerned over North Korean arms shipments",
+            "Officials of the two neighbours spoke after reports of rail traffic at the border.",
+        ),
+        (
+            "United States, Japan and South Korea to step up pressure on Pyongyang's hackers",
+            "Senior officials met in Tokyo on Friday.",
+        ),
+    ],
+)
+def test_several_allied_governments_acting_together_is_diplomacy(
+    pack, title: str, summary: str
+) -> None:
+    """A joint statement or step of several governments over the North is diplomacy (G7, G9)."""
+    c = classify([pack], title, summary)
+    assert "diplomacy" in c.labels, c.evidence["diplomacy"]
+    assert "governments together" in c.evidence["diplomacy"], c.evidence["diplomacy"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "US, South Korea fly fighter jets after North Korean drills",
+        "S Korea, US discussing larger joint exercises against the North",
+        "US condemns North Korea's latest ballistic missile launch",
+    ],
+)
+def test_allied_drills_and_one_government_condemning_are_not_a_joint_act(pack, title: str) -> None:
+    """Drills, flights and their planning are no diplomacy (G7); one government condemning a
+    launch is a reaction to the test (G9)."""
+    c = classify([pack], title, "")
+    assert "governments together" not in c.evidence.get("diplomacy", ()), c.evidence
+
+
+def test_a_tally_of_launches_is_no_launch_report(pack) -> None:
+    """A record number or year of tests counts them; it reports none (G3)."""
+    c = classify([pack], "A record year of weapons testing by North Korea unsettles Asia", "")
+    assert "missile-test" not in c.labels, c.evidence["missile-test"]
+    assert "not: record year of * test" in c.evidence["missile-test"], c.evidence
+
+
+def test_a_launch_reported_beside_a_tally_keeps_its_label(pack) -> None:
+    c = classify(
+        [pack],
+        "North Korea fires ballistic missile, capping a record number of launches",
+        "The missile landed in the sea east of the peninsula, Seoul's military said.",
+    )
+    assert "missile-test" in c.labels, c.evidence["missile-test"]

@@ -20,9 +20,12 @@ from benchmarks.realnews.rebuild import (
     DATA,
     HOLDOUT2_NEGATIVES_N,
     ROUND4_NEGATIVES_N,
+    ROUND5_NEGATIVES_N,
+    ROUND5_NK_N,
     dir_entries,
     draw_holdout2,
     draw_round4,
+    draw_round5,
     entries,
     feed_days,
     from_pool,
@@ -65,14 +68,15 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
     kinds = [r["kind"] for r in labels.values()]
     assert kinds.count("nk-test") >= 200 and kinds.count("nk-diplomacy") >= 100
     assert sum(k in ("other-test", "other-diplomacy", "hard-negative") for k in kinds) >= 400
-    # the second and third labelling rounds: dev days only, scored alone as
-    # data/dev-round2.jsonl and dev-round3.jsonl; the
+    # the second to fifth labelling rounds: dev days only, scored alone as
+    # data/dev-round2.jsonl to dev-round5.jsonl; the
     # 2025 and 2021 measurement sets: measure2025.jsonl and measure2021.jsonl alone
     # (GUIDELINES.md, "The 2025 measurement set", "The 2021 measurement set")
     batches = [r["batch"] for r in labels.values() if "batch" in r]
-    assert set(batches) == {"round2", "round3", "round4", "holdout2", "2025", "2021"}
+    assert set(batches) == {"round2", "round3", "round4", "round5", "holdout2", "2025", "2021"}
     assert batches.count("round2") >= 500 and batches.count("round3") >= 150
-    assert batches.count("round4") >= 200 and batches.count("holdout2") == 240
+    assert batches.count("round4") >= 200 and batches.count("round5") >= 200
+    assert batches.count("holdout2") == 240
     assert all(r["id"].startswith("rl-") for r in labels.values() if r.get("batch") == "2025")
 
 
@@ -199,6 +203,51 @@ def test_the_committed_second_hold_out_is_exactly_the_fixed_draw() -> None:
     labels, days = read_labels()
     holdout2 = {i for i, row in labels.items() if row.get("batch") == "holdout2"}
     assert set(draw_holdout2(read_pool(), labels, days)) == holdout2
+
+
+def test_the_fifth_round_draw_is_fixed_and_takes_no_entry_of_an_earlier_round() -> None:
+    dev, holdout, whole = "2023-06-15", "2023-09-13", "2023-06-16"
+
+    def entry(i: str, title: str, date: str = dev, summary: str = "") -> dict[str, str]:
+        return {"id": i, "date": date, "title": title, "summary": summary}
+
+    pool = [
+        entry("rl-a", "Kim Jong Un tours a fertiliser plant"),  # NK
+        entry("rl-b", "North Korea and China hold talks"),  # NK, a round4 entry: not again
+        entry("rl-c", "Pyongyang hosts a marathon", holdout),  # a hold-out day
+        entry("rl-d", "Pyongyang opens a hospital", whole),  # a whole day
+        entry("rl-e", "Kim Jong Un tours a fertiliser plant", summary="a copy"),  # same title
+        entry("rl-f", "Flood season begins", summary="Rain falls in the DPRK"),  # NK in summary
+        entry("rl-g", "Chile tests a rocket engine"),  # a hard negative
+        entry("rl-h", "Seoul nuclear talks", summary="South Korea hosts"),  # names Korea
+        entry("rl-i", "KIM JONG UN TOURS A FERTILISER PLANT", dev),  # same title again
+        entry("rl-j", "north korea and china hold talks "),  # repeats round4's title
+        entry("rl-k", "Storms in the valley"),  # neither
+    ]
+    labels: dict[str, dict[str, Any]] = {
+        "rl-b": {"labels": ["diplomacy"], "batch": "round4"},
+        "rl-a": {"labels": [], "batch": "round5"},
+    }
+    # rl-a's own round5 label does not take it out of the draw it was labelled from, nor out
+    # of round 4's, drawn before it
+    assert draw_round5(pool, labels, [whole]) == ["rl-a", "rl-f", "rl-g"]
+    assert draw_round4(pool, labels, [whole]) == ["rl-a", "rl-b", "rl-f", "rl-g"]
+    many = [entry(f"rl-{n:04d}", f"DPRK day {n}") for n in range(300)]
+    many += [entry(f"rl-n{n:03d}", f"Sri Lanka Test day {n}") for n in range(100)]
+    first, again = draw_round5(many, {}, []), draw_round5(list(reversed(many)), {}, [])
+    assert first == again == sorted(first)  # fixed seed, id order
+    assert sum(i.startswith("rl-n") for i in first) == ROUND5_NEGATIVES_N
+    assert len(first) == ROUND5_NK_N + ROUND5_NEGATIVES_N
+
+
+def test_the_committed_fifth_round_is_exactly_the_fixed_draw() -> None:
+    path = DATA / "items.jsonl"
+    if not path.exists():
+        pytest.skip("the real-news set is not rebuilt (python -m benchmarks.realnews.rebuild)")
+    labels, days = read_labels()
+    round5 = {i for i, row in labels.items() if row.get("batch") == "round5"}
+    assert len(round5) == 200
+    assert set(draw_round5(read_pool(), labels, days)) == round5
 
 
 def test_the_dev_sets_are_written_again_from_the_pool(tmp_path: Path) -> None:
@@ -355,12 +404,12 @@ def test_second_hold_out_figures_stay_above_the_floor() -> None:
 
 
 def test_dev_figures_stay_above_the_floor() -> None:
-    """The set the rules are tuned on (audited labels, the second and third rounds): floors a
-    little under the figures (the third round's launches brought missile-test from 0.946 to
-    0.940)."""
+    """The set the rules are tuned on (audited labels, the later rounds): floors a little under
+    the figures (the third round's launches brought missile-test from 0.946 to 0.940; the fifth
+    round's first score brought diplomacy from 0.888 to 0.877, its rules to 0.883)."""
     report = _report(_rebuilt("dev.jsonl"))
-    assert report.labels["missile-test"].f1 >= 0.93, report.labels["missile-test"]
-    assert report.labels["diplomacy"].f1 >= 0.88, report.labels["diplomacy"]
+    assert report.labels["missile-test"].f1 >= 0.925, report.labels["missile-test"]
+    assert report.labels["diplomacy"].f1 >= 0.875, report.labels["diplomacy"]
     assert report.non_nk_rate <= 0.01
 
 
@@ -368,10 +417,11 @@ def test_dev_figures_stay_above_the_floor() -> None:
     ("batch", "rows_at_least", "missile_floor", "diplomacy_floor"),
     [
         # each round alone, first scored before any rule saw it, then tuned on; round3's first
-        # score was 0.833 / 0.759, round4's 0.865 / 0.776
+        # score was 0.833 / 0.759, round4's 0.865 / 0.776, round5's 0.882 / 0.308 (9 diplomacy)
         ("round2", 500, 0.90, 0.85),
         ("round3", 150, 0.83, 0.80),
         ("round4", 200, 0.88, 0.84),
+        ("round5", 200, 0.88, 0.60),
     ],
 )
 def test_each_later_labelling_round_stays_above_its_floor(
@@ -406,7 +456,9 @@ def test_training_reproduces_the_shipped_model_byte_for_byte() -> None:
 
 def test_dev_figures_with_the_model_stay_above_the_floor() -> None:
     """The model on the set it was trained on (in-sample; the cross-validated figures are in
-    the README): a floor a little under them, so a broken scorer or stale file fails."""
+    the README): a floor a little under them, so a broken scorer or stale file fails. Since the
+    fifth round, training keeps diplomacy to the rules (its cross-validation chose no weight for
+    the model there): in-sample 0.880."""
     packs = [
         replace(p, model="northkorea") if p.name == "northkorea" else p
         for p in load_config(str(ROOT / "config" / "newsbot.toml"), {}).packs
@@ -420,5 +472,5 @@ def test_dev_figures_with_the_model_stay_above_the_floor() -> None:
     ]
     report = evaluate(examples, LABEL_NAMES, lambda t, s: classify(packs, t, s))
     assert report.labels["missile-test"].f1 >= 0.93, report.labels["missile-test"]
-    assert report.labels["diplomacy"].f1 >= 0.89, report.labels["diplomacy"]
+    assert report.labels["diplomacy"].f1 >= 0.87, report.labels["diplomacy"]
     assert report.non_nk_rate <= 0.01

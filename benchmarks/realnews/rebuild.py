@@ -8,8 +8,8 @@ feed entries. Bring each repository here as a git directory (a bare clone or a s
 
 After a change to labels.jsonl only, `--relabel` re-applies it to the rebuilt sets without the
 sources, `--from-pool` writes dev, hold-out and the dev batches again from data/items.jsonl (after
-a labelling round added rows; `--draw-round4` and `--draw-holdout2` print the fourth round's
-and the second hold-out's fixed draws), and
+a labelling round added rows; `--draw-round4`, `--draw-round5` and `--draw-holdout2` print
+the fourth and fifth rounds' and the second hold-out's fixed draws), and
 `--relabel --first-pass` writes the labels before the audit (GUIDELINES.md) to data/pass1/.
 
 It reads the daily files at the pinned commits below, keeps English entries (title, description
@@ -17,10 +17,9 @@ as plain text, date, feed), and writes, under benchmarks/realnews/data/ (git-ign
 
 - items.jsonl: every English entry, deduplicated by link (the pool the labels were drawn from);
 - dev.jsonl and holdout.jsonl: the hand-labelled items (labels.jsonl) in `newsbot eval` form;
-- dev-round2.jsonl, dev-round3.jsonl and dev-round4.jsonl: the dev items of the second, third
-  and fourth labelling rounds alone (labels.jsonl rows with `"batch": "round2"`, `"round3"` or
-  `"round4"`, also in dev.jsonl), so the rules can be scored on items they were not written
-  from;
+- dev-round2.jsonl to dev-round5.jsonl: the dev items of the second to fifth labelling rounds
+  alone (labels.jsonl rows with `"batch": "round2"` to `"round5"`, also in dev.jsonl), so the
+  rules can be scored on items they were not written from;
 - holdout2.jsonl: the second hold-out (rows with `"batch": "holdout2"`, items of hold-out days
   drawn by draw_holdout2), a measurement set alone: never in dev.jsonl or holdout.jsonl;
 - days.jsonl: every English entry of the whole days listed in labels.jsonl's `days`, with hand
@@ -292,6 +291,63 @@ ROUND4_SEED = 4
 ROUND4_DIPLOMACY_N = 120  # all of them: the pool holds 118
 ROUND4_OTHER_N = 52
 ROUND4_NEGATIVES_N = 30
+# the batches whose draw is fixed in code, each with the batches whose rows its draw does not
+# count as labelled: its own, those drawn after it, and those drawn beside it (the fifth round
+# and the second hold-out were drawn in the same session, each without the other's rows), so
+# every draw is the same after the others' rows are written
+DRAWN_WITHOUT = {
+    "round4": ("round4", "round5", "holdout2"),
+    "round5": ("round5", "holdout2"),
+    "holdout2": ("holdout2", "round5"),
+}
+
+
+def _candidates(
+    pool: Iterable[dict[str, str]],
+    labels: dict[str, dict[str, Any]],
+    days: Iterable[str],
+    batch: str,
+    *,
+    holdout_days: bool = False,
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """(North Korea entries, hard negatives) a drawn batch draws from, in file order.
+
+    The entries of `pool` (items.jsonl) on dev days (not a hold-out day, not a whole day; with
+    `holdout_days`, on hold-out days instead), not labelled before the batch (rows of the
+    batches DRAWN_WITHOUT names for it are not counted as labelled, so the draw is the same
+    after they are written) and not repeating a labelled title, one per distinct title (the
+    first in file order): those naming the North (ROUND4_NK) in title or summary, and hard
+    negatives (HARD_NEGATIVE in the title, the North named nowhere).
+    """
+    ignored = DRAWN_WITHOUT[batch]
+    labels = {i: lab for i, lab in labels.items() if lab.get("batch") not in ignored}
+    entries = list(pool)
+    skip_days = set(days)
+    labelled_titles = {e["title"].casefold().strip() for e in entries if e["id"] in labels}
+    nk: list[dict[str, str]] = []
+    negatives: list[dict[str, str]] = []
+    for key, e in first_per_title(entries):
+        if e["id"] in labels or key in labelled_titles:
+            continue
+        if e["date"] in skip_days or in_holdout(e["date"]) != holdout_days:
+            continue
+        if _names_the_north(f"{e['title']} {e['summary']}"):
+            nk.append(e)
+        elif HARD_NEGATIVE.search(e["title"]) and not NK_CANDIDATE.search(
+            f"{e['title']} {e['summary']}"
+        ):
+            negatives.append(e)
+    return nk, negatives
+
+
+def _sample(rng: random.Random, groups: Iterable[tuple[list[str], int]]) -> list[str]:
+    """n ids of each group, drawn in turn with `rng` from its id-sorted list (all of a shorter
+    one); the drawn ids in id order."""
+    drawn: list[str] = []
+    for ids, n in groups:
+        ids.sort()
+        drawn.extend(rng.sample(ids, min(n, len(ids))))
+    return sorted(drawn)
 
 
 def draw_round4(
@@ -299,62 +355,51 @@ def draw_round4(
 ) -> list[str]:
     """The fourth round's ids (in id order), fixed in code before any entry was read.
 
-    From the entries of `pool` (items.jsonl) on dev days (not a hold-out day, not a whole day),
-    not labelled before this round (rows of batch ROUND4_BATCH are not counted as labelled, so
-    the draw is the same after they are written) and not repeating a labelled title, one per
-    distinct title (the first in file
-    order): ROUND4_DIPLOMACY_N of those naming the North (ROUND4_NK) whose title has a word of
-    ROUND4_DIPLOMACY, ROUND4_OTHER_N of the other North Korea entries, and ROUND4_NEGATIVES_N
-    hard negatives (HARD_NEGATIVE in the title, the North named nowhere), each drawn with
+    Of the candidates (_candidates, batch ROUND4_BATCH): ROUND4_DIPLOMACY_N of the North
+    Korea entries whose title has a word of ROUND4_DIPLOMACY, ROUND4_OTHER_N of the other North
+    Korea entries, and ROUND4_NEGATIVES_N hard negatives, each drawn with
     random.Random(ROUND4_SEED) from its id-sorted list (all of it when it is shorter).
     """
-    return _draw(
-        pool,
-        labels,
-        days,
-        ROUND4_BATCH,
-        holdout_days=False,
-        sizes=(ROUND4_DIPLOMACY_N, ROUND4_OTHER_N, ROUND4_NEGATIVES_N),
-        seed=ROUND4_SEED,
+    nk, negatives = _candidates(pool, labels, days, ROUND4_BATCH)
+    nk_dipl = [e["id"] for e in nk if ROUND4_DIPLOMACY.search(e["title"])]
+    nk_other = [e["id"] for e in nk if not ROUND4_DIPLOMACY.search(e["title"])]
+    return _sample(
+        random.Random(ROUND4_SEED),
+        (
+            (nk_dipl, ROUND4_DIPLOMACY_N),
+            (nk_other, ROUND4_OTHER_N),
+            ([e["id"] for e in negatives], ROUND4_NEGATIVES_N),
+        ),
     )
 
 
-def _draw(
-    pool: Iterable[dict[str, str]],
-    labels: dict[str, dict[str, Any]],
-    days: Iterable[str],
-    batch: str,
-    *,
-    holdout_days: bool,
-    sizes: tuple[int, int, int],
-    seed: int,
+# The fifth labelling round's draw (GUIDELINES.md, "The fifth round"), fixed before any of its
+# entries was read: after round 4 took every North Korea entry with a word of diplomacy in its
+# title, the rest of the North Korea entries at random, and hard negatives not drawn before.
+ROUND5_BATCH = "round5"
+ROUND5_SEED = 5
+ROUND5_NK_N = 170
+ROUND5_NEGATIVES_N = 30
+
+
+def draw_round5(
+    pool: Iterable[dict[str, str]], labels: dict[str, dict[str, Any]], days: Iterable[str]
 ) -> list[str]:
-    """The draw of draw_round4 and draw_holdout2: on dev days or on hold-out days, `sizes` of
-    (North Korea with a word of diplomacy in the title, other North Korea, hard negatives)."""
-    labels = {i: lab for i, lab in labels.items() if lab.get("batch") != batch}
-    entries = list(pool)
-    skip_days = set(days)
-    labelled_titles = {e["title"].casefold().strip() for e in entries if e["id"] in labels}
-    nk_dipl: list[str] = []
-    nk_other: list[str] = []
-    negatives: list[str] = []
-    for key, e in first_per_title(entries):
-        if e["id"] in labels or key in labelled_titles:
-            continue
-        if e["date"] in skip_days or in_holdout(e["date"]) != holdout_days:
-            continue
-        if _names_the_north(f"{e['title']} {e['summary']}"):
-            (nk_dipl if ROUND4_DIPLOMACY.search(e["title"]) else nk_other).append(e["id"])
-        elif HARD_NEGATIVE.search(e["title"]) and not NK_CANDIDATE.search(
-            f"{e['title']} {e['summary']}"
-        ):
-            negatives.append(e["id"])
-    rng = random.Random(seed)
-    drawn: list[str] = []
-    for ids, n in zip((nk_dipl, nk_other, negatives), sizes, strict=True):
-        ids.sort()
-        drawn.extend(rng.sample(ids, min(n, len(ids))))
-    return sorted(drawn)
+    """The fifth round's ids (in id order), fixed in code before any entry was read.
+
+    Of the candidates (_candidates, batch ROUND5_BATCH: the rounds before it are labelled,
+    so none of their entries or titles comes again): ROUND5_NK_N of the North Korea entries and
+    ROUND5_NEGATIVES_N hard negatives, each drawn with random.Random(ROUND5_SEED) from its
+    id-sorted list (all of it when it is shorter).
+    """
+    nk, negatives = _candidates(pool, labels, days, ROUND5_BATCH)
+    return _sample(
+        random.Random(ROUND5_SEED),
+        (
+            ([e["id"] for e in nk], ROUND5_NK_N),
+            ([e["id"] for e in negatives], ROUND5_NEGATIVES_N),
+        ),
+    )
 
 
 # The second hold-out (GUIDELINES.md, "The second hold-out"), a measurement set like the 2021
@@ -375,23 +420,19 @@ def draw_holdout2(
 ) -> list[str]:
     """The second hold-out's ids (in id order), fixed in code before any entry was read.
 
-    From the entries of `pool` (items.jsonl) on hold-out days (`in_holdout`, not a whole day),
-    not labelled before (rows of batch HOLDOUT2_BATCH are not counted as labelled, so the draw
-    is the same after they are written) and not repeating a labelled title, one per distinct
-    title (the first in file order): of those naming the North (ROUND4_NK), every one whose
-    title has a word of ROUND4_DIPLOMACY (HOLDOUT2_DIPLOMACY_N of them) and HOLDOUT2_OTHER_N of
-    the others; and HOLDOUT2_NEGATIVES_N hard negatives (HARD_NEGATIVE in the title, the North
-    named nowhere), each drawn with random.Random(HOLDOUT2_SEED) from its id-sorted list (all of
-    it when it is shorter).
+    Of the candidates on hold-out days (_candidates, batch HOLDOUT2_BATCH, `holdout_days`):
+    HOLDOUT2_DIPLOMACY_N of the North Korea entries whose title has a word of ROUND4_DIPLOMACY,
+    HOLDOUT2_OTHER_N of the other North Korea entries and HOLDOUT2_NEGATIVES_N hard negatives,
+    each drawn with random.Random(HOLDOUT2_SEED) from its id-sorted list.
     """
-    return _draw(
-        pool,
-        labels,
-        days,
-        HOLDOUT2_BATCH,
-        holdout_days=True,
-        sizes=(HOLDOUT2_DIPLOMACY_N, HOLDOUT2_OTHER_N, HOLDOUT2_NEGATIVES_N),
-        seed=HOLDOUT2_SEED,
+    nk, negatives = _candidates(pool, labels, days, HOLDOUT2_BATCH, holdout_days=True)
+    return _sample(
+        random.Random(HOLDOUT2_SEED),
+        (
+            ([e["id"] for e in nk if ROUND4_DIPLOMACY.search(e["title"])], HOLDOUT2_DIPLOMACY_N),
+            ([e["id"] for e in nk if not ROUND4_DIPLOMACY.search(e["title"])], HOLDOUT2_OTHER_N),
+            ([e["id"] for e in negatives], HOLDOUT2_NEGATIVES_N),
+        ),
     )
 
 
@@ -446,7 +487,15 @@ def relabel(first: bool = False, data: Path = DATA) -> int:
     labels, _days = read_labels()
     out_dir = data / "pass1" if first else data
     out_dir.mkdir(exist_ok=True)
-    later = ("dev-round2", "dev-round3", "dev-round4", "holdout2", "measure2021", "measure2025")
+    later = (
+        "dev-round2",
+        "dev-round3",
+        "dev-round4",
+        "dev-round5",
+        "holdout2",
+        "measure2021",
+        "measure2025",
+    )
     for name in ("dev", "holdout", "days", *later):
         path = data / f"{name}.jsonl"
         if name in later and not path.exists():
@@ -514,10 +563,15 @@ def from_pool(data: Path = DATA, labels_path: Path = LABELS) -> int:
             found[e["id"]] = e
     parts = write_parts(labels, found, data)
     missing = len(wanted - set(found))
-    for batch, draw in ((ROUND4_BATCH, draw_round4), (HOLDOUT2_BATCH, draw_holdout2)):
+    drawn_batches = (
+        (ROUND4_BATCH, draw_round4),
+        (ROUND5_BATCH, draw_round5),
+        (HOLDOUT2_BATCH, draw_holdout2),
+    )
+    for batch, draw in drawn_batches:
         drawn = set(draw(pool, labels, days))
         got = {i for i, lab in labels.items() if lab.get("batch") == batch}
-        if got and got != drawn:  # the labelled ids of the batch are exactly its fixed draw
+        if got and got != drawn:  # the labelled ids of a drawn batch are exactly its draw
             print(f"from the pool: the {batch} labels are not the draw ({len(got ^ drawn)} differ)")
             missing += len(got ^ drawn)
     print(
@@ -527,12 +581,13 @@ def from_pool(data: Path = DATA, labels_path: Path = LABELS) -> int:
     return 0 if not missing else 1
 
 
-def print_round4(data: Path = DATA) -> int:
-    """Print the fourth round's draw for labelling: "N | id | date | title || summary"."""
+def print_round(batch: str = ROUND4_BATCH, data: Path = DATA) -> int:
+    """Print a round's draw for labelling: "N | id | date | title || summary"."""
+    draw = {ROUND4_BATCH: draw_round4, ROUND5_BATCH: draw_round5}[batch]
     labels, days = read_labels()
     pool = read_pool(data)
     by_id = {e["id"]: e for e in pool}
-    for n, i in enumerate(draw_round4(pool, labels, days)):
+    for n, i in enumerate(draw(pool, labels, days)):
         e = by_id[i]
         title, summary = " ".join(e["title"].split()), " ".join(e["summary"].split())[:400]
         print(f"{n} | {i} | {e['date']} | {title} || {summary}")
@@ -574,13 +629,18 @@ def main(argv: list[str] | None = None) -> int:
         "--draw-round4", action="store_true", help="print the fourth round's draw (items.jsonl)"
     )
     parser.add_argument(
+        "--draw-round5", action="store_true", help="print the fifth round's draw (items.jsonl)"
+    )
+    parser.add_argument(
         "--draw-holdout2",
         action="store_true",
         help="print the second hold-out's draw (items.jsonl)",
     )
     args = parser.parse_args(argv)
     if args.draw_round4:
-        return print_round4()
+        return print_round(ROUND4_BATCH)
+    if args.draw_round5:
+        return print_round(ROUND5_BATCH)
     if args.draw_holdout2:
         return print_holdout2()
     if args.from_pool:
