@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -102,17 +103,15 @@ def test_split_is_by_day_and_fixed() -> None:
     assert item_id("https://example.com/a") == item_id(" https://example.com/a ")
 
 
-def test_the_fourth_round_draw_is_fixed_and_keeps_to_unlabelled_dev_days() -> None:
-    dev, holdout, whole = "2023-06-15", "2023-09-13", "2023-06-16"
-    assert not in_holdout(dev) and in_holdout(holdout) and not in_holdout(whole)
-
-    def entry(i: str, title: str, date: str = dev, summary: str = "") -> dict[str, str]:
-        return {"id": i, "date": date, "title": title, "summary": summary}
-
-    pool = [
+def _draw_pool(
+    entry: Callable[..., dict[str, str]], other: str, whole: str
+) -> list[dict[str, str]]:
+    """Entries for a draw's test, on the draw's own kind of day unless said: `other` is a day
+    of the other kind (hold-out for a dev round, dev for the second hold-out)."""
+    return [
         entry("rl-a", "North Korea and Russia hold talks"),  # NK with a word of diplomacy
         entry("rl-b", "Kim Jong Un tours a farm"),  # NK, no word of diplomacy
-        entry("rl-c", "Pyongyang holds talks", holdout),  # a hold-out day
+        entry("rl-c", "Pyongyang holds talks", other),  # the other kind of day
         entry("rl-d", "Pyongyang holds more talks", whole),  # a whole day
         entry("rl-e", "North Korea and Russia hold talks", summary="a copy"),  # same title
         entry("rl-f", "A summary names the DPRK", summary="The DPRK"),  # NK in the summary
@@ -122,6 +121,16 @@ def test_the_fourth_round_draw_is_fixed_and_keeps_to_unlabelled_dev_days() -> No
         entry("rl-j", "KIM YO JONG SLAMS THE SUMMIT "),  # repeats a labelled title
         entry("rl-k", "Storms in the valley"),  # neither
     ]
+
+
+def test_the_fourth_round_draw_is_fixed_and_keeps_to_unlabelled_dev_days() -> None:
+    dev, holdout, whole = "2023-06-15", "2023-09-13", "2023-06-16"
+    assert not in_holdout(dev) and in_holdout(holdout) and not in_holdout(whole)
+
+    def entry(i: str, title: str, date: str = dev, summary: str = "") -> dict[str, str]:
+        return {"id": i, "date": date, "title": title, "summary": summary}
+
+    pool = _draw_pool(entry, holdout, whole)
     labels: dict[str, dict[str, Any]] = {"rl-i": {"labels": []}, "rl-a": {"batch": "round4"}}
     drawn = draw_round4(pool, labels, [whole])
     # rl-a's own round4 label does not take it out of the draw it was labelled from
@@ -138,19 +147,7 @@ def test_the_second_hold_out_draw_is_fixed_and_keeps_to_unlabelled_hold_out_days
     def entry(i: str, title: str, date: str = holdout, summary: str = "") -> dict[str, str]:
         return {"id": i, "date": date, "title": title, "summary": summary}
 
-    pool = [
-        entry("rl-a", "North Korea and Russia hold talks"),  # NK with a word of diplomacy
-        entry("rl-b", "Kim Jong Un tours a farm"),  # NK, no word of diplomacy
-        entry("rl-c", "Pyongyang holds talks", dev),  # a dev day
-        entry("rl-d", "Pyongyang holds more talks", whole),  # a whole day
-        entry("rl-e", "North Korea and Russia hold talks", summary="a copy"),  # same title
-        entry("rl-f", "A summary names the DPRK", summary="The DPRK"),  # NK in the summary
-        entry("rl-g", "Iran missile test"),  # a hard negative
-        entry("rl-h", "Iran missile talks", summary="South Korea reacts"),  # names Korea: not drawn
-        entry("rl-i", "Kim Yo Jong slams the summit"),  # labelled before
-        entry("rl-j", "KIM YO JONG SLAMS THE SUMMIT "),  # repeats a labelled title
-        entry("rl-k", "Storms in the valley"),  # neither
-    ]
+    pool = _draw_pool(entry, dev, whole)
     labels: dict[str, dict[str, Any]] = {"rl-i": {"labels": []}, "rl-a": {"batch": "holdout2"}}
     drawn = draw_holdout2(pool, labels, [whole])
     # rl-a's own holdout2 label does not take it out of the draw it was labelled from

@@ -582,28 +582,16 @@ def from_pool(data: Path = DATA, labels_path: Path = LABELS) -> int:
 
 
 def print_round(batch: str = ROUND4_BATCH, data: Path = DATA) -> int:
-    """Print a round's draw for labelling: "N | id | date | title || summary"."""
-    draw = {ROUND4_BATCH: draw_round4, ROUND5_BATCH: draw_round5}[batch]
+    """Print a drawn batch for labelling, "N | id | date | title || summary" in id order: the
+    entries only, never a label or the classifier's output."""
+    draw = {ROUND4_BATCH: draw_round4, ROUND5_BATCH: draw_round5, HOLDOUT2_BATCH: draw_holdout2}
     labels, days = read_labels()
     pool = read_pool(data)
     by_id = {e["id"]: e for e in pool}
-    for n, i in enumerate(draw(pool, labels, days)):
+    for n, i in enumerate(draw[batch](pool, labels, days)):
         e = by_id[i]
         title, summary = " ".join(e["title"].split()), " ".join(e["summary"].split())[:400]
         print(f"{n} | {i} | {e['date']} | {title} || {summary}")
-    return 0
-
-
-def print_holdout2(data: Path = DATA) -> int:
-    """Print the second hold-out's draw for labelling, "id | title || summary" in id order:
-    the entries only, never a label or the classifier's output."""
-    labels, days = read_labels()
-    pool = read_pool(data)
-    by_id = {e["id"]: e for e in pool}
-    for i in draw_holdout2(pool, labels, days):
-        e = by_id[i]
-        title, summary = " ".join(e["title"].split()), " ".join(e["summary"].split())[:400]
-        print(f"{i} | {title} || {summary}")
     return 0
 
 
@@ -642,7 +630,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.draw_round5:
         return print_round(ROUND5_BATCH)
     if args.draw_holdout2:
-        return print_holdout2()
+        return print_round(HOLDOUT2_BATCH)
     if args.from_pool:
         return from_pool()
     if args.relabel:
