@@ -246,6 +246,12 @@ _WEEKDAYS: dict[str, tuple[str, ...]] = {
     d: (f"on {d}", f"{d} morning", f"{d} afternoon", f"{d} evening", f"{d} night")
     for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 }
+# "fired a short-range ballistic missile toward its eastern waters Sunday": the day the lead
+# gives after the launch without "on" (not "last Sunday", nor "since Sunday")
+_LAUNCHED_DAY = re.compile(
+    r"\b(?:fired|fires|launched|launches|test fired|test fires|shot)\b[^.;:]{0,80}?"
+    r"(?<!last )(?<!since )(?<!next )\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+)
 # "said on Friday": the day of the statement (state media's next-day confirmation), not the event
 _SAID_ON = re.compile(
     r"\b(?:said|says|say|reported|reports|announced|announces|confirmed|confirms|stated|claimed"
@@ -756,7 +762,8 @@ def extract_facts(title: str, summary: str) -> Facts:
         kind=kind,
         repeat=repeat,
         seas=_matching(_SEAS, low),
-        days=_matching(_WEEKDAYS, _SAID_ON.sub(" ", low)),
+        days=_matching(_WEEKDAYS, _SAID_ON.sub(" ", low))
+        | _fs(m.group(1) for m in _LAUNCHED_DAY.finditer(_SAID_ON.sub(" ", low))),
         distances=_figures(_DISTANCE, text),
         apogees=_figures(_APOGEE, text),
         acts=_fs(acts),
