@@ -88,3 +88,65 @@ def test_state_media_the_next_day_still_joins_the_launch() -> None:
         )
         == first
     )
+
+
+def _ties(index: StoryIndex) -> str:
+    return _story(
+        index,
+        "t1",
+        "The war in Ukraine is drawing Moscow and Pyongyang closer",
+        0,
+        "Paper A",
+        summary="Russia's need for shells and rockets from North Korea is bringing the two "
+        "governments' military and diplomatic interests together.",
+        labels=TALKS,
+    )
+
+
+def test_a_denial_is_its_own_event() -> None:
+    assert "denial" in extract_facts("North Korea denies selling arms to Russia", "").acts
+    index = StoryIndex()
+    ties = _ties(index)
+    denial = _story(
+        index,
+        "d1",
+        "North Korea denies selling arms to Russia",
+        22,
+        "Wire B",
+        summary="Pyongyang said it has never supplied Russia with artillery shells, days "
+        "after Washington said it was shipping them covertly.",
+        labels=TALKS,
+    )
+    assert denial != ties
+    # another outlet's report of the denial joins it
+    assert (
+        _story(
+            index,
+            "d2",
+            "Pyongyang denies shipping shells to Moscow, calls US claims a plot",
+            24,
+            "Wire C",
+            summary="North Korea rejected US claims that it is sending artillery shells to "
+            "Russia for its war in Ukraine.",
+            labels=TALKS,
+        )
+        == denial
+    )
+
+
+def test_a_report_on_the_ties_still_joins_the_analysis() -> None:
+    index = StoryIndex()
+    ties = _ties(index)
+    assert (
+        _story(
+            index,
+            "t2",
+            "Moscow and Pyongyang grow closer as the war in Ukraine drags on",
+            5,
+            "Paper B",
+            summary="Russia wants shells and rockets from North Korea, and the two "
+            "governments' military interests are converging.",
+            labels=TALKS,
+        )
+        == ties
+    )

@@ -312,6 +312,9 @@ _ACTS: dict[str, tuple[str, ...]] = {
     "leaflets": ("leaflet", "leaflets", "balloons"),
     "hotline": ("hotline", "liaison line", "liaison office", "communication line"),
     "drills": ("drill", "drills", "exercise", "exercises", "war games", "wargames"),
+    # "North Korea denies sending weapons to Russia": one side's word against a claim, apart
+    # from the claim's reports and the analyses of what it claims
+    "denial": ("denies", "denied", "deny", "rejects claims", "rejects reports", "dismisses claims"),
 }
 _ACT_PATTERNS = {
     act: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
@@ -319,7 +322,7 @@ _ACT_PATTERNS = {
 }
 # Acts that pick out one event among the many of a week of diplomacy: two reports sharing one
 # vouch for each other as a shared leader does ("meeting" does not: every visit has talks)
-_TELLING_ACTS = frozenset(_ACTS) - {"meeting", "statement"}
+_TELLING_ACTS = frozenset(_ACTS) - {"meeting", "statement", "denial"}
 # Distances: "flew about 1,000 km", "a range of 600 kilometres"; apogee: "an altitude of 6,000 km".
 _KM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(km|kilomet(?:er|re)s?|miles?)\b"
 _DISTANCE = re.compile(
@@ -1497,6 +1500,10 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             "feature",
         } and fp.facts.speaker != story.facts.speaker:
             continue  # Kim Yo Jong's statement rejecting talks is not the offer of talks
+        if {fp.facts.kind, story.facts.kind} <= {"meeting", "feature"} and (
+            "denial" in fp.facts.acts
+        ) != ("denial" in story.facts.acts):
+            continue  # a side's denial is its own word, apart from the claims it denies
         if story.facts.kind in ("launch", "plan") and (
             (fp.facts.statement and not story.facts.statement)
             or (fp.facts.measure and not story.facts.measure)
