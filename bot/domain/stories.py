@@ -765,8 +765,10 @@ def extract_facts(title: str, summary: str) -> Facts:
         kind=kind,
         repeat=repeat,
         seas=_matching(_SEAS, low),
-        days=_matching(_WEEKDAYS, _SAID_ON.sub(" ", low))
-        | _fs(m.group(1) for m in _LAUNCHED_DAY.finditer(_SAID_ON.sub(" ", low))),
+        days=_fs(
+            _matching(_WEEKDAYS, _SAID_ON.sub(" ", low))
+            | {m.group(1) for m in _LAUNCHED_DAY.finditer(_SAID_ON.sub(" ", low))}
+        ),
         distances=_figures(_DISTANCE, text),
         apogees=_figures(_APOGEE, text),
         acts=_fs(acts),
