@@ -3,7 +3,8 @@ that still join.
 
 Issue 19 on the days of 2022 outside the 2022 set: a launch on New Year's Day joined the
 story of the launch the day before (the leads dated them "Saturday" and "Sunday" without
-"on"); a denial by the North joined an analysis of the ties it answers. Each case has a
+"on"); a denial by the North joined an analysis of the ties it answers; an analysis of the
+leader's clothes joined state media's claim on the leader's name alone. Each case has a
 guard that a true follow-up still joins. Fixture headlines and leads are written for these
 tests (none is a real outlet's).
 """
@@ -149,4 +150,47 @@ def test_a_report_on_the_ties_still_joins_the_analysis() -> None:
             labels=TALKS,
         )
         == ties
+    )
+
+
+def _undersea(index: StoryIndex) -> str:
+    return _story(
+        index,
+        "u1",
+        "North Korea says it is building undersea launch sites for nuclear arms",
+        0,
+        "Paper A",
+        summary="Leader Kim Jong Un inspected the recent tests and vowed never to give up "
+        "the arsenal.",
+    )
+
+
+def test_the_leaders_name_alone_joins_no_analysis() -> None:
+    index = StoryIndex()
+    claim = _undersea(index)
+    coats = _story(
+        index,
+        "k1",
+        "What Kim Jong Un's leather coats say about his plans",
+        19,
+        "Network B",
+        summary="Kim Jong Un wears a new outfit at each of the recent weapons tests, and "
+        "experts read a message in it.",
+    )
+    assert coats != claim
+
+
+def test_a_report_of_the_claim_still_joins_it() -> None:
+    index = StoryIndex()
+    claim = _undersea(index)
+    assert (
+        _story(
+            index,
+            "u2",
+            "Kim Jong Un vows to put nuclear arms in undersea launch sites",
+            3,
+            "Wire C",
+            summary="State media said the leader inspected the sites and recent tests.",
+        )
+        == claim
     )
