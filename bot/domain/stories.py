@@ -62,6 +62,9 @@ _GENERIC = frozenset(
         "ballist",
         "test",
         "leader",
+        # the leader's name is in half of all North Korea reports: no sign of one event
+        "kim",
+        "jong",
     }
 )
 # Different outlets name the same things differently; fold the common variants together.
@@ -246,6 +249,12 @@ _WEEKDAYS: dict[str, tuple[str, ...]] = {
     d: (f"on {d}", f"{d} morning", f"{d} afternoon", f"{d} evening", f"{d} night")
     for d in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 }
+# "fired a short-range ballistic missile toward its eastern waters Sunday": the day the lead
+# gives after the launch without "on" (not "last Sunday", nor "since Sunday")
+_LAUNCHED_DAY = re.compile(
+    r"\b(?:fired|fires|launched|launches|test fired|test fires|shot)\b[^.;:]{0,80}?"
+    r"(?<!last )(?<!since )(?<!next )\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+)
 # "said on Friday": the day of the statement (state media's next-day confirmation), not the event
 _SAID_ON = re.compile(
     r"\b(?:said|says|say|reported|reports|announced|announces|confirmed|confirms|stated|claimed"
@@ -306,6 +315,9 @@ _ACTS: dict[str, tuple[str, ...]] = {
     "leaflets": ("leaflet", "leaflets", "balloons"),
     "hotline": ("hotline", "liaison line", "liaison office", "communication line"),
     "drills": ("drill", "drills", "exercise", "exercises", "war games", "wargames"),
+    # "North Korea denies sending weapons to Russia": one side's word against a claim, apart
+    # from the claim's reports and the analyses of what it claims
+    "denial": ("denies", "denied", "deny", "rejects claims", "rejects reports", "dismisses claims"),
 }
 _ACT_PATTERNS = {
     act: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
@@ -313,7 +325,7 @@ _ACT_PATTERNS = {
 }
 # Acts that pick out one event among the many of a week of diplomacy: two reports sharing one
 # vouch for each other as a shared leader does ("meeting" does not: every visit has talks)
-_TELLING_ACTS = frozenset(_ACTS) - {"meeting", "statement"}
+_TELLING_ACTS = frozenset(_ACTS) - {"meeting", "statement", "denial"}
 # Distances: "flew about 1,000 km", "a range of 600 kilometres"; apogee: "an altitude of 6,000 km".
 _KM = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(km|kilomet(?:er|re)s?|miles?)\b"
 _DISTANCE = re.compile(
@@ -756,7 +768,10 @@ def extract_facts(title: str, summary: str) -> Facts:
         kind=kind,
         repeat=repeat,
         seas=_matching(_SEAS, low),
-        days=_matching(_WEEKDAYS, _SAID_ON.sub(" ", low)),
+        days=_fs(
+            _matching(_WEEKDAYS, _SAID_ON.sub(" ", low))
+            | {m.group(1) for m in _LAUNCHED_DAY.finditer(_SAID_ON.sub(" ", low))}
+        ),
         distances=_figures(_DISTANCE, text),
         apogees=_figures(_APOGEE, text),
         acts=_fs(acts),
@@ -1490,6 +1505,10 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             "feature",
         } and fp.facts.speaker != story.facts.speaker:
             continue  # Kim Yo Jong's statement rejecting talks is not the offer of talks
+        if {fp.facts.kind, story.facts.kind} <= {"meeting", "feature"} and (
+            "denial" in fp.facts.acts
+        ) != ("denial" in story.facts.acts):
+            continue  # a side's denial is its own word, apart from the claims it denies
         if story.facts.kind in ("launch", "plan") and (
             (fp.facts.statement and not story.facts.statement)
             or (fp.facts.measure and not story.facts.measure)
