@@ -26,9 +26,9 @@ def test_second_labels_name_only_committed_items_and_known_labels() -> None:
     committed, _ = read_labels()
     labelled_twice = {"2021", "2025", "holdout", "holdout2", "round3", "round4"}
     assert {s for s, _ in second} == labelled_twice
-    holdout2 = {i for s, i in second if s == "holdout2"}  # a seeded 80 of the second hold-out
-    assert len(holdout2) == 80 and all(committed[i]["batch"] == "holdout2" for i in holdout2)
-    for batch in ("2021", "2025", "round3", "round4"):  # whole blind sets, whole dev rounds
+    holdout2 = {i for s, i in second if s == "holdout2"}  # the whole second hold-out
+    assert len(holdout2) == 240
+    for batch in ("2021", "2025", "holdout2", "round3", "round4"):  # whole sets, whole rounds
         assert {i for s, i in second if s == batch} == {
             i for i, row in committed.items() if row.get("batch") == batch
         }

@@ -7,9 +7,10 @@ annotator labelled the 2021 and 2025 measurement sets, the hold-out and the thir
 dev rounds (round3, dev-round3.jsonl; round4, dev-round4.jsonl) again, independently: from
 GUIDELINES.md and each item's title and summary alone, without A's labels or any classifier
 output. Round3 and round4 are dev: the rules were tuned on them after A labelled them, so their
-"rules" figures are tuned ones. Set holdout2 is a seeded 80 of the second hold-out
-(`blind holdout2 --sample 80 --seed 80`) labelled again by A's own session from a fresh listing
-without notes or labels: a test-retest of one annotator, not a second one. Their labels are
+"rules" figures are tuned ones. Set holdout2 is the whole second hold-out (240 items), labelled
+by a second annotator in a seeded order (`blind holdout2 --sample 240 --seed 1818 --count 240`)
+before seeing A's labels; it replaced an earlier pass on a seeded 80 by A's own session (a
+test-retest, which agreed on all 80). Their labels are
 labels_second.tsv (set, id, labels, note; "-" for none; a note that starts with UNSURE marks an
 item they could not decide).
 

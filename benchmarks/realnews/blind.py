@@ -7,7 +7,9 @@ id), so the labeller sees neither the committed labels nor what the classifier s
 writes a tab-separated file in the form of labels_second.tsv (set, id, labels, note) and
 `python -m benchmarks.realnews.agreement --second FILE` compares it with labels.jsonl.
 `--sample N` prints N items drawn with random.Random(`--seed`) from the id-sorted set, in the
-order drawn (the second hold-out's second pass: `holdout2 --sample 80 --seed 80`).
+order drawn, `--start`/`--count` paging through that order (150 by default, so a sample of more
+needs `--count` too; the second hold-out's second annotator:
+`holdout2 --sample 240 --seed 1818 --count 240`).
 """
 
 from __future__ import annotations
