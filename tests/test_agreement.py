@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.realnews import blind
 from benchmarks.realnews.agreement import SECOND, Pairs, read_second
-from benchmarks.realnews.rebuild import read_labels
+from benchmarks.realnews.rebuild import DATA, read_labels
 
 
 def test_kappa_and_f1_of_a_small_table() -> None:
@@ -41,3 +42,14 @@ def test_a_bad_line_names_the_file_and_line(tmp_path: Path) -> None:
     bad.write_text("set\tid\tlabels\tnote\nholdout\trl-1\tmissile\tG2\n", encoding="utf-8")
     with pytest.raises(SystemExit, match=r"second\.tsv:2: unknown label 'missile'"):
         read_second(bad)
+
+
+def test_a_blind_sample_lists_every_item_drawn_without_a_count(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`blind --sample N` lists N items (it stopped at 150 unless --count was given too)."""
+    if not (DATA / "holdout2.jsonl").exists():
+        pytest.skip("the real-news set is not rebuilt (python -m benchmarks.realnews.rebuild)")
+    assert blind.main(["holdout2", "--sample", "200", "--seed", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 200 and len({line.split(" | ")[1] for line in lines}) == 200

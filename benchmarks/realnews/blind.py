@@ -7,9 +7,8 @@ id), so the labeller sees neither the committed labels nor what the classifier s
 writes a tab-separated file in the form of labels_second.tsv (set, id, labels, note) and
 `python -m benchmarks.realnews.agreement --second FILE` compares it with labels.jsonl.
 `--sample N` prints N items drawn with random.Random(`--seed`) from the id-sorted set, in the
-order drawn, `--start`/`--count` paging through that order (150 by default, so a sample of more
-needs `--count` too; the second hold-out's second annotator:
-`holdout2 --sample 240 --seed 1818 --count 240`).
+order drawn (the second hold-out's second annotator: `holdout2 --sample 240 --seed 1818`);
+`--start`/`--count` page through either order (without `--count`, to its end).
 """
 
 from __future__ import annotations
@@ -34,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("set", choices=["dev", "holdout", "holdout2"])
     parser.add_argument("--start", type=int, default=0)
-    parser.add_argument("--count", type=int, default=150)
+    parser.add_argument("--count", type=int, help="this many lines (default: to the end)")
     parser.add_argument("--chars", type=int, default=420)
     parser.add_argument("--sample", type=int, help="N items at random, in the order drawn")
     parser.add_argument("--seed", type=int, default=0)
@@ -42,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = ordered(args.set)
     if args.sample:
         rows = random.Random(args.seed).sample(rows, min(args.sample, len(rows)))
-    for n in range(args.start, min(args.start + args.count, len(rows))):
+    end = len(rows) if args.count is None else min(args.start + args.count, len(rows))
+    for n in range(args.start, end):
         r = rows[n]
         summary = " ".join(r["summary"].split())[: args.chars]
         print(f"{n} | {r['id']} | {' '.join(r['title'].split())} || {summary}")
