@@ -106,7 +106,10 @@ def _day_files(repo: str, commit: str, folder: str, *, plain: bool) -> list[tupl
             for f in sorted(day.iterdir())
             if f.name.endswith("_entries.json")
         ]
-    names = _git(repo, "ls-tree", "--name-only", f"{commit}:{folder}").decode().split()
+    try:
+        names = _git(repo, "ls-tree", "--name-only", f"{commit}:{folder}").decode().split()
+    except subprocess.CalledProcessError:
+        return []  # no folder for that day in the copy (2023 lacks a few): no entries
     out = []
     for name in names:
         if not name.endswith("_entries.json"):

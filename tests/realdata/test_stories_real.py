@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -165,6 +166,41 @@ def test_a_labels_file_rebuilds_from_a_plain_directory(tmp_path: Path) -> None:
         (ident, "2025-01-06-launch", "news.example/world/rss.xml")
     ]
     assert rows[0]["summary"] == "Seoul says the launch came at dawn."
+
+
+def test_a_window_day_missing_from_the_git_copy_has_no_entries(tmp_path: Path) -> None:
+    """The 2023 copy has no folder for some days (2023-10-10 and 2023-10-18 among them): a
+    window over such a day rebuilds (and lists) the days that are there instead of failing."""
+    repo = tmp_path / "db"
+    day = repo / "2023" / "10" / "2023-10-09"
+    day.mkdir(parents=True)
+    entry = {
+        "link": "https://news.example/envoy",
+        "title": "North Korea says envoy will visit Moscow",
+        "description": "State media names the delegation.",
+        "date_published": "2023-10-09T06:00:00+00:00",
+        "source": "https://news.example/world/rss.xml",
+    }
+    (day / "news.example_entries.json").write_text(json.dumps([entry]), encoding="utf-8")
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+        return done.stdout.decode().strip()
+
+    git("init", "-q")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qm", "day")
+    ident = hashlib.sha1(entry["link"].encode()).hexdigest()[:12]
+    labels = tmp_path / "labels.tsv"
+    labels.write_text(
+        f"# repo rumca-js/RSS-Link-Database-2023 {git('rev-parse', 'HEAD')}\n"
+        f"# window 2023-10-09 2023-10-10\nid\tevent\tnote\n{ident}\t2023-10-09-envoy\t\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    assert rebuild(str(repo), out, labels) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(r["id"], r["event"]) for r in rows] == [(ident, "2023-10-09-envoy")]
 
 
 def test_the_2025_set_is_rebuilt_as_labelled() -> None:
