@@ -129,7 +129,7 @@ def test_the_2022b_set_is_rebuilt_as_labelled() -> None:
 def test_the_2023c_set_is_rebuilt_as_labelled() -> None:
     """The fourth real set (stories_labels_2023c.tsv), a measurement set: 2023 days that neither
     2023 set covers, none shared with them, and its reports as labelled (six repeated titles
-    left out)."""
+    left out), and floors a margin under its figures."""
     _commit, windows, events = read_labels(LABELS_2023C)
     others = [w for path in (LABELS, LABELS_2023B) for w in read_labels(path)[1]]
     assert len(events) == 205 and len(set(events.values())) == 90
@@ -137,6 +137,12 @@ def test_the_2023c_set_is_rebuilt_as_labelled() -> None:
     assert not any(a <= d and c <= b for a, b in windows for c, d in others)
     examples = _examples(OUT_2023C)
     assert len(examples) == 199 and all(e.event == events[e.id] for e in examples)
+    # measured once, nothing tuned on it: P 0.899, R 0.815, 12 of 90 events swallowed (day by
+    # day 0.909 / 0.811 and hour by hour 0.899 / 0.815, 12 of 90 in both)
+    report = evaluate_stories(examples)
+    assert report.bcubed_precision >= 0.88
+    assert report.bcubed_recall >= 0.79
+    assert len(report.swallowed) <= 14
 
 
 def test_a_labels_file_rebuilds_from_a_plain_directory(tmp_path: Path) -> None:
