@@ -758,6 +758,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         # her statement names the talks it rejects: its act is the statement
         acts = {"statement"} | (acts & _TELLING_ACTS)
         speaker = speaker or statement
+    undated = _SAID_ON.sub(" ", low)  # the days of statements taken out
     return Facts(
         classes=_fs(classes),
         names=_fs(names),
@@ -769,8 +770,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         repeat=repeat,
         seas=_matching(_SEAS, low),
         days=_fs(
-            _matching(_WEEKDAYS, _SAID_ON.sub(" ", low))
-            | {m.group(1) for m in _LAUNCHED_DAY.finditer(_SAID_ON.sub(" ", low))}
+            _matching(_WEEKDAYS, undated) | {m.group(1) for m in _LAUNCHED_DAY.finditer(undated)}
         ),
         distances=_figures(_DISTANCE, text),
         apogees=_figures(_APOGEE, text),
@@ -1446,11 +1446,12 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         "",
     )
     specific = fp.words - _GENERIC
-    stories = list(stories)
     # "the latest launch" a reaction or a Council meeting names: the launch story begun last,
     # among those several sources share if any (one outlet's late retelling starts its own)
-    latest = (
-        max(
+    latest = None
+    if "latest" in fp.facts.refers:
+        stories = list(stories)  # walked twice only here
+        latest = max(
             (
                 s
                 for s in stories
@@ -1461,9 +1462,6 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             key=lambda s: (len(s.sources) > 1, s.first_published, s.id),
             default=None,
         )
-        if "latest" in fp.facts.refers
-        else None
-    )
     for story in stories:
         if not fp.labels & story.labels:
             continue
