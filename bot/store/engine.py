@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, Engine, Insert, Table, create_engine, event
+from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
@@ -137,6 +137,13 @@ class Sql:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.sqlite = conn.dialect.name == "sqlite"
+        # SQLite: the driver's connection itself, inside the transaction SQLAlchemy began on it
+        # (BEGIN IMMEDIATE, `_sqlite_begin`). exec_driver_sql's cursor and result wrapping cost
+        # more than SQLite's own work for these one-row statements; sqlite3's errors are
+        # translated by `Database._tx` as before.
+        self._driver: sqlite3.Connection | None = (
+            conn.connection.driver_connection if self.sqlite else None
+        )
 
     def when(self, moment: datetime) -> object:
         if moment.tzinfo is None:
@@ -147,14 +154,23 @@ class Sql:
     def value(self, v: object) -> object:
         return self.when(v) if isinstance(v, datetime) else v
 
-    def _text(self, statement: str) -> str:
-        return statement if self.sqlite else _pyformat(statement)
+    def run(self, statement: str, params: Sequence[object]) -> Any:
+        """The statement's cursor: iterate it for rows (tuples), or read its `rowcount`."""
+        if self._driver is not None:
+            return self._driver.execute(statement, tuple(params))
+        return self.conn.exec_driver_sql(_pyformat(statement), tuple(params))
 
-    def run(self, statement: str, params: Sequence[object]) -> CursorResult[Any]:
-        return self.conn.exec_driver_sql(self._text(statement), tuple(params))
+    def first(self, statement: str, params: Sequence[object]) -> Any:
+        """The statement's first row, or None."""
+        if self._driver is not None:
+            return self._driver.execute(statement, tuple(params)).fetchone()
+        return self.conn.exec_driver_sql(_pyformat(statement), tuple(params)).first()
 
     def run_many(self, statement: str, rows: Sequence[Sequence[object]]) -> None:
-        self.conn.exec_driver_sql(self._text(statement), [tuple(r) for r in rows])
+        if self._driver is not None:
+            self._driver.executemany(statement, rows)
+            return
+        self.conn.exec_driver_sql(_pyformat(statement), [tuple(r) for r in rows])
 
 
 @functools.lru_cache(maxsize=512)

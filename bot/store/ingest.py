@@ -477,7 +477,7 @@ def _record_entry(sql: Sql, entry: NewEntry, now: datetime) -> int:
             if out.kind == MessageKind.POST
             else outbox_key(MessageKind.POST, out.channel, story=story_key, item=item_key)
         )
-        inserted = sql.run(
+        inserted = sql.first(
             "INSERT INTO outbox (key, kind, channel, item_key, story_key, parent_key, payload,"
             " status, attempts, in_flight, next_attempt_at, created_at, published)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, 0, ?, ?, ?)"
@@ -495,7 +495,7 @@ def _record_entry(sql: Sql, entry: NewEntry, now: datetime) -> int:
                 sql.when(now),
                 sql.value(entry.item["published"]) if entry.item else None,
             ],
-        ).first()
+        )
         if inserted is None:
             continue  # exactly once per key, whatever asked twice
         if out.kind == MessageKind.UPDATE:  # the latest edit replaces those not sent yet

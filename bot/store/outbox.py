@@ -94,10 +94,8 @@ class OutboxStore(Database):
 
     def parent(self, key: str) -> Parent | None:
         with self._tx() as conn:
-            row = (
-                Sql(conn)
-                .run("SELECT status, slack_ts, slack_channel FROM outbox WHERE key = ?", [key])
-                .first()
+            row = Sql(conn).first(
+                "SELECT status, slack_ts, slack_channel FROM outbox WHERE key = ?", [key]
             )
             if row is None:
                 return None

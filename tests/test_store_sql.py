@@ -1,0 +1,54 @@
+"""The store's plain-SQL helper (`bot.store.engine.Sql`) stays inside the session's transaction:
+on SQLite it writes through the driver's own connection, and what it wrote goes with the
+transaction, whether committed or rolled back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.errors import StoreError
+from bot.store import Store
+from bot.store.engine import Sql
+
+
+def _seen(store: Store, key: str) -> list[tuple[str, str]]:
+    with store._tx() as conn:
+        return [
+            tuple(r) for r in Sql(conn).run("SELECT key, feed_url FROM seen WHERE key = ?", [key])
+        ]
+
+
+def test_plain_sql_commits_and_rolls_back_with_the_session(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path}/newsbot.db")
+    with store.ingest_session() as tx:
+        sql = tx._sql
+        now = sql.when(datetime(2026, 1, 1, tzinfo=UTC))
+        sql.run_many(
+            "INSERT INTO seen (key, feed_url, first_seen, last_seen) VALUES (?, ?, ?, ?)",
+            [("kept", "https://a.test/feed", now, now)],
+        )
+    assert _seen(store, "kept") == [("kept", "https://a.test/feed")]
+    with pytest.raises(RuntimeError), store.ingest_session() as tx:
+        tx._sql.run(
+            "INSERT INTO seen (key, feed_url, first_seen, last_seen) VALUES (?, ?, ?, ?)",
+            ["dropped", "https://a.test/feed", now, now],
+        )
+        assert tx._sql.first("SELECT feed_url FROM seen WHERE key = ?", ["dropped"]) == (
+            "https://a.test/feed",
+        )
+        raise RuntimeError("the batch failed after its writes")
+    assert _seen(store, "dropped") == []
+    # a driver error inside a session is the store's error, and leaves nothing behind
+    with pytest.raises(StoreError, match="UNIQUE"), store.ingest_session() as tx:
+        row = ["again", "https://a.test/feed", now, now]
+        tx._sql.run(
+            "INSERT INTO seen (key, feed_url, first_seen, last_seen) VALUES (?, ?, ?, ?)", row
+        )
+        tx._sql.run(
+            "INSERT INTO seen (key, feed_url, first_seen, last_seen) VALUES (?, ?, ?, ?)", row
+        )
+    assert _seen(store, "again") == []
+    store.close()
