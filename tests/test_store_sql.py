@@ -13,6 +13,8 @@ from bot.errors import StoreError
 from bot.store import Store
 from bot.store.engine import Sql
 
+INSERT_SEEN = "INSERT INTO seen (key, feed_url, first_seen, last_seen) VALUES (?, ?, ?, ?)"
+
 
 def _seen(store: Store, key: str) -> list[tuple[str, str]]:
     with store._tx() as conn:
@@ -26,16 +28,10 @@ def test_plain_sql_commits_and_rolls_back_with_the_session(tmp_path: Path) -> No
     with store.ingest_session() as tx:
         sql = tx._sql
         now = sql.when(datetime(2026, 1, 1, tzinfo=UTC))
-        sql.run_many(
-            "INSERT INTO seen (key, feed_url, first_seen, last_seen) VALUES (?, ?, ?, ?)",
-            [("kept", "https://a.test/feed", now, now)],
-        )
+        sql.run_many(INSERT_SEEN, [("kept", "https://a.test/feed", now, now)])
     assert _seen(store, "kept") == [("kept", "https://a.test/feed")]
     with pytest.raises(RuntimeError), store.ingest_session() as tx:
-        tx._sql.run(
-            "INSERT INTO seen (key, feed_url, first_seen, last_seen) VALUES (?, ?, ?, ?)",
-            ["dropped", "https://a.test/feed", now, now],
-        )
+        tx._sql.run(INSERT_SEEN, ["dropped", "https://a.test/feed", now, now])
         assert tx._sql.first("SELECT feed_url FROM seen WHERE key = ?", ["dropped"]) == (
             "https://a.test/feed",
         )
@@ -44,11 +40,7 @@ def test_plain_sql_commits_and_rolls_back_with_the_session(tmp_path: Path) -> No
     # a driver error inside a session is the store's error, and leaves nothing behind
     with pytest.raises(StoreError, match="UNIQUE"), store.ingest_session() as tx:
         row = ["again", "https://a.test/feed", now, now]
-        tx._sql.run(
-            "INSERT INTO seen (key, feed_url, first_seen, last_seen) VALUES (?, ?, ?, ?)", row
-        )
-        tx._sql.run(
-            "INSERT INTO seen (key, feed_url, first_seen, last_seen) VALUES (?, ?, ?, ?)", row
-        )
+        tx._sql.run(INSERT_SEEN, row)
+        tx._sql.run(INSERT_SEEN, row)
     assert _seen(store, "again") == []
     store.close()
