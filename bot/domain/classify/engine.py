@@ -9,6 +9,7 @@ given when the pack's subject is mentioned and the score reaches the topic's thr
 from __future__ import annotations
 
 import re
+import unicodedata
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 
@@ -18,9 +19,11 @@ from bot.domain.classify.salience import clauses, judge, title_acts, title_menti
 from bot.domain.classify.text import (
     Tokens,
     detect_language,
+    lead,
     quick_words,
     token_fits,
     tokenize,
+    wide,
 )
 from bot.models import Classification
 
@@ -343,6 +346,18 @@ def _may_mention(pack: RulePack, words: set[str], chars: str) -> bool:
     return any(phrase <= words for key in words & keys.keys() for phrase in keys[key])
 
 
+def _plain_lower(title: str, summary: str) -> str:
+    """The title and the summary's lead as the stems are read from them (NFKC), in lower
+    case, or "" when they have Korean or Japanese. A pack's `anchors` are in every such text
+    that can mention its subject: none of them, and it cannot (`quick_words` is not needed)."""
+    text = f"{title}\n{lead(summary)}"
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+        if wide().has_cjk.search(text):
+            return ""
+    return text.lower()
+
+
 _SUBJECT_CHARS: dict[int, tuple[RulePack, re.Pattern[str] | None]] = {}
 
 
@@ -371,12 +386,23 @@ def classify(
     The labels are the same, and so are the scores and evidence of every pack that labels.
     """
     tokens: Tokens | None = None
-    quick = quick_words(title, summary) if not explain else None
+    quick: tuple[set[str], str] | None = None
+    lower: str | None = None  # the text in lower case, or "" when it has Korean or Japanese
     labels: list[str] = []
     scores: dict[str, float] = {}
     evidence: dict[str, tuple[str, ...]] = {}
     for pack in packs:
-        if quick is not None and pack.subject_words is not None and not _may_mention(pack, *quick):
+        passed = False
+        if not explain and pack.subject_words is not None:
+            if pack.anchors is not None:
+                if lower is None:
+                    lower = _plain_lower(title, summary)
+                passed = bool(lower) and not any(a in lower for a in pack.anchors)
+            if not passed:
+                if quick is None:
+                    quick = quick_words(title, summary)
+                passed = not _may_mention(pack, *quick)
+        if passed:
             for topic in pack.topics:
                 name = pack.label_name(topic.label)
                 scores[name] = 0.0

@@ -7,6 +7,7 @@ and "near" rules that pair two word groups within a window of the same sentence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -137,6 +138,9 @@ class RulePack:
     subject_keys: Mapping[str, tuple[frozenset[str], ...]] = field(
         default_factory=dict, hash=False, compare=False
     )
+    # letters that every text able to mention the subject without Korean or Japanese holds
+    # (`subject_anchors`): a text with none of them is passed over without being tokenised
+    anchors: tuple[str, ...] | None = field(default=None, hash=False, compare=False)
 
     def label_name(self, label: str) -> str:
         """How a label is called outside the pack: bare for the default pack, else pack:label."""
@@ -324,6 +328,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
     object.__setattr__(pack, "salience_follows", _follows(pack.salience_index))
     object.__setattr__(pack, "subject_words", _subject_words(pack))
     object.__setattr__(pack, "subject_keys", _subject_keys(pack.subject_words))
+    object.__setattr__(pack, "anchors", subject_anchors(pack.subject_words))
     return pack
 
 
@@ -501,6 +506,42 @@ def _subject_keys(
     for phrase in phrases or ():
         out.setdefault(min(phrase), []).append(phrase)
     return {k: tuple(v) for k, v in out.items()}
+
+
+# English (Porter2) stemming removes letters from a word's end and writes few of its own, and
+# only at the stem's end: an "e" ("hoping" "hope", "ization" "ize", "ational" "ate"), an "i"
+# for "y" ("cry" "cri"), "l" or "le" after the "b" of "bility" ("possibility" "possibl"), and
+# two exceptions ("dying" "die", "skies" "sky"). So a stem, cut before such an ending, starts
+# every word whose stem it is. tests/test_classify_gate.py holds it to that, for the
+# project's own stems (`bot.domain.classify.text._OWN_STEMS`) too, and on the 265,554
+# distinct words of the real-news pool where that is rebuilt.
+_WRITTEN_END = re.compile(r"(?:(?<=b)le?|ie|e|i|y)$")
+
+
+def word_start(stem: str) -> str:
+    """Letters that start every word whose stem is `stem` (see `_WRITTEN_END`)."""
+    return _WRITTEN_END.sub("", stem)
+
+
+def subject_anchors(phrases: tuple[frozenset[str], ...] | None) -> tuple[str, ...] | None:
+    """Letters at least one of which every text naming the subject holds (lower case), when
+    it has no Korean or Japanese (None when no such letters are known).
+
+    Every word of a subject phrase must be in a text for the phrase to match, so one word's
+    start (`word_start`) stands for the phrase. Phrases of one word come first, then the
+    others by their longest start; a phrase already stood for by a chosen start inside one of
+    its words ("korea" in "korean") adds nothing, else its longest start is chosen."""
+    if phrases is None:
+        return None
+    plain = [p for p in phrases if not any(is_cjk(c) for word in p for c in word)]
+    starts = [sorted({word_start(w) for w in p}, key=lambda s: (-len(s), s)) for p in plain]
+    if not all(s and s[0] for s in starts):
+        return None  # a phrase whose every word might be written otherwise
+    chosen: list[str] = []
+    for words in sorted(starts, key=lambda s: (len(s) > 1, len(s[0]), s)):
+        if not any(a in w for a in chosen for w in words):
+            chosen.append(words[0])
+    return tuple(sorted(a for a in chosen if not any(b != a and b in a for b in chosen)))
 
 
 def _subject_words(pack: RulePack) -> tuple[frozenset[str], ...] | None:

@@ -196,7 +196,7 @@ def tokenize(title: str, summary: str) -> Tokens:
     The title is always a sentence of its own. A sentence ends at . ! ? ; except after a
     single capital or a known abbreviation ("N. Korea", "Gen. Kim").
     """
-    summary = _lead(summary)
+    summary = lead(summary)
     stems: list[str] = []
     sentence: list[int] = []
     in_title: list[bool] = []
@@ -324,7 +324,7 @@ def quick_words(title: str, summary: str) -> tuple[set[str], str]:
 
 
 def _quick(title: str, summary: str) -> tuple[set[str], list[str]]:
-    summary = _lead(summary)
+    summary = lead(summary)
     out: set[str] = set()
     chars: list[str] = []
     rx = wide()
@@ -347,7 +347,7 @@ def _quick(title: str, summary: str) -> tuple[set[str], list[str]]:
     return out, chars
 
 
-def _lead(summary: str) -> str:
+def lead(summary: str) -> str:
     """The part of a summary that is classified: its first MAX_SUMMARY_CHARS, cut at a space."""
     if len(summary) <= MAX_SUMMARY_CHARS:
         return summary
