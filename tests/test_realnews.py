@@ -23,10 +23,12 @@ from benchmarks.realnews.rebuild import (
     ROUND4_NEGATIVES_N,
     ROUND5_NEGATIVES_N,
     ROUND5_NK_N,
+    ROUND6_NEGATIVES_N,
     dir_entries,
     draw_holdout2,
     draw_round4,
     draw_round5,
+    draw_round6,
     entries,
     feed_days,
     from_pool,
@@ -245,6 +247,47 @@ def test_the_committed_fifth_round_is_exactly_the_fixed_draw() -> None:
     round5 = {i for i, row in labels.items() if row.get("batch") == "round5"}
     assert len(round5) == 200
     assert set(draw_round5(read_pool(), labels, days)) == round5
+
+
+def test_the_sixth_round_draw_is_fixed_and_takes_every_north_korea_entry_left() -> None:
+    dev, holdout, whole = "2023-06-15", "2023-09-13", "2023-06-16"
+
+    def entry(i: str, title: str, date: str = dev, summary: str = "") -> dict[str, str]:
+        return {"id": i, "date": date, "title": title, "summary": summary}
+
+    pool = [
+        entry("rl-a", "Kim Jong Un tours a fertiliser plant"),  # NK
+        entry("rl-b", "North Korea and China hold talks"),  # NK, a round4 entry: not again
+        entry("rl-c", "Pyongyang hosts a marathon", holdout),  # a hold-out day
+        entry("rl-d", "Pyongyang opens a hospital", whole),  # a whole day
+        entry("rl-e", "Kim Jong Un tours a fertiliser plant", summary="a copy"),  # same title
+        entry("rl-f", "Flood season begins", summary="Rain falls in the DPRK"),  # NK in summary
+        entry("rl-g", "Chile tests a rocket engine"),  # a hard negative
+        entry("rl-h", "Seoul nuclear talks", summary="South Korea hosts"),  # names Korea
+        entry("rl-i", "North Korea fires a missile"),  # NK, a round5 entry: not again
+        entry("rl-j", "north korea fires a missile "),  # repeats round5's title
+        entry("rl-k", "Storms in the valley"),  # neither
+        entry("rl-l", "Pyongyang hails a harvest", holdout),  # a hold-out day, a holdout2 entry
+        entry("rl-m", "Kim Yo Jong slams the drills"),  # NK
+    ]
+    labels: dict[str, dict[str, Any]] = {
+        "rl-b": {"labels": ["diplomacy"], "batch": "round4"},
+        "rl-i": {"labels": ["missile-test"], "batch": "round5"},
+        "rl-l": {"labels": [], "batch": "holdout2"},
+        "rl-a": {"labels": [], "batch": "round6"},
+    }
+    # rl-a's own round6 label does not take it out of the draw it was labelled from, nor out
+    # of the draws before it (rounds 4 and 5, the second hold-out)
+    assert draw_round6(pool, labels, [whole]) == ["rl-a", "rl-f", "rl-g", "rl-m"]
+    assert draw_round5(pool, labels, [whole]) == ["rl-a", "rl-f", "rl-g", "rl-i", "rl-m"]
+    assert draw_round4(pool, labels, [whole]) == ["rl-a", "rl-b", "rl-f", "rl-g", "rl-i", "rl-m"]
+    assert draw_holdout2(pool, labels, [whole]) == ["rl-c", "rl-l"]
+    many = [entry(f"rl-{n:04d}", f"DPRK day {n}") for n in range(300)]
+    many += [entry(f"rl-n{n:03d}", f"Sri Lanka Test day {n}") for n in range(100)]
+    first, again = draw_round6(many, {}, []), draw_round6(list(reversed(many)), {}, [])
+    assert first == again == sorted(first)  # fixed seed, id order
+    assert sum(i.startswith("rl-n") for i in first) == ROUND6_NEGATIVES_N
+    assert len(first) == 300 + ROUND6_NEGATIVES_N  # every North Korea entry
 
 
 def test_the_dev_sets_are_written_again_from_the_pool(tmp_path: Path) -> None:
