@@ -23,10 +23,12 @@ from benchmarks.realnews.rebuild import (
     ROUND4_NEGATIVES_N,
     ROUND5_NEGATIVES_N,
     ROUND5_NK_N,
+    ROUND6_NEGATIVES_N,
     dir_entries,
     draw_holdout2,
     draw_round4,
     draw_round5,
+    draw_round6,
     entries,
     feed_days,
     from_pool,
@@ -69,14 +71,24 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
     kinds = [r["kind"] for r in labels.values()]
     assert kinds.count("nk-test") >= 200 and kinds.count("nk-diplomacy") >= 100
     assert sum(k in ("other-test", "other-diplomacy", "hard-negative") for k in kinds) >= 400
-    # the second to fifth labelling rounds: dev days only, scored alone as
-    # data/dev-round2.jsonl to dev-round5.jsonl; the
+    # the second to sixth labelling rounds: dev days only, scored alone as
+    # data/dev-round2.jsonl to dev-round6.jsonl; the
     # 2025 and 2021 measurement sets: measure2025.jsonl and measure2021.jsonl alone
     # (GUIDELINES.md, "The 2025 measurement set", "The 2021 measurement set")
     batches = [r["batch"] for r in labels.values() if "batch" in r]
-    assert set(batches) == {"round2", "round3", "round4", "round5", "holdout2", "2025", "2021"}
+    assert set(batches) == {
+        "round2",
+        "round3",
+        "round4",
+        "round5",
+        "round6",
+        "holdout2",
+        "2025",
+        "2021",
+    }
     assert batches.count("round2") >= 500 and batches.count("round3") >= 150
     assert batches.count("round4") >= 200 and batches.count("round5") >= 200
+    assert batches.count("round6") == 125
     assert batches.count("holdout2") == 240
     assert all(r["id"].startswith("rl-") for r in labels.values() if r.get("batch") == "2025")
 
@@ -247,6 +259,57 @@ def test_the_committed_fifth_round_is_exactly_the_fixed_draw() -> None:
     assert set(draw_round5(read_pool(), labels, days)) == round5
 
 
+def test_the_sixth_round_draw_is_fixed_and_takes_every_north_korea_entry_left() -> None:
+    dev, holdout, whole = "2023-06-15", "2023-09-13", "2023-06-16"
+
+    def entry(i: str, title: str, date: str = dev, summary: str = "") -> dict[str, str]:
+        return {"id": i, "date": date, "title": title, "summary": summary}
+
+    pool = [
+        entry("rl-a", "Kim Jong Un tours a fertiliser plant"),  # NK
+        entry("rl-b", "North Korea and China hold talks"),  # NK, a round4 entry: not again
+        entry("rl-c", "Pyongyang hosts a marathon", holdout),  # a hold-out day
+        entry("rl-d", "Pyongyang opens a hospital", whole),  # a whole day
+        entry("rl-e", "Kim Jong Un tours a fertiliser plant", summary="a copy"),  # same title
+        entry("rl-f", "Flood season begins", summary="Rain falls in the DPRK"),  # NK in summary
+        entry("rl-g", "Chile tests a rocket engine"),  # a hard negative
+        entry("rl-h", "Seoul nuclear talks", summary="South Korea hosts"),  # names Korea
+        entry("rl-i", "North Korea fires a missile"),  # NK, a round5 entry: not again
+        entry("rl-j", "north korea fires a missile "),  # repeats round5's title
+        entry("rl-k", "Storms in the valley"),  # neither
+        entry("rl-l", "Pyongyang hails a harvest", holdout),  # a hold-out day, a holdout2 entry
+        entry("rl-m", "Kim Yo Jong slams the drills"),  # NK
+    ]
+    labels: dict[str, dict[str, Any]] = {
+        "rl-b": {"labels": ["diplomacy"], "batch": "round4"},
+        "rl-i": {"labels": ["missile-test"], "batch": "round5"},
+        "rl-l": {"labels": [], "batch": "holdout2"},
+        "rl-a": {"labels": [], "batch": "round6"},
+    }
+    # rl-a's own round6 label does not take it out of the draw it was labelled from, nor out
+    # of the draws before it (rounds 4 and 5, the second hold-out)
+    assert draw_round6(pool, labels, [whole]) == ["rl-a", "rl-f", "rl-g", "rl-m"]
+    assert draw_round5(pool, labels, [whole]) == ["rl-a", "rl-f", "rl-g", "rl-i", "rl-m"]
+    assert draw_round4(pool, labels, [whole]) == ["rl-a", "rl-b", "rl-f", "rl-g", "rl-i", "rl-m"]
+    assert draw_holdout2(pool, labels, [whole]) == ["rl-c", "rl-l"]
+    many = [entry(f"rl-{n:04d}", f"DPRK day {n}") for n in range(300)]
+    many += [entry(f"rl-n{n:03d}", f"Sri Lanka Test day {n}") for n in range(100)]
+    first, again = draw_round6(many, {}, []), draw_round6(list(reversed(many)), {}, [])
+    assert first == again == sorted(first)  # fixed seed, id order
+    assert sum(i.startswith("rl-n") for i in first) == ROUND6_NEGATIVES_N
+    assert len(first) == 300 + ROUND6_NEGATIVES_N  # every North Korea entry
+
+
+def test_the_committed_sixth_round_is_exactly_the_fixed_draw() -> None:
+    path = DATA / "items.jsonl"
+    if not path.exists():
+        pytest.skip("the real-news set is not rebuilt (python -m benchmarks.realnews.rebuild)")
+    labels, days = read_labels()
+    round6 = {i for i, row in labels.items() if row.get("batch") == "round6"}
+    assert len(round6) == 125
+    assert set(draw_round6(read_pool(), labels, days)) == round6
+
+
 def test_the_dev_sets_are_written_again_from_the_pool(tmp_path: Path) -> None:
     dev, holdout = "2023-06-15", "2023-09-13"
     pool = [
@@ -403,7 +466,8 @@ def test_second_hold_out_figures_stay_above_the_floor() -> None:
 def test_dev_figures_stay_above_the_floor() -> None:
     """The set the rules are tuned on (audited labels, the later rounds): floors a little under
     the figures (the third round's launches brought missile-test from 0.946 to 0.940; the fifth
-    round's first score brought diplomacy from 0.888 to 0.877, its rules to 0.883)."""
+    round's first score brought diplomacy from 0.888 to 0.877, its rules to 0.883; the sixth
+    round's first score brought it to 0.876, missile-test to 0.935)."""
     report = _report(_rebuilt("dev.jsonl"))
     assert report.labels["missile-test"].f1 >= 0.925, report.labels["missile-test"]
     assert report.labels["diplomacy"].f1 >= 0.875, report.labels["diplomacy"]
@@ -414,11 +478,13 @@ def test_dev_figures_stay_above_the_floor() -> None:
     ("batch", "rows_at_least", "missile_floor", "diplomacy_floor"),
     [
         # each round alone, first scored before any rule saw it, then tuned on; round3's first
-        # score was 0.833 / 0.759, round4's 0.865 / 0.776, round5's 0.882 / 0.308 (9 diplomacy)
+        # score was 0.833 / 0.759, round4's 0.865 / 0.776, round5's 0.882 / 0.308 (9 diplomacy),
+        # round6's 0.982 / 0.533 (7 diplomacy; not tuned on)
         ("round2", 500, 0.90, 0.85),
         ("round3", 150, 0.83, 0.80),
         ("round4", 200, 0.88, 0.84),
         ("round5", 200, 0.88, 0.60),
+        ("round6", 125, 0.95, 0.50),
     ],
 )
 def test_each_later_labelling_round_stays_above_its_floor(
@@ -454,8 +520,8 @@ def test_training_reproduces_the_shipped_model_byte_for_byte() -> None:
 def test_dev_figures_with_the_model_stay_above_the_floor() -> None:
     """The model on the set it was trained on (in-sample; the cross-validated figures are in
     the README): a floor a little under them, so a broken scorer or stale file fails. Since the
-    fifth round, training keeps diplomacy to the rules (its cross-validation chose no weight for
-    the model there): in-sample 0.880."""
+    sixth round, cross-validation lets the model give diplomacy where it is confident (C=3.0,
+    p >= 0.7): in-sample 0.914, missile-test 0.935."""
     packs = [
         replace(p, model="northkorea") if p.name == "northkorea" else p
         for p in load_config(str(ROOT / "config" / "newsbot.toml"), {}).packs

@@ -8,8 +8,8 @@ feed entries. Bring each repository here as a git directory (a bare clone or a s
 
 After a change to labels.jsonl only, `--relabel` re-applies it to the rebuilt sets without the
 sources, `--from-pool` writes dev, hold-out and the dev batches again from data/items.jsonl (after
-a labelling round added rows; `--draw-round4`, `--draw-round5` and `--draw-holdout2` print
-the fourth and fifth rounds' and the second hold-out's fixed draws), and
+a labelling round added rows; `--draw-round4`, `--draw-round5`, `--draw-round6` and
+`--draw-holdout2` print the fourth to sixth rounds' and the second hold-out's fixed draws), and
 `--relabel --first-pass` writes the labels before the audit (GUIDELINES.md) to data/pass1/.
 
 It reads the daily files at the pinned commits below, keeps English entries (title, description
@@ -17,8 +17,8 @@ as plain text, date, feed), and writes, under benchmarks/realnews/data/ (git-ign
 
 - items.jsonl: every English entry, deduplicated by link (the pool the labels were drawn from);
 - dev.jsonl and holdout.jsonl: the hand-labelled items (labels.jsonl) in `newsbot eval` form;
-- dev-round2.jsonl to dev-round5.jsonl: the dev items of the second to fifth labelling rounds
-  alone (labels.jsonl rows with `"batch": "round2"` to `"round5"`, also in dev.jsonl), so the
+- dev-round2.jsonl to dev-round6.jsonl: the dev items of the second to sixth labelling rounds
+  alone (labels.jsonl rows with `"batch": "round2"` to `"round6"`, also in dev.jsonl), so the
   rules can be scored on items they were not written from;
 - holdout2.jsonl: the second hold-out (rows with `"batch": "holdout2"`, items of hold-out days
   drawn by draw_holdout2), a measurement set alone: never in dev.jsonl or holdout.jsonl;
@@ -296,9 +296,10 @@ ROUND4_NEGATIVES_N = 30
 # and the second hold-out were drawn in the same session, each without the other's rows), so
 # every draw is the same after the others' rows are written
 DRAWN_WITHOUT = {
-    "round4": ("round4", "round5", "holdout2"),
-    "round5": ("round5", "holdout2"),
-    "holdout2": ("holdout2", "round5"),
+    "round4": ("round4", "round5", "holdout2", "round6"),
+    "round5": ("round5", "holdout2", "round6"),
+    "holdout2": ("holdout2", "round5", "round6"),
+    "round6": ("round6",),
 }
 
 
@@ -402,6 +403,34 @@ def draw_round5(
     )
 
 
+# The sixth labelling round's draw (GUIDELINES.md, "The sixth round"), fixed before any of its
+# entries was read: every North Korea entry of dev days that rounds 4 and 5 left unlabelled, and
+# hard negatives not drawn before.
+ROUND6_BATCH = "round6"
+ROUND6_SEED = 6
+ROUND6_NEGATIVES_N = 30
+
+
+def draw_round6(
+    pool: Iterable[dict[str, str]], labels: dict[str, dict[str, Any]], days: Iterable[str]
+) -> list[str]:
+    """The sixth round's ids (in id order), fixed in code before any entry was read.
+
+    Of the candidates (_candidates, batch ROUND6_BATCH: the rounds and the second hold-out
+    before it are labelled, so none of their entries or titles comes again): every North Korea
+    entry, and ROUND6_NEGATIVES_N hard negatives drawn with random.Random(ROUND6_SEED) from
+    their id-sorted list (all of it when it is shorter).
+    """
+    nk, negatives = _candidates(pool, labels, days, ROUND6_BATCH)
+    return _sample(
+        random.Random(ROUND6_SEED),
+        (
+            ([e["id"] for e in nk], len(nk)),
+            ([e["id"] for e in negatives], ROUND6_NEGATIVES_N),
+        ),
+    )
+
+
 # The second hold-out (GUIDELINES.md, "The second hold-out"), a measurement set like the 2021
 # one: its draw was fixed here before any of its entries was read, and its items are written to
 # data/holdout2.jsonl alone (never dev.jsonl or holdout.jsonl, never trained or tuned on).
@@ -492,6 +521,7 @@ def relabel(first: bool = False, data: Path = DATA) -> int:
         "dev-round3",
         "dev-round4",
         "dev-round5",
+        "dev-round6",
         "holdout2",
         "measure2021",
         "measure2025",
@@ -567,6 +597,7 @@ def from_pool(data: Path = DATA, labels_path: Path = LABELS) -> int:
         (ROUND4_BATCH, draw_round4),
         (ROUND5_BATCH, draw_round5),
         (HOLDOUT2_BATCH, draw_holdout2),
+        (ROUND6_BATCH, draw_round6),
     )
     for batch, draw in drawn_batches:
         drawn = set(draw(pool, labels, days))
@@ -584,7 +615,12 @@ def from_pool(data: Path = DATA, labels_path: Path = LABELS) -> int:
 def print_round(batch: str = ROUND4_BATCH, data: Path = DATA) -> int:
     """Print a drawn batch for labelling, "N | id | date | title || summary" in id order: the
     entries only, never a label or the classifier's output."""
-    draw = {ROUND4_BATCH: draw_round4, ROUND5_BATCH: draw_round5, HOLDOUT2_BATCH: draw_holdout2}
+    draw = {
+        ROUND4_BATCH: draw_round4,
+        ROUND5_BATCH: draw_round5,
+        HOLDOUT2_BATCH: draw_holdout2,
+        ROUND6_BATCH: draw_round6,
+    }
     labels, days = read_labels()
     pool = read_pool(data)
     by_id = {e["id"]: e for e in pool}
@@ -620,6 +656,9 @@ def main(argv: list[str] | None = None) -> int:
         "--draw-round5", action="store_true", help="print the fifth round's draw (items.jsonl)"
     )
     parser.add_argument(
+        "--draw-round6", action="store_true", help="print the sixth round's draw (items.jsonl)"
+    )
+    parser.add_argument(
         "--draw-holdout2",
         action="store_true",
         help="print the second hold-out's draw (items.jsonl)",
@@ -629,6 +668,8 @@ def main(argv: list[str] | None = None) -> int:
         return print_round(ROUND4_BATCH)
     if args.draw_round5:
         return print_round(ROUND5_BATCH)
+    if args.draw_round6:
+        return print_round(ROUND6_BATCH)
     if args.draw_holdout2:
         return print_round(HOLDOUT2_BATCH)
     if args.from_pool:
