@@ -13,7 +13,9 @@ stories_real_2021.jsonl; the commit it names is the one whose tree holds the dai
 before the newest commit zipped them), 2023 again for stories_labels_2023b.tsv (->
 stories_real_2023b.jsonl: other windows of 2023), 2022 again for stories_labels_2022b.tsv (->
 stories_real_2022b.jsonl: the days of 2022 the 2022 set leaves out), 2023 again for
-stories_labels_2023c.tsv (-> stories_real_2023c.jsonl: 2023 days neither 2023 set covers).
+stories_labels_2023c.tsv (-> stories_real_2023c.jsonl: 2023 days neither 2023 set covers), 2023
+again for stories_labels_2023d.tsv (-> stories_real_2023d.jsonl: 2023 days no earlier 2023 set
+covers).
 rumca-js/RSS-Link-Database-2025 is too big to bring here
 as a git directory: for stories_labels_2025.tsv (-> stories_real_2025.jsonl), `--dir DIR` names a
 plain directory tree of its daily files instead (a clone's working tree, YYYY/MM/YYYY-MM-DD/
@@ -60,6 +62,8 @@ LABELS_2022B = HERE / "stories_labels_2022b.tsv"  # the days of 2022 the 2022 se
 OUT_2022B = HERE / "stories_real_2022b.jsonl"
 LABELS_2023C = HERE / "stories_labels_2023c.tsv"  # 2023 days neither 2023 set covers
 OUT_2023C = HERE / "stories_real_2023c.jsonl"
+LABELS_2023D = HERE / "stories_labels_2023d.tsv"  # 2023 days no earlier 2023 set covers
+OUT_2023D = HERE / "stories_real_2023d.jsonl"
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -207,7 +211,7 @@ def main() -> int:
     parser.add_argument("--labels", default=str(LABELS))
     parser.add_argument(
         "--out",
-        help="default: stories_real.jsonl, or _2021 / _2022 / _2022b / _2023b / _2023c / _2025 for those labels files",
+        help="default: stories_real.jsonl, or _2021 / _2022 / _2022b / _2023b / _2023c / _2023d / _2025 for those labels files",
     )
     parser.add_argument("--list", action="store_true", help="list the candidates to label")
     args = parser.parse_args()
@@ -219,6 +223,7 @@ def main() -> int:
         LABELS_2023B.name: OUT_2023B,
         LABELS_2022B.name: OUT_2022B,
         LABELS_2023C.name: OUT_2023C,
+        LABELS_2023D.name: OUT_2023D,
     }.get(labels.name, OUT)
     out = Path(args.out) if args.out else default
     repo = args.repo or args.dir
