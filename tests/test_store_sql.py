@@ -44,3 +44,18 @@ def test_plain_sql_commits_and_rolls_back_with_the_session(tmp_path: Path) -> No
         tx._sql.run(INSERT_SEEN, row)
     assert _seen(store, "again") == []
     store.close()
+
+
+def test_an_entry_text_is_the_entries_row_with_datetimes_only_where_the_store_converts() -> None:
+    """`IngestSession.record` writes an entry's text by column order and converts only the
+    ENTRY_TIME_COLUMNS: `entry_text` must give exactly those columns, in that order, with
+    datetimes in those columns alone."""
+    from bot.models import Item
+    from bot.plan.planner import entry_text
+    from bot.store.records import ENTRY_COLUMNS, ENTRY_TIME_COLUMNS
+
+    when = datetime(2023, 7, 12, 1, 0, tzinfo=UTC)
+    item = Item("Yonhap", "https://feed.example/rss", "id-1", "https://x.example/1", "T", "S", when)
+    text = entry_text(item, "k1", when, first_poll=True)
+    assert tuple(text) == ENTRY_COLUMNS
+    assert {c for c, v in text.items() if isinstance(v, datetime)} == set(ENTRY_TIME_COLUMNS)

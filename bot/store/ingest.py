@@ -8,6 +8,7 @@ stories one batch of feeds at a time, each first catching up with what the other
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -25,6 +26,7 @@ from bot.store.feeds import success_values
 from bot.store.migrate import STORY_LOCK
 from bot.store.records import (
     ENTRY_COLUMNS,
+    ENTRY_TIME_COLUMNS,
     FeedWrite,
     IngestResult,
     StoredEntry,
@@ -32,6 +34,10 @@ from bot.store.records import (
     entry_from_json,
     message_json,
 )
+
+# an entry's text (`bot.plan.planner.entry_text`) as the entries table's row, in one C call
+_ENTRY_ROW = operator.itemgetter(*ENTRY_COLUMNS)
+_ENTRY_TIMES = tuple(ENTRY_COLUMNS.index(c) for c in ENTRY_TIME_COLUMNS)
 
 
 class IngestStore(Database):
@@ -273,7 +279,10 @@ class IngestSession:
                 new_items += 1
                 queued += _record_entry(sql, entry, feed.now)
                 if entry.text is not None:
-                    texts.append([value(entry.text[c]) for c in ENTRY_COLUMNS])
+                    row = list(_ENTRY_ROW(entry.text))
+                    for i in _ENTRY_TIMES:  # the only columns that hold datetimes
+                        row[i] = value(row[i])
+                    texts.append(row)
             for key in dict.fromkeys(fresh):
                 if key in rows:  # a stale title key, seen again
                     sql.run(

@@ -87,6 +87,7 @@ ENTRY_COLUMNS = (
     "first_poll",
     "first_seen",
 )
+ENTRY_TIME_COLUMNS = ("published", "first_seen")  # the entries columns that hold datetimes
 
 # why a reply or edit is parked when its story's first post was (see Pipeline._parent_ready)
 PARENT_FAILED = "the story's first post was not delivered"
