@@ -31,6 +31,11 @@ class Classification:
     language: str = ""  # "ko", "ja", "zh", "en", "und"; "" where not detected (stored rows)
 
 
+# what an entry that earned no label is given where its scores are not kept: a repeat, or an
+# item a parse worker classified (one shared object, so a worker's results pickle it once)
+NO_LABELS = Classification((), {}, {})
+
+
 @dataclass(frozen=True)
 class StoryView:
     """What a story's parent message shows about the story as a whole."""

@@ -32,7 +32,15 @@ from bot.domain.stories import (
     polled_fingerprint,
 )
 from bot.kinds import MessageKind, OutboxStatus, Severity, is_alert, storm_key, storm_update_key
-from bot.models import Alert, Classification, Decision, DigestEntry, Item, Message
+from bot.models import (
+    NO_LABELS,
+    Alert,
+    Classification,
+    Decision,
+    DigestEntry,
+    Item,
+    Message,
+)
 from bot.plan.intents import (
     ChannelActivity,
     NewEntry,
@@ -51,7 +59,6 @@ if TYPE_CHECKING:
     from bot.service.config import ChannelConfig
 
 POST, REPLY, UPDATE = MessageKind.POST, MessageKind.REPLY, MessageKind.UPDATE
-NO_LABELS = Classification((), {}, {})
 
 
 def classify_new(poll: Poll, known: AbstractSet[str], settings: Settings) -> Poll:

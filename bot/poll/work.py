@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from bot.domain.classify import RulePack
 from bot.domain.dedupe import item_keys
-from bot.models import Classification
+from bot.models import NO_LABELS, Classification
 
 if TYPE_CHECKING:
     from bot.domain.stories import Fingerprint
@@ -137,8 +137,11 @@ def parse_and_classify(
     from bot.domain.stories import polled_fingerprint
 
     use = _PACKS if packs is None else packs
-    # only labelled items are kept, so the unlabelled ones need no explanation
+    # only labelled items are kept, so the unlabelled ones need no explanation, and they are
+    # sent back as the one NO_LABELS (their scores are not kept: most of a feed's items pickle
+    # as a reference to it)
     classified = [classify(use, item.title, item.summary, explain=False) for item in parsed.items]
+    classified = [c if c.labels else NO_LABELS for c in classified]
     fingerprints = [
         polled_fingerprint(k[0], item, c.labels, now) if c.labels else None
         for item, k, c in zip(parsed.items, keys, classified, strict=True)
