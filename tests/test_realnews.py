@@ -214,13 +214,20 @@ def test_the_committed_second_hold_out_is_exactly_the_fixed_draw() -> None:
     assert set(draw_holdout2(read_pool(), labels, days)) == holdout2
 
 
-def test_the_fifth_round_draw_is_fixed_and_takes_no_entry_of_an_earlier_round() -> None:
-    dev, holdout, whole = "2023-06-15", "2023-09-13", "2023-06-16"
+# a dev day, a hold-out day and a whole day, and the pool entries the round draws' tests share
+_ROUND_DAYS = ("2023-06-15", "2023-09-13", "2023-06-16")
 
-    def entry(i: str, title: str, date: str = dev, summary: str = "") -> dict[str, str]:
-        return {"id": i, "date": date, "title": title, "summary": summary}
 
-    pool = [
+def _round_entry(
+    i: str, title: str, date: str = _ROUND_DAYS[0], summary: str = ""
+) -> dict[str, str]:
+    return {"id": i, "date": date, "title": title, "summary": summary}
+
+
+def _round_pool() -> list[dict[str, str]]:
+    _dev, holdout, whole = _ROUND_DAYS
+    entry = _round_entry
+    return [
         entry("rl-a", "Kim Jong Un tours a fertiliser plant"),  # NK
         entry("rl-b", "North Korea and China hold talks"),  # NK, a round4 entry: not again
         entry("rl-c", "Pyongyang hosts a marathon", holdout),  # a hold-out day
@@ -229,6 +236,14 @@ def test_the_fifth_round_draw_is_fixed_and_takes_no_entry_of_an_earlier_round() 
         entry("rl-f", "Flood season begins", summary="Rain falls in the DPRK"),  # NK in summary
         entry("rl-g", "Chile tests a rocket engine"),  # a hard negative
         entry("rl-h", "Seoul nuclear talks", summary="South Korea hosts"),  # names Korea
+    ]
+
+
+def test_the_fifth_round_draw_is_fixed_and_takes_no_entry_of_an_earlier_round() -> None:
+    dev, _holdout, whole = _ROUND_DAYS
+    entry = _round_entry
+    pool = [
+        *_round_pool(),
         entry("rl-i", "KIM JONG UN TOURS A FERTILISER PLANT", dev),  # same title again
         entry("rl-j", "north korea and china hold talks "),  # repeats round4's title
         entry("rl-k", "Storms in the valley"),  # neither
@@ -260,20 +275,10 @@ def test_the_committed_fifth_round_is_exactly_the_fixed_draw() -> None:
 
 
 def test_the_sixth_round_draw_is_fixed_and_takes_every_north_korea_entry_left() -> None:
-    dev, holdout, whole = "2023-06-15", "2023-09-13", "2023-06-16"
-
-    def entry(i: str, title: str, date: str = dev, summary: str = "") -> dict[str, str]:
-        return {"id": i, "date": date, "title": title, "summary": summary}
-
+    _dev, holdout, whole = _ROUND_DAYS
+    entry = _round_entry
     pool = [
-        entry("rl-a", "Kim Jong Un tours a fertiliser plant"),  # NK
-        entry("rl-b", "North Korea and China hold talks"),  # NK, a round4 entry: not again
-        entry("rl-c", "Pyongyang hosts a marathon", holdout),  # a hold-out day
-        entry("rl-d", "Pyongyang opens a hospital", whole),  # a whole day
-        entry("rl-e", "Kim Jong Un tours a fertiliser plant", summary="a copy"),  # same title
-        entry("rl-f", "Flood season begins", summary="Rain falls in the DPRK"),  # NK in summary
-        entry("rl-g", "Chile tests a rocket engine"),  # a hard negative
-        entry("rl-h", "Seoul nuclear talks", summary="South Korea hosts"),  # names Korea
+        *_round_pool(),
         entry("rl-i", "North Korea fires a missile"),  # NK, a round5 entry: not again
         entry("rl-j", "north korea fires a missile "),  # repeats round5's title
         entry("rl-k", "Storms in the valley"),  # neither
