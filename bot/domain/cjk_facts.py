@@ -18,13 +18,13 @@ import re
 from collections.abc import Iterable
 from itertools import pairwise
 
-from bot.domain.classify.text import CJK_CHARS, stem
-
-_HAS_CJK = re.compile(f"[{CJK_CHARS}]")
+from bot.domain.classify.text import CJK_CHARS, stem, wide
 
 
 def has_cjk(text: str) -> bool:
-    return bool(_HAS_CJK.search(text))
+    # the classifier's expression (compiled once, when first needed: its class spans tens of
+    # thousands of code points), and none at all for ASCII text, most of what a feed brings
+    return not text.isascii() and wide().has_cjk.search(text) is not None
 
 
 def _any(*words: str) -> re.Pattern[str]:
