@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         with path.open(encoding="utf-8") as f:
             for line in f:
                 row = json.loads(line)
-                title, summary = row.get("title", ""), row.get("summary", "")
+                title, summary = row.get("title") or "", row.get("summary") or ""
                 items += 1
                 text = unicodedata.normalize("NFKC", f"{title} {summary}")
                 vocabulary.update(w.lower() for w in rx.other_word.findall(text))

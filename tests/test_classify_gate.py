@@ -191,3 +191,21 @@ def test_on_real_whole_days_the_anchors_pass_over_only_what_cannot_mention_the_s
             passed += 1
             assert not _may_mention(PACK, *quick_words(r["title"], r["summary"])), r["id"]
     assert passed > len(rows) * 0.6
+
+
+def test_a_greek_subject_is_found_whatever_the_final_sigma() -> None:
+    """Lower-casing a capital sigma depends on its neighbours: a word ending before a full
+    stop or an apostrophe is lowered alone with the final form, inside the whole text with the
+    other. The anchors and the text use one form, so a pack of a user's own in Greek labels in
+    bulk what the full pass labels."""
+    data = {
+        "name": "greece",
+        "subject": {"name": "Athens", "aliases": ["Αθήνας"]},
+        "topic": [{"label": "quake", "terms": {"earthquake": 3.0, "quake": 3.0}}],
+    }
+    pack = load_pack(data, Problems())
+    assert pack is not None and pack.anchors is not None
+    for title in ("Quake hits near ΑΘΉΝΑΣ\u2019S port", "Quake near ΑΘΉΝΑΣ.quake", "Αθήνας quake"):
+        full = classify([pack], title, "")
+        assert full.labels, title
+        assert classify([pack], title, "", explain=False).labels == full.labels, title

@@ -351,11 +351,15 @@ def _plain_lower(title: str, summary: str) -> str:
     case, or "" when they have Korean or Japanese. A pack's `anchors` are in every such text
     that can mention its subject: none of them, and it cannot (`quick_words` is not needed)."""
     text = f"{title}\n{lead(summary)}"
-    if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
-        if wide().has_cjk.search(text):
-            return ""
-    return text.lower()
+    if text.isascii():
+        return text.lower()
+    text = unicodedata.normalize("NFKC", text)
+    if wide().has_cjk.search(text):
+        return ""
+    # lower case as each word alone is lowered, but for the Greek capital sigma, whose lower
+    # case depends on the letters around it (a word that ends before "." gets the final form
+    # U+03C2 alone, U+03C3 inside the text): one form for both, as the anchors have
+    return text.lower().replace("\u03c2", "\u03c3")
 
 
 _SUBJECT_CHARS: dict[int, tuple[RulePack, re.Pattern[str] | None]] = {}
