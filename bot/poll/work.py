@@ -140,8 +140,10 @@ def parse_and_classify(
     # only labelled items are kept, so the unlabelled ones need no explanation, and they are
     # sent back as the one NO_LABELS (their scores are not kept: most of a feed's items pickle
     # as a reference to it)
-    classified = [classify(use, item.title, item.summary, explain=False) for item in parsed.items]
-    classified = [c if c.labels else NO_LABELS for c in classified]
+    classified = [
+        c if c.labels else NO_LABELS
+        for c in (classify(use, item.title, item.summary, explain=False) for item in parsed.items)
+    ]
     fingerprints = [
         polled_fingerprint(k[0], item, c.labels, now) if c.labels else None
         for item, k, c in zip(parsed.items, keys, classified, strict=True)

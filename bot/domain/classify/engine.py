@@ -362,6 +362,12 @@ def _plain_lower(title: str, summary: str) -> str:
     return text.lower().replace("\u03c2", "\u03c3")
 
 
+def anchors_absent(anchors: Sequence[str], lower: str) -> bool:
+    """Does a text (`_plain_lower`: "" when it has Korean or Japanese) hold none of a pack's
+    anchors, so that it cannot mention the pack's subject?"""
+    return bool(lower) and not any(a in lower for a in anchors)
+
+
 _SUBJECT_CHARS: dict[int, tuple[RulePack, re.Pattern[str] | None]] = {}
 
 
@@ -401,7 +407,7 @@ def classify(
             if pack.anchors is not None:
                 if lower is None:
                     lower = _plain_lower(title, summary)
-                passed = bool(lower) and not any(a in lower for a in pack.anchors)
+                passed = anchors_absent(pack.anchors, lower)
             if not passed:
                 if quick is None:
                     quick = quick_words(title, summary)
