@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from bot.poll import held
 from bot.service import early
 from bot.service.cli import main
 from bot.service.config import load_config
@@ -150,12 +151,20 @@ def _in_flight_peak(feeds: FeedServer) -> Callable[[], int]:
     return lambda: state["peak"]
 
 
+@pytest.mark.parametrize(("ahead", "asked"), [(held.AHEAD, 6), (2, 4)])
 def test_early_requests_go_on_until_the_pipeline_takes_over_within_the_bounds(
-    feeds: FeedServer, write_config: Callable[..., Path], env: dict[str, str]
+    feeds: FeedServer,
+    write_config: Callable[..., Path],
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    ahead: int,
+    asked: int,
 ) -> None:
     """With room for two requests at a time, each answer starts the next feed's request: every
     feed is asked before any pipeline exists, never more than two at once. Changed feeds'
-    bodies are held only up to max_concurrency of them: a new database's run stops early."""
+    bodies are held within the bounds of bot.poll.held: small ones all (a new database's run
+    asks every feed while it loads), and with at most AHEAD x 2 polls under way, 4 of the 6."""
+    monkeypatch.setattr(held, "AHEAD", ahead)
     peak = _in_flight_peak(feeds)
     urls = {f"Feed {i}": feeds.set(f"/f{i}.xml", WIRE, delay=0.05) for i in range(6)}
     path = write_config(urls, extra_bot="max_concurrency = 2")
@@ -175,7 +184,7 @@ def test_early_requests_go_on_until_the_pipeline_takes_over_within_the_bounds(
             await first.http.aclose()
 
     cold = asyncio.run(run())
-    assert 2 < len(cold) < 6 and cold == list(urls.values())[: len(cold)]  # bodies: it stops
+    assert cold == list(urls.values())[:asked]  # bodies held: past the bound, it stops
     assert main(["run", "--once", "--config", str(path)], env) == 0  # now every feed has an ETag
     before = len(feeds.requests)
     # 304s: every feed, in the config's order, but a feed the last run found slow goes first (on

@@ -1,6 +1,8 @@
 """A fetch slot bounds the request, not the poll: while fetched bodies wait to be parsed and
-recorded, the next feeds' requests go out, within `max_concurrency` requests in flight and
-`UNDER_WAY` x `max_concurrency` polls under way (the bodies held)."""
+recorded, the next feeds' requests go out, within `max_concurrency` requests in flight and the
+bounds of `bot.poll.held` on the polls under way (the bodies held): `UNDER_WAY` x
+`max_concurrency` of them whatever their size, up to `AHEAD` x `max_concurrency` while their
+bodies come to under `BUDGET` bytes."""
 
 from __future__ import annotations
 
@@ -11,21 +13,39 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from bot.service import pipeline
+import pytest
+
+from bot.poll import held
 from bot.service.app import build_app
 from bot.service.config import load_config
 from bot.tools.feedserver import FeedServer
 from tests.conftest import rss
 
 
+@pytest.mark.parametrize(
+    ("ahead", "budget", "under_way"),
+    [
+        (25, held.BUDGET, 8),  # small bodies: every feed is asked while none is parsed
+        (3, held.BUDGET, 6),  # at most AHEAD x 2 polls under way
+        (25, 1, 4),  # bodies over the budget: the UNDER_WAY x 2 floor alone
+    ],
+)
 def test_requests_go_on_while_earlier_bodies_wait_to_be_parsed(
-    feeds: FeedServer, write_config: Callable[..., Path], env: dict[str, str]
+    feeds: FeedServer,
+    write_config: Callable[..., Path],
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    ahead: int,
+    budget: int,
+    under_way: int,
 ) -> None:
-    """max_concurrency = 2 and the one parsing thread held busy: the bot still fetches
-    UNDER_WAY x 2 feeds, never more than 2 requests at once, and starts no further request
-    while those bodies wait; once parsing goes on, every feed is parsed and recorded."""
+    """max_concurrency = 2 and the one parsing thread held busy: the bot still fetches as many
+    feeds as the bounds on the bodies held allow, never more than 2 requests at once, and starts
+    no further request while those bodies wait; once parsing goes on, every feed is parsed and
+    recorded."""
     total, limit = 8, 2
-    under_way = pipeline.UNDER_WAY * limit
+    monkeypatch.setattr(held, "AHEAD", ahead)
+    monkeypatch.setattr(held, "BUDGET", budget)
     urls = {
         f"Wire {n}": feeds.set(
             f"/wire{n}.xml",

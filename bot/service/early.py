@@ -36,6 +36,7 @@ from urllib.parse import quote, urlsplit
 
 from bot import runlock
 from bot.poll.fetch import FeedClient, FeedClients, Fetched, fetch
+from bot.poll.held import HeldBodies, Ticket
 from bot.service.config import Config
 
 Fetcher = Callable[..., Awaitable[Fetched]]
@@ -153,9 +154,9 @@ class EarlyStart:
     fetches: dict[str, Fetcher] = field(default_factory=dict)
     lock: int | None = None  # the runner lock file's descriptor, until handed to the store
     slots: Slots = field(default_factory=lambda: Slots(1, 1))
-    # bodies (changed feeds) answered and not yet taken: past `slots.total` of them no more
-    # requests start early, so a cold run does not hold every feed in memory while loading
-    held: int = 0
+    # requests out and bodies (changed feeds) answered and not yet taken, within the bounds of
+    # bot/poll/held.py: a cold run does not hold every feed in memory while loading
+    held: HeldBodies = field(default_factory=lambda: HeldBodies.for_slots(1))
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
     options: Callable[[], dict[str, Any]] = dict
     queues: dict[str, deque[tuple[int, str]]] = field(default_factory=dict)
@@ -183,13 +184,8 @@ class EarlyStart:
         self._fill()
 
     def _fill(self) -> None:
-        slots = self.slots
-        while (
-            self.ready
-            and not self.stopped
-            and slots.in_flight < slots.total
-            and self.held < slots.total
-        ):
+        slots, held = self.slots, self.held
+        while self.ready and not self.stopped and slots.in_flight < slots.total and held.room():
             _, host = heapq.heappop(self.ready)
             left = self.queues[host]
             _, url = left.popleft()
@@ -199,20 +195,27 @@ class EarlyStart:
 
     def _send(self, url: str, host: str) -> None:
         self.slots.take(host)
+        ticket = self.held.take()
         etag, modified = self.validators.get(url, (None, None))
         task = asyncio.create_task(_get(self.http, url, etag, modified, self.options()))
         started = time.monotonic()
-        task.add_done_callback(lambda done: self._answered(done, url, host, started))
+        task.add_done_callback(lambda done: self._answered(done, url, host, started, ticket))
         self.fetches[url] = EarlyFetch(etag, modified, task)
 
-    def _answered(self, task: asyncio.Task[Fetched], url: str, host: str, started: float) -> None:
+    def _answered(
+        self, task: asyncio.Task[Fetched], url: str, host: str, started: float, ticket: Ticket
+    ) -> None:
         """A request's error reaches the poll that takes it; one nobody took is not reported."""
         if task.cancelled():
             self.slots.give(host)
+            self.held.leave(ticket)
             return
         self.took[url] = time.monotonic() - started
-        if task.exception() is None and task.result().body is not None:
-            self.held += 1
+        body = task.result().body if task.exception() is None else None
+        if body is None:
+            self.held.leave(ticket)  # a 304 or an error holds nothing
+        else:
+            ticket.hold(len(body))  # held until the pipeline takes it
             hook, self.on_body = self.on_body, None
             if hook is not None:
                 hook()
@@ -316,6 +319,7 @@ def start(config: Config, on_body: Callable[[], None] | None = None) -> EarlySta
     early = EarlyStart(
         make_http(config),
         slots=Slots(bot.max_concurrency, bot.per_host_concurrency),
+        held=HeldBodies.for_slots(bot.max_concurrency),
         on_body=on_body,
     )
     path = sqlite_file(bot.database)

@@ -31,6 +31,7 @@ from bot.models import Classification, Message
 from bot.plan.intents import NewEntry, OpenStories, Plan, Poll, Reads, Settings
 from bot.poll import polite
 from bot.poll.fetch import MAX_RETRY_AFTER, FeedClients, Fetched, fetch
+from bot.poll.held import HeldBodies, Ticket
 from bot.poll.hot import HotBoard, HotPolicy, planned_next
 from bot.poll.websub import link_header
 from bot.service.commands import effective_channels
@@ -64,10 +65,6 @@ RECORD_BATCH = 50  # fetched feeds recorded in one transaction, at most
 # fetch errors that say the host could not be reached at all (bot/poll/fetch.py's reasons)
 UNREACHABLE = ("cannot resolve", "cannot connect", "timed out", "no complete response")
 RECORD_WAIT = 0.02  # seconds a fetched feed waits for others being parsed to join its batch
-# polls under way (fetching, or holding a body until it is parsed and recorded), at most, per
-# request allowed in flight: a fetch slot bounds only the request, so while earlier bodies are
-# parsed and recorded the next requests go out, and the bodies held stay within this many
-UNDER_WAY = 2
 
 
 def next_check(now: datetime, interval: timedelta, jitter: float, rng: random.Random) -> datetime:
@@ -146,7 +143,8 @@ class Pipeline:
         # requests in flight (all, and per host: `_fetch_slot`), and polls under way
         self._global = asyncio.Semaphore(config.bot.max_concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
-        self._under_way = asyncio.Semaphore(UNDER_WAY * config.bot.max_concurrency)
+        # polls under way, fetching or holding a body until it is recorded (bot/poll/held.py)
+        self._under_way = HeldBodies.for_slots(config.bot.max_concurrency)
         self._logged_problems: set[tuple[str, str]] = set()
         self._unchanged: list[tuple[str, datetime, datetime]] = []
         # failed polls of the batch in progress: (feed, error, failures, next try, unreachable)
@@ -435,22 +433,24 @@ class Pipeline:
     async def _poll_limited(self, feed: FeedConfig, state: FeedState) -> PollOutcome:
         # under way from before its request until its body is recorded: what bounds the bodies
         # held; the request itself takes a fetch slot only while it is out (poll_feed)
-        async with self._under_way:
-            try:
-                outcome = await self.poll_feed(feed, state)
-            except StoreError as e:
-                log.error("feed %r: could not record the poll: %s", feed.name, e)
-                outcome = PollOutcome(feed.name, "error", error=str(e))
-            except Exception as e:
-                # a fault of ours that this feed's input set off: the feed is marked failed (so
-                # `status` shows it and its lease is released), the others carry on
-                log.exception("feed %r: unexpected error while polling", feed.name)
-                outcome = self._failed(
-                    feed,
-                    state,
-                    FeedFetchError(feed.url, f"internal error: {type(e).__name__}: {e}"),
-                    self.config.interval_for(feed),
-                )
+        ticket = await self._under_way.enter()
+        try:
+            outcome = await self.poll_feed(feed, state, ticket=ticket)
+        except StoreError as e:
+            log.error("feed %r: could not record the poll: %s", feed.name, e)
+            outcome = PollOutcome(feed.name, "error", error=str(e))
+        except Exception as e:
+            # a fault of ours that this feed's input set off: the feed is marked failed (so
+            # `status` shows it and its lease is released), the others carry on
+            log.exception("feed %r: unexpected error while polling", feed.name)
+            outcome = self._failed(
+                feed,
+                state,
+                FeedFetchError(feed.url, f"internal error: {type(e).__name__}: {e}"),
+                self.config.interval_for(feed),
+            )
+        finally:
+            self._under_way.leave(ticket)
         m = self.metrics
         m.polls.labels(
             feed.name, {"new": "200", "unchanged": "304"}.get(outcome.status, "error")
@@ -465,10 +465,16 @@ class Pipeline:
         return outcome
 
     async def poll_feed(
-        self, feed: FeedConfig, state: FeedState, pushed: Fetched | None = None
+        self,
+        feed: FeedConfig,
+        state: FeedState,
+        pushed: Fetched | None = None,
+        *,
+        ticket: Ticket | None = None,
     ) -> PollOutcome:
         """Fetch, parse, classify and record one feed. Never raises for feed problems.
-        `pushed`: content a WebSub hub pushed (bot/service/websub.py), taken as this poll's."""
+        `pushed`: content a WebSub hub pushed (bot/service/websub.py), taken as this poll's.
+        `ticket`: the poll's place among those under way, which counts its body."""
         bot = self.config.bot
         interval = self.config.interval_for(feed)
         now = self.clock()
@@ -496,6 +502,8 @@ class Pipeline:
                 if until is not None or state.polite_until is not None:
                     self._polite.append((feed.url, until))
                 return PollOutcome(feed.name, "unchanged")
+            if ticket is not None:
+                ticket.hold(len(fetched.body))
             body_hash = hashlib.sha256(fetched.body).hexdigest()
             if body_hash == state.body_hash:
                 when, until = self._next_check(feed, now, fetched, state.ttl)
