@@ -154,6 +154,15 @@ class Sql:
     def value(self, v: object) -> object:
         return self.when(v) if isinstance(v, datetime) else v
 
+    @staticmethod
+    def moment(v: object) -> datetime:
+        """A time read back as `when` wrote it (SQLite's text, PostgreSQL's naive UTC
+        datetime), as the aware UTC datetime `UTCDateTime` gives."""
+        moment = datetime.fromisoformat(v) if isinstance(v, str) else v
+        if not isinstance(moment, datetime):
+            raise TypeError(f"not a time from the store: {v!r}")
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
     def run(self, statement: str, params: Sequence[object]) -> Any:
         """The statement's cursor: iterate it for rows (tuples), or read its `rowcount`."""
         if self._driver is not None:

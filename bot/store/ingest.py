@@ -12,9 +12,9 @@ import operator
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, case, func, select, tuple_
+from sqlalchemy import Connection, func, select, tuple_
 
 from bot.domain.dedupe import is_title_key
 from bot.kinds import MessageKind, OutboxStatus, Severity, is_alert, outbox_key
@@ -63,13 +63,19 @@ class IngestStore(Database):
 
     def _catch_up(self, conn: Connection) -> StoryChanges:
         """Take the story lock; return story members, first posts and severities recorded
-        since this process last looked."""
+        since this process last looked. Plain SQL: it runs for every ingest session."""
         if self.shared:
             conn.execute(select(func.pg_advisory_xact_lock(STORY_LOCK)))
+        sql = Sql(conn)
         item_id, outbox_id = self._cursor
-        members = [_member(r) for r in conn.execute(_NEW_MEMBERS, {"after_id": item_id})]
+        members = [
+            _member(_MemberRow(story, key, title, summary, labels, source, url, sql.moment(when)))
+            for story, key, title, summary, labels, source, url, when in sql.run(
+                _NEW_MEMBERS, [item_id]
+            )
+        ]
         channels = [
-            (r.story_key, r.channel) for r in conn.execute(_NEW_POSTS, {"after_id": outbox_id})
+            (str(k), str(c)) for k, c in sql.run(_NEW_POSTS, [outbox_id, str(MessageKind.POST)])
         ]
         return StoryChanges(members, channels, _severities(conn, {m.story_key for m in members}))
 
@@ -188,19 +194,25 @@ class IngestStore(Database):
             return int(stories), int(members) - int(stories)
 
 
-# built once: they run for every ingest session
+# they run for every ingest session: plain SQL (Sql.run), in the columns _MemberRow names
 _NEW_MEMBERS = (
-    select(t.items)
-    .where(t.items.c.id > bindparam("after_id"))
-    .where(t.items.c.story_key.is_not(None))
-    .order_by(t.items.c.id)
+    "SELECT story_key, key, title, summary, labels, feed_name, url, published FROM items"
+    " WHERE id > ? AND story_key IS NOT NULL ORDER BY id"
 )
 _NEW_POSTS = (
-    select(t.outbox.c.story_key, t.outbox.c.channel)
-    .where(t.outbox.c.id > bindparam("after_id"))
-    .where(t.outbox.c.kind == MessageKind.POST)
-    .where(t.outbox.c.story_key.is_not(None))
+    "SELECT story_key, channel FROM outbox WHERE id > ? AND kind = ? AND story_key IS NOT NULL"
 )
+
+
+class _MemberRow(NamedTuple):
+    story_key: str
+    key: str
+    title: str
+    summary: str
+    labels: str
+    feed_name: str
+    url: str
+    published: datetime
 
 
 class IngestSession:
@@ -234,7 +246,7 @@ class IngestSession:
         posts = self._posts
         if posts is None or since < posts.since:  # read from the earliest time asked for
             posts = self._posts = _PostFold(since)
-        for row in _post_rows(self._conn, posts.since, posts.last_id):
+        for row in _post_rows(self._sql, posts.since, posts.last_id):
             posts.add(*row)
         if posts.first is None or posts.first >= since:
             return posts.activity()
@@ -339,35 +351,35 @@ def _known(sql: Sql, keys: Sequence[str], titles_since: datetime) -> tuple[set[s
 def _activity(conn: Connection, since: datetime) -> dict[str, ChannelActivity]:
     """Story alerts queued per channel since `since`, and each channel's latest storm."""
     fold = _PostFold(since)
-    for row in _post_rows(conn, since, 0):
+    for row in _post_rows(Sql(conn), since, 0):
         fold.add(*row)
     return fold.activity()
 
 
-def _post_rows(conn: Connection, since: datetime, after_id: int) -> Any:
+def _post_rows(
+    sql: Sql, since: datetime, after_id: int
+) -> Iterator[tuple[int, str, str, str, str | None, datetime, str | None]]:
     """The posts queued since `since` that storm mode counts (not held, not digested), past
     the row `after_id`, in the order they were queued: (id, channel, key, status, parent,
-    created_at, payload); the payload only for a row listed in a storm summary."""
-    return conn.execute(_POST_ROWS, {"since": since, "after_id": after_id})
+    created_at, payload); the payload only for a row listed in a storm summary. Plain SQL: it
+    runs for every poll that may post."""
+    params = [
+        str(OutboxStatus.STORMED),
+        str(MessageKind.POST),
+        sql.when(since),
+        str(OutboxStatus.HELD),
+        str(OutboxStatus.DIGESTED),
+        after_id,
+    ]
+    for row_id, channel, key, status, parent, created, payload in sql.run(_POST_ROWS, params):
+        yield row_id, channel, key, status, parent, sql.moment(created), payload
 
 
-_o = t.outbox.c
-_POST_ROWS = (  # built once: it runs for every poll that may post
-    select(
-        _o.id,
-        _o.channel,
-        _o.key,
-        _o.status,
-        _o.parent_key,
-        _o.created_at,
-        case((_o.status == OutboxStatus.STORMED, _o.payload), else_=None),
-    )
-    .where(_o.kind == MessageKind.POST)
-    .where(_o.created_at >= bindparam("since", type_=t.UTCDateTime))
-    .where(_o.status != OutboxStatus.HELD)
-    .where(_o.status != OutboxStatus.DIGESTED)
-    .where(_o.id > bindparam("after_id"))
-    .order_by(_o.id)
+_POST_ROWS = (
+    "SELECT id, channel, key, status, parent_key, created_at,"
+    " CASE WHEN status = ? THEN payload ELSE NULL END FROM outbox"
+    " WHERE kind = ? AND created_at >= ? AND status != ? AND status != ? AND id > ?"
+    " ORDER BY id"
 )
 
 
@@ -519,9 +531,10 @@ def _record_entry(sql: Sql, entry: NewEntry, now: datetime) -> int:
 
 
 def max_ids(conn: Connection) -> tuple[int, int]:
-    items_max = conn.execute(select(func.max(t.items.c.id))).scalar() or 0
-    outbox_max = conn.execute(select(func.max(t.outbox.c.id))).scalar() or 0
-    return int(items_max), int(outbox_max)
+    items_max, outbox_max = Sql(conn).first(
+        "SELECT (SELECT MAX(id) FROM items), (SELECT MAX(id) FROM outbox)", []
+    )
+    return int(items_max or 0), int(outbox_max or 0)
 
 
 def _member(r: Any) -> StoredMember:
