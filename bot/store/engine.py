@@ -113,6 +113,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # followed. 1,000 transactions of 150 random keys: commits took 3.2 s, now 1.8 s.
     cursor.execute("PRAGMA wal_autocheckpoint=10000")
     cursor.execute("PRAGMA journal_size_limit=67108864")  # and truncate the WAL back to 64 MB
+    # A 16 MB page cache instead of 2 MB: a batch of new feeds dirties more pages than 2 MB
+    # holds (their dedupe keys land on random index pages), and SQLite then spills pages to
+    # the WAL in mid-transaction and reads them back. 1,000 feeds' writes in batches of 8
+    # (150 keys and 50 entries each): 3.3 -> 2.6 CPU-s.
+    cursor.execute("PRAGMA cache_size=-16384")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
