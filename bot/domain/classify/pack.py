@@ -43,6 +43,9 @@ class NearRule:
     window: int
     weight: float
     ordered: bool = False  # the first group must come before the second ("US ... condemns")
+    # the pair reports the topic's event (salience: as an `events` word at its later word),
+    # for events no single word names ("inspects ... the spy satellite", "failed satellite")
+    event: bool = False
 
 
 @dataclass(frozen=True)
@@ -263,6 +266,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
                     window=n.integer("window", 6, minimum=1),
                     weight=n.number("weight", 2.0),
                     ordered=n.boolean("ordered", False),
+                    event=n.boolean("event", False),
                 )
             )
             n.finish()
