@@ -382,3 +382,34 @@ def test_what_a_meeting_looks_beyond_is_background(pack: RulePack) -> None:
     assert "diplomacy" in classify([pack], title, "").labels
     title = "North Korea launches ballistic missile that flies beyond Japan"
     assert "missile-test" in classify([pack], title, "").labels
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Detained American back on US soil after being freed by North Korea",
+        "Detained Australian journalist safe in Beijing after being expelled from North Korea",
+    ],
+)
+def test_a_title_naming_the_north_only_in_its_cause_reports_that_cause(
+    pack: RulePack, title: str
+) -> None:
+    """The release is the North's news in the title (G15), though it is an "after" clause."""
+    c = classify([pack], title, "Officials said he was in good health.")
+    assert "diplomacy" in c.labels, c.evidence["diplomacy"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # the North acts in the main clause: what it does is the news, the pact its cause
+        "North Korea moves artillery to the border after military pact is scrapped",
+        # another label's main clause: the summit is background
+        "North Korea fires ballistic missile after Biden and Yoon hold summit",
+    ],
+)
+def test_a_cause_clause_stays_background_when_the_north_acts_in_the_main_clause(
+    pack: RulePack, title: str
+) -> None:
+    c = classify([pack], title, "Officials in Seoul said the move raised tensions.")
+    assert "diplomacy" not in c.labels, c.evidence["diplomacy"]

@@ -313,8 +313,16 @@ def judge(
         # "North Korea fires a missile ahead of the summit": the summit is the background
         return Verdict(False, "mentioned in passing: the title's main clause is another label's")
 
+    # a title that names North Korea only in its cause clause ("Soldier arrives home after
+    # being freed by North Korea") reports that cause as the North's news, for any topic
+    cause_named = follows or (
+        not other_acts
+        and any(where.title_cause(p) for p in where.subject)
+        and not any(where.title_main(p) for p in where.subject)
+    )
+
     def main(p: int) -> bool:
-        return where.main(p) or (follows and where.title_cause(p))
+        return where.main(p) or (cause_named and where.title_cause(p))
 
     main_value = 0.0
     main_in_title = False
