@@ -1,0 +1,51 @@
+"""New steps the United States announces to protect its allies from the North (issue 18, G7).
+
+Invented headlines only. The positive cases got no label before these rules; the guards are
+the South's and Japan's own defence news and a deployment (G7, G17).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.classify import classify
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        (
+            "White House to announce new steps to protect South Korea from North Korean nukes",
+            "Officials said the measures would be made public on Thursday.",
+        ),
+        (
+            "Washington unveils new measures to defend Japan against North Korean missiles",
+            "The plan will be put to Tokyo next week, a spokesman said.",
+        ),
+    ],
+)
+def test_new_us_steps_to_protect_an_ally_are_diplomacy(pack, title: str, summary: str) -> None:
+    c = classify([pack], title, summary)
+    assert "diplomacy" in c.labels, c.evidence["diplomacy"]
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        (
+            "Seoul unveils new interceptor to protect South Korea from North Korean missiles",
+            "The defence ministry showed the system to reporters on Tuesday.",
+        ),
+        (
+            "US sends aircraft carrier to deter a North Korean attack on South Korea",
+            "The carrier group will stay in the region for a week, the navy said.",
+        ),
+        (
+            "Japan's army unveils new drone unit to defend Japan from North Korean raids",
+            "The unit will patrol the coast, the ministry said.",
+        ),
+    ],
+)
+def test_own_defence_news_and_deployments_stay_unlabelled(pack, title: str, summary: str) -> None:
+    c = classify([pack], title, summary)
+    assert "diplomacy" not in c.labels, c.evidence["diplomacy"]
