@@ -49,3 +49,32 @@ def test_new_us_steps_to_protect_an_ally_are_diplomacy(pack, title: str, summary
 def test_own_defence_news_and_deployments_stay_unlabelled(pack, title: str, summary: str) -> None:
     c = classify([pack], title, summary)
     assert "diplomacy" not in c.labels, c.evidence["diplomacy"]
+
+
+# A government's warning is a diplomatic act when it is addressed to a government or against a
+# step (G9, G12); warning of a risk, or its own people to be ready, is none (G17).
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Australia warns of growing cyber threats from China, Iran and North Korea",
+        "Japan warns over North Korean hackers posing as recruiters",
+        "Kishida warns Japanese must be ready for North Korean attack",
+    ],
+)
+def test_a_warning_of_a_risk_is_no_diplomacy(pack, title: str) -> None:
+    c = classify([pack], title, "Officials gave no further details.")
+    assert "diplomacy" not in c.labels, c.evidence["diplomacy"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Biden to warn Xi over North Korea's arms deals with Moscow",
+        "US warns Russia against buying North Korean shells",
+    ],
+)
+def test_a_warning_addressed_to_a_government_stays_diplomacy(pack, title: str) -> None:
+    c = classify([pack], title, "Officials gave no further details.")
+    assert "diplomacy" in c.labels, c.evidence["diplomacy"]
