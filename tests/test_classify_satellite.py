@@ -81,3 +81,25 @@ def test_a_near_rule_marked_event_reports_the_event(pack) -> None:
     title = "Kim Jong Un inspects North Korea's new military reconnaissance satellite"
     assert "missile-test" not in classify([plain], title, "").labels
     assert "missile-test" in classify([pack], title, "").labels
+
+
+# A drill that puts a mock nuclear warhead on a missile fires it (G2, G6); a drill with no
+# weapon named stays none.
+
+
+def test_a_drill_with_a_mock_warhead_reports_a_launch(pack) -> None:
+    c = classify(
+        [pack],
+        "North Korea holds 'nuclear counterstrike drill' to warn its enemies",
+        "State media said two long-range missiles carried a mock nuclear warhead each.",
+    )
+    assert "missile-test" in c.labels, c.evidence["missile-test"]
+
+
+def test_a_drill_without_a_weapon_named_stays_unlabelled(pack) -> None:
+    c = classify(
+        [pack],
+        "North Korea holds 'nuclear counterstrike drill' to warn its enemies",
+        "State media said units rehearsed the orders of the nuclear command.",
+    )
+    assert "missile-test" not in c.labels, c.evidence["missile-test"]
