@@ -413,3 +413,28 @@ def test_a_cause_clause_stays_background_when_the_north_acts_in_the_main_clause(
 ) -> None:
     c = classify([pack], title, "Officials in Seoul said the move raised tensions.")
     assert "diplomacy" not in c.labels, c.evidence["diplomacy"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "British aircraft carrier arrives in Busan two days after North Korea's missile launches",
+        "Japan's defence minister visits the DMZ a day after North Korea fires ballistic missiles",
+    ],
+)
+def test_a_title_with_its_own_event_does_not_report_its_cause(pack: RulePack, title: str) -> None:
+    """A visit or an arrival "after the launches" is the news; the launch is background (G5)."""
+    c = classify([pack], title, "Officials in Seoul welcomed the ship's crew.")
+    assert "missile-test" not in c.labels, c.evidence["missile-test"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "US and South Korea stage air drills a day after North Korea's missile launches",
+        "Japan issues shelter warning after North Korea fires ballistic missile",
+    ],
+)
+def test_a_response_after_the_launch_still_reports_it(pack: RulePack, title: str) -> None:
+    c = classify([pack], title, "Officials in Seoul gave no further details.")
+    assert "missile-test" in c.labels, c.evidence["missile-test"]

@@ -76,6 +76,9 @@ class Salience:
     acting: tuple[Pattern, ...] = ()  # event words whose subject is checked ("launch")
     # what a list of names beside it is: adversaries ("threats from China, Russia, North Korea")
     adversity: tuple[Pattern, ...] = ()
+    # a title's main clause with one of these reports an event of its own ("visits", "arrives"):
+    # what its cause clause names is background ("visits the DMZ after the launches")
+    own_events: tuple[Pattern, ...] = ()
 
     @property
     def enabled(self) -> bool:
@@ -226,6 +229,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         captions=_patterns(sal, "captions"),
         acting=_patterns(sal, "acting"),
         adversity=_patterns(sal, "adversity"),
+        own_events=_patterns(sal, "own_events"),
     )
     sal.finish()
 
@@ -467,6 +471,7 @@ def _build_salience_index(
         ("actor", salience.other_actors),
         ("caption", salience.captions),
         ("adversity", salience.adversity),
+        ("own_event", salience.own_events),
     ):
         for p in patterns:
             index.setdefault(p.stems[0], []).append((p, (kind, -1, -1)))
