@@ -438,3 +438,33 @@ def test_a_title_with_its_own_event_does_not_report_its_cause(pack: RulePack, ti
 def test_a_response_after_the_launch_still_reports_it(pack: RulePack, title: str) -> None:
     c = classify([pack], title, "Officials in Seoul gave no further details.")
     assert "missile-test" in c.labels, c.evidence["missile-test"]
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        (
+            "Kim Jong Un receives a rifle and a fur hat as gifts as his Russia trip ends",
+            "State media showed the leader boarding his train home.",
+        ),
+        (
+            "Kim Jong Un looks at fighter jets being built during his Russia trip",
+            "The plant in Komsomolsk makes Sukhoi jets, state media said.",
+        ),
+    ],
+)
+def test_what_the_leader_does_on_his_trip_abroad_is_about_the_trip(
+    pack: RulePack, title: str, summary: str
+) -> None:
+    """The gifts and tours of a visit are about the visit (G12), not background to it."""
+    c = classify([pack], title, summary)
+    assert "diplomacy" in c.labels, c.evidence["diplomacy"]
+
+
+def test_a_launch_as_the_trip_ends_keeps_the_trip_background(pack: RulePack) -> None:
+    c = classify(
+        [pack],
+        "North Korea fires ballistic missile as Kim's Russia trip ends",
+        "The missile flew 600 km, Seoul's military said.",
+    )
+    assert c.labels == ("missile-test",), c.evidence
