@@ -78,3 +78,37 @@ def test_a_warning_of_a_risk_is_no_diplomacy(pack, title: str) -> None:
 def test_a_warning_addressed_to_a_government_stays_diplomacy(pack, title: str) -> None:
     c = classify([pack], title, "Officials gave no further details.")
     assert "diplomacy" in c.labels, c.evidence["diplomacy"]
+
+
+# What arms for Russia could or might do is analysis (G12); a government saying the North may
+# be supplying them is an accusation between governments (G26).
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        (
+            "North Korea could earn a windfall from selling shells to Russia",
+            "Economists expect the trade to ease the North's shortages of fuel.",
+        ),
+        (
+            "North Korea may be shipping weapons to Russia, photos suggest",
+            "Images of a rail yard near the border show long trains of covered wagons.",
+        ),
+    ],
+)
+def test_speculation_about_arms_for_russia_is_no_diplomacy(pack, title: str, summary: str) -> None:
+    c = classify([pack], title, summary)
+    assert "diplomacy" not in c.labels, c.evidence["diplomacy"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "North Korea may be supplying Russia with artillery shells, US says",
+        "North Korea may be sending weapons to Russia, Seoul says",
+    ],
+)
+def test_a_government_saying_the_north_may_supply_russia_stays_diplomacy(pack, title: str) -> None:
+    c = classify([pack], title, "Officials gave no further details.")
+    assert "diplomacy" in c.labels, c.evidence["diplomacy"]
