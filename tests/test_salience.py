@@ -468,3 +468,28 @@ def test_a_launch_as_the_trip_ends_keeps_the_trip_background(pack: RulePack) -> 
         "The missile flew 600 km, Seoul's military said.",
     )
     assert c.labels == ("missile-test",), c.evidence
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "G7 foreign ministers vow tough stance on Russia, China and North Korea aggression",
+        "EU envoys to grapple with Iran, Russia, North Korea crises in Brussels",
+    ],
+)
+def test_the_default_pack_reads_a_list_of_aggressors_as_background(
+    pack: RulePack, title: str
+) -> None:
+    c = classify([pack], title, "The ministers will meet for two days.")
+    assert "diplomacy" not in c.labels, c.evidence["diplomacy"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Envoys meet in Geneva to defuse US-North Korea crisis",
+        "China and North Korea pledge closer ties at Beijing talks",
+    ],
+)
+def test_the_default_pack_keeps_a_pair_or_partners(pack: RulePack, title: str) -> None:
+    assert "diplomacy" in classify([pack], title, "").labels
