@@ -382,3 +382,114 @@ def test_what_a_meeting_looks_beyond_is_background(pack: RulePack) -> None:
     assert "diplomacy" in classify([pack], title, "").labels
     title = "North Korea launches ballistic missile that flies beyond Japan"
     assert "missile-test" in classify([pack], title, "").labels
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Detained American back on US soil after being freed by North Korea",
+        "Detained Australian journalist safe in Beijing after being expelled from North Korea",
+    ],
+)
+def test_a_title_naming_the_north_only_in_its_cause_reports_that_cause(
+    pack: RulePack, title: str
+) -> None:
+    """The release is the North's news in the title (G15), though it is an "after" clause."""
+    c = classify([pack], title, "Officials said he was in good health.")
+    assert "diplomacy" in c.labels, c.evidence["diplomacy"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # the North acts in the main clause: what it does is the news, the pact its cause
+        "North Korea moves artillery to the border after military pact is scrapped",
+        # another label's main clause: the summit is background
+        "North Korea fires ballistic missile after Biden and Yoon hold summit",
+    ],
+)
+def test_a_cause_clause_stays_background_when_the_north_acts_in_the_main_clause(
+    pack: RulePack, title: str
+) -> None:
+    c = classify([pack], title, "Officials in Seoul said the move raised tensions.")
+    assert "diplomacy" not in c.labels, c.evidence["diplomacy"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "British aircraft carrier arrives in Busan two days after North Korea's missile launches",
+        "Japan's defence minister visits the DMZ a day after North Korea fires ballistic missiles",
+    ],
+)
+def test_a_title_with_its_own_event_does_not_report_its_cause(pack: RulePack, title: str) -> None:
+    """A visit or an arrival "after the launches" is the news; the launch is background (G5)."""
+    c = classify([pack], title, "Officials in Seoul welcomed the ship's crew.")
+    assert "missile-test" not in c.labels, c.evidence["missile-test"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "US and South Korea stage air drills a day after North Korea's missile launches",
+        "Japan issues shelter warning after North Korea fires ballistic missile",
+    ],
+)
+def test_a_response_after_the_launch_still_reports_it(pack: RulePack, title: str) -> None:
+    c = classify([pack], title, "Officials in Seoul gave no further details.")
+    assert "missile-test" in c.labels, c.evidence["missile-test"]
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        (
+            "Kim Jong Un receives a rifle and a fur hat as gifts as his Russia trip ends",
+            "State media showed the leader boarding his train home.",
+        ),
+        (
+            "Kim Jong Un looks at fighter jets being built during his Russia trip",
+            "The plant in Komsomolsk makes Sukhoi jets, state media said.",
+        ),
+    ],
+)
+def test_what_the_leader_does_on_his_trip_abroad_is_about_the_trip(
+    pack: RulePack, title: str, summary: str
+) -> None:
+    """The gifts and tours of a visit are about the visit (G12), not background to it."""
+    c = classify([pack], title, summary)
+    assert "diplomacy" in c.labels, c.evidence["diplomacy"]
+
+
+def test_a_launch_as_the_trip_ends_keeps_the_trip_background(pack: RulePack) -> None:
+    c = classify(
+        [pack],
+        "North Korea fires ballistic missile as Kim's Russia trip ends",
+        "The missile flew 600 km, Seoul's military said.",
+    )
+    assert c.labels == ("missile-test",), c.evidence
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "G7 foreign ministers vow tough stance on Russia, China and North Korea aggression",
+        "EU envoys to grapple with Iran, Russia, North Korea crises in Brussels",
+    ],
+)
+def test_the_default_pack_reads_a_list_of_aggressors_as_background(
+    pack: RulePack, title: str
+) -> None:
+    c = classify([pack], title, "The ministers will meet for two days.")
+    assert "diplomacy" not in c.labels, c.evidence["diplomacy"]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Envoys meet in Geneva to defuse US-North Korea crisis",
+        "China and North Korea pledge closer ties at Beijing talks",
+    ],
+)
+def test_the_default_pack_keeps_a_pair_or_partners(pack: RulePack, title: str) -> None:
+    assert "diplomacy" in classify([pack], title, "").labels

@@ -205,6 +205,8 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
             if pairs:
                 best[rule.name] = rule.weight * max(factor(p) for p, _q in pairs)
                 at[rule.name] = [q for _p, q in pairs]  # a pair is as main as its later word
+                if rule.event:
+                    events.extend(q for _p, q in pairs)
         score = float(sum(best.values()))
         evidence = [
             (k if v > 0 else f"not: {k}")

@@ -43,6 +43,9 @@ class NearRule:
     window: int
     weight: float
     ordered: bool = False  # the first group must come before the second ("US ... condemns")
+    # the pair reports the topic's event (salience: as an `events` word at its later word),
+    # for events no single word names ("inspects ... the spy satellite", "failed satellite")
+    event: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,9 @@ class Salience:
     acting: tuple[Pattern, ...] = ()  # event words whose subject is checked ("launch")
     # what a list of names beside it is: adversaries ("threats from China, Russia, North Korea")
     adversity: tuple[Pattern, ...] = ()
+    # a title's main clause with one of these reports an event of its own ("visits", "arrives"):
+    # what its cause clause names is background ("visits the DMZ after the launches")
+    own_events: tuple[Pattern, ...] = ()
 
     @property
     def enabled(self) -> bool:
@@ -223,6 +229,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         captions=_patterns(sal, "captions"),
         acting=_patterns(sal, "acting"),
         adversity=_patterns(sal, "adversity"),
+        own_events=_patterns(sal, "own_events"),
     )
     sal.finish()
 
@@ -263,6 +270,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
                     window=n.integer("window", 6, minimum=1),
                     weight=n.number("weight", 2.0),
                     ordered=n.boolean("ordered", False),
+                    event=n.boolean("event", False),
                 )
             )
             n.finish()
@@ -463,6 +471,7 @@ def _build_salience_index(
         ("actor", salience.other_actors),
         ("caption", salience.captions),
         ("adversity", salience.adversity),
+        ("own_event", salience.own_events),
     ):
         for p in patterns:
             index.setdefault(p.stems[0], []).append((p, (kind, -1, -1)))

@@ -55,6 +55,7 @@ class Clauses:
     acting: frozenset[str]  # event words whose subject matters ("launch", not "evacuation")
     cause_sentences: frozenset[int] = frozenset()  # the subordinate clause names a cause
     listed: frozenset[int] = frozenset()  # subject mentions in a list of adversaries
+    own_event: bool = False  # the title's main clause reports an event of its own ("visits")
 
     def in_head(self, pos: int) -> bool:
         return self.tokens.sentence[pos] in self.head_sentences
@@ -180,6 +181,7 @@ def clauses(
     captions: list[int] = []
     causes: set[int] = set()
     adversity: list[tuple[int, int]] = []
+    own_events: list[int] = []
     for start, end, kind in markers:
         if kind in ("sub", "cause") or (
             kind == "open" and (start == 0 or sentence[start - 1] != sentence[start])
@@ -197,6 +199,8 @@ def clauses(
             captions.append(start)
         elif kind == "adversity":
             adversity.append((start, end))
+        elif kind == "own_event":
+            own_events.append(start)
     sub_from: dict[int, tuple[int, int]] = {}
     cause_sentences: set[int] = set()
     n = len(tokens.stems)
@@ -254,6 +258,7 @@ def clauses(
         acting,
         frozenset(cause_sentences),
         listed,
+        any(tokens.in_title[p] and not probe.subordinate(p) for p in own_events),
     )
 
 
@@ -313,8 +318,19 @@ def judge(
         # "North Korea fires a missile ahead of the summit": the summit is the background
         return Verdict(False, "mentioned in passing: the title's main clause is another label's")
 
+    # a title that names North Korea only in its cause clause ("Soldier arrives home after
+    # being freed by North Korea") reports that cause as the North's news, for any topic; a
+    # title whose main clause reports an event of its own ("Harris visits the DMZ after the
+    # launches", "submarine arrives a day after the tests") does not report its cause (G5, G27)
+    cause_named = (follows and not where.own_event) or (
+        not follows
+        and not other_acts
+        and any(where.title_cause(p) for p in where.subject)
+        and not any(where.title_main(p) for p in where.subject)
+    )
+
     def main(p: int) -> bool:
-        return where.main(p) or (follows and where.title_cause(p))
+        return where.main(p) or (cause_named and where.title_cause(p))
 
     main_value = 0.0
     main_in_title = False
@@ -350,8 +366,10 @@ def judge(
             return Verdict(False, "mentioned in passing: another country's or company's launch")
         main_events = [p for p in events if main(p)]
         own = [p for p in main_events if not where.other_actor(p)]
-        if not own and any(
-            v > 0 and any(where.title_cause(p) for p in ps) for v, ps in evidence.values()
+        if (
+            not own
+            and not where.own_event
+            and any(v > 0 and any(where.title_cause(p) for p in ps) for v, ps in evidence.values())
         ):
             own = [-1]  # the title's news follows this topic's event ("... after ICBM")
         if not own:
