@@ -299,6 +299,47 @@ def test_feeds_parsed_together_are_recorded_in_one_transaction(
     }
 
 
+def test_a_batch_waits_for_polls_still_under_way_and_for_nothing_else(
+    feeds: FeedServer, write_config, env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first fetched feed of a batch waits for the other polls under way to join it; once
+    every poll under way is waiting to be recorded (or a lone poll is the only one), the batch
+    is written on the loop's next turn, not after RECORD_WAIT (made 10 s here so that a write
+    that waited for it could not finish within the test's 5 s bound)."""
+    from bot.service import pipeline
+
+    monkeypatch.setattr(pipeline, "RECORD_WAIT", 10.0)
+    urls = [feeds.set(f"/{n}.xml", rss(LAUNCH)) for n in range(3)]
+    config = write_config({f"F{n}": u for n, u in enumerate(urls)})
+
+    async def scenario():  # type: ignore[no-untyped-def]
+        app = _app(config, env, FakeTime())
+        try:
+            p = app.pipeline
+            p.sync_feeds()
+            first, second, lone = _requests(app, urls)
+            tickets = [p._under_way.take(), p._under_way.take()]  # two polls under way
+            waiting = asyncio.create_task(p._record(first))
+            for _ in range(5):
+                await asyncio.sleep(0)
+            assert not waiting.done()  # the other poll may still bring a body
+            both = await asyncio.wait_for(asyncio.gather(waiting, p._record(second)), 5)
+            for ticket in tickets:
+                p._under_way.leave(ticket)
+            ticket = p._under_way.take()  # a poll alone: nothing could join its batch
+            alone = await asyncio.wait_for(p._record(lone), 5)
+            p._under_way.leave(ticket)
+            return app, both, alone
+        finally:
+            await app.aclose()
+
+    app, both, alone = asyncio.run(scenario())
+    assert [r.new_items for r in both] == [1, 1] and alone.new_items == 1
+    registry = app.pipeline.metrics.registry
+    assert registry.get_sample_value("newsbot_record_batch_feeds_count") == 2
+    assert registry.get_sample_value("newsbot_record_batch_feeds_sum") == 3
+
+
 def test_a_feed_that_cannot_be_recorded_costs_only_its_own_poll_not_its_batchs(
     feeds: FeedServer, write_config, env
 ) -> None:

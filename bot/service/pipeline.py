@@ -64,7 +64,7 @@ HEALTH_EVERY = timedelta(seconds=30)  # feed-health check, claimed cluster-wide
 RECORD_BATCH = 50  # fetched feeds recorded in one transaction, at most
 # fetch errors that say the host could not be reached at all (bot/poll/fetch.py's reasons)
 UNREACHABLE = ("cannot resolve", "cannot connect", "timed out", "no complete response")
-RECORD_WAIT = 0.02  # seconds a fetched feed waits for others being parsed to join its batch
+RECORD_WAIT = 0.02  # seconds a fetched feed waits for other polls under way to join its batch
 
 
 def next_check(now: datetime, interval: timedelta, jitter: float, rng: random.Random) -> datetime:
@@ -653,22 +653,29 @@ class Pipeline:
     async def _record(self, request: Polled) -> IngestResult:
         """Record a fetched feed together with the others fetched meanwhile (group commit).
 
-        While other feeds are being parsed, the first of a batch waits up to RECORD_WAIT for
-        them to join it; with none being parsed, or RECORD_BATCH waiting, the batch is written
-        on the loop's next turn. One transaction per batch instead of per feed saves a commit,
-        a story-lock round and a catch-up per feed, and writes each shared index page once.
+        While other polls are under way (fetching, or being parsed), the first of a batch
+        waits up to RECORD_WAIT for them to join it; with every poll under way already waiting
+        here, or RECORD_BATCH waiting, the batch is written on the loop's next turn. One
+        transaction per batch instead of per feed saves a commit, a story-lock round and a
+        catch-up per feed, and writes each shared index page once.
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[IngestResult] = loop.create_future()
         self._to_record.append((request, future))
-        if len(self._to_record) >= RECORD_BATCH or not self._parsing:
-            # full, or no other feed is being parsed to join it: write now
+        if len(self._to_record) >= RECORD_BATCH or self._nothing_to_join():
+            # full, or no other poll could join it: write now
             if self._record_timer is not None:
                 self._record_timer.cancel()
             self._record_timer = loop.call_soon(self._record_batch)
         elif self._record_timer is None:
             self._record_timer = loop.call_later(RECORD_WAIT, self._record_batch)
         return await future
+
+    def _nothing_to_join(self) -> bool:
+        """No poll under way could still join the batch: none is being parsed, and every one
+        under way (a ticket of `_under_way`) is one of those waiting to be recorded. A poll
+        without a ticket (a pushed body, a test's direct call) counts as waiting on its own."""
+        return not self._parsing and self._under_way.polls <= len(self._to_record)
 
     def _record_batch(self) -> None:
         batch, self._to_record = self._to_record, []
