@@ -23,8 +23,7 @@ from bot.domain.classify import classify
         ),
         (
             "North Korea: which missiles can reach Guam?",
-            "North Korea has been carrying out regular missile tests as it builds up its "
-            "arsenal.",
+            "North Korea has been carrying out regular missile tests as it builds up its arsenal.",
         ),
         (
             "Pyongyang bets on a divided world",
