@@ -439,7 +439,8 @@ class Facts:
     # a fresh launch reported after it is another event
     earlier: bool = False
     # a feature about a series ("why the North's satellite launches draw condemnation"): launches
-    # or tests in the plural, as a noun; it is no one event's report, and no report joins it
+    # or tests in the plural, as a noun; or one of a genre of its own (`_GENRE`: an opinion
+    # piece, a profile): it is no one event's report, and no report joins it
     series: bool = False
     # what it was launched from ("from a submarine", "from a train"): a fact of one launch
     platforms: frozenset[str] = frozenset()
@@ -568,6 +569,18 @@ _FEATURE = re.compile(
     r"\b(?:what we know|things to know|what to know|all you need to know|why\b.*\?|how worried)",
     re.IGNORECASE,
 )
+# A genre the outlet marks as the writer's own: an opinion piece or column (a columnist's
+# byline after a bar: "... | Jane Doe"), a commentary, an editorial, a profile ("Who is ...");
+# an explainer ending "Here's why". Such a report is an event of its own, not a report of the
+# event it discusses (joins none, is joined by none: `Facts.series`). An analysis or explainer
+# of one event ("Analysis: ...", "Putin and Kim meet, but why?") is labelled that event's
+# report and stays a feature that may join it
+_GENRE = re.compile(
+    r"(?i:^\s*(?:opinion|commentary|editorial|op-ed|profile|who is)\b|"
+    r"\bhere(?:'s|\u2019s| is) why\W*$)|"
+    # (an outlet's name after the bar, "| The Daily Post", is none)
+    r"\s\|\s+(?!The\s)(?:[A-Z][\w.'\u2019-]+\s+){1,2}[A-Z][\w'\u2019-]+\s*$",
+)
 # "plans to launch a satellite", "notifies Japan of launch": a launch to come is not the launch
 _PLANNED = re.compile(
     r"\b(?:plans?|planned|planning|will|to launch|"
@@ -663,7 +676,8 @@ def extract_facts(title: str, summary: str) -> Facts:
     main_clause = _RELATIVE.split(title.split(";", 1)[0], maxsplit=1)[0]
     main_clause = _OTHER_EVENT.sub(" ", _SUBORDINATE.split(main_clause, maxsplit=1)[0])
     main_clause = _NOT_UN.sub(" ", _LAUNCH_PLACE.sub(" ", main_clause))
-    if _FEATURE.search(title):
+    genre = bool(_GENRE.search(title))
+    if genre or _FEATURE.search(title):
         kind = "feature"
     elif _UN.search(main_clause) or (
         # "China, Russia object as Security Council discusses ...": no launch nor test, the
@@ -791,7 +805,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         and not _NORTH.search(main_clause),
         refers=_refers(title) if kind != "launch" or follow_up else frozenset(),
         earlier=bool(_EARLIER.search(low)),
-        series=kind == "feature" and bool(_SERIES.search(title)),
+        series=kind == "feature" and (genre or bool(_SERIES.search(title))),
         platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
     )
 
