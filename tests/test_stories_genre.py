@@ -114,3 +114,43 @@ def test_a_headline_with_a_pipe_that_is_no_byline_is_no_column() -> None:
     assert not extract_facts("North Korea fires missile | live updates", "").series
     assert not extract_facts("North Korea fires ICBM into the sea off Japan", "").series
     assert not extract_facts("North Korea fires missile into the sea | The Daily Post", "").series
+
+
+def test_weapons_sent_to_the_border_over_a_launch_are_a_measure_not_the_launch() -> None:
+    """A side's answer to a launch is its own event (a pact suspended or scrapped over it): so
+    is the deployment to the border that goes with it ("to send new weapons to border after
+    the launch"). It joins the side's measure, not the launch (on the 2023 dev set it had joined
+    the satellite launch's story)."""
+    index = StoryIndex()
+    launch = _story(index, "l1", "North Korea launches rocket carrying spy satellite", 0, "Wire A")
+    assert _story(index, "l2", "North Korea says spy satellite put into orbit", 2, "B") == launch
+    scraps = _story(
+        index,
+        "m1",
+        "North Korea scraps military pact with South after satellite launch",
+        26,
+        "Wire C",
+        labels=("missile-test", "diplomacy"),
+    )
+    assert scraps != launch
+    border = _story(
+        index,
+        "m2",
+        "North Korea to send troops and new weapons to border after satellite launch",
+        29,
+        "Paper D",
+        summary="North Korea said it would deploy stronger forces and new weapons along the "
+        "border with the South, after scrapping the pact.",
+    )
+    assert border != launch
+    assert border == scraps
+
+
+def test_a_launch_near_the_border_is_still_the_launch() -> None:
+    """Guard: a launch report that names the border is no measure."""
+    index = StoryIndex()
+    launch = _story(index, "l1", "North Korea fires ballistic missile into the sea", 0, "Wire A")
+    near = _story(
+        index, "l2", "North Korea fires missile from near border with China, Seoul says", 2, "B"
+    )
+    assert near == launch

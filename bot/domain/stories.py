@@ -869,7 +869,10 @@ _SPEAKER = re.compile(
 _QUOTED = re.compile(_SPEAKER.pattern + r"\s*[:\"'\u201c\u2018]", re.IGNORECASE)
 _MEASURE = re.compile(
     r"\b(?:suspend\w*|scraps?|scrapp\w*|pact|accord|military (?:deal|agreement)|no-fly zone|"
-    r"military measures)\b",
+    r"military measures|guard ?posts?|"
+    # "to send new weapons to border", "deploys troops along the border": forces moved to it
+    r"(?:weapons|troops|forces|soldiers|artillery)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:to|at|along|on)\s+(?:the\s+)?(?:[\w-]+\s+)?border)\b",
     re.IGNORECASE,
 )
 
