@@ -154,3 +154,57 @@ def test_a_launch_near_the_border_is_still_the_launch() -> None:
         index, "l2", "North Korea fires missile from near border with China, Seoul says", 2, "B"
     )
     assert near == launch
+
+
+def _launch_day(index: StoryIndex) -> str:
+    launch = _story(index, "l1", "North Korea fires two ballistic missiles into the sea", 0, "A")
+    assert _story(index, "l2", "North Korea launches missiles toward East Sea, Seoul says", 1, "B")
+    return launch
+
+
+def test_an_account_of_a_series_of_launches_is_not_the_last_launch() -> None:
+    """State media's account of two weeks of launches ("says its missile launches were drills
+    for a nuclear strike") is an event of its own (labelling rule 3 of the 2022 sets), not a
+    report of the last launch (on the 2022b dev set it had joined that launch's story, whose
+    reports then hid it). Two outlets' accounts of it are one story."""
+    index = StoryIndex()
+    launch = _launch_day(index)
+    account = _story(
+        index,
+        "k1",
+        "North Korean state media says recent missile launches were rehearsals for nuclear strikes",
+        20,
+        "Paper C",
+    )
+    assert account != launch
+    other = _story(
+        index,
+        "k2",
+        "North Korea says missile tests were practice for tactical nuclear strikes on the South",
+        21,
+        "Wire D",
+    )
+    assert other == account
+
+
+def test_a_launch_does_not_join_the_story_of_an_account_of_the_series() -> None:
+    index = StoryIndex()
+    account = _story(
+        index,
+        "k1",
+        "North Korea says its weapons tests were practice for striking US bases",
+        0,
+        "Paper C",
+    )
+    launch = _story(index, "l1", "North Korea fires ballistic missile into the sea", 3, "Wire A")
+    assert launch != account
+
+
+def test_the_launchers_own_account_of_the_one_launch_still_joins_it() -> None:
+    """Guard: state media's account of the day's launch is that launch's report."""
+    index = StoryIndex()
+    launch = _launch_day(index)
+    claim = _story(
+        index, "k1", "North Korea says its missile launch was a drill for a nuclear strike", 20, "C"
+    )
+    assert claim == launch

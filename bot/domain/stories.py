@@ -442,6 +442,11 @@ class Facts:
     # or tests in the plural, as a noun; or one of a genre of its own (`_GENRE`: an opinion
     # piece, a profile): it is no one event's report, and no report joins it
     series: bool = False
+    # an account of several launches ("state media says recent missile launches were drills",
+    # "says missile tests were practice for strikes"): launches or tests in the plural as the
+    # subject of "were"/"are", or "earlier", "recent" ones. Its own event (a series is no one
+    # launch): it joins only another account of them, and only an account joins its story
+    account: bool = False
     # what it was launched from ("from a submarine", "from a train"): a fact of one launch
     platforms: frozenset[str] = frozenset()
 
@@ -475,6 +480,7 @@ class Facts:
             self.refers,
             self.earlier,
             self.series,
+            self.account,
             _fs(self.platforms | other.platforms),
         )
 
@@ -745,8 +751,10 @@ def extract_facts(title: str, summary: str) -> Facts:
         cjk_kind = cjk_facts.kind(title)
         if cjk_kind and (kind == "meeting" or detect_language(title, "") in ("ko", "ja", "zh")):
             kind = cjk_kind
+    account = bool(_ACCOUNT.search(main_clause))
     follow_up = bool(
-        cjk_follow_up
+        account
+        or cjk_follow_up
         or _FOLLOW_UP.search(title)
         or _GUIDANCE.search(f"{title}. {summary}")
         or _OWN_ACCOUNT.search(summary)
@@ -807,10 +815,18 @@ def extract_facts(title: str, summary: str) -> Facts:
         earlier=bool(_EARLIER.search(low)),
         series=kind == "feature" and (genre or bool(_SERIES.search(title))),
         platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
+        account=account,
     )
 
 
 _EARLIER = re.compile(r"\blast (?:weekend|week)\b")
+_PLURAL_LAUNCHES = r"(?:missile|rocket|weapons?|ballistic|icbm|cruise)\s+(?:launches|tests|firings)"
+# "says (its) missile launches were ...", "recent ICBM launches mark ...": the series told of
+_ACCOUNT = re.compile(
+    r"\b" + _PLURAL_LAUNCHES + r"\s+(?:were|are|have been)\b|"
+    r"\b(?:earlier|recent|past|previous)\s+(?:[\w-]+\s+){0,2}?" + _PLURAL_LAUNCHES + r"\b",
+    re.IGNORECASE,
+)
 # launches or tests as a plural noun ("satellite launches", "missile tests"; the verb would come
 # before its object: "launches satellite"): the headline is about more than one
 _SERIES = re.compile(
@@ -1544,8 +1560,11 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and fp.facts.kind in ("launch", "feature")
         ):
             continue  # a feature about something else that day does not take launch reports
-        if (fp.facts.series or story.facts.series) and not _copies_a_member(fp, story, tuning):
-            continue  # a feature on the launches in general is no one event's report
+        if (
+            fp.facts.series or story.facts.series or fp.facts.account != story.facts.account
+        ) and not _copies_a_member(fp, story, tuning):
+            continue  # a feature on the launches in general is no one event's report, nor is
+            # an account of a series of them (which other accounts of it join)
         if (
             story.facts.kind == "launch"
             and fp.facts.kind in ("meeting", "feature")
