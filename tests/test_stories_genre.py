@@ -208,3 +208,36 @@ def test_the_launchers_own_account_of_the_one_launch_still_joins_it() -> None:
         index, "k1", "North Korea says its missile launch was a drill for a nuclear strike", 20, "C"
     )
     assert claim == launch
+
+
+def test_a_warning_against_a_launch_is_not_the_launch() -> None:
+    """Another side's warning against a launch to come ("warns North Korea against launching
+    a satellite") is a warning, not a launch report: the launch hours later must not join its
+    story (read as a fresh launch, the warning founded a launch story that the launch joined,
+    and the channel never saw the launch)."""
+    index = StoryIndex()
+    warning = _story(
+        index, "w1", "US warns North Korea against launching spy satellite", 0, "Paper C"
+    )
+    launch = _story(index, "l1", "North Korea launches rocket carrying spy satellite", 3, "Wire A")
+    assert launch != warning
+    index = StoryIndex()
+    warning = _story(
+        index,
+        "w1",
+        "Japan urges North Korea not to fire missiles over its territory",
+        0,
+        "Paper C",
+    )
+    launch = _story(index, "l1", "North Korea fires ballistic missile over Japan", 2, "Wire A")
+    assert launch != warning
+
+
+def test_a_launch_that_defies_warnings_is_still_the_launch() -> None:
+    """Guard: the launch report that names the warnings is the launch."""
+    index = StoryIndex()
+    launch = _story(index, "l1", "North Korea launches rocket carrying spy satellite", 0, "Wire A")
+    defying = _story(
+        index, "l2", "North Korea launches satellite rocket, defying warnings from US", 1, "B"
+    )
+    assert defying == launch

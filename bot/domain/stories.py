@@ -591,7 +591,12 @@ _GENRE = re.compile(
 _PLANNED = re.compile(
     r"\b(?:plans?|planned|planning|will|to launch|"
     r"notif\w+|could launch|may launch|prepar\w+|imminent|set to|intends?|scrap|halt|ready to|"
-    r"about to|vows? to|promis\w+|hints? at|abandon\w*|shoot down|on standby)\b",
+    r"about to|vows? to|promis\w+|hints? at|abandon\w*|shoot down|on standby|"
+    # a warning against a launch to come: "warns North Korea against launching a satellite",
+    # "urges Pyongyang not to fire", "if it launches", "refrain from"
+    r"against (?:(?:a|an|any|another|the|its|further)\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:launch\w*|fir\w+|test\w*)|not to (?:launch|fire|test|conduct)|refrain from|"
+    r"if (?:[\w.]+\s+){1,2}?(?:launch|fire|test|conduct|hold|carr)\w*)\b",
     re.IGNORECASE,
 )
 # "North Korea could take military action around key summit": a warning of the North's act
