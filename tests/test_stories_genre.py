@@ -241,3 +241,62 @@ def test_a_launch_that_defies_warnings_is_still_the_launch() -> None:
         index, "l2", "North Korea launches satellite rocket, defying warnings from US", 1, "B"
     )
     assert defying == launch
+
+
+def _kim_in_russia(index: StoryIndex) -> str:
+    trip = _story(
+        index,
+        "v1",
+        "Kim Jong Un arrives in Russia for talks with Putin",
+        0,
+        "Wire A",
+        labels=DIPLOMACY,
+    )
+    assert (
+        _story(
+            index,
+            "v2",
+            "North Korea's Kim crosses into Russia by train ahead of Putin talks",
+            1,
+            "Wire B",
+            labels=DIPLOMACY,
+        )
+        == trip
+    )
+    return trip
+
+
+def test_talks_between_two_other_countries_are_not_north_koreas() -> None:
+    """China's foreign minister's talks in Moscow the same week are China's and Russia's own
+    event, not a report of Kim's visit: a meeting headline that names no North Korean party
+    and names a side the story's does not is apart from a North Korea meeting's story."""
+    index = StoryIndex()
+    trip = _kim_in_russia(index)
+    other = _story(
+        index,
+        "c1",
+        "China's Wang Yi arrives in Moscow for talks with Lavrov as Putin hosts guests",
+        5,
+        "Paper C",
+        labels=DIPLOMACY,
+        summary="China's top diplomat arrived in Moscow days after the North Korean leader "
+        "began his visit to Russia.",
+    )
+    assert other != trip
+
+
+def test_the_hosts_own_word_on_the_visit_still_joins_it() -> None:
+    """Guard: a headline naming only the host ("Putin to show guest the spaceport, Kremlin
+    says") names no new side: it is the visit's."""
+    index = StoryIndex()
+    trip = _kim_in_russia(index)
+    host = _story(
+        index,
+        "h1",
+        "Putin to hold talks with his guest at Vostochny spaceport, Kremlin says",
+        3,
+        "Paper C",
+        labels=DIPLOMACY,
+        summary="Putin will hold talks with Kim Jong Un at the Vostochny spaceport.",
+    )
+    assert host == trip

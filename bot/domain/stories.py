@@ -1541,6 +1541,13 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             "feature",
         } and fp.facts.speaker != story.facts.speaker:
             continue  # Kim Yo Jong's statement rejecting talks is not the offer of talks
+        if (
+            fp.facts.kind == story.facts.kind == "meeting"
+            and "nk" not in fp.facts.named
+            and "nk" in story.facts.named
+            and fp.facts.sides - story.facts.sides
+        ):
+            continue  # China's minister in Moscow is not Kim's visit: two other sides' talks
         if {fp.facts.kind, story.facts.kind} <= {"meeting", "feature"} and (
             "denial" in fp.facts.acts
         ) != ("denial" in story.facts.acts):
