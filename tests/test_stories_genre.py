@@ -300,3 +300,35 @@ def test_the_hosts_own_word_on_the_visit_still_joins_it() -> None:
         summary="Putin will hold talks with Kim Jong Un at the Vostochny spaceport.",
     )
     assert host == trip
+
+
+def test_a_warships_port_call_is_not_the_summit() -> None:
+    """An ally's submarine or carrier arriving in port is a deployment, an event of its own,
+    not a stage of the summit whose pledge it carries out ("arrives" had read as a visit)."""
+    index = StoryIndex()
+    summit = _story(
+        index,
+        "s1",
+        "Biden and Yoon meet at White House, agree on nuclear consultative group",
+        0,
+        "Wire A",
+        labels=DIPLOMACY,
+        summary="The US will send a nuclear-armed submarine to South Korea, the leaders said.",
+    )
+    port = _story(
+        index,
+        "p1",
+        "US nuclear-armed submarine arrives in South Korean port for first visit in decades",
+        30,
+        "Paper B",
+        labels=DIPLOMACY,
+        summary="The submarine's visit follows the pledge Biden and Yoon made at their summit.",
+    )
+    assert port != summit
+    assert extract_facts("US aircraft carrier docks in Busan amid tensions", "").acts == {"troops"}
+
+
+def test_a_leaders_visit_aboard_a_submarine_is_still_a_visit() -> None:
+    """Guard: a leader visiting the vessel is a visit."""
+    facts = extract_facts("Yoon visits US nuclear submarine in Busan", "")
+    assert "meeting" in facts.acts

@@ -737,6 +737,11 @@ def extract_facts(title: str, summary: str) -> Facts:
     confirmed, repeat = bool(_CONFIRMED.search(text)), bool(_REPEAT.search(title))
     cjk_follow_up = False
     acts = {a for a, p in _ACT_PATTERNS.items() if p.search(main_clause.lower())}
+    port_call = bool(_PORT_CALL.search(main_clause)) and not any(
+        t and s in _PARTIES for s, t in zip(tokens.stems, tokens.in_title, strict=True)
+    )
+    if port_call:
+        acts = (acts - {"meeting"}) | {"troops"}  # a warship's arrival is a deployment
     statement = bool(_SPEAKER.match(main_clause))
     speaker = any(_SPEAKER.search(m.group(0)) for m in _AFTER.finditer(title))
     if cjk_facts.has_cjk(f"{title} {summary}"):  # Korean or Japanese: the same facts, by its words
@@ -768,7 +773,7 @@ def extract_facts(title: str, summary: str) -> Facts:
     # a named missile implies its class ("Hwasong-18" is an ICBM), in any language
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.lower())) is not None)
-    stage = _stage(title) if kind in ("meeting", "feature") else ""
+    stage = _stage(title) if kind in ("meeting", "feature") and not port_call else ""
     sides = _sides(title)
     if cjk_facts.has_cjk(title):
         sides |= cjk_facts.sides(title)
@@ -825,6 +830,12 @@ def extract_facts(title: str, summary: str) -> Facts:
 
 
 _EARLIER = re.compile(r"\blast (?:weekend|week)\b")
+# "US nuclear submarine arrives in Busan", "carrier docks": a deployment, not a visit's talks
+_PORT_CALL = re.compile(
+    r"\b(?:submarines?|aircraft carriers?|carriers?|warships?|destroyers?|bombers?|"
+    r"strike group)\b.*\b(?:arriv\w*|visits?|visited|docks?|docked|port call|makes port)\b",
+    re.IGNORECASE,
+)
 _PLURAL_LAUNCHES = r"(?:missile|rocket|weapons?|ballistic|icbm|cruise)\s+(?:launches|tests|firings)"
 # "says (its) missile launches were ...", "recent ICBM launches mark ...": the series told of
 _ACCOUNT = re.compile(
