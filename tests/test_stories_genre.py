@@ -332,3 +332,47 @@ def test_a_leaders_visit_aboard_a_submarine_is_still_a_visit() -> None:
     """Guard: a leader visiting the vessel is a visit."""
     facts = extract_facts("Yoon visits US nuclear submarine in Busan", "")
     assert "meeting" in facts.acts
+
+
+def test_the_eus_statement_is_not_washingtons_claim() -> None:
+    """The European Union speaks as a side of its own: its statement on arms for Russia is an
+    event apart from Washington's claim of the same week (with no side, the EU's headline had
+    joined the claim's story on the shared words)."""
+    index = StoryIndex()
+    claim = _story(
+        index,
+        "u1",
+        "US says North Korea is shipping artillery shells to Russia",
+        0,
+        "Wire A",
+        labels=DIPLOMACY,
+    )
+    assert (
+        _story(
+            index,
+            "u2",
+            "Washington says Pyongyang sent artillery shells to Russia by rail",
+            2,
+            "Wire B",
+            labels=DIPLOMACY,
+        )
+        == claim
+    )
+    eu = _story(
+        index,
+        "e1",
+        "EU condemns North Korea's artillery shells shipments to Russia",
+        20,
+        "Paper C",
+        labels=DIPLOMACY,
+    )
+    assert eu != claim
+    again = _story(
+        index,
+        "e2",
+        "European Union condemns shipments of North Korean artillery shells to Russia",
+        21,
+        "Wire D",
+        labels=DIPLOMACY,
+    )
+    assert again == eu  # guard: two outlets' reports of the EU's statement are one story

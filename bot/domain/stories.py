@@ -920,11 +920,13 @@ _ACTORS = re.compile(
     r"\b(?:(north korea\w*|n\.? ?korea\w*|pyongyang|dprk|kim)|"
     r"(south korea\w*|s\.? ?korea\w*|seoul|yoon|moon)|"
     r"((?-i:US|U\.S\.?)|united states|washington|america\w*|biden|trump|white house|pentagon)|"
-    r"(japan\w*|tokyo|kishida|abe)|(china|chinese|beijing|xi)|(russia\w*|moscow|kremlin|putin))(?!\w)",
+    r"(japan\w*|tokyo|kishida|abe)|(china|chinese|beijing|xi)|(russia\w*|moscow|kremlin|putin)|"
+    # the European Union speaks as a side of its own ("EU condemns arms transfers ...")
+    r"((?-i:EU)|european union|brussels))(?!\w)",
     re.IGNORECASE,
 )
 _JOINT = re.compile(r"\s*(?:and|&|,|-|/)\s*|'s\s+\w+\s+and\s+", re.IGNORECASE)
-_ACTOR_NAMES = ("nk", "south", "us", "japan", "china", "russia")
+_ACTOR_NAMES = ("nk", "south", "us", "japan", "china", "russia", "eu")
 
 
 _ENVOYS = re.compile(
