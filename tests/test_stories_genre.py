@@ -35,6 +35,9 @@ DIPLOMACY = ("diplomacy",)
         "North Korea's missile launch is a warning the West must heed | Anna Lindqvist",
         "Who is Ri Pyong Chol, the man behind North Korea's ICBM launch?",
         "North Korea's ICBM launch has Tokyo worried. Here's why",
+        "Guest essay: After this ICBM launch, talk to Kim",
+        "The Sentinel view on North Korea's ICBM launch: a test for Tokyo",
+        "North Korea's ICBM launch demands an answer | Sentinel editorial",
     ],
 )
 def test_a_marked_opinion_or_profile_does_not_join_the_launch_it_discusses(title: str) -> None:
@@ -113,6 +116,7 @@ def test_a_headline_with_a_pipe_that_is_no_byline_is_no_column() -> None:
     the bar is not a columnist's byline."""
     assert not extract_facts("North Korea fires missile | live updates", "").series
     assert not extract_facts("North Korea fires ICBM into the sea off Japan", "").series
+    assert not extract_facts("Letter from Kim Jong Un thanks Putin for the summit", "").series
     assert not extract_facts("North Korea fires missile into the sea | The Daily Post", "").series
 
 

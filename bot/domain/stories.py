@@ -582,7 +582,9 @@ _FEATURE = re.compile(
 # of one event ("Analysis: ...", "Putin and Kim meet, but why?") is labelled that event's
 # report and stays a feature that may join it
 _GENRE = re.compile(
-    r"(?i:^\s*(?:opinion|commentary|editorial|op-ed|profile|who is)\b|"
+    r"(?i:^\s*(?:opinion|commentary|editorial|op-ed|profile|who is|guest essay)\b|"
+    r"^\s*(?:viewpoint|perspective|column|letters?)\s*:|^\s*the [\w\s]{1,30} view on\b|"
+    r"\|\s*[\w\s]{0,30}editorial\s*$|"
     r"\bhere(?:'s|\u2019s| is) why\W*$)|"
     # (an outlet's name after the bar, "| The Daily Post", is none)
     r"\s\|\s+(?!The\s)(?:[A-Z][\w.'\u2019-]+\s+){1,2}[A-Z][\w'\u2019-]+\s*$",
