@@ -380,3 +380,31 @@ def test_the_eus_statement_is_not_washingtons_claim() -> None:
         labels=DIPLOMACY,
     )
     assert again == eu  # guard: two outlets' reports of the EU's statement are one story
+
+
+def test_the_leaders_word_on_the_launch_days_later_joins_it() -> None:
+    """The launcher's own word on its launch ("Kim Jong Un says the ICBM launch was the right answer") two
+    days on is a claim about the launch made, a follow-up, not a fresh launch: it joins the
+    launch's story after 36 h (on the 2023b dev set two such reports had started their own)."""
+    index = StoryIndex()
+    launch = _story(index, "l1", "North Korea fires ICBM into the sea off Japan", 0, "Wire A")
+    assert _story(index, "l2", "North Korea launches long-range ICBM, Tokyo says", 1, "B") == (
+        launch
+    )
+    word = _story(
+        index,
+        "k1",
+        "Kim Jong Un says ICBM launch was the right answer to US threats",
+        55,
+        "Paper C",
+    )
+    assert word == launch
+
+
+def test_a_fresh_launch_two_days_on_stays_another_launch() -> None:
+    """Guard: another side's word on a fresh launch ("North Korea fires missile, Seoul says")
+    is a launch report: two days on, another launch."""
+    index = StoryIndex()
+    launch = _story(index, "l1", "North Korea fires ICBM into the sea off Japan", 0, "Wire A")
+    again = _story(index, "l2", "South Korea says North Korea fires missile into sea", 50, "B")
+    assert again != launch

@@ -764,8 +764,11 @@ def extract_facts(title: str, summary: str) -> Facts:
         if cjk_kind and (kind == "meeting" or detect_language(title, "") in ("ko", "ja", "zh")):
             kind = cjk_kind
     account = bool(_ACCOUNT.search(main_clause))
+    # the launcher's own word on its launch ("Kim Jong Un says ICBM launch proves ..."): a claim
+    own_word = kind == "launch" and own == "nk" and bool(_SAYS_FIRST.match(main_clause))
     follow_up = bool(
         account
+        or own_word
         or cjk_follow_up
         or _FOLLOW_UP.search(title)
         or _GUIDANCE.search(f"{title}. {summary}")
