@@ -408,3 +408,37 @@ def test_a_fresh_launch_two_days_on_stays_another_launch() -> None:
     launch = _story(index, "l1", "North Korea fires ICBM into the sea off Japan", 0, "Wire A")
     again = _story(index, "l2", "South Korea says North Korea fires missile into sea", 50, "B")
     assert again != launch
+
+
+def test_state_medias_simulated_nuclear_strike_is_the_launchs_account() -> None:
+    """State media name a launch drill a simulated nuclear strike ("North Korea says it
+    simulated a nuclear attack on the South"): that names the launch, whose story it joins (it
+    had founded a story of its own, read as a statement naming no launch)."""
+    index = StoryIndex()
+    launch = _story(
+        index, "l1", "North Korea fires two short-range ballistic missiles into the sea", 0, "A"
+    )
+    account = _story(
+        index,
+        "k1",
+        "North Korea says it simulated a tactical nuclear strike on South Korean airfields",
+        11,
+        "Paper C",
+        summary="State media said the two short-range ballistic missiles fired on Wednesday "
+        "carried mock nuclear warheads.",
+    )
+    assert account == launch
+
+
+def test_allies_drill_against_a_nuclear_attack_is_not_the_launch() -> None:
+    """Guard: the allies' drill against a North Korean nuclear attack names no launch."""
+    index = StoryIndex()
+    launch = _story(index, "l1", "North Korea fires ballistic missile into the sea", 0, "A")
+    drill = _story(
+        index,
+        "d1",
+        "US and South Korea hold drill simulating response to North Korean nuclear attack",
+        6,
+        "Paper C",
+    )
+    assert drill != launch

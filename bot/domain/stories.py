@@ -916,7 +916,10 @@ _MEASURE = re.compile(
 
 # With _LAUNCH_WORDS, what a reaction's headline calls the event ("H-bomb claim", "the test")
 _TEST_WORDS = re.compile(
-    r"\b(?:h-bomb|hydrogen bomb|bomb|tests?|tested|testing|salvos?|volley)\b", re.IGNORECASE
+    r"\b(?:h-bomb|hydrogen bomb|bomb|tests?|tested|testing|salvos?|volley)\b|"
+    # state media's name for a launch drill: "says it simulated a nuclear strike on the South"
+    r"\bsimulat\w*\s+(?:an?\s+)?(?:tactical\s+)?nuclear\s+(?:\w+\s+)?(?:strikes?|attacks?|counterattacks?)\b",
+    re.IGNORECASE,
 )
 
 
