@@ -442,3 +442,28 @@ def test_allies_drill_against_a_nuclear_attack_is_not_the_launch() -> None:
         "Paper C",
     )
     assert drill != launch
+
+
+def test_a_dispute_over_the_launch_days_later_joins_it() -> None:
+    """Allies and the North's partners clashing over a launch two days on ("clash with China
+    over the launch") are a reaction to the launch made, not a fresh launch."""
+    index = StoryIndex()
+    launch = _story(index, "l1", "North Korea fires ICBM into the sea off Japan", 0, "Wire A")
+    dispute = _story(
+        index,
+        "u1",
+        "US and allies clash with China and Russia over North Korea's ICBM launch",
+        50,
+        "Paper C",
+    )
+    assert dispute == launch
+
+
+def test_a_launch_after_a_naval_clash_is_a_fresh_launch() -> None:
+    """Guard: a launch reported "after a naval clash" two days on is another launch."""
+    index = StoryIndex()
+    launch = _story(index, "l1", "North Korea fires ICBM into the sea off Japan", 0, "Wire A")
+    again = _story(
+        index, "l2", "North Korea fires missiles after naval clash with South Korea", 50, "B"
+    )
+    assert again != launch
