@@ -117,6 +117,9 @@ def test_a_headline_with_a_pipe_that_is_no_byline_is_no_column() -> None:
     assert not extract_facts("North Korea fires missile | live updates", "").series
     assert not extract_facts("North Korea fires ICBM into the sea off Japan", "").series
     assert not extract_facts("Letter from Kim Jong Un thanks Putin for the summit", "").series
+    assert not extract_facts(
+        "North Korea fires missile toward Japan | Harbour City News", ""
+    ).series
     assert not extract_facts("North Korea fires missile into the sea | The Daily Post", "").series
 
 

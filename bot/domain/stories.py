@@ -586,8 +586,10 @@ _GENRE = re.compile(
     r"^\s*(?:viewpoint|perspective|column|letters?)\s*:|^\s*the [\w\s]{1,30} view on\b|"
     r"\|\s*[\w\s]{0,30}editorial\s*$|"
     r"\bhere(?:'s|\u2019s| is) why\W*$)|"
-    # (an outlet's name after the bar, "| The Daily Post", is none)
-    r"\s\|\s+(?!The\s)(?:[A-Z][\w.'\u2019-]+\s+){1,2}[A-Z][\w'\u2019-]+\s*$",
+    # (an outlet's name after the bar, "| The Daily Post", "| Channel 9 News", is none)
+    r"\s\|\s+(?!The\s)(?:[A-Z][\w.'\u2019-]+\s+){1,2}"
+    r"(?!(?:News|Times|Post|Herald|Today|Online|Journal|Daily|Tribune|Review|Report|Network|"
+    r"Media|World|Asia|Live|Updates|Video|Film|Podcast|TV)\s*$)[A-Z][\w'\u2019-]+\s*$",
 )
 # "plans to launch a satellite", "notifies Japan of launch": a launch to come is not the launch
 _PLANNED = re.compile(
