@@ -470,3 +470,16 @@ def test_a_launch_after_a_naval_clash_is_a_fresh_launch() -> None:
         index, "l2", "North Korea fires missiles after naval clash with South Korea", 50, "B"
     )
     assert again != launch
+
+
+def test_a_korean_or_japanese_editorial_does_not_join_the_launch() -> None:
+    """Korean and Japanese papers mark the genre in brackets: [사설] (editorial), 【社説】."""
+    index = StoryIndex()
+    launch = _story(index, "l1", '북한, 동해상으로 ICBM 발사…합참 "비행거리 1000㎞"', 0, "Wire A")
+    assert _story(index, "l2", "北朝鮮がICBM発射　日本のEEZ内に落下か", 1, "Wire B") == launch
+    assert _story(index, "o1", "[사설] 북한 ICBM 발사, 대화의 문은 닫혔나", 4, "Paper C") != launch
+    assert _story(index, "o2", "【社説】北朝鮮のICBM発射　抑止力の強化を急げ", 5, "Paper D") != (
+        launch
+    )
+    # guard: a news report that opens with the word is none ("사설 경호원" is a private guard)
+    assert not extract_facts("사설 경호원 동행한 북한 대표단, 서울 도착", "").series

@@ -585,6 +585,10 @@ _GENRE = re.compile(
     r"(?i:^\s*(?:opinion|commentary|editorial|op-ed|profile|who is|guest essay)\b|"
     r"^\s*(?:viewpoint|perspective|column|letters?)\s*:|^\s*the [\w\s]{1,30} view on\b|"
     r"\|\s*[\w\s]{0,30}editorial\s*$|"
+    # Korean and Japanese papers' marks: [사설] editorial, [칼럼] column, [기고] guest piece,
+    # [시론] commentary, 【社説】 editorial, コラム column
+    r"^\s*[\[\u3010(<]?\s*(?:\uc0ac\uc124|\uce7c\ub7fc|\uae30\uace0|\uc2dc\ub860|\uc624\ud53c\ub2c8\uc5b8|"
+    r"\u793e\u8aac|\u30b3\u30e9\u30e0|\u8ad6\u8aac)\s*[\]\u3011):>]|"
     r"\bhere(?:'s|\u2019s| is) why\W*$)|"
     # (an outlet's name after the bar, "| The Daily Post", "| Channel 9 News", is none)
     r"\s\|\s+(?!The\s)(?:[A-Z][\w.'\u2019-]+\s+){1,2}"
@@ -765,7 +769,11 @@ def extract_facts(title: str, summary: str) -> Facts:
         # a Korean or Japanese headline's kind is read from its own words; in an English one
         # that quotes some Korean, the English kind stands unless it found nothing specific
         cjk_kind = cjk_facts.kind(title)
-        if cjk_kind and (kind == "meeting" or detect_language(title, "") in ("ko", "ja", "zh")):
+        if (
+            cjk_kind
+            and not genre  # an editorial is an editorial, whatever its headline tells
+            and (kind == "meeting" or detect_language(title, "") in ("ko", "ja", "zh"))
+        ):
             kind = cjk_kind
     account = bool(_ACCOUNT.search(main_clause))
     # the launcher's own word on its launch ("Kim Jong Un says ICBM launch proves ..."): a claim
