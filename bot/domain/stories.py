@@ -439,8 +439,14 @@ class Facts:
     # a fresh launch reported after it is another event
     earlier: bool = False
     # a feature about a series ("why the North's satellite launches draw condemnation"): launches
-    # or tests in the plural, as a noun; it is no one event's report, and no report joins it
+    # or tests in the plural, as a noun; or one of a genre of its own (`_GENRE`: an opinion
+    # piece, a profile): it is no one event's report, and no report joins it
     series: bool = False
+    # an account of several launches ("state media says recent missile launches were drills",
+    # "says missile tests were practice for strikes"): launches or tests in the plural as the
+    # subject of "were"/"are", or "earlier", "recent" ones. Its own event (a series is no one
+    # launch): it joins only another account of them, and only an account joins its story
+    account: bool = False
     # what it was launched from ("from a submarine", "from a train"): a fact of one launch
     platforms: frozenset[str] = frozenset()
 
@@ -474,6 +480,7 @@ class Facts:
             self.refers,
             self.earlier,
             self.series,
+            self.account,
             _fs(self.platforms | other.platforms),
         )
 
@@ -568,11 +575,36 @@ _FEATURE = re.compile(
     r"\b(?:what we know|things to know|what to know|all you need to know|why\b.*\?|how worried)",
     re.IGNORECASE,
 )
+# A genre the outlet marks as the writer's own: an opinion piece or column (a columnist's
+# byline after a bar: "... | Jane Doe"), a commentary, an editorial, a profile ("Who is ...");
+# an explainer ending "Here's why". Such a report is an event of its own, not a report of the
+# event it discusses (joins none, is joined by none: `Facts.series`). An analysis or explainer
+# of one event ("Analysis: ...", "Putin and Kim meet, but why?") is labelled that event's
+# report and stays a feature that may join it
+_GENRE = re.compile(
+    r"(?i:^\s*(?:opinion|commentary|editorial|op-ed|profile|who is|guest essay)\b|"
+    r"^\s*(?:viewpoint|perspective|column|letters?)\s*:|^\s*the [\w\s]{1,30} view on\b|"
+    r"\|\s*[\w\s]{0,30}editorial\s*$|"
+    # Korean and Japanese papers' marks: [사설] editorial, [칼럼] column, [기고] guest piece,
+    # [시론] commentary, 【社説】 editorial, コラム column
+    r"^\s*[\[\u3010(<]?\s*(?:\uc0ac\uc124|\uce7c\ub7fc|\uae30\uace0|\uc2dc\ub860|\uc624\ud53c\ub2c8\uc5b8|"
+    r"\u793e\u8aac|\u30b3\u30e9\u30e0|\u8ad6\u8aac)\s*[\]\u3011):>]|"
+    r"\bhere(?:'s|\u2019s| is) why\W*$)|"
+    # (an outlet's name after the bar, "| The Daily Post", "| Channel 9 News", is none)
+    r"\s\|\s+(?!The\s)(?:[A-Z][\w.'\u2019-]+\s+){1,2}"
+    r"(?!(?:News|Times|Post|Herald|Today|Online|Journal|Daily|Tribune|Review|Report|Network|"
+    r"Media|World|Asia|Live|Updates|Video|Film|Podcast|TV)\s*$)[A-Z][\w'\u2019-]+\s*$",
+)
 # "plans to launch a satellite", "notifies Japan of launch": a launch to come is not the launch
 _PLANNED = re.compile(
     r"\b(?:plans?|planned|planning|will|to launch|"
     r"notif\w+|could launch|may launch|prepar\w+|imminent|set to|intends?|scrap|halt|ready to|"
-    r"about to|vows? to|promis\w+|hints? at|abandon\w*|shoot down|on standby)\b",
+    r"about to|vows? to|promis\w+|hints? at|abandon\w*|shoot down|on standby|"
+    # a warning against a launch to come: "warns North Korea against launching a satellite",
+    # "urges Pyongyang not to fire", "if it launches", "refrain from"
+    r"against (?:(?:a|an|any|another|the|its|further)\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:launch\w*|fir\w+|test\w*)|not to (?:launch|fire|test|conduct)|refrain from|"
+    r"if (?:[\w.]+\s+){1,2}?(?:launch|fire|test|conduct|hold|carr)\w*)\b",
     re.IGNORECASE,
 )
 # "North Korea could take military action around key summit": a warning of the North's act
@@ -588,6 +620,8 @@ _FOLLOW_UP = re.compile(
     r"\b(?:confirm\w*|claim\w*|admit\w*|says it|said it|says its|state (?:media|tv|television)|"
     r"kcna|video|photos?|pictures|images?|footage|shows|shown|airs|aired|televised|captures?|"
     r"captured|condemn\w*|denounc\w*|protest\w*|"
+    # "US and allies clash with China over the launch": a dispute about a launch made
+    r"clash\w*\s+(?:[\w'\u2019-]+\s+){0,6}?over|"
     r"slams?|criticiz\w*|rebuk\w*|urges?|vows?|pledges?|analys[ti]\w*|explain\w*|"
     r"what|why|how|oversees|oversaw|guides|guided (?:a|the)|observes|observed|watches|watched|"
     r"inspects|success\w*|academy of defen[cs]e science|calls? for)\b|"
@@ -663,7 +697,8 @@ def extract_facts(title: str, summary: str) -> Facts:
     main_clause = _RELATIVE.split(title.split(";", 1)[0], maxsplit=1)[0]
     main_clause = _OTHER_EVENT.sub(" ", _SUBORDINATE.split(main_clause, maxsplit=1)[0])
     main_clause = _NOT_UN.sub(" ", _LAUNCH_PLACE.sub(" ", main_clause))
-    if _FEATURE.search(title):
+    genre = bool(_GENRE.search(title))
+    if genre or _FEATURE.search(title):
         kind = "feature"
     elif _UN.search(main_clause) or (
         # "China, Russia object as Security Council discusses ...": no launch nor test, the
@@ -712,6 +747,11 @@ def extract_facts(title: str, summary: str) -> Facts:
     confirmed, repeat = bool(_CONFIRMED.search(text)), bool(_REPEAT.search(title))
     cjk_follow_up = False
     acts = {a for a, p in _ACT_PATTERNS.items() if p.search(main_clause.lower())}
+    port_call = bool(_PORT_CALL.search(main_clause)) and not any(
+        t and s in _PARTIES for s, t in zip(tokens.stems, tokens.in_title, strict=True)
+    )
+    if port_call:
+        acts = (acts - {"meeting"}) | {"troops"}  # a warship's arrival is a deployment
     statement = bool(_SPEAKER.match(main_clause))
     speaker = any(_SPEAKER.search(m.group(0)) for m in _AFTER.finditer(title))
     if cjk_facts.has_cjk(f"{title} {summary}"):  # Korean or Japanese: the same facts, by its words
@@ -729,10 +769,19 @@ def extract_facts(title: str, summary: str) -> Facts:
         # a Korean or Japanese headline's kind is read from its own words; in an English one
         # that quotes some Korean, the English kind stands unless it found nothing specific
         cjk_kind = cjk_facts.kind(title)
-        if cjk_kind and (kind == "meeting" or detect_language(title, "") in ("ko", "ja", "zh")):
+        if (
+            cjk_kind
+            and not genre  # an editorial is an editorial, whatever its headline tells
+            and (kind == "meeting" or detect_language(title, "") in ("ko", "ja", "zh"))
+        ):
             kind = cjk_kind
+    account = bool(_ACCOUNT.search(main_clause))
+    # the launcher's own word on its launch ("Kim Jong Un says ICBM launch proves ..."): a claim
+    own_word = kind == "launch" and own == "nk" and bool(_SAYS_FIRST.match(main_clause))
     follow_up = bool(
-        cjk_follow_up
+        account
+        or own_word
+        or cjk_follow_up
         or _FOLLOW_UP.search(title)
         or _GUIDANCE.search(f"{title}. {summary}")
         or _OWN_ACCOUNT.search(summary)
@@ -741,7 +790,7 @@ def extract_facts(title: str, summary: str) -> Facts:
     # a named missile implies its class ("Hwasong-18" is an ICBM), in any language
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.lower())) is not None)
-    stage = _stage(title) if kind in ("meeting", "feature") else ""
+    stage = _stage(title) if kind in ("meeting", "feature") and not port_call else ""
     sides = _sides(title)
     if cjk_facts.has_cjk(title):
         sides |= cjk_facts.sides(title)
@@ -791,12 +840,26 @@ def extract_facts(title: str, summary: str) -> Facts:
         and not _NORTH.search(main_clause),
         refers=_refers(title) if kind != "launch" or follow_up else frozenset(),
         earlier=bool(_EARLIER.search(low)),
-        series=kind == "feature" and bool(_SERIES.search(title)),
+        series=kind == "feature" and (genre or bool(_SERIES.search(title))),
         platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
+        account=account,
     )
 
 
 _EARLIER = re.compile(r"\blast (?:weekend|week)\b")
+# "US nuclear submarine arrives in Busan", "carrier docks": a deployment, not a visit's talks
+_PORT_CALL = re.compile(
+    r"\b(?:submarines?|aircraft carriers?|carriers?|warships?|destroyers?|bombers?|"
+    r"strike group)\b.*\b(?:arriv\w*|visits?|visited|docks?|docked|port call|makes port)\b",
+    re.IGNORECASE,
+)
+_PLURAL_LAUNCHES = r"(?:missile|rocket|weapons?|ballistic|icbm|cruise)\s+(?:launches|tests|firings)"
+# "says (its) missile launches were ...", "recent ICBM launches mark ...": the series told of
+_ACCOUNT = re.compile(
+    r"\b" + _PLURAL_LAUNCHES + r"\s+(?:were|are|have been)\b|"
+    r"\b(?:earlier|recent|past|previous)\s+(?:[\w-]+\s+){0,2}?" + _PLURAL_LAUNCHES + r"\b",
+    re.IGNORECASE,
+)
 # launches or tests as a plural noun ("satellite launches", "missile tests"; the verb would come
 # before its object: "launches satellite"): the headline is about more than one
 _SERIES = re.compile(
@@ -855,14 +918,20 @@ _SPEAKER = re.compile(
 _QUOTED = re.compile(_SPEAKER.pattern + r"\s*[:\"'\u201c\u2018]", re.IGNORECASE)
 _MEASURE = re.compile(
     r"\b(?:suspend\w*|scraps?|scrapp\w*|pact|accord|military (?:deal|agreement)|no-fly zone|"
-    r"military measures)\b",
+    r"military measures|guard ?posts?|"
+    # "to send new weapons to border", "deploys troops along the border": forces moved to it
+    r"(?:weapons|troops|forces|soldiers|artillery)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:to|at|along|on)\s+(?:the\s+)?(?:[\w-]+\s+)?border)\b",
     re.IGNORECASE,
 )
 
 
 # With _LAUNCH_WORDS, what a reaction's headline calls the event ("H-bomb claim", "the test")
 _TEST_WORDS = re.compile(
-    r"\b(?:h-bomb|hydrogen bomb|bomb|tests?|tested|testing|salvos?|volley)\b", re.IGNORECASE
+    r"\b(?:h-bomb|hydrogen bomb|bomb|tests?|tested|testing|salvos?|volley)\b|"
+    # state media's name for a launch drill: "says it simulated a nuclear strike on the South"
+    r"\bsimulat\w*\s+(?:an?\s+)?(?:tactical\s+)?nuclear\s+(?:\w+\s+)?(?:strikes?|attacks?|counterattacks?)\b",
+    re.IGNORECASE,
 )
 
 
@@ -871,11 +940,13 @@ _ACTORS = re.compile(
     r"\b(?:(north korea\w*|n\.? ?korea\w*|pyongyang|dprk|kim)|"
     r"(south korea\w*|s\.? ?korea\w*|seoul|yoon|moon)|"
     r"((?-i:US|U\.S\.?)|united states|washington|america\w*|biden|trump|white house|pentagon)|"
-    r"(japan\w*|tokyo|kishida|abe)|(china|chinese|beijing|xi)|(russia\w*|moscow|kremlin|putin))(?!\w)",
+    r"(japan\w*|tokyo|kishida|abe)|(china|chinese|beijing|xi)|(russia\w*|moscow|kremlin|putin)|"
+    # the European Union speaks as a side of its own ("EU condemns arms transfers ...")
+    r"((?-i:EU)|european union|brussels))(?!\w)",
     re.IGNORECASE,
 )
 _JOINT = re.compile(r"\s*(?:and|&|,|-|/)\s*|'s\s+\w+\s+and\s+", re.IGNORECASE)
-_ACTOR_NAMES = ("nk", "south", "us", "japan", "china", "russia")
+_ACTOR_NAMES = ("nk", "south", "us", "japan", "china", "russia", "eu")
 
 
 _ENVOYS = re.compile(
@@ -1503,6 +1574,13 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             "feature",
         } and fp.facts.speaker != story.facts.speaker:
             continue  # Kim Yo Jong's statement rejecting talks is not the offer of talks
+        if (
+            fp.facts.kind == story.facts.kind == "meeting"
+            and "nk" not in fp.facts.named
+            and "nk" in story.facts.named
+            and fp.facts.sides - story.facts.sides
+        ):
+            continue  # China's minister in Moscow is not Kim's visit: two other sides' talks
         if {fp.facts.kind, story.facts.kind} <= {"meeting", "feature"} and (
             "denial" in fp.facts.acts
         ) != ("denial" in story.facts.acts):
@@ -1527,8 +1605,11 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and fp.facts.kind in ("launch", "feature")
         ):
             continue  # a feature about something else that day does not take launch reports
-        if (fp.facts.series or story.facts.series) and not _copies_a_member(fp, story, tuning):
-            continue  # a feature on the launches in general is no one event's report
+        if (
+            fp.facts.series or story.facts.series or fp.facts.account != story.facts.account
+        ) and not _copies_a_member(fp, story, tuning):
+            continue  # a feature on the launches in general is no one event's report, nor is
+            # an account of a series of them (which other accounts of it join)
         if (
             story.facts.kind == "launch"
             and fp.facts.kind in ("meeting", "feature")
