@@ -449,6 +449,11 @@ class Facts:
     account: bool = False
     # what it was launched from ("from a submarine", "from a train"): a fact of one launch
     platforms: frozenset[str] = frozenset()
+    # the side whose own word or act the headline is: its subject's side, as `actor` but also
+    # when it names another side's leader ("South Korea warns Putin ..."), and the side told of
+    # when another side only tells it ("Japan says North Korea plans to launch ...": nk).
+    # Another side's warning, threat or call about a launch to come is its own event
+    voice: str = ""
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -482,6 +487,7 @@ class Facts:
             self.series,
             self.account,
             _fs(self.platforms | other.platforms),
+            self.voice,
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -843,6 +849,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         series=kind == "feature" and (genre or bool(_SERIES.search(title))),
         platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
         account=account,
+        voice=_voice(main_clause, own),
     )
 
 
@@ -1013,6 +1020,23 @@ def _actor(clause: str) -> str:
 _SAYS_FIRST = re.compile(r"\W*(?:[\w'\u2019.-]+\s+){1,3}?" + _SPEECH.pattern, re.IGNORECASE)
 
 
+# "Japan says ...", "Seoul reports ...": another side telling what the North does, not acting
+_TELLS_FIRST = re.compile(
+    r"\W*(?:[\w'\u2019.-]+\s+){1,3}?(?:says?|said|reports?|reported|tells?|told|believes?|"
+    r"expects?|sees|assess\w*|confirms?|confirmed|detects?|detected)\b",
+    re.IGNORECASE,
+)
+
+
+def _voice(clause: str, own: str) -> str:
+    """The side whose word or act a headline's clause is (`Facts.voice`)."""
+    if own and own != "nk":
+        told = _TELLS_FIRST.match(clause)
+        if told:
+            return _actor(_NORTHS.sub("North Korea's", clause[told.end() :])) or own
+    return own
+
+
 def _answers(clause: str) -> str:
     """The side a "X says ..." headline names after its verb ("South Korea says North's troop
     admission ...": nk), or ""."""
@@ -1097,6 +1121,15 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         return False  # (the weapons a lead names as the background of talks do not count)
     if {a.kind, b.kind} == {"plan", "launch"} and not (a.statement and b.statement):
         return False  # the announcement of a launch and the launch are two events
+    if (
+        "plan" in (a.kind, b.kind)
+        and {a.kind, b.kind} <= {"plan", "meeting"}
+        and a.voice
+        and b.voice
+        and a.voice != b.voice
+        and not ("meeting" in a.acts | b.acts or a.stage or b.stage)  # (a visit's remarks)
+    ):
+        return False  # the North's notice of a launch, and Japan's threat to shoot it down
     if a.kind == b.kind == "launch" and a.other_side != b.other_side:
         return False  # a South Korean missile's failure in a drill is not the North's launch
     if (a.kind == "un") != (b.kind == "un"):
