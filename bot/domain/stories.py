@@ -305,6 +305,13 @@ _ACTS: dict[str, tuple[str, ...]] = {
         "sanctioning",
         "blacklist",
         "blacklists",
+        # a threat of sanctions is a measure of its own too (LABELLING.md rule 3)
+        "threatens sanctions",
+        "threaten sanctions",
+        "threat of sanctions",
+        "sanctions threat",
+        "more sanctions",
+        "further sanctions",
     ),
     "troops": ("troops", "soldiers", "troop", "deployment", "deploys", "deployed"),
     "treaty": ("treaty", "anniversary of", "partnership pact", "defence pact", "defense pact"),
@@ -454,6 +461,13 @@ class Facts:
     # when another side only tells it ("Japan says North Korea plans to launch ...": nk).
     # Another side's warning, threat or call about a launch to come is its own event
     voice: str = ""
+    # the side of a headline's subject whose verb is a word ("South Korea warns Putin ...", "US
+    # threatens sanctions ...", "Seoul expresses concern after summit"): a side that is no
+    # party to a meeting speaking of it makes an event of its own
+    says: str = ""
+    # the side a headline's attribution names ("Arms talks advancing, U.S. says": us): the
+    # report is that side's word, whatever its clause names
+    told_by: str = ""
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -488,6 +502,8 @@ class Facts:
             self.account,
             _fs(self.platforms | other.platforms),
             self.voice,
+            self.says,
+            self.told_by,
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -850,6 +866,8 @@ def extract_facts(title: str, summary: str) -> Facts:
         platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
         account=account,
         voice=_voice(main_clause, own),
+        says=own if _WORD_FIRST.match(main_clause) else "",
+        told_by=_told_by(title),
     )
 
 
@@ -946,7 +964,8 @@ _TEST_WORDS = re.compile(
 _ACTORS = re.compile(
     r"\b(?:(north korea\w*|n\.? ?korea\w*|pyongyang|dprk|kim)|"
     r"(south korea\w*|s\.? ?korea\w*|seoul|yoon|moon)|"
-    r"((?-i:US|U\.S\.?)|united states|washington|america\w*|biden|trump|white house|pentagon)|"
+    r"((?-i:US|U\.S\.?)|united states|washington|america\w*|biden|trump|white house|pentagon|"
+    r"harris|pence|vance)|"
     r"(japan\w*|tokyo|kishida|abe)|(china|chinese|beijing|xi)|(russia\w*|moscow|kremlin|putin)|"
     # the European Union speaks as a side of its own ("EU condemns arms transfers ...")
     r"((?-i:EU)|european union|brussels))(?!\w)",
@@ -1018,6 +1037,13 @@ def _actor(clause: str) -> str:
 
 
 _SAYS_FIRST = re.compile(r"\W*(?:[\w'\u2019.-]+\s+){1,3}?" + _SPEECH.pattern, re.IGNORECASE)
+# the subject's verb is a word of its own: a statement, a warning, a call, concern expressed
+_WORD_FIRST = re.compile(
+    r"\W*(?:[\w'\u2019.-]+\s+){1,3}?(?:"
+    + _SPEECH.pattern
+    + r"|\b(?:express\w*|urg\w*|demands?|voices?|raises? concerns?)\b)",
+    re.IGNORECASE,
+)
 
 
 # "Japan says ...", "Seoul reports ...": another side telling what the North does, not acting
@@ -1026,6 +1052,12 @@ _TELLS_FIRST = re.compile(
     r"expects?|sees|assess\w*|confirms?|confirmed|detects?|detected)\b",
     re.IGNORECASE,
 )
+
+
+def _told_by(title: str) -> str:
+    """`Facts.told_by`: the side a headline's attribution names ("..., U.S. says": us)."""
+    told = _ATTRIBUTION.search(_spelled_out(title.split(";", 1)[0]))
+    return _actor(told.group(0).lstrip(", ")) if told else ""
 
 
 def _voice(clause: str, own: str) -> str:
@@ -1152,6 +1184,20 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         or _disjoint(a.venues, b.venues)
         or (a.kind == b.kind == "meeting" and _disjoint(a.acts, b.acts))
         or (a.kind == b.kind == "meeting" and _disjoint(a.sides, b.sides))
+        or _outsider(a, b)
+        or _outsider(b, a)
+        or (
+            a.kind == b.kind == "meeting"
+            and bool(a.says or b.says)
+            and a.voice
+            and b.voice
+            and a.voice != b.voice
+            and not ("meeting" in a.acts | b.acts or a.stage or b.stage)
+            # one side's word on the other's act, naming it ("US condemns the North's troop
+            # deployment"): a reaction naming the event
+            and not ((a.answers == b.voice or b.answers == a.voice) and a.acts & b.acts)
+            and not (a.speaker and b.speaker)
+        )  # two sides' statements: Seoul's warning to Putin, the West's warnings after the summit
         or (
             a.kind == b.kind == "meeting"
             and not a.about_launch  # the new report reacts to a launch: any side may
@@ -1164,6 +1210,21 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
             and not (a.speaker and b.speaker)  # her statement, and the answer to it
             and not (a.actor in b.named and b.actor in a.named)  # host and visitor
         )
+    )
+
+
+def _outsider(a: Facts, b: Facts) -> bool:
+    """`a` is the word of a side that is no party to `b`'s meeting or visit ("South Korea warns
+    Putin to act responsibly" against "Kim arrives in Russia to meet Putin"): a statement of its
+    own, not one of the meeting's remarks (those are its participants')."""
+    return bool(
+        a.says
+        and {a.kind, b.kind} <= {"meeting", "feature"}
+        and ("meeting" in b.acts or b.stage)
+        and b.named
+        and a.says not in b.named
+        and not b.says
+        and a.says != b.told_by
     )
 
 
