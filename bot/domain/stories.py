@@ -730,7 +730,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         and _COUNCIL_ACTS.search(_NOT_UN.sub(" ", title.split(";", 1)[0]))
     ):
         kind = "un"
-    elif _LAUNCH_WORDS.search(main_clause):
+    elif _LAUNCH_WORDS.search(_PROGRAMME.sub(" ", main_clause)):  # ("missile programme": none)
         # "fails to launch", "attempt to launch ... ends in failure": it was tried
         tried = _FAILED.search(main_clause) or _ENABLED.search(main_clause)
         kind = "plan" if _PLANNED.search(main_clause) and not tried else "launch"
@@ -862,7 +862,8 @@ def extract_facts(title: str, summary: str) -> Facts:
         and not _NORTH.search(main_clause),
         refers=_refers(title) if kind != "launch" or follow_up else frozenset(),
         earlier=bool(_EARLIER.search(low)),
-        series=kind == "feature" and (genre or bool(_SERIES.search(title))),
+        series=(kind == "feature" and (genre or bool(_SERIES.search(title))))
+        or _about_programme(title, main_clause, kind, acts),
         platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
         account=account,
         voice=_voice(main_clause, own),
@@ -890,6 +891,29 @@ _ACCOUNT = re.compile(
 _SERIES = re.compile(
     r"\b(?:missile|rocket|satellite|weapons?|nuclear|icbm)\s+(?:launches|tests)\b", re.IGNORECASE
 )
+# the programme as a whole: "the North's growing nuclear arsenal", "its missile programme"
+_PROGRAMME = re.compile(
+    r"\b(?:arsenal|stockpiles?|(?:nuclear|missile|weapons?|ballistic|space|satellite)\s+"
+    r"(?:programmes?|programs?|capabilit(?:y|ies)|build-?up|ambitions?))\b",
+    re.IGNORECASE,
+)
+
+
+def _about_programme(title: str, clause: str, kind: str, acts: set[str]) -> bool:
+    """An analysis of the programme ("Fears, questions about N. Korea's growing nuclear
+    arsenal"): it names the programme, no launch or test, no act and no one's word (LABELLING.md
+    rule 3: its own event, like a feature on a series of launches)."""
+    rest = _PROGRAMME.sub(" ", title)  # ("missile programme" names no launch)
+    return (
+        kind in ("meeting", "feature")
+        and rest != title
+        and not acts
+        and not _LAUNCH_WORDS.search(rest)
+        and not _TEST_WORDS.search(rest)
+        and not _SPEECH.search(clause)
+        and not _WORD_FIRST.match(clause)
+    )
+
 
 # "..., after North Korea's ICBM launch": the event a reaction's headline follows
 _AFTER = re.compile(r"\b(?:after|following)\b[^,.;:]*", re.IGNORECASE)
