@@ -1,4 +1,5 @@
-"""An analysis of the programme is an event of its own (issue 19, LABELLING.md rule 3).
+"""An analysis of the programme or of a series of launches is an event of its own (issue 19,
+LABELLING.md rule 3).
 
 An analysis, explainer or tracker of the programme ("the North's growing nuclear arsenal",
 "what its missile programme can do") is no report of one launch, nor of the news of the day it
@@ -71,3 +72,42 @@ def test_the_norths_account_of_a_launch_still_joins_it() -> None:
     launch = _story(index, "l1", "North Korea fires ICBM into the sea off Japan", 0, "Wire A")
     account = "Kim vows to bolster nuclear capability after observing new ICBM launch"
     assert _story(index, "l2", account, 20, "Paper B") == launch
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Why is North Korea firing so many missiles?",
+        "North Korea's year of record missile launches, explained",
+        "What missiles does North Korea have?",
+        "Tracker: every North Korean missile launch this year",
+        "North Korea has fired a record number of missiles this year. What is it up to?",
+    ],
+)
+def test_a_feature_on_many_launches_does_not_join_todays_launch(title: str) -> None:
+    """Rule 3: an analysis, explainer or tracker of a series of launches or of the arsenal is
+    its own event, whatever launch it appears beside."""
+    index = StoryIndex()
+    launch = _story(index, "l1", "North Korea fires ICBM into the sea off Japan", 0, "Wire A")
+    assert _story(index, "l2", "North Korea launches long-range missile, Japan says", 1, "B") == (
+        launch
+    )
+    assert extract_facts(title, "").series
+    assert _story(index, "f1", title, 5, "Paper C") != launch
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "What we know about North Korea's new ICBM",
+        "North Korea fires its 20th missile this year",
+        "Did North Korea just test a new ICBM?",
+    ],
+)
+def test_the_one_launchs_explainer_and_a_count_in_a_launch_report_still_join(title: str) -> None:
+    """Guard: an explainer of that one launch (rule 2), a launch report that counts the year's
+    launches, a question about that launch: the launch's reports."""
+    index = StoryIndex()
+    launch = _story(index, "l1", "North Korea fires ICBM into the sea off Japan", 0, "Wire A")
+    assert not extract_facts(title, "").series
+    assert _story(index, "f1", title, 5, "Paper C") == launch

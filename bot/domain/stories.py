@@ -593,8 +593,9 @@ _SPEECH = re.compile(
 # Explainers and analysis are about events but are none: they never found a launch story that
 # launch reports then join on little more than the time.
 _FEATURE = re.compile(
-    r"^\s*(?:explainer|analysis|factbox|timeline|opinion|q&a|watch|photos|in pictures)\b|"
-    r"\b(?:what we know|things to know|what to know|all you need to know|why\b.*\?|how worried)",
+    r"^\s*(?:explainer|analysis|factbox|timeline|opinion|q&a|watch|photos|in pictures|tracker)\b|"
+    r"\b(?:what we know|things to know|what to know|all you need to know|why\b.*\?|how worried)|"
+    r",\s*explained\W*$",
     re.IGNORECASE,
 )
 # A genre the outlet marks as the writer's own: an opinion piece or column (a columnist's
@@ -863,6 +864,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         refers=_refers(title) if kind != "launch" or follow_up else frozenset(),
         earlier=bool(_EARLIER.search(low)),
         series=(kind == "feature" and (genre or bool(_SERIES.search(title))))
+        or ((kind == "feature" or "?" in title) and bool(_MANY.search(title)))
         or _about_programme(title, main_clause, kind, acts),
         platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
         account=account,
@@ -890,6 +892,16 @@ _ACCOUNT = re.compile(
 # before its object: "launches satellite"): the headline is about more than one
 _SERIES = re.compile(
     r"\b(?:missile|rocket|satellite|weapons?|nuclear|icbm)\s+(?:launches|tests)\b", re.IGNORECASE
+)
+# many launches as the headline's subject: "why so many missiles", "what missiles does it have",
+# "every launch this year", "a string of tests": in an explainer or a question, a feature on the
+# series or the arsenal (LABELLING.md rule 3), no one launch's
+_MANY = re.compile(
+    r"\b(?:this year|record (?:number|year|pace)|so many|string of|spate of|flurry of|series of|"
+    r"every\s+(?:[\w-]+\s+){0,2}(?:missile|launch|test)\w*|(?:what|which) (?:missiles|weapons)|"
+    r"how many (?:missiles|weapons|launches|tests)|(?:missile|rocket|weapons?) (?:launches|tests)|"
+    r"(?:launches|tests) (?:so far|this year))\b",
+    re.IGNORECASE,
 )
 # the programme as a whole: "the North's growing nuclear arsenal", "its missile programme"
 _PROGRAMME = re.compile(
