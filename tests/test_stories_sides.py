@@ -194,3 +194,17 @@ def test_a_reaction_naming_the_other_sides_act_still_joins_it() -> None:
     )
     reaction = "US condemns North Korea's troop deployment to Russia"
     assert _story(index, "d2", reaction, 3, "Paper B", labels=DIPLOMACY) == troops
+
+
+def test_the_council_meeting_and_the_norths_next_day_report_still_join_the_launch() -> None:
+    """Guard (rule 5): state media's next-day account and the Security Council meeting about
+    the launch, where other sides speak, are the launch's follow-ups."""
+    index = StoryIndex()
+    launch = _story(index, "l1", "North Korea fires ICBM into the sea off Japan", 0, "Wire A")
+    assert _story(index, "l2", "North Korea launches long-range missile, Japan says", 1, "B") == (
+        launch
+    )
+    account = "North Korea says Kim Jong Un oversaw test of new ICBM"
+    assert _story(index, "l3", account, 20, "Paper C") == launch
+    council = "US warns of consequences at UN Security Council meeting on North Korea's ICBM launch"
+    assert _story(index, "l4", council, 40, "Paper D") == launch
