@@ -305,6 +305,13 @@ _ACTS: dict[str, tuple[str, ...]] = {
         "sanctioning",
         "blacklist",
         "blacklists",
+        # a threat of sanctions is a measure of its own too (LABELLING.md rule 3)
+        "threatens sanctions",
+        "threaten sanctions",
+        "threat of sanctions",
+        "sanctions threat",
+        "more sanctions",
+        "further sanctions",
     ),
     "troops": ("troops", "soldiers", "troop", "deployment", "deploys", "deployed"),
     "treaty": ("treaty", "anniversary of", "partnership pact", "defence pact", "defense pact"),
@@ -449,6 +456,18 @@ class Facts:
     account: bool = False
     # what it was launched from ("from a submarine", "from a train"): a fact of one launch
     platforms: frozenset[str] = frozenset()
+    # the side whose own word or act the headline is: its subject's side, as `actor` but also
+    # when it names another side's leader ("South Korea warns Putin ..."), and the side told of
+    # when another side only tells it ("Japan says North Korea plans to launch ...": nk).
+    # Another side's warning, threat or call about a launch to come is its own event
+    voice: str = ""
+    # the side of a headline's subject whose verb is a word ("South Korea warns Putin ...", "US
+    # threatens sanctions ...", "Seoul expresses concern after summit"): a side that is no
+    # party to a meeting speaking of it makes an event of its own
+    says: str = ""
+    # the side a headline's attribution names ("Arms talks advancing, U.S. says": us): the
+    # report is that side's word, whatever its clause names
+    told_by: str = ""
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -482,6 +501,9 @@ class Facts:
             self.series,
             self.account,
             _fs(self.platforms | other.platforms),
+            self.voice,
+            self.says,
+            self.told_by,
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -571,8 +593,9 @@ _SPEECH = re.compile(
 # Explainers and analysis are about events but are none: they never found a launch story that
 # launch reports then join on little more than the time.
 _FEATURE = re.compile(
-    r"^\s*(?:explainer|analysis|factbox|timeline|opinion|q&a|watch|photos|in pictures)\b|"
-    r"\b(?:what we know|things to know|what to know|all you need to know|why\b.*\?|how worried)",
+    r"^\s*(?:explainer|analysis|factbox|timeline|opinion|q&a|watch|photos|in pictures|tracker)\b|"
+    r"\b(?:what we know|things to know|what to know|all you need to know|why\b.*\?|how worried)|"
+    r",\s*explained\W*$",
     re.IGNORECASE,
 )
 # A genre the outlet marks as the writer's own: an opinion piece or column (a columnist's
@@ -708,7 +731,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         and _COUNCIL_ACTS.search(_NOT_UN.sub(" ", title.split(";", 1)[0]))
     ):
         kind = "un"
-    elif _LAUNCH_WORDS.search(main_clause):
+    elif _LAUNCH_WORDS.search(_PROGRAMME.sub(" ", main_clause)):  # ("missile programme": none)
         # "fails to launch", "attempt to launch ... ends in failure": it was tried
         tried = _FAILED.search(main_clause) or _ENABLED.search(main_clause)
         kind = "plan" if _PLANNED.search(main_clause) and not tried else "launch"
@@ -840,9 +863,14 @@ def extract_facts(title: str, summary: str) -> Facts:
         and not _NORTH.search(main_clause),
         refers=_refers(title) if kind != "launch" or follow_up else frozenset(),
         earlier=bool(_EARLIER.search(low)),
-        series=kind == "feature" and (genre or bool(_SERIES.search(title))),
+        series=(kind == "feature" and (genre or bool(_SERIES.search(title))))
+        or ((kind == "feature" or "?" in title) and bool(_MANY.search(title)))
+        or _about_programme(title, main_clause, kind, acts),
         platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
         account=account,
+        voice=_voice(main_clause, own),
+        says=own if _WORD_FIRST.match(main_clause) else "",
+        told_by=_told_by(title),
     )
 
 
@@ -865,6 +893,39 @@ _ACCOUNT = re.compile(
 _SERIES = re.compile(
     r"\b(?:missile|rocket|satellite|weapons?|nuclear|icbm)\s+(?:launches|tests)\b", re.IGNORECASE
 )
+# many launches as the headline's subject: "why so many missiles", "what missiles does it have",
+# "every launch this year", "a string of tests": in an explainer or a question, a feature on the
+# series or the arsenal (LABELLING.md rule 3), no one launch's
+_MANY = re.compile(
+    r"\b(?:this year|record (?:number|year|pace)|so many|string of|spate of|flurry of|series of|"
+    r"every\s+(?:[\w-]+\s+){0,2}(?:missile|launch|test)\w*|(?:what|which) (?:missiles|weapons)|"
+    r"how many (?:missiles|weapons|launches|tests)|(?:missile|rocket|weapons?) (?:launches|tests)|"
+    r"(?:launches|tests) (?:so far|this year))\b",
+    re.IGNORECASE,
+)
+# the programme as a whole: "the North's growing nuclear arsenal", "its missile programme"
+_PROGRAMME = re.compile(
+    r"\b(?:arsenal|stockpiles?|(?:nuclear|missile|weapons?|ballistic|space|satellite)\s+"
+    r"(?:programmes?|programs?|capabilit(?:y|ies)|build-?up|ambitions?))\b",
+    re.IGNORECASE,
+)
+
+
+def _about_programme(title: str, clause: str, kind: str, acts: set[str]) -> bool:
+    """An analysis of the programme ("Fears, questions about N. Korea's growing nuclear
+    arsenal"): it names the programme, no launch or test, no act and no one's word (LABELLING.md
+    rule 3: its own event, like a feature on a series of launches)."""
+    rest = _PROGRAMME.sub(" ", title)  # ("missile programme" names no launch)
+    return (
+        kind in ("meeting", "feature")
+        and rest != title
+        and not acts
+        and not _LAUNCH_WORDS.search(rest)
+        and not _TEST_WORDS.search(rest)
+        and not _SPEECH.search(clause)
+        and not _WORD_FIRST.match(clause)
+    )
+
 
 # "..., after North Korea's ICBM launch": the event a reaction's headline follows
 _AFTER = re.compile(r"\b(?:after|following)\b[^,.;:]*", re.IGNORECASE)
@@ -939,7 +1000,8 @@ _TEST_WORDS = re.compile(
 _ACTORS = re.compile(
     r"\b(?:(north korea\w*|n\.? ?korea\w*|pyongyang|dprk|kim)|"
     r"(south korea\w*|s\.? ?korea\w*|seoul|yoon|moon)|"
-    r"((?-i:US|U\.S\.?)|united states|washington|america\w*|biden|trump|white house|pentagon)|"
+    r"((?-i:US|U\.S\.?)|united states|washington|america\w*|biden|trump|white house|pentagon|"
+    r"harris|pence|vance)|"
     r"(japan\w*|tokyo|kishida|abe)|(china|chinese|beijing|xi)|(russia\w*|moscow|kremlin|putin)|"
     # the European Union speaks as a side of its own ("EU condemns arms transfers ...")
     r"((?-i:EU)|european union|brussels))(?!\w)",
@@ -1011,6 +1073,36 @@ def _actor(clause: str) -> str:
 
 
 _SAYS_FIRST = re.compile(r"\W*(?:[\w'\u2019.-]+\s+){1,3}?" + _SPEECH.pattern, re.IGNORECASE)
+# the subject's verb is a word of its own: a statement, a warning, a call, concern expressed
+_WORD_FIRST = re.compile(
+    r"\W*(?:[\w'\u2019.-]+\s+){1,3}?(?:"
+    + _SPEECH.pattern
+    + r"|\b(?:express\w*|urg\w*|demands?|voices?|raises? concerns?)\b)",
+    re.IGNORECASE,
+)
+
+
+# "Japan says ...", "Seoul reports ...": another side telling what the North does, not acting
+_TELLS_FIRST = re.compile(
+    r"\W*(?:[\w'\u2019.-]+\s+){1,3}?(?:says?|said|reports?|reported|tells?|told|believes?|"
+    r"expects?|sees|assess\w*|confirms?|confirmed|detects?|detected)\b",
+    re.IGNORECASE,
+)
+
+
+def _told_by(title: str) -> str:
+    """`Facts.told_by`: the side a headline's attribution names ("..., U.S. says": us)."""
+    told = _ATTRIBUTION.search(_spelled_out(title.split(";", 1)[0]))
+    return _actor(told.group(0).lstrip(", ")) if told else ""
+
+
+def _voice(clause: str, own: str) -> str:
+    """The side whose word or act a headline's clause is (`Facts.voice`)."""
+    if own and own != "nk":
+        told = _TELLS_FIRST.match(clause)
+        if told:
+            return _actor(_NORTHS.sub("North Korea's", clause[told.end() :])) or own
+    return own
 
 
 def _answers(clause: str) -> str:
@@ -1097,6 +1189,15 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         return False  # (the weapons a lead names as the background of talks do not count)
     if {a.kind, b.kind} == {"plan", "launch"} and not (a.statement and b.statement):
         return False  # the announcement of a launch and the launch are two events
+    if (
+        "plan" in (a.kind, b.kind)
+        and {a.kind, b.kind} <= {"plan", "meeting"}
+        and a.voice
+        and b.voice
+        and a.voice != b.voice
+        and not ("meeting" in a.acts | b.acts or a.stage or b.stage)  # (a visit's remarks)
+    ):
+        return False  # the North's notice of a launch, and Japan's threat to shoot it down
     if a.kind == b.kind == "launch" and a.other_side != b.other_side:
         return False  # a South Korean missile's failure in a drill is not the North's launch
     if (a.kind == "un") != (b.kind == "un"):
@@ -1119,6 +1220,20 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         or _disjoint(a.venues, b.venues)
         or (a.kind == b.kind == "meeting" and _disjoint(a.acts, b.acts))
         or (a.kind == b.kind == "meeting" and _disjoint(a.sides, b.sides))
+        or _outsider(a, b)
+        or _outsider(b, a)
+        or (
+            a.kind == b.kind == "meeting"
+            and bool(a.says or b.says)
+            and a.voice
+            and b.voice
+            and a.voice != b.voice
+            and not ("meeting" in a.acts | b.acts or a.stage or b.stage)
+            # one side's word on the other's act, naming it ("US condemns the North's troop
+            # deployment"): a reaction naming the event
+            and not ((a.answers == b.voice or b.answers == a.voice) and a.acts & b.acts)
+            and not (a.speaker and b.speaker)
+        )  # two sides' statements: Seoul's warning to Putin, the West's warnings after the summit
         or (
             a.kind == b.kind == "meeting"
             and not a.about_launch  # the new report reacts to a launch: any side may
@@ -1131,6 +1246,21 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
             and not (a.speaker and b.speaker)  # her statement, and the answer to it
             and not (a.actor in b.named and b.actor in a.named)  # host and visitor
         )
+    )
+
+
+def _outsider(a: Facts, b: Facts) -> bool:
+    """`a` is the word of a side that is no party to `b`'s meeting or visit ("South Korea warns
+    Putin to act responsibly" against "Kim arrives in Russia to meet Putin"): a statement of its
+    own, not one of the meeting's remarks (those are its participants')."""
+    return bool(
+        a.says
+        and {a.kind, b.kind} <= {"meeting", "feature"}
+        and ("meeting" in b.acts or b.stage)
+        and b.named
+        and a.says not in b.named
+        and not b.says
+        and a.says != b.told_by
     )
 
 

@@ -56,9 +56,13 @@ def test_story_index_on_real_feeds() -> None:
     report = evaluate_stories(_examples(OUT))
     # today P 0.955, R 0.795 on a fresh rebuild from stories_labels.tsv (before issue 19's
     # fourth round: P 0.920, R 0.749); the 0.969 / 0.813 first written here were measured on a
-    # copy rebuilt before one event id of the labels file changed
-    assert report.bcubed_precision >= 0.94
-    assert report.bcubed_recall >= 0.78
+    # copy rebuilt before one event id of the labels file changed. Issue 19 relabelled 12 lines
+    # to tests/realdata/LABELLING.md (other sides' statements their own events): 0.981 / 0.851,
+    # 1 of 40 swallowed, became 0.936 / 0.868, 6 of 49, the code unchanged; the rules that
+    # followed (other sides' words, programme analyses) took it to 0.979 / 0.882, 0 of 49
+    assert report.bcubed_precision >= 0.96
+    assert report.bcubed_recall >= 0.86
+    assert len(report.swallowed) == 0
 
 
 def test_day_by_day_replay_of_real_feeds() -> None:
@@ -99,7 +103,8 @@ def test_the_second_2023_set_not_tuned_on() -> None:
     rules tuned on it (index P 0.964, R 0.674, none swallowed); the README's "Stories" has the
     figures."""
     _commit, windows, events = read_labels(LABELS_2023B)
-    assert len(events) == 184 and len(set(events.values())) == 33
+    # 34 events since issue 19 relabelled 3 lines to tests/realdata/LABELLING.md (33 before)
+    assert len(events) == 184 and len(set(events.values())) == 34
     assert all(a.year == 2023 for a, _b in windows)
     examples = _examples(OUT_2023B)
     assert {e.id for e in examples} <= set(events) and len(examples) >= 170
