@@ -29,6 +29,7 @@ from benchmarks.realnews.rebuild import (
     draw_round4,
     draw_round5,
     draw_round6,
+    draw_round7,
     entries,
     feed_days,
     from_pool,
@@ -313,6 +314,33 @@ def test_the_committed_sixth_round_is_exactly_the_fixed_draw() -> None:
     round6 = {i for i, row in labels.items() if row.get("batch") == "round6"}
     assert len(round6) == 125
     assert set(draw_round6(read_pool(), labels, days)) == round6
+
+
+def test_the_seventh_round_reads_korea_entries_of_unused_feed_days_only() -> None:
+    _dev, holdout, whole = _ROUND_DAYS
+    day = _dev
+
+    def entry(i: str, title: str, date: str = day, feed: str = "f1") -> dict[str, str]:
+        return {"id": i, "date": date, "feed": feed, "title": title, "summary": ""}
+
+    pool = [
+        entry("rl-a", "North Korea fires a missile", feed="f0"),  # named: an earlier round's
+        entry("rl-b", "Seoul summit on the peninsula", feed="f0"),  # a used feed-day
+        entry("rl-c", "South Korea holds talks with Japan"),  # Korea, a word: drawn
+        entry("rl-d", "K-pop star tours Korea"),  # Korea, no word: drawn
+        entry("rl-e", "India wins the cricket Test"),  # hard negative: drawn
+        entry("rl-f", "Storms in the valley"),  # neither
+        entry("rl-g", "South Korea talks", holdout),  # a hold-out day
+        entry("rl-h", "Korea launches a rocket", whole),  # a whole day
+    ]
+    labels: dict[str, dict[str, Any]] = {
+        "rl-a": {"labels": ["missile-test"], "batch": "round6"},
+        "rl-c": {"labels": [], "batch": "round7"},  # its own label does not take it out
+    }
+    assert draw_round7(pool, labels, [whole]) == ["rl-c", "rl-d", "rl-e"]
+    many = [entry(f"rl-{n:04d}", f"Korea summit day {n}") for n in range(300)]
+    first, again = draw_round7(many, {}, []), draw_round7(list(reversed(many)), {}, [])
+    assert first == again == sorted(first) and len(first) == 120  # fixed seed, id order
 
 
 def test_the_dev_sets_are_written_again_from_the_pool(tmp_path: Path) -> None:
