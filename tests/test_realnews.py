@@ -72,8 +72,8 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
     kinds = [r["kind"] for r in labels.values()]
     assert kinds.count("nk-test") >= 200 and kinds.count("nk-diplomacy") >= 100
     assert sum(k in ("other-test", "other-diplomacy", "hard-negative") for k in kinds) >= 400
-    # the second to sixth labelling rounds: dev days only, scored alone as
-    # data/dev-round2.jsonl to dev-round6.jsonl; the
+    # the second to seventh labelling rounds: dev days only, scored alone as
+    # data/dev-round2.jsonl to dev-round7.jsonl; the
     # 2025 and 2021 measurement sets: measure2025.jsonl and measure2021.jsonl alone
     # (GUIDELINES.md, "The 2025 measurement set", "The 2021 measurement set")
     batches = [r["batch"] for r in labels.values() if "batch" in r]
@@ -83,6 +83,7 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
         "round4",
         "round5",
         "round6",
+        "round7",
         "holdout2",
         "2025",
         "2021",
@@ -90,6 +91,7 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
     assert batches.count("round2") >= 500 and batches.count("round3") >= 150
     assert batches.count("round4") >= 200 and batches.count("round5") >= 200
     assert batches.count("round6") == 125
+    assert batches.count("round7") == 200
     assert batches.count("holdout2") == 240
     assert all(r["id"].startswith("rl-") for r in labels.values() if r.get("batch") == "2025")
 
@@ -341,6 +343,16 @@ def test_the_seventh_round_reads_korea_entries_of_unused_feed_days_only() -> Non
     many = [entry(f"rl-{n:04d}", f"Korea summit day {n}") for n in range(300)]
     first, again = draw_round7(many, {}, []), draw_round7(list(reversed(many)), {}, [])
     assert first == again == sorted(first) and len(first) == 120  # fixed seed, id order
+
+
+def test_the_committed_seventh_round_is_exactly_the_fixed_draw() -> None:
+    path = DATA / "items.jsonl"
+    if not path.exists():
+        pytest.skip("the real-news set is not rebuilt (python -m benchmarks.realnews.rebuild)")
+    labels, days = read_labels()
+    round7 = {i for i, row in labels.items() if row.get("batch") == "round7"}
+    assert len(round7) == 200
+    assert set(draw_round7(read_pool(), labels, days)) == round7
 
 
 def test_the_dev_sets_are_written_again_from_the_pool(tmp_path: Path) -> None:
