@@ -463,13 +463,13 @@ def _round7_candidates(
     labels = {i: lab for i, lab in labels.items() if lab.get("batch") not in ignored}
     entries = list(pool)
     skip_days = set(days)
-    used = {(e["date"], e["feed"]) for e in entries if e["id"] in labels}
+    used = {(e["date"], e.get("feed", "")) for e in entries if e["id"] in labels}
     labelled_titles = {e["title"].casefold().strip() for e in entries if e["id"] in labels}
     words: list[str] = []
     other: list[str] = []
     negatives: list[str] = []
     for key, e in first_per_title(entries):
-        if e["id"] in labels or key in labelled_titles or (e["date"], e["feed"]) in used:
+        if e["id"] in labels or key in labelled_titles or (e["date"], e.get("feed", "")) in used:
             continue
         if e["date"] in skip_days or in_holdout(e["date"]):
             continue
