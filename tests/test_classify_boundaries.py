@@ -1,4 +1,4 @@
-"""Issue 18's newsletter round: nine pack rules at the "mainly about" boundary.
+"""Issue 18's newsletter round and later rounds: pack rules at the "mainly about" boundary.
 
 Each rule has the cases it was written for and a guard beside it: the case next to it that must
 keep its label (or stay without). Invented headlines only. One table, one test: each row names
@@ -390,6 +390,62 @@ CASES = [
         False,
         "South Korean jets engage drones flying in from the North",
         "The military said five North Korean drones crossed the border on Monday.",
+    ),
+    # South Korean Kims: issue 18's seventh round. "Kim" alone counts as the North's leader in
+    # an item that names Korea; followed by a given name in the South's romanisation ("Keon",
+    # "Hyun", "Seung": the first lady, ministers, athletes) it is a South Korean, and the item
+    # is not about the North (G1). Bare "Kim" and the North's officials ("Kim Yong Chol") stay.
+    Case(
+        "a_kim_with_a_southern_given_name_is_not_the_north-1",
+        "diplomacy",
+        False,
+        "Spanish royals to welcome South Korea's president on a state visit",
+        "The president, with first lady Kim Keon Hee, accepted the invitation to Madrid.",
+    ),
+    Case(
+        "a_kim_with_a_southern_given_name_is_not_the_north-2",
+        "diplomacy",
+        False,
+        "Seoul's foreign minister Kim Hyun-soo visits Canberra to discuss trade",
+        "South Korea and Australia are expected to sign a minerals agreement.",
+    ),
+    Case(
+        "a_bare_kim_in_a_korea_item_is_still_the_north",
+        "diplomacy",
+        True,
+        "South Korean officials say Kim will visit Moscow for talks with Putin",
+        "The trip would be the leader's first abroad in four years.",
+    ),
+    Case(
+        "a_northern_official_named_kim_is_still_the_north",
+        "diplomacy",
+        True,
+        "Kim Yong Chol to visit Seoul for talks on a leaders' summit",
+        "The senior official leads a delegation from the Korean peninsula's north.",
+    ),
+    # Clothes at a launch: issue 18's seventh round. What the leader or his family wears at a
+    # launch is a fashion story whose occasion is the launch (G17): no missile-test. A launch
+    # report that mentions the leader's coat keeps its label: its launch evidence outweighs it.
+    Case(
+        "what_the_leaders_family_wears_at_a_launch_is_no_launch_report-1",
+        "missile-test",
+        False,
+        "North Korea's leader's daughter seen in a luxury jacket",
+        "The girl wore the imported jacket to Friday's missile launch, state media photos showed.",
+    ),
+    Case(
+        "what_the_leaders_family_wears_at_a_launch_is_no_launch_report-2",
+        "missile-test",
+        False,
+        "What the North Korean leader's new wardrobe says about his missile tests",
+        "Analysts read his military-style attire at recent launches as a message to Washington.",
+    ),
+    Case(
+        "a_launch_report_that_names_the_leaders_coat_keeps_its_label",
+        "missile-test",
+        True,
+        "North Korea fires new ICBM as Kim watches in a leather coat",
+        "The missile flew for 70 minutes before landing in the sea off Japan, Tokyo said.",
     ),
 ]
 

@@ -29,6 +29,7 @@ from benchmarks.realnews.rebuild import (
     draw_round4,
     draw_round5,
     draw_round6,
+    draw_round7,
     entries,
     feed_days,
     from_pool,
@@ -71,8 +72,8 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
     kinds = [r["kind"] for r in labels.values()]
     assert kinds.count("nk-test") >= 200 and kinds.count("nk-diplomacy") >= 100
     assert sum(k in ("other-test", "other-diplomacy", "hard-negative") for k in kinds) >= 400
-    # the second to sixth labelling rounds: dev days only, scored alone as
-    # data/dev-round2.jsonl to dev-round6.jsonl; the
+    # the second to seventh labelling rounds: dev days only, scored alone as
+    # data/dev-round2.jsonl to dev-round7.jsonl; the
     # 2025 and 2021 measurement sets: measure2025.jsonl and measure2021.jsonl alone
     # (GUIDELINES.md, "The 2025 measurement set", "The 2021 measurement set")
     batches = [r["batch"] for r in labels.values() if "batch" in r]
@@ -82,6 +83,7 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
         "round4",
         "round5",
         "round6",
+        "round7",
         "holdout2",
         "2025",
         "2021",
@@ -89,6 +91,7 @@ def test_labels_file_has_ids_labels_and_notes() -> None:
     assert batches.count("round2") >= 500 and batches.count("round3") >= 150
     assert batches.count("round4") >= 200 and batches.count("round5") >= 200
     assert batches.count("round6") == 125
+    assert batches.count("round7") == 200
     assert batches.count("holdout2") == 240
     assert all(r["id"].startswith("rl-") for r in labels.values() if r.get("batch") == "2025")
 
@@ -315,6 +318,43 @@ def test_the_committed_sixth_round_is_exactly_the_fixed_draw() -> None:
     assert set(draw_round6(read_pool(), labels, days)) == round6
 
 
+def test_the_seventh_round_reads_korea_entries_of_unused_feed_days_only() -> None:
+    _dev, holdout, whole = _ROUND_DAYS
+    day = _dev
+
+    def entry(i: str, title: str, date: str = day, feed: str = "f1") -> dict[str, str]:
+        return {"id": i, "date": date, "feed": feed, "title": title, "summary": ""}
+
+    pool = [
+        entry("rl-a", "North Korea fires a missile", feed="f0"),  # named: an earlier round's
+        entry("rl-b", "Seoul summit on the peninsula", feed="f0"),  # a used feed-day
+        entry("rl-c", "South Korea holds talks with Japan"),  # Korea, a word: drawn
+        entry("rl-d", "K-pop star tours Korea"),  # Korea, no word: drawn
+        entry("rl-e", "India wins the cricket Test"),  # hard negative: drawn
+        entry("rl-f", "Storms in the valley"),  # neither
+        entry("rl-g", "South Korea talks", holdout),  # a hold-out day
+        entry("rl-h", "Korea launches a rocket", whole),  # a whole day
+    ]
+    labels: dict[str, dict[str, Any]] = {
+        "rl-a": {"labels": ["missile-test"], "batch": "round6"},
+        "rl-c": {"labels": [], "batch": "round7"},  # its own label does not take it out
+    }
+    assert draw_round7(pool, labels, [whole]) == ["rl-c", "rl-d", "rl-e"]
+    many = [entry(f"rl-{n:04d}", f"Korea summit day {n}") for n in range(300)]
+    first, again = draw_round7(many, {}, []), draw_round7(list(reversed(many)), {}, [])
+    assert first == again == sorted(first) and len(first) == 120  # fixed seed, id order
+
+
+def test_the_committed_seventh_round_is_exactly_the_fixed_draw() -> None:
+    path = DATA / "items.jsonl"
+    if not path.exists():
+        pytest.skip("the real-news set is not rebuilt (python -m benchmarks.realnews.rebuild)")
+    labels, days = read_labels()
+    round7 = {i for i, row in labels.items() if row.get("batch") == "round7"}
+    assert len(round7) == 200
+    assert set(draw_round7(read_pool(), labels, days)) == round7
+
+
 def test_the_dev_sets_are_written_again_from_the_pool(tmp_path: Path) -> None:
     dev, holdout = "2023-06-15", "2023-09-13"
     pool = [
@@ -484,12 +524,15 @@ def test_dev_figures_stay_above_the_floor() -> None:
     [
         # each round alone, first scored before any rule saw it, then tuned on; round3's first
         # score was 0.833 / 0.759, round4's 0.865 / 0.776, round5's 0.882 / 0.308 (9 diplomacy),
-        # round6's 0.982 / 0.533 (7 diplomacy; not tuned on)
+        # round6's 0.982 / 0.533 (7 diplomacy; not tuned on), round7's one false alert in 197
         ("round2", 500, 0.90, 0.85),
         ("round3", 150, 0.83, 0.80),
         ("round4", 200, 0.88, 0.84),
         ("round5", 200, 0.88, 0.60),
         ("round6", 125, 0.95, 0.50),
+        # round7 holds no positive (the South's and the allies' news): its F1 is 1.0 while no
+        # label is given and 0.0 after one false alert, so only its false-alert rate is held
+        ("round7", 200, 0.0, 0.0),
     ],
 )
 def test_each_later_labelling_round_stays_above_its_floor(

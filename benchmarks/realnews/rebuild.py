@@ -8,8 +8,8 @@ feed entries. Bring each repository here as a git directory (a bare clone or a s
 
 After a change to labels.jsonl only, `--relabel` re-applies it to the rebuilt sets without the
 sources, `--from-pool` writes dev, hold-out and the dev batches again from data/items.jsonl (after
-a labelling round added rows; `--draw-round4`, `--draw-round5`, `--draw-round6` and
-`--draw-holdout2` print the fourth to sixth rounds' and the second hold-out's fixed draws), and
+a labelling round added rows; `--draw-round4` to `--draw-round7` and `--draw-holdout2` print
+the fourth to seventh rounds' and the second hold-out's fixed draws), and
 `--relabel --first-pass` writes the labels before the audit (GUIDELINES.md) to data/pass1/.
 
 It reads the daily files at the pinned commits below, keeps English entries (title, description
@@ -17,8 +17,8 @@ as plain text, date, feed), and writes, under benchmarks/realnews/data/ (git-ign
 
 - items.jsonl: every English entry, deduplicated by link (the pool the labels were drawn from);
 - dev.jsonl and holdout.jsonl: the hand-labelled items (labels.jsonl) in `newsbot eval` form;
-- dev-round2.jsonl to dev-round6.jsonl: the dev items of the second to sixth labelling rounds
-  alone (labels.jsonl rows with `"batch": "round2"` to `"round6"`, also in dev.jsonl), so the
+- dev-round2.jsonl to dev-round7.jsonl: the dev items of the second to seventh labelling rounds
+  alone (labels.jsonl rows with `"batch": "round2"` to `"round7"`, also in dev.jsonl), so the
   rules can be scored on items they were not written from;
 - holdout2.jsonl: the second hold-out (rows with `"batch": "holdout2"`, items of hold-out days
   drawn by draw_holdout2), a measurement set alone: never in dev.jsonl or holdout.jsonl;
@@ -296,10 +296,11 @@ ROUND4_NEGATIVES_N = 30
 # and the second hold-out were drawn in the same session, each without the other's rows), so
 # every draw is the same after the others' rows are written
 DRAWN_WITHOUT = {
-    "round4": ("round4", "round5", "holdout2", "round6"),
-    "round5": ("round5", "holdout2", "round6"),
-    "holdout2": ("holdout2", "round5", "round6"),
-    "round6": ("round6",),
+    "round4": ("round4", "round5", "holdout2", "round6", "round7"),
+    "round5": ("round5", "holdout2", "round6", "round7"),
+    "holdout2": ("holdout2", "round5", "round6", "round7"),
+    "round6": ("round6", "round7"),
+    "round7": ("round7",),
 }
 
 
@@ -431,6 +432,78 @@ def draw_round6(
     )
 
 
+# The seventh labelling round's draw (GUIDELINES.md, "The seventh round"), fixed before any of
+# its entries was read. Round 6 left no dev-day entry that ROUND4_NK finds unlabelled, so the
+# round reads the feed-days (one feed's file of one day: date and feed) of dev days that no
+# earlier set uses (none of their entries is labelled), and of those the entries that name
+# Korea in the wider 2021 sense (NK_CANDIDATE: the peninsula, the DMZ, the sites and missile
+# names, Seoul's ministries, or Korea at all) without ROUND4_NK: first those whose title has a
+# word of diplomacy (ROUND4_DIPLOMACY) or of tests and launches (HARD_NEGATIVE), then others,
+# and hard negatives (HARD_NEGATIVE in the title, Korea named nowhere) of the same feed-days.
+ROUND7_BATCH = "round7"
+ROUND7_SEED = 7
+ROUND7_WORDS_N = 120
+ROUND7_OTHER_N = 50
+ROUND7_NEGATIVES_N = 30
+
+
+def _round7_candidates(
+    pool: Iterable[dict[str, str]], labels: dict[str, dict[str, Any]], days: Iterable[str]
+) -> tuple[list[str], list[str], list[str]]:
+    """(Korea entries with a word of diplomacy or launches in the title, other Korea entries,
+    hard negatives): ids the seventh round draws from, in file order.
+
+    Entries of `pool` on dev days (not a hold-out day, not a whole day), on a feed-day (date,
+    feed) none of whose entries is labelled outside round 7, not labelled, one per distinct
+    title (the first in file order) and not repeating a labelled title; Korea entries match
+    NK_CANDIDATE in title or summary and not ROUND4_NK (those are all labelled), hard negatives
+    match HARD_NEGATIVE in the title and NK_CANDIDATE nowhere.
+    """
+    ignored = DRAWN_WITHOUT[ROUND7_BATCH]
+    labels = {i: lab for i, lab in labels.items() if lab.get("batch") not in ignored}
+    entries = list(pool)
+    skip_days = set(days)
+    used = {(e["date"], e.get("feed", "")) for e in entries if e["id"] in labels}
+    labelled_titles = {e["title"].casefold().strip() for e in entries if e["id"] in labels}
+    words: list[str] = []
+    other: list[str] = []
+    negatives: list[str] = []
+    for key, e in first_per_title(entries):
+        if e["id"] in labels or key in labelled_titles or (e["date"], e.get("feed", "")) in used:
+            continue
+        if e["date"] in skip_days or in_holdout(e["date"]):
+            continue
+        text = f"{e['title']} {e['summary']}"
+        if NK_CANDIDATE.search(text):
+            if _names_the_north(text):
+                continue  # labelled by the earlier rounds (none is left on dev days)
+            title = e["title"]
+            if ROUND4_DIPLOMACY.search(title) or HARD_NEGATIVE.search(title):
+                words.append(e["id"])
+            else:
+                other.append(e["id"])
+        elif HARD_NEGATIVE.search(e["title"]):
+            negatives.append(e["id"])
+    return words, other, negatives
+
+
+def draw_round7(
+    pool: Iterable[dict[str, str]], labels: dict[str, dict[str, Any]], days: Iterable[str]
+) -> list[str]:
+    """The seventh round's ids (in id order), fixed in code before any entry was read.
+
+    Of the candidates (_round7_candidates): ROUND7_WORDS_N of the Korea entries with a word of
+    diplomacy or launches in the title, ROUND7_OTHER_N of the other Korea entries and
+    ROUND7_NEGATIVES_N hard negatives, each drawn with random.Random(ROUND7_SEED) from its
+    id-sorted list (all of it when it is shorter).
+    """
+    words, other, negatives = _round7_candidates(pool, labels, days)
+    return _sample(
+        random.Random(ROUND7_SEED),
+        ((words, ROUND7_WORDS_N), (other, ROUND7_OTHER_N), (negatives, ROUND7_NEGATIVES_N)),
+    )
+
+
 # The second hold-out (GUIDELINES.md, "The second hold-out"), a measurement set like the 2021
 # one: its draw was fixed here before any of its entries was read, and its items are written to
 # data/holdout2.jsonl alone (never dev.jsonl or holdout.jsonl, never trained or tuned on).
@@ -522,6 +595,7 @@ def relabel(first: bool = False, data: Path = DATA) -> int:
         "dev-round4",
         "dev-round5",
         "dev-round6",
+        "dev-round7",
         "holdout2",
         "measure2021",
         "measure2025",
@@ -598,6 +672,7 @@ def from_pool(data: Path = DATA, labels_path: Path = LABELS) -> int:
         (ROUND5_BATCH, draw_round5),
         (HOLDOUT2_BATCH, draw_holdout2),
         (ROUND6_BATCH, draw_round6),
+        (ROUND7_BATCH, draw_round7),
     )
     for batch, draw in drawn_batches:
         drawn = set(draw(pool, labels, days))
@@ -620,6 +695,7 @@ def print_round(batch: str = ROUND4_BATCH, data: Path = DATA) -> int:
         ROUND5_BATCH: draw_round5,
         HOLDOUT2_BATCH: draw_holdout2,
         ROUND6_BATCH: draw_round6,
+        ROUND7_BATCH: draw_round7,
     }
     labels, days = read_labels()
     pool = read_pool(data)
@@ -659,6 +735,9 @@ def main(argv: list[str] | None = None) -> int:
         "--draw-round6", action="store_true", help="print the sixth round's draw (items.jsonl)"
     )
     parser.add_argument(
+        "--draw-round7", action="store_true", help="print the seventh round's draw (items.jsonl)"
+    )
+    parser.add_argument(
         "--draw-holdout2",
         action="store_true",
         help="print the second hold-out's draw (items.jsonl)",
@@ -670,6 +749,8 @@ def main(argv: list[str] | None = None) -> int:
         return print_round(ROUND5_BATCH)
     if args.draw_round6:
         return print_round(ROUND6_BATCH)
+    if args.draw_round7:
+        return print_round(ROUND7_BATCH)
     if args.draw_holdout2:
         return print_round(HOLDOUT2_BATCH)
     if args.from_pool:
