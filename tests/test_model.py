@@ -34,13 +34,18 @@ def _examples(name: str) -> list[tuple[str, str]]:
 
 
 # the sets the model's switch is shown on: the invented English sets, and the rebuilt real dev
-# set where it is here (the model is trained on it; a model retrained with C=0.03 and the
-# "rules" combination agrees with the rules on every invented item)
+# set where it is here (the model is trained on it). The shipped model agrees with the rules on
+# every item of the four project sets, so classify_model_switch.jsonl holds invented items on
+# which it does not (a deal told in the clause after a market headline): without them a clean
+# checkout, which has no real dev set, could not show the switch does anything. A retrained
+# model that agrees with the rules on these too fails here: find new such items, or say why the
+# model ships at all.
 _INVENTED = (
     "classify_dev.jsonl",
     "classify_holdout.jsonl",
     "classify_alignments_dev.jsonl",
     "classify_alignments_holdout.jsonl",
+    "classify_model_switch.jsonl",
 )
 _REAL_DEV = ROOT / "benchmarks" / "realnews" / "data" / "dev.jsonl"
 
