@@ -423,22 +423,24 @@ CASES = [
         "Kim Yong Chol to visit Seoul for talks on a leaders' summit",
         "The senior official leads a delegation from the Korean peninsula's north.",
     ),
-    # Clothes at a launch: issue 18's seventh round. What the leader or his family wears at a
-    # launch is a fashion story whose occasion is the launch (G17): no missile-test. A launch
-    # report that mentions the leader's coat keeps its label: its launch evidence outweighs it.
+    # Clothes at a launch: issue 18's seventh round. A fashion story whose occasion is a launch
+    # (what the leader's family wore or carried there) is no launch report (G17): the words of
+    # a fashion story (wardrobe, fashion, handbag, designer label) count against the launch.
+    # Not a jacket, a coat or "wears": launch reports mention them too, and those keep their
+    # label (a missed launch costs more than a fashion story's false alert).
     Case(
         "what_the_leaders_family_wears_at_a_launch_is_no_launch_report-1",
         "missile-test",
         False,
-        "North Korea's leader's daughter seen in a luxury jacket",
-        "The girl wore the imported jacket to Friday's missile launch, state media photos showed.",
+        "North Korean leader's daughter turns heads with a designer handbag",
+        "She carried the imported bag to Friday's missile launch, state media photos showed.",
     ),
     Case(
         "what_the_leaders_family_wears_at_a_launch_is_no_launch_report-2",
         "missile-test",
         False,
-        "What the North Korean leader's new wardrobe says about his missile tests",
-        "Analysts read his military-style attire at recent launches as a message to Washington.",
+        "North Korea's leader's daughter seen in a luxury fashion brand's jacket",
+        "The girl wore the imported jacket to Friday's missile launch, state media photos showed.",
     ),
     Case(
         "a_launch_report_that_names_the_leaders_coat_keeps_its_label",
@@ -446,6 +448,13 @@ CASES = [
         True,
         "North Korea fires new ICBM as Kim watches in a leather coat",
         "The missile flew for 70 minutes before landing in the sea off Japan, Tokyo said.",
+    ),
+    Case(
+        "a_launch_report_that_names_the_leaders_jacket_keeps_its_label",
+        "missile-test",
+        True,
+        "Kim in trademark jacket watches Hwasong-18 launch",
+        "State media showed the leader at the launch site, smiling beside the solid-fuel missile.",
     ),
 ]
 
