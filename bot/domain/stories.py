@@ -647,7 +647,10 @@ _FOLLOW_UP = re.compile(
     r"clash\w*\s+(?:[\w'\u2019-]+\s+){0,6}?over|"
     r"slams?|criticiz\w*|rebuk\w*|urges?|vows?|pledges?|analys[ti]\w*|explain\w*|"
     r"what|why|how|oversees|oversaw|guides|guided (?:a|the)|observes|observed|watches|watched|"
-    r"inspects|success\w*|academy of defen[cs]e science|calls? for)\b|"
+    r"inspects|success\w*|academy of defen[cs]e science|calls? for|"
+    # the launcher's telling of what a launch made was: "describes latest launch as a drill",
+    # "launch simulated a nuclear counterattack", "missile tests were practice for strikes"
+    r"describ\w*|(?:launch\w*|tests?|missiles?|firings?)\s+(?:was|were|simulated))\b|"
     r"\b(?:tested|held|conducted)\W*$",  # KCNA's "... Hwasong-12 tested", "... drill held"
     re.IGNORECASE,
 )

@@ -1,0 +1,74 @@
+"""Stages of one event that join its story, and the events next to them that stay apart.
+
+Issue 19 (recall): one event's reports span hours and days (the first flash, the launcher's
+own telling of what the launch was, the visit's preview and its talks). Each rule here joins a
+later stage on a shape that says it is a stage of an event already reported; each has a guard
+that a distinct event (another launch, another meeting, another side's word) stays apart.
+Fixture headlines and leads are written for these tests (none is a real outlet's).
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+
+from bot.domain.stories import StoryIndex, extract_facts
+from tests.test_stories_events import _story as story_at
+
+T0 = datetime(2026, 5, 12, 23, 0, tzinfo=UTC)  # a Tuesday, 08:00 in Seoul on Wednesday
+LAUNCH = ("missile-test",)
+TALKS = ("diplomacy",)
+
+_story = functools.partial(story_at, start=T0)
+
+
+def _srbm(index: StoryIndex) -> str:
+    first = _story(index, "s1", "North Korea fires ballistic missile into sea, Seoul says", 0, "A")
+    for n, (title, hours) in enumerate(
+        [
+            ("Japan says North Korean missile fell outside its waters", 1),
+            ("North Korea launches missile as allies begin field drills", 4),
+        ]
+    ):
+        assert _story(index, f"s{n + 2}", title, hours, "BC"[n]) == first
+    return first
+
+
+# --- rule 1: the launcher's telling of what a launch was -----------------------------------
+
+
+def test_the_launchers_characterisation_of_a_launch_is_a_follow_up() -> None:
+    for title in (
+        "North Korea describes its latest launch as a rehearsal for a counterstrike",
+        "North Korea: newest missile launch simulated a strike on enemy airfields",
+        "North Korea says weapons tests were practice for striking ports",
+    ):
+        assert extract_facts(title, "").follow_up, title
+
+
+def test_the_launchers_characterisation_joins_the_launch_a_day_on() -> None:
+    index = StoryIndex()
+    launch = _srbm(index)
+    late = _story(
+        index,
+        "k1",
+        "North Korea describes latest missile launch as a mock attack on air bases",
+        22,
+        "D",
+    )
+    assert late == launch
+    also = _story(
+        index, "k2", "Latest missile launch simulated nuclear strike, Pyongyang says", 23, "E"
+    )
+    assert also == launch
+
+
+def test_guard_a_fresh_launch_the_next_day_stays_apart() -> None:
+    index = StoryIndex()
+    launch = _srbm(index)
+    # a new launch a day on, told plainly: another event
+    assert _story(index, "n1", "North Korea fires missile into sea", 24, "D") != launch
+    # drills that simulate a strike, with no launch told: not the launch's stage either
+    assert not extract_facts(
+        "South Korea holds drills simulating an artillery barrage", ""
+    ).follow_up
