@@ -72,3 +72,34 @@ def test_guard_a_fresh_launch_the_next_day_stays_apart() -> None:
     assert not extract_facts(
         "South Korea holds drills simulating an artillery barrage", ""
     ).follow_up
+
+
+# --- rule 2: a dispute over the launch, whatever list of sides it names --------------------
+
+
+def _satellite(index: StoryIndex) -> str:
+    first = _story(index, "v1", "North Korea launches rocket carrying spy satellite", 0, "A")
+    for n, (title, hours) in enumerate(
+        [
+            ("North Korea says satellite launch failed after second stage fault", 3),
+            ("Japan protests North Korean satellite rocket launch", 6),
+        ]
+    ):
+        assert _story(index, f"v{n + 2}", title, hours, "BC"[n]) == first
+    return first
+
+
+def test_a_dispute_over_the_launch_naming_a_list_of_sides_is_a_follow_up() -> None:
+    title = "Western powers clash with Pyongyang, Moscow and Beijing over failed satellite launch"
+    assert extract_facts(title, "").follow_up
+    index = StoryIndex()
+    launch = _satellite(index)
+    assert _story(index, "d1", title, 50, "D") == launch
+
+
+def test_guard_a_new_rocket_launch_days_on_stays_apart() -> None:
+    index = StoryIndex()
+    launch = _satellite(index)
+    title = "North Korea launches rocket over Japan, Tokyo and Seoul say"
+    assert not extract_facts(title, "").follow_up
+    assert _story(index, "d2", title, 50, "D") != launch

@@ -643,8 +643,9 @@ _FOLLOW_UP = re.compile(
     r"\b(?:confirm\w*|claim\w*|admit\w*|says it|said it|says its|state (?:media|tv|television)|"
     r"kcna|video|photos?|pictures|images?|footage|shows|shown|airs|aired|televised|captures?|"
     r"captured|condemn\w*|denounc\w*|protest\w*|"
-    # "US and allies clash with China over the launch": a dispute about a launch made
-    r"clash\w*\s+(?:[\w'\u2019-]+\s+){0,6}?over|"
+    # "US and allies clash with China over the launch": a dispute about a launch made (the
+    # sides it names may be a list: "clash with Russia, China and Iran over")
+    r"clash\w*\s+(?:[\w'\u2019-]+,?\s+){0,8}?over|"
     r"slams?|criticiz\w*|rebuk\w*|urges?|vows?|pledges?|analys[ti]\w*|explain\w*|"
     r"what|why|how|oversees|oversaw|guides|guided (?:a|the)|observes|observed|watches|watched|"
     r"inspects|success\w*|academy of defen[cs]e science|calls? for|"
