@@ -103,3 +103,32 @@ def test_guard_a_new_rocket_launch_days_on_stays_apart() -> None:
     title = "North Korea launches rocket over Japan, Tokyo and Seoul say"
     assert not extract_facts(title, "").follow_up
     assert _story(index, "d2", title, 50, "D") != launch
+
+
+# --- rule 3: one side's warning about one launch to come, however each outlet words it -----
+
+
+def test_a_call_on_another_side_to_scrap_is_no_measure_taken() -> None:
+    assert not extract_facts("Seoul urges Pyongyang to scrap its satellite launch plan", "").measure
+    # the guard: a side's own measure stays one
+    assert extract_facts("South Korea suspends part of military pact with the North", "").measure
+
+
+def test_one_sides_warning_worded_two_ways_is_one_story() -> None:
+    index = StoryIndex()
+    first = _story(
+        index, "w1", "South Korea warns North Korea to halt imminent satellite launch", 0, "A"
+    )
+    again = _story(index, "w2", "Seoul urges Pyongyang to scrap spy satellite launch plan", 2, "B")
+    assert again == first
+
+
+def test_guard_another_sides_warning_about_the_same_launch_stays_apart() -> None:
+    index = StoryIndex()
+    first = _story(
+        index, "w1", "South Korea warns North Korea to halt imminent satellite launch", 0, "A"
+    )
+    other = _story(
+        index, "w3", "Japan urges North Korea to scrap spy satellite launch plan", 2, "B"
+    )
+    assert other != first

@@ -861,7 +861,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         answers=_answers(main_clause),
         sides=_fs(sides),
         named=_fs(_named(main_clause)),
-        measure=bool(_MEASURE.search(main_clause)),
+        measure=bool(_MEASURE.search(main_clause)) and not _CALL_FOR_MEASURE.search(main_clause),
         other_side=kind == "launch"
         and bool(_OTHER_SIDE.match(main_clause))
         and not _NORTH.search(main_clause),
@@ -987,6 +987,13 @@ _MEASURE = re.compile(
     # "to send new weapons to border", "deploys troops along the border": forces moved to it
     r"(?:weapons|troops|forces|soldiers|artillery)\s+(?:[\w-]+\s+){0,2}?"
     r"(?:to|at|along|on)\s+(?:the\s+)?(?:[\w-]+\s+)?border)\b",
+    re.IGNORECASE,
+)
+# "warns the North to scrap its launch plans", "urges Seoul to suspend drills": a call on
+# another side to take a measure is that side's word, not a measure taken
+_CALL_FOR_MEASURE = re.compile(
+    r"\b(?:warns?|warned|urges?|urged|calls? on|called on|tells?|told|asks?|asked|press(?:es)?)\s+"
+    r"(?:[\w.'\u2019-]+\s+){0,4}?to\s+(?:(?:partially|fully)\s+)?(?:scrap|suspend)\w*\b",
     re.IGNORECASE,
 )
 
@@ -1813,6 +1820,14 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         # launch as one outlet tells it, and as the next does: "sister slams US", "Kim Yo Jong
         # vows more launches")
         agree = agree or (fp.facts.statement and story.facts.statement)
+        # one side's warning about one launch to come, as each outlet words it ("warns the
+        # North to halt its satellite launch", "warns it to scrap the satellite plan")
+        agree = agree or bool(
+            fp.facts.kind == story.facts.kind == "plan"
+            and fp.facts.actor
+            and fp.facts.actor == story.facts.actor
+            and (fp.facts.classes - {"ballistic"}) & story.facts.classes
+        )
         if launch:
             fresh_late = not fp.facts.follow_up and gap > tuning.fresh_close
             if (
