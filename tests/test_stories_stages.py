@@ -132,3 +132,47 @@ def test_guard_another_sides_warning_about_the_same_launch_stays_apart() -> None
         index, "w3", "Japan urges North Korea to scrap spy satellite launch plan", 2, "B"
     )
     assert other != first
+
+
+# --- rule 4: a meeting announced at a named venue, and the talks held there days on --------
+
+
+def _announced(index: StoryIndex) -> str:
+    first = _story(
+        index,
+        "m1",
+        "Leaders of US, Japan and South Korea to meet at Camp David next week",
+        0,
+        "A",
+        labels=TALKS,
+        summary="The three leaders will hold a summit at the presidential retreat in Maryland.",
+    )
+    return first
+
+
+def test_the_talks_held_at_the_announced_venue_join_the_announcement() -> None:
+    index = StoryIndex()
+    first = _announced(index)
+    held = _story(
+        index,
+        "m2",
+        "Biden, Yoon and Kishida hold trilateral summit at Camp David",
+        30,
+        "B",
+        labels=TALKS,
+    )
+    assert held == first
+
+
+def test_guard_talks_held_elsewhere_a_day_on_stay_apart() -> None:
+    index = StoryIndex()
+    first = _announced(index)
+    held = _story(
+        index,
+        "m3",
+        "Biden, Yoon and Kishida hold trilateral summit in Hiroshima",
+        30,
+        "B",
+        labels=TALKS,
+    )
+    assert held != first

@@ -1456,6 +1456,9 @@ class StoryState:
     # the diplomatic stages its reports give ("ahead", "held"): a visit whose talks were
     # already reported takes the next day's account of them
     stages: frozenset[str] = frozenset()
+    # the venues a story begun by a meeting's announcement named ("leaders to meet at Camp
+    # David"): the talks held there a day or two on are that meeting, not another
+    announced_at: frozenset[str] = frozenset()
 
     def view(self) -> StoryView:
         return StoryView(
@@ -1770,6 +1773,7 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and gap > tuning.stage_gap
             and fp.facts.stage not in story.stages
             and "arrival" not in (fp.facts.stage, story.facts.stage)
+            and not (fp.facts.stage == "held" and fp.facts.venues & story.announced_at)
         ):
             continue  # the arrival for talks and, the next day, the talks: two events
         # (unless the story already holds the talks: the next day's account of a visit)
@@ -1958,6 +1962,7 @@ class StoryIndex:
             headline=item,
             classification=classification,
             last_updated=now,
+            announced_at=fp.facts.venues if fp.facts.stage == "ahead" else frozenset(),
         )
         self.stories[story.id] = story
         for label in fp.labels:
