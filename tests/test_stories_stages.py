@@ -176,3 +176,46 @@ def test_guard_talks_held_elsewhere_a_day_on_stay_apart() -> None:
         labels=TALKS,
     )
     assert held != first
+
+
+# --- rule 5: one visit told from each side within hours ------------------------------------
+
+
+def _visit(index: StoryIndex) -> str:
+    return _story(
+        index,
+        "h1",
+        "Moon visits Japan, seeking to restore ties amid regional threats",
+        0,
+        "A",
+        labels=TALKS,
+        summary="The neighbours face pressure to cooperate, but history keeps intruding.",
+    )
+
+
+def test_the_visitor_and_the_host_tell_one_visit() -> None:
+    index = StoryIndex()
+    first = _visit(index)
+    host = _story(
+        index,
+        "h2",
+        "Japan hosts South Korean leader for first time in years for fence-mending summit",
+        3,
+        "B",
+        labels=TALKS,
+    )
+    assert host == first
+
+
+def test_guard_a_third_side_hosting_the_visitor_stays_apart() -> None:
+    index = StoryIndex()
+    first = _visit(index)
+    other = _story(
+        index,
+        "h3",
+        "China hosts South Korean leader for first time in years for fence-mending summit",
+        3,
+        "B",
+        labels=TALKS,
+    )
+    assert other != first

@@ -1824,6 +1824,15 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         # launch as one outlet tells it, and as the next does: "sister slams US", "Kim Yo Jong
         # vows more launches")
         agree = agree or (fp.facts.statement and story.facts.statement)
+        # one visit told from each side within hours ("Yoon visits Japan", "Japan hosts
+        # South Korean leader"): the same two sides meeting, and nothing else said
+        agree = agree or bool(
+            fp.facts.kind == story.facts.kind == "meeting"
+            and fp.facts.acts == story.facts.acts == {"meeting"}
+            and len(fp.facts.named) >= 2
+            and fp.facts.named == story.facts.named
+            and gap <= tuning.stage_gap
+        )
         # one side's warning about one launch to come, as each outlet words it ("warns the
         # North to halt its satellite launch", "warns it to scrap the satellite plan")
         agree = agree or bool(
