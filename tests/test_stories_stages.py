@@ -219,3 +219,29 @@ def test_guard_a_third_side_hosting_the_visitor_stays_apart() -> None:
         labels=TALKS,
     )
     assert other != first
+
+
+# --- rule 6: "to try" a launch is a launch to come --------------------------------------------
+
+
+def test_to_try_a_launch_is_a_plan_and_joins_the_notice() -> None:
+    assert extract_facts("North Korea to try another satellite launch within days", "").kind == (
+        "plan"
+    )
+    index = StoryIndex()
+    notice = _story(
+        index, "p1", "North Korea notifies Japan it plans to launch satellite next week", 0, "A"
+    )
+    again = _story(
+        index, "p2", "North Korea to try another satellite launch as allies hold drills", 2, "B"
+    )
+    assert again == notice
+
+
+def test_guard_a_launch_tried_or_made_is_no_plan() -> None:
+    for title in (
+        "North Korea tries to launch satellite, but rocket fails",
+        "North Korea's attempt to launch a satellite ends in failure",
+        "North Korea launches rocket in attempt to put satellite into orbit",
+    ):
+        assert extract_facts(title, "").kind == "launch", title
