@@ -276,3 +276,42 @@ def test_guard_a_warning_of_a_launch_to_come_is_no_alarm() -> None:
     assert (
         _story(index, "a2", "Sirens sound across Seoul in civil defence drill", 26, "D") != launch
     )
+
+
+# --- rule 8: a measure taken "over" a launch is the measure, not the launch ----------------
+
+BOTH = ("missile-test", "diplomacy")
+
+
+def test_a_measure_over_a_launch_is_the_measures_report() -> None:
+    facts = extract_facts(
+        "Seoul to partially suspend military accord over spy satellite launch", ""
+    )
+    assert facts.kind == "meeting" and facts.measure
+    index = StoryIndex()
+    first = _story(
+        index,
+        "q1",
+        "South Korea suspends part of military pact after North's spy satellite launch",
+        0,
+        "A",
+        labels=BOTH,
+    )
+    again = _story(
+        index,
+        "q2",
+        "Seoul to partially suspend military accord over spy satellite launch",
+        4,
+        "B",
+        labels=BOTH,
+    )
+    assert again == first
+
+
+def test_guard_a_launch_over_somewhere_stays_a_launch() -> None:
+    for title in (
+        "North Korea fires missile over Japan",
+        "North Korea fires artillery along border over allied drills",
+        "North Korea suspends hotline, fires missile over Japan",
+    ):
+        assert extract_facts(title, "").kind == "launch", title

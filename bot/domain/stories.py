@@ -745,6 +745,10 @@ def extract_facts(title: str, summary: str) -> Facts:
         kind = "plan"  # "could take military action around summit": a warning, not the summit
     else:
         kind = "meeting"  # anything else: talks, statements, reactions, measures
+    if kind == "launch" and (over := _MEASURE_OVER.search(main_clause)):
+        head = main_clause[: over.start(1)]
+        if _MEASURE.search(head) and not _LAUNCH_WORDS.search(_PROGRAMME.sub(" ", head)):
+            kind = "meeting"  # "suspends military pact over satellite launch": the measure
     text = _OTHER_EVENT.sub(" ", f"{title}. {summary}")
     low = text.lower().replace("-", " ")
     classes = {name for name, phrases in _CLASSES.items() if any(p in low for p in phrases)}
@@ -991,6 +995,8 @@ _MEASURE = re.compile(
     r"(?:to|at|along|on)\s+(?:the\s+)?(?:[\w-]+\s+)?border)\b",
     re.IGNORECASE,
 )
+# "suspends pact over satellite launch": a measure and, after "over", its cause
+_MEASURE_OVER = re.compile(r"\s(over)\s", re.IGNORECASE)
 # "warns the North to scrap its launch plans", "urges Seoul to suspend drills": a call on
 # another side to take a measure is that side's word, not a measure taken
 _CALL_FOR_MEASURE = re.compile(
