@@ -548,7 +548,9 @@ _OTHER_EVENT = re.compile(
 _LAUNCH_WORDS = re.compile(
     r"\b(?:fires?|fired|firing|launch\w*|test[- ]?fir\w*|missiles?|icbms?|slbms?|srbms?|irbms?|"
     r"rockets?|projectiles?|nuclear test|satellites?|orbit|j-alert|hwasong|pukguksong|"
-    r"lob\w*|ballistic|blast|detonat\w*)\b",
+    r"lob\w*|ballistic|blast|detonat\w*|"
+    # the alarms a launch sets off: "sirens sound", "residents told to take shelter"
+    r"sirens?|take shelter|(?:missile|evacuation|emergency) alerts?)\b",
     re.IGNORECASE,
 )
 _REPEAT = re.compile(
@@ -620,7 +622,7 @@ _GENRE = re.compile(
 )
 # "plans to launch a satellite", "notifies Japan of launch": a launch to come is not the launch
 _PLANNED = re.compile(
-    r"\b(?:plans?|planned|planning|will|to launch|"
+    r"\b(?:plans?|planned|planning|will|to launch|to (?:try|attempt)|"
     r"notif\w+|could launch|may launch|prepar\w+|imminent|set to|intends?|scrap|halt|ready to|"
     r"about to|vows? to|promis\w+|hints? at|abandon\w*|shoot down|on standby|"
     # a warning against a launch to come: "warns North Korea against launching a satellite",
@@ -643,11 +645,15 @@ _FOLLOW_UP = re.compile(
     r"\b(?:confirm\w*|claim\w*|admit\w*|says it|said it|says its|state (?:media|tv|television)|"
     r"kcna|video|photos?|pictures|images?|footage|shows|shown|airs|aired|televised|captures?|"
     r"captured|condemn\w*|denounc\w*|protest\w*|"
-    # "US and allies clash with China over the launch": a dispute about a launch made
-    r"clash\w*\s+(?:[\w'\u2019-]+\s+){0,6}?over|"
+    # "US and allies clash with China over the launch": a dispute about a launch made (the
+    # sides it names may be a list: "clash with Russia, China and Iran over")
+    r"clash\w*\s+(?:[\w'\u2019-]+,?\s+){0,8}?over|"
     r"slams?|criticiz\w*|rebuk\w*|urges?|vows?|pledges?|analys[ti]\w*|explain\w*|"
     r"what|why|how|oversees|oversaw|guides|guided (?:a|the)|observes|observed|watches|watched|"
-    r"inspects|success\w*|academy of defen[cs]e science|calls? for)\b|"
+    r"inspects|success\w*|academy of defen[cs]e science|calls? for|"
+    # the launcher's telling of what a launch made was: "describes latest launch as a drill",
+    # "launch simulated a nuclear counterattack", "missile tests were practice for strikes"
+    r"describ\w*|(?:launch\w*|tests?|missiles?|firings?)\s+(?:was|were|simulated))\b|"
     r"\b(?:tested|held|conducted)\W*$",  # KCNA's "... Hwasong-12 tested", "... drill held"
     re.IGNORECASE,
 )
@@ -739,6 +745,10 @@ def extract_facts(title: str, summary: str) -> Facts:
         kind = "plan"  # "could take military action around summit": a warning, not the summit
     else:
         kind = "meeting"  # anything else: talks, statements, reactions, measures
+    if kind == "launch" and (over := _MEASURE_OVER.search(main_clause)):
+        head = main_clause[: over.start(1)]
+        if _MEASURE.search(head) and not _LAUNCH_WORDS.search(_PROGRAMME.sub(" ", head)):
+            kind = "meeting"  # "suspends military pact over satellite launch": the measure
     text = _OTHER_EVENT.sub(" ", f"{title}. {summary}")
     low = text.lower().replace("-", " ")
     classes = {name for name, phrases in _CLASSES.items() if any(p in low for p in phrases)}
@@ -857,7 +867,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         answers=_answers(main_clause),
         sides=_fs(sides),
         named=_fs(_named(main_clause)),
-        measure=bool(_MEASURE.search(main_clause)),
+        measure=bool(_MEASURE.search(main_clause)) and not _CALL_FOR_MEASURE.search(main_clause),
         other_side=kind == "launch"
         and bool(_OTHER_SIDE.match(main_clause))
         and not _NORTH.search(main_clause),
@@ -983,6 +993,15 @@ _MEASURE = re.compile(
     # "to send new weapons to border", "deploys troops along the border": forces moved to it
     r"(?:weapons|troops|forces|soldiers|artillery)\s+(?:[\w-]+\s+){0,2}?"
     r"(?:to|at|along|on)\s+(?:the\s+)?(?:[\w-]+\s+)?border)\b",
+    re.IGNORECASE,
+)
+# "suspends pact over satellite launch": a measure and, after "over", its cause
+_MEASURE_OVER = re.compile(r"\s(over)\s", re.IGNORECASE)
+# "warns the North to scrap its launch plans", "urges Seoul to suspend drills": a call on
+# another side to take a measure is that side's word, not a measure taken
+_CALL_FOR_MEASURE = re.compile(
+    r"\b(?:warns?|warned|urges?|urged|calls? on|called on|tells?|told|asks?|asked|press(?:es)?)\s+"
+    r"(?:[\w.'\u2019-]+\s+){0,4}?to\s+(?:(?:partially|fully)\s+)?(?:scrap|suspend)\w*\b",
     re.IGNORECASE,
 )
 
@@ -1445,6 +1464,9 @@ class StoryState:
     # the diplomatic stages its reports give ("ahead", "held"): a visit whose talks were
     # already reported takes the next day's account of them
     stages: frozenset[str] = frozenset()
+    # the venues a story begun by a meeting's announcement named ("leaders to meet at Camp
+    # David"): the talks held there a day or two on are that meeting, not another
+    announced_at: frozenset[str] = frozenset()
 
     def view(self) -> StoryView:
         return StoryView(
@@ -1759,6 +1781,7 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and gap > tuning.stage_gap
             and fp.facts.stage not in story.stages
             and "arrival" not in (fp.facts.stage, story.facts.stage)
+            and not (fp.facts.stage == "held" and fp.facts.venues & story.announced_at)
         ):
             continue  # the arrival for talks and, the next day, the talks: two events
         # (unless the story already holds the talks: the next day's account of a visit)
@@ -1809,6 +1832,23 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         # launch as one outlet tells it, and as the next does: "sister slams US", "Kim Yo Jong
         # vows more launches")
         agree = agree or (fp.facts.statement and story.facts.statement)
+        # one visit told from each side within hours ("Yoon visits Japan", "Japan hosts
+        # South Korean leader"): the same two sides meeting, and nothing else said
+        agree = agree or bool(
+            fp.facts.kind == story.facts.kind == "meeting"
+            and fp.facts.acts == story.facts.acts == {"meeting"}
+            and len(fp.facts.named) >= 2
+            and fp.facts.named == story.facts.named
+            and gap <= tuning.stage_gap
+        )
+        # one side's warning about one launch to come, as each outlet words it ("warns the
+        # North to halt its satellite launch", "warns it to scrap the satellite plan")
+        agree = agree or bool(
+            fp.facts.kind == story.facts.kind == "plan"
+            and fp.facts.actor
+            and fp.facts.actor == story.facts.actor
+            and (fp.facts.classes - {"ballistic"}) & story.facts.classes
+        )
         if launch:
             fresh_late = not fp.facts.follow_up and gap > tuning.fresh_close
             if (
@@ -1939,6 +1979,7 @@ class StoryIndex:
             headline=item,
             classification=classification,
             last_updated=now,
+            announced_at=fp.facts.venues if fp.facts.stage == "ahead" else frozenset(),
         )
         self.stories[story.id] = story
         for label in fp.labels:

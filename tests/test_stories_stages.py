@@ -1,0 +1,317 @@
+"""Stages of one event that join its story, and the events next to them that stay apart.
+
+Issue 19 (recall): one event's reports span hours and days (the first flash, the launcher's
+own telling of what the launch was, the visit's preview and its talks). Each rule here joins a
+later stage on a shape that says it is a stage of an event already reported; each has a guard
+that a distinct event (another launch, another meeting, another side's word) stays apart.
+Fixture headlines and leads are written for these tests (none is a real outlet's).
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import UTC, datetime
+
+from bot.domain.stories import StoryIndex, extract_facts
+from tests.test_stories_events import _story as story_at
+
+T0 = datetime(2026, 5, 12, 23, 0, tzinfo=UTC)  # a Tuesday, 08:00 in Seoul on Wednesday
+LAUNCH = ("missile-test",)
+TALKS = ("diplomacy",)
+
+_story = functools.partial(story_at, start=T0)
+
+
+def _srbm(index: StoryIndex) -> str:
+    first = _story(index, "s1", "North Korea fires ballistic missile into sea, Seoul says", 0, "A")
+    for n, (title, hours) in enumerate(
+        [
+            ("Japan says North Korean missile fell outside its waters", 1),
+            ("North Korea launches missile as allies begin field drills", 4),
+        ]
+    ):
+        assert _story(index, f"s{n + 2}", title, hours, "BC"[n]) == first
+    return first
+
+
+# --- rule 1: the launcher's telling of what a launch was -----------------------------------
+
+
+def test_the_launchers_characterisation_of_a_launch_is_a_follow_up() -> None:
+    for title in (
+        "North Korea describes its latest launch as a rehearsal for a counterstrike",
+        "North Korea: newest missile launch simulated a strike on enemy airfields",
+        "North Korea says weapons tests were practice for striking ports",
+    ):
+        assert extract_facts(title, "").follow_up, title
+
+
+def test_the_launchers_characterisation_joins_the_launch_a_day_on() -> None:
+    index = StoryIndex()
+    launch = _srbm(index)
+    late = _story(
+        index,
+        "k1",
+        "North Korea describes latest missile launch as a mock attack on air bases",
+        22,
+        "D",
+    )
+    assert late == launch
+    also = _story(
+        index, "k2", "Latest missile launch simulated nuclear strike, Pyongyang says", 23, "E"
+    )
+    assert also == launch
+
+
+def test_guard_a_fresh_launch_the_next_day_stays_apart() -> None:
+    index = StoryIndex()
+    launch = _srbm(index)
+    # a new launch a day on, told plainly: another event
+    assert _story(index, "n1", "North Korea fires missile into sea", 24, "D") != launch
+    # drills that simulate a strike, with no launch told: not the launch's stage either
+    assert not extract_facts(
+        "South Korea holds drills simulating an artillery barrage", ""
+    ).follow_up
+
+
+# --- rule 2: a dispute over the launch, whatever list of sides it names --------------------
+
+
+def _satellite(index: StoryIndex) -> str:
+    first = _story(index, "v1", "North Korea launches rocket carrying spy satellite", 0, "A")
+    for n, (title, hours) in enumerate(
+        [
+            ("North Korea says satellite launch failed after second stage fault", 3),
+            ("Japan protests North Korean satellite rocket launch", 6),
+        ]
+    ):
+        assert _story(index, f"v{n + 2}", title, hours, "BC"[n]) == first
+    return first
+
+
+def test_a_dispute_over_the_launch_naming_a_list_of_sides_is_a_follow_up() -> None:
+    title = "Western powers clash with Pyongyang, Moscow and Beijing over failed satellite launch"
+    assert extract_facts(title, "").follow_up
+    index = StoryIndex()
+    launch = _satellite(index)
+    assert _story(index, "d1", title, 50, "D") == launch
+
+
+def test_guard_a_new_rocket_launch_days_on_stays_apart() -> None:
+    index = StoryIndex()
+    launch = _satellite(index)
+    title = "North Korea launches rocket over Japan, Tokyo and Seoul say"
+    assert not extract_facts(title, "").follow_up
+    assert _story(index, "d2", title, 50, "D") != launch
+
+
+# --- rule 3: one side's warning about one launch to come, however each outlet words it -----
+
+
+def test_a_call_on_another_side_to_scrap_is_no_measure_taken() -> None:
+    assert not extract_facts("Seoul urges Pyongyang to scrap its satellite launch plan", "").measure
+    # the guard: a side's own measure stays one
+    assert extract_facts("South Korea suspends part of military pact with the North", "").measure
+
+
+def test_one_sides_warning_worded_two_ways_is_one_story() -> None:
+    index = StoryIndex()
+    first = _story(
+        index, "w1", "South Korea warns North Korea to halt imminent satellite launch", 0, "A"
+    )
+    again = _story(index, "w2", "Seoul urges Pyongyang to scrap spy satellite launch plan", 2, "B")
+    assert again == first
+
+
+def test_guard_another_sides_warning_about_the_same_launch_stays_apart() -> None:
+    index = StoryIndex()
+    first = _story(
+        index, "w1", "South Korea warns North Korea to halt imminent satellite launch", 0, "A"
+    )
+    other = _story(
+        index, "w3", "Japan urges North Korea to scrap spy satellite launch plan", 2, "B"
+    )
+    assert other != first
+
+
+# --- rule 4: a meeting announced at a named venue, and the talks held there days on --------
+
+
+def _announced(index: StoryIndex) -> str:
+    first = _story(
+        index,
+        "m1",
+        "Leaders of US, Japan and South Korea to meet at Camp David next week",
+        0,
+        "A",
+        labels=TALKS,
+        summary="The three leaders will hold a summit at the presidential retreat in Maryland.",
+    )
+    return first
+
+
+def test_the_talks_held_at_the_announced_venue_join_the_announcement() -> None:
+    index = StoryIndex()
+    first = _announced(index)
+    held = _story(
+        index,
+        "m2",
+        "Biden, Yoon and Kishida hold trilateral summit at Camp David",
+        30,
+        "B",
+        labels=TALKS,
+    )
+    assert held == first
+
+
+def test_guard_talks_held_elsewhere_a_day_on_stay_apart() -> None:
+    index = StoryIndex()
+    first = _announced(index)
+    held = _story(
+        index,
+        "m3",
+        "Biden, Yoon and Kishida hold trilateral summit in Hiroshima",
+        30,
+        "B",
+        labels=TALKS,
+    )
+    assert held != first
+
+
+# --- rule 5: one visit told from each side within hours ------------------------------------
+
+
+def _visit(index: StoryIndex) -> str:
+    return _story(
+        index,
+        "h1",
+        "Moon visits Japan, seeking to restore ties amid regional threats",
+        0,
+        "A",
+        labels=TALKS,
+        summary="The neighbours face pressure to cooperate, but history keeps intruding.",
+    )
+
+
+def test_the_visitor_and_the_host_tell_one_visit() -> None:
+    index = StoryIndex()
+    first = _visit(index)
+    host = _story(
+        index,
+        "h2",
+        "Japan hosts South Korean leader for first time in years for fence-mending summit",
+        3,
+        "B",
+        labels=TALKS,
+    )
+    assert host == first
+
+
+def test_guard_a_third_side_hosting_the_visitor_stays_apart() -> None:
+    index = StoryIndex()
+    first = _visit(index)
+    other = _story(
+        index,
+        "h3",
+        "China hosts South Korean leader for first time in years for fence-mending summit",
+        3,
+        "B",
+        labels=TALKS,
+    )
+    assert other != first
+
+
+# --- rule 6: "to try" a launch is a launch to come --------------------------------------------
+
+
+def test_to_try_a_launch_is_a_plan_and_joins_the_notice() -> None:
+    assert extract_facts("North Korea to try another satellite launch within days", "").kind == (
+        "plan"
+    )
+    index = StoryIndex()
+    notice = _story(
+        index, "p1", "North Korea notifies Japan it plans to launch satellite next week", 0, "A"
+    )
+    again = _story(
+        index, "p2", "North Korea to try another satellite launch as allies hold drills", 2, "B"
+    )
+    assert again == notice
+
+
+def test_guard_a_launch_tried_or_made_is_no_plan() -> None:
+    for title in (
+        "North Korea tries to launch satellite, but rocket fails",
+        "North Korea's attempt to launch a satellite ends in failure",
+        "North Korea launches rocket in attempt to put satellite into orbit",
+    ):
+        assert extract_facts(title, "").kind == "launch", title
+
+
+# --- rule 7: the alarms a launch sets off are that launch's reports ------------------------
+
+
+def test_sirens_amid_fears_of_a_launch_join_the_launch() -> None:
+    index = StoryIndex()
+    launch = _satellite(index)
+    alarm = _story(
+        index,
+        "a1",
+        "Sirens wail in Seoul and Okinawa amid fears North Korea fired ballistic missile",
+        1,
+        "D",
+    )
+    assert alarm == launch
+    assert extract_facts("Residents told to take shelter as rocket flies overhead", "").kind == (
+        "launch"
+    )
+
+
+def test_guard_a_warning_of_a_launch_to_come_is_no_alarm() -> None:
+    # a government's warning that a launch is coming is its own event (LABELLING rule 4)
+    facts = extract_facts("Japan issues emergency warning as North Korea readies launch", "")
+    assert facts.kind != "launch"
+    # and an alarm the next day, with nothing in common, is not yesterday's launch
+    index = StoryIndex()
+    launch = _satellite(index)
+    assert (
+        _story(index, "a2", "Sirens sound across Seoul in civil defence drill", 26, "D") != launch
+    )
+
+
+# --- rule 8: a measure taken "over" a launch is the measure, not the launch ----------------
+
+BOTH = ("missile-test", "diplomacy")
+
+
+def test_a_measure_over_a_launch_is_the_measures_report() -> None:
+    facts = extract_facts(
+        "Seoul to partially suspend military accord over spy satellite launch", ""
+    )
+    assert facts.kind == "meeting" and facts.measure
+    index = StoryIndex()
+    first = _story(
+        index,
+        "q1",
+        "South Korea suspends part of military pact after North's spy satellite launch",
+        0,
+        "A",
+        labels=BOTH,
+    )
+    again = _story(
+        index,
+        "q2",
+        "Seoul to partially suspend military accord over spy satellite launch",
+        4,
+        "B",
+        labels=BOTH,
+    )
+    assert again == first
+
+
+def test_guard_a_launch_over_somewhere_stays_a_launch() -> None:
+    for title in (
+        "North Korea fires missile over Japan",
+        "North Korea fires artillery along border over allied drills",
+        "North Korea suspends hotline, fires missile over Japan",
+    ):
+        assert extract_facts(title, "").kind == "launch", title
