@@ -247,37 +247,6 @@ def test_guard_a_launch_tried_or_made_is_no_plan() -> None:
         assert extract_facts(title, "").kind == "launch", title
 
 
-# --- rule 7: the alarms a launch sets off are that launch's reports ------------------------
-
-
-def test_sirens_amid_fears_of_a_launch_join_the_launch() -> None:
-    index = StoryIndex()
-    launch = _satellite(index)
-    alarm = _story(
-        index,
-        "a1",
-        "Sirens wail in Seoul and Okinawa amid fears North Korea fired ballistic missile",
-        1,
-        "D",
-    )
-    assert alarm == launch
-    assert extract_facts("Residents told to take shelter as rocket flies overhead", "").kind == (
-        "launch"
-    )
-
-
-def test_guard_a_warning_of_a_launch_to_come_is_no_alarm() -> None:
-    # a government's warning that a launch is coming is its own event (LABELLING rule 4)
-    facts = extract_facts("Japan issues emergency warning as North Korea readies launch", "")
-    assert facts.kind != "launch"
-    # and an alarm the next day, with nothing in common, is not yesterday's launch
-    index = StoryIndex()
-    launch = _satellite(index)
-    assert (
-        _story(index, "a2", "Sirens sound across Seoul in civil defence drill", 26, "D") != launch
-    )
-
-
 # --- rule 8: a measure taken "over" a launch is the measure, not the launch ----------------
 
 BOTH = ("missile-test", "diplomacy")

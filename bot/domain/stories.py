@@ -548,9 +548,7 @@ _OTHER_EVENT = re.compile(
 _LAUNCH_WORDS = re.compile(
     r"\b(?:fires?|fired|firing|launch\w*|test[- ]?fir\w*|missiles?|icbms?|slbms?|srbms?|irbms?|"
     r"rockets?|projectiles?|nuclear test|satellites?|orbit|j-alert|hwasong|pukguksong|"
-    r"lob\w*|ballistic|blast|detonat\w*|"
-    # the alarms a launch sets off: "sirens sound", "residents told to take shelter"
-    r"sirens?|take shelter|(?:missile|evacuation|emergency) alerts?)\b",
+    r"lob\w*|ballistic|blast|detonat\w*)\b",
     re.IGNORECASE,
 )
 _REPEAT = re.compile(
