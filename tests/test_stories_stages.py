@@ -284,3 +284,85 @@ def test_guard_a_launch_over_somewhere_stays_a_launch() -> None:
         "North Korea suspends hotline, fires missile over Japan",
     ):
         assert extract_facts(title, "").kind == "launch", title
+
+
+# --- rule 9: allies' sanctions announced the same day are one measure ----------------------
+
+
+def test_the_sanctioned_side_as_subject_is_a_sanctions_report() -> None:
+    facts = extract_facts("North Korea hit with sanctions after weapons tests", "")
+    assert "sanctions" in facts.acts
+
+
+def test_allies_sanctions_on_one_day_are_one_measure() -> None:
+    index = StoryIndex()
+    first = _story(
+        index,
+        "r1",
+        "US sanctions four North Korean officials over weapons programme",
+        0,
+        "A",
+        labels=TALKS,
+    )
+    tokyo = _story(
+        index,
+        "r2",
+        "Tokyo imposes new sanctions on North Korean shipping firms",
+        5,
+        "B",
+        labels=TALKS,
+    )
+    hit = _story(
+        index, "r3", "North Korea hit with sanctions after weapons tests", 8, "C", labels=BOTH
+    )
+    assert tokyo == first and hit == first
+
+
+def test_guard_another_governments_sanctions_days_later_stay_apart() -> None:
+    index = StoryIndex()
+    first = _story(
+        index,
+        "t1",
+        "US sanctions four North Korean officials over weapons programme",
+        0,
+        "A",
+        labels=TALKS,
+    )
+    later = _story(
+        index,
+        "t2",
+        "Tokyo imposes new sanctions on North Korean shipping firms",
+        50,
+        "B",
+        labels=TALKS,
+    )
+    assert later != first
+
+
+def test_guard_a_sides_statement_on_sanctions_stays_apart() -> None:
+    index = StoryIndex()
+    first = _story(
+        index,
+        "u1",
+        "US sanctions four North Korean officials over weapons programme",
+        0,
+        "A",
+        labels=TALKS,
+    )
+    statement = _story(
+        index,
+        "u2",
+        "China says it opposes new US sanctions on North Korea",
+        4,
+        "B",
+        labels=TALKS,
+    )
+    talks = _story(
+        index,
+        "u3",
+        "Japan and South Korea agree to hold talks on North Korea",
+        5,
+        "C",
+        labels=TALKS,
+    )
+    assert statement != first and talks != first

@@ -303,6 +303,11 @@ _ACTS: dict[str, tuple[str, ...]] = {
         "treasury sanctions",
         "sanctioned",
         "sanctioning",
+        # the sanctioned side as the subject: "North Korea hit with new sanctions"
+        "hit with sanctions",
+        "hit with new sanctions",
+        "slapped with sanctions",
+        "slapped with new sanctions",
         "blacklist",
         "blacklists",
         # a threat of sanctions is a measure of its own too (LABELLING.md rule 3)
@@ -1236,7 +1241,11 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         _disjoint(a.parties, b.parties)
         or _disjoint(a.venues, b.venues)
         or (a.kind == b.kind == "meeting" and _disjoint(a.acts, b.acts))
-        or (a.kind == b.kind == "meeting" and _disjoint(a.sides, b.sides))
+        or (
+            a.kind == b.kind == "meeting"
+            and _disjoint(a.sides, b.sides)
+            and not _allied_sanctions(a, b)
+        )
         or _outsider(a, b)
         or _outsider(b, a)
         or (
@@ -1262,7 +1271,22 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
             and not ((a.answers == b.actor or b.answers == a.actor) and a.acts & b.acts)
             and not (a.speaker and b.speaker)  # her statement, and the answer to it
             and not (a.actor in b.named and b.actor in a.named)  # host and visitor
+            # allies' sanctions announced together ("Seoul places new sanctions", "US
+            # sanctions three officials"): one measure; `decide` keeps them to one day
+            and not (_allied_sanctions(a, b))
         )
+    )
+
+
+def _allied_sanctions(a: Facts, b: Facts) -> bool:
+    """Two reports of sanctions on the North, neither a statement nor naming another act:
+    allies' sanctions announced the same day are one measure (LABELLING.md rule 3 makes the
+    sanctions an event of their own, not one per government)."""
+    return (
+        "sanctions" in a.acts
+        and "sanctions" in b.acts
+        and not (a.acts | b.acts) - {"sanctions"}
+        and not (a.says or b.says or a.speaker or b.speaker)
     )
 
 
@@ -1792,6 +1816,12 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             )
         ):
             continue  # a notice of a launch, and the launcher's own word of it a day on: two
+        if (
+            gap > tuning.stage_gap
+            and fp.facts.actor != story.facts.actor
+            and _allied_sanctions(fp.facts, story.facts)
+        ):
+            continue  # one government's sanctions, and another's days later: two measures
         if (
             story.facts.earlier
             and not fp.facts.earlier
