@@ -366,3 +366,37 @@ def test_guard_a_sides_statement_on_sanctions_stays_apart() -> None:
         labels=TALKS,
     )
     assert statement != first and talks != first
+
+
+# --- rule 10: one outlet's rewritten headline of a launch within the hour -------------------
+
+
+def test_an_outlets_rewritten_launch_headline_within_the_hour_joins() -> None:
+    index = StoryIndex()
+    first = _story(
+        index, "v1", "North Korea fires cruise missiles as allies stage naval drills", 0, "A"
+    )
+    assert _story(index, "v2", "South Korea says North fired cruise missiles", 0.3, "B") == first
+    again = _story(
+        index,
+        "v3",
+        "Pyongyang launches cruise missiles while US and Seoul hold exercises",
+        0.8,
+        "A",
+    )
+    assert again == first
+
+
+def test_guard_an_outlets_headline_with_new_facts_or_another_launch_stays_apart() -> None:
+    index = StoryIndex()
+    first = _story(
+        index, "w1", "North Korea test-fires cruise missiles off west coast, Seoul says", 0, "A"
+    )
+    for n, title in enumerate(
+        (
+            "Pyongyang launches two strategic cruise missiles from Nampo area",
+            "North Korea fires cruise missiles from Nampo",
+            "North Korea launches ballistic missile toward East Sea",
+        )
+    ):
+        assert _story(index, f"w{n + 2}", title, 0.5 + n / 10, "A") != first, title

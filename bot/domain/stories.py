@@ -1652,6 +1652,18 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
             and score >= tuning.launch_agreeing
         ):
             continue  # hours later in one poll, the same launch told again in other words
+        if (
+            close
+            and not (fp.facts.repeat or (m.facts and m.facts.repeat))
+            and fp.facts.kind == story.facts.kind == "launch"
+            and m.facts is not None
+            and m.facts.kind == "launch"
+            and compatible(fp.facts, m.facts, diplomacy=False)
+            and not fp.facts.added(m.facts)
+            and not fp.facts.venues - m.facts.venues
+            and score >= tuning.launch_agreeing
+        ):
+            continue  # within the hour, the outlet's rewritten headline of the same launch
         return False
     return True
 
