@@ -400,3 +400,57 @@ def test_guard_an_outlets_headline_with_new_facts_or_another_launch_stays_apart(
         )
     ):
         assert _story(index, f"w{n + 2}", title, 0.5 + n / 10, "A") != first, title
+
+
+# --- rule 11: a first flash hours after a launch story began is another launch -------------
+
+
+def test_a_first_flash_hours_after_a_launch_starts_its_own_story() -> None:
+    index = StoryIndex()
+    first = _story(index, "x1", "North Korea fires short-range ballistic missile into sea", 0, "A")
+    assert _story(index, "x2", "North Korea fires ballistic missile, Seoul says", 3, "B") == first
+    flash = _story(
+        index,
+        "x3",
+        "North Korea launches possible ballistic missile, Japan's coast guard says",
+        8,
+        "C",
+    )
+    assert flash != first
+    told = _story(index, "x4", "North Korea fires long-range missile toward sea", 8.5, "D")
+    assert told == flash
+
+
+def test_guard_a_flash_soon_after_or_naming_the_launch_still_joins() -> None:
+    index = StoryIndex()
+    first = _story(index, "y1", "North Korea fires ICBM into sea off Hokkaido, Japan says", 0, "A")
+    for n, (title, hours) in enumerate(
+        (
+            ("North Korea fires suspected ballistic missile, Seoul says", 2),
+            ("Suspected missile believed to have fallen outside Japan's waters", 7),
+            ("North Korea fires suspected ICBM after warning allies over drills", 8),
+        )
+    ):
+        assert _story(index, f"y{n + 2}", title, hours, "BCD"[n]) == first, title
+
+
+# --- rule 12: a summary that is a photo's caption gives no facts ---------------------------
+
+
+def test_a_photo_caption_summary_gives_no_facts() -> None:
+    caption = (
+        "A television screen shows a file image of an ICBM launch during a news programme at a "
+        "railway station in Seoul on March 3, 2026. (Kim Min-su/AP Photo)"
+    )
+    facts = extract_facts("North Korea fires ballistic missile into sea", caption)
+    assert "icbm" not in facts.classes
+    credited = "Hwasong-17 missiles on parade in Pyongyang on Saturday. (KCNA via AP)"
+    title = "North Korea fires missile into sea"
+    assert extract_facts(title, credited) == extract_facts(title, "")
+
+
+def test_guard_a_lead_or_a_parenthesis_that_is_no_credit_keeps_its_facts() -> None:
+    lead = "North Korea fired an intercontinental ballistic missile on Friday, Seoul said."
+    assert "icbm" in extract_facts("North Korea fires missile into sea", lead).classes
+    aside = "North Korea fired two missiles on Friday (one of them an ICBM)."
+    assert "icbm" in extract_facts("North Korea fires two missiles into sea", aside).classes

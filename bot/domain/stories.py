@@ -720,8 +720,20 @@ _COUNCIL_ACTS = re.compile(
 _FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s+[A-Z\"'\u201c]|$)", re.DOTALL)
 
 
+# A summary that is a photo's caption, ending in the picture's credit ("... in Pyongyang on
+# March 16. (KCNA via AP)", "(AP Photo/Ahn Young-joon)"): it tells of the picture, often of
+# another day's launch, not of the report's event, so it gives no facts
+_PHOTO_CAPTION = re.compile(
+    r"\((?:[^()]*\b(?:via\s+AP|AP\s+Photo|Getty\s+Images|AFP\s+via|Photo\s+by|photo\s*:)"
+    r"[^()]*|(?:AP|AFP|Reuters|EPA|Yonhap|KCNA)(?:\s+Photo)?)\)\W*$",
+    re.IGNORECASE,
+)
+
+
 def extract_facts(title: str, summary: str) -> Facts:
     """Facts from the title and the lead sentence (later sentences are background)."""
+    if _PHOTO_CAPTION.search(summary.strip()):
+        summary = ""
     first = _FIRST_SENTENCE.match(summary.strip())
     summary = first.group(1) if first else summary
     # a live page's headline lists several items ("war live: Putin meets Kim; shipyard hit"):
@@ -1360,6 +1372,9 @@ class Fingerprint:
     source: str
     batch: str = ""  # the poll that brought it: one feed's fetch (reports of one poll share it)
     update: bool = False  # the title marks an update of the outlet's earlier report
+    # the title is a first flash of a launch breaking now ("launches possible ballistic
+    # missile", "fires what appears to be ...", "unidentified ballistic missile")
+    flash: bool = False
 
 
 def fingerprint(
@@ -1381,7 +1396,16 @@ def fingerprint(
         source,
         batch,
         bool(_UPDATE.search(title)),
+        bool(_FLASH.search(title)),
     )
+
+
+# the words of a launch's first flash, before anyone knows what was fired
+_FLASH = re.compile(
+    r"\b(?:(?:fires?|fired|launch(?:es|ed)?|test[\s-]fires?)\s+(?:an?\s+)?(?:possible|suspected|"
+    r"apparent|unidentified|unknown|what appears? to be)|appears? to have (?:fired|launched))\b",
+    re.IGNORECASE,
+)
 
 
 def polled_fingerprint(key: str, item: Item, labels: Iterable[str], now: datetime) -> Fingerprint:
@@ -1859,6 +1883,14 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and not (fp.facts.statement and story.facts.statement)
         ):
             continue  # a story begun by a reaction or a claim: a launch hours later is another
+        if (
+            launches
+            and fp.flash
+            and not fp.facts.follow_up
+            and gap > tuning.early_gap
+            and not _specific_agree(fp.facts, story.facts)
+        ):
+            continue  # a first flash ("launches possible missile") hours on: another launch
         if (late or (launches and gap > tuning.fresh_gap)) and not _continues(
             fp, story, tuning, late=late
         ):
