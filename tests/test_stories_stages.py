@@ -454,3 +454,42 @@ def test_guard_a_lead_or_a_parenthesis_that_is_no_credit_keeps_its_facts() -> No
     assert "icbm" in extract_facts("North Korea fires missile into sea", lead).classes
     aside = "North Korea fired two missiles on Friday (one of them an ICBM)."
     assert "icbm" in extract_facts("North Korea fires two missiles into sea", aside).classes
+
+
+def test_a_fresh_report_after_a_new_flash_joins_the_flashs_story() -> None:
+    index = StoryIndex()
+    first = _story(index, "z1", "North Korea fires short-range ballistic missile into sea", 0, "A")
+    for n, title in enumerate(("Seoul says North fired missile", "Japan says missile fell in sea")):
+        assert _story(index, f"z{n + 2}", title, 1 + n, "BC"[n]) == first
+    flash = _story(
+        index,
+        "z4",
+        "North Korea launches possible ballistic missile, Japan's coast guard says",
+        8,
+        "D",
+    )
+    fresh = _story(
+        index,
+        "z5",
+        "North Korea launches ballistic missiles as allies plan deterrence talks",
+        8.5,
+        "E",
+    )
+    assert flash != first and fresh == flash
+
+
+def test_guard_the_launchers_word_on_the_earlier_launch_stays_with_it() -> None:
+    index = StoryIndex()
+    first = _story(index, "g1", "North Korea fires short-range ballistic missile into sea", 0, "A")
+    assert _story(index, "g2", "Seoul says North fired missile", 1, "B") == first
+    flash = _story(
+        index,
+        "g3",
+        "North Korea launches possible ballistic missile, Japan's coast guard says",
+        8,
+        "C",
+    )
+    told = _story(
+        index, "g4", "North Korea says it test-fired new short-range missile overnight", 8.5, "D"
+    )
+    assert flash != first and told == first

@@ -1432,7 +1432,8 @@ class Member:
     batch: str
     published: datetime
     # "update": the title marks an update of the outlet's earlier report; "feature": an
-    # explainer, photos or an analysis (no event of its own for the same-source rule); or ""
+    # explainer, photos or an analysis (no event of its own for the same-source rule); "flash":
+    # a launch's first flash (`Fingerprint.flash`); or ""
     mark: str
     specific: int  # how many of the words are not _GENERIC
     facts: Facts | None  # only when it names a class, a missile or a count (for _outvoted)
@@ -1446,7 +1447,13 @@ class Member:
             fp.source,
             fp.batch,
             fp.published,
-            "feature" if fp.facts.kind == "feature" else "update" if fp.update else "",
+            "feature"
+            if fp.facts.kind == "feature"
+            else "update"
+            if fp.update
+            else "flash"
+            if fp.flash
+            else "",
             specific,
             fp.facts if fp.facts.classes or fp.facts.names or fp.facts.counts else None,
         )
@@ -1716,7 +1723,8 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
     stories, so there the words must agree more.
     """
     best: Match | None = None
-    best_rank: tuple[bool, bool, bool, int, bool, float, float, str] = (
+    best_rank: tuple[bool, bool, bool, bool, int, bool, float, float, str] = (
+        False,
         False,
         False,
         False,
@@ -1965,7 +1973,16 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and bool(fp.facts.actor)
             and fp.facts.actor == story.facts.actor
         )
+        # a fresh launch report fitting two launch stories: the one breaking now (begun
+        # within early_gap), not the launch of hours before with more sources
+        breaking = bool(
+            launch
+            and not fp.facts.follow_up
+            and gap <= tuning.early_gap
+            and story.members[0].mark == "flash"
+        )
         rank = (
+            breaking,
             len(story.sources) > 1,
             active,
             same_kind,
