@@ -456,6 +456,9 @@ def test_guard_a_lead_or_a_parenthesis_that_is_no_credit_keeps_its_facts() -> No
     assert "icbm" in extract_facts("North Korea fires two missiles into sea", aside).classes
 
 
+# --- rule 11, second part: a fresh report hours after a new flash joins the flash's story --
+
+
 def test_a_fresh_report_after_a_new_flash_joins_the_flashs_story() -> None:
     index = StoryIndex()
     first = _story(index, "z1", "North Korea fires short-range ballistic missile into sea", 0, "A")
