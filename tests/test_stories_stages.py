@@ -402,6 +402,30 @@ def test_guard_an_outlets_headline_with_new_facts_or_another_launch_stays_apart(
         assert _story(index, f"w{n + 2}", title, 0.5 + n / 10, "A") != first, title
 
 
+def test_guard_two_items_of_one_poll_stay_two_events_however_alike() -> None:
+    """Issue 19, point 1: one feed's new items in one poll are different events unless
+    near-copies or updates. The rewritten-headline rule is for a headline the outlet rewrote
+    between polls; in one poll the second launch headline posts (when in doubt, post)."""
+    index = StoryIndex()
+    first = _story(
+        index,
+        "y1",
+        "North Korea fires cruise missiles as allies stage naval drills",
+        0,
+        "A",
+        batch="A@poll1",
+    )
+    second = _story(
+        index,
+        "y2",
+        "Pyongyang launches cruise missiles while US and Seoul hold exercises",
+        0.5,
+        "A",
+        batch="A@poll1",
+    )
+    assert second != first
+
+
 # --- rule 11: a first flash hours after a launch story began is another launch -------------
 
 

@@ -1685,6 +1685,7 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
             continue  # hours later in one poll, the same launch told again in other words
         if (
             close
+            and not same_poll  # one poll's items are two events unless near-copies (issue 19)
             and not (fp.facts.repeat or (m.facts and m.facts.repeat))
             and fp.facts.kind == story.facts.kind == "launch"
             and m.facts is not None
