@@ -1106,10 +1106,13 @@ def _actor(clause: str) -> str:
     return sides[0]
 
 
-_SAYS_FIRST = re.compile(r"\W*(?:[\w'\u2019.-]+\s+){1,3}?" + _SPEECH.pattern, re.IGNORECASE)
+# the headline's subject, one to three words, before its verb
+_SUBJECT_FIRST = r"\W*(?:[\w'\u2019.-]+\s+){1,3}?"
+_SAYS_FIRST = re.compile(_SUBJECT_FIRST + _SPEECH.pattern, re.IGNORECASE)
 # the subject's verb is a word of its own: a statement, a warning, a call, concern expressed
 _WORD_FIRST = re.compile(
-    r"\W*(?:[\w'\u2019.-]+\s+){1,3}?(?:"
+    _SUBJECT_FIRST
+    + r"(?:"
     + _SPEECH.pattern
     + r"|\b(?:express\w*|urg\w*|demands?|voices?|raises? concerns?)\b)",
     re.IGNORECASE,
@@ -1118,7 +1121,7 @@ _WORD_FIRST = re.compile(
 
 # "Japan says ...", "Seoul reports ...": another side telling what the North does, not acting
 _TELLS_FIRST = re.compile(
-    r"\W*(?:[\w'\u2019.-]+\s+){1,3}?(?:says?|said|reports?|reported|tells?|told|believes?|"
+    _SUBJECT_FIRST + r"(?:says?|said|reports?|reported|tells?|told|believes?|"
     r"expects?|sees|assess\w*|confirms?|confirmed|detects?|detected)\b",
     re.IGNORECASE,
 )
@@ -1223,14 +1226,7 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         return False  # (the weapons a lead names as the background of talks do not count)
     if {a.kind, b.kind} == {"plan", "launch"} and not (a.statement and b.statement):
         return False  # the announcement of a launch and the launch are two events
-    if (
-        "plan" in (a.kind, b.kind)
-        and {a.kind, b.kind} <= {"plan", "meeting"}
-        and a.voice
-        and b.voice
-        and a.voice != b.voice
-        and not ("meeting" in a.acts | b.acts or a.stage or b.stage)  # (a visit's remarks)
-    ):
+    if "plan" in (a.kind, b.kind) and {a.kind, b.kind} <= {"plan", "meeting"} and _two_voices(a, b):
         return False  # the North's notice of a launch, and Japan's threat to shoot it down
     if a.kind == b.kind == "launch" and a.other_side != b.other_side:
         return False  # a South Korean missile's failure in a drill is not the North's launch
@@ -1263,10 +1259,7 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         or (
             a.kind == b.kind == "meeting"
             and bool(a.says or b.says)
-            and a.voice
-            and b.voice
-            and a.voice != b.voice
-            and not ("meeting" in a.acts | b.acts or a.stage or b.stage)
+            and _two_voices(a, b)
             # one side's word on the other's act, naming it ("US condemns the North's troop
             # deployment"): a reaction naming the event
             and not ((a.answers == b.voice or b.answers == a.voice) and a.acts & b.acts)
@@ -1285,8 +1278,19 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
             and not (a.actor in b.named and b.actor in a.named)  # host and visitor
             # allies' sanctions announced together ("Seoul places new sanctions", "US
             # sanctions three officials"): one measure; `decide` keeps them to one day
-            and not (_allied_sanctions(a, b))
+            and not _allied_sanctions(a, b)
         )
+    )
+
+
+def _two_voices(a: Facts, b: Facts) -> bool:
+    """Two sides' own words or acts (`Facts.voice`), neither of them a visit's (its remarks are
+    the visit's, whoever speaks)."""
+    return bool(
+        a.voice
+        and b.voice
+        and a.voice != b.voice
+        and not ("meeting" in a.acts | b.acts or a.stage or b.stage)
     )
 
 
