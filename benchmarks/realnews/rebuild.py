@@ -321,18 +321,9 @@ def _candidates(
     first in file order): those naming the North (ROUND4_NK) in title or summary, and hard
     negatives (HARD_NEGATIVE in the title, the North named nowhere).
     """
-    ignored = DRAWN_WITHOUT[batch]
-    labels = {i: lab for i, lab in labels.items() if lab.get("batch") not in ignored}
-    entries = list(pool)
-    skip_days = set(days)
-    labelled_titles = {e["title"].casefold().strip() for e in entries if e["id"] in labels}
     nk: list[dict[str, str]] = []
     negatives: list[dict[str, str]] = []
-    for key, e in first_per_title(entries):
-        if e["id"] in labels or key in labelled_titles:
-            continue
-        if e["date"] in skip_days or in_holdout(e["date"]) != holdout_days:
-            continue
+    for e in _unlabelled(pool, labels, days, batch, holdout_days=holdout_days):
         if _names_the_north(f"{e['title']} {e['summary']}"):
             nk.append(e)
         elif HARD_NEGATIVE.search(e["title"]) and not NK_CANDIDATE.search(
@@ -340,6 +331,39 @@ def _candidates(
         ):
             negatives.append(e)
     return nk, negatives
+
+
+def _unlabelled(
+    pool: Iterable[dict[str, str]],
+    labels: dict[str, dict[str, Any]],
+    days: Iterable[str],
+    batch: str,
+    *,
+    holdout_days: bool = False,
+    fresh_feed_days: bool = False,
+) -> Iterator[dict[str, str]]:
+    """The entries of `pool` a drawn batch may draw, in file order: one per distinct title (the
+    first), not labelled before the batch (rows of the batches DRAWN_WITHOUT names for it do not
+    count, so the draw is the same after they are written), not repeating a labelled title, on
+    dev days (not a hold-out day, not one of `days`; with `holdout_days`, on hold-out days
+    instead); with `fresh_feed_days`, only on feed-days (date, feed) none of whose entries is
+    labelled."""
+    ignored = DRAWN_WITHOUT[batch]
+    labels = {i: lab for i, lab in labels.items() if lab.get("batch") not in ignored}
+    entries = list(pool)
+    skip_days = set(days)
+    labelled_titles = {e["title"].casefold().strip() for e in entries if e["id"] in labels}
+    used = (
+        {(e["date"], e.get("feed", "")) for e in entries if e["id"] in labels}
+        if fresh_feed_days
+        else set()
+    )
+    for key, e in first_per_title(entries):
+        if e["id"] in labels or key in labelled_titles or (e["date"], e.get("feed", "")) in used:
+            continue
+        if e["date"] in skip_days or in_holdout(e["date"]) != holdout_days:
+            continue
+        yield e
 
 
 def _sample(rng: random.Random, groups: Iterable[tuple[list[str], int]]) -> list[str]:
@@ -459,20 +483,10 @@ def _round7_candidates(
     NK_CANDIDATE in title or summary and not ROUND4_NK (those are all labelled), hard negatives
     match HARD_NEGATIVE in the title and NK_CANDIDATE nowhere.
     """
-    ignored = DRAWN_WITHOUT[ROUND7_BATCH]
-    labels = {i: lab for i, lab in labels.items() if lab.get("batch") not in ignored}
-    entries = list(pool)
-    skip_days = set(days)
-    used = {(e["date"], e.get("feed", "")) for e in entries if e["id"] in labels}
-    labelled_titles = {e["title"].casefold().strip() for e in entries if e["id"] in labels}
     words: list[str] = []
     other: list[str] = []
     negatives: list[str] = []
-    for key, e in first_per_title(entries):
-        if e["id"] in labels or key in labelled_titles or (e["date"], e.get("feed", "")) in used:
-            continue
-        if e["date"] in skip_days or in_holdout(e["date"]):
-            continue
+    for e in _unlabelled(pool, labels, days, ROUND7_BATCH, fresh_feed_days=True):
         text = f"{e['title']} {e['summary']}"
         if NK_CANDIDATE.search(text):
             if _names_the_north(text):
