@@ -22,16 +22,25 @@ TALKS = ("diplomacy",)
 _story = functools.partial(story_at, start=T0)
 
 
+def _seeded(index: StoryIndex, key: str, first: str, later: list[tuple[str, float]]) -> str:
+    """A story begun by `first` (source A, hour 0), which each of `later` (title, hours on;
+    sources B, C, ...) joins: the event a test's new report is then set against."""
+    story = _story(index, f"{key}1", first, 0, "A")
+    for n, (title, hours) in enumerate(later):
+        assert _story(index, f"{key}{n + 2}", title, hours, "BCDEFG"[n]) == story, title
+    return story
+
+
 def _srbm(index: StoryIndex) -> str:
-    first = _story(index, "s1", "North Korea fires ballistic missile into sea, Seoul says", 0, "A")
-    for n, (title, hours) in enumerate(
+    return _seeded(
+        index,
+        "s",
+        "North Korea fires ballistic missile into sea, Seoul says",
         [
             ("Japan says North Korean missile fell outside its waters", 1),
             ("North Korea launches missile as allies begin field drills", 4),
-        ]
-    ):
-        assert _story(index, f"s{n + 2}", title, hours, "BC"[n]) == first
-    return first
+        ],
+    )
 
 
 # --- rule 1: the launcher's telling of what a launch was -----------------------------------
@@ -78,15 +87,15 @@ def test_guard_a_fresh_launch_the_next_day_stays_apart() -> None:
 
 
 def _satellite(index: StoryIndex) -> str:
-    first = _story(index, "v1", "North Korea launches rocket carrying spy satellite", 0, "A")
-    for n, (title, hours) in enumerate(
+    return _seeded(
+        index,
+        "v",
+        "North Korea launches rocket carrying spy satellite",
         [
             ("North Korea says satellite launch failed after second stage fault", 3),
             ("Japan protests North Korean satellite rocket launch", 6),
-        ]
-    ):
-        assert _story(index, f"v{n + 2}", title, hours, "BC"[n]) == first
-    return first
+        ],
+    )
 
 
 def test_a_dispute_over_the_launch_naming_a_list_of_sides_is_a_follow_up() -> None:
@@ -446,16 +455,16 @@ def test_a_first_flash_hours_after_a_launch_starts_its_own_story() -> None:
 
 
 def test_guard_a_flash_soon_after_or_naming_the_launch_still_joins() -> None:
-    index = StoryIndex()
-    first = _story(index, "y1", "North Korea fires ICBM into sea off Hokkaido, Japan says", 0, "A")
-    for n, (title, hours) in enumerate(
-        (
+    _seeded(
+        StoryIndex(),
+        "y",
+        "North Korea fires ICBM into sea off Hokkaido, Japan says",
+        [
             ("North Korea fires suspected ballistic missile, Seoul says", 2),
             ("Suspected missile believed to have fallen outside Japan's waters", 7),
             ("North Korea fires suspected ICBM after warning allies over drills", 8),
-        )
-    ):
-        assert _story(index, f"y{n + 2}", title, hours, "BCD"[n]) == first, title
+        ],
+    )
 
 
 # --- rule 12: a summary that is a photo's caption gives no facts ---------------------------
