@@ -456,6 +456,129 @@ CASES = [
         "Kim in trademark jacket watches Hwasong-18 launch",
         "State media showed the leader at the launch site, smiling beside the solid-fuel missile.",
     ),
+    # issue 18, missed launches: a bare "Kim" who oversees, watches or guides a test or launch is
+    # the North's leader; a South Korean Kim has a given name and stays unlabelled
+    Case(
+        "a_bare_kim_who_oversees_a_missile_test_is_the_north-1",
+        "missile-test",
+        True,
+        "Kim oversees missile test",
+    ),
+    Case(
+        "a_bare_kim_who_oversees_a_missile_test_is_the_north-2",
+        "missile-test",
+        True,
+        "Kim watches cruise missile firing from a hilltop",
+    ),
+    Case(
+        "a_south_korean_kim_who_oversees_a_missile_test_is_not_the_north",
+        "missile-test",
+        False,
+        "Kim Yong-hyun oversees Hyunmoo missile test",
+    ),
+    Case(
+        "a_bare_kim_at_a_product_launch_is_no_missile_test",
+        "missile-test",
+        False,
+        "Kim oversees product launch at phone maker",
+    ),
+    # a title whose main clause is only the scene (attire, a gesture, who came along) reports
+    # what its "as"/"while" clause says; a real main clause keeps the clause background
+    Case(
+        "a_coat_before_as_leaves_the_launch_the_news",
+        "missile-test",
+        True,
+        "North Korea's Kim wears long grey coat as he oversees missile test",
+    ),
+    Case(
+        "a_smile_before_as_leaves_the_launch_the_news",
+        "missile-test",
+        True,
+        "Kim grins as he watches Hwasong-18 launch",
+    ),
+    Case(
+        "a_daughter_before_while_leaves_the_launch_the_news",
+        "missile-test",
+        True,
+        "Kim Jong Un brings daughter while watching ICBM launch",
+    ),
+    Case(
+        "a_launch_beside_a_summit_stays_background",
+        "missile-test",
+        False,
+        "Kim Jong Un meets Putin in Vladivostok as North Korea fires missile",
+    ),
+    Case(
+        "a_speech_as_he_calls_for_babies_is_no_launch",
+        "missile-test",
+        False,
+        "Kim Jong Un wipes away tears as he urges mothers to raise more children",
+    ),
+    # headlines drop the article: "North fires" counts where Korea is named
+    Case(
+        "north_without_the_fires_missiles",
+        "missile-test",
+        True,
+        "North fires three missiles into sea, Seoul says",
+    ),
+    Case(
+        "north_without_korea_named_is_not_the_north",
+        "missile-test",
+        False,
+        "North fires three missiles at Israeli town, army says",
+    ),
+    # a missile that "fell" in the EEZ reports the launch
+    Case(
+        "a_missile_that_fell_in_the_eez_is_a_launch",
+        "missile-test",
+        True,
+        "Japan says North Korean missile fell in its EEZ",
+    ),
+    Case(
+        "a_missile_that_fell_out_of_favour_is_no_launch",
+        "missile-test",
+        False,
+        "North Korean missile exports fell last year, UN panel says",
+    ),
+    # Kim "guides" a launch: not the look-alike "guided missile" of a destroyer
+    Case(
+        "kim_guides_a_missile_launch",
+        "missile-test",
+        True,
+        "North Korean leader in leather coat as he guides missile launch",
+    ),
+    Case(
+        "a_guided_missile_destroyer_is_no_launch",
+        "missile-test",
+        False,
+        "North Korean guided missile destroyer seen at port",
+    ),
+    # KCNA's "launching drill", plurals the stemmer kept (SRBMs)
+    Case(
+        "a_launching_drill_is_a_launch",
+        "missile-test",
+        True,
+        "KCNA: launching drill of tactical nuclear weapons conducted",
+    ),
+    Case(
+        "two_srbms_fired",
+        "missile-test",
+        True,
+        "N. Korea fires 2 SRBMs",
+    ),
+    Case(
+        "south_korea_fires_srbms_is_not_the_north",
+        "missile-test",
+        False,
+        "South Korea fires 2 SRBMs in drill near border",
+    ),
+    # a launch not made: "may launch", "could fire"
+    Case(
+        "a_launch_that_may_come_is_no_launch",
+        "missile-test",
+        False,
+        "South Korea's defence minister Kim says North may launch missile soon",
+    ),
 ]
 
 

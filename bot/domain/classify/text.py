@@ -137,7 +137,14 @@ _stemmer = snowballstemmer.stemmer("english")
 # Snowball gives "criticize" and "critical" one stem ("critic"): the adjective ("talks with
 # 'critical allies'", "critical minerals") is then read as a reaction that makes the clause it
 # governs main. It keeps a stem of its own.
-_OWN_STEMS = {"critical": "critical", "critically": "critical"}
+# the stemmer keeps the "s" of a plural with no vowel before it: "SRBMs", "SLBMs"
+_OWN_STEMS = {
+    "critical": "critical",
+    "critically": "critical",
+    "srbms": "srbm",
+    "slbms": "slbm",
+    "mrbms": "mrbm",
+}
 _stem_cache: dict[str, str] = {}
 _raw_cache: dict[str, str] = {}
 _BREAKS = frozenset(".!?;\u3002")
