@@ -85,7 +85,13 @@ def event_facts(reports: Sequence[StoryExample]) -> dict[str, frozenset[object]]
 
 def differing(a: dict[str, frozenset[object]], b: dict[str, frozenset[object]]) -> tuple[str, ...]:
     """The fields both events state with no value in common."""
-    return tuple(f for f in _DIFFERING if a[f] and b[f] and not a[f] & b[f])
+    return tuple(f for f in _DIFFERING if _apart(f, a[f], b[f]))
+
+
+def _apart(name: str, a: frozenset[object], b: frozenset[object]) -> bool:
+    if name == "classes":  # an ICBM is a ballistic missile: "ballistic" alone says no class
+        a, b = a - {"ballistic"}, b - {"ballistic"}
+    return bool(a and b and not a & b)
 
 
 @dataclass
