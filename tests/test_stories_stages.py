@@ -529,3 +529,38 @@ def test_guard_the_launchers_word_on_the_earlier_launch_stays_with_it() -> None:
         index, "g4", "North Korea says it test-fired new short-range missile overnight", 8.5, "D"
     )
     assert flash != first and told == first
+
+
+# --- issue 19t: what a satellite saw is no satellite launch ---------------------------------
+# A collision replay (tests/realdata/collide.py) put a feature on pictures of a test site just
+# before a missile launch: "satellite imagery" read as a satellite launch, one family with
+# ballistic missiles, and the launch joined the feature's story, never alerted.
+
+
+def test_a_launch_after_a_feature_on_satellite_imagery_starts_its_own_story() -> None:
+    assert extract_facts("Satellite photos show new digging at Sohae site", "").classes == set()
+    index = StoryIndex()
+    feature = _story(
+        index,
+        "i1",
+        "Fresh satellite imagery shows North Korea digging at its nuclear test site",
+        0,
+        "A",
+        summary="Commercial satellite images suggest new tunnel work that could shorten the "
+        "time needed for another test.",
+    )
+    launch = _story(
+        index, "i2", "North Korea fires ballistic missile toward its eastern waters", 0.7, "B"
+    )
+    assert launch != feature
+
+
+def test_guard_a_satellite_launch_still_names_its_class_and_its_follow_up_joins() -> None:
+    facts = extract_facts("North Korea launches military spy satellite", "")
+    assert facts.classes == {"satellite"}
+    index = StoryIndex()
+    first = _story(index, "j1", "North Korea launches military spy satellite", 0, "A")
+    later = _story(
+        index, "j2", "North Korea says satellite reached orbit, images to follow", 2, "B"
+    )
+    assert later == first

@@ -140,6 +140,11 @@ _CLASS_NAMES = {
     "artillery": "rocket artillery",
     "drone": "underwater drone",
 }
+# "new satellite imagery shows", "commercial satellite images of the site": what a satellite
+# saw is no satellite launch (the class words are matched on the lowered, unhyphenated text)
+_IMAGERY = re.compile(
+    r"\bsatellites?\s+(?:imagery|images?|photos?|photographs?|pictures?|analysis|observations?)\b"
+)
 _BALLISTIC = frozenset({"icbm", "irbm", "mrbm", "srbm", "slbm", "long", "ballistic"})
 # Ballistic classes that can name the same missile ("long-range" covers ICBMs and IRBMs).
 _SAME_MISSILE = {("long", "icbm"), ("long", "irbm"), ("icbm", "long"), ("irbm", "long")}
@@ -766,7 +771,8 @@ def extract_facts(title: str, summary: str) -> Facts:
             kind = "meeting"  # "suspends military pact over satellite launch": the measure
     text = _OTHER_EVENT.sub(" ", f"{title}. {summary}")
     low = text.lower().replace("-", " ")
-    classes = {name for name, phrases in _CLASSES.items() if any(p in low for p in phrases)}
+    seen = _IMAGERY.sub(" ", low)  # "satellite imagery shows ...": a picture, not a launch
+    classes = {name for name, phrases in _CLASSES.items() if any(p in seen for p in phrases)}
     if "cruise" in classes and not _BALLISTIC_WORDS.search(low):
         classes.discard("slbm")  # "cruise missiles launched from a submarine": no SLBM
     names = {f"{m.group(1).capitalize()}-{m.group(2).upper()}" for m in _NAME.finditer(text)}
