@@ -14,7 +14,6 @@ title) under the events that are split or merged. Prints only what the data set 
 from __future__ import annotations
 
 import argparse
-import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.tools.evaluate import StoryExample, assign_stories
+from tests.realdata import read_set
 
 HERE = Path(__file__).parent
 
@@ -119,8 +119,7 @@ def main() -> int:
     parser.add_argument("--slot-hours", type=float, default=24.0)
     parser.add_argument("--titles", action="store_true", help="list the members of bad events")
     args = parser.parse_args()
-    lines = Path(args.dataset).read_text(encoding="utf-8").splitlines()
-    reports = [StoryExample.from_json(json.loads(line)) for line in lines if line.strip()]
+    reports = read_set(Path(args.dataset))
     if args.replay:
         from bot.tools.replay import replay_stories
 

@@ -24,7 +24,6 @@ titles of the events it swallows.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 from collections import defaultdict
 from collections.abc import Sequence
@@ -34,14 +33,10 @@ from pathlib import Path
 
 from bot.domain.stories import Facts, extract_facts
 from bot.tools.evaluate import StoryExample, StoryReport, assign_stories, score_stories
+from tests.realdata import read_set
 
 # Fact fields that tell two events apart when both state them and they share no value.
 _DIFFERING = ("classes", "names", "counts", "venues", "seas", "distances", "apogees", "acts")
-
-
-def read_set(path: Path) -> list[StoryExample]:
-    with path.open(encoding="utf-8") as f:
-        return [StoryExample.from_json(json.loads(line)) for line in f if line.strip()]
 
 
 def by_event(reports: Sequence[StoryExample]) -> dict[str, list[StoryExample]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.tools.evaluate import StoryExample, assign_stories, score_stories
+from tests.realdata import read_set
 from tests.realdata.collide import (
     by_event,
     collide_pairs,
@@ -15,7 +16,6 @@ from tests.realdata.collide import (
     differing,
     event_facts,
     main,
-    read_set,
 )
 
 DATA = Path(__file__).parent.parent / "data"

@@ -20,6 +20,7 @@ import pytest
 from bot.tools.evaluate import StoryExample, evaluate_stories
 from bot.tools.replay import replay_stories
 from tests.conftest import RULES
+from tests.realdata import read_set
 from tests.realdata.rebuild_stories import (
     LABELS,
     LABELS_2022,
@@ -45,10 +46,7 @@ def _examples(path: Path) -> list[StoryExample]:
         pytest.skip(
             f"real story set not rebuilt (python -m tests.realdata.rebuild_stories): {path.name}"
         )
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        out.append(StoryExample.from_json(json.loads(line)))
-    return out
+    return read_set(path)
 
 
 def test_story_index_on_real_feeds() -> None:
