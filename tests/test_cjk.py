@@ -32,6 +32,7 @@ from bot.tools.feedserver import FeedServer
 from bot.validate import Problems
 from tests.conftest import DATA, ROOT, ago, labelled_set, rss
 from tests.peers import SlackStandIn
+from tests.realdata import read_set
 
 LABELS = ("missile-test", "diplomacy")
 
@@ -163,11 +164,7 @@ def test_reports_in_three_languages_share_words() -> None:
 
 
 def test_cross_language_story_set() -> None:
-    lines = (DATA / "stories_cjk_dev.jsonl").read_text(encoding="utf-8").splitlines()
-    reports = []
-    for line in lines:
-        reports.append(StoryExample.from_json(json.loads(line)))
-    report = evaluate_stories(reports)
+    report = evaluate_stories(read_set(DATA / "stories_cjk_dev.jsonl"))
     assert report.stories == report.events
     assert report.fp == 0 and report.fn == 0
 

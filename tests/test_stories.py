@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,15 +11,13 @@ from bot.models import Classification, Item
 from bot.service.cli import main
 from bot.tools.evaluate import StoryExample, evaluate_stories
 from tests.conftest import DATA
+from tests.realdata import read_set
 
 T0 = datetime(2026, 3, 10, 22, 0, tzinfo=UTC)
 
 
 def _examples() -> list[StoryExample]:
-    out = []
-    for line in (DATA / "stories_dev.jsonl").read_text(encoding="utf-8").splitlines():
-        out.append(StoryExample.from_json(json.loads(line)))
-    return out
+    return read_set(DATA / "stories_dev.jsonl")
 
 
 def test_development_set_is_large_enough() -> None:

@@ -14,7 +14,6 @@ account of a visit, "wraps up visit", a reaction naming the event).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ import pytest
 from bot.domain.stories import compatible, extract_facts
 from bot.tools.evaluate import StoryExample, assign_stories, evaluate_stories
 from tests.conftest import DATA
+from tests.realdata import read_set
 
 SET = DATA / "stories_alignment.jsonl"
 # A second invented set, written after the first rules for diplomacy to measure them on text
@@ -38,10 +38,7 @@ THIRD = DATA / "stories_alignment_third.jsonl"
 
 
 def _examples(path: Path = SET) -> list[StoryExample]:
-    return [
-        StoryExample.from_json(json.loads(line))
-        for line in path.read_text(encoding="utf-8").splitlines()
-    ]
+    return read_set(path)
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from bot.errors import ConfigError
 from bot.service.config import parse_config
 from bot.tools.evaluate import StoryExample, evaluate_stories
 from tests.conftest import DATA
+from tests.realdata import read_set
 
 # the bundled pack, and a pack extending it under its own name (labels "watch:missile-test")
 EXTENDED = """
@@ -41,12 +41,10 @@ def _config(tmp_path: Path, text: str, pack: str = WATCH):
 
 
 def _dev(prefix: str = "") -> list[StoryExample]:
-    out = []
-    for line in (DATA / "stories_dev.jsonl").read_text(encoding="utf-8").splitlines():
-        d = json.loads(line)
-        d["labels"] = [prefix + label for label in d["labels"]]
-        out.append(StoryExample.from_json(d))
-    return out
+    return [
+        replace(e, labels=tuple(prefix + label for label in e.labels))
+        for e in read_set(DATA / "stories_dev.jsonl")
+    ]
 
 
 def _partition(assigned_by_story: dict[str, str]) -> set[frozenset[str]]:

@@ -9,6 +9,7 @@ from bot.tools.evaluate import StoryExample
 
 
 def read_set(path: Path) -> list[StoryExample]:
-    """A story set's reports, one JSON line each (blank lines skipped), in file order."""
+    """A story set's reports (real ones here, or invented ones in tests/data/), one JSON line
+    each (blank lines skipped), in file order."""
     with path.open(encoding="utf-8") as f:
         return [StoryExample.from_json(json.loads(line)) for line in f if line.strip()]
