@@ -648,3 +648,29 @@ def test_reports_too_old_to_alert_are_counted_as_backfill_drops(
     config = write_config({"Old": url}, channels=CHANNELS)
     text = _poll_metrics(config, env)
     assert 'newsbot_items_dropped_total{channel="C0DESK",reason="backfill"} 1.0' in text
+
+
+def test_status_table_stays_aligned_with_korean_and_japanese_feed_names(
+    write_config, env, feeds: FeedServer, capsys
+) -> None:
+    import unicodedata
+
+    names = ["연합뉴스 속보", "NHK ニュース 北朝鮮", "Wire", "合同参謀本部 発表 " * 4]
+    urls = {name: feeds.set(f"/f{i}.xml", rss(NOISE)) for i, name in enumerate(names)}
+    config = write_config(urls)
+    _run_once(config, env)
+    capsys.readouterr()
+    assert main(["status", "--config", str(config)], env) == 0
+    lines = capsys.readouterr().out.splitlines()
+
+    def columns(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+    header, rows = lines[0], lines[1 : 1 + len(names)]
+    assert sorted(r.split(maxsplit=1)[0] for r in rows) == sorted(n.split()[0] for n in names)
+    start = columns(header[: header.index("last success")])
+    for row in rows:
+        # the "last success" cell starts at the same terminal column on every row, the
+        # over-long name cut at a character boundary rather than spilling into it
+        cut = next(i for i in range(len(row)) if columns(row[:i]) >= start)
+        assert columns(row[:cut]) == start and row[cut - 1] == " " and row[cut] != " ", row

@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sys
+import unicodedata
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
@@ -261,6 +262,19 @@ async def _run(config: Config, reload: Callable[[], Config]) -> int:
     return 0
 
 
+def _cell(text: str, width: int) -> str:
+    """`text` cut and padded to `width` terminal columns, a wide (Korean, Japanese, Chinese)
+    character taking two, so a feed named in hangul or kana keeps the status table aligned."""
+    out, used = [], 0
+    for ch in text:
+        w = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if used + w > width:
+            break
+        out.append(ch)
+        used += w
+    return "".join(out) + " " * (width - used)
+
+
 def _status(config: Config, *, as_json: bool) -> int:
     from bot.store import Store
 
@@ -300,7 +314,7 @@ def _status(config: Config, *, as_json: bool) -> int:
     print(header)
     for f in feeds:
         print(
-            f"{f['name'][:32]:<32} {(f['last_success'] or '-')[:19]:<20} {(f['next_check'] or '-')[:19]:<20} "
+            f"{_cell(f['name'], 32)} {(f['last_success'] or '-')[:19]:<20} {(f['next_check'] or '-')[:19]:<20} "
             f"{f['items_seen']:>6} {f['consecutive_failures']:>5}  {(f['last_error'] or '')[:60]}"
         )
     missing = len(config.feeds) - len(feeds)
