@@ -564,3 +564,50 @@ def test_guard_a_satellite_launch_still_names_its_class_and_its_follow_up_joins(
         index, "j2", "North Korea says satellite reached orbit, images to follow", 2, "B"
     )
     assert later == first
+
+
+# --- issue 19u, rule 1: a fresh launch report is set against each launch report of the story --
+# A story's facts are the union of its members': once a first report's class was corrected
+# ("short-range", then several outlets' ICBM), the story holds both classes and any fresh report
+# agrees with one of them. A collision replay put a second launch beside such a story, and its
+# short-range report joined, never alerted.
+
+
+def _corrected(index: StoryIndex) -> str:
+    """A launch story whose first report's class (short-range) the later outlets corrected."""
+    return _seeded(
+        index,
+        "c",
+        "North Korea fires short-range ballistic missile, Seoul says",
+        [
+            ("North Korea fires missile toward the sea, Japan says", 0.3),
+            ("North Korean missile fell outside Japan's waters, Tokyo says", 0.6),
+            ("North Korea fires ICBM in its first long-range test this year", 1.0),
+            ("North Korean ICBM flew for 70 minutes, Japan's defence ministry says", 1.2),
+        ],
+    )
+
+
+def test_a_fresh_report_against_the_storys_later_members_starts_its_own_story() -> None:
+    index = StoryIndex()
+    corrected = _corrected(index)
+    assert {"srbm", "icbm"} <= index.stories[corrected].facts.classes
+    other = _story(
+        index, "c9", "North Korea fires two short-range missiles off its west coast", 1.5, "Z"
+    )
+    assert other != corrected
+
+
+def test_guard_the_corrected_class_still_joins_and_the_next_day_confirmation_too() -> None:
+    index = StoryIndex()
+    corrected = _corrected(index)
+    again = _story(index, "c8", "North Korea launches ICBM, second outlet reports", 3, "Y")
+    told = _story(
+        index,
+        "c9",
+        "North Korea confirms it test-fired new ICBM, state media says",
+        22,
+        "X",
+        summary="KCNA said on Thursday the launch was overseen by Kim Jong Un.",
+    )
+    assert again == corrected and told == corrected

@@ -1446,7 +1446,8 @@ class Member:
     # a launch's first flash (`Fingerprint.flash`); or ""
     mark: str
     specific: int  # how many of the words are not _GENERIC
-    facts: Facts | None  # only when it names a class, a missile or a count (for _outvoted)
+    # only when it names a class, a missile, a count or a sea (for _outvoted, _against_a_member)
+    facts: Facts | None
 
     @classmethod
     def of(cls, fp: Fingerprint) -> Member:
@@ -1465,7 +1466,9 @@ class Member:
             if fp.flash
             else "",
             specific,
-            fp.facts if fp.facts.classes or fp.facts.names or fp.facts.counts else None,
+            fp.facts
+            if fp.facts.classes or fp.facts.names or fp.facts.counts or fp.facts.seas
+            else None,
         )
 
 
@@ -1493,6 +1496,23 @@ def _outvoted(fp: Fingerprint, story: StoryState) -> bool:
         return False
     families = {_FAMILY[c] for c in fp.facts.classes}
     return all(m.facts and families & {_FAMILY[c] for c in m.facts.classes} for m in against)
+
+
+def _against_a_member(fp: Fingerprint, story: StoryState) -> bool:
+    """Does a fresh launch report contradict a launch report of the story on its own facts?
+
+    The story's facts are the union of its members' (`Facts.merge`), so once a story holds
+    two classes or two counts, any report agrees with one of them. Each launch report is set
+    against the fresh one instead: a sea, a name or a class a later member added keeps a
+    differing fresh report apart (unless `_outvoted` finds the member's the odd one out)."""
+    if fp.facts.kind != "launch" or fp.facts.follow_up:
+        return False
+    return any(
+        m.facts is not None
+        and m.facts.kind == "launch"
+        and not compatible(fp.facts, m.facts, diplomacy=False)
+        for m in story.members
+    )
 
 
 def _specific_overlap(specific: frozenset[str], m: Member) -> float:
@@ -1780,6 +1800,8 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             launch and _outvoted(fp, story)
         ):
             continue
+        if launch and _against_a_member(fp, story) and not _outvoted(fp, story):
+            continue  # a class, count or sea a launch report of the story stated differs
         pair = {fp.facts.kind, story.facts.kind}
         if (
             pair == {"plan", "meeting"}
