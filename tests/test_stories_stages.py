@@ -611,3 +611,79 @@ def test_guard_the_corrected_class_still_joins_and_the_next_day_confirmation_too
         summary="KCNA said on Thursday the launch was overseen by Kim Jong Un.",
     )
     assert again == corrected and told == corrected
+
+
+# --- issue 19u, rule 2: a fresh launch is no report of a story of reactions and analyses ----
+# An assessment or a reaction about an earlier launch began a story ("... detected using
+# seismic data", "US assesses ...", "experts say ..."); a fresh launch report of another launch
+# 40 minutes on joined it on the time alone and was never alerted. A fresh report ("fires",
+# "launches", "test-fires") now joins only a story one of whose reports tells of a launch itself
+# (a fresh report, the launcher's telling, its pictures; not another side's reaction nor an
+# assessment), or, within hours, one that states its class, name or count: a slower feed's
+# report of the launch the reaction names. When in doubt, post.
+
+
+def test_an_assessment_tells_of_no_launch_of_its_own() -> None:
+    for title in (
+        "US assesses North Korea's newest ICBM flew on a lofted path",
+        "Experts say North Korea's latest missile could carry several warheads",
+        "North Korean missile launch detected using seismic sensors, researchers find",
+        "US condemns North Korea's missile launch",
+    ):
+        assert not extract_facts(title, "").tells_launch, title
+    for title in (
+        "North Korea fires ballistic missile into the East Sea",
+        "Japan detects North Korean missile launch",
+        "North Korean missile launch detected by Japanese radar",
+        "North Korea confirms it launched a new ICBM",
+    ):
+        assert extract_facts(title, "").tells_launch, title
+
+
+def test_a_fresh_launch_after_an_assessment_or_a_reaction_starts_its_own_story() -> None:
+    for n, first in enumerate(
+        (
+            "US assesses North Korea's newest ICBM flew on a lofted path",
+            "Experts say North Korea's latest ballistic missile could carry several warheads",
+            "US condemns North Korea's ballistic missile launch",
+        )
+    ):
+        index = StoryIndex()
+        earlier = _story(index, f"r{n}a", first, 0, "A")
+        fresh = _story(
+            index, f"r{n}b", "North Korea fires ballistic missile toward its eastern waters", 0.7, "B"
+        )
+        assert fresh != earlier, first
+
+
+def test_guard_the_launchs_reaction_confirmation_and_later_reports_still_join() -> None:
+    index = StoryIndex()
+    launch = _story(index, "g1", "North Korea fires ballistic missile into the East Sea", 0, "A")
+    assert _story(index, "g2", "US condemns North Korea's ballistic missile launch", 1, "B") == launch
+    assert _story(index, "g3", "North Korea launches missile, Japan's coast guard says", 2, "C") == (
+        launch
+    )
+    told = _story(
+        index,
+        "g4",
+        "North Korea confirms it tested new tactical ballistic missile",
+        20,
+        "D",
+        summary="State media said on Thursday Kim Jong Un observed the test.",
+    )
+    council = _story(
+        index, "g5", "UN Security Council to meet over North Korea's missile launch", 26, "E"
+    )
+    assert told == launch and council == launch
+    # a slower feed's report of the launch a reaction names, with its class, joins the reaction
+    index = StoryIndex()
+    reaction = _story(index, "k1", "Japan condemns North Korea's ICBM launch", 0, "A")
+    assert _story(index, "k2", "North Korea fires ICBM toward the sea, Seoul says", 1, "B") == (
+        reaction
+    )
+    # a story the launcher's own telling began is a launch's: a fresh report an hour on joins it
+    index = StoryIndex()
+    first = _story(index, "h1", "North Korea says it launched a new solid-fuel missile", 0, "A")
+    assert _story(index, "h2", "North Korea fires missile toward the sea, Seoul says", 1, "B") == (
+        first
+    )

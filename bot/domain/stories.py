@@ -478,6 +478,11 @@ class Facts:
     # the side a headline's attribution names ("Arms talks advancing, U.S. says": us): the
     # report is that side's word, whatever its clause names
     told_by: str = ""
+    # the headline tells of a launch itself: a fresh report of it, or the launcher's or a
+    # government's telling of it ("North Korea confirms ...", "Kim oversaw ..."); not a
+    # reaction, its pictures or an analysis of it. Merged over a story's members: a story of
+    # reactions and analyses alone holds no launch a fresh report could be a report of
+    tells_launch: bool = False
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -514,6 +519,7 @@ class Facts:
             self.voice,
             self.says,
             self.told_by,
+            self.tells_launch or other.tells_launch,
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -680,6 +686,22 @@ _OWN_ACCOUNT = re.compile(
     r"(?:launched|tested|test-fired|fired)\b",
     re.IGNORECASE,
 )
+# An assessment of a launch made: "US assesses", "experts say", "detected using GPS" (the
+# means of detection; not a first report's "Japan detects a launch", nor "detected by radar"):
+# an analysis, which tells of no launch of its own (`Facts.tells_launch`)
+_ASSESSMENT = re.compile(
+    r"\b(?:assess(?:es|ed|ing|ments?)?|(?:experts?|analysts?|researchers?)\s+(?:say|says|said|"
+    r"warn\w*|believe\w*|think)|detected\s+(?:using|via|through))\b",
+    re.IGNORECASE,
+)
+# Another side's reaction to a launch made ("US condemns ...", "Seoul urges ...", "allies
+# clash over ..."): a follow-up that tells of no launch itself, unlike the launcher's
+# confirmation, its pictures or its account of the launch
+_REACTION = re.compile(
+    r"\b(?:condemn\w*|denounc\w*|protest\w*|slams?|criticiz\w*|rebuk\w*|urges?|calls? for|"
+    r"clash\w*)\b",
+    re.IGNORECASE,
+)
 # Diplomacy: a meeting still to come (announced, travelled to) or one that took place. "To meet"
 # and "ahead of" win over "meet": "arrives to meet Putin" is the arrival.
 _AHEAD = re.compile(
@@ -832,14 +854,22 @@ def extract_facts(title: str, summary: str) -> Facts:
     account = bool(_ACCOUNT.search(main_clause))
     # the launcher's own word on its launch ("Kim Jong Un says ICBM launch proves ..."): a claim
     own_word = kind == "launch" and own == "nk" and bool(_SAYS_FIRST.match(main_clause))
+    assessment = bool(_ASSESSMENT.search(title))
+    told = bool(
+        own_word or _GUIDANCE.search(f"{title}. {summary}") or _OWN_ACCOUNT.search(summary)
+    )
     follow_up = bool(
         account
-        or own_word
+        or told
         or cjk_follow_up
         or _FOLLOW_UP.search(title)
-        or _GUIDANCE.search(f"{title}. {summary}")
-        or _OWN_ACCOUNT.search(summary)
         or (kind == "launch" and _ENABLED.search(main_clause))
+    )
+    tells_launch = (
+        kind == "launch"
+        and not assessment
+        and not account
+        and (not follow_up or told or not _REACTION.search(title))
     )
     # a named missile implies its class ("Hwasong-18" is an ICBM), in any language
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)
@@ -902,6 +932,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         voice=_voice(main_clause, own),
         says=own if _WORD_FIRST.match(main_clause) else "",
         told_by=_told_by(title),
+        tells_launch=tells_launch,
     )
 
 
@@ -1847,6 +1878,17 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and (story.facts.statement or story.facts.measure)
         ):
             continue  # nor does a launch report join a statement's or a measure's story
+        if (
+            fp.facts.kind == "launch"
+            and not fp.facts.follow_up
+            and not fp.facts.statement  # (her statement on a launch: the statement rules)
+            and not story.facts.tells_launch
+            and not _copies_a_member(fp, story, tuning)
+            # a slower feed's report of the launch the reaction names: its class (beyond
+            # "ballistic"), name or count, within hours
+            and not (gap <= tuning.early_gap and _specific_agree(fp.facts, story.facts))
+        ):
+            continue  # a fresh launch is no report of a story of reactions and analyses alone
         if story.facts.measure and not fp.facts.measure and fp.facts.names_launch:
             continue  # nor a reaction to the launch or an explainer of it the measure's story
         if (
