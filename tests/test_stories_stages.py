@@ -687,3 +687,87 @@ def test_guard_the_launchs_reaction_confirmation_and_later_reports_still_join() 
     assert _story(index, "h2", "North Korea fires missile toward the sea, Seoul says", 1, "B") == (
         first
     )
+
+
+# --- issue 19u, rule 3: counts are counts of the missiles of one salvo ---------------------
+# A count keeps two launches apart ("two missiles" against "four missiles"). A count of
+# launches or tests ("four missile tests"), a tally ("25 missiles this year") or an ordinal
+# ("its seventh test") counts no salvo; "a salvo of three" does.
+
+
+def test_only_a_salvos_missiles_are_counted() -> None:
+    counted = {
+        "North Korea fires two ballistic missiles into the East Sea": {2},
+        "North Korea fires a salvo of three short-range missiles": {3},
+        "North Korea launches a volley of four rockets off its west coast": {4},
+        "North Korea fires 2 missiles, its seventh launch this year": {2},
+    }
+    for title, counts in counted.items():
+        assert extract_facts(title, "").counts == counts, title
+    for title in (
+        "North Korea conducted four missile tests in a single week",
+        "North Korea confirms two missile launches were drills",
+        "South Korea says North Korea has fired 25 missiles this year",
+        "North Korea fires ballistic missile in its seventh test in two weeks",
+        "North Korea launches fifth ICBM this year",
+        "Japan says North Korea has launched 30 ballistic missiles so far",
+    ):
+        assert extract_facts(title, "").counts == set(), title
+
+
+def test_a_tally_of_the_year_does_not_keep_the_launchs_report_apart() -> None:
+    index = StoryIndex()
+    launch = _story(index, "t1", "North Korea fires two short-range missiles into the sea", 0, "A")
+    tally = _story(
+        index, "t2", "South Korea says North Korea has now fired 25 missiles this year", 2, "B"
+    )
+    assert tally == launch
+
+
+def test_a_salvo_of_three_and_two_missiles_are_two_launches() -> None:
+    index = StoryIndex()
+    salvo = _story(index, "v1", "North Korea fires a salvo of three from near Pyongyang", 0, "A")
+    two = _story(index, "v2", "North Korea fires two missiles, Japan says", 0.7, "B")
+    assert two != salvo
+
+
+def test_guard_the_salvos_later_report_with_its_count_still_joins() -> None:
+    index = StoryIndex()
+    salvo = _story(index, "w1", "North Korea fires a salvo of three ballistic missiles", 0, "A")
+    again = _story(index, "w2", "Three North Korean missiles flew 350 km, Japan says", 1.5, "B")
+    told = _story(
+        index,
+        "w3",
+        "North Korea confirms it fired three tactical missiles in a drill",
+        20,
+        "C",
+        summary="State media said on Thursday the launch was overseen by Kim Jong Un.",
+    )
+    assert again == salvo and told == salvo
+
+
+# --- issue 19u, rule 4: a record of launches is the series, not one launch ------------------
+# A feature on a record year of tests, with no count to tell it apart once tallies no longer
+# count, took the next fresh launch report in a collision replay (and the launch took it).
+
+
+def test_a_record_year_of_tests_is_a_feature_on_the_series() -> None:
+    assert extract_facts("North Korea's record year of missile tests alarms its neighbours", "").series
+    assert extract_facts("A record number of tests worries Tokyo", "").series
+    index = StoryIndex()
+    record = _story(
+        index, "y1", "North Korea's record year of missile tests alarms its neighbours", 0, "A"
+    )
+    fresh = _story(index, "y2", "North Korea fires ballistic missile toward the East Sea", 0.7, "B")
+    assert fresh != record
+
+
+def test_guard_a_launch_in_a_record_year_is_that_launchs_report() -> None:
+    facts = extract_facts("North Korea fires ICBM, capping a record year of missile tests", "")
+    assert not facts.series
+    index = StoryIndex()
+    launch = _story(index, "z1", "North Korea fires ICBM toward the sea, Japan says", 0, "A")
+    later = _story(
+        index, "z2", "North Korea fires ICBM, capping a record year of missile tests", 2, "B"
+    )
+    assert later == launch

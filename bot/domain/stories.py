@@ -206,7 +206,17 @@ _COUNT = re.compile(
     r"(?:(?:more|new|suspected|apparent|short[\s-]range|long[\s-]range|medium[\s-]range|"
     r"intermediate[\s-]range|intercontinental|ballistic|cruise|hypersonic|submarine[\s-]launched|"
     r"strategic|tactical|unidentified|solid[\s-]fuel(?:ed)?)\s+){0,3}"
-    r"(?:missiles?|projectiles?|rockets?|icbms?|srbms?|slbms?|irbms?)\b",
+    r"(?:missiles?|projectiles?|rockets?|icbms?|srbms?|slbms?|irbms?)\b"
+    # "a salvo of three", "a volley of two missiles": the count after the salvo
+    r"|\b(?:salvo|volley|barrage)\s+of\s+(one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\b",
+    re.IGNORECASE,
+)
+# A count that is no salvo's: launches or tests counted ("two missile launches", "four missile
+# tests": a series), or a tally ("12 missiles this year", "so far", "since January"). Ordinals
+# ("seventh test", "fifth ICBM this year") never match `_COUNT`
+_NOT_A_SALVO = re.compile(
+    r"\s*(?:(?:launch(?:es)?|tests?|firings?)\b|(?:[\w,-]+\s+){0,3}?"
+    r"(?:(?:this|in (?:a|one|the))\s+(?:year|month)|so far|to date)\b)",
     re.IGNORECASE,
 )
 _PARTIES = {
@@ -801,11 +811,13 @@ def extract_facts(title: str, summary: str) -> Facts:
     names = {n.replace("Kn-", "KN-") for n in names}
     counts = set()
     for m in _COUNT.finditer(text):
-        word = m.group(1).lower()
+        word = (m.group(1) or m.group(2)).lower()
         if word in ("a", "an"):
             continue  # "a missile" in a first flash often turns out to be two
         if _AT_LEAST.search(text, 0, m.start()):
             continue  # "at least one missile": a floor, not the count
+        if _NOT_A_SALVO.match(text, m.end()):
+            continue  # "four missile tests", "12 missiles this year": no salvo's count
         counts.add(int(word) if word.isdigit() else _NUMBERS[word])
     tokens = tokenize(title, summary)
     stems = set(tokens.stems)
@@ -926,6 +938,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         earlier=bool(_EARLIER.search(low)),
         series=(kind == "feature" and (genre or bool(_SERIES.search(title))))
         or ((kind == "feature" or "?" in title) and bool(_MANY.search(title)))
+        or (bool(_RECORD.search(main_clause)) and not _FIRES.search(main_clause))
         or _about_programme(title, main_clause, kind, acts),
         platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
         account=account,
@@ -963,6 +976,17 @@ _MANY = re.compile(
     r"every\s+(?:[\w-]+\s+){0,2}(?:missile|launch|test)\w*|(?:what|which) (?:missiles|weapons)|"
     r"how many (?:missiles|weapons|launches|tests)|(?:missile|rocket|weapons?) (?:launches|tests)|"
     r"(?:launches|tests) (?:so far|this year))\b",
+    re.IGNORECASE,
+)
+# a record of launches ("the North's record year of missile testing", "a record pace of
+# tests"): the series as the headline's subject (LABELLING.md rule 3), unless its own clause
+# fires something ("fires missile in record year of tests" is that launch's report)
+_RECORD = re.compile(
+    r"\brecord(?:-breaking)?\s+(?:year|number|pace|run|month)\b|\b(?:year|month) of record\b",
+    re.IGNORECASE,
+)
+_FIRES = re.compile(
+    r"\b(?:fires?|fired|launch(?:es|ed)|test[- ]?fire[sd]?|shoots|shot|lobs|lobbed)\b",
     re.IGNORECASE,
 )
 # the programme as a whole: "the North's growing nuclear arsenal", "its missile programme"
