@@ -771,3 +771,29 @@ def test_guard_a_launch_in_a_record_year_is_that_launchs_report() -> None:
         index, "z2", "North Korea fires ICBM, capping a record year of missile tests", 2, "B"
     )
     assert later == launch
+
+
+# --- issue 19u, rule 5: a flight over or toward Japan went east ------------------------------
+# "fires ballistic missile over Japan" stated no sea, so it joined a west-coast salvo's story
+# 40 minutes old in a collision replay; the seas tell them apart.
+
+
+def test_a_flight_over_japan_is_an_eastern_one() -> None:
+    for title in (
+        "North Korea fires ballistic missile over Japan",
+        "North Korean missile flies toward Japan, lands in the Pacific Ocean",
+        "North Korea fires missile that fell into the Pacific",
+    ):
+        assert extract_facts(title, "").seas == {"east"}, title
+    assert extract_facts("US Pacific Command condemns the launch", "").seas == set()
+    index = StoryIndex()
+    west = _story(index, "o1", "North Korea fires four missiles off its west coast", 0, "A")
+    east = _story(index, "o2", "North Korea fires ballistic missile over Japan", 0.7, "B")
+    assert east != west
+
+
+def test_guard_the_flight_over_japan_joins_its_east_sea_launch() -> None:
+    index = StoryIndex()
+    launch = _story(index, "p1", "North Korea fires ballistic missile into the East Sea", 0, "A")
+    over = _story(index, "p2", "North Korean missile flew over Japan, Tokyo says", 0.5, "B")
+    assert over == launch

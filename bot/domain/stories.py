@@ -256,7 +256,19 @@ _PLATFORMS = {
 # Where the missile came down: two launches into different seas are two events. Matched on the
 # lower-cased text with hyphens as spaces; a table to extend (other languages add their names).
 _SEAS: dict[str, tuple[str, ...]] = {
-    "east": ("east sea", "sea of japan", "east coast", "eastern waters", "eastern coast"),
+    # a flight over or toward Japan, into the Pacific, went east
+    "east": (
+        "east sea",
+        "sea of japan",
+        "east coast",
+        "eastern waters",
+        "eastern coast",
+        "over japan",
+        "toward japan",
+        "towards japan",
+        "into the pacific",
+        "pacific ocean",  # (not "US Pacific Command": no sea)
+    ),
     "west": ("yellow sea", "west sea", "west coast", "western waters", "western coast"),
 }
 # The day the event happened, as the lead says it ("on Tuesday").
