@@ -797,3 +797,33 @@ def test_guard_the_flight_over_japan_joins_its_east_sea_launch() -> None:
     launch = _story(index, "p1", "North Korea fires ballistic missile into the East Sea", 0, "A")
     over = _story(index, "p2", "North Korean missile flew over Japan, Tokyo says", 0.5, "B")
     assert over == launch
+
+
+# --- issue 19u, rule 6: "could soon launch" is a launch to come --------------------------------
+# A spy agency's warning that the North "could soon launch" an ICBM read as a launch, and a
+# fresh launch report of another missile 40 minutes on joined it in a collision replay.
+
+
+def test_a_launch_that_could_soon_come_is_a_plan() -> None:
+    for title in (
+        "North Korea could soon launch a solid-fuel ICBM, Seoul's spies say",
+        "North Korea may now fire a spy satellite, Japan warns",
+    ):
+        assert extract_facts(title, "").kind == "plan", title
+    index = StoryIndex()
+    warning = _story(
+        index, "q1", "North Korea could soon launch a solid-fuel ICBM, Seoul's spies say", 0, "A"
+    )
+    fresh = _story(index, "q2", "North Korea launches ballistic missile toward the sea", 0.7, "B")
+    assert fresh != warning
+
+
+def test_guard_a_missile_that_could_reach_far_is_a_launch() -> None:
+    facts = extract_facts("North Korea fires missile that could reach the US mainland", "")
+    assert facts.kind == "launch"
+    index = StoryIndex()
+    launch = _story(index, "u1", "North Korea fires ICBM into the East Sea, Seoul says", 0, "A")
+    later = _story(
+        index, "u2", "North Korea fires ICBM that could reach the US mainland", 1.5, "B"
+    )
+    assert later == launch

@@ -659,7 +659,7 @@ _GENRE = re.compile(
 # "plans to launch a satellite", "notifies Japan of launch": a launch to come is not the launch
 _PLANNED = re.compile(
     r"\b(?:plans?|planned|planning|will|to launch|to (?:try|attempt)|"
-    r"notif\w+|could launch|may launch|prepar\w+|imminent|set to|intends?|scrap|halt|ready to|"
+    r"notif\w+|(?:could|may|might)\s+(?:soon\s+|now\s+|yet\s+)?(?:launch|fire)|prepar\w+|imminent|set to|intends?|scrap|halt|ready to|"
     r"about to|vows? to|promis\w+|hints? at|abandon\w*|shoot down|on standby|"
     # a warning against a launch to come: "warns North Korea against launching a satellite",
     # "urges Pyongyang not to fire", "if it launches", "refrain from"
