@@ -651,7 +651,11 @@ def test_a_fresh_launch_after_an_assessment_or_a_reaction_starts_its_own_story()
         index = StoryIndex()
         earlier = _story(index, f"r{n}a", first, 0, "A")
         fresh = _story(
-            index, f"r{n}b", "North Korea fires ballistic missile toward its eastern waters", 0.7, "B"
+            index,
+            f"r{n}b",
+            "North Korea fires ballistic missile toward its eastern waters",
+            0.7,
+            "B",
         )
         assert fresh != earlier, first
 
@@ -659,10 +663,12 @@ def test_a_fresh_launch_after_an_assessment_or_a_reaction_starts_its_own_story()
 def test_guard_the_launchs_reaction_confirmation_and_later_reports_still_join() -> None:
     index = StoryIndex()
     launch = _story(index, "g1", "North Korea fires ballistic missile into the East Sea", 0, "A")
-    assert _story(index, "g2", "US condemns North Korea's ballistic missile launch", 1, "B") == launch
-    assert _story(index, "g3", "North Korea launches missile, Japan's coast guard says", 2, "C") == (
-        launch
+    assert (
+        _story(index, "g2", "US condemns North Korea's ballistic missile launch", 1, "B") == launch
     )
+    assert _story(
+        index, "g3", "North Korea launches missile, Japan's coast guard says", 2, "C"
+    ) == (launch)
     told = _story(
         index,
         "g4",
@@ -752,7 +758,9 @@ def test_guard_the_salvos_later_report_with_its_count_still_joins() -> None:
 
 
 def test_a_record_year_of_tests_is_a_feature_on_the_series() -> None:
-    assert extract_facts("North Korea's record year of missile tests alarms its neighbours", "").series
+    assert extract_facts(
+        "North Korea's record year of missile tests alarms its neighbours", ""
+    ).series
     assert extract_facts("A record number of tests worries Tokyo", "").series
     index = StoryIndex()
     record = _story(
@@ -823,7 +831,5 @@ def test_guard_a_missile_that_could_reach_far_is_a_launch() -> None:
     assert facts.kind == "launch"
     index = StoryIndex()
     launch = _story(index, "u1", "North Korea fires ICBM into the East Sea, Seoul says", 0, "A")
-    later = _story(
-        index, "u2", "North Korea fires ICBM that could reach the US mainland", 1.5, "B"
-    )
+    later = _story(index, "u2", "North Korea fires ICBM that could reach the US mainland", 1.5, "B")
     assert later == launch

@@ -879,9 +879,7 @@ def extract_facts(title: str, summary: str) -> Facts:
     # the launcher's own word on its launch ("Kim Jong Un says ICBM launch proves ..."): a claim
     own_word = kind == "launch" and own == "nk" and bool(_SAYS_FIRST.match(main_clause))
     assessment = bool(_ASSESSMENT.search(title))
-    told = bool(
-        own_word or _GUIDANCE.search(f"{title}. {summary}") or _OWN_ACCOUNT.search(summary)
-    )
+    told = bool(own_word or _GUIDANCE.search(f"{title}. {summary}") or _OWN_ACCOUNT.search(summary))
     follow_up = bool(
         account
         or told
