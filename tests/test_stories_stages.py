@@ -564,3 +564,272 @@ def test_guard_a_satellite_launch_still_names_its_class_and_its_follow_up_joins(
         index, "j2", "North Korea says satellite reached orbit, images to follow", 2, "B"
     )
     assert later == first
+
+
+# --- issue 19u, rule 1: a fresh launch report is set against each launch report of the story --
+# A story's facts are the union of its members': once a first report's class was corrected
+# ("short-range", then several outlets' ICBM), the story holds both classes and any fresh report
+# agrees with one of them. A collision replay put a second launch beside such a story, and its
+# short-range report joined, never alerted.
+
+
+def _corrected(index: StoryIndex) -> str:
+    """A launch story whose first report's class (short-range) the later outlets corrected."""
+    return _seeded(
+        index,
+        "c",
+        "North Korea fires short-range ballistic missile, Seoul says",
+        [
+            ("North Korea fires missile toward the sea, Japan says", 0.3),
+            ("North Korean missile fell outside Japan's waters, Tokyo says", 0.6),
+            ("North Korea fires ICBM in its first long-range test this year", 1.0),
+            ("North Korean ICBM flew for 70 minutes, Japan's defence ministry says", 1.2),
+        ],
+    )
+
+
+def test_a_fresh_report_against_the_storys_later_members_starts_its_own_story() -> None:
+    index = StoryIndex()
+    corrected = _corrected(index)
+    assert {"srbm", "icbm"} <= index.stories[corrected].facts.classes
+    other = _story(
+        index, "c9", "North Korea fires two short-range missiles off its west coast", 1.5, "Z"
+    )
+    assert other != corrected
+
+
+def test_guard_the_corrected_class_still_joins_and_the_next_day_confirmation_too() -> None:
+    index = StoryIndex()
+    corrected = _corrected(index)
+    again = _story(index, "c8", "North Korea launches ICBM, second outlet reports", 3, "Y")
+    told = _story(
+        index,
+        "c9",
+        "North Korea confirms it test-fired new ICBM, state media says",
+        22,
+        "X",
+        summary="KCNA said on Thursday the launch was overseen by Kim Jong Un.",
+    )
+    assert again == corrected and told == corrected
+
+
+# --- issue 19u, rule 2: a fresh launch is no report of a story of reactions and analyses ----
+# An assessment or a reaction about an earlier launch began a story ("... detected using
+# seismic data", "US assesses ...", "experts say ..."); a fresh launch report of another launch
+# 40 minutes on joined it on the time alone and was never alerted. A fresh report ("fires",
+# "launches", "test-fires") now joins only a story one of whose reports tells of a launch itself
+# (a fresh report, the launcher's telling, its pictures; not another side's reaction nor an
+# assessment), or, within hours, one that states its class, name or count: a slower feed's
+# report of the launch the reaction names. When in doubt, post.
+
+
+def test_an_assessment_tells_of_no_launch_of_its_own() -> None:
+    for title in (
+        "US assesses North Korea's newest ICBM flew on a lofted path",
+        "Experts say North Korea's latest missile could carry several warheads",
+        "North Korean missile launch detected using seismic sensors, researchers find",
+        "US condemns North Korea's missile launch",
+    ):
+        assert not extract_facts(title, "").tells_launch, title
+    for title in (
+        "North Korea fires ballistic missile into the East Sea",
+        "Japan detects North Korean missile launch",
+        "North Korean missile launch detected by Japanese radar",
+        "North Korea confirms it launched a new ICBM",
+    ):
+        assert extract_facts(title, "").tells_launch, title
+
+
+def test_a_fresh_launch_after_an_assessment_or_a_reaction_starts_its_own_story() -> None:
+    for n, first in enumerate(
+        (
+            "US assesses North Korea's newest ICBM flew on a lofted path",
+            "Experts say North Korea's latest ballistic missile could carry several warheads",
+            "US condemns North Korea's ballistic missile launch",
+        )
+    ):
+        index = StoryIndex()
+        earlier = _story(index, f"r{n}a", first, 0, "A")
+        fresh = _story(
+            index,
+            f"r{n}b",
+            "North Korea fires ballistic missile toward its eastern waters",
+            0.7,
+            "B",
+        )
+        assert fresh != earlier, first
+
+
+def test_guard_the_launchs_reaction_confirmation_and_later_reports_still_join() -> None:
+    index = StoryIndex()
+    launch = _story(index, "g1", "North Korea fires ballistic missile into the East Sea", 0, "A")
+    assert (
+        _story(index, "g2", "US condemns North Korea's ballistic missile launch", 1, "B") == launch
+    )
+    assert _story(
+        index, "g3", "North Korea launches missile, Japan's coast guard says", 2, "C"
+    ) == (launch)
+    told = _story(
+        index,
+        "g4",
+        "North Korea confirms it tested new tactical ballistic missile",
+        20,
+        "D",
+        summary="State media said on Thursday Kim Jong Un observed the test.",
+    )
+    council = _story(
+        index, "g5", "UN Security Council to meet over North Korea's missile launch", 26, "E"
+    )
+    assert told == launch and council == launch
+    # a slower feed's report of the launch a reaction names, with its class, joins the reaction
+    index = StoryIndex()
+    reaction = _story(index, "k1", "Japan condemns North Korea's ICBM launch", 0, "A")
+    assert _story(index, "k2", "North Korea fires ICBM toward the sea, Seoul says", 1, "B") == (
+        reaction
+    )
+    # a story the launcher's own telling began is a launch's: a fresh report an hour on joins it
+    index = StoryIndex()
+    first = _story(index, "h1", "North Korea says it launched a new solid-fuel missile", 0, "A")
+    assert _story(index, "h2", "North Korea fires missile toward the sea, Seoul says", 1, "B") == (
+        first
+    )
+
+
+# --- issue 19u, rule 3: counts are counts of the missiles of one salvo ---------------------
+# A count keeps two launches apart ("two missiles" against "four missiles"). A count of
+# launches or tests ("four missile tests"), a tally ("25 missiles this year") or an ordinal
+# ("its seventh test") counts no salvo; "a salvo of three" does.
+
+
+def test_only_a_salvos_missiles_are_counted() -> None:
+    counted = {
+        "North Korea fires two ballistic missiles into the East Sea": {2},
+        "North Korea fires a salvo of three short-range missiles": {3},
+        "North Korea launches a volley of four rockets off its west coast": {4},
+        "North Korea fires 2 missiles, its seventh launch this year": {2},
+    }
+    for title, counts in counted.items():
+        assert extract_facts(title, "").counts == counts, title
+    for title in (
+        "North Korea conducted four missile tests in a single week",
+        "North Korea confirms two missile launches were drills",
+        "South Korea says North Korea has fired 25 missiles this year",
+        "North Korea fires ballistic missile in its seventh test in two weeks",
+        "North Korea launches fifth ICBM this year",
+        "Japan says North Korea has launched 30 ballistic missiles so far",
+    ):
+        assert extract_facts(title, "").counts == set(), title
+
+
+def test_a_tally_of_the_year_does_not_keep_the_launchs_report_apart() -> None:
+    index = StoryIndex()
+    launch = _story(index, "t1", "North Korea fires two short-range missiles into the sea", 0, "A")
+    tally = _story(
+        index, "t2", "South Korea says North Korea has now fired 25 missiles this year", 2, "B"
+    )
+    assert tally == launch
+
+
+def test_a_salvo_of_three_and_two_missiles_are_two_launches() -> None:
+    index = StoryIndex()
+    salvo = _story(index, "v1", "North Korea fires a salvo of three from near Pyongyang", 0, "A")
+    two = _story(index, "v2", "North Korea fires two missiles, Japan says", 0.7, "B")
+    assert two != salvo
+
+
+def test_guard_the_salvos_later_report_with_its_count_still_joins() -> None:
+    index = StoryIndex()
+    salvo = _story(index, "w1", "North Korea fires a salvo of three ballistic missiles", 0, "A")
+    again = _story(index, "w2", "Three North Korean missiles flew 350 km, Japan says", 1.5, "B")
+    told = _story(
+        index,
+        "w3",
+        "North Korea confirms it fired three tactical missiles in a drill",
+        20,
+        "C",
+        summary="State media said on Thursday the launch was overseen by Kim Jong Un.",
+    )
+    assert again == salvo and told == salvo
+
+
+# --- issue 19u, rule 4: a record of launches is the series, not one launch ------------------
+# A feature on a record year of tests, with no count to tell it apart once tallies no longer
+# count, took the next fresh launch report in a collision replay (and the launch took it).
+
+
+def test_a_record_year_of_tests_is_a_feature_on_the_series() -> None:
+    assert extract_facts(
+        "North Korea's record year of missile tests alarms its neighbours", ""
+    ).series
+    assert extract_facts("A record number of tests worries Tokyo", "").series
+    index = StoryIndex()
+    record = _story(
+        index, "y1", "North Korea's record year of missile tests alarms its neighbours", 0, "A"
+    )
+    fresh = _story(index, "y2", "North Korea fires ballistic missile toward the East Sea", 0.7, "B")
+    assert fresh != record
+
+
+def test_guard_a_launch_in_a_record_year_is_that_launchs_report() -> None:
+    facts = extract_facts("North Korea fires ICBM, capping a record year of missile tests", "")
+    assert not facts.series
+    index = StoryIndex()
+    launch = _story(index, "z1", "North Korea fires ICBM toward the sea, Japan says", 0, "A")
+    later = _story(
+        index, "z2", "North Korea fires ICBM, capping a record year of missile tests", 2, "B"
+    )
+    assert later == launch
+
+
+# --- issue 19u, rule 5: a flight over or toward Japan went east ------------------------------
+# "fires ballistic missile over Japan" stated no sea, so it joined a west-coast salvo's story
+# 40 minutes old in a collision replay; the seas tell them apart.
+
+
+def test_a_flight_over_japan_is_an_eastern_one() -> None:
+    for title in (
+        "North Korea fires ballistic missile over Japan",
+        "North Korean missile flies toward Japan, lands in the Pacific Ocean",
+        "North Korea fires missile that fell into the Pacific",
+    ):
+        assert extract_facts(title, "").seas == {"east"}, title
+    assert extract_facts("US Pacific Command condemns the launch", "").seas == set()
+    index = StoryIndex()
+    west = _story(index, "o1", "North Korea fires four missiles off its west coast", 0, "A")
+    east = _story(index, "o2", "North Korea fires ballistic missile over Japan", 0.7, "B")
+    assert east != west
+
+
+def test_guard_the_flight_over_japan_joins_its_east_sea_launch() -> None:
+    index = StoryIndex()
+    launch = _story(index, "p1", "North Korea fires ballistic missile into the East Sea", 0, "A")
+    over = _story(index, "p2", "North Korean missile flew over Japan, Tokyo says", 0.5, "B")
+    assert over == launch
+
+
+# --- issue 19u, rule 6: "could soon launch" is a launch to come --------------------------------
+# A spy agency's warning that the North "could soon launch" an ICBM read as a launch, and a
+# fresh launch report of another missile 40 minutes on joined it in a collision replay.
+
+
+def test_a_launch_that_could_soon_come_is_a_plan() -> None:
+    for title in (
+        "North Korea could soon launch a solid-fuel ICBM, Seoul's spies say",
+        "North Korea may now fire a spy satellite, Japan warns",
+    ):
+        assert extract_facts(title, "").kind == "plan", title
+    index = StoryIndex()
+    warning = _story(
+        index, "q1", "North Korea could soon launch a solid-fuel ICBM, Seoul's spies say", 0, "A"
+    )
+    fresh = _story(index, "q2", "North Korea launches ballistic missile toward the sea", 0.7, "B")
+    assert fresh != warning
+
+
+def test_guard_a_missile_that_could_reach_far_is_a_launch() -> None:
+    facts = extract_facts("North Korea fires missile that could reach the US mainland", "")
+    assert facts.kind == "launch"
+    index = StoryIndex()
+    launch = _story(index, "u1", "North Korea fires ICBM into the East Sea, Seoul says", 0, "A")
+    later = _story(index, "u2", "North Korea fires ICBM that could reach the US mainland", 1.5, "B")
+    assert later == launch

@@ -206,7 +206,17 @@ _COUNT = re.compile(
     r"(?:(?:more|new|suspected|apparent|short[\s-]range|long[\s-]range|medium[\s-]range|"
     r"intermediate[\s-]range|intercontinental|ballistic|cruise|hypersonic|submarine[\s-]launched|"
     r"strategic|tactical|unidentified|solid[\s-]fuel(?:ed)?)\s+){0,3}"
-    r"(?:missiles?|projectiles?|rockets?|icbms?|srbms?|slbms?|irbms?)\b",
+    r"(?:missiles?|projectiles?|rockets?|icbms?|srbms?|slbms?|irbms?)\b"
+    # "a salvo of three", "a volley of two missiles": the count after the salvo
+    r"|\b(?:salvo|volley|barrage)\s+of\s+(one|two|three|four|five|six|seven|eight|nine|ten|\d{1,2})\b",
+    re.IGNORECASE,
+)
+# A count that is no salvo's: launches or tests counted ("two missile launches", "four missile
+# tests": a series), or a tally ("12 missiles this year", "so far", "since January"). Ordinals
+# ("seventh test", "fifth ICBM this year") never match `_COUNT`
+_NOT_A_SALVO = re.compile(
+    r"\s*(?:(?:launch(?:es)?|tests?|firings?)\b|(?:[\w,-]+\s+){0,3}?"
+    r"(?:(?:this|in (?:a|one|the))\s+(?:year|month)|so far|to date)\b)",
     re.IGNORECASE,
 )
 _PARTIES = {
@@ -246,7 +256,19 @@ _PLATFORMS = {
 # Where the missile came down: two launches into different seas are two events. Matched on the
 # lower-cased text with hyphens as spaces; a table to extend (other languages add their names).
 _SEAS: dict[str, tuple[str, ...]] = {
-    "east": ("east sea", "sea of japan", "east coast", "eastern waters", "eastern coast"),
+    # a flight over or toward Japan, into the Pacific, went east
+    "east": (
+        "east sea",
+        "sea of japan",
+        "east coast",
+        "eastern waters",
+        "eastern coast",
+        "over japan",
+        "toward japan",
+        "towards japan",
+        "into the pacific",
+        "pacific ocean",  # (not "US Pacific Command": no sea)
+    ),
     "west": ("yellow sea", "west sea", "west coast", "western waters", "western coast"),
 }
 # The day the event happened, as the lead says it ("on Tuesday").
@@ -478,6 +500,11 @@ class Facts:
     # the side a headline's attribution names ("Arms talks advancing, U.S. says": us): the
     # report is that side's word, whatever its clause names
     told_by: str = ""
+    # the headline tells of a launch itself: a fresh report of it, or the launcher's or a
+    # government's telling of it ("North Korea confirms ...", "Kim oversaw ..."); not a
+    # reaction, its pictures or an analysis of it. Merged over a story's members: a story of
+    # reactions and analyses alone holds no launch a fresh report could be a report of
+    tells_launch: bool = False
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -514,6 +541,7 @@ class Facts:
             self.voice,
             self.says,
             self.told_by,
+            self.tells_launch or other.tells_launch,
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -631,7 +659,7 @@ _GENRE = re.compile(
 # "plans to launch a satellite", "notifies Japan of launch": a launch to come is not the launch
 _PLANNED = re.compile(
     r"\b(?:plans?|planned|planning|will|to launch|to (?:try|attempt)|"
-    r"notif\w+|could launch|may launch|prepar\w+|imminent|set to|intends?|scrap|halt|ready to|"
+    r"notif\w+|(?:could|may|might)\s+(?:soon\s+|now\s+|yet\s+)?(?:launch|fire)|prepar\w+|imminent|set to|intends?|scrap|halt|ready to|"
     r"about to|vows? to|promis\w+|hints? at|abandon\w*|shoot down|on standby|"
     # a warning against a launch to come: "warns North Korea against launching a satellite",
     # "urges Pyongyang not to fire", "if it launches", "refrain from"
@@ -678,6 +706,22 @@ _OWN_ACCOUNT = re.compile(
     r"\b(?:north korea|pyongyang|the north|state media|kcna)\s+(?:said|says)\s+"
     r"(?:that\s+)?it\s+(?:had\s+|has\s+)?(?:successfully\s+)?"
     r"(?:launched|tested|test-fired|fired)\b",
+    re.IGNORECASE,
+)
+# An assessment of a launch made: "US assesses", "experts say", "detected using GPS" (the
+# means of detection; not a first report's "Japan detects a launch", nor "detected by radar"):
+# an analysis, which tells of no launch of its own (`Facts.tells_launch`)
+_ASSESSMENT = re.compile(
+    r"\b(?:assess(?:es|ed|ing|ments?)?|(?:experts?|analysts?|researchers?)\s+(?:say|says|said|"
+    r"warn\w*|believe\w*|think)|detected\s+(?:using|via|through))\b",
+    re.IGNORECASE,
+)
+# Another side's reaction to a launch made ("US condemns ...", "Seoul urges ...", "allies
+# clash over ..."): a follow-up that tells of no launch itself, unlike the launcher's
+# confirmation, its pictures or its account of the launch
+_REACTION = re.compile(
+    r"\b(?:condemn\w*|denounc\w*|protest\w*|slams?|criticiz\w*|rebuk\w*|urges?|calls? for|"
+    r"clash\w*)\b",
     re.IGNORECASE,
 )
 # Diplomacy: a meeting still to come (announced, travelled to) or one that took place. "To meet"
@@ -779,11 +823,13 @@ def extract_facts(title: str, summary: str) -> Facts:
     names = {n.replace("Kn-", "KN-") for n in names}
     counts = set()
     for m in _COUNT.finditer(text):
-        word = m.group(1).lower()
+        word = (m.group(1) or m.group(2)).lower()
         if word in ("a", "an"):
             continue  # "a missile" in a first flash often turns out to be two
         if _AT_LEAST.search(text, 0, m.start()):
             continue  # "at least one missile": a floor, not the count
+        if _NOT_A_SALVO.match(text, m.end()):
+            continue  # "four missile tests", "12 missiles this year": no salvo's count
         counts.add(int(word) if word.isdigit() else _NUMBERS[word])
     tokens = tokenize(title, summary)
     stems = set(tokens.stems)
@@ -832,14 +878,20 @@ def extract_facts(title: str, summary: str) -> Facts:
     account = bool(_ACCOUNT.search(main_clause))
     # the launcher's own word on its launch ("Kim Jong Un says ICBM launch proves ..."): a claim
     own_word = kind == "launch" and own == "nk" and bool(_SAYS_FIRST.match(main_clause))
+    assessment = bool(_ASSESSMENT.search(title))
+    told = bool(own_word or _GUIDANCE.search(f"{title}. {summary}") or _OWN_ACCOUNT.search(summary))
     follow_up = bool(
         account
-        or own_word
+        or told
         or cjk_follow_up
         or _FOLLOW_UP.search(title)
-        or _GUIDANCE.search(f"{title}. {summary}")
-        or _OWN_ACCOUNT.search(summary)
         or (kind == "launch" and _ENABLED.search(main_clause))
+    )
+    tells_launch = (
+        kind == "launch"
+        and not assessment
+        and not account
+        and (not follow_up or told or not _REACTION.search(title))
     )
     # a named missile implies its class ("Hwasong-18" is an ICBM), in any language
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)
@@ -896,12 +948,14 @@ def extract_facts(title: str, summary: str) -> Facts:
         earlier=bool(_EARLIER.search(low)),
         series=(kind == "feature" and (genre or bool(_SERIES.search(title))))
         or ((kind == "feature" or "?" in title) and bool(_MANY.search(title)))
+        or (bool(_RECORD.search(main_clause)) and not _FIRES.search(main_clause))
         or _about_programme(title, main_clause, kind, acts),
         platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
         account=account,
         voice=_voice(main_clause, own),
         says=own if _WORD_FIRST.match(main_clause) else "",
         told_by=_told_by(title),
+        tells_launch=tells_launch,
     )
 
 
@@ -932,6 +986,17 @@ _MANY = re.compile(
     r"every\s+(?:[\w-]+\s+){0,2}(?:missile|launch|test)\w*|(?:what|which) (?:missiles|weapons)|"
     r"how many (?:missiles|weapons|launches|tests)|(?:missile|rocket|weapons?) (?:launches|tests)|"
     r"(?:launches|tests) (?:so far|this year))\b",
+    re.IGNORECASE,
+)
+# a record of launches ("the North's record year of missile testing", "a record pace of
+# tests"): the series as the headline's subject (LABELLING.md rule 3), unless its own clause
+# fires something ("fires missile in record year of tests" is that launch's report)
+_RECORD = re.compile(
+    r"\brecord(?:-breaking)?\s+(?:year|number|pace|run|month)\b|\b(?:year|month) of record\b",
+    re.IGNORECASE,
+)
+_FIRES = re.compile(
+    r"\b(?:fires?|fired|launch(?:es|ed)|test[- ]?fire[sd]?|shoots|shot|lobs|lobbed)\b",
     re.IGNORECASE,
 )
 # the programme as a whole: "the North's growing nuclear arsenal", "its missile programme"
@@ -1446,7 +1511,8 @@ class Member:
     # a launch's first flash (`Fingerprint.flash`); or ""
     mark: str
     specific: int  # how many of the words are not _GENERIC
-    facts: Facts | None  # only when it names a class, a missile or a count (for _outvoted)
+    # only when it names a class, a missile, a count or a sea (for _outvoted, _against_a_member)
+    facts: Facts | None
 
     @classmethod
     def of(cls, fp: Fingerprint) -> Member:
@@ -1465,7 +1531,9 @@ class Member:
             if fp.flash
             else "",
             specific,
-            fp.facts if fp.facts.classes or fp.facts.names or fp.facts.counts else None,
+            fp.facts
+            if fp.facts.classes or fp.facts.names or fp.facts.counts or fp.facts.seas
+            else None,
         )
 
 
@@ -1493,6 +1561,23 @@ def _outvoted(fp: Fingerprint, story: StoryState) -> bool:
         return False
     families = {_FAMILY[c] for c in fp.facts.classes}
     return all(m.facts and families & {_FAMILY[c] for c in m.facts.classes} for m in against)
+
+
+def _against_a_member(fp: Fingerprint, story: StoryState) -> bool:
+    """Does a fresh launch report contradict a launch report of the story on its own facts?
+
+    The story's facts are the union of its members' (`Facts.merge`), so once a story holds
+    two classes or two counts, any report agrees with one of them. Each launch report is set
+    against the fresh one instead: a sea, a name or a class a later member added keeps a
+    differing fresh report apart (unless `_outvoted` finds the member's the odd one out)."""
+    if fp.facts.kind != "launch" or fp.facts.follow_up:
+        return False
+    return any(
+        m.facts is not None
+        and m.facts.kind == "launch"
+        and not compatible(fp.facts, m.facts, diplomacy=False)
+        for m in story.members
+    )
 
 
 def _specific_overlap(specific: frozenset[str], m: Member) -> float:
@@ -1780,6 +1865,8 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             launch and _outvoted(fp, story)
         ):
             continue
+        if launch and _against_a_member(fp, story) and not _outvoted(fp, story):
+            continue  # a class, count or sea a launch report of the story stated differs
         pair = {fp.facts.kind, story.facts.kind}
         if (
             pair == {"plan", "meeting"}
@@ -1825,6 +1912,17 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and (story.facts.statement or story.facts.measure)
         ):
             continue  # nor does a launch report join a statement's or a measure's story
+        if (
+            fp.facts.kind == "launch"
+            and not fp.facts.follow_up
+            and not fp.facts.statement  # (her statement on a launch: the statement rules)
+            and not story.facts.tells_launch
+            and not _copies_a_member(fp, story, tuning)
+            # a slower feed's report of the launch the reaction names: its class (beyond
+            # "ballistic"), name or count, within hours
+            and not (gap <= tuning.early_gap and _specific_agree(fp.facts, story.facts))
+        ):
+            continue  # a fresh launch is no report of a story of reactions and analyses alone
         if story.facts.measure and not fp.facts.measure and fp.facts.names_launch:
             continue  # nor a reaction to the launch or an explainer of it the measure's story
         if (

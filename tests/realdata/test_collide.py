@@ -19,7 +19,6 @@ from tests.realdata.collide import (
 )
 
 DATA = Path(__file__).parent.parent / "data"
-REAL = Path(__file__).parent / "stories_real.jsonl"
 
 
 def _report(i: str, event: str, hours: float, title: str, day: int = 1) -> StoryExample:
@@ -72,14 +71,24 @@ def test_window_is_scored_by_the_eval_code(capsys: pytest.CaptureFixture[str]) -
     assert "window 3 h, 2 seeds" in out and "facts equal" in out
 
 
-def test_collision_replay_of_the_real_dev_set() -> None:
-    if not REAL.exists():
-        pytest.skip("real story set not rebuilt (python -m tests.realdata.rebuild_stories)")
-    reports = read_set(REAL)
+# The differing-fact pairs that swallow an event, per real dev set: a floor that may only fall
+# (issue 19u figures; pairs 40 min apart, both orders). A set not rebuilt is skipped.
+_FLOORS = {
+    "stories_real.jsonl": 2,  # of 198 differing-fact pairs (780 same-label pairs)
+    "stories_real_2023b.jsonl": 5,  # of 104 (276)
+    "stories_real_2022b.jsonl": 15,  # of 192 (870)
+}
+
+
+@pytest.mark.parametrize("name", sorted(_FLOORS))
+def test_collision_replay_of_the_real_dev_sets(name: str) -> None:
+    path = Path(__file__).parent / name
+    if not path.exists():
+        pytest.skip(f"real story set {name} not rebuilt (python -m tests.realdata.rebuild_stories)")
+    reports = read_set(path)
     result = collide_pairs(reports, gap=timedelta(minutes=40))
-    # issue 19t: 780 same-label pairs, 198 with a differing fact; 4 of those swallow an event
     assert result.pairs > 0
-    assert len(result.swallowed_differ) <= 4
+    assert len(result.swallowed_differ) <= _FLOORS[name]
 
 
 def test_ballistic_alone_is_no_differing_class() -> None:
