@@ -762,6 +762,9 @@ def test_a_record_year_of_tests_is_a_feature_on_the_series() -> None:
         "North Korea's record year of missile tests alarms its neighbours", ""
     ).series
     assert extract_facts("A record number of tests worries Tokyo", "").series
+    # "launches" after "of" is the noun: the record, not a launch
+    assert extract_facts("North Korea keeps up a record pace of launches", "").series
+    assert extract_facts("Seoul counts a record year of missile launches by the North", "").series
     index = StoryIndex()
     record = _story(
         index, "y1", "North Korea's record year of missile tests alarms its neighbours", 0, "A"
@@ -773,6 +776,7 @@ def test_a_record_year_of_tests_is_a_feature_on_the_series() -> None:
 def test_guard_a_launch_in_a_record_year_is_that_launchs_report() -> None:
     facts = extract_facts("North Korea fires ICBM, capping a record year of missile tests", "")
     assert not facts.series
+    assert not extract_facts("North Korea launches ICBM at a record pace of tests", "").series
     index = StoryIndex()
     launch = _story(index, "z1", "North Korea fires ICBM toward the sea, Japan says", 0, "A")
     later = _story(

@@ -948,7 +948,10 @@ def extract_facts(title: str, summary: str) -> Facts:
         earlier=bool(_EARLIER.search(low)),
         series=(kind == "feature" and (genre or bool(_SERIES.search(title))))
         or ((kind == "feature" or "?" in title) and bool(_MANY.search(title)))
-        or (bool(_RECORD.search(main_clause)) and not _FIRES.search(main_clause))
+        or (
+            bool(_RECORD.search(main_clause))
+            and not _FIRES.search(_OF_LAUNCHES.sub(" ", main_clause))
+        )
         or _about_programme(title, main_clause, kind, acts),
         platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
         account=account,
@@ -995,6 +998,9 @@ _RECORD = re.compile(
     r"\brecord(?:-breaking)?\s+(?:year|number|pace|run|month)\b|\b(?:year|month) of record\b",
     re.IGNORECASE,
 )
+# "launches" after "of" ("a record pace of launches", "a record year of missile launches") is the
+# noun, not the verb _FIRES reads it as
+_OF_LAUNCHES = re.compile(r"\bof\s+(?:[\w-]+\s+){0,2}launches\b", re.IGNORECASE)
 _FIRES = re.compile(
     r"\b(?:fires?|fired|launch(?:es|ed)|test[- ]?fire[sd]?|shoots|shot|lobs|lobbed)\b",
     re.IGNORECASE,
