@@ -579,6 +579,99 @@ CASES = [
         False,
         "South Korea's defence minister Kim says North may launch missile soon",
     ),
+    # concurrent clauses: a title whose main clause holds nothing of either label and no event
+    # of its own ("Seoul stays quiet on ...", "parliament adjourns") reports its news in the
+    # "as"/"while" clause beside it, when a launch is there: that clause counts as main. A main
+    # clause with evidence of its own keeps the "as" clause as background, and so does one with
+    # an event of its own ("docks", "arrives": G5); "amid" stays background, and diplomacy in an
+    # "as" clause stays background too (on the real dev set, leaders' messages "as a carrier
+    # arrives" and pacts "as she criticises" them are not diplomacy news).
+    Case(
+        "an_opening_as_clause_holds_the_only_event",
+        "missile-test",
+        True,
+        "As North Korea test-fires cruise missiles, Seoul stays quiet on the missing fisherman",
+    ),
+    Case(
+        "an_as_clause_beside_an_empty_main_clause_is_the_news",
+        "missile-test",
+        True,
+        "Seoul's parliament adjourns early as Pyongyang fires two ballistic missiles",
+    ),
+    Case(
+        "an_own_event_in_the_main_clause_keeps_the_as_clause_background",
+        "missile-test",
+        False,
+        "US aircraft carrier docks in Busan as Pyongyang fires ballistic missiles",
+    ),
+    Case(
+        "a_while_clause_beside_an_empty_main_clause_is_the_news",
+        "missile-test",
+        True,
+        "Seoul's stock market slips while North Korea launches a salvo of short-range missiles",
+    ),
+    Case(
+        "diplomacy_in_the_as_clause_stays_background",
+        "diplomacy",
+        False,
+        "Marines rehearse a beach assault as Kim Jong Un exchanges letters with Putin",
+    ),
+    Case(
+        "a_main_clause_launch_keeps_the_as_clause_meeting_background",
+        "diplomacy",
+        False,
+        "North Korea fires a missile as Kim meets Putin",
+    ),
+    Case(
+        "a_main_clause_dialogue_keeps_the_as_clause_launch_background",
+        "missile-test",
+        False,
+        "Kim says he is ready for dialogue as North Korea fires missiles",
+    ),
+    Case(
+        "an_amid_clause_beside_an_empty_main_clause_stays_background",
+        "missile-test",
+        False,
+        "Seoul stocks slide amid fears North Korea will fire a missile",
+    ),
+    Case(
+        "another_country_s_launch_in_the_as_clause_is_not_the_north_s",
+        "missile-test",
+        False,
+        "Pyongyang stays silent as South Korea launches its own spy satellite",
+    ),
+    # a programme stepped up is the habit of testing (G3), also in such a clause; a test named
+    # beside the words keeps its label
+    Case(
+        "a_programme_stepped_up_is_no_test",
+        "missile-test",
+        False,
+        "As North Korea ramps up missile tests, Marines rehearse a beach assault",
+    ),
+    Case(
+        "a_programme_stepped_up_is_no_test-2",
+        "missile-test",
+        False,
+        "Tokyo weighs a bigger defence budget as Pyongyang steps up its missile-firing drive",
+    ),
+    Case(
+        "a_test_beside_the_words_keeps_its_label",
+        "missile-test",
+        True,
+        "North Korea ramps up pressure with new ICBM test",
+    ),
+    Case(
+        "a_says_clause_before_the_oversees_clause_is_no_diplomacy",
+        "diplomacy",
+        False,
+        "Kim says nuclear force ready as he oversees ICBM test",
+    ),
+    Case(
+        "a_says_clause_before_the_oversees_clause_keeps_the_test",
+        "missile-test",
+        True,
+        "Kim says nuclear force ready as he oversees ICBM test",
+    ),
 ]
 
 
