@@ -672,6 +672,47 @@ CASES = [
         True,
         "Kim says nuclear force ready as he oversees ICBM test",
     ),
+    # engagement "over" a subject: after a word of talks or of a quarrel between governments
+    # ("talks over", "clash over", "at odds over", "split over"), "over" names what they are
+    # about, not a background clause: "Biden and Kishida hold talks over North Korea" is
+    # diplomacy over the North (G7). Elsewhere "over" still opens background ("... amid anger
+    # over", a launch "over" a summit's news), and a quarrel over another subject stays none.
+    Case(
+        "talks_over_the_north_are_diplomacy_over_it",
+        "diplomacy",
+        True,
+        "Biden and Kishida hold talks over North Korea",
+    ),
+    Case(
+        "an_envoy_s_talks_over_the_north",
+        "diplomacy",
+        True,
+        "US envoy in Seoul for talks over North Korea's nuclear programme",
+    ),
+    Case(
+        "governments_at_odds_over_the_north_s_escapees",
+        "diplomacy",
+        True,
+        "Seoul and Beijing clash over repatriation of North Korean escapees",
+    ),
+    Case(
+        "governments_split_over_the_north",
+        "diplomacy",
+        True,
+        "Security Council members split over North Korea sanctions",
+    ),
+    Case(
+        "talks_over_another_subject_stay_none",
+        "diplomacy",
+        False,
+        "Yoon and Kishida hold talks over wartime labour, amid North Korea threats",
+    ),
+    Case(
+        "a_plain_over_clause_stays_background",
+        "diplomacy",
+        False,
+        "Japan and South Korea agree to resume talks on trade over North Korea concerns",
+    ),
 ]
 
 
