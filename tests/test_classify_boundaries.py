@@ -713,6 +713,27 @@ CASES = [
         False,
         "Japan and South Korea agree to resume talks on trade over North Korea concerns",
     ),
+    # a government summoning an envoy protests through diplomatic channels (G9, G14): what it
+    # summons them "over" is what the protest is about. Kim summoning his own generals is no
+    # diplomatic act.
+    Case(
+        "an_envoy_summoned_over_a_visit_to_pyongyang",
+        "diplomacy",
+        True,
+        "Seoul summons Russian ambassador over Putin's Pyongyang visit",
+    ),
+    Case(
+        "an_envoy_summoned_over_escapees_sent_back",
+        "diplomacy",
+        True,
+        "Tokyo summons Chinese envoy over North Korean escapees sent back",
+    ),
+    Case(
+        "kim_summoning_his_generals_is_no_diplomacy",
+        "diplomacy",
+        False,
+        "Kim Jong Un summons top generals over military readiness",
+    ),
 ]
 
 
