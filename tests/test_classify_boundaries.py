@@ -734,6 +734,24 @@ CASES = [
         False,
         "Kim Jong Un summons top generals over military readiness",
     ),
+    # a launch report whose lead says the test was timed to coincide with a visit names the
+    # visit in passing: no diplomacy (G0, G5). A lead that reports the visit as news keeps it.
+    Case(
+        "a_visit_the_test_coincided_with_is_background",
+        "diplomacy",
+        False,
+        "North Korea test-fires new solid-fuel missile",
+        "Analysts said the test was timed to coincide with the visit of a Chinese delegation to"
+        " Pyongyang.",
+    ),
+    Case(
+        "a_visit_the_lead_reports_keeps_its_label",
+        "diplomacy",
+        True,
+        "Chinese delegation in Pyongyang",
+        "A Chinese delegation arrived in Pyongyang on Monday for talks with North Korean"
+        " officials, state media said.",
+    ),
 ]
 
 
