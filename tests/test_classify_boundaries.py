@@ -752,6 +752,32 @@ CASES = [
         "A Chinese delegation arrived in Pyongyang on Monday for talks with North Korean"
         " officials, state media said.",
     ),
+    # a relative clause set off by commas (", who held a summit with Putin last month,") says
+    # something of a name in passing: background to the sentence's news (G0). The main clause
+    # around it keeps its label.
+    Case(
+        "a_summit_in_a_relative_clause_is_background",
+        "diplomacy",
+        False,
+        "North Korea fires ballistic missile",
+        "Kim Jong Un, who held a summit with Putin last month, oversaw the launch, KCNA said.",
+    ),
+    Case(
+        "a_treaty_around_a_relative_clause_keeps_its_label",
+        "diplomacy",
+        True,
+        "Putin in Pyongyang",
+        "Putin, who arrived in North Korea on Tuesday, signed a partnership treaty with Kim Jong"
+        " Un, state media said.",
+    ),
+    Case(
+        "a_launch_around_a_relative_clause_keeps_its_label",
+        "missile-test",
+        True,
+        "Tense day in Tokyo",
+        "North Korea, which has been under sanctions for years, fired an ICBM into the sea on"
+        " Friday, Japan's defence ministry said.",
+    ),
 ]
 
 

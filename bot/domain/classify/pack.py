@@ -82,6 +82,8 @@ class Salience:
     # subordinate openers of a concurrent event ("as", "while"): beside a title's main clause
     # that holds nothing of any topic, such a clause is the title's news
     concurrent: tuple[Pattern, ...] = ()
+    # openers of a relative clause ("who", "which"): set off by a comma, it is background
+    relative: tuple[Pattern, ...] = ()
 
     @property
     def enabled(self) -> bool:
@@ -234,6 +236,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         adversity=_patterns(sal, "adversity"),
         own_events=_patterns(sal, "own_events"),
         concurrent=_patterns(sal, "concurrent"),
+        relative=_patterns(sal, "relative"),
     )
     sal.finish()
 
@@ -477,6 +480,7 @@ def _build_salience_index(
         ("adversity", salience.adversity),
         ("own_event", salience.own_events),
         ("concurrent", salience.concurrent),
+        ("relative", salience.relative),
     ):
         for p in patterns:
             index.setdefault(p.stems[0], []).append((p, (kind, -1, -1)))

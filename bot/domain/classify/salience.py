@@ -58,13 +58,15 @@ class Clauses:
     own_event: bool = False  # the title's main clause reports an event of its own ("visits")
     # title sentences whose subordinate clause reports a concurrent event ("as", "while")
     concurrent_sentences: frozenset[int] = frozenset()
+    # non-restrictive relative clauses between commas (", who held a summit last month,")
+    relatives: tuple[tuple[int, int], ...] = ()
 
     def in_head(self, pos: int) -> bool:
         return self.tokens.sentence[pos] in self.head_sentences
 
     def subordinate(self, pos: int) -> bool:
         start, end = self.sub_from.get(self.tokens.sentence[pos], (_NEVER, _NEVER))
-        return start <= pos < end
+        return start <= pos < end or any(a <= pos < b for a, b in self.relatives)
 
     def main(self, pos: int) -> bool:
         """In the head, in a main clause (or in what a main-clause reaction is about)."""
@@ -189,6 +191,7 @@ def clauses(
     adversity: list[tuple[int, int]] = []
     own_events: list[int] = []
     concurrent: set[int] = set()
+    relative_starts: list[int] = []
     for start, end, kind in markers:
         if kind in ("sub", "cause") or (
             kind == "open" and (start == 0 or sentence[start - 1] != sentence[start])
@@ -210,6 +213,8 @@ def clauses(
             own_events.append(start)
         elif kind == "concurrent":
             concurrent.add(start)
+        elif kind == "relative":
+            relative_starts.append(start)
     sub_from: dict[int, tuple[int, int]] = {}
     cause_sentences: set[int] = set()
     n = len(tokens.stems)
@@ -235,6 +240,18 @@ def clauses(
         sub_from[s] = (start, stop)
         if start in causes:
             cause_sentences.add(s)
+    # a relative clause set off by a comma (", who held a summit with Putin last month,") is
+    # background to the sentence it sits in; it ends at the next comma
+    relatives: list[tuple[int, int]] = []
+    for start in relative_starts:
+        if start == 0 or sentence[start - 1] != sentence[start]:
+            continue
+        if clause[start - 1] == clause[start] or any(a <= start < b for a, b in cancelled):
+            continue
+        stop = start
+        while stop < n and clause[stop] == clause[start]:
+            stop += 1
+        relatives.append((start, stop))
     k = tokens.in_title.count(True)  # the title's tokens come first
     title = set(sentence[:k])
     concurrent_sentences = frozenset(
@@ -253,7 +270,15 @@ def clauses(
     )
     listed = _listed(tokens, names, adversity)
     probe = Clauses(
-        tokens, head, near, sub_from, frozenset(), tuple(actors), tuple(subject), acting
+        tokens,
+        head,
+        near,
+        sub_from,
+        frozenset(),
+        tuple(actors),
+        tuple(subject),
+        acting,
+        relatives=tuple(relatives),
     )
     # a reaction counts in the title only: leads are full of "warned" and "said"
     reaction_sentences = frozenset(
@@ -272,6 +297,7 @@ def clauses(
         listed,
         any(tokens.in_title[p] and not probe.subordinate(p) for p in own_events),
         concurrent_sentences,
+        tuple(relatives),
     )
 
 
