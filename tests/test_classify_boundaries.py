@@ -778,6 +778,40 @@ CASES = [
         "North Korea, which has been under sanctions for years, fired an ICBM into the sea on"
         " Friday, Japan's defence ministry said.",
     ),
+    # the two Koreas named together ("North and South Korea", "South and North Korea") name
+    # the North: their hotlines and talks are inter-Korean measures (G14), and a launch by both
+    # is the North's launch too ("South Korea" inside the name is not another country acting).
+    # A joint team at a sports event stays none.
+    Case(
+        "north_and_south_korea_restore_their_hotlines",
+        "diplomacy",
+        True,
+        "North and South Korea reopen liaison hotlines after a year of silence",
+    ),
+    Case(
+        "south_and_north_korea_agree_to_talks",
+        "diplomacy",
+        True,
+        "South and North Korea agree to hold working-level talks at Panmunjom",
+    ),
+    Case(
+        "north_and_south_korea_both_test_missiles",
+        "missile-test",
+        True,
+        "North and South Korea test-fire ballistic missiles within hours of each other",
+    ),
+    Case(
+        "south_korea_alone_testing_stays_another_country_s_launch",
+        "missile-test",
+        False,
+        "South Korea test-fires submarine-launched ballistic missile",
+    ),
+    Case(
+        "the_two_koreas_at_a_sports_event_stay_none",
+        "diplomacy",
+        False,
+        "North and South Korea field a joint hockey team at the Winter Games",
+    ),
 ]
 
 

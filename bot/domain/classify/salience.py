@@ -263,8 +263,10 @@ def clauses(
         head = frozenset(title)  # the "lead" is a photo caption: the title says it all
     near = frozenset(head | ({lead + 1} if lead is not None else set()))
     own = set(subject)
-    actors = [(a, b) for a, b in actors if a not in own]
     ends = subject_ends or {}
+    # a name inside a subject mention is part of it ("North and South Korea" holds "South Korea")
+    inside = {p for s in own for p in range(s, ends.get(s, s + 1))}
+    actors = [(a, b) for a, b in actors if a not in inside]
     names = sorted(
         {(a, b, False) for a, b in actors} | {(p, ends.get(p, p + 1), True) for p in own}
     )
