@@ -812,6 +812,34 @@ CASES = [
         False,
         "North and South Korea field a joint hockey team at the Winter Games",
     ),
+    # a government's policy toward the North as such is diplomacy (G7): "North Korea policy",
+    # "policy on North Korea". The North's own policies ("North Korea's policy", "North Korean
+    # policy") are not.
+    Case(
+        "a_north_korea_policy_review_is_diplomacy",
+        "diplomacy",
+        True,
+        "White House wraps up months-long North Korea policy review",
+    ),
+    Case(
+        "a_policy_on_north_korea_is_diplomacy",
+        "diplomacy",
+        True,
+        "Seoul's new government sets out its policy on North Korea",
+        "",
+    ),
+    Case(
+        "the_north_s_own_policy_is_no_diplomacy",
+        "diplomacy",
+        False,
+        "North Korea's policy of self-reliance strains its collective farms",
+    ),
+    Case(
+        "north_korean_policy_makers_are_no_diplomacy",
+        "diplomacy",
+        False,
+        "North Korean policy makers tighten grip on private markets",
+    ),
 ]
 
 
