@@ -840,6 +840,26 @@ CASES = [
         False,
         "North Korean policy makers tighten grip on private markets",
     ),
+    # a formal end to the Korean War is diplomacy with its other party, the North, also when
+    # only the war is named (G21); the war's history, films and veterans are not
+    Case(
+        "a_formal_end_to_the_war_proposed",
+        "diplomacy",
+        True,
+        "Seoul's president urges a formal end to the Korean War in his UN address",
+    ),
+    Case(
+        "an_end_of_war_declaration_discussed_by_the_allies",
+        "diplomacy",
+        True,
+        "Washington and Seoul near agreement on end-of-war declaration text",
+    ),
+    Case(
+        "the_war_s_anniversary_is_no_diplomacy",
+        "diplomacy",
+        False,
+        "Veterans gather to mark 70 years since the end of the Korean War",
+    ),
 ]
 
 
