@@ -860,6 +860,20 @@ CASES = [
         False,
         "Veterans gather to mark 70 years since the end of the Korean War",
     ),
+    # a role someone is named to, with whom it deals ("as special envoy for North Korea"),
+    # opens no background clause; "as envoys meet" still does (a concurrent event)
+    Case(
+        "an_envoy_named_for_the_north",
+        "diplomacy",
+        True,
+        "Washington names veteran diplomat as special envoy for North Korea",
+    ),
+    Case(
+        "envoys_meeting_in_an_as_clause_stay_background",
+        "diplomacy",
+        False,
+        "North Korea fires missile as envoy visits Seoul",
+    ),
 ]
 
 
