@@ -114,7 +114,9 @@ class Clauses:
 
     def title_concurrent(self, pos: int) -> bool:
         """In the title's "as ..." or "while ..." clause: an event beside the main clause's."""
-        return self.title_subordinate(pos) and self.tokens.sentence[pos] in self.concurrent_sentences
+        return (
+            self.title_subordinate(pos) and self.tokens.sentence[pos] in self.concurrent_sentences
+        )
 
     def title_cause(self, pos: int) -> bool:
         """In the title's "after ..." or "in response to ..." clause: what the news follows."""
