@@ -579,6 +579,301 @@ CASES = [
         False,
         "South Korea's defence minister Kim says North may launch missile soon",
     ),
+    # concurrent clauses: a title whose main clause holds nothing of either label and no event
+    # of its own ("Seoul stays quiet on ...", "parliament adjourns") reports its news in the
+    # "as"/"while" clause beside it, when a launch is there: that clause counts as main. A main
+    # clause with evidence of its own keeps the "as" clause as background, and so does one with
+    # an event of its own ("docks", "arrives": G5); "amid" stays background, and diplomacy in an
+    # "as" clause stays background too (on the real dev set, leaders' messages "as a carrier
+    # arrives" and pacts "as she criticises" them are not diplomacy news).
+    Case(
+        "an_opening_as_clause_holds_the_only_event",
+        "missile-test",
+        True,
+        "As North Korea test-fires cruise missiles, Seoul stays quiet on the missing fisherman",
+    ),
+    Case(
+        "an_as_clause_beside_an_empty_main_clause_is_the_news",
+        "missile-test",
+        True,
+        "Seoul's parliament adjourns early as Pyongyang fires two ballistic missiles",
+    ),
+    Case(
+        "an_own_event_in_the_main_clause_keeps_the_as_clause_background",
+        "missile-test",
+        False,
+        "US aircraft carrier docks in Busan as Pyongyang fires ballistic missiles",
+    ),
+    Case(
+        "a_while_clause_beside_an_empty_main_clause_is_the_news",
+        "missile-test",
+        True,
+        "Seoul's stock market slips while North Korea launches a salvo of short-range missiles",
+    ),
+    Case(
+        "diplomacy_in_the_as_clause_stays_background",
+        "diplomacy",
+        False,
+        "Marines rehearse a beach assault as Kim Jong Un exchanges letters with Putin",
+    ),
+    Case(
+        "a_main_clause_launch_keeps_the_as_clause_meeting_background",
+        "diplomacy",
+        False,
+        "North Korea fires a missile as Kim meets Putin",
+    ),
+    Case(
+        "a_main_clause_dialogue_keeps_the_as_clause_launch_background",
+        "missile-test",
+        False,
+        "Kim says he is ready for dialogue as North Korea fires missiles",
+    ),
+    Case(
+        "an_amid_clause_beside_an_empty_main_clause_stays_background",
+        "missile-test",
+        False,
+        "Seoul stocks slide amid fears North Korea will fire a missile",
+    ),
+    Case(
+        "another_country_s_launch_in_the_as_clause_is_not_the_north_s",
+        "missile-test",
+        False,
+        "Pyongyang stays silent as South Korea launches its own spy satellite",
+    ),
+    # a programme stepped up is the habit of testing (G3), also in such a clause; a test named
+    # beside the words keeps its label
+    Case(
+        "a_programme_stepped_up_is_no_test",
+        "missile-test",
+        False,
+        "As North Korea ramps up missile tests, Marines rehearse a beach assault",
+    ),
+    Case(
+        "a_programme_stepped_up_is_no_test-2",
+        "missile-test",
+        False,
+        "Tokyo weighs a bigger defence budget as Pyongyang steps up its missile-firing drive",
+    ),
+    Case(
+        "a_test_beside_the_words_keeps_its_label",
+        "missile-test",
+        True,
+        "North Korea ramps up pressure with new ICBM test",
+    ),
+    Case(
+        "a_says_clause_before_the_oversees_clause_is_no_diplomacy",
+        "diplomacy",
+        False,
+        "Kim says nuclear force ready as he oversees ICBM test",
+    ),
+    Case(
+        "a_says_clause_before_the_oversees_clause_keeps_the_test",
+        "missile-test",
+        True,
+        "Kim says nuclear force ready as he oversees ICBM test",
+    ),
+    # engagement "over" a subject: after a word of talks or of a quarrel between governments
+    # ("talks over", "clash over", "at odds over", "split over"), "over" names what they are
+    # about, not a background clause: "Biden and Kishida hold talks over North Korea" is
+    # diplomacy over the North (G7). Elsewhere "over" still opens background ("... amid anger
+    # over", a launch "over" a summit's news), and a quarrel over another subject stays none.
+    Case(
+        "talks_over_the_north_are_diplomacy_over_it",
+        "diplomacy",
+        True,
+        "Biden and Kishida hold talks over North Korea",
+    ),
+    Case(
+        "an_envoy_s_talks_over_the_north",
+        "diplomacy",
+        True,
+        "US envoy in Seoul for talks over North Korea's nuclear programme",
+    ),
+    Case(
+        "governments_at_odds_over_the_north_s_escapees",
+        "diplomacy",
+        True,
+        "Seoul and Beijing clash over repatriation of North Korean escapees",
+    ),
+    Case(
+        "governments_split_over_the_north",
+        "diplomacy",
+        True,
+        "Security Council members split over North Korea sanctions",
+    ),
+    Case(
+        "talks_over_another_subject_stay_none",
+        "diplomacy",
+        False,
+        "Yoon and Kishida hold talks over wartime labour, amid North Korea threats",
+    ),
+    Case(
+        "a_plain_over_clause_stays_background",
+        "diplomacy",
+        False,
+        "Japan and South Korea agree to resume talks on trade over North Korea concerns",
+    ),
+    # a government summoning an envoy protests through diplomatic channels (G9, G14): what it
+    # summons them "over" is what the protest is about. Kim summoning his own generals is no
+    # diplomatic act.
+    Case(
+        "an_envoy_summoned_over_a_visit_to_pyongyang",
+        "diplomacy",
+        True,
+        "Seoul summons Russian ambassador over Putin's Pyongyang visit",
+    ),
+    Case(
+        "an_envoy_summoned_over_escapees_sent_back",
+        "diplomacy",
+        True,
+        "Tokyo summons Chinese envoy over North Korean escapees sent back",
+    ),
+    Case(
+        "kim_summoning_his_generals_is_no_diplomacy",
+        "diplomacy",
+        False,
+        "Kim Jong Un summons top generals over military readiness",
+    ),
+    # a launch report whose lead says the test was timed to coincide with a visit names the
+    # visit in passing: no diplomacy (G0, G5). A lead that reports the visit as news keeps it.
+    Case(
+        "a_visit_the_test_coincided_with_is_background",
+        "diplomacy",
+        False,
+        "North Korea test-fires new solid-fuel missile",
+        "Analysts said the test was timed to coincide with the visit of a Chinese delegation to"
+        " Pyongyang.",
+    ),
+    Case(
+        "a_visit_the_lead_reports_keeps_its_label",
+        "diplomacy",
+        True,
+        "Chinese delegation in Pyongyang",
+        "A Chinese delegation arrived in Pyongyang on Monday for talks with North Korean"
+        " officials, state media said.",
+    ),
+    # a relative clause set off by commas (", who held a summit with Putin last month,") says
+    # something of a name in passing: background to the sentence's news (G0). The main clause
+    # around it keeps its label.
+    Case(
+        "a_summit_in_a_relative_clause_is_background",
+        "diplomacy",
+        False,
+        "North Korea fires ballistic missile",
+        "Kim Jong Un, who held a summit with Putin last month, oversaw the launch, KCNA said.",
+    ),
+    Case(
+        "a_treaty_around_a_relative_clause_keeps_its_label",
+        "diplomacy",
+        True,
+        "Putin in Pyongyang",
+        "Putin, who arrived in North Korea on Tuesday, signed a partnership treaty with Kim Jong"
+        " Un, state media said.",
+    ),
+    Case(
+        "a_launch_around_a_relative_clause_keeps_its_label",
+        "missile-test",
+        True,
+        "Tense day in Tokyo",
+        "North Korea, which has been under sanctions for years, fired an ICBM into the sea on"
+        " Friday, Japan's defence ministry said.",
+    ),
+    # the two Koreas named together ("North and South Korea", "South and North Korea") name
+    # the North: their hotlines and talks are inter-Korean measures (G14), and a launch by both
+    # is the North's launch too ("South Korea" inside the name is not another country acting).
+    # A joint team at a sports event stays none.
+    Case(
+        "north_and_south_korea_restore_their_hotlines",
+        "diplomacy",
+        True,
+        "North and South Korea reopen liaison hotlines after a year of silence",
+    ),
+    Case(
+        "south_and_north_korea_agree_to_talks",
+        "diplomacy",
+        True,
+        "South and North Korea agree to hold working-level talks at Panmunjom",
+    ),
+    Case(
+        "north_and_south_korea_both_test_missiles",
+        "missile-test",
+        True,
+        "North and South Korea test-fire ballistic missiles within hours of each other",
+    ),
+    Case(
+        "south_korea_alone_testing_stays_another_country_s_launch",
+        "missile-test",
+        False,
+        "South Korea test-fires submarine-launched ballistic missile",
+    ),
+    Case(
+        "the_two_koreas_at_a_sports_event_stay_none",
+        "diplomacy",
+        False,
+        "North and South Korea field a joint hockey team at the Winter Games",
+    ),
+    # a government's policy toward the North as such is diplomacy (G7): "North Korea policy",
+    # "policy on North Korea". The North's own policies ("North Korea's policy", "North Korean
+    # policy") are not.
+    Case(
+        "a_north_korea_policy_review_is_diplomacy",
+        "diplomacy",
+        True,
+        "White House wraps up months-long North Korea policy review",
+    ),
+    Case(
+        "a_policy_on_north_korea_is_diplomacy",
+        "diplomacy",
+        True,
+        "Seoul's new government sets out its policy on North Korea",
+        "",
+    ),
+    Case(
+        "the_north_s_own_policy_is_no_diplomacy",
+        "diplomacy",
+        False,
+        "North Korea's policy of self-reliance strains its collective farms",
+    ),
+    Case(
+        "north_korean_policy_makers_are_no_diplomacy",
+        "diplomacy",
+        False,
+        "North Korean policy makers tighten grip on private markets",
+    ),
+    # a formal end to the Korean War is diplomacy with its other party, the North, also when
+    # only the war is named (G21); the war's history, films and veterans are not
+    Case(
+        "a_formal_end_to_the_war_proposed",
+        "diplomacy",
+        True,
+        "Seoul's president urges a formal end to the Korean War in his UN address",
+    ),
+    Case(
+        "an_end_of_war_declaration_discussed_by_the_allies",
+        "diplomacy",
+        True,
+        "Washington and Seoul near agreement on end-of-war declaration text",
+    ),
+    Case(
+        "the_war_s_anniversary_is_no_diplomacy",
+        "diplomacy",
+        False,
+        "Veterans gather to mark 70 years since the end of the Korean War",
+    ),
+    # a role someone is named to, with whom it deals ("as special envoy for North Korea"),
+    # opens no background clause; "as envoys meet" still does (a concurrent event)
+    Case(
+        "an_envoy_named_for_the_north",
+        "diplomacy",
+        True,
+        "Washington names veteran diplomat as special envoy for North Korea",
+    ),
+    Case(
+        "envoys_meeting_in_an_as_clause_stay_background",
+        "diplomacy",
+        False,
+        "North Korea fires missile as envoy visits Seoul",
+    ),
 ]
 
 

@@ -235,13 +235,25 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         where = clauses(tokens, markers, subject_pos, acting, subject_ends)
         acts = {ti: title_acts(ev, where) for ti, (ev, _e) in found.items()}
         named = {ti: title_mentions(ev, e, where) for ti, (ev, e) in found.items()}
+        # nothing of any topic in the title's main clause: its "as" clause may be the news
+        empty = not any(acts.values()) and not any(
+            where.title_main(p) for _ev, e in found.values() for p in e
+        )
         for ti in judged:
             ev, events = found[ti]
             topic = pack.topics[ti]
             name = pack.label_name(topic.label)
             others = any(a for tj, a in acts.items() if tj != ti)
             in_title = any(a for tj, a in named.items() if tj != ti)
-            verdict = judge(topic, ev, events, where, other_acts=others, other_in_title=in_title)
+            verdict = judge(
+                topic,
+                ev,
+                events,
+                where,
+                other_acts=others,
+                other_in_title=in_title,
+                main_empty=empty,
+            )
             score, evidence, _ = results[name]
             evidence.insert(1 if topic.needs_subject else 0, verdict.note)
             results[name] = (score, evidence, verdict.salient)

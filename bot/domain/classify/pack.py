@@ -79,6 +79,11 @@ class Salience:
     # a title's main clause with one of these reports an event of its own ("visits", "arrives"):
     # what its cause clause names is background ("visits the DMZ after the launches")
     own_events: tuple[Pattern, ...] = ()
+    # subordinate openers of a concurrent event ("as", "while"): beside a title's main clause
+    # that holds nothing of any topic, such a clause is the title's news
+    concurrent: tuple[Pattern, ...] = ()
+    # openers of a relative clause ("who", "which"): set off by a comma, it is background
+    relative: tuple[Pattern, ...] = ()
 
     @property
     def enabled(self) -> bool:
@@ -230,6 +235,8 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         acting=_patterns(sal, "acting"),
         adversity=_patterns(sal, "adversity"),
         own_events=_patterns(sal, "own_events"),
+        concurrent=_patterns(sal, "concurrent"),
+        relative=_patterns(sal, "relative"),
     )
     sal.finish()
 
@@ -472,6 +479,8 @@ def _build_salience_index(
         ("caption", salience.captions),
         ("adversity", salience.adversity),
         ("own_event", salience.own_events),
+        ("concurrent", salience.concurrent),
+        ("relative", salience.relative),
     ):
         for p in patterns:
             index.setdefault(p.stems[0], []).append((p, (kind, -1, -1)))

@@ -56,13 +56,17 @@ class Clauses:
     cause_sentences: frozenset[int] = frozenset()  # the subordinate clause names a cause
     listed: frozenset[int] = frozenset()  # subject mentions in a list of adversaries
     own_event: bool = False  # the title's main clause reports an event of its own ("visits")
+    # title sentences whose subordinate clause reports a concurrent event ("as", "while")
+    concurrent_sentences: frozenset[int] = frozenset()
+    # non-restrictive relative clauses between commas (", who held a summit last month,")
+    relatives: tuple[tuple[int, int], ...] = ()
 
     def in_head(self, pos: int) -> bool:
         return self.tokens.sentence[pos] in self.head_sentences
 
     def subordinate(self, pos: int) -> bool:
         start, end = self.sub_from.get(self.tokens.sentence[pos], (_NEVER, _NEVER))
-        return start <= pos < end
+        return start <= pos < end or any(a <= pos < b for a, b in self.relatives)
 
     def main(self, pos: int) -> bool:
         """In the head, in a main clause (or in what a main-clause reaction is about)."""
@@ -107,6 +111,12 @@ class Clauses:
 
     def title_subordinate(self, pos: int) -> bool:
         return self.tokens.in_title[pos] and self.subordinate(pos)
+
+    def title_concurrent(self, pos: int) -> bool:
+        """In the title's "as ..." or "while ..." clause: an event beside the main clause's."""
+        return (
+            self.title_subordinate(pos) and self.tokens.sentence[pos] in self.concurrent_sentences
+        )
 
     def title_cause(self, pos: int) -> bool:
         """In the title's "after ..." or "in response to ..." clause: what the news follows."""
@@ -182,6 +192,8 @@ def clauses(
     causes: set[int] = set()
     adversity: list[tuple[int, int]] = []
     own_events: list[int] = []
+    concurrent: set[int] = set()
+    relative_starts: list[int] = []
     for start, end, kind in markers:
         if kind in ("sub", "cause") or (
             kind == "open" and (start == 0 or sentence[start - 1] != sentence[start])
@@ -201,6 +213,10 @@ def clauses(
             adversity.append((start, end))
         elif kind == "own_event":
             own_events.append(start)
+        elif kind == "concurrent":
+            concurrent.add(start)
+        elif kind == "relative":
+            relative_starts.append(start)
     sub_from: dict[int, tuple[int, int]] = {}
     cause_sentences: set[int] = set()
     n = len(tokens.stems)
@@ -226,22 +242,47 @@ def clauses(
         sub_from[s] = (start, stop)
         if start in causes:
             cause_sentences.add(s)
+    # a relative clause set off by a comma (", who held a summit with Putin last month,") is
+    # background to the sentence it sits in; it ends at the next comma
+    relatives: list[tuple[int, int]] = []
+    for start in relative_starts:
+        if start == 0 or sentence[start - 1] != sentence[start]:
+            continue
+        if clause[start - 1] == clause[start] or any(a <= start < b for a, b in cancelled):
+            continue
+        stop = start
+        while stop < n and clause[stop] == clause[start]:
+            stop += 1
+        relatives.append((start, stop))
     k = tokens.in_title.count(True)  # the title's tokens come first
     title = set(sentence[:k])
+    concurrent_sentences = frozenset(
+        s for s, (start, _stop) in sub_from.items() if start in concurrent and s in title
+    )
     lead = sentence[k] if k < n else None
     head = frozenset(title if lead is None else title | {lead})
     if lead is not None and any(lead <= sentence[c] <= lead + 2 for c in captions):
         head = frozenset(title)  # the "lead" is a photo caption: the title says it all
     near = frozenset(head | ({lead + 1} if lead is not None else set()))
     own = set(subject)
-    actors = [(a, b) for a, b in actors if a not in own]
     ends = subject_ends or {}
+    # a name inside a subject mention is part of it ("North and South Korea" holds "South Korea")
+    inside = {p for s in own for p in range(s, ends.get(s, s + 1))}
+    actors = [(a, b) for a, b in actors if a not in inside]
     names = sorted(
         {(a, b, False) for a, b in actors} | {(p, ends.get(p, p + 1), True) for p in own}
     )
     listed = _listed(tokens, names, adversity)
     probe = Clauses(
-        tokens, head, near, sub_from, frozenset(), tuple(actors), tuple(subject), acting
+        tokens,
+        head,
+        near,
+        sub_from,
+        frozenset(),
+        tuple(actors),
+        tuple(subject),
+        acting,
+        relatives=tuple(relatives),
     )
     # a reaction counts in the title only: leads are full of "warned" and "said"
     reaction_sentences = frozenset(
@@ -259,6 +300,8 @@ def clauses(
         frozenset(cause_sentences),
         listed,
         any(tokens.in_title[p] and not probe.subordinate(p) for p in own_events),
+        concurrent_sentences,
+        tuple(relatives),
     )
 
 
@@ -291,6 +334,7 @@ def judge(
     *,
     other_acts: bool = False,
     other_in_title: bool = False,
+    main_empty: bool = False,
 ) -> Verdict:
     """Whether a topic that reached its threshold is what the item is mainly about.
 
@@ -299,6 +343,9 @@ def judge(
     named as the title's cause ("sanctions after the ICBM test", "drills after the launch")
     is what the item reports. `other_in_title`: another label has evidence anywhere in the
     title ("sanctions a week after 'H-bomb' test" names North Korea's test, if not the North).
+    `main_empty`: no topic has evidence or an event word in the title's main clause; its
+    concurrent clause ("Carrier docks in Busan as Pyongyang fires missiles", "As the North
+    fires missiles, it stays silent on ...") is then the title's news.
     """
     follows = bool(topic.events)
     in_title = any(where.tokens.in_title[p] for p in events) or any(
@@ -329,8 +376,22 @@ def judge(
         and not any(where.title_main(p) for p in where.subject)
     )
 
+    # a launch beside a title's main clause that holds nothing of either label, and no event of
+    # its own ("docks", "arrives": G5), is the title's news; diplomacy in an "as" clause stays
+    # background (the leader's messages as a carrier arrives, a pact "as she criticises" it)
+    concurrent = (
+        main_empty
+        and follows
+        and not where.own_event
+        and any(where.title_concurrent(p) for p in events)
+    )
+
     def main(p: int) -> bool:
-        return where.main(p) or (cause_named and where.title_cause(p))
+        return (
+            where.main(p)
+            or (cause_named and where.title_cause(p))
+            or (concurrent and where.title_concurrent(p))
+        )
 
     main_value = 0.0
     main_in_title = False
@@ -355,7 +416,7 @@ def judge(
         # the subject as one of a list of adversaries ("G7 vows tough stance on China, North
         # Korea and Russia") is not what the meeting or statement is about (G7)
         named = [p for p in where.subject if where.title_main(p) or where.title_cause(p)]
-        named += [p for p in where.subject if where.main(p)]
+        named += [p for p in where.subject if main(p)]
         if not named:
             return Verdict(False, "mentioned in passing: North Korea not in the title or lead")
         if all(p in where.listed for p in named):
