@@ -523,3 +523,25 @@ def test_real_html_reads_as_html_parser_reads_it() -> None:
             simple += 1
             assert " ".join(text.split()) == " ".join(_parsed_text(fragment).split()), fragment
     assert simple > len(fragments) / 2, (simple, len(fragments))
+
+
+def test_an_unreadable_date_falls_back_without_feedparsers_deprecated_mapping() -> None:
+    import warnings
+
+    # feedparser leaves published_parsed None for a date it cannot read; the bot then tries
+    # updated_parsed, which feedparser's own lookup would map back to published_parsed with a
+    # DeprecationWarning (a mapping it says it will remove)
+    body = (
+        b"<rss version='2.0'><channel><title>Wire</title><item><title>North Korea fires missile"
+        b"</title><guid>w-1</guid><pubDate>sometime on Tuesday</pubDate></item>"
+        b"<item><title>Envoy arrives</title><guid>w-2</guid>"
+        b"<pubDate>Tue, 10 Mar 2026 22:00:00 GMT</pubDate></item></channel></rss>"
+    )
+    now = datetime(2026, 3, 11, tzinfo=UTC)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        parsed = parse_feed(
+            body, url="https://wire.test/rss", feed_name="Wire", now=now, fast=False
+        )
+    assert [i.title for i in parsed.items] == ["North Korea fires missile", "Envoy arrives"]
+    assert parsed.items[1].published == datetime(2026, 3, 10, 22, 0, tzinfo=UTC)

@@ -195,7 +195,10 @@ def _canonical(url: str) -> str:
 
 def _date(entry: Any) -> datetime | None:
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
+        # read as a plain dict: feedparser's own lookup maps a missing `updated_parsed` to
+        # `published_parsed` with a DeprecationWarning (its issue 310), and this loop already
+        # tries each key in turn
+        value = dict.get(entry, key)
         if value:
             try:
                 return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
