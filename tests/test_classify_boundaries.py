@@ -913,6 +913,22 @@ CASES = [
         "Security Council renews mandate of panel that monitors North Korea sanctions",
         "The vote extends the experts' work for another year.",
     ),
+    # the launch of a boat (a new nuclear or attack submarine, its launching ceremony) is a
+    # navy's new ship, not a weapons test; a missile fired from a submarine stays a test
+    Case(
+        "a_nuclear_submarine_launch_is_a_new_boat",
+        "missile-test",
+        False,
+        "Seoul doubts North's nuclear submarine launch",
+        "North Korea showed its first attack submarine this week.",
+    ),
+    Case(
+        "a_submarine_launched_missile_stays_a_test",
+        "missile-test",
+        True,
+        "North Korea test-fires nuclear submarine-launched ballistic missile",
+        "The missile flew from waters off the east coast.",
+    ),
 ]
 
 
