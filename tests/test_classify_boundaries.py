@@ -874,6 +874,61 @@ CASES = [
         False,
         "North Korea fires missile as envoy visits Seoul",
     ),
+    # the ruling party's own gatherings are domestic (G11, G17): Kim's speech there is no
+    # diplomacy; a foreign envoy received before one still is
+    Case(
+        "kim_s_speech_at_the_annual_party_gathering_is_domestic",
+        "diplomacy",
+        False,
+        "Kim hails farm and army gains at meeting",
+        "The North Korean leader spoke at the opening of the ruling party's key annual gathering.",
+    ),
+    Case(
+        "a_party_congress_opening_is_domestic",
+        "diplomacy",
+        False,
+        "Kim opens party congress with call for a stronger economy",
+        "The North Korean leader addressed thousands of delegates in Pyongyang.",
+    ),
+    Case(
+        "an_envoy_received_before_the_party_gathering_stays_diplomacy",
+        "diplomacy",
+        True,
+        "Kim meets Russian envoy ahead of party gathering",
+        "Kim Jong Un received a Russian delegation in Pyongyang days before the party congress.",
+    ),
+    # assets sent to watch for sanctions breaches are enforcement (G10), not a sanctions step;
+    # the Council's work on the panel that monitors them stays diplomacy (G8)
+    Case(
+        "a_patrol_plane_sent_to_monitor_sanctions_is_enforcement",
+        "diplomacy",
+        False,
+        "Canada sends aircraft to Japan to monitor North Korea sanctions",
+        "A Canadian patrol plane will fly from Okinawa next month.",
+    ),
+    Case(
+        "the_council_renewing_the_sanctions_panel_stays_diplomacy",
+        "diplomacy",
+        True,
+        "Security Council renews mandate of panel that monitors North Korea sanctions",
+        "The vote extends the experts' work for another year.",
+    ),
+    # the launch of a boat (a new nuclear or attack submarine, its launching ceremony) is a
+    # navy's new ship, not a weapons test; a missile fired from a submarine stays a test
+    Case(
+        "a_nuclear_submarine_launch_is_a_new_boat",
+        "missile-test",
+        False,
+        "Seoul doubts North's nuclear submarine launch",
+        "North Korea showed its first attack submarine this week.",
+    ),
+    Case(
+        "a_submarine_launched_missile_stays_a_test",
+        "missile-test",
+        True,
+        "North Korea test-fires nuclear submarine-launched ballistic missile",
+        "The missile flew from waters off the east coast.",
+    ),
 ]
 
 
