@@ -929,6 +929,37 @@ CASES = [
         "North Korea test-fires nuclear submarine-launched ballistic missile",
         "The missile flew from waters off the east coast.",
     ),
+    # the allies' watch on launches (monitoring of them, data on them, data sharing) names the
+    # launches as what is watched: no test report (G3), and the data arrangement of the
+    # militaries is no diplomacy (G7); a launch report that mentions the data keeps its label
+    Case(
+        "the_allies_monitoring_of_launches_reports_no_test",
+        "missile-test",
+        False,
+        "Allies tighten monitoring of North Korea's missile launches",
+    ),
+    Case(
+        "sharing_data_on_launches_reports_no_test",
+        "missile-test",
+        False,
+        "US, Japan and South Korea start sharing real-time data on North Korean missile launches",
+    ),
+    Case(
+        "a_missile_data_deal_is_no_diplomacy",
+        "diplomacy",
+        False,
+        "Japan, US and South Korea negotiate a deal to pool North Korean missile data",
+    ),
+    Case(
+        "a_launch_report_that_mentions_shared_data_stays_a_test",
+        "missile-test",
+        True,
+        "North Korea fires ballistic missile toward the sea",
+        (
+            "South Korea's military said it was sharing data on the launch with the United "
+            "States and Japan."
+        ),
+    ),
 ]
 
 
