@@ -929,6 +929,33 @@ CASES = [
         "North Korea test-fires nuclear submarine-launched ballistic missile",
         "The missile flew from waters off the east coast.",
     ),
+    # governments that work together on the North as such (cooperate, coordinate, work
+    # together "on North Korea") make a joint pledge over it (G7); work with the North's own
+    # partners on something else is not this rule, and neither is a drill
+    Case(
+        "two_governments_to_cooperate_on_the_north",
+        "diplomacy",
+        True,
+        "South Korea, Australia to cooperate on North Korea threat, critical minerals",
+    ),
+    Case(
+        "two_governments_vow_to_work_together_on_the_north",
+        "diplomacy",
+        True,
+        "Tokyo and Seoul vow to work closely on Pyongyang's nuclear threat",
+    ),
+    Case(
+        "cooperating_on_a_drill_near_the_north_is_no_pledge",
+        "diplomacy",
+        False,
+        "Navies cooperate in rescue drill off North Korea's coast",
+    ),
+    Case(
+        "teaming_up_against_the_north_s_hackers_is_no_pledge",
+        "diplomacy",
+        False,
+        "Banks team up against North Korean hackers",
+    ),
     # the allies' watch on launches (monitoring of them, data on them, data sharing) names the
     # launches as what is watched: no test report (G3), and the data arrangement of the
     # militaries is no diplomacy (G7); a launch report that mentions the data keeps its label
