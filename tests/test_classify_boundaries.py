@@ -929,6 +929,32 @@ CASES = [
         "North Korea test-fires nuclear submarine-launched ballistic missile",
         "The missile flew from waters off the east coast.",
     ),
+    # a government seeking a detainee's release or return, or wanting the soldier back, is its
+    # side of the contact between governments (G15); a family's or a company's request is not
+    Case(
+        "a_government_wants_its_soldier_back",
+        "diplomacy",
+        True,
+        "Washington rebukes Pyongyang's nuclear threat, wants soldier back",
+    ),
+    Case(
+        "a_government_seeks_the_release_of_a_detainee",
+        "diplomacy",
+        True,
+        "Canada seeks the release of pastor held in North Korea",
+    ),
+    Case(
+        "wanting_money_back_from_the_north_s_hackers_is_no_contact",
+        "diplomacy",
+        False,
+        "Crypto exchange wants its money back from North Korean hackers",
+    ),
+    Case(
+        "a_family_seeking_the_release_of_papers_is_no_contact",
+        "diplomacy",
+        False,
+        "North Korean defector's family seeks release of his papers",
+    ),
     # governments that work together on the North as such (cooperate, coordinate, work
     # together "on North Korea") make a joint pledge over it (G7); work with the North's own
     # partners on something else is not this rule, and neither is a drill
