@@ -929,6 +929,38 @@ CASES = [
         "North Korea test-fires nuclear submarine-launched ballistic missile",
         "The missile flew from waters off the east coast.",
     ),
+    # an attack or a strike "launched" is no missile launch: a weapon's capability or a threat
+    # (G3, G13); a launch report that also threatens one keeps its label, and so does a drill
+    # that simulates one (G6)
+    Case(
+        "a_missile_that_can_launch_a_nuclear_strike_is_no_test",
+        "missile-test",
+        False,
+        "New North Korean missile lets Pyongyang rapidly launch a nuclear strike, expert warns",
+        "A passer-by watches a screen at a station in Seoul (AFP via Getty Images)",
+    ),
+    Case(
+        "a_threat_to_launch_a_nuclear_attack_is_no_test",
+        "missile-test",
+        False,
+        "Kim warns of an overwhelming response if provoked",
+        (
+            "North Korea's leader said his missile forces would not hesitate to launch a "
+            "nuclear attack on any enemy that uses nuclear arms against it."
+        ),
+    ),
+    Case(
+        "a_launch_report_that_threatens_a_strike_stays_a_test",
+        "missile-test",
+        True,
+        "North Korea fires ICBM, says it is ready to launch a nuclear strike",
+    ),
+    Case(
+        "a_launch_that_simulates_a_nuclear_attack_stays_a_test",
+        "missile-test",
+        True,
+        "Kim oversees launch of missiles simulating a nuclear attack on the South",
+    ),
     # a government seeking a detainee's release or return, or wanting the soldier back, is its
     # side of the contact between governments (G15); a family's or a company's request is not
     Case(
