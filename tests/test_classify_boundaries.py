@@ -961,6 +961,20 @@ CASES = [
         True,
         "Kim oversees launch of missiles simulating a nuclear attack on the South",
     ),
+    # "Singapore" counts as the 2018 summit's city (its summit, statement, "in Singapore"), not
+    # as the country: Singapore condemning a launch is one government's reaction (G9)
+    Case(
+        "singapore_condemning_a_launch_is_a_reaction",
+        "diplomacy",
+        False,
+        "Singapore condemns North Korea's spy satellite launch",
+    ),
+    Case(
+        "the_singapore_statement_stays_diplomacy",
+        "diplomacy",
+        True,
+        "US says North Korea should return to the commitments of the Singapore statement",
+    ),
     # a government seeking a detainee's release or return, or wanting the soldier back, is its
     # side of the contact between governments (G15); a family's or a company's request is not
     Case(
