@@ -961,6 +961,28 @@ CASES = [
         True,
         "Kim oversees launch of missiles simulating a nuclear attack on the South",
     ),
+    # "(pictured)" after a name in the lead is no caption opening a clause: what the sentence
+    # says of the pictured leader is the lead's main clause ("Pictured: ..." still opens one)
+    Case(
+        "the_pictured_leader_s_meeting_is_the_lead_s_news",
+        "diplomacy",
+        True,
+        "Military parade in Pyongyang shows off new drones",
+        (
+            "North Korean leader Kim Jong Un (pictured) was joined by a Russian delegation led "
+            "by its defence minister as tanks rolled through the capital."
+        ),
+    ),
+    Case(
+        "the_pictured_leader_s_launch_stays_a_test",
+        "missile-test",
+        True,
+        "Kim oversees test of new missile",
+        (
+            "North Korean leader Kim Jong Un (pictured) watched the launch of a new solid-fuel "
+            "missile from a site near Pyongyang, state media said."
+        ),
+    ),
     # "Singapore" counts as the 2018 summit's city (its summit, statement, "in Singapore"), not
     # as the country: Singapore condemning a launch is one government's reaction (G9)
     Case(
