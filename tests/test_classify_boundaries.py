@@ -929,6 +929,158 @@ CASES = [
         "North Korea test-fires nuclear submarine-launched ballistic missile",
         "The missile flew from waters off the east coast.",
     ),
+    # an attack or a strike "launched" is no missile launch: a weapon's capability or a threat
+    # (G3, G13); a launch report that also threatens one keeps its label, and so does a drill
+    # that simulates one (G6)
+    Case(
+        "a_missile_that_can_launch_a_nuclear_strike_is_no_test",
+        "missile-test",
+        False,
+        "New North Korean missile lets Pyongyang rapidly launch a nuclear strike, expert warns",
+        "A passer-by watches a screen at a station in Seoul (AFP via Getty Images)",
+    ),
+    Case(
+        "a_threat_to_launch_a_nuclear_attack_is_no_test",
+        "missile-test",
+        False,
+        "Kim warns of an overwhelming response if provoked",
+        (
+            "North Korea's leader said his missile forces would not hesitate to launch a "
+            "nuclear attack on any enemy that uses nuclear arms against it."
+        ),
+    ),
+    Case(
+        "a_launch_report_that_threatens_a_strike_stays_a_test",
+        "missile-test",
+        True,
+        "North Korea fires ICBM, says it is ready to launch a nuclear strike",
+    ),
+    Case(
+        "a_launch_that_simulates_a_nuclear_attack_stays_a_test",
+        "missile-test",
+        True,
+        "Kim oversees launch of missiles simulating a nuclear attack on the South",
+    ),
+    # "(pictured)" after a name in the lead is no caption opening a clause: what the sentence
+    # says of the pictured leader is the lead's main clause ("Pictured: ..." still opens one)
+    Case(
+        "the_pictured_leader_s_meeting_is_the_lead_s_news",
+        "diplomacy",
+        True,
+        "Military parade in Pyongyang shows off new drones",
+        (
+            "North Korean leader Kim Jong Un (pictured) was joined by a Russian delegation led "
+            "by its defence minister as tanks rolled through the capital."
+        ),
+    ),
+    Case(
+        "the_pictured_leader_s_launch_stays_a_test",
+        "missile-test",
+        True,
+        "Kim oversees test of new missile",
+        (
+            "North Korean leader Kim Jong Un (pictured) watched the launch of a new solid-fuel "
+            "missile from a site near Pyongyang, state media said."
+        ),
+    ),
+    # "Singapore" counts as the 2018 summit's city (its summit, statement, "in Singapore"), not
+    # as the country: Singapore condemning a launch is one government's reaction (G9)
+    Case(
+        "singapore_condemning_a_launch_is_a_reaction",
+        "diplomacy",
+        False,
+        "Singapore condemns North Korea's spy satellite launch",
+    ),
+    Case(
+        "the_singapore_statement_stays_diplomacy",
+        "diplomacy",
+        True,
+        "US says North Korea should return to the commitments of the Singapore statement",
+    ),
+    # a government seeking a detainee's release or return, or wanting the soldier back, is its
+    # side of the contact between governments (G15); a family's or a company's request is not
+    Case(
+        "a_government_wants_its_soldier_back",
+        "diplomacy",
+        True,
+        "Washington rebukes Pyongyang's nuclear threat, wants soldier back",
+    ),
+    Case(
+        "a_government_seeks_the_release_of_a_detainee",
+        "diplomacy",
+        True,
+        "Canada seeks the release of pastor held in North Korea",
+    ),
+    Case(
+        "wanting_money_back_from_the_north_s_hackers_is_no_contact",
+        "diplomacy",
+        False,
+        "Crypto exchange wants its money back from North Korean hackers",
+    ),
+    Case(
+        "a_family_seeking_the_release_of_papers_is_no_contact",
+        "diplomacy",
+        False,
+        "North Korean defector's family seeks release of his papers",
+    ),
+    # governments that work together on the North as such (cooperate, coordinate, work
+    # together "on North Korea") make a joint pledge over it (G7); work with the North's own
+    # partners on something else is not this rule, and neither is a drill
+    Case(
+        "two_governments_to_cooperate_on_the_north",
+        "diplomacy",
+        True,
+        "South Korea, Australia to cooperate on North Korea threat, critical minerals",
+    ),
+    Case(
+        "two_governments_vow_to_work_together_on_the_north",
+        "diplomacy",
+        True,
+        "Tokyo and Seoul vow to work closely on Pyongyang's nuclear threat",
+    ),
+    Case(
+        "cooperating_on_a_drill_near_the_north_is_no_pledge",
+        "diplomacy",
+        False,
+        "Navies cooperate in rescue drill off North Korea's coast",
+    ),
+    Case(
+        "teaming_up_against_the_north_s_hackers_is_no_pledge",
+        "diplomacy",
+        False,
+        "Banks team up against North Korean hackers",
+    ),
+    # the allies' watch on launches (monitoring of them, data on them, data sharing) names the
+    # launches as what is watched: no test report (G3), and the data arrangement of the
+    # militaries is no diplomacy (G7); a launch report that mentions the data keeps its label
+    Case(
+        "the_allies_monitoring_of_launches_reports_no_test",
+        "missile-test",
+        False,
+        "Allies tighten monitoring of North Korea's missile launches",
+    ),
+    Case(
+        "sharing_data_on_launches_reports_no_test",
+        "missile-test",
+        False,
+        "US, Japan and South Korea start sharing real-time data on North Korean missile launches",
+    ),
+    Case(
+        "a_missile_data_deal_is_no_diplomacy",
+        "diplomacy",
+        False,
+        "Japan, US and South Korea negotiate a deal to pool North Korean missile data",
+    ),
+    Case(
+        "a_launch_report_that_mentions_shared_data_stays_a_test",
+        "missile-test",
+        True,
+        "North Korea fires ballistic missile toward the sea",
+        (
+            "South Korea's military said it was sharing data on the launch with the United "
+            "States and Japan."
+        ),
+    ),
 ]
 
 
