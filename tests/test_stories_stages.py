@@ -837,3 +837,35 @@ def test_guard_a_missile_that_could_reach_far_is_a_launch() -> None:
     launch = _story(index, "u1", "North Korea fires ICBM into the East Sea, Seoul says", 0, "A")
     later = _story(index, "u2", "North Korea fires ICBM that could reach the US mainland", 1.5, "B")
     assert later == launch
+
+
+# --- issue 19w: an outlet's headline is set against all it already told -------------------
+
+
+def test_an_outlets_rewrite_is_set_against_every_report_it_has_in_the_story() -> None:
+    """Its launch headlines within the hour: "long-range", then "suspected ICBM" over an hour
+    later, then "long-range" again beside the ICBM one. Set against the ICBM headline alone it
+    added "long-range" and was taken as another launch; the outlet had said it already."""
+    index = StoryIndex()
+    first = _story(index, "x1", "North Korea fires ballistic missile into sea, Seoul says", 0, "B")
+    for key, title, hours in (
+        ("x2", "North Korea fires long-range missile after warning to US", 0.5),
+        ("x3", "North Korea fires suspected ICBM after issuing threat to US", 1.6),
+        ("x4", "South Korea says North Korea fires long-range missile", 1.6),
+    ):
+        assert _story(index, key, title, hours, "A") == first, title
+
+
+def test_guard_a_rewrite_adding_what_the_outlet_never_said_stays_apart() -> None:
+    index = StoryIndex()
+    first = _story(index, "z1", "North Korea fires ballistic missile into sea, Seoul says", 0, "B")
+    assert (
+        _story(index, "z2", "North Korea fires long-range missile after warning", 0.5, "A") == first
+    )
+    assert (
+        _story(index, "z3", "North Korea fires suspected ICBM after threat to US", 1.6, "A")
+        == first
+    )
+    # a count none of its headlines gave: another launch (when in doubt, post)
+    assert _story(index, "z4", "North Korea fires two long-range missiles", 1.7, "A") != first
+    assert _story(index, "z5", "North Korea fires two ICBMs toward sea", 1.8, "A") != first

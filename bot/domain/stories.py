@@ -1791,14 +1791,26 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
             and fp.facts.kind == story.facts.kind == "launch"
             and m.facts is not None
             and m.facts.kind == "launch"
-            and compatible(fp.facts, m.facts, diplomacy=False)
-            and not fp.facts.added(m.facts)
-            and not fp.facts.venues - m.facts.venues
             and score >= tuning.launch_agreeing
+            and _rewrites_source(fp, story.by_source[fp.source])
         ):
             continue  # within the hour, the outlet's rewritten headline of the same launch
         return False
     return True
+
+
+def _rewrites_source(fp: Fingerprint, told: Iterable[Member]) -> bool:
+    """Does a fresh launch headline agree with every launch report its source has in the story,
+    and state nothing (class, name, count, figure, venue) that none of them had? The source's
+    own earlier headlines together are what it already told: "fires suspected ICBM", then "fires
+    long-range missile", then "says North fires long-range missile" is one launch retold."""
+    launches = [m.facts for m in told if m.facts is not None and m.facts.kind == "launch"]
+    if not all(compatible(fp.facts, f, diplomacy=False) for f in launches):
+        return False
+    known = Facts()
+    for f in launches:
+        known = known.merge(f)
+    return not fp.facts.added(known) and not fp.facts.venues - known.venues
 
 
 _DAY_NUMBER = {d: n for n, d in enumerate(_WEEKDAYS)}
