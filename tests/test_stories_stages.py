@@ -869,3 +869,39 @@ def test_guard_a_rewrite_adding_what_the_outlet_never_said_stays_apart() -> None
     # a count none of its headlines gave: another launch (when in doubt, post)
     assert _story(index, "z4", "North Korea fires two long-range missiles", 1.7, "A") != first
     assert _story(index, "z5", "North Korea fires two ICBMs toward sea", 1.8, "A") != first
+
+
+# --- issue 19w: of two launch stories, the one whose facts a report shares -----------------
+
+
+def _two_launches(index: StoryIndex) -> tuple[str, str]:
+    """An east-coast launch three outlets report, and cruise missiles off the west coast an
+    hour on that one outlet reports (the seas keep them apart)."""
+    east = _seeded(
+        index,
+        "e",
+        "North Korea fires missile toward East Sea, Seoul says",
+        [
+            ("North Korea launches missile into the East Sea", 0.3),
+            ("Japan says North Korean missile fell in the Sea of Japan", 0.6),
+        ],
+    )
+    west = _story(index, "c1", "North Korea fires two cruise missiles off its west coast", 1, "D")
+    assert west != east
+    return east, west
+
+
+def test_a_launch_report_joins_the_story_whose_facts_it_shares() -> None:
+    """It could join both; the east-coast story has more sources, the cruise one its facts."""
+    index = StoryIndex()
+    _east, west = _two_launches(index)
+    assert (
+        _story(index, "c2", "North Korea fires two cruise missiles, South Korea says", 1.3, "E")
+        == west
+    )
+
+
+def test_guard_a_report_with_no_fact_of_either_joins_the_story_more_sources_share() -> None:
+    index = StoryIndex()
+    east, _west = _two_launches(index)
+    assert _story(index, "n1", "North Korea fires missile, Japan's ministry says", 1.5, "F") == east

@@ -1837,7 +1837,8 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
     stories, so there the words must agree more.
     """
     best: Match | None = None
-    best_rank: tuple[bool, bool, bool, bool, int, bool, float, float, str] = (
+    best_rank: tuple[bool, bool, bool, bool, bool, int, bool, float, float, str] = (
+        False,
         False,
         False,
         False,
@@ -2108,8 +2109,12 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and gap <= tuning.early_gap
             and story.members[0].mark == "flash"
         )
+        # a launch report fitting two launch stories: the one it shares a fact of one launch
+        # with (class beyond "ballistic", name, count, platform, distance) before the one more
+        # sources share
         rank = (
             breaking,
+            launches and _specific_agree(fp.facts, story.facts),
             len(story.sources) > 1,
             active,
             same_kind,
