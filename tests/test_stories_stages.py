@@ -905,3 +905,65 @@ def test_guard_a_report_with_no_fact_of_either_joins_the_story_more_sources_shar
     index = StoryIndex()
     east, _west = _two_launches(index)
     assert _story(index, "n1", "North Korea fires missile, Japan's ministry says", 1.5, "F") == east
+
+
+# --- issue 19w: the allies' answer to a launch is dated by its own day ---------------------
+
+
+def _long_range(index: StoryIndex) -> str:
+    story = _story(
+        index,
+        "l1",
+        "North Korea fires long-range ballistic missile into the sea",
+        0,
+        "A",
+        summary="North Korea fired a long-range ballistic missile on Wednesday, Seoul said.",
+    )
+    for n, title in enumerate(
+        (
+            "Japan says North Korean long-range missile fell outside its waters",
+            "North Korea says new ICBM test was a warning to its enemies",
+        )
+    ):
+        assert _story(index, f"l{n + 2}", title, 3 + 24 * n, "BC"[n]) == story, title
+    return story
+
+
+def test_the_allies_drills_named_after_the_launch_join_it_days_on() -> None:
+    index = StoryIndex()
+    story = _long_range(index)
+    bombers = _story(
+        index,
+        "l4",
+        "US flies bombers with South Korea and Japan after North's long-range missile launch",
+        50,
+        "D",
+        summary="The United States flew bombers for joint drills with South Korea and Japan on "
+        "Friday, days after the North's launch.",
+    )
+    assert bombers == story
+
+
+def test_guard_an_answer_dated_three_days_off_or_a_fresh_launch_stays_apart() -> None:
+    index = StoryIndex()
+    story = _long_range(index)
+    # the slack is two days: bombers flown "on Saturday" answer some other launch
+    other = _story(
+        index,
+        "l5",
+        "US flies bombers with South Korea after North's long-range missile launch",
+        50,
+        "D",
+        summary="The United States flew bombers with South Korea on Saturday.",
+    )
+    assert other != story
+    # a fresh launch's report dated Friday is no answer: its day must be the launch's
+    fresh = _story(
+        index,
+        "l6",
+        "North Korea fires long-range ballistic missile toward the sea",
+        30,
+        "E",
+        summary="North Korea fired a long-range ballistic missile on Friday, Japan said.",
+    )
+    assert fresh != story

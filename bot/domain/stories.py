@@ -1288,6 +1288,10 @@ def _day_slack(a: Facts, b: Facts) -> int:
         and a.parties & b.parties
     ):
         return 2
+    if {a.kind, b.kind} == {"launch", "meeting"} and (a.refers | b.refers) - {"latest"}:
+        # an answer to the launch its headline names ("US flies bombers after the North's
+        # ICBM launch"), dated by its own day: the allies' drills come a day or two on
+        return 2
     return 1 if a.follow_up or b.follow_up else 0
 
 
