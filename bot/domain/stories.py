@@ -708,6 +708,19 @@ _OWN_ACCOUNT = re.compile(
     r"(?:launched|tested|test-fired|fired)\b",
     re.IGNORECASE,
 )
+# The launcher's own word of a launch to come in a plan's lead ("North Korea says it will launch
+# satellites to monitor the drills"): its statement, as "says it will" in the headline is
+_OWN_PLAN = re.compile(
+    r"\b(?:north korea|pyongyang|the north|state media|kcna)\s+(?:said|says)\s+(?:that\s+)?"
+    r"it\s+(?:will|would|plans|planned|intends|is planning|is going)\b",
+    re.IGNORECASE,
+)
+# a notice given to another side ("notifies Japan", "tells the coast guard"): the notice,
+# whatever its lead says the North told
+_NOTICE = re.compile(
+    r"\b(?:notif\w+|inform\w*|tells?\s+(?:japan|tokyo|the imo|maritime|the coast guard))\b",
+    re.IGNORECASE,
+)
 # An assessment of a launch made: "US assesses", "experts say", "detected using GPS" (the
 # means of detection; not a first report's "Japan detects a launch", nor "detected by radar"):
 # an analysis, which tells of no launch of its own (`Facts.tells_launch`)
@@ -879,7 +892,12 @@ def extract_facts(title: str, summary: str) -> Facts:
     # the launcher's own word on its launch ("Kim Jong Un says ICBM launch proves ..."): a claim
     own_word = kind == "launch" and own == "nk" and bool(_SAYS_FIRST.match(main_clause))
     assessment = bool(_ASSESSMENT.search(title))
-    told = bool(own_word or _GUIDANCE.search(f"{title}. {summary}") or _OWN_ACCOUNT.search(summary))
+    told = bool(
+        own_word
+        or _GUIDANCE.search(f"{title}. {summary}")
+        or _OWN_ACCOUNT.search(summary)
+        or (kind == "plan" and _OWN_PLAN.search(summary) and not _NOTICE.search(title))
+    )
     follow_up = bool(
         account
         or told
