@@ -967,3 +967,34 @@ def test_guard_an_answer_dated_three_days_off_or_a_fresh_launch_stays_apart() ->
         summary="North Korea fired a long-range ballistic missile on Friday, Japan said.",
     )
     assert fresh != story
+
+
+# --- issue 19w: what a satellite saw at the test site is neither a satellite nor a test ------
+
+
+def test_imagery_of_the_test_site_does_not_join_a_launch_story() -> None:
+    facts = extract_facts("New satellite imagery shows activity at the nuclear test site", "")
+    assert facts.kind != "launch" and not facts.classes and not facts.names_launch
+    index = StoryIndex()
+    launch = _story(
+        index, "k1", "North Korea tests a missile near its border with the South", 0, "A"
+    )
+    imagery = _story(
+        index,
+        "k2",
+        "New satellite imagery shows activity at North Korea's underground nuclear test site",
+        0.7,
+        "B",
+    )
+    assert imagery != launch
+
+
+def test_guard_a_quake_near_the_test_site_is_the_nuclear_test() -> None:
+    facts = extract_facts("Artificial quake detected near North Korea's nuclear test site", "")
+    assert facts.kind == "launch" and facts.classes == {"nuclear"}
+    index = StoryIndex()
+    quake = _story(
+        index, "q1", "Artificial quake detected near North Korea's nuclear test site", 0, "A"
+    )
+    later = _story(index, "q2", "North Korea conducts sixth nuclear test, Seoul says", 1, "B")
+    assert later == quake

@@ -145,6 +145,8 @@ _CLASS_NAMES = {
 _IMAGERY = re.compile(
     r"\bsatellites?\s+(?:imagery|images?|photos?|photographs?|pictures?|analysis|observations?)\b"
 )
+# the same, on a headline as written
+_IMAGERY_WORDS = re.compile(_IMAGERY.pattern.replace(r"\s+", r"[\s-]+"), re.IGNORECASE)
 _BALLISTIC = frozenset({"icbm", "irbm", "mrbm", "srbm", "slbm", "long", "ballistic"})
 # Ballistic classes that can name the same missile ("long-range" covers ICBMs and IRBMs).
 _SAME_MISSILE = {("long", "icbm"), ("long", "irbm"), ("icbm", "long"), ("irbm", "long")}
@@ -615,6 +617,12 @@ _LAUNCH_PLACE = re.compile(
     r"(?:balloons?|leaflets?)\b",
     re.IGNORECASE,
 )
+# "imagery shows activity at the nuclear test site": in a picture's report, a place, not a test
+# (a quake "near the nuclear test site" is the test's first report)
+_TEST_SITE = re.compile(
+    r"\b(?:nuclear\s+)?test(?:ing)?[\s-]+(?:sites?|grounds?|facilit(?:y|ies)|tunnels?)\b",
+    re.IGNORECASE,
+)
 # Russia's own Security Council (its secretary visits Pyongyang) is not the UN's
 _NOT_UN = re.compile(
     r"\b(?:russia(?:n|'s|\u2019s)?|kremlin(?:'s|\u2019s)?|national)\s+security council\b|"
@@ -803,6 +811,9 @@ def extract_facts(title: str, summary: str) -> Facts:
     main_clause = _RELATIVE.split(title.split(";", 1)[0], maxsplit=1)[0]
     main_clause = _OTHER_EVENT.sub(" ", _SUBORDINATE.split(main_clause, maxsplit=1)[0])
     main_clause = _NOT_UN.sub(" ", _LAUNCH_PLACE.sub(" ", main_clause))
+    imagery = bool(_IMAGERY.search(f"{title}. {summary}".lower().replace("-", " ")))
+    if imagery:  # what a satellite saw at the test site: neither a satellite nor a test
+        main_clause = _TEST_SITE.sub(" ", _IMAGERY_WORDS.sub(" ", main_clause))
     genre = bool(_GENRE.search(title))
     if genre or _FEATURE.search(title):
         kind = "feature"
@@ -828,7 +839,9 @@ def extract_facts(title: str, summary: str) -> Facts:
             kind = "meeting"  # "suspends military pact over satellite launch": the measure
     text = _OTHER_EVENT.sub(" ", f"{title}. {summary}")
     low = text.lower().replace("-", " ")
-    seen = _IMAGERY.sub(" ", low)  # "satellite imagery shows ...": a picture, not a launch
+    # "satellite imagery shows ...": a picture, not a launch; "the nuclear test site": a place
+    seen = _IMAGERY.sub(" ", low)
+    seen = _TEST_SITE.sub(" ", seen) if imagery else seen
     classes = {name for name, phrases in _CLASSES.items() if any(p in seen for p in phrases)}
     if "cruise" in classes and not _BALLISTIC_WORDS.search(low):
         classes.discard("slbm")  # "cruise missiles launched from a submarine": no SLBM
@@ -932,6 +945,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         acts = {"statement"} | (acts & _TELLING_ACTS)
         speaker = speaker or statement
     undated = _SAID_ON.sub(" ", low)  # the days of statements taken out
+    unsited = _TEST_SITE.sub(" ", _IMAGERY_WORDS.sub(" ", title)) if imagery else title
     return Facts(
         classes=_fs(classes),
         names=_fs(names),
@@ -948,11 +962,11 @@ def extract_facts(title: str, summary: str) -> Facts:
         distances=_figures(_DISTANCE, text),
         apogees=_figures(_APOGEE, text),
         acts=_fs(acts),
-        about_launch=bool(_LAUNCH_WORDS.search(_OTHER_EVENT.sub(" ", title))),
+        about_launch=bool(_LAUNCH_WORDS.search(_OTHER_EVENT.sub(" ", unsited))),
         follow_up=follow_up,
         stage=stage,
         actor="" if talks else own,
-        names_launch=bool(_LAUNCH_WORDS.search(title) or _TEST_WORDS.search(title)),
+        names_launch=bool(_LAUNCH_WORDS.search(unsited) or _TEST_WORDS.search(unsited)),
         statement=statement,
         speaker=speaker,
         answers=_answers(main_clause),
