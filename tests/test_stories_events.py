@@ -419,3 +419,60 @@ def test_one_statement_by_kim_yo_jong_told_in_other_words_is_one_story() -> None
         summary="Pyongyang will keep trying until the satellite reaches orbit, she vowed.",
     )
     assert second == first
+
+
+def test_the_launchers_word_in_a_plans_lead_joins_its_statement_a_day_on() -> None:
+    """Issue 19w: "North Korea to launch satellite ..." with the lead "North Korea says it will
+    launch ..." is the launcher's statement, reported by another outlet 15 hours on."""
+    index = StoryIndex()
+    statement = _story(
+        index, "s1", "North Korea says it will launch its first spy satellite", 0, "Wire A"
+    )
+    later = _story(
+        index,
+        "s2",
+        "North Korea to launch satellite to watch the allies' military drills",
+        15,
+        "Wire B",
+        summary="North Korea says it will launch satellites to monitor the joint drills of the "
+        "United States and South Korea.",
+    )
+    assert later == statement
+
+
+def test_the_launchers_word_in_the_lead_stays_apart_from_the_notice_a_day_before() -> None:
+    index = StoryIndex()
+    notice = _story(
+        index,
+        "t1",
+        "North Korea notifies Japan it plans to launch a satellite",
+        0,
+        "Wire A",
+        summary="Japan's coast guard said it was told of a launch window of eleven days.",
+    )
+    statement = _story(
+        index,
+        "t2",
+        "North Korea to launch its first spy satellite soon",
+        22,
+        "Wire C",
+        summary="North Korea says it will launch its first military spy satellite in June.",
+    )
+    assert statement != notice
+
+
+def test_guard_a_notice_whose_lead_gives_the_norths_words_is_still_the_notice() -> None:
+    index = StoryIndex()
+    notice = _story(
+        index,
+        "u1",
+        "North Korea notifies Japan it plans to launch a satellite",
+        0,
+        "Wire A",
+        summary="North Korea said it would launch a satellite within an eleven-day window, "
+        "Japan's coast guard said.",
+    )
+    statement = _story(
+        index, "u2", "North Korea says it will launch its first spy satellite in June", 22, "Wire C"
+    )
+    assert statement != notice

@@ -837,3 +837,164 @@ def test_guard_a_missile_that_could_reach_far_is_a_launch() -> None:
     launch = _story(index, "u1", "North Korea fires ICBM into the East Sea, Seoul says", 0, "A")
     later = _story(index, "u2", "North Korea fires ICBM that could reach the US mainland", 1.5, "B")
     assert later == launch
+
+
+# --- issue 19w: an outlet's headline is set against all it already told -------------------
+
+
+def test_an_outlets_rewrite_is_set_against_every_report_it_has_in_the_story() -> None:
+    """Its launch headlines within the hour: "long-range", then "suspected ICBM" over an hour
+    later, then "long-range" again beside the ICBM one. Set against the ICBM headline alone it
+    added "long-range" and was taken as another launch; the outlet had said it already."""
+    index = StoryIndex()
+    first = _story(index, "x1", "North Korea fires ballistic missile into sea, Seoul says", 0, "B")
+    for key, title, hours in (
+        ("x2", "North Korea fires long-range missile after warning to US", 0.5),
+        ("x3", "North Korea fires suspected ICBM after issuing threat to US", 1.6),
+        ("x4", "South Korea says North Korea fires long-range missile", 1.6),
+    ):
+        assert _story(index, key, title, hours, "A") == first, title
+
+
+def test_guard_a_rewrite_adding_what_the_outlet_never_said_stays_apart() -> None:
+    index = StoryIndex()
+    first = _story(index, "z1", "North Korea fires ballistic missile into sea, Seoul says", 0, "B")
+    assert (
+        _story(index, "z2", "North Korea fires long-range missile after warning", 0.5, "A") == first
+    )
+    assert (
+        _story(index, "z3", "North Korea fires suspected ICBM after threat to US", 1.6, "A")
+        == first
+    )
+    # a count none of its headlines gave: another launch (when in doubt, post)
+    assert _story(index, "z4", "North Korea fires two long-range missiles", 1.7, "A") != first
+    assert _story(index, "z5", "North Korea fires two ICBMs toward sea", 1.8, "A") != first
+
+
+# --- issue 19w: of two launch stories, the one whose facts a report shares -----------------
+
+
+def _two_launches(index: StoryIndex) -> tuple[str, str]:
+    """An east-coast launch three outlets report, and cruise missiles off the west coast an
+    hour on that one outlet reports (the seas keep them apart)."""
+    east = _seeded(
+        index,
+        "e",
+        "North Korea fires missile toward East Sea, Seoul says",
+        [
+            ("North Korea launches missile into the East Sea", 0.3),
+            ("Japan says North Korean missile fell in the Sea of Japan", 0.6),
+        ],
+    )
+    west = _story(index, "c1", "North Korea fires two cruise missiles off its west coast", 1, "D")
+    assert west != east
+    return east, west
+
+
+def test_a_launch_report_joins_the_story_whose_facts_it_shares() -> None:
+    """It could join both; the east-coast story has more sources, the cruise one its facts."""
+    index = StoryIndex()
+    _east, west = _two_launches(index)
+    assert (
+        _story(index, "c2", "North Korea fires two cruise missiles, South Korea says", 1.3, "E")
+        == west
+    )
+
+
+def test_guard_a_report_with_no_fact_of_either_joins_the_story_more_sources_share() -> None:
+    index = StoryIndex()
+    east, _west = _two_launches(index)
+    assert _story(index, "n1", "North Korea fires missile, Japan's ministry says", 1.5, "F") == east
+
+
+# --- issue 19w: the allies' answer to a launch is dated by its own day ---------------------
+
+
+def _long_range(index: StoryIndex) -> str:
+    story = _story(
+        index,
+        "l1",
+        "North Korea fires long-range ballistic missile into the sea",
+        0,
+        "A",
+        summary="North Korea fired a long-range ballistic missile on Wednesday, Seoul said.",
+    )
+    for n, title in enumerate(
+        (
+            "Japan says North Korean long-range missile fell outside its waters",
+            "North Korea says new ICBM test was a warning to its enemies",
+        )
+    ):
+        assert _story(index, f"l{n + 2}", title, 3 + 24 * n, "BC"[n]) == story, title
+    return story
+
+
+def test_the_allies_drills_named_after_the_launch_join_it_days_on() -> None:
+    index = StoryIndex()
+    story = _long_range(index)
+    bombers = _story(
+        index,
+        "l4",
+        "US flies bombers with South Korea and Japan after North's long-range missile launch",
+        50,
+        "D",
+        summary="The United States flew bombers for joint drills with South Korea and Japan on "
+        "Friday, days after the North's launch.",
+    )
+    assert bombers == story
+
+
+def test_guard_an_answer_dated_three_days_off_or_a_fresh_launch_stays_apart() -> None:
+    index = StoryIndex()
+    story = _long_range(index)
+    # the slack is two days: bombers flown "on Saturday" answer some other launch
+    other = _story(
+        index,
+        "l5",
+        "US flies bombers with South Korea after North's long-range missile launch",
+        50,
+        "D",
+        summary="The United States flew bombers with South Korea on Saturday.",
+    )
+    assert other != story
+    # a fresh launch's report dated Friday is no answer: its day must be the launch's
+    fresh = _story(
+        index,
+        "l6",
+        "North Korea fires long-range ballistic missile toward the sea",
+        30,
+        "E",
+        summary="North Korea fired a long-range ballistic missile on Friday, Japan said.",
+    )
+    assert fresh != story
+
+
+# --- issue 19w: what a satellite saw at the test site is neither a satellite nor a test ------
+
+
+def test_imagery_of_the_test_site_does_not_join_a_launch_story() -> None:
+    facts = extract_facts("New satellite imagery shows activity at the nuclear test site", "")
+    assert facts.kind != "launch" and not facts.classes and not facts.names_launch
+    index = StoryIndex()
+    launch = _story(
+        index, "k1", "North Korea tests a missile near its border with the South", 0, "A"
+    )
+    imagery = _story(
+        index,
+        "k2",
+        "New satellite imagery shows activity at North Korea's underground nuclear test site",
+        0.7,
+        "B",
+    )
+    assert imagery != launch
+
+
+def test_guard_a_quake_near_the_test_site_is_the_nuclear_test() -> None:
+    facts = extract_facts("Artificial quake detected near North Korea's nuclear test site", "")
+    assert facts.kind == "launch" and facts.classes == {"nuclear"}
+    index = StoryIndex()
+    quake = _story(
+        index, "q1", "Artificial quake detected near North Korea's nuclear test site", 0, "A"
+    )
+    later = _story(index, "q2", "North Korea conducts sixth nuclear test, Seoul says", 1, "B")
+    assert later == quake

@@ -145,6 +145,8 @@ _CLASS_NAMES = {
 _IMAGERY = re.compile(
     r"\bsatellites?\s+(?:imagery|images?|photos?|photographs?|pictures?|analysis|observations?)\b"
 )
+# the same, on a headline as written
+_IMAGERY_WORDS = re.compile(_IMAGERY.pattern.replace(r"\s+", r"[\s-]+"), re.IGNORECASE)
 _BALLISTIC = frozenset({"icbm", "irbm", "mrbm", "srbm", "slbm", "long", "ballistic"})
 # Ballistic classes that can name the same missile ("long-range" covers ICBMs and IRBMs).
 _SAME_MISSILE = {("long", "icbm"), ("long", "irbm"), ("icbm", "long"), ("irbm", "long")}
@@ -615,6 +617,12 @@ _LAUNCH_PLACE = re.compile(
     r"(?:balloons?|leaflets?)\b",
     re.IGNORECASE,
 )
+# "imagery shows activity at the nuclear test site": in a picture's report, a place, not a test
+# (a quake "near the nuclear test site" is the test's first report)
+_TEST_SITE = re.compile(
+    r"\b(?:nuclear\s+)?test(?:ing)?[\s-]+(?:sites?|grounds?|facilit(?:y|ies)|tunnels?)\b",
+    re.IGNORECASE,
+)
 # Russia's own Security Council (its secretary visits Pyongyang) is not the UN's
 _NOT_UN = re.compile(
     r"\b(?:russia(?:n|'s|\u2019s)?|kremlin(?:'s|\u2019s)?|national)\s+security council\b|"
@@ -708,6 +716,19 @@ _OWN_ACCOUNT = re.compile(
     r"(?:launched|tested|test-fired|fired)\b",
     re.IGNORECASE,
 )
+# The launcher's own word of a launch to come in a plan's lead ("North Korea says it will launch
+# satellites to monitor the drills"): its statement, as "says it will" in the headline is
+_OWN_PLAN = re.compile(
+    r"\b(?:north korea|pyongyang|the north|state media|kcna)\s+(?:said|says)\s+(?:that\s+)?"
+    r"it\s+(?:will|would|plans|planned|intends|is planning|is going)\b",
+    re.IGNORECASE,
+)
+# a notice given to another side ("notifies Japan", "tells the coast guard"): the notice,
+# whatever its lead says the North told
+_NOTICE = re.compile(
+    r"\b(?:notif\w+|inform\w*|tells?\s+(?:japan|tokyo|the imo|maritime|the coast guard))\b",
+    re.IGNORECASE,
+)
 # An assessment of a launch made: "US assesses", "experts say", "detected using GPS" (the
 # means of detection; not a first report's "Japan detects a launch", nor "detected by radar"):
 # an analysis, which tells of no launch of its own (`Facts.tells_launch`)
@@ -790,6 +811,9 @@ def extract_facts(title: str, summary: str) -> Facts:
     main_clause = _RELATIVE.split(title.split(";", 1)[0], maxsplit=1)[0]
     main_clause = _OTHER_EVENT.sub(" ", _SUBORDINATE.split(main_clause, maxsplit=1)[0])
     main_clause = _NOT_UN.sub(" ", _LAUNCH_PLACE.sub(" ", main_clause))
+    imagery = bool(_IMAGERY.search(f"{title}. {summary}".lower().replace("-", " ")))
+    if imagery:  # what a satellite saw at the test site: neither a satellite nor a test
+        main_clause = _TEST_SITE.sub(" ", _IMAGERY_WORDS.sub(" ", main_clause))
     genre = bool(_GENRE.search(title))
     if genre or _FEATURE.search(title):
         kind = "feature"
@@ -815,7 +839,9 @@ def extract_facts(title: str, summary: str) -> Facts:
             kind = "meeting"  # "suspends military pact over satellite launch": the measure
     text = _OTHER_EVENT.sub(" ", f"{title}. {summary}")
     low = text.lower().replace("-", " ")
-    seen = _IMAGERY.sub(" ", low)  # "satellite imagery shows ...": a picture, not a launch
+    # "satellite imagery shows ...": a picture, not a launch; "the nuclear test site": a place
+    seen = _IMAGERY.sub(" ", low)
+    seen = _TEST_SITE.sub(" ", seen) if imagery else seen
     classes = {name for name, phrases in _CLASSES.items() if any(p in seen for p in phrases)}
     if "cruise" in classes and not _BALLISTIC_WORDS.search(low):
         classes.discard("slbm")  # "cruise missiles launched from a submarine": no SLBM
@@ -879,7 +905,12 @@ def extract_facts(title: str, summary: str) -> Facts:
     # the launcher's own word on its launch ("Kim Jong Un says ICBM launch proves ..."): a claim
     own_word = kind == "launch" and own == "nk" and bool(_SAYS_FIRST.match(main_clause))
     assessment = bool(_ASSESSMENT.search(title))
-    told = bool(own_word or _GUIDANCE.search(f"{title}. {summary}") or _OWN_ACCOUNT.search(summary))
+    told = bool(
+        own_word
+        or _GUIDANCE.search(f"{title}. {summary}")
+        or _OWN_ACCOUNT.search(summary)
+        or (kind == "plan" and _OWN_PLAN.search(summary) and not _NOTICE.search(title))
+    )
     follow_up = bool(
         account
         or told
@@ -914,6 +945,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         acts = {"statement"} | (acts & _TELLING_ACTS)
         speaker = speaker or statement
     undated = _SAID_ON.sub(" ", low)  # the days of statements taken out
+    unsited = _TEST_SITE.sub(" ", _IMAGERY_WORDS.sub(" ", title)) if imagery else title
     return Facts(
         classes=_fs(classes),
         names=_fs(names),
@@ -930,11 +962,11 @@ def extract_facts(title: str, summary: str) -> Facts:
         distances=_figures(_DISTANCE, text),
         apogees=_figures(_APOGEE, text),
         acts=_fs(acts),
-        about_launch=bool(_LAUNCH_WORDS.search(_OTHER_EVENT.sub(" ", title))),
+        about_launch=bool(_LAUNCH_WORDS.search(_OTHER_EVENT.sub(" ", unsited))),
         follow_up=follow_up,
         stage=stage,
         actor="" if talks else own,
-        names_launch=bool(_LAUNCH_WORDS.search(title) or _TEST_WORDS.search(title)),
+        names_launch=bool(_LAUNCH_WORDS.search(unsited) or _TEST_WORDS.search(unsited)),
         statement=statement,
         speaker=speaker,
         answers=_answers(main_clause),
@@ -1287,6 +1319,10 @@ def _day_slack(a: Facts, b: Facts) -> int:
         and "meeting" in b.acts
         and a.parties & b.parties
     ):
+        return 2
+    if {a.kind, b.kind} == {"launch", "meeting"} and (a.refers | b.refers) - {"latest"}:
+        # an answer to the launch its headline names ("US flies bombers after the North's
+        # ICBM launch"), dated by its own day: the allies' drills come a day or two on
         return 2
     return 1 if a.follow_up or b.follow_up else 0
 
@@ -1791,14 +1827,26 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
             and fp.facts.kind == story.facts.kind == "launch"
             and m.facts is not None
             and m.facts.kind == "launch"
-            and compatible(fp.facts, m.facts, diplomacy=False)
-            and not fp.facts.added(m.facts)
-            and not fp.facts.venues - m.facts.venues
             and score >= tuning.launch_agreeing
+            and _rewrites_source(fp, story.by_source[fp.source])
         ):
             continue  # within the hour, the outlet's rewritten headline of the same launch
         return False
     return True
+
+
+def _rewrites_source(fp: Fingerprint, told: Iterable[Member]) -> bool:
+    """Does a fresh launch headline agree with every launch report its source has in the story,
+    and state nothing (class, name, count, figure, venue) that none of them had? The source's
+    own earlier headlines together are what it already told: "fires suspected ICBM", then "fires
+    long-range missile", then "says North fires long-range missile" is one launch retold."""
+    launches = [m.facts for m in told if m.facts is not None and m.facts.kind == "launch"]
+    if not all(compatible(fp.facts, f, diplomacy=False) for f in launches):
+        return False
+    known = Facts()
+    for f in launches:
+        known = known.merge(f)
+    return not fp.facts.added(known) and not fp.facts.venues - known.venues
 
 
 _DAY_NUMBER = {d: n for n, d in enumerate(_WEEKDAYS)}
@@ -1825,7 +1873,8 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
     stories, so there the words must agree more.
     """
     best: Match | None = None
-    best_rank: tuple[bool, bool, bool, bool, int, bool, float, float, str] = (
+    best_rank: tuple[bool, bool, bool, bool, bool, int, bool, float, float, str] = (
+        False,
         False,
         False,
         False,
@@ -2096,8 +2145,12 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
             and gap <= tuning.early_gap
             and story.members[0].mark == "flash"
         )
+        # a launch report fitting two launch stories: the one it shares a fact of one launch
+        # with (class beyond "ballistic", name, count, platform, distance) before the one more
+        # sources share
         rank = (
             breaking,
+            launches and _specific_agree(fp.facts, story.facts),
             len(story.sources) > 1,
             active,
             same_kind,

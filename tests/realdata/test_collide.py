@@ -76,7 +76,8 @@ def test_window_is_scored_by_the_eval_code(capsys: pytest.CaptureFixture[str]) -
 _FLOORS = {
     "stories_real.jsonl": 2,  # of 198 differing-fact pairs (780 same-label pairs)
     "stories_real_2023b.jsonl": 5,  # of 104 (276)
-    "stories_real_2022b.jsonl": 15,  # of 192 (870)
+    # of 174 (882) on the rebuild of issue 19w; 15 before its imagery rule
+    "stories_real_2022b.jsonl": 13,
 }
 
 
