@@ -1050,6 +1050,34 @@ CASES = [
         False,
         "Banks team up against North Korean hackers",
     ),
+    # a person named by nationality ("US soldier", "U.S. citizen", "UK student") is no
+    # government: what the North says such a person blamed is no government's reaction (G15:
+    # the bare incident); the US government urging or blaming stays a reaction (G9, G15)
+    Case(
+        "a_us_soldier_blaming_is_no_government_reacting",
+        "diplomacy",
+        False,
+        "North Korea says US soldier blamed harsh treatment for his flight",
+        "The private, 24, ran across the border during a tour of the truce village.",
+    ),
+    Case(
+        "a_uk_student_blaming_is_no_government_reacting",
+        "diplomacy",
+        False,
+        "Pyongyang says detained UK student blamed his teachers, in first comment on the case",
+    ),
+    Case(
+        "the_us_urging_the_soldier_s_release_stays_diplomacy",
+        "diplomacy",
+        True,
+        "White House urges North Korea to free detained US soldier",
+    ),
+    Case(
+        "the_us_blaming_the_north_stays_diplomacy",
+        "diplomacy",
+        True,
+        "US blames North Korea for ignoring calls over detained soldier",
+    ),
     # the allies' watch on launches (monitoring of them, data on them, data sharing) names the
     # launches as what is watched: no test report (G3), and the data arrangement of the
     # militaries is no diplomacy (G7); a launch report that mentions the data keeps its label
