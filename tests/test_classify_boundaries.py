@@ -1078,6 +1078,39 @@ CASES = [
         True,
         "US blames North Korea for ignoring calls over detained soldier",
     ),
+    # a missile or satellite "recently launched" / "newly launched" is an earlier launch the
+    # item names as background, as "launched last month" (G3, G17): no event; a launch report
+    # that names an earlier satellite so keeps its label from its own launch
+    Case(
+        "a_recently_launched_missile_is_background",
+        "missile-test",
+        False,
+        "Ex-minister says Seoul must rethink its military spending",
+        (
+            "North Korea recently launched two ballistic missiles toward the Sea of Japan, and "
+            "the former minister said the army needs more radars."
+        ),
+    ),
+    Case(
+        "a_newly_launched_missile_is_background",
+        "missile-test",
+        False,
+        "Tokyo mayor criticised over remarks on defence budget",
+        (
+            "North Korea newly launched a solid-fuel missile from its east coast, and the mayor "
+            "said the city should prepare shelters."
+        ),
+    ),
+    Case(
+        "a_launch_report_naming_a_recently_launched_satellite_stays_a_test",
+        "missile-test",
+        True,
+        "North Korea fires ballistic missile into the sea",
+        (
+            "The launch came a week after Pyongyang put its recently launched reconnaissance "
+            "satellite into operation, officials said."
+        ),
+    ),
     # the allies' watch on launches (monitoring of them, data on them, data sharing) names the
     # launches as what is watched: no test report (G3), and the data arrangement of the
     # militaries is no diplomacy (G7); a launch report that mentions the data keeps its label
