@@ -1138,6 +1138,29 @@ CASES = [
         True,
         "Kim Jong Un shows Chinese delegation around Pyongyang hospital",
     ),
+    # a luxury brand the leader's family wears (Dior, Gucci, Chanel) is the words of a fashion
+    # story, as "wardrobe" and "handbag" (G17): the launch it was worn to is its occasion; a
+    # launch report whose lead names the brand keeps its label from its title
+    Case(
+        "a_brand_worn_to_a_launch_is_a_fashion_story",
+        "missile-test",
+        False,
+        "North Korean leader's daughter spotted in Gucci coat",
+        (
+            "Kim Jong Un's daughter, Kim Ju Ae, wore a Gucci coat to a missile launch, and it was "
+            "an odd sight in a country short of food."
+        ),
+    ),
+    Case(
+        "a_launch_report_naming_the_daughter_s_brand_stays_a_test",
+        "missile-test",
+        True,
+        "North Korea fires new ICBM into sea off Japan",
+        (
+            "Kim Jong Un watched the launch with his daughter, who wore a Dior jacket, state "
+            "media photos showed."
+        ),
+    ),
     # the allies' watch on launches (monitoring of them, data on them, data sharing) names the
     # launches as what is watched: no test report (G3), and the data arrangement of the
     # militaries is no diplomacy (G7); a launch report that mentions the data keeps its label
