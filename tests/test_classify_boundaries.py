@@ -1161,6 +1161,21 @@ CASES = [
             "media photos showed."
         ),
     ),
+    # "over" after a form of "be" ("is over", "was over") ends something: it opens no
+    # background clause, so what follows "and" is the sentence's main clause; "over" elsewhere
+    # still opens one ("markets slide over ...")
+    Case(
+        "what_follows_is_over_and_is_the_main_clause",
+        "missile-test",
+        True,
+        "The honeymoon is over and North Korea fires a ballistic missile toward Japan",
+    ),
+    Case(
+        "over_elsewhere_still_opens_a_background_clause",
+        "diplomacy",
+        False,
+        "Markets slide over North Korea nuclear talks collapse",
+    ),
     # the allies' watch on launches (monitoring of them, data on them, data sharing) names the
     # launches as what is watched: no test report (G3), and the data arrangement of the
     # militaries is no diplomacy (G7); a launch report that mentions the data keeps its label
