@@ -1176,6 +1176,22 @@ CASES = [
         False,
         "Markets slide over North Korea nuclear talks collapse",
     ),
+    # talks named with the North as the other party ("any new dialogue with Pyongyang", "talks
+    # between Seoul and Pyongyang") make talks with the North the stated subject: a
+    # government's policy on talks (G7); in an "as" clause they stay background (G0)
+    Case(
+        "new_dialogue_with_pyongyang_is_a_policy_on_talks",
+        "diplomacy",
+        True,
+        "Yoon says appeasement of North Korea is over",
+        "The president said any new dialogue with Pyongyang must be proposed by Kim Jong Un.",
+    ),
+    Case(
+        "talks_with_pyongyang_in_an_as_clause_stay_background",
+        "diplomacy",
+        False,
+        "North Korea holds mass anti-US rally as Washington seeks talks with Pyongyang",
+    ),
     # the allies' watch on launches (monitoring of them, data on them, data sharing) names the
     # launches as what is watched: no test report (G3), and the data arrangement of the
     # militaries is no diplomacy (G7); a launch report that mentions the data keeps its label
