@@ -1050,6 +1050,121 @@ CASES = [
         False,
         "Banks team up against North Korean hackers",
     ),
+    # a person named by nationality ("US soldier", "U.S. citizen", "UK student") is no
+    # government: what the North says such a person blamed is no government's reaction (G15:
+    # the bare incident); the US government urging or blaming stays a reaction (G9, G15)
+    Case(
+        "a_us_soldier_blaming_is_no_government_reacting",
+        "diplomacy",
+        False,
+        "North Korea says US soldier blamed harsh treatment for his flight",
+        "The private, 24, ran across the border during a tour of the truce village.",
+    ),
+    Case(
+        "a_uk_student_blaming_is_no_government_reacting",
+        "diplomacy",
+        False,
+        "Pyongyang says detained UK student blamed his teachers, in first comment on the case",
+    ),
+    Case(
+        "the_us_urging_the_soldier_s_release_stays_diplomacy",
+        "diplomacy",
+        True,
+        "White House urges North Korea to free detained US soldier",
+    ),
+    Case(
+        "the_us_blaming_the_north_stays_diplomacy",
+        "diplomacy",
+        True,
+        "US blames North Korea for ignoring calls over detained soldier",
+    ),
+    # a missile or satellite "recently launched" / "newly launched" is an earlier launch the
+    # item names as background, as "launched last month" (G3, G17): no event; a launch report
+    # that names an earlier satellite so keeps its label from its own launch
+    Case(
+        "a_recently_launched_missile_is_background",
+        "missile-test",
+        False,
+        "Ex-minister says Seoul must rethink its military spending",
+        (
+            "North Korea recently launched two ballistic missiles toward the Sea of Japan, and "
+            "the former minister said the army needs more radars."
+        ),
+    ),
+    Case(
+        "a_newly_launched_missile_is_background",
+        "missile-test",
+        False,
+        "Tokyo mayor criticised over remarks on defence budget",
+        (
+            "North Korea newly launched a solid-fuel missile from its east coast, and the mayor "
+            "said the city should prepare shelters."
+        ),
+    ),
+    Case(
+        "a_launch_report_naming_a_recently_launched_satellite_stays_a_test",
+        "missile-test",
+        True,
+        "North Korea fires ballistic missile into the sea",
+        (
+            "The launch came a week after Pyongyang put its recently launched reconnaissance "
+            "satellite into operation, officials said."
+        ),
+    ),
+    # a luxury brand the leader's family wears (Dior, Gucci, Chanel) is the words of a fashion
+    # story, as "wardrobe" and "handbag" (G17): the launch it was worn to is its occasion; a
+    # launch report whose lead names the brand keeps its label from its title
+    Case(
+        "a_brand_worn_to_a_launch_is_a_fashion_story",
+        "missile-test",
+        False,
+        "North Korean leader's daughter spotted in Gucci coat",
+        (
+            "Kim Jong Un's daughter, Kim Ju Ae, wore a Gucci coat to a missile launch, and it was "
+            "an odd sight in a country short of food."
+        ),
+    ),
+    Case(
+        "a_launch_report_naming_the_daughter_s_brand_stays_a_test",
+        "missile-test",
+        True,
+        "North Korea fires new ICBM into sea off Japan",
+        (
+            "Kim Jong Un watched the launch with his daughter, who wore a Dior jacket, state "
+            "media photos showed."
+        ),
+    ),
+    # "over" after a form of "be" ("is over", "was over") ends something: it opens no
+    # background clause, so what follows "and" is the sentence's main clause; "over" elsewhere
+    # still opens one ("markets slide over ...")
+    Case(
+        "what_follows_is_over_and_is_the_main_clause",
+        "missile-test",
+        True,
+        "The honeymoon is over and North Korea fires a ballistic missile toward Japan",
+    ),
+    Case(
+        "over_elsewhere_still_opens_a_background_clause",
+        "diplomacy",
+        False,
+        "Markets slide over North Korea nuclear talks collapse",
+    ),
+    # talks named with the North as the other party ("any new dialogue with Pyongyang", "talks
+    # between Seoul and Pyongyang") make talks with the North the stated subject: a
+    # government's policy on talks (G7); in an "as" clause they stay background (G0)
+    Case(
+        "new_dialogue_with_pyongyang_is_a_policy_on_talks",
+        "diplomacy",
+        True,
+        "Yoon says appeasement of North Korea is over",
+        "The president said any new dialogue with Pyongyang must be proposed by Kim Jong Un.",
+    ),
+    Case(
+        "talks_with_pyongyang_in_an_as_clause_stay_background",
+        "diplomacy",
+        False,
+        "North Korea holds mass anti-US rally as Washington seeks talks with Pyongyang",
+    ),
     # the allies' watch on launches (monitoring of them, data on them, data sharing) names the
     # launches as what is watched: no test report (G3), and the data arrangement of the
     # militaries is no diplomacy (G7); a launch report that mentions the data keeps its label

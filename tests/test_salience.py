@@ -273,6 +273,22 @@ def test_a_government_reacts_only_when_it_is_named_before_its_act(pack: RulePack
     assert "diplomacy" in classify([unordered], title, summary).labels
 
 
+def test_a_near_rule_s_unless_phrase_cancels_the_word_it_holds(pack: RulePack) -> None:
+    """`unless`: a first or second word inside one of the rule's longer phrases counts for
+    nothing ("US soldier" is no government reacting); without the list the pair counts."""
+    title, summary = "North Korea says US soldier blamed poor treatment for his flight", ""
+    assert "diplomacy" not in classify([pack], title, summary).labels
+    guard = "Washington blames North Korea for silence on detained US soldier"
+    assert "diplomacy" in classify([pack], guard, summary).labels
+    data = tomllib.loads(RULES.read_text())
+    diplomacy = next(t for t in data["topic"] if t["label"] == "diplomacy")
+    rule = next(n for n in diplomacy["near"] if n["name"] == "government reacts")
+    del rule["unless"]
+    without = load_pack(data, Problems())
+    assert without is not None
+    assert "diplomacy" in classify([without], title, summary).labels
+
+
 def test_evidence_says_when_the_title_reports_another_label(pack: RulePack) -> None:
     title, summary, _ = CASES[-4]
     c = classify([pack], title, summary)

@@ -175,6 +175,7 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
         negative: list[tuple[int, int]] = []  # spans of look-alikes ("live fire"): no event
         firsts: dict[int, list[int]] = {}
         seconds: dict[int, list[int]] = {}
+        unless: dict[int, list[tuple[int, int]]] = {}  # spans that cancel a rule's words
         for start, end, pattern, role in by_topic.get(ti, ()):
             kind, _t, r_index = role
             if kind == "term":
@@ -193,11 +194,18 @@ def _score_pack(tokens: Tokens, pack: RulePack) -> dict[str, tuple[float, list[s
                 firsts.setdefault(r_index, []).append(start)
             elif kind == "near2":
                 seconds.setdefault(r_index, []).append(start)
+            elif kind == "near_unless":
+                unless.setdefault(r_index, []).append((start, end))
         for ri, rule in enumerate(topic.near):
+            spans = unless.get(ri)
+            ones, twos = firsts.get(ri, ()), seconds.get(ri, ())
+            if spans:
+                ones = [a for a in ones if not any(s <= a < e for s, e in spans)]
+                twos = [b for b in twos if not any(s <= b < e for s, e in spans)]
             pairs = [
                 (min(a, b), max(a, b))
-                for a in firsts.get(ri, ())
-                for b in seconds.get(ri, ())
+                for a in ones
+                for b in twos
                 if (a < b if rule.ordered else a != b)
                 and abs(a - b) <= rule.window
                 and tokens.sentence[a] == tokens.sentence[b]

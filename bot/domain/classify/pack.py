@@ -46,6 +46,9 @@ class NearRule:
     # the pair reports the topic's event (salience: as an `events` word at its later word),
     # for events no single word names ("inspects ... the spy satellite", "failed satellite")
     event: bool = False
+    # longer phrases that hold a first or second word and make it something else: a word of
+    # either group inside one of them counts for nothing ("US soldier" is no government)
+    unless: tuple[Pattern, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,8 +120,8 @@ class RulePack:
     # the bundled learned model's name (`model = "northkorea"`), None for the rules alone
     model: str | None = None
     # first stem -> [(pattern, role)], role = ("alias"|"contextual"|"context", -1) or
-    # ("term", topic index, term index) or ("near1"/"near2", topic index, rule index) or
-    # ("event", topic index, -1)
+    # ("term", topic index, term index) or ("near1"/"near2"/"near_unless", topic index, rule
+    # index) or ("event", topic index, -1)
     index: Mapping[str, tuple[tuple[Pattern, tuple[str, int, int]], ...]] = field(
         default_factory=dict, hash=False, compare=False
     )
@@ -278,6 +281,7 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
                     weight=n.number("weight", 2.0),
                     ordered=n.boolean("ordered", False),
                     event=n.boolean("event", False),
+                    unless=_patterns(n, "unless"),
                 )
             )
             n.finish()
@@ -460,6 +464,8 @@ def _build_index(
                 add(p, ("near1", ti, ri))
             for p in rule.second:
                 add(p, ("near2", ti, ri))
+            for p in rule.unless:
+                add(p, ("near_unless", ti, ri))
         for p in topic.events:
             add(p, ("event", ti, -1))
     return {k: tuple(v) for k, v in index.items()}
