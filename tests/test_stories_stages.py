@@ -998,3 +998,39 @@ def test_guard_a_quake_near_the_test_site_is_the_nuclear_test() -> None:
     )
     later = _story(index, "q2", "North Korea conducts sixth nuclear test, Seoul says", 1, "B")
     assert later == quake
+
+
+# --- issue 19x: an outlet's flash is no copy of its next headline that adds a class ---------
+
+
+def test_an_outlets_headline_adding_a_class_to_its_flash_within_the_hour_stays_apart() -> None:
+    """The flash has so few words that the outlet's next launch headline shares most of them
+    and passed as a near-copy; stating a class the flash did not, within the hour, it is set
+    against the flash as any rewrite is: another launch (when in doubt, post)."""
+    index = StoryIndex()
+    first = _story(index, "f1", "North Korea launches possible ballistic missile: Japan", 0, "A")
+    assert _story(index, "f2", "North Korea fires missiles into the sea, Seoul says", 0.3, "B") == (
+        first
+    )
+    later = _story(
+        index, "f3", "Japan: North Korea launches short-range ballistic missile", 0.7, "A"
+    )
+    assert later != first
+
+
+def test_guard_other_outlets_and_marked_updates_adding_a_class_still_join() -> None:
+    index = StoryIndex()
+    first = _story(index, "g1", "North Korea launches possible ballistic missile: Japan", 0, "A")
+    assert (
+        _story(index, "g2", "North Korea fires short-range ballistic missile, Seoul says", 0.4, "B")
+        == first
+    )
+    assert (
+        _story(index, "g3", "UPDATE 1-North Korea launches short-range ballistic missile", 0.7, "A")
+        == first
+    )
+    # the same outlet past the hour, adding the class: the same launch told fuller
+    assert (
+        _story(index, "g4", "Japan: North Korea launches short-range ballistic missile", 1.5, "A")
+        == first
+    )
