@@ -1034,3 +1034,39 @@ def test_guard_other_outlets_and_marked_updates_adding_a_class_still_join() -> N
         _story(index, "g4", "Japan: North Korea launches short-range ballistic missile", 1.5, "A")
         == first
     )
+
+
+# --- issue 19x: a satellite's rocket is no short-range or submarine-launched missile --------
+
+
+def test_a_short_range_launch_is_not_the_satellite_launch_of_the_hour_before() -> None:
+    index = StoryIndex()
+    rocket = _story(index, "s1", "North Korea launches rocket carrying spy satellite", 0, "A")
+    assert _story(index, "s2", "North Korea fires missile, Japan issues alert", 0.3, "B") == rocket
+    short = _story(
+        index, "s3", "North Korea fires short-range ballistic missile toward East Sea", 0.7, "C"
+    )
+    assert short != rocket
+    sub = _story(index, "s4", "North Korea fires submarine-launched ballistic missile", 0.9, "D")
+    assert sub != rocket
+
+
+def test_guard_the_satellite_rocket_called_a_ballistic_or_long_range_missile_joins() -> None:
+    index = StoryIndex()
+    rocket = _story(index, "t1", "North Korea launches rocket carrying spy satellite", 0, "A")
+    for key, title, hours in (
+        ("t2", "North Korea fires ballistic missile, Japan says", 0.4),
+        ("t3", "North Korea fires long-range rocket over Okinawa", 0.8),
+    ):
+        assert _story(index, key, title, hours, "B" if key == "t2" else "C") == rocket, title
+
+
+def test_guard_a_missile_report_naming_the_satellite_site_joins_the_short_range_launch() -> None:
+    index = StoryIndex()
+    short = _story(
+        index, "u1", "North Korea fires short-range ballistic missile toward East Sea", 0, "A"
+    )
+    title = "North Korea fires ballistic missile as allies end their drills"
+    summary = "It was launched from near the satellite launching ground, the South said."
+    assert {"ballistic", "satellite"} <= extract_facts(title, summary).classes
+    assert _story(index, "u2", title, 0.5, "B", summary=summary) == short

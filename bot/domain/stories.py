@@ -1276,6 +1276,8 @@ def _classes_compatible(a: frozenset[str], b: frozenset[str]) -> bool:
         return True
     if not {_FAMILY[c] for c in a} & {_FAMILY[c] for c in b}:
         return False
+    if _rocket_and_short(a, b) or _rocket_and_short(b, a):
+        return False
     a_spec, b_spec = a & _BALLISTIC - {"ballistic"}, b & _BALLISTIC - {"ballistic"}
     return not (
         a_spec
@@ -1283,6 +1285,18 @@ def _classes_compatible(a: frozenset[str], b: frozenset[str]) -> bool:
         and not a_spec & b_spec
         and not any((x, y) in _SAME_MISSILE for x in a_spec for y in b_spec)
     )
+
+
+# A satellite's rocket is called a ballistic or long-range missile by others, even an MRBM,
+# never a short-range or a submarine-launched one.
+_SHORT = frozenset({"srbm", "slbm"})
+
+
+def _rocket_and_short(a: frozenset[str], b: frozenset[str]) -> bool:
+    """A report naming a satellite launch and no missile, and one naming a short-range or a
+    submarine-launched missile and no satellite (a missile report whose lead recalls the
+    satellite names both, and stays compatible)."""
+    return a == {"satellite"} and "satellite" not in b and bool(b & _SHORT)
 
 
 def _disjoint(a: frozenset[object], b: frozenset[object]) -> bool:
