@@ -1070,3 +1070,42 @@ def test_guard_a_missile_report_naming_the_satellite_site_joins_the_short_range_
     summary = "It was launched from near the satellite launching ground, the South said."
     assert {"ballistic", "satellite"} <= extract_facts(title, summary).classes
     assert _story(index, "u2", title, 0.5, "B", summary=summary) == short
+
+
+# --- issue 19x: a video whose headline names neither the North nor a launch ------------------
+
+
+def test_a_video_headline_about_something_else_neither_joins_nor_takes_a_story() -> None:
+    """ "Watch live: press briefing" (its lead lists the North's satellite launch among the
+    topics) came first, and Japan's call on the North 40 minutes on joined it: the channel
+    showed the briefing's headline for it."""
+    index = StoryIndex()
+    video = _story(
+        index,
+        "v1",
+        "Watch live: spokesman joins daily press briefing",
+        0,
+        "A",
+        summary="The press secretary gives the daily briefing on Wednesday, joined by the"
+        " security spokesman. He may address new trade rules and North Korea's provocative"
+        " planned military satellite launch.",
+    )
+    both = ("missile-test", "diplomacy")
+    warning = _story(
+        index,
+        "v2",
+        "Japan calls on North Korea to abandon satellite launch",
+        0.7,
+        "B",
+        summary="Japan called on North Korea to refrain from a planned launch it called"
+        " provocative, after reports it may put a military satellite in orbit on Wednesday.",
+        labels=both,
+    )
+    assert warning != video
+
+
+def test_guard_a_video_of_the_launch_still_joins_it() -> None:
+    index = StoryIndex()
+    launch = _story(index, "w1", "North Korea fires ICBM into the sea off its east coast", 0, "A")
+    assert _story(index, "w2", "WATCH: state TV shows the latest ICBM launch", 2, "B") == launch
+    assert _story(index, "w3", "Photos: North Korea's new ICBM on its launch pad", 3, "C") == launch

@@ -984,7 +984,14 @@ def extract_facts(title: str, summary: str) -> Facts:
             bool(_RECORD.search(main_clause))
             and not _FIRES.search(_OF_LAUNCHES.sub(" ", main_clause))
         )
-        or _about_programme(title, main_clause, kind, acts),
+        or _about_programme(title, main_clause, kind, acts)
+        # a video or photos whose headline names neither the North nor a launch ("Watch live:
+        # press briefing", "WATCH: panda cubs born in South Korea"): about something else
+        or (
+            kind == "feature"
+            and not _NORTH.search(title)
+            and not (_LAUNCH_WORDS.search(unsited) or _TEST_WORDS.search(unsited))
+        ),
         platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
         account=account,
         voice=_voice(main_clause, own),
