@@ -998,3 +998,114 @@ def test_guard_a_quake_near_the_test_site_is_the_nuclear_test() -> None:
     )
     later = _story(index, "q2", "North Korea conducts sixth nuclear test, Seoul says", 1, "B")
     assert later == quake
+
+
+# --- issue 19x: an outlet's flash is no copy of its next headline that adds a class ---------
+
+
+def test_an_outlets_headline_adding_a_class_to_its_flash_within_the_hour_stays_apart() -> None:
+    """The flash has so few words that the outlet's next launch headline shares most of them
+    and passed as a near-copy; stating a class the flash did not, within the hour, it is set
+    against the flash as any rewrite is: another launch (when in doubt, post)."""
+    index = StoryIndex()
+    first = _story(index, "f1", "North Korea launches possible ballistic missile: Japan", 0, "A")
+    assert _story(index, "f2", "North Korea fires missiles into the sea, Seoul says", 0.3, "B") == (
+        first
+    )
+    later = _story(
+        index, "f3", "Japan: North Korea launches short-range ballistic missile", 0.7, "A"
+    )
+    assert later != first
+
+
+def test_guard_other_outlets_and_marked_updates_adding_a_class_still_join() -> None:
+    index = StoryIndex()
+    first = _story(index, "g1", "North Korea launches possible ballistic missile: Japan", 0, "A")
+    assert (
+        _story(index, "g2", "North Korea fires short-range ballistic missile, Seoul says", 0.4, "B")
+        == first
+    )
+    assert (
+        _story(index, "g3", "UPDATE 1-North Korea launches short-range ballistic missile", 0.7, "A")
+        == first
+    )
+    # the same outlet past the hour, adding the class: the same launch told fuller
+    assert (
+        _story(index, "g4", "Japan: North Korea launches short-range ballistic missile", 1.5, "A")
+        == first
+    )
+
+
+# --- issue 19x: a satellite's rocket is no short-range or submarine-launched missile --------
+
+
+def test_a_short_range_launch_is_not_the_satellite_launch_of_the_hour_before() -> None:
+    index = StoryIndex()
+    rocket = _story(index, "s1", "North Korea launches rocket carrying spy satellite", 0, "A")
+    assert _story(index, "s2", "North Korea fires missile, Japan issues alert", 0.3, "B") == rocket
+    short = _story(
+        index, "s3", "North Korea fires short-range ballistic missile toward East Sea", 0.7, "C"
+    )
+    assert short != rocket
+    sub = _story(index, "s4", "North Korea fires submarine-launched ballistic missile", 0.9, "D")
+    assert sub != rocket
+
+
+def test_guard_the_satellite_rocket_called_a_ballistic_or_long_range_missile_joins() -> None:
+    index = StoryIndex()
+    rocket = _story(index, "t1", "North Korea launches rocket carrying spy satellite", 0, "A")
+    for key, title, hours in (
+        ("t2", "North Korea fires ballistic missile, Japan says", 0.4),
+        ("t3", "North Korea fires long-range rocket over Okinawa", 0.8),
+    ):
+        assert _story(index, key, title, hours, "B" if key == "t2" else "C") == rocket, title
+
+
+def test_guard_a_missile_report_naming_the_satellite_site_joins_the_short_range_launch() -> None:
+    index = StoryIndex()
+    short = _story(
+        index, "u1", "North Korea fires short-range ballistic missile toward East Sea", 0, "A"
+    )
+    title = "North Korea fires ballistic missile as allies end their drills"
+    summary = "It was launched from near the satellite launching ground, the South said."
+    assert {"ballistic", "satellite"} <= extract_facts(title, summary).classes
+    assert _story(index, "u2", title, 0.5, "B", summary=summary) == short
+
+
+# --- issue 19x: a video whose headline names neither the North nor a launch ------------------
+
+
+def test_a_video_headline_about_something_else_neither_joins_nor_takes_a_story() -> None:
+    """ "Watch live: press briefing" (its lead lists the North's satellite launch among the
+    topics) came first, and Japan's call on the North 40 minutes on joined it: the channel
+    showed the briefing's headline for it."""
+    index = StoryIndex()
+    video = _story(
+        index,
+        "v1",
+        "Watch live: spokesman joins daily press briefing",
+        0,
+        "A",
+        summary="The press secretary gives the daily briefing on Wednesday, joined by the"
+        " security spokesman. He may address new trade rules and North Korea's provocative"
+        " planned military satellite launch.",
+    )
+    both = ("missile-test", "diplomacy")
+    warning = _story(
+        index,
+        "v2",
+        "Japan calls on North Korea to abandon satellite launch",
+        0.7,
+        "B",
+        summary="Japan called on North Korea to refrain from a planned launch it called"
+        " provocative, after reports it may put a military satellite in orbit on Wednesday.",
+        labels=both,
+    )
+    assert warning != video
+
+
+def test_guard_a_video_of_the_launch_still_joins_it() -> None:
+    index = StoryIndex()
+    launch = _story(index, "w1", "North Korea fires ICBM into the sea off its east coast", 0, "A")
+    assert _story(index, "w2", "WATCH: state TV shows the latest ICBM launch", 2, "B") == launch
+    assert _story(index, "w3", "Photos: North Korea's new ICBM on its launch pad", 3, "C") == launch

@@ -984,7 +984,14 @@ def extract_facts(title: str, summary: str) -> Facts:
             bool(_RECORD.search(main_clause))
             and not _FIRES.search(_OF_LAUNCHES.sub(" ", main_clause))
         )
-        or _about_programme(title, main_clause, kind, acts),
+        or _about_programme(title, main_clause, kind, acts)
+        # a video or photos whose headline names neither the North nor a launch ("Watch live:
+        # press briefing", "WATCH: panda cubs born in South Korea"): about something else
+        or (
+            kind == "feature"
+            and not _NORTH.search(title)
+            and not (_LAUNCH_WORDS.search(unsited) or _TEST_WORDS.search(unsited))
+        ),
         platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
         account=account,
         voice=_voice(main_clause, own),
@@ -1276,6 +1283,8 @@ def _classes_compatible(a: frozenset[str], b: frozenset[str]) -> bool:
         return True
     if not {_FAMILY[c] for c in a} & {_FAMILY[c] for c in b}:
         return False
+    if _rocket_and_short(a, b) or _rocket_and_short(b, a):
+        return False
     a_spec, b_spec = a & _BALLISTIC - {"ballistic"}, b & _BALLISTIC - {"ballistic"}
     return not (
         a_spec
@@ -1283,6 +1292,18 @@ def _classes_compatible(a: frozenset[str], b: frozenset[str]) -> bool:
         and not a_spec & b_spec
         and not any((x, y) in _SAME_MISSILE for x in a_spec for y in b_spec)
     )
+
+
+# A satellite's rocket is called a ballistic or long-range missile by others, even an MRBM,
+# never a short-range or a submarine-launched one.
+_SHORT = frozenset({"srbm", "slbm"})
+
+
+def _rocket_and_short(a: frozenset[str], b: frozenset[str]) -> bool:
+    """A report naming a satellite launch and no missile, and one naming a short-range or a
+    submarine-launched missile and no satellite (a missile report whose lead recalls the
+    satellite names both, and stays compatible)."""
+    return a == {"satellite"} and "satellite" not in b and bool(b & _SHORT)
 
 
 def _disjoint(a: frozenset[object], b: frozenset[object]) -> bool:
@@ -1807,7 +1828,9 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
         if not same_poll and not close:
             continue
         score = overlap(fp.words, m.words)
-        if score >= tuning.near_duplicate:
+        if score >= tuning.near_duplicate and not (
+            close and not same_poll and _adds_a_launch_fact(fp, m)
+        ):
             continue
         if (fp.update or m.mark == "update") and score >= tuning.update_overlap:
             continue
@@ -1833,6 +1856,19 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
             continue  # within the hour, the outlet's rewritten headline of the same launch
         return False
     return True
+
+
+def _adds_a_launch_fact(fp: Fingerprint, m: Member) -> bool:
+    """A fresh launch report stating a class, name or count its outlet's earlier launch report
+    did not (a flash's few words make any later headline look like a near-copy of it)."""
+    if fp.facts.kind != "launch" or fp.facts.follow_up or m.mark == "update":
+        return False
+    known = m.facts or Facts()
+    return bool(
+        (fp.facts.classes - {"ballistic"} - known.classes)
+        or fp.facts.names - known.names
+        or (fp.facts.counts and not known.counts)
+    )
 
 
 def _rewrites_source(fp: Fingerprint, told: Iterable[Member]) -> bool:

@@ -18,7 +18,9 @@ fact, where a join is a fault of the rules. The weekday a lead gives is left out
 the replay moves the publication time, so the text's own weekday no longer says anything.
 
 Run it on dev sets only (tests/realdata/LABELLING.md, README "Stories"): `--list` prints
-titles of the events it swallows.
+titles of the events it swallows, and in window mode the headline each one sits under (the
+swallowing event, how many minutes after that story's first report the event's first report
+came, and both sources).
 """
 
 from __future__ import annotations
@@ -134,6 +136,22 @@ def collide_pairs(reports: Sequence[StoryExample], *, gap: timedelta) -> PairRes
     return result
 
 
+def swallowers(
+    shifted: Sequence[StoryExample], assigned: dict[str, str], events: Sequence[str]
+) -> list[tuple[str, StoryExample, StoryExample]]:
+    """For each swallowed event: its first report and the first report of the story holding it
+    (the event whose headline the channel showed instead)."""
+    ordered = sorted(shifted, key=lambda r: (r.published, r.id))
+    heads: dict[str, StoryExample] = {}
+    for x in ordered:
+        heads.setdefault(assigned[x.id], x)
+    out = []
+    for event in events:
+        first = next(x for x in ordered if x.event == event)
+        out.append((event, first, heads[assigned[first.id]]))
+    return out
+
+
 def window_reports(
     reports: Sequence[StoryExample], *, hours: float, seeds: int
 ) -> list[tuple[int, StoryReport, list[StoryExample]]]:
@@ -166,14 +184,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"window {args.window_hours:g} h, {len(runs)} seeds, {len(events)} events: "
             f"B-cubed precision {p:.3f}  recall {rc:.3f}  events swallowed {lost:.1f} (mean)"
         )
-        for seed, r, _ in runs:
+        for seed, r, shifted in runs:
             print(
                 f"  seed {seed}: P {r.bcubed_precision:.3f}  R {r.bcubed_recall:.3f}  "
                 f"swallowed {len(r.swallowed)}"
             )
             if args.list:
-                for e in r.swallowed:
-                    print(f"    {e}: {title[e]}")
+                for e, first, head in swallowers(shifted, assign_stories(shifted), r.swallowed):
+                    late = (first.published - head.published).total_seconds() / 60
+                    print(
+                        f"    {e}: {first.title}\n      under {head.event} "
+                        f"({late:+.0f} min, {first.source} / {head.source}): {head.title}"
+                    )
     if args.mode in ("pairs", "both"):
         pr = collide_pairs(reports, gap=timedelta(minutes=args.gap_minutes))
         equal = pr.pairs - pr.differ

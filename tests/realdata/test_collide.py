@@ -74,8 +74,11 @@ def test_window_is_scored_by_the_eval_code(capsys: pytest.CaptureFixture[str]) -
 # The differing-fact pairs that swallow an event, per real dev set: a floor that may only fall
 # (issue 19u figures; pairs 40 min apart, both orders). A set not rebuilt is skipped.
 _FLOORS = {
-    "stories_real.jsonl": 2,  # of 198 differing-fact pairs (780 same-label pairs)
-    "stories_real_2023b.jsonl": 5,  # of 104 (276)
+    # of 198 differing-fact pairs (780 same-label pairs); 2 before issue 19x's rule that a
+    # satellite's rocket is no short-range or submarine-launched missile
+    "stories_real.jsonl": 1,
+    # of 104 (276); 5 before issue 19x's rule on an outlet's flash and its next headline
+    "stories_real_2023b.jsonl": 4,
     # of 174 (882) on the rebuild of issue 19w; 15 before its imagery rule
     "stories_real_2022b.jsonl": 13,
 }
