@@ -1000,13 +1000,13 @@ def test_guard_a_quake_near_the_test_site_is_the_nuclear_test() -> None:
     assert later == quake
 
 
-# --- issue 19x: an outlet's flash is no copy of its next headline that adds a class ---------
+# --- an outlet's flash and its own next headline that adds the class: one launch ------------
 
 
-def test_an_outlets_headline_adding_a_class_to_its_flash_within_the_hour_stays_apart() -> None:
-    """The flash has so few words that the outlet's next launch headline shares most of them
-    and passed as a near-copy; stating a class the flash did not, within the hour, it is set
-    against the flash as any rewrite is: another launch (when in doubt, post)."""
+def test_an_outlets_next_headline_adding_a_class_to_its_flash_joins_it() -> None:
+    """Issue 19, point 2: the outlet's fuller headline of its own flash (a class, a count) is an
+    updated fact of the same launch and edits the story; it is no launch of its own. (Round 19x
+    had made it one, to spare a collision-replay pair; it split the wires' flash-then-story.)"""
     index = StoryIndex()
     first = _story(index, "f1", "North Korea launches possible ballistic missile: Japan", 0, "A")
     assert _story(index, "f2", "North Korea fires missiles into the sea, Seoul says", 0.3, "B") == (
@@ -1015,7 +1015,7 @@ def test_an_outlets_headline_adding_a_class_to_its_flash_within_the_hour_stays_a
     later = _story(
         index, "f3", "Japan: North Korea launches short-range ballistic missile", 0.7, "A"
     )
-    assert later != first
+    assert later == first
 
 
 def test_guard_other_outlets_and_marked_updates_adding_a_class_still_join() -> None:

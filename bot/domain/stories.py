@@ -1828,9 +1828,7 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
         if not same_poll and not close:
             continue
         score = overlap(fp.words, m.words)
-        if score >= tuning.near_duplicate and not (
-            close and not same_poll and _adds_a_launch_fact(fp, m)
-        ):
+        if score >= tuning.near_duplicate:
             continue
         if (fp.update or m.mark == "update") and score >= tuning.update_overlap:
             continue
@@ -1856,19 +1854,6 @@ def _same_source_allows(fp: Fingerprint, story: StoryState, tuning: Tuning) -> b
             continue  # within the hour, the outlet's rewritten headline of the same launch
         return False
     return True
-
-
-def _adds_a_launch_fact(fp: Fingerprint, m: Member) -> bool:
-    """A fresh launch report stating a class, name or count its outlet's earlier launch report
-    did not (a flash's few words make any later headline look like a near-copy of it)."""
-    if fp.facts.kind != "launch" or fp.facts.follow_up or m.mark == "update":
-        return False
-    known = m.facts or Facts()
-    return bool(
-        (fp.facts.classes - {"ballistic"} - known.classes)
-        or fp.facts.names - known.names
-        or (fp.facts.counts and not known.counts)
-    )
 
 
 def _rewrites_source(fp: Fingerprint, told: Iterable[Member]) -> bool:
