@@ -946,6 +946,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         speaker = speaker or statement
     undated = _SAID_ON.sub(" ", low)  # the days of statements taken out
     unsited = _TEST_SITE.sub(" ", _IMAGERY_WORDS.sub(" ", title)) if imagery else title
+    names_launch = bool(_LAUNCH_WORDS.search(unsited) or _TEST_WORDS.search(unsited))
     return Facts(
         classes=_fs(classes),
         names=_fs(names),
@@ -966,7 +967,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         follow_up=follow_up,
         stage=stage,
         actor="" if talks else own,
-        names_launch=bool(_LAUNCH_WORDS.search(unsited) or _TEST_WORDS.search(unsited)),
+        names_launch=names_launch,
         statement=statement,
         speaker=speaker,
         answers=_answers(main_clause),
@@ -987,11 +988,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         or _about_programme(title, main_clause, kind, acts)
         # a video or photos whose headline names neither the North nor a launch ("Watch live:
         # press briefing", "WATCH: panda cubs born in South Korea"): about something else
-        or (
-            kind == "feature"
-            and not _NORTH.search(title)
-            and not (_LAUNCH_WORDS.search(unsited) or _TEST_WORDS.search(unsited))
-        ),
+        or (kind == "feature" and not _NORTH.search(title) and not names_launch),
         platforms=_fs(p for p, pattern in _PLATFORMS.items() if pattern.search(low)),
         account=account,
         voice=_voice(main_clause, own),
