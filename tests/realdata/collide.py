@@ -154,12 +154,14 @@ def swallowers(
 
 def window_reports(
     reports: Sequence[StoryExample], *, hours: float, seeds: int
-) -> list[tuple[int, StoryReport, list[StoryExample]]]:
+) -> list[tuple[int, StoryReport, list[StoryExample], dict[str, str]]]:
+    """Per seed: the score, the shifted reports and their story assignment (for `--list`)."""
     start = min(r.published for r in reports)
     out = []
     for seed in range(seeds):
         shifted = collide_window(reports, start=start, hours=hours, seed=seed)
-        out.append((seed, score_stories(shifted, assign_stories(shifted)), shifted))
+        assigned = assign_stories(shifted)
+        out.append((seed, score_stories(shifted, assigned), shifted, assigned))
     return out
 
 
@@ -177,20 +179,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     title = {e: rs[0].title for e, rs in events.items()}
     if args.mode in ("window", "both"):
         runs = window_reports(reports, hours=args.window_hours, seeds=args.seeds)
-        p = sum(r.bcubed_precision for _, r, _ in runs) / len(runs)
-        rc = sum(r.bcubed_recall for _, r, _ in runs) / len(runs)
-        lost = sum(len(r.swallowed) for _, r, _ in runs) / len(runs)
+        p = sum(r.bcubed_precision for _, r, _, _ in runs) / len(runs)
+        rc = sum(r.bcubed_recall for _, r, _, _ in runs) / len(runs)
+        lost = sum(len(r.swallowed) for _, r, _, _ in runs) / len(runs)
         print(
             f"window {args.window_hours:g} h, {len(runs)} seeds, {len(events)} events: "
             f"B-cubed precision {p:.3f}  recall {rc:.3f}  events swallowed {lost:.1f} (mean)"
         )
-        for seed, r, shifted in runs:
+        for seed, r, shifted, assigned in runs:
             print(
                 f"  seed {seed}: P {r.bcubed_precision:.3f}  R {r.bcubed_recall:.3f}  "
                 f"swallowed {len(r.swallowed)}"
             )
             if args.list:
-                for e, first, head in swallowers(shifted, assign_stories(shifted), r.swallowed):
+                for e, first, head in swallowers(shifted, assigned, r.swallowed):
                     late = (first.published - head.published).total_seconds() / 60
                     print(
                         f"    {e}: {first.title}\n      under {head.event} "
