@@ -249,6 +249,57 @@ def test_a_submarine_launched_cruise_missile_is_no_slbm() -> None:
     assert "slbm" in slbm.classes
 
 
+def test_submarine_launched_names_the_platform_not_a_ballistic_class() -> None:
+    """Issue 19 (round 19y, fact audit): "tests submarine-launched missile" says what the
+    missile was fired from, not that it was ballistic; a first flash worded so, and the
+    state media account of cruise missiles fired from a submarine a little later, are one
+    launch. SLBM needs "ballistic" or "SLBM"."""
+    flash = extract_facts("North Korea tests submarine-launched missile, Seoul says", "")
+    assert "slbm" not in flash.classes and flash.platforms == {"submarine"}
+    sea = extract_facts("North Korea fires sea-launched missile off its east coast", "")
+    assert "slbm" not in sea.classes
+    # guard: the words that do name the class still give it
+    for title in (
+        "North Korea fires submarine-launched ballistic missile off Sinpo",
+        "North Korea test-fires SLBM from new submarine",
+        "North Korea fires sea-launched strategic ballistic missile",
+    ):
+        assert "slbm" in extract_facts(title, "").classes, title
+    # and one story: the flash, then the cruise missiles from the submarine
+    index = StoryIndex()
+    first = _story(
+        index, "s1", "North Korea tests submarine-launched missile, Seoul says", 0, "Wire A"
+    )
+    assert (
+        _story(
+            index,
+            "s2",
+            "North Korea launches two cruise missiles from submarine",
+            3,
+            "Wire B",
+            summary="State media said two cruise missiles were fired from a submarine.",
+        )
+        == first
+    )
+
+
+def test_a_submarine_launched_ballistic_missile_stays_apart_from_cruise_missiles() -> None:
+    """Guard for the round 19y rule: a report saying "submarine-launched ballistic missile"
+    still keeps apart a launch of cruise missiles the same morning."""
+    index = StoryIndex()
+    first = _story(
+        index,
+        "b1",
+        "North Korea fires submarine-launched ballistic missile, Seoul says",
+        0,
+        "Wire A",
+    )
+    assert (
+        _story(index, "b2", "North Korea launches two cruise missiles from a warship", 3, "Wire B")
+        != first
+    )
+
+
 def test_ballistic_missiles_a_day_on_do_not_join_the_submarine_cruise_launch() -> None:
     index = StoryIndex()
     slcm = _slcm(index)

@@ -596,7 +596,10 @@ _REPEAT = re.compile(
     r"(?:second|third|new) (?:launch|round|salvo|volley)|(?:second|third) test in)\b",
     re.IGNORECASE,
 )
-_BALLISTIC_WORDS = re.compile(r"\b(?:ballistic|slbm)", re.IGNORECASE)
+# "submarine-launched" names what a missile was fired from (`_PLATFORMS`), not a ballistic
+# class: a submarine-launched missile is an SLBM only when the text says "ballistic" of it or
+# "SLBM" ("tests submarine-launched missile" is as often cruise missiles fired from a submarine)
+_SLBM_WORDS = re.compile(r"\bslbms?\b|\b(?:submarine|sea) launched (?:[\w]+ ){0,2}?ballistic\b")
 # "World condemns launch as Security Council prepares to meet": the headline's own event is
 # what comes before such a clause.
 _SUBORDINATE = re.compile(
@@ -843,8 +846,8 @@ def extract_facts(title: str, summary: str) -> Facts:
     seen = _IMAGERY.sub(" ", low)
     seen = _TEST_SITE.sub(" ", seen) if imagery else seen
     classes = {name for name, phrases in _CLASSES.items() if any(p in seen for p in phrases)}
-    if "cruise" in classes and not _BALLISTIC_WORDS.search(low):
-        classes.discard("slbm")  # "cruise missiles launched from a submarine": no SLBM
+    if not _SLBM_WORDS.search(seen):
+        classes.discard("slbm")  # "tests submarine-launched missile": a platform, no class
     names = {f"{m.group(1).capitalize()}-{m.group(2).upper()}" for m in _NAME.finditer(text)}
     names = {n.replace("Kn-", "KN-") for n in names}
     counts = set()
