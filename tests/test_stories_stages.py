@@ -1068,7 +1068,8 @@ def test_guard_a_missile_report_naming_the_satellite_site_joins_the_short_range_
     )
     title = "North Korea fires ballistic missile as allies end their drills"
     summary = "It was launched from near the satellite launching ground, the South said."
-    assert {"ballistic", "satellite"} <= extract_facts(title, summary).classes
+    # (since round 19z the site's name states no class: `satellite` is no longer read from it)
+    assert "satellite" not in extract_facts(title, summary).classes
     assert _story(index, "u2", title, 0.5, "B", summary=summary) == short
 
 

@@ -592,9 +592,23 @@ _LAUNCH_WORDS = re.compile(
     re.IGNORECASE,
 )
 _REPEAT = re.compile(
-    r"\b(?:again|another|fresh|renewed|more (?:missiles?|rockets?|projectiles?)|"
+    r"\b(?:another|fresh|renewed|more (?:missiles?|rockets?|projectiles?)|"
     r"(?:second|third|new) (?:launch|round|salvo|volley)|(?:second|third) test in)\b",
     re.IGNORECASE,
+)
+# "again" is said of the clause's verb: a further launch when that verb is a launch ("fires
+# missiles again", "launches again"), not when someone does something else again ("Kim's
+# daughter tags along to missile launch site again", "vows to try again")
+_AGAIN = re.compile(r"\bagain\b", re.IGNORECASE)
+_LAUNCH_VERB = re.compile(
+    r"\b(?:fires?|fired|firing|launch(?:es|ed|ing)?|test[- ]?fir\w*|tests|tested|testing|"
+    r"lobs?|lobbed|salvos?|barrage)\b",
+    re.IGNORECASE,
+)
+# the name of a launch site ("Sohae Satellite Launching Ground", "satellite launch station"):
+# a place, which states no class of what is launched
+_SITE_NAME = re.compile(
+    r"\bsatellite launch(?:ing)? (?:ground|station|site|facility|centre|center|pad|base|complex)s?\b"
 )
 # "submarine-launched" names what a missile was fired from (`_PLATFORMS`), not a ballistic
 # class: a submarine-launched missile is an SLBM only when the text says "ballistic" of it or
@@ -845,7 +859,8 @@ def extract_facts(title: str, summary: str) -> Facts:
     # "satellite imagery shows ...": a picture, not a launch; "the nuclear test site": a place
     seen = _IMAGERY.sub(" ", low)
     seen = _TEST_SITE.sub(" ", seen) if imagery else seen
-    classes = {name for name, phrases in _CLASSES.items() if any(p in seen for p in phrases)}
+    placed = _SITE_NAME.sub(" ", seen)
+    classes = {name for name, phrases in _CLASSES.items() if any(p in placed for p in phrases)}
     if not _SLBM_WORDS.search(seen):
         classes.discard("slbm")  # "tests submarine-launched missile": a platform, no class
     names = {f"{m.group(1).capitalize()}-{m.group(2).upper()}" for m in _NAME.finditer(text)}
@@ -874,6 +889,9 @@ def extract_facts(title: str, summary: str) -> Facts:
         for s, t in zip(tokens.stems, tokens.in_title, strict=True)
     )
     confirmed, repeat = bool(_CONFIRMED.search(text)), bool(_REPEAT.search(title))
+    repeat = repeat or bool(
+        _AGAIN.search(title) and _LAUNCH_VERB.search(_LAUNCH_PLACE.sub(" ", title))
+    )
     cjk_follow_up = False
     acts = {a for a, p in _ACT_PATTERNS.items() if p.search(main_clause.lower())}
     port_call = bool(_PORT_CALL.search(main_clause)) and not any(
