@@ -1196,6 +1196,95 @@ CASES = [
             "States and Japan."
         ),
     ),
+    # launches in general (round 18z, GUIDELINES G3): a title whose launch evidence names a
+    # series or tally of launches ("a spate of", "a flurry of", "record number of"), the
+    # programme ("spy satellite program") or is an explainer reports no launch, unless the title
+    # or the lead sentence reports one particular launch: an event word with a weapon class, a
+    # count of missiles or a day, outside those spans. Guards: a launch reported beside the
+    # series, a tally that goes on with a named test, a reaction to one launch, a barrage.
+    Case(
+        "launches_in_general_are_no_launch_report-1",
+        "missile-test",
+        False,
+        "Australia imposes travel bans on four officials over spate of North Korean missile launches",
+    ),
+    Case(
+        "launches_in_general_are_no_launch_report-2",
+        "missile-test",
+        False,
+        "Counting North Korea's flurry of missile tests",
+        "Pyongyang has fired more missiles this year than in the previous five years together.",
+    ),
+    Case(
+        "launches_in_general_are_no_launch_report-3",
+        "missile-test",
+        False,
+        "Factbox: North Korea's missile launches this year",
+        "Pyongyang has conducted more launches than in any previous year.",
+    ),
+    Case(
+        "launches_in_general_are_no_launch_report-4",
+        "missile-test",
+        False,
+        "North Korea's spy satellite program gets help from Moscow, Seoul lawmakers say",
+        (
+            "Russian engineers are aiding the North's efforts to build and launch a "
+            "reconnaissance satellite, the lawmakers said."
+        ),
+    ),
+    Case(
+        "launches_in_general_are_no_launch_report-5",
+        "missile-test",
+        False,
+        "Explainer: How North Korea's missile launches are tracked",
+    ),
+    Case(
+        "launches_in_general_are_no_launch_report-guard-1",
+        "missile-test",
+        True,
+        "North Korea fires ballistic missile, its latest in a string of launches",
+    ),
+    Case(
+        "launches_in_general_are_no_launch_report-guard-2",
+        "missile-test",
+        True,
+        "North Korea's record year of launches continues with ICBM test",
+    ),
+    Case(
+        "launches_in_general_are_no_launch_report-guard-3",
+        "missile-test",
+        True,
+        "Japan protests North Korea's latest missile launch",
+    ),
+    Case(
+        "launches_in_general_are_no_launch_report-guard-4",
+        "missile-test",
+        True,
+        "UN Security Council meets on North Korea's ICBM launch",
+    ),
+    Case(
+        "launches_in_general_are_no_launch_report-guard-5",
+        "missile-test",
+        True,
+        "North Korea fires 23 missiles in a single day, the latest in a spate of launches",
+    ),
+    Case(
+        "launches_in_general_are_no_launch_report-guard-6",
+        "missile-test",
+        True,
+        "Canada sanctions shipping firms after string of North Korean missile launches",
+        "North Korea fired two ballistic missiles into the sea on Tuesday, its fourth launch this month.",
+    ),
+    Case(
+        "launches_in_general_are_no_launch_report-guard-7",
+        "missile-test",
+        True,
+        "Explainer: How North Korea's missile launches are tracked",
+        (
+            "Japan's coast guard issued a warning after North Korea fired a ballistic missile "
+            "early on Thursday."
+        ),
+    ),
 ]
 
 

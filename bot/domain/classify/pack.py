@@ -87,6 +87,15 @@ class Salience:
     concurrent: tuple[Pattern, ...] = ()
     # openers of a relative clause ("who", "which"): set off by a comma, it is background
     relative: tuple[Pattern, ...] = ()
+    # launches in general (GUIDELINES G3): a tally or a series opened by one of `series` ("a
+    # string of", "record number of": up to the launch word after it), the programme a noun
+    # compound names before one of `programme` ("spy satellite program"), or a title of one of
+    # `general_titles` ("Explainer: ..."); `particular` marks one launch (a weapon class, a
+    # count of missiles, a day): with an event word beside it, the item reports that launch
+    series: tuple[Pattern, ...] = ()
+    programme: tuple[Pattern, ...] = ()
+    general_titles: tuple[Pattern, ...] = ()
+    particular: tuple[Pattern, ...] = ()
 
     @property
     def enabled(self) -> bool:
@@ -240,6 +249,10 @@ def load_pack(data: Mapping[str, Any], problems: Problems, *, path: str = "") ->
         own_events=_patterns(sal, "own_events"),
         concurrent=_patterns(sal, "concurrent"),
         relative=_patterns(sal, "relative"),
+        series=_patterns(sal, "series"),
+        programme=_patterns(sal, "programme"),
+        general_titles=_patterns(sal, "general_titles"),
+        particular=_patterns(sal, "particular"),
     )
     sal.finish()
 
@@ -487,6 +500,10 @@ def _build_salience_index(
         ("own_event", salience.own_events),
         ("concurrent", salience.concurrent),
         ("relative", salience.relative),
+        ("series", salience.series),
+        ("programme", salience.programme),
+        ("general_title", salience.general_titles),
+        ("particular", salience.particular),
     ):
         for p in patterns:
             index.setdefault(p.stems[0], []).append((p, (kind, -1, -1)))

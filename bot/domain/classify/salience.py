@@ -60,6 +60,14 @@ class Clauses:
     concurrent_sentences: frozenset[int] = frozenset()
     # non-restrictive relative clauses between commas (", who held a summit last month,")
     relatives: tuple[tuple[int, int], ...] = ()
+    # launches in general: `series` and `programme` markers (start, end), whether the title is
+    # of a general genre ("Explainer:"), the `particular` marks of one launch, and the tokens of
+    # the subject's mentions (see `general_spans`)
+    series: tuple[tuple[int, int], ...] = ()
+    programme: tuple[tuple[int, int], ...] = ()
+    general_title: bool = False
+    particular: tuple[tuple[int, int], ...] = ()
+    subject_tokens: frozenset[int] = frozenset()
 
     def in_head(self, pos: int) -> bool:
         return self.tokens.sentence[pos] in self.head_sentences
@@ -194,6 +202,7 @@ def clauses(
     own_events: list[int] = []
     concurrent: set[int] = set()
     relative_starts: list[int] = []
+    general: dict[str, list[tuple[int, int]]] = {}
     for start, end, kind in markers:
         if kind in ("sub", "cause") or (
             kind == "open" and (start == 0 or sentence[start - 1] != sentence[start])
@@ -217,6 +226,8 @@ def clauses(
             concurrent.add(start)
         elif kind == "relative":
             relative_starts.append(start)
+        elif kind in _GENERAL_KINDS:
+            general.setdefault(kind, []).append((start, end))
     sub_from: dict[int, tuple[int, int]] = {}
     cause_sentences: set[int] = set()
     n = len(tokens.stems)
@@ -302,6 +313,93 @@ def clauses(
         any(tokens.in_title[p] and not probe.subordinate(p) for p in own_events),
         concurrent_sentences,
         tuple(relatives),
+        tuple(general.get("series", ())),
+        tuple(general.get("programme", ())),
+        any(tokens.in_title[a] for a, _b in general.get("general_title", ())),
+        tuple(general.get("particular", ())),
+        frozenset(inside),
+    )
+
+
+_GENERAL_KINDS = frozenset({"series", "programme", "general_title", "particular"})
+# words that end a noun compound before a `programme` marker, looking back ("its missile
+# program", "North Korea's nuclear weapons programme")
+_COMPOUND_STOPS = frozenset({"the", "a", "an", "it", "s", "their", "his", "of", "and", "or"})
+_SERIES_REACH = 5  # a series marker's launch word comes within this many words after it
+_COMPOUND_REACH = 3  # the words of a programme's noun compound before the marker
+
+
+def general_spans(where: Clauses) -> list[tuple[int, int]]:
+    """The spans that name launches in general: a `series` marker up to the first launch word
+    (`acting`: "launch", "test", "fire") after it in its clause ("string of North Korean missile launches", "record number of
+    launches"), and a `programme` marker with the noun compound before it ("spy satellite
+    program", "weapons testing programme"); (start, end) token positions."""
+    clause, stems = where.tokens.clause, where.tokens.stems
+    n = len(stems)
+    spans = []
+    for a, b in where.series:
+        end = b  # the marker alone when no launch word follows
+        for e in range(b, min(n, b + _SERIES_REACH + 1)):
+            if clause[e] != clause[a]:
+                break
+            if stems[e] in where.acting:
+                end = e + 1
+                break
+        spans.append((a, end))
+    for a, b in where.programme:
+        start = a
+        while (
+            start > 0
+            and a - start < _COMPOUND_REACH
+            and clause[start - 1] == clause[a]
+            and stems[start - 1] not in _COMPOUND_STOPS
+            and start - 1 not in where.subject_tokens
+        ):
+            start -= 1
+        spans.append((start, b))
+    return spans
+
+
+def _reports_one(
+    where: Clauses,
+    events: Sequence[int],
+    spans: Sequence[tuple[int, int]],
+    sentences: frozenset[int],
+) -> bool:
+    """Whether these sentences (the title's, or the lead's) report one particular launch: an
+    event word and a `particular` mark (a weapon class, a count, a day) in them, both outside
+    the spans of launches in general."""
+    sentence = where.tokens.sentence
+
+    def free(p: int) -> bool:
+        return sentence[p] in sentences and not any(a <= p < b for a, b in spans)
+
+    return any(free(p) for p in events) and any(free(a) for a, _b in where.particular)
+
+
+def about_launches_in_general(
+    evidence: Mapping[str, tuple[float, list[int]]], events: Sequence[int], where: Clauses
+) -> bool:
+    """A title whose launch evidence names launches in general (a series, a tally, the
+    programme, an explainer: G3), with neither it nor the lead sentence reporting one
+    particular launch ("fires ballistic missile, its latest in a string of launches" does)."""
+    if not (where.series or where.programme or where.general_title):
+        return False
+    in_title = where.tokens.in_title
+    spans = general_spans(where)
+    named = [p for p in events if in_title[p]]
+    named += [p for v, ps in evidence.values() if v > 0 for p in ps if in_title[p]]
+    if not named:
+        return False
+    if not where.general_title and not all(any(a <= p < b for a, b in spans) for p in named):
+        return False
+    tokens = where.tokens
+    k = in_title.count(True)  # the title's tokens come first
+    title = frozenset(tokens.sentence[:k])
+    # the lead sentence, unless the summary opens with a photo caption (no lead)
+    lead = frozenset(where.head_sentences - title)
+    return not _reports_one(where, events, spans, title) and not _reports_one(
+        where, events, spans, lead
     )
 
 
@@ -364,6 +462,9 @@ def judge(
     ):
         # "North Korea fires a missile ahead of the summit": the summit is the background
         return Verdict(False, "mentioned in passing: the title's main clause is another label's")
+
+    if follows and about_launches_in_general(evidence, events, where):
+        return Verdict(False, "launches in general, no particular launch")
 
     # a title that names North Korea only in its cause clause ("Soldier arrives home after
     # being freed by North Korea") reports that cause as the North's news, for any topic; a
