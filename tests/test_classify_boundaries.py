@@ -1285,6 +1285,222 @@ CASES = [
             "early on Thursday."
         ),
     ),
+    # acts and offices of diplomacy (issue 18, round 18aa): the calls, offices, channels and moves
+    # a news writer names (G7, G9, G11, G14): "pick up the phone", a point man, an emissary, an
+    # ambassador recalled, expelled or presenting credentials, messages exchanged, relations
+    # normalised, a mediator, an aid offer and its answer, a backchannel, a peace declaration, a
+    # communique, a thaw. Guards: the words alone in other senses (an embassy's K-pop night, a
+    # phone maker, an envoy of a video game, another country's ambassador, a detention, a point
+    # man of a programme, a wage mediation, aid at home, a spring thaw)
+    Case(
+        "acts_and_offices_of_diplomacy-1",
+        "diplomacy",
+        True,
+        "Will Kim Jong Un pick up the phone if Washington calls again?",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-2",
+        "diplomacy",
+        True,
+        "North Korea and Belarus leaders hold telephone conversation",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-3",
+        "diplomacy",
+        True,
+        "Seoul names hawkish point man to handle relations with North Korea",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-4",
+        "diplomacy",
+        True,
+        "Japan sends secret emissary to Pyongyang",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-5",
+        "diplomacy",
+        True,
+        "North Korea extends olive branch to Japan's new prime minister",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-6",
+        "diplomacy",
+        True,
+        "Mongolia offers to mediate between Washington and Pyongyang",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-7",
+        "diplomacy",
+        True,
+        "Malaysia declares North Korean ambassador persona non grata",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-8",
+        "diplomacy",
+        True,
+        "Peru recalls its ambassador from Pyongyang",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-9",
+        "diplomacy",
+        True,
+        "Swedish diplomat presents credentials in Pyongyang",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-10",
+        "diplomacy",
+        True,
+        "North Korea and Japan weigh steps to normalise relations",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-11",
+        "diplomacy",
+        True,
+        "North Korea and Laos exchange messages on anniversary",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-12",
+        "diplomacy",
+        True,
+        "North Korea rejects Seoul's vaccine offer",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-13",
+        "diplomacy",
+        True,
+        "US kept a backchannel to North Korea open through the pandemic",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-14",
+        "diplomacy",
+        True,
+        "Seoul pushes peace declaration with North Korea",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-15",
+        "diplomacy",
+        True,
+        "North Korea opens communication channel with Tokyo",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-18",
+        "diplomacy",
+        True,
+        "Thaw in North Korea's ties with Japan",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-16",
+        "diplomacy",
+        True,
+        "North Korea and Vietnam issue communique on cooperation",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-17",
+        "diplomacy",
+        True,
+        "North Korea and Iran hold rare rapprochement",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-guard-1",
+        "diplomacy",
+        False,
+        "South Korean embassy in Paris hosts K-pop festival",
+        "Fans queued for hours at the event, held weeks after North Korea's latest threats.",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-guard-2",
+        "diplomacy",
+        False,
+        "North Korean phone maker unveils new handset",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-guard-3",
+        "diplomacy",
+        False,
+        "North Korean envoy is the villain of a new video game",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-guard-4",
+        "diplomacy",
+        False,
+        "Vietnam recalls its ambassador from Cambodia",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-guard-5",
+        "diplomacy",
+        False,
+        "North Korea confirms detention of US soldier",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-guard-6",
+        "diplomacy",
+        False,
+        "Kim names new point man for missile programme",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-guard-7",
+        "diplomacy",
+        False,
+        "Seoul court to mediate wage dispute of North Korean defectors",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-guard-8",
+        "diplomacy",
+        False,
+        "Kim Jong Un orders aid for flood-hit provinces, refuses to delay rice harvest",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-guard-9",
+        "diplomacy",
+        False,
+        "Former ambassador recalls his years in Pyongyang",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-guard-10",
+        "diplomacy",
+        False,
+        "Spring thaw floods farms in North Korea",
+    ),
+    Case(
+        "acts_and_offices_of_diplomacy-guard-11",
+        "diplomacy",
+        False,
+        "North Korea confirms detention of US soldier",
+        "Pyongyang said the soldier refused help from the Swedish embassy.",
+    ),
+    # the allies' joint warning told from the North's side (G7, G9): "North Korea warned of a
+    # response from the US, Japan and South Korea" is their joint act, not the North denouncing.
+    # Guards: the North's own warning, one government's warning, a warning from no government
+    Case(
+        "allies_joint_warning_to_the_north-1",
+        "diplomacy",
+        True,
+        "North Korea warned of joint response from US and Japan if it tests a nuclear bomb",
+    ),
+    Case(
+        "allies_joint_warning_to_the_north-2",
+        "diplomacy",
+        True,
+        "North Korea was warned by the US and South Korea against a seventh nuclear test",
+    ),
+    Case(
+        "allies_joint_warning_to_the_north-guard-1",
+        "diplomacy",
+        False,
+        "North Korea warns of nuclear response to allies' drills",
+    ),
+    Case(
+        "allies_joint_warning_to_the_north-guard-2",
+        "diplomacy",
+        False,
+        "South Korea's Yoon warns North Korea over nuclear weapons",
+    ),
+    Case(
+        "allies_joint_warning_to_the_north-guard-3",
+        "diplomacy",
+        False,
+        "North Korea warned of retaliation from its own army chiefs, defector says",
+    ),
 ]
 
 
