@@ -360,6 +360,36 @@ _ACTS: dict[str, tuple[str, ...]] = {
     # from the claim's reports and the analyses of what it claims
     "denial": ("denies", "denied", "deny", "rejects claims", "rejects reports", "dismisses claims"),
 }
+# What a side's word about an act to come does (`Facts.pleas`), read in the headline's own
+# clause: a threat to act ("threatens to shoot down", "may take destructive measures", "on
+# standby to intercept"), a call on the other side to act ("calls on North Korea to abandon",
+# "urges Pyongyang to halt"; a warning that tells it to, "warns North Korea to scrap its launch
+# plans", is such a call), a warning of what is to come ("warns the North may launch soon")
+_WORD_ACTS: dict[str, re.Pattern[str]] = {
+    "threat": re.compile(
+        r"\b(?:threat\w*|shoot\w* down|shot down|intercept\w*|destroy\w*|destructive|"
+        r"on standby|stands? by to|retaliat\w*|counter ?measures?)\b",
+        re.IGNORECASE,
+    ),
+    "call": re.compile(
+        r"\b(?:calls? (?:on|for)|called (?:on|for)|urg(?:es?|ed|ing)|asks?|asked|demands?|"
+        r"demanded|press(?:es|ed)? (?:\S+ )?to|"
+        r"warn(?:s|ed)?\s+(?:[\w.'\u2019-]+\s+){0,4}?(?:not to|to|against)\s)\b",
+        re.IGNORECASE,
+    ),
+    "warning": re.compile(r"\bwarn(?:s|ed|ing|ings)?\b", re.IGNORECASE),
+}
+
+
+def _pleas(clause: str) -> frozenset[str]:
+    """`Facts.pleas` of a headline's own clause: a warning that tells the other side what to do
+    is a call, not a warning besides."""
+    found = {a for a, p in _WORD_ACTS.items() if p.search(clause)}
+    if "call" in found and not _WORD_ACTS["warning"].search(_WORD_ACTS["call"].sub(" ", clause)):
+        found.discard("warning")
+    return _fs(found)
+
+
 _ACT_PATTERNS = {
     act: re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
     for act, words in _ACTS.items()
@@ -507,6 +537,10 @@ class Facts:
     # reaction, its pictures or an analysis of it. Merged over a story's members: a story of
     # reactions and analyses alone holds no launch a fresh report could be a report of
     tells_launch: bool = False
+    # what a side's word in the headline does (`_WORD_ACTS`): "threat" (to shoot a rocket
+    # down, "destructive measures"), "call" (on the North to drop a launch), "warning". Another
+    # side's threat and its call are two events (LABELLING.md rule 4), as two meetings' acts are
+    pleas: frozenset[str] = frozenset()
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -544,6 +578,7 @@ class Facts:
             self.says,
             self.told_by,
             self.tells_launch or other.tells_launch,
+            _fs(self.pleas | other.pleas),
         )
 
     def adds_to(self, known: Facts) -> bool:
@@ -697,7 +732,9 @@ _PLANNED = re.compile(
 # to come, as a launch plan is; not the summit it names
 _CONJECTURE = re.compile(
     r"\b(?:could|may|might|likely to|poised to|set to|prepar\w+ (?:for|to))\s+(?:\w+\s+){0,2}?"
-    r"(?:military action|provocations?|weapons? tests?|nuclear test)\b",
+    # (a threat of one's own: "Japan may take 'destructive measures'")
+    r"[\"'\u2018\u201c]?(?:military action|provocations?|weapons? tests?|nuclear test|"
+    r"destructive measures|counter ?measures)\b",
     re.IGNORECASE,
 )
 # A headline about a launch already reported: the launcher's own confirmation or claim, its
@@ -948,7 +985,11 @@ def extract_facts(title: str, summary: str) -> Facts:
     # a named missile implies its class ("Hwasong-18" is an ICBM), in any language
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.lower())) is not None)
-    stage = _stage(title) if kind in ("meeting", "feature") and not port_call else ""
+    stage = (
+        _stage(title, analysis=kind == "feature" or "?" in title)
+        if kind in ("meeting", "feature") and not port_call
+        else ""
+    )
     sides = _sides(title)
     if cjk_facts.has_cjk(title):
         sides |= cjk_facts.sides(title)
@@ -1016,6 +1057,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         says=own if _WORD_FIRST.match(main_clause) else "",
         told_by=_told_by(title),
         tells_launch=tells_launch,
+        pleas=_pleas(main_clause),
     )
 
 
@@ -1283,7 +1325,10 @@ def _answers(clause: str) -> str:
     return _actor(_NORTHS.sub("North Korea's", clause[said.end() :])) if said else ""
 
 
-def _stage(title: str) -> str:
+def _stage(title: str, *, analysis: bool = False) -> str:
+    """The diplomatic stage a headline gives (`Facts.stage`). In an analysis (an explainer, a
+    question: "Putin and Kim meet, but why?") the present tense is the explainer's, not the
+    news': only words that say plainly the meeting took place ("met", "talks ended") date it."""
     if _HELD_PLAINLY.search(title):
         return "held"
     ahead = _AHEAD.search(title)
@@ -1293,7 +1338,7 @@ def _stage(title: str) -> str:
         return "ahead" if _FOR_TALKS.search(title) else "arrival"
     if ahead:
         return "ahead"
-    return "held" if _HELD.search(title) else ""
+    return "held" if _HELD.search(title) and not analysis else ""
 
 
 def _classes_compatible(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -1380,6 +1425,12 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         return False  # the announcement of a launch and the launch are two events
     if "plan" in (a.kind, b.kind) and {a.kind, b.kind} <= {"plan", "meeting"} and _two_voices(a, b):
         return False  # the North's notice of a launch, and Japan's threat to shoot it down
+    if (
+        "plan" in (a.kind, b.kind)
+        and {a.kind, b.kind} <= {"plan", "meeting"}
+        and _disjoint(a.pleas, b.pleas)
+    ):
+        return False  # Japan's call on the North to drop a launch, and its threat to shoot it down
     if a.kind == b.kind == "launch" and a.other_side != b.other_side:
         return False  # a South Korean missile's failure in a drill is not the North's launch
     if (a.kind == "un") != (b.kind == "un"):
