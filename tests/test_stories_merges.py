@@ -78,3 +78,13 @@ def test_again_said_of_a_launch_is_a_further_launch() -> None:
     assert extract_facts("North Korea launches again, Japan says", "").repeat
     assert extract_facts("North Korea fires another ballistic missile", "").repeat
     assert extract_facts("North Korea test-fires cruise missiles again off west coast", "").repeat
+
+
+def test_again_is_said_of_the_launch_verb_beside_it() -> None:
+    # review of round 19z: "again" and a launch verb anywhere in the headline is not enough
+    assert not extract_facts(
+        "Kim Jong Un's daughter appears again as North Korea fires missiles", ""
+    ).repeat
+    # guards: "again" after the launch verb, or just before it
+    assert extract_facts("North Korea fires ballistic missiles again", "").repeat
+    assert extract_facts("North Korea again test-fires cruise missiles, Seoul says", "").repeat

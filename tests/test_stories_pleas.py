@@ -219,3 +219,41 @@ def test_the_summits_own_reports_and_the_next_day_account_join_it() -> None:
         )
         == summit
     )
+
+
+def test_one_warning_worded_two_ways_is_one_statement() -> None:
+    # review of round 19aa: only a threat against a call is two acts; a plain warning goes
+    # with either, and "warns of ... response to" tells nobody what to do
+    over = "Japan warns North Korea over satellite launch plan"
+    for first, second in (
+        ("Japan warns North Korea against satellite launch", over),
+        ("Japan warns North Korea not to launch satellite", over),
+        ("Japan warns of response to North Korea satellite launch plan", over),
+        (
+            "Japan warns of firm response to North Korea satellite launch plan",
+            "Japan warns North Korea may launch satellite soon",
+        ),
+        (
+            "Japan warns North Korea to scrap satellite launch plan",
+            "Japan warns North Korea's satellite launch plan is a danger to shipping",
+        ),
+        ("Japan holds press conference to respond to North Korea satellite launch plan", over),
+    ):
+        a, b = extract_facts(first, ""), extract_facts(second, "")
+        assert compatible(a, b), (first, second, a.pleas, b.pleas)
+    # the nouns are no threat, a press conference and a passive "pressed to" no call
+    assert "threat" not in extract_facts("Japan calls North Korea's launch plan a threat", "").pleas
+    assert not extract_facts("Japan holds press conference to respond to the plan", "").pleas
+    assert not extract_facts("Japan pressed to respond to North Korea launch plan", "").pleas
+    # guard: the threat and the call of round 19aa are still two
+    threat = extract_facts("Tokyo threatens to shoot down North Korean rocket", "")
+    call = extract_facts("Japan urges North Korea to cancel planned satellite launch", "")
+    assert not compatible(threat, call)
+
+
+def test_a_question_after_the_news_does_not_make_the_headline_an_analysis() -> None:
+    # "Kim and Putin hold summit: what did they agree?" reports the summit, then asks
+    assert extract_facts("Kim and Putin hold summit: what did they agree?", "").stage == "held"
+    assert extract_facts("Kim and Putin discuss arms deal. What comes next?", "").stage == "held"
+    # guard: the round's own case, a question of the headline's first clause
+    assert extract_facts("Putin and Kim meet, but why?", "").stage == ""

@@ -367,18 +367,31 @@ _ACTS: dict[str, tuple[str, ...]] = {
 # plans", is such a call), a warning of what is to come ("warns the North may launch soon")
 _WORD_ACTS: dict[str, re.Pattern[str]] = {
     "threat": re.compile(
-        r"\b(?:threat\w*|shoot\w* down|shot down|intercept\w*|destroy\w*|destructive|"
+        r"\b(?:threaten\w*|shoot\w* down|shot down|intercept\w*|destroy\w*|destructive|"
         r"on standby|stands? by to|retaliat\w*|counter ?measures?)\b",
         re.IGNORECASE,
     ),
     "call": re.compile(
         r"\b(?:calls? (?:on|for)|called (?:on|for)|urg(?:es?|ed|ing)|asks?|asked|demands?|"
-        r"demanded|press(?:es|ed)? (?:\S+ )?to|"
-        r"warn(?:s|ed)?\s+(?:[\w.'\u2019-]+\s+){0,4}?(?:not to|to|against)\s)\b",
+        r"demanded|press(?:es|ed)? (?!conference|release|briefing)\S+ to|"
+        r"warn(?:s|ed)?\s+(?!of\b)(?:[\w.'\u2019-]+\s+){0,4}?(?:not to|to|against)\s)\b",
         re.IGNORECASE,
     ),
     "warning": re.compile(r"\bwarn(?:s|ed|ing|ings)?\b", re.IGNORECASE),
 }
+
+
+def _threat_and_call(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether one headline threatens and the other calls, and neither does both: two acts of a
+    side (LABELLING.md rule 4). A plain warning goes with either ("warns North Korea against its
+    launch" and "warns North Korea over its launch plan" are one warning worded two ways)."""
+
+    def only(x: frozenset[str], act: str, other: str) -> bool:
+        return act in x and other not in x
+
+    return (only(a, "threat", "call") and only(b, "call", "threat")) or (
+        only(b, "threat", "call") and only(a, "call", "threat")
+    )
 
 
 def _pleas(clause: str) -> frozenset[str]:
@@ -631,13 +644,18 @@ _REPEAT = re.compile(
     r"(?:second|third|new) (?:launch|round|salvo|volley)|(?:second|third) test in)\b",
     re.IGNORECASE,
 )
-# "again" is said of the clause's verb: a further launch when that verb is a launch ("fires
-# missiles again", "launches again"), not when someone does something else again ("Kim's
-# daughter tags along to missile launch site again", "vows to try again")
-_AGAIN = re.compile(r"\bagain\b", re.IGNORECASE)
-_LAUNCH_VERB = re.compile(
-    r"\b(?:fires?|fired|firing|launch(?:es|ed|ing)?|test[- ]?fir\w*|tests|tested|testing|"
-    r"lobs?|lobbed|salvos?|barrage)\b",
+# "again" is said of a verb: a further launch when that verb is a launch ("fires missiles
+# again", "again fires"), not when someone does something else again ("Kim's daughter tags
+# along to missile launch site again", "daughter appears again as North Korea fires")
+_LAUNCH_VERB = (
+    r"(?:fires?|fired|firing|launch(?:es|ed|ing)?|test[- ]?fir\w*|tests|tested|testing|"
+    r"lobs?|lobbed|salvos?|barrage)"
+)
+# "again" within four words after the launch verb ("fires ballistic missiles again") or at most
+# one word before it ("again fires", "again test-fires")
+_AGAIN_LAUNCH = re.compile(
+    rf"\b{_LAUNCH_VERB}\b(?:\s+[\w'\u2019-]+){{0,4}}?\s+again\b"
+    rf"|\bagain\s+(?:[\w'\u2019-]+\s+)?{_LAUNCH_VERB}\b",
     re.IGNORECASE,
 )
 # the name of a launch site ("Sohae Satellite Launching Ground", "satellite launch station"):
@@ -926,9 +944,7 @@ def extract_facts(title: str, summary: str) -> Facts:
         for s, t in zip(tokens.stems, tokens.in_title, strict=True)
     )
     confirmed, repeat = bool(_CONFIRMED.search(text)), bool(_REPEAT.search(title))
-    repeat = repeat or bool(
-        _AGAIN.search(title) and _LAUNCH_VERB.search(_LAUNCH_PLACE.sub(" ", title))
-    )
+    repeat = repeat or bool(_AGAIN_LAUNCH.search(_LAUNCH_PLACE.sub(" ", title)))
     cjk_follow_up = False
     acts = {a for a, p in _ACT_PATTERNS.items() if p.search(main_clause.lower())}
     port_call = bool(_PORT_CALL.search(main_clause)) and not any(
@@ -986,7 +1002,7 @@ def extract_facts(title: str, summary: str) -> Facts:
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.split("-")[0].lower())) is not None)
     classes.update(c for n in names if (c := _NAME_CLASS.get(n.lower())) is not None)
     stage = (
-        _stage(title, analysis=kind == "feature" or "?" in title)
+        _stage(title, analysis=kind == "feature" or _asks(title))
         if kind in ("meeting", "feature") and not port_call
         else ""
     )
@@ -1325,6 +1341,19 @@ def _answers(clause: str) -> str:
     return _actor(_NORTHS.sub("North Korea's", clause[said.end() :])) if said else ""
 
 
+# where a headline's first clause ends: "Kim and Putin hold summit: what did they agree?"
+# reports the summit and asks after it, where "Putin and Kim meet, but why?" asks
+_HEAD_END = re.compile(r":\s|\.\s|\s[-\u2013\u2014]\s|\uff1a")
+
+
+def _asks(title: str) -> bool:
+    """Whether the headline's first clause is a question (an analysis): a question mark,
+    full-width too, before any colon, full stop or dash that ends that clause."""
+    end = _HEAD_END.search(title)
+    head = title[: end.start()] if end else title
+    return "?" in head or "\uff1f" in head
+
+
 def _stage(title: str, *, analysis: bool = False) -> str:
     """The diplomatic stage a headline gives (`Facts.stage`). In an analysis (an explainer, a
     question: "Putin and Kim meet, but why?") the present tense is the explainer's, not the
@@ -1428,7 +1457,7 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
     if (
         "plan" in (a.kind, b.kind)
         and {a.kind, b.kind} <= {"plan", "meeting"}
-        and _disjoint(a.pleas, b.pleas)
+        and _threat_and_call(a.pleas, b.pleas)
     ):
         return False  # Japan's call on the North to drop a launch, and its threat to shoot it down
     if a.kind == b.kind == "launch" and a.other_side != b.other_side:
