@@ -381,19 +381,6 @@ _WORD_ACTS: dict[str, re.Pattern[str]] = {
 }
 
 
-def _threat_and_call(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Whether one headline threatens and the other calls, and neither does both: two acts of a
-    side (LABELLING.md rule 4). A plain warning goes with either ("warns North Korea against its
-    launch" and "warns North Korea over its launch plan" are one warning worded two ways)."""
-
-    def only(x: frozenset[str], act: str, other: str) -> bool:
-        return act in x and other not in x
-
-    return (only(a, "threat", "call") and only(b, "call", "threat")) or (
-        only(b, "threat", "call") and only(a, "call", "threat")
-    )
-
-
 def _pleas(clause: str) -> frozenset[str]:
     """`Facts.pleas` of a headline's own clause: a warning that tells the other side what to do
     is a call, not a warning besides."""
@@ -1457,7 +1444,7 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
     if (
         "plan" in (a.kind, b.kind)
         and {a.kind, b.kind} <= {"plan", "meeting"}
-        and _threat_and_call(a.pleas, b.pleas)
+        and _disjoint(a.pleas, b.pleas)
     ):
         return False  # Japan's call on the North to drop a launch, and its threat to shoot it down
     if a.kind == b.kind == "launch" and a.other_side != b.other_side:
