@@ -1285,6 +1285,26 @@ CASES = [
             "early on Thursday."
         ),
     ),
+    # review of round 18z: a headline verb that makes the series its object reports those
+    # launches ("conducts series of missile launches", with no summary to say more)
+    Case(
+        "launches_in_general_are_no_launch_report-guard-series-object-1",
+        "missile-test",
+        True,
+        "North Korea conducts series of missile launches",
+    ),
+    Case(
+        "launches_in_general_are_no_launch_report-guard-series-object-2",
+        "missile-test",
+        True,
+        "North Korea carries out a string of missile tests, Seoul says",
+    ),
+    Case(
+        "launches_in_general_are_no_launch_report-series-object-3",
+        "missile-test",
+        False,
+        "Markets shrug off string of North Korean missile launches",
+    ),
     # acts and offices of diplomacy (issue 18, round 18aa): the calls, offices, channels and moves
     # a news writer names (G7, G9, G11, G14): "pick up the phone", a point man, an emissary, an
     # ambassador recalled, expelled or presenting credentials, messages exchanged, relations

@@ -89,8 +89,8 @@ class Salience:
     relative: tuple[Pattern, ...] = ()
     # launches in general (GUIDELINES G3): a tally or a series opened by one of `series` ("a
     # string of", "record number of": up to the launch word after it), the programme a noun
-    # compound names before one of `programme` ("spy satellite program"), or a title of one of
-    # `general_titles` ("Explainer: ..."); `particular` marks one launch (a weapon class, a
+    # compound names before one of `programme` ("spy satellite program"), or a title holding one
+    # of `general_titles` anywhere ("Explainer: ..."); `particular` marks one launch (a weapon class, a
     # count of missiles, a day): with an event word beside it, the item reports that launch
     series: tuple[Pattern, ...] = ()
     programme: tuple[Pattern, ...] = ()

@@ -325,7 +325,12 @@ _GENERAL_KINDS = frozenset({"series", "programme", "general_title", "particular"
 # words that end a noun compound before a `programme` marker, looking back ("its missile
 # program", "North Korea's nuclear weapons programme")
 _COMPOUND_STOPS = frozenset({"the", "a", "an", "it", "s", "their", "his", "of", "and", "or"})
-_SERIES_REACH = 5  # a series marker's launch word comes within this many words after it
+_SERIES_REACH = 5  # a series marker's launch word comes within this many words after it,
+# counted from the marker's last word (so at most the sixth token after the marker)
+# a headline verb that makes a series its object reports those launches as one day's news
+# ("North Korea conducts series of missile launches", "carries out a string of tests")
+_SERIES_VERBS = frozenset({"conduct", "stage", "fire", "launch", "test", "carri"})
+_SERIES_SKIP = frozenset({"a", "anoth", "new", "fresh", "out"})
 _COMPOUND_REACH = 3  # the words of a programme's noun compound before the marker
 
 
@@ -377,6 +382,15 @@ def _reports_one(
     return any(free(p) for p in events) and any(free(a) for a, _b in where.particular)
 
 
+def _series_is_object(stems: Sequence[str], start: int) -> bool:
+    """Whether the series marker at `start` is the object of a launch verb ("conducts series
+    of", "carries out a string of", "fires another salvo of"): a report of those launches."""
+    p = start - 1
+    while p >= 0 and stems[p] in _SERIES_SKIP and start - p <= 3:
+        p -= 1
+    return p >= 0 and stems[p] in _SERIES_VERBS
+
+
 def about_launches_in_general(
     evidence: Mapping[str, tuple[float, list[int]]], events: Sequence[int], where: Clauses
 ) -> bool:
@@ -386,6 +400,8 @@ def about_launches_in_general(
     if not (where.series or where.programme or where.general_title):
         return False
     in_title = where.tokens.in_title
+    if any(in_title[a] and _series_is_object(where.tokens.stems, a) for a, _b in where.series):
+        return False
     spans = general_spans(where)
     named = [p for p in events if in_title[p]]
     named += [p for v, ps in evidence.values() if v > 0 for p in ps if in_title[p]]
