@@ -1467,7 +1467,9 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
     return not (
         _disjoint(a.parties, b.parties)
         or _disjoint(a.venues, b.venues)
-        or (a.kind == b.kind == "meeting" and _disjoint(a.acts, b.acts))
+        # (a meeting against an explainer too: a story an explainer began, "may meet at this
+        # spaceport. Why there?", takes the meeting, not the West's warnings after it)
+        or ("meeting" in (a.kind, b.kind) and talks and _disjoint(a.acts, b.acts))
         or (
             a.kind == b.kind == "meeting"
             and _disjoint(a.sides, b.sides)
@@ -1979,7 +1981,8 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
     stories, so there the words must agree more.
     """
     best: Match | None = None
-    best_rank: tuple[bool, bool, bool, bool, bool, int, bool, float, float, str] = (
+    best_rank: tuple[bool, bool, bool, bool, bool, bool, int, bool, float, float, str] = (
+        False,
         False,
         False,
         False,
@@ -2257,6 +2260,9 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         rank = (
             breaking,
             launches and _specific_agree(fp.facts, story.facts),
+            # a report dated by a stage ("arrives for meeting with Putin"): the story of the
+            # talks covered now, before yesterday's previews that more sources share
+            bool(fp.facts.stage) and active,
             len(story.sources) > 1,
             active,
             same_kind,
@@ -2269,6 +2275,18 @@ def decide(fp: Fingerprint, stories: Iterable[StoryState], tuning: Tuning) -> Ma
         if best is None or rank > best_rank:
             best, best_rank = Match(story.id, score), rank
     return best
+
+
+def _announced_venues(facts: Facts) -> frozenset[str]:
+    """The venues a story's first report announces a meeting at (`StoryState.announced_at`):
+    a news report of a meeting to come ("leaders to meet at Camp David next week"). An
+    explainer's or analysis's venue ("may meet at this spaceport. Why there?") is a guess of
+    where a trip will lead, no announcement: the talks held there the next day are their own
+    event, apart from the trip's previews (LABELLING.md rule 4, as the 2023 dev set labels a
+    visit's journey and its summit)."""
+    if facts.kind != "meeting" or facts.stage != "ahead":
+        return frozenset()
+    return facts.venues
 
 
 class StoryIndex:
@@ -2342,7 +2360,7 @@ class StoryIndex:
             headline=item,
             classification=classification,
             last_updated=now,
-            announced_at=fp.facts.venues if fp.facts.stage == "ahead" else frozenset(),
+            announced_at=_announced_venues(fp.facts),
         )
         self.stories[story.id] = story
         for label in fp.labels:
