@@ -1521,6 +1521,155 @@ CASES = [
         False,
         "North Korea warned of retaliation from its own army chiefs, defector says",
     ),
+    # round 18aa mended (issue 18): its acts between governments want a government on the
+    # other side (a country, its capital, a government office, another state's leader), and the
+    # words that name a call, an office, a channel or a document in other senses count below the
+    # threshold, with a government beside them or another sign. The North's domestic news and
+    # noise that 18aa labelled are the guards; the rows above still hold
+    Case(
+        "diplomacy_acts_want_a_government_side-1",
+        "diplomacy",
+        True,
+        "Qatar offers to mediate between US and North Korea",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-2",
+        "diplomacy",
+        True,
+        "Kim Jong Un speaks with Putin by telephone",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-3",
+        "diplomacy",
+        True,
+        "North Korea and Cuba exchange letters on anniversary of ties",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-1",
+        "diplomacy",
+        False,
+        "Kim Jong Un offers relief to flood victims",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-2",
+        "diplomacy",
+        False,
+        "North Korea offers aid to typhoon victims in its northern provinces",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-3",
+        "diplomacy",
+        False,
+        "North Korean football team rejects offer of aid from FIFA",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-4",
+        "diplomacy",
+        False,
+        "North Korean defectors reject offer of aid from Seoul's housing agency",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-5",
+        "diplomacy",
+        False,
+        "Kim Jong Un exchanges greetings with workers on Labour Day",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-6",
+        "diplomacy",
+        False,
+        "Kim Jong Un exchanges letters with schoolchildren",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-7",
+        "diplomacy",
+        False,
+        "North Korean defectors swap letters with families via Red Cross",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-8",
+        "diplomacy",
+        False,
+        "North Korea's party plenary meeting issues communique on farming",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-9",
+        "diplomacy",
+        False,
+        "Kim Jong Un's sister issues communique on party work",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-10",
+        "diplomacy",
+        False,
+        "Court to mediate dispute between North Korean defector and publisher",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-11",
+        "diplomacy",
+        False,
+        "Lawyer brokered deal between Seoul club and North Korean footballer",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-12",
+        "diplomacy",
+        False,
+        "Samsung normalises relations with suppliers after North Korea hacking scandal",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-13",
+        "diplomacy",
+        False,
+        "North Korean hackers steal crypto by telephone scam",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-14",
+        "diplomacy",
+        False,
+        "North Korean players pick up the phone to call home after Asian Cup win",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-15",
+        "diplomacy",
+        False,
+        "North Korean emissary of the arts: pianist plays in Moscow",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-16",
+        "diplomacy",
+        False,
+        "North Korean footballer declared persona non grata by club",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-17",
+        "diplomacy",
+        False,
+        "North Korea's Olive Branch restaurant opens in Vietnam",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-18",
+        "diplomacy",
+        False,
+        "North Korea's communication channel with the world: a Youtube vlogger",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-19",
+        "diplomacy",
+        False,
+        "North Korea's new diplomatic channel: TikTok videos",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-20",
+        "diplomacy",
+        False,
+        "North Korea's peace process with its farmers",
+    ),
+    Case(
+        "diplomacy_acts_want_a_government_side-guard-21",
+        "diplomacy",
+        False,
+        "North Korea mocks response from US and South Korea to its missile launch",
+    ),
 ]
 
 
