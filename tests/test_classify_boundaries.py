@@ -1206,7 +1206,8 @@ CASES = [
         "launches_in_general_are_no_launch_report-1",
         "missile-test",
         False,
-        "Australia imposes travel bans on four officials over spate of North Korean missile launches",
+        # (review: the row it replaces, a sanction "over" a spate, was background before 18z too)
+        "Spate of North Korean missile launches rattles Tokyo markets",
     ),
     Case(
         "launches_in_general_are_no_launch_report-2",
