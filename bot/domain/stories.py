@@ -1439,14 +1439,14 @@ def compatible(a: Facts, b: Facts, *, diplomacy: bool = True) -> bool:
         return False  # (the weapons a lead names as the background of talks do not count)
     if {a.kind, b.kind} == {"plan", "launch"} and not (a.statement and b.statement):
         return False  # the announcement of a launch and the launch are two events
-    if "plan" in (a.kind, b.kind) and {a.kind, b.kind} <= {"plan", "meeting"} and _two_voices(a, b):
-        return False  # the North's notice of a launch, and Japan's threat to shoot it down
     if (
         "plan" in (a.kind, b.kind)
         and {a.kind, b.kind} <= {"plan", "meeting"}
-        and _disjoint(a.pleas, b.pleas)
+        # the North's notice of a launch and Japan's threat to shoot it down; Japan's call on
+        # the North to drop a launch and its threat to shoot it down
+        and (_two_voices(a, b) or _disjoint(a.pleas, b.pleas))
     ):
-        return False  # Japan's call on the North to drop a launch, and its threat to shoot it down
+        return False
     if a.kind == b.kind == "launch" and a.other_side != b.other_side:
         return False  # a South Korean missile's failure in a drill is not the North's launch
     if (a.kind == "un") != (b.kind == "un"):

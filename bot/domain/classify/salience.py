@@ -68,13 +68,14 @@ class Clauses:
     general_title: bool = False
     particular: tuple[tuple[int, int], ...] = ()
     subject_tokens: frozenset[int] = frozenset()
+    title_sentences: frozenset[int] = frozenset()  # the title's sentences (tokens come first)
 
     def in_head(self, pos: int) -> bool:
         return self.tokens.sentence[pos] in self.head_sentences
 
     def subordinate(self, pos: int) -> bool:
         start, end = self.sub_from.get(self.tokens.sentence[pos], (_NEVER, _NEVER))
-        return start <= pos < end or any(a <= pos < b for a, b in self.relatives)
+        return start <= pos < end or _within(pos, self.relatives)
 
     def main(self, pos: int) -> bool:
         """In the head, in a main clause (or in what a main-clause reaction is about)."""
@@ -259,7 +260,7 @@ def clauses(
     for start in relative_starts:
         if start == 0 or sentence[start - 1] != sentence[start]:
             continue
-        if clause[start - 1] == clause[start] or any(a <= start < b for a, b in cancelled):
+        if clause[start - 1] == clause[start] or _within(start, cancelled):
             continue
         stop = start
         while stop < n and clause[stop] == clause[start]:
@@ -318,7 +319,13 @@ def clauses(
         any(tokens.in_title[a] for a, _b in general.get("general_title", ())),
         tuple(general.get("particular", ())),
         frozenset(inside),
+        frozenset(title),
     )
+
+
+def _within(pos: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether token `pos` lies in one of the (start, end) spans."""
+    return any(a <= pos < b for a, b in spans)
 
 
 _GENERAL_KINDS = frozenset({"series", "programme", "general_title", "particular"})
@@ -377,7 +384,7 @@ def _reports_one(
     sentence = where.tokens.sentence
 
     def free(p: int) -> bool:
-        return sentence[p] in sentences and not any(a <= p < b for a, b in spans)
+        return sentence[p] in sentences and not _within(p, spans)
 
     return any(free(p) for p in events) and any(free(a) for a, _b in where.particular)
 
@@ -407,11 +414,9 @@ def about_launches_in_general(
     named += [p for v, ps in evidence.values() if v > 0 for p in ps if in_title[p]]
     if not named:
         return False
-    if not where.general_title and not all(any(a <= p < b for a, b in spans) for p in named):
+    if not where.general_title and not all(_within(p, spans) for p in named):
         return False
-    tokens = where.tokens
-    k = in_title.count(True)  # the title's tokens come first
-    title = frozenset(tokens.sentence[:k])
+    title = where.title_sentences
     # the lead sentence, unless the summary opens with a photo caption (no lead)
     lead = frozenset(where.head_sentences - title)
     return not _reports_one(where, events, spans, title) and not _reports_one(
