@@ -46,6 +46,18 @@ def _previews(index: StoryIndex) -> str:
     return first
 
 
+def _talks(index: StoryIndex, key: str, hours: float) -> str:
+    """Wire C's report of the talks held at the cosmodrome, `hours` after the first preview."""
+    return _story(
+        index,
+        key,
+        "Kim Jong Un and Putin meet at Vostochny cosmodrome",
+        hours,
+        "Wire C",
+        summary="Putin greeted Kim Jong Un at the Vostochny cosmodrome for talks.",
+    )
+
+
 def test_an_explainers_guess_of_the_venue_announces_no_meeting_there() -> None:
     guess = extract_facts(
         "Kim and Putin could meet at this rocket base in Siberia. Why there?",
@@ -61,14 +73,7 @@ def test_an_explainers_guess_of_the_venue_announces_no_meeting_there() -> None:
 def test_the_talks_at_the_guessed_venue_do_not_join_the_trips_previews() -> None:
     index = StoryIndex()
     previews = _previews(index)
-    held = _story(
-        index,
-        "s1",
-        "Kim Jong Un and Putin meet at Vostochny cosmodrome",
-        15,
-        "Wire C",
-        summary="Putin greeted Kim Jong Un at the Vostochny cosmodrome for talks.",
-    )
+    held = _talks(index, "s1", 15)
     assert held != previews
 
 
@@ -77,14 +82,7 @@ def test_the_summits_own_reports_and_the_next_day_account_join_each_other() -> N
     # media's account the next day) join the summit's story
     index = StoryIndex()
     _previews(index)
-    summit = _story(
-        index,
-        "s1",
-        "Kim Jong Un and Putin meet at Vostochny cosmodrome",
-        15,
-        "Wire C",
-        summary="Putin greeted Kim Jong Un at the Vostochny cosmodrome for talks.",
-    )
+    summit = _talks(index, "s1", 15)
     assert (
         _story(
             index,
@@ -123,14 +121,7 @@ def test_the_talks_at_an_announced_venue_still_join_the_announcement() -> None:
         summary="The Kremlin said the leaders will hold talks at the cosmodrome.",
     )
     assert index.stories[announced].announced_at
-    held = _story(
-        index,
-        "c2",
-        "Kim Jong Un and Putin meet at Vostochny cosmodrome",
-        20,
-        "Wire C",
-        summary="Putin greeted Kim Jong Un at the Vostochny cosmodrome for talks.",
-    )
+    held = _talks(index, "c2", 20)
     assert held == announced
 
 
